@@ -1,0 +1,167 @@
+//! `config.toml`: provider, limits, ssh inventory, policy and keymap settings, all optional.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::Mode;
+
+/// Problems reading the config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// The whole config file. Every section is optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub llm: LlmConfig,
+    pub limits: Limits,
+    pub ssh: SshConfig,
+    /// The ssh inventory: the only hosts a tool may target, by name.
+    pub hosts: BTreeMap<String, HostEntry>,
+    pub policy: PolicyConfig,
+    /// Key binding overrides for the TUI: action name → key (e.g. `approve = "y"`).
+    pub keys: BTreeMap<String, String>,
+}
+
+/// Which model to talk to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `openai` or `ollama`.
+    pub provider: ProviderKind,
+    /// Model name; defaults per provider.
+    pub model: Option<String>,
+    /// Base URL; defaults to `OPENAI_BASE_URL`/`OLLAMA_HOST` or the provider's default.
+    pub base_url: Option<String>,
+    /// Retries for transient failures (connection refused, 5xx, cut streams).
+    pub max_retries: u32,
+    /// Per-request timeout, seconds.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            provider: ProviderKind::Ollama,
+            model: None,
+            base_url: None,
+            max_retries: 3,
+            request_timeout_secs: 300,
+        }
+    }
+}
+
+/// Supported provider protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Any OpenAI-compatible `/v1/chat/completions` server (OpenAI, llama.cpp, vLLM, LM Studio).
+    Openai,
+    /// Ollama's native `/api/chat`.
+    #[default]
+    Ollama,
+}
+
+/// Size and step limits.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest alert payload accepted, in bytes.
+    pub max_alert_bytes: usize,
+    /// Model turns per session before it is handed back to the operator.
+    pub max_steps: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_alert_bytes: 10 * 1024 * 1024,
+            max_steps: 30,
+        }
+    }
+}
+
+/// How ssh is invoked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SshConfig {
+    /// Passed to ssh as `-F`.
+    pub config_file: Option<PathBuf>,
+    /// Extra options passed before the destination.
+    pub options: Vec<String>,
+    /// `yes` (default) or `accept-new`.
+    pub strict_host_key_checking: String,
+    /// Seconds for `ConnectTimeout`.
+    pub connect_timeout_secs: u64,
+    /// Seconds a shared connection stays open after the last command.
+    pub control_persist_secs: u64,
+}
+
+impl Default for SshConfig {
+    fn default() -> Self {
+        SshConfig {
+            config_file: None,
+            options: Vec::new(),
+            strict_host_key_checking: "yes".into(),
+            connect_timeout_secs: 10,
+            control_persist_secs: 300,
+        }
+    }
+}
+
+/// One inventory host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HostEntry {
+    /// Anything ssh accepts: `user@addr`, an address, or a `Host` alias from ssh config.
+    pub destination: String,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Safety settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    pub mode: Mode,
+    /// `read-only` to run read-only commands without asking; empty (default) to ask for all.
+    pub auto_approve: Option<String>,
+    /// Literal values to mask in anything sent to the model.
+    pub redact_values: Vec<String>,
+}
+
+impl Config {
+    /// Load `path`; a missing file means all defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parse config text; the error names the offending key and line.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))
+    }
+}

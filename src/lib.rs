@@ -1,0 +1,18 @@
+//! opsassist: an incident console where an LLM investigates alerts through tools and a human
+//! approves, edits or rejects every command before it runs.
+//!
+//! The core (alert, llm, tools, exec, policy, audit, session) never touches the terminal;
+//! front ends (`tui`, `headless`) talk to it through [`protocol`].
+
+pub mod alert;
+pub mod audit;
+pub mod config;
+pub mod exec;
+pub mod llm;
+pub mod paths;
+pub mod policy;
+pub mod protocol;
+pub mod session;
+pub mod text;
+pub mod tools;
+pub mod tui;

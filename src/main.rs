@@ -1,0 +1,70 @@
+//! The `opsassist` binary: parses the command line and hands off to one subcommand.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use opsassist::paths::Paths;
+
+/// An incident console for on-call operators: an LLM investigates alerts through tools, and
+/// you approve, edit or reject every command before it runs, locally or over ssh.
+#[derive(Debug, Parser)]
+#[command(name = "opsassist", version, about, long_about = None)]
+struct Cli {
+    /// Config file [default: config.toml in the platform config dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Open the incident console (full-screen dashboard)
+    Tui(cli::tui::TuiArgs),
+    /// Investigate one alert headless: transcript on stdout, decisions from stdin
+    Run(cli::run::RunArgs),
+    /// Work with alert payloads
+    #[command(subcommand)]
+    Alert(cli::alert::AlertCommand),
+    /// List and show incident sessions
+    #[command(subcommand)]
+    Sessions(cli::sessions::SessionsCommand),
+    /// Inspect and verify the audit log
+    #[command(subcommand)]
+    Audit(cli::audit::AuditCommand),
+    /// List and validate tools (tools.toml)
+    #[command(subcommand)]
+    Tools(cli::tools::ToolsCommand),
+    /// Check the setup: config, tools, LLM connection and every ssh host
+    Doctor(cli::doctor::DoctorArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths::resolve(cli.config.as_deref());
+    let _log_guard = cli::logging::init(&paths);
+    let result = match cli.command {
+        Command::Tui(args) => cli::tui::run(&paths, args),
+        Command::Run(args) => cli::run::run(&paths, args),
+        Command::Alert(cmd) => cli::alert::run(&paths, cmd),
+        Command::Sessions(cmd) => cli::sessions::run(&paths, cmd),
+        Command::Audit(cmd) => cli::audit::run(&paths, cmd),
+        Command::Tools(cmd) => cli::tools::run(&paths, cmd),
+        Command::Doctor(args) => cli::doctor::run(&paths, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!(
+                "opsassist: {}",
+                opsassist::text::neutralize_line(&format!("{err:#}"))
+            );
+            ExitCode::from(1)
+        }
+    }
+}

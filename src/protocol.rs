@@ -1,0 +1,224 @@
+//! The one protocol between the UI-free core and its front ends: `Op` goes in, `Event` comes out.
+//!
+//! Every `Event` is appended to the session log (as an [`EventEnvelope`]) before any front end
+//! sees it, so a front end can always be rebuilt from the log alone.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::alert::Alert;
+use crate::policy::Class;
+
+/// Where a tool call runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// On the machine running opsassist.
+    Local,
+    /// On an inventory host, through the system `ssh`. `host` is the inventory name.
+    Ssh { host: String },
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Local => f.write_str("local"),
+            Target::Ssh { host } => write!(f, "ssh: {host}"),
+        }
+    }
+}
+
+/// How the session is allowed to act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Diagnose only: only `read-only` commands may run, even when approved.
+    Check,
+    /// Everything may run once approved (the default).
+    #[default]
+    Heal,
+}
+
+/// An operator's input to a running session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// The operator's decision on the pending tool call `call_id`.
+    Decide { call_id: String, decision: Decision },
+    /// A follow-up message to the model; resumes a session that has finished its turn.
+    UserMessage { text: String },
+    /// Stop the session: pending calls are rejected, nothing more runs.
+    Shutdown,
+}
+
+/// What the operator decided about one proposed tool call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Decision {
+    /// Run the call as proposed. Destructive commands need `confirm == Some("yes")`.
+    Approve { confirm: Option<String> },
+    /// Run as proposed and approve later calls with the same normalized prefix in this incident.
+    ApprovePrefix,
+    /// Run an edited version. For shell tools `replacement` is the new command line; for other
+    /// tools it is the new JSON arguments. Destructive edits need `confirm == Some("yes")`.
+    Edit {
+        replacement: String,
+        confirm: Option<String>,
+    },
+    /// Do not run; the model is told it was rejected and why.
+    Reject { reason: String },
+}
+
+/// A tool call the model proposed, waiting for the operator (queue order is FIFO).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// The model's tool-call id.
+    pub call_id: String,
+    /// Tool name from tools.toml.
+    pub tool: String,
+    /// Where it would run.
+    pub target: Target,
+    /// The exact command that would run: the shell string, or the argv rendered with shell quoting.
+    pub command: String,
+    /// The arguments as the model sent them (JSON text, possibly invalid).
+    pub arguments: String,
+    /// The model's stated reason, if it gave one.
+    pub reason: Option<String>,
+    /// Policy class of `command`.
+    pub class: Class,
+    /// Why the class was chosen (e.g. "chained commands", "unknown command `foo`").
+    pub class_reason: String,
+    /// True when `replacement` in an edit is a shell command line rather than JSON.
+    pub shell: bool,
+}
+
+/// The outcome of the gate for one call, as recorded in the transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The operator approved ("✔ approved").
+    Approved,
+    /// Approved without asking: `auto` read-only mode, or a remembered prefix.
+    AutoApproved { rule: String },
+    /// The operator edited the call before running it ("✎ edited").
+    Edited { before: String, after: String },
+    /// The operator rejected the call ("✘ rejected: reason").
+    Rejected { reason: String },
+    /// The core refused it: check mode, unknown host, invalid arguments, missing confirmation…
+    Refused { reason: String },
+}
+
+/// Final state of one execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecSummary {
+    pub call_id: String,
+    pub target: Target,
+    /// The command that actually ran.
+    pub command: String,
+    /// Exit code, when the process exited normally.
+    pub exit_code: Option<i32>,
+    /// Signal number, when it was killed by one.
+    pub signal: Option<i32>,
+    pub duration_ms: u64,
+    pub timed_out: bool,
+    /// Set when ssh itself failed (exit 255: auth, host key, unreachable), not the command.
+    pub connection_error: Option<String>,
+    pub stdout_bytes: u64,
+    pub stderr_bytes: u64,
+    /// sha256 (hex) of the full captured output as stored on disk.
+    pub output_sha256: String,
+    /// Where the full output is kept (mode 0600).
+    pub output_path: String,
+    /// Number of secrets masked before the output reached the model.
+    pub redactions: usize,
+    /// The capped, redacted text sent to the model.
+    pub model_output: String,
+}
+
+/// Coarse state of an incident, as shown in the incident list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    New,
+    Investigating,
+    AwaitingApproval,
+    Running,
+    /// The model finished its answer; a follow-up message resumes it.
+    Done,
+    Failed,
+    /// The process died while this session was open; a command may have been interrupted.
+    Interrupted,
+}
+
+impl SessionState {
+    /// Lower-case label used in lists ("awaiting approval").
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionState::New => "new",
+            SessionState::Investigating => "investigating",
+            SessionState::AwaitingApproval => "awaiting approval",
+            SessionState::Running => "running",
+            SessionState::Done => "done",
+            SessionState::Failed => "failed",
+            SessionState::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// Something that happened in a session. Front ends render these; the log stores them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A session opened for an alert.
+    SessionStarted {
+        alert: Box<Alert>,
+        provider: String,
+        model: String,
+        mode: Mode,
+    },
+    /// The session changed state.
+    State { state: SessionState },
+    /// A streamed piece of model text.
+    ModelDelta { text: String },
+    /// The model's complete text for one turn.
+    ModelText { text: String },
+    /// The operator's follow-up message.
+    UserMessage { text: String },
+    /// A tool call waits for the operator.
+    ApprovalRequested { proposal: Proposal },
+    /// The gate decided a call.
+    Decided { call_id: String, verdict: Verdict },
+    /// A call started running.
+    ExecStarted {
+        call_id: String,
+        target: Target,
+        command: String,
+    },
+    /// A call finished (or failed to start, or timed out).
+    ExecFinished { summary: Box<ExecSummary> },
+    /// The tool-result message sent to the model for `call_id` (exactly one per call).
+    ToolResult { call_id: String, content: String },
+    /// Token usage reported by the provider for a turn.
+    Usage {
+        prompt_tokens: u64,
+        completion_tokens: u64,
+    },
+    /// Provider connectivity changed (`connected == false` carries the reason).
+    Connection { connected: bool, detail: String },
+    /// A recoverable problem the operator should see (retrying, torn log line cut, …).
+    Warning { message: String },
+    /// A problem that stopped the current turn; the session stays usable.
+    Error { message: String },
+    /// The model finished, the step limit was hit, or the operator stopped the session.
+    Finished { state: SessionState, reason: String },
+}
+
+/// An [`Event`] with its place in the session log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEnvelope {
+    pub session_id: String,
+    /// Position in the session log, starting at 1.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub event: Event,
+}

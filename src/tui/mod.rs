@@ -1,0 +1,1 @@
+//! The terminal front end: the only module that touches ratatui and crossterm.

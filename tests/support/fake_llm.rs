@@ -1,0 +1,1 @@
+//! Fake OpenAI (SSE) and Ollama (NDJSON) HTTP servers with scripted replies.
