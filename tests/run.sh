@@ -18,5 +18,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo build --release --locked
+# Every test: unit, integration (real sshd, real processes, fake LLM servers speaking the
+# real protocols), end-to-end in tmux; benches run once in test mode so they cannot rot.
 cargo test --locked --all-targets
