@@ -176,12 +176,22 @@ pub enum Event {
         model: String,
         mode: Mode,
     },
+    /// The exact system and first user prompt sent to the model (logged right after
+    /// `SessionStarted` so a resumed session rebuilds the same conversation). Front ends may
+    /// ignore it.
+    Prompt { system: String, user: String },
     /// The session changed state.
     State { state: SessionState },
     /// A streamed piece of model text.
     ModelDelta { text: String },
-    /// The model's complete text for one turn.
-    ModelText { text: String },
+    /// The model's complete text for one turn (may be empty when it only calls tools).
+    /// `tool_calls` are the calls exactly as the model made them, kept so a resumed session
+    /// can rebuild the conversation; front ends show them through `ApprovalRequested`.
+    ModelText {
+        text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tool_calls: Vec<crate::llm::ToolCall>,
+    },
     /// The operator's follow-up message.
     UserMessage { text: String },
     /// A tool call waits for the operator.
