@@ -1,0 +1,212 @@
+//! Prometheus Alertmanager webhook (`version: "4"`) groups and single pasted alert elements;
+//! also the shape Grafana reuses (see `grafana.rs` for its extras).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::fields::{add_labels, get, host_value, rfc3339, scalar_text, severity_word};
+use super::{Alert, AlertError, Source, Status, grafana};
+
+/// Group keys that describe every alert of a group only when it holds one alert.
+const SINGLE_ALERT_GROUP_KEYS: &[&str] = &["title", "message", "state"];
+/// Past this many bytes of group context per alert, each alert keeps only small group fields.
+const GROUP_CONTEXT_BUDGET: usize = 64 * 1024;
+const SMALL_FIELD: usize = 1024;
+
+/// One alert per element of `alerts`. Each alert's `raw` is the group with `alerts`
+/// replaced by that one element, so it is itself a valid webhook payload.
+pub(super) fn parse_group(
+    group: &Map<String, Value>,
+    source: Source,
+    at: &str,
+) -> Result<Vec<Alert>, AlertError> {
+    let invalid = |message: &str| AlertError::Invalid {
+        at: at.to_string(),
+        format: source,
+        message: message.to_string(),
+    };
+    let items = group
+        .get("alerts")
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid("no \"alerts\" array"))?;
+    if items.is_empty() {
+        return Err(AlertError::NoAlerts {
+            at: at.to_string(),
+            detail: format!("the {source} group's \"alerts\" array is empty"),
+        });
+    }
+    let context = group_context(group, items.len());
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let elem_at = format!("{at}alerts[{i}]: ");
+            let elem = item.as_object().ok_or_else(|| AlertError::Invalid {
+                at: elem_at.clone(),
+                format: source,
+                message: "an alert must be a JSON object".into(),
+            })?;
+            let mut raw = context.clone();
+            raw.insert("alerts".into(), Value::Array(vec![item.clone()]));
+            from_element(elem, Some(group), source, Value::Object(raw), &elem_at)
+        })
+        .collect()
+}
+
+fn group_context(group: &Map<String, Value>, count: usize) -> Map<String, Value> {
+    let mut context: Map<String, Value> = group
+        .iter()
+        .filter(|(k, _)| k.as_str() != "alerts")
+        .filter(|(k, _)| count == 1 || !SINGLE_ALERT_GROUP_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let size = |v: &Value| serde_json::to_string(v).map_or(usize::MAX, |s| s.len());
+    let total: usize = context.values().map(size).sum();
+    if count > 1 && total > GROUP_CONTEXT_BUDGET {
+        context.retain(|_, v| size(v) <= SMALL_FIELD);
+    }
+    context
+}
+
+/// A single alert element pasted on its own (`{labels, annotations, status, startsAt…}`).
+pub(super) fn parse_single(
+    elem: &Map<String, Value>,
+    source: Source,
+    raw: Value,
+    at: &str,
+) -> Result<Alert, AlertError> {
+    from_element(elem, None, source, raw, at)
+}
+
+fn from_element(
+    elem: &Map<String, Value>,
+    group: Option<&Map<String, Value>>,
+    source: Source,
+    raw: Value,
+    at: &str,
+) -> Result<Alert, AlertError> {
+    let group_status = group.and_then(|g| g.get("status")).and_then(scalar_text);
+    let status_word = text_in(elem, "status")
+        .or_else(|| text_in(elem, "state"))
+        .or(group_status);
+    let status = match status_word
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("resolved" | "inactive" | "ok" | "normal") => Status::Resolved,
+        Some("suppressed") => Status::Suppressed,
+        _ => Status::Firing,
+    };
+    let mut common = CommonFields::from_element(elem, source, at)?;
+    if common.url.is_none() {
+        common.url = group.and_then(|g| g.get("externalURL").and_then(scalar_text));
+    }
+    if let Some(ends) = elem.get("endsAt").and_then(Value::as_str).and_then(rfc3339) {
+        common.labels.entry("endsAt".into()).or_insert(ends);
+    }
+    if source == Source::Grafana {
+        grafana::add_extras(elem, &mut common.labels);
+    }
+    Ok(common.into_alert(source, status, raw))
+}
+
+fn text_in(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    obj.get(key).and_then(scalar_text)
+}
+
+/// The fields Alertmanager webhook alerts and API v2 alerts share.
+pub(super) struct CommonFields {
+    pub title: String,
+    pub severity: Option<String>,
+    pub host: Option<String>,
+    pub description: Option<String>,
+    pub starts_at: Option<String>,
+    pub url: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub fingerprint: Option<String>,
+}
+
+impl CommonFields {
+    /// Title from `annotations.summary`, else `labels.alertname`; severity from
+    /// `labels.severity`; host per [`host_from_labels`].
+    pub(super) fn from_element(
+        elem: &Map<String, Value>,
+        source: Source,
+        at: &str,
+    ) -> Result<CommonFields, AlertError> {
+        let text = |obj: &Map<String, Value>, path: &[&str]| {
+            let (first, rest) = path.split_first()?;
+            get(obj.get(*first)?, rest).and_then(scalar_text)
+        };
+        let obj = elem;
+        let label_map = elem.get("labels").and_then(Value::as_object);
+        let title = text(obj, &["annotations", "summary"])
+            .or_else(|| text(obj, &["labels", "alertname"]))
+            .ok_or_else(|| AlertError::Invalid {
+                at: at.to_string(),
+                format: source,
+                message: "the alert has neither annotations.summary nor labels.alertname".into(),
+            })?;
+        let description = text(obj, &["annotations", "description"])
+            .or_else(|| text(obj, &["annotations", "summary"]))
+            .or_else(|| text(obj, &["annotations", "message"]));
+        let mut labels = BTreeMap::new();
+        add_labels(&mut labels, "", label_map);
+        if let Some(annotations) = elem.get("annotations").and_then(Value::as_object) {
+            let extra: Map<String, Value> = annotations
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "summary" | "description"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            add_labels(&mut labels, "annotations.", Some(&extra));
+        }
+        Ok(CommonFields {
+            title,
+            severity: severity_word(text(obj, &["labels", "severity"])),
+            host: host_from_labels(label_map),
+            description,
+            starts_at: obj
+                .get("startsAt")
+                .and_then(Value::as_str)
+                .and_then(rfc3339),
+            url: text(obj, &["generatorURL"]),
+            labels,
+            fingerprint: text(obj, &["fingerprint"]),
+        })
+    }
+
+    /// The normalized alert.
+    pub(super) fn into_alert(self, source: Source, status: Status, raw: Value) -> Alert {
+        Alert {
+            source,
+            title: self.title,
+            severity: self.severity,
+            status,
+            host: self.host,
+            description: self.description,
+            starts_at: self.starts_at,
+            url: self.url,
+            labels: self.labels,
+            fingerprint: self.fingerprint,
+            raw,
+        }
+    }
+}
+
+/// The affected host or workload from Prometheus-style labels. kube-state-metrics alerts
+/// (a `pod` label, or job/instance naming kube-state-metrics) describe a workload, so the
+/// exporter's `instance` is skipped: pod, node, deployment, statefulset, daemonset.
+/// Otherwise: instance (port stripped), host, hostname, node, pod.
+pub(super) fn host_from_labels(labels: Option<&Map<String, Value>>) -> Option<String> {
+    let labels = labels?;
+    let get = |k: &str| labels.get(k).and_then(scalar_text);
+    let is_ksm = |k: &str| get(k).is_some_and(|v| v.contains("kube-state-metrics"));
+    let order: &[&str] = if labels.contains_key("pod") || is_ksm("job") || is_ksm("instance") {
+        &["pod", "node", "deployment", "statefulset", "daemonset"]
+    } else {
+        &["instance", "host", "hostname", "node", "pod"]
+    };
+    order.iter().find_map(|k| host_value(get(k)))
+}
