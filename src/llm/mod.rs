@@ -1,6 +1,18 @@
 //! LLM providers: the [`Provider`] trait, the chat types the session speaks, and the two
 //! real backends (OpenAI-compatible via async-openai, Ollama via ollama-rs).
 
+mod build;
+mod errors;
+pub mod ollama;
+pub mod openai;
+pub mod retry;
+
+pub use build::{
+    DEFAULT_OLLAMA_BASE_URL, DEFAULT_OLLAMA_MODEL, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL,
+    build_provider, build_provider_with_env, ollama_host_url, resolve_base_url, resolved_model,
+};
+pub use retry::{RetryPolicy, stream_with_policy, stream_with_retry};
+
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 

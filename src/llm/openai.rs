@@ -1,0 +1,394 @@
+//! The OpenAI-compatible provider (OpenAI, llama.cpp, vLLM, LM Studio) through async-openai:
+//! streamed chat completions with tools, tool-call deltas reassembled by index.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_openai::config::{Config, OpenAIConfig};
+use async_openai::error::{ApiError, ApiErrorResponse, OpenAIError};
+use async_openai::middleware::HttpRequestFactory;
+use async_openai::types::chat::{
+    ChatCompletionMessageToolCall, ChatCompletionMessageToolCalls,
+    ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
+    ChatCompletionRequestSystemMessage, ChatCompletionRequestToolMessage,
+    ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, ChatCompletionTool,
+    ChatCompletionTools, CreateChatCompletionRequest, CreateChatCompletionStreamResponse,
+    FunctionCall, FunctionObject,
+};
+use futures::StreamExt;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use tokio::sync::mpsc;
+
+use super::errors::{Family, body_message, from_status, from_transport, snippet};
+use super::{AssistantTurn, ChatMessage, LlmError, Provider, ToolCall, ToolSpec, Usage};
+
+/// How long [`Provider::probe`] waits.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Talks to `{base_url}/chat/completions`.
+pub struct OpenAiProvider {
+    client: async_openai::Client<KeyOptionalConfig>,
+    model: String,
+    base_url: String,
+    timeout_secs: u64,
+}
+
+impl OpenAiProvider {
+    /// `api_key` empty or `None` means no `Authorization` header at all.
+    pub(crate) fn new(
+        base_url: String,
+        api_key: Option<String>,
+        model: String,
+        http: reqwest::Client,
+        timeout_secs: u64,
+    ) -> Result<Self, LlmError> {
+        let auth =
+            match api_key.filter(|k| !k.trim().is_empty()) {
+                None => None,
+                Some(key) => {
+                    let mut value = HeaderValue::from_str(&format!("Bearer {}", key.trim()))
+                        .map_err(|_| LlmError::Auth {
+                            status: 0,
+                            detail:
+                                "OPENAI_API_KEY contains characters not allowed in an HTTP header"
+                                    .into(),
+                        })?;
+                    value.set_sensitive(true);
+                    Some(value)
+                }
+            };
+        let config = KeyOptionalConfig {
+            inner: OpenAIConfig::default().with_api_base(base_url.clone()),
+            base_url: base_url.clone(),
+            auth,
+        };
+        let service = StatusService { http: http.clone() };
+        let client = async_openai::Client::build(http, config).with_http_service(service);
+        Ok(OpenAiProvider {
+            client,
+            model,
+            base_url,
+            timeout_secs,
+        })
+    }
+
+    fn map_error(&self, err: OpenAIError) -> LlmError {
+        map_openai_error(err, &self.model, &self.base_url, self.timeout_secs)
+    }
+
+    fn request(&self, messages: &[ChatMessage], tools: &[ToolSpec]) -> CreateChatCompletionRequest {
+        CreateChatCompletionRequest {
+            model: self.model.clone(),
+            messages: messages.iter().map(to_wire_message).collect(),
+            stream: Some(true),
+            stream_options: Some(ChatCompletionStreamOptions {
+                include_usage: Some(true),
+                include_obfuscation: None,
+            }),
+            tools: (!tools.is_empty()).then(|| tools.iter().map(to_wire_tool).collect()),
+            ..Default::default()
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for OpenAiProvider {
+    fn name(&self) -> &str {
+        "openai"
+    }
+
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    async fn stream_turn(
+        &self,
+        messages: &[ChatMessage],
+        tools: &[ToolSpec],
+        deltas: &mpsc::UnboundedSender<String>,
+    ) -> Result<AssistantTurn, LlmError> {
+        let request = self.request(messages, tools);
+        let mut stream = self
+            .client
+            .chat()
+            .create_stream(request)
+            .await
+            .map_err(|e| self.map_error(e))?;
+        let mut turn = TurnBuilder::default();
+        while let Some(item) = stream.next().await {
+            let chunk = item.map_err(|e| self.map_error(e))?;
+            if let Some(text) = turn.apply(chunk) {
+                let _ = deltas.send(text);
+            }
+        }
+        turn.finish()
+    }
+
+    async fn probe(&self) -> Result<(), LlmError> {
+        match tokio::time::timeout(PROBE_TIMEOUT, self.client.models().list()).await {
+            Err(_) => Err(LlmError::Connect {
+                url: self.base_url.clone(),
+                detail: format!("no answer within {} s", PROBE_TIMEOUT.as_secs()),
+            }),
+            Ok(Err(e)) => Err(self.map_error(e)),
+            Ok(Ok(_)) => Ok(()),
+        }
+    }
+}
+
+/// Accumulates one streamed turn: text, tool calls by index, usage, and whether it finished.
+#[derive(Default)]
+struct TurnBuilder {
+    content: String,
+    calls: BTreeMap<u32, ToolCall>,
+    usage: Option<Usage>,
+    finished: bool,
+}
+
+impl TurnBuilder {
+    /// Fold one chunk in; returns the text delta it carried, if any.
+    fn apply(&mut self, chunk: CreateChatCompletionStreamResponse) -> Option<String> {
+        if let Some(u) = chunk.usage {
+            self.usage = Some(Usage {
+                prompt_tokens: u.prompt_tokens.into(),
+                completion_tokens: u.completion_tokens.into(),
+            });
+        }
+        let mut text = String::new();
+        for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
+            if let Some(piece) = choice.delta.content {
+                text.push_str(&piece);
+            }
+            for part in choice.delta.tool_calls.unwrap_or_default() {
+                let call = self.calls.entry(part.index).or_insert_with(|| ToolCall {
+                    id: String::new(),
+                    name: String::new(),
+                    arguments: String::new(),
+                });
+                if let Some(id) = part.id.filter(|id| !id.is_empty()) {
+                    call.id = id;
+                }
+                if let Some(function) = part.function {
+                    if let Some(name) = function.name.filter(|n| !n.is_empty()) {
+                        if call.name.is_empty() {
+                            call.name = name;
+                        } else if call.name != name {
+                            call.name.push_str(&name);
+                        }
+                    }
+                    if let Some(args) = function.arguments {
+                        call.arguments.push_str(&args);
+                    }
+                }
+            }
+            if choice.finish_reason.is_some() {
+                self.finished = true;
+            }
+        }
+        self.content.push_str(&text);
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn finish(self) -> Result<AssistantTurn, LlmError> {
+        if !self.finished {
+            return Err(LlmError::StreamCut {
+                detail: "the server closed the stream before a finish_reason".into(),
+            });
+        }
+        let mut tool_calls = Vec::with_capacity(self.calls.len());
+        for (index, mut call) in self.calls {
+            if call.name.is_empty() {
+                return Err(LlmError::Malformed {
+                    detail: format!("tool call #{index} has no function name"),
+                });
+            }
+            if call.id.is_empty() {
+                call.id = format!("call_{index}");
+            }
+            if call.arguments.trim().is_empty() {
+                call.arguments = "{}".into();
+            }
+            tool_calls.push(call);
+        }
+        Ok(AssistantTurn {
+            content: self.content,
+            tool_calls,
+            usage: self.usage,
+        })
+    }
+}
+
+fn to_wire_message(message: &ChatMessage) -> ChatCompletionRequestMessage {
+    match message {
+        ChatMessage::System { content } => {
+            ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage {
+                content: content.clone().into(),
+                name: None,
+            })
+        }
+        ChatMessage::User { content } => {
+            ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage {
+                content: content.clone().into(),
+                name: None,
+            })
+        }
+        ChatMessage::Assistant {
+            content,
+            tool_calls,
+        } => ChatCompletionRequestMessage::Assistant(ChatCompletionRequestAssistantMessage {
+            content: (!content.is_empty() || tool_calls.is_empty()).then(|| content.clone().into()),
+            tool_calls: (!tool_calls.is_empty()).then(|| {
+                tool_calls
+                    .iter()
+                    .map(|c| {
+                        ChatCompletionMessageToolCalls::Function(ChatCompletionMessageToolCall {
+                            id: c.id.clone(),
+                            function: FunctionCall {
+                                name: c.name.clone(),
+                                arguments: c.arguments.clone(),
+                            },
+                        })
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        }),
+        ChatMessage::Tool { call_id, content } => {
+            ChatCompletionRequestMessage::Tool(ChatCompletionRequestToolMessage {
+                content: content.clone().into(),
+                tool_call_id: call_id.clone(),
+            })
+        }
+    }
+}
+
+fn to_wire_tool(tool: &ToolSpec) -> ChatCompletionTools {
+    ChatCompletionTools::Function(ChatCompletionTool {
+        function: FunctionObject {
+            name: tool.name.clone(),
+            description: Some(tool.description.clone()),
+            parameters: Some(tool.parameters.clone()),
+            strict: None,
+        },
+    })
+}
+
+/// Map async-openai's error to ours. Non-success statuses arrive as `ApiError` from
+/// [`StatusService`] with the real status code.
+fn map_openai_error(err: OpenAIError, model: &str, url: &str, timeout_secs: u64) -> LlmError {
+    match err {
+        OpenAIError::ApiError(resp) => {
+            let body = serde_json::json!({"error": {
+                "message": resp.api_error.message,
+                "code": resp.api_error.code,
+            }})
+            .to_string();
+            from_status(Family::OpenAi, resp.status_code.as_u16(), &body, model, url)
+        }
+        OpenAIError::Reqwest(e) => from_transport(Family::OpenAi, &e, url, timeout_secs),
+        OpenAIError::StreamError(e) => LlmError::StreamCut {
+            detail: format!("the stream from {url} broke: {}", snippet(&e.to_string())),
+        },
+        OpenAIError::JSONDeserialize(e, content) => {
+            // Some servers report failures as an in-stream `{"error": …}` event.
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&content) {
+                if value.get("error").is_some() {
+                    return LlmError::Server {
+                        status: 200,
+                        detail: format!("in-stream error: {}", snippet(&body_message(&content))),
+                    };
+                }
+            }
+            LlmError::Malformed {
+                detail: format!("{e}; chunk: {}", snippet(&content)),
+            }
+        }
+        other => LlmError::Other {
+            detail: snippet(&other.to_string()),
+        },
+    }
+}
+
+/// `OpenAIConfig`, but sends `Authorization` only when there is a key, and never panics on
+/// odd header values (they were validated when the provider was built).
+#[derive(Clone)]
+struct KeyOptionalConfig {
+    inner: OpenAIConfig,
+    base_url: String,
+    auth: Option<HeaderValue>,
+}
+
+impl Config for KeyOptionalConfig {
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(auth) = &self.auth {
+            headers.insert(AUTHORIZATION, auth.clone());
+        }
+        headers
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    fn query(&self) -> Vec<(&str, &str)> {
+        Vec::new()
+    }
+
+    fn api_base(&self) -> &str {
+        &self.base_url
+    }
+
+    fn api_key(&self) -> &secrecy::SecretString {
+        self.inner.api_key()
+    }
+}
+
+/// The HTTP transport: plain reqwest, no hidden retries (the session owns retries), and every
+/// non-success status turned into an `ApiError` that keeps the status, whatever the body.
+#[derive(Clone)]
+struct StatusService {
+    http: reqwest::Client,
+}
+
+type ResponseFuture =
+    Pin<Box<dyn Future<Output = Result<reqwest::Response, OpenAIError>> + Send + 'static>>;
+
+impl tower::Service<HttpRequestFactory> for StatusService {
+    type Response = reqwest::Response;
+    type Error = OpenAIError;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
+        let http = self.http.clone();
+        Box::pin(async move {
+            let request = factory.build().await?;
+            let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let body = response.text().await.unwrap_or_default();
+            let code = super::errors::body_code(&body);
+            Err(OpenAIError::ApiError(ApiErrorResponse {
+                status_code: status,
+                api_error: ApiError {
+                    message: body_message(&body),
+                    code,
+                    ..Default::default()
+                },
+            }))
+        })
+    }
+}
