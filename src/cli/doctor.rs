@@ -1,17 +1,126 @@
-//! `opsassist doctor`.
+//! `opsassist doctor`: check config, tools, the LLM server and every inventory host.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 
+use opsassist::config::Config;
+use opsassist::exec::SshClient;
 use opsassist::paths::Paths;
+use opsassist::text::neutralize_line;
+use opsassist::tools::ToolRegistry;
 
 /// Arguments of `opsassist doctor`.
 #[derive(Debug, Args)]
-pub struct DoctorArgs {}
+pub struct DoctorArgs {
+    /// Skip the LLM server check (only config, tools and ssh hosts)
+    #[arg(long)]
+    pub no_llm: bool,
+}
 
-/// Run `opsassist doctor`.
+fn ok(what: &str, detail: &str) {
+    println!("ok  {what} {}", neutralize_line(detail));
+}
+
+fn fail(what: &str, detail: &str) {
+    println!("FAIL {what}: {}", neutralize_line(detail));
+}
+
+/// Run `opsassist doctor`. Exits non-zero when any check failed.
 pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let _ = (paths, args);
-    super::not_built("doctor")
+    let mut failed = 0usize;
+    let config = match Config::load(&paths.config_file) {
+        Ok(config) => {
+            let note = if paths.config_file.exists() {
+                ""
+            } else {
+                " (absent: defaults)"
+            };
+            ok("config", &format!("{}{note}", paths.config_file.display()));
+            config
+        }
+        Err(err) => {
+            fail("config", &err.to_string());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match ToolRegistry::load(&paths.config_dir) {
+        Ok(tools) => ok(
+            "tools",
+            &format!("{} tools from {}", tools.summaries().len(), tools.origin()),
+        ),
+        Err(err) => {
+            failed += 1;
+            fail("tools", &err.to_string());
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        if !args.no_llm {
+            failed += usize::from(!check_llm(&config).await);
+        }
+        if config.hosts.is_empty() {
+            println!("--  hosts: none in config.toml ([hosts.NAME] destination = \"...\")");
+        }
+        let ssh = SshClient::new(&config.ssh, &paths.data_dir);
+        let probes = config.hosts.iter().map(|(name, host)| {
+            let ssh = &ssh;
+            async move { (name, host, ssh.probe(host).await) }
+        });
+        for (name, host, result) in futures::future::join_all(probes).await {
+            match result {
+                Ok(rtt) => {
+                    let port = host.port.map(|p| format!(" port {p}")).unwrap_or_default();
+                    ok(
+                        name,
+                        &format!("({}{port}) {} ms", host.destination, rtt.as_millis()),
+                    );
+                }
+                Err(reason) => {
+                    failed += 1;
+                    fail(name, &reason);
+                }
+            }
+        }
+    });
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Build the configured provider and probe it; prints one line. True when reachable.
+async fn check_llm(config: &Config) -> bool {
+    let provider = match opsassist::llm::build_provider(&config.llm) {
+        Ok(provider) => provider,
+        Err(err) => {
+            fail("llm", &err.to_string());
+            return false;
+        }
+    };
+    let what = format!(
+        "{} model {} at {}",
+        provider.name(),
+        provider.model(),
+        provider.base_url()
+    );
+    match tokio::time::timeout(Duration::from_secs(20), provider.probe()).await {
+        Ok(Ok(())) => {
+            ok("llm", &what);
+            true
+        }
+        Ok(Err(err)) => {
+            fail("llm", &format!("{what}: {err}"));
+            false
+        }
+        Err(_) => {
+            fail("llm", &format!("{what}: no answer in 20 s"));
+            false
+        }
+    }
 }

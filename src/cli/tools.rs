@@ -1,20 +1,75 @@
-//! `opsassist tools`.
+//! `opsassist tools`: list the loaded tools and validate a tools.toml.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
 use opsassist::paths::Paths;
+use opsassist::text::neutralize_line;
+use opsassist::tools::ToolRegistry;
+
+use super::EXIT_BAD_INPUT;
 
 /// `opsassist tools` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ToolsCommand {
-    /// Not built yet
-    Todo,
+    /// Show the tools in use: name, target, timeout, description and what runs
+    List,
+    /// Validate a tools file (default: the one in use); errors name the tool and field
+    Check {
+        /// The tools.toml to check [default: config dir's tools.toml, else the built-in one]
+        file: Option<PathBuf>,
+    },
 }
 
 /// Run `opsassist tools`.
 pub fn run(paths: &Paths, cmd: ToolsCommand) -> anyhow::Result<ExitCode> {
-    let _ = (paths, cmd);
-    super::not_built("tools")
+    let loaded = match &cmd {
+        ToolsCommand::Check { file: Some(file) } => ToolRegistry::load_file(file),
+        _ => ToolRegistry::load(&paths.config_dir),
+    };
+    let registry = match loaded {
+        Ok(registry) => registry,
+        Err(err) => {
+            eprintln!("opsassist: {}", neutralize_line(&err.to_string()));
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    let summaries = registry.summaries();
+    match cmd {
+        ToolsCommand::Check { .. } => {
+            println!("ok: {}: {} tools", registry.origin(), summaries.len());
+        }
+        ToolsCommand::List => {
+            println!("tools from {}", registry.origin());
+            let width = summaries
+                .iter()
+                .map(|s| s.name.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            let twidth = summaries
+                .iter()
+                .map(|s| s.target.len())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            println!(
+                "{:width$}  {:twidth$}  {:>7}  DESCRIPTION",
+                "NAME", "TARGET", "TIMEOUT"
+            );
+            for s in summaries {
+                println!(
+                    "{:width$}  {:twidth$}  {:>6}s  {}",
+                    s.name,
+                    s.target,
+                    s.timeout.as_secs(),
+                    s.description
+                );
+                println!("{:width$}  runs: {}", "", s.template);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

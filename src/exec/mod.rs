@@ -1,13 +1,27 @@
 //! Running resolved tool calls: locally in a process group, or over the system `ssh` with
 //! connection reuse. Output is captured in full to disk and capped for the model.
+//!
+//! The output file holds stdout and stderr interleaved in arrival order (as a terminal would
+//! show them), plus a final `[opsassist: timed out …]` note when the deadline hit; its sha256
+//! is over exactly those bytes.
 
+mod local;
+pub mod output;
+mod process;
+pub mod ssh;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::Config;
+use crate::config::{Config, HostEntry};
 use crate::paths::Paths;
 use crate::protocol::Target;
 use crate::tools::Program;
+
+pub use output::OutputCap;
+pub use process::TERM_GRACE;
+pub use ssh::SshClient;
 
 /// One execution to perform.
 #[derive(Debug, Clone)]
@@ -24,6 +38,7 @@ pub struct ExecRequest {
 /// What happened when a request ran.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecOutcome {
+    /// The exit status; `None` when killed by a signal or when ssh itself failed.
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
     pub duration: Duration,
@@ -41,38 +56,127 @@ pub struct ExecOutcome {
 /// Failures to run at all (the command's own failures are in [`ExecOutcome`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
+    /// The program (or `ssh`) could not be started.
     #[error("cannot start `{program}`: {source}")]
     Spawn {
         program: String,
         source: std::io::Error,
     },
+    /// The target is not an inventory name (checked again here, after the registry).
     #[error("host `{0}` is not in the inventory")]
     UnknownHost(String),
+    /// The full-output file could not be created or written.
     #[error("cannot write output file {path}: {source}")]
     Output {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// ssh cannot be set up: bad `[ssh]` settings or an unusable control directory.
+    #[error("ssh setup: {0}")]
+    SshSetup(String),
 }
 
 /// Runs requests locally or over ssh.
 #[derive(Debug, Clone)]
 pub struct Executor {
-    _private: (),
+    ssh: SshClient,
+    hosts: BTreeMap<String, HostEntry>,
 }
 
 impl Executor {
     /// Build from config (ssh options, inventory) and paths (ssh control dir).
     pub fn new(config: &Config, paths: &Paths) -> Executor {
-        let _ = (config, paths);
-        Executor { _private: () }
+        Executor {
+            ssh: SshClient::new(&config.ssh, &paths.data_dir),
+            hosts: config.hosts.clone(),
+        }
     }
 
-    /// Run one request to completion (or timeout).
+    /// The ssh client this executor uses (for `doctor` and benchmarks).
+    pub fn ssh(&self) -> &SshClient {
+        &self.ssh
+    }
+
+    /// Run one request to completion (or timeout). Local commands run in their own process
+    /// group; on timeout the group gets SIGTERM, then SIGKILL after [`TERM_GRACE`]. Remote
+    /// commands run under `timeout -k` on the host; the local ssh gets the same treatment
+    /// when the remote side does not answer in time.
     pub async fn run(&self, request: ExecRequest) -> Result<ExecOutcome, ExecError> {
-        Err(ExecError::Spawn {
-            program: format!("{:?}", request.program),
-            source: std::io::Error::other("executor not built yet"),
+        match &request.target {
+            Target::Local => {
+                let (cmd, name) = local::command(&request.program)?;
+                let done = process::supervise(
+                    cmd,
+                    &name,
+                    request.timeout,
+                    request.output_cap,
+                    &request.output_path,
+                )
+                .await?;
+                Ok(ExecOutcome {
+                    exit_code: done.exit_code(),
+                    signal: done.signal(),
+                    duration: done.duration,
+                    timed_out: done.timed_out,
+                    connection_error: None,
+                    stdout_bytes: done.stdout_bytes,
+                    stderr_bytes: done.stderr_bytes,
+                    output_sha256: done.sha256,
+                    capped_output: done.capped,
+                })
+            }
+            Target::Ssh { host } => {
+                let entry = self
+                    .hosts
+                    .get(host)
+                    .ok_or_else(|| ExecError::UnknownHost(host.clone()))?;
+                self.run_ssh(entry, &request).await
+            }
+        }
+    }
+
+    async fn run_ssh(
+        &self,
+        entry: &HostEntry,
+        request: &ExecRequest,
+    ) -> Result<ExecOutcome, ExecError> {
+        let remote = ssh::remote_command(&request.program, request.timeout);
+        let cmd = self
+            .ssh
+            .command(entry, &remote)
+            .map_err(ExecError::SshSetup)?;
+        let local_deadline = request.timeout
+            + Duration::from_secs(
+                ssh::REMOTE_KILL_AFTER_SECS + self.ssh.connect_timeout_secs() + 2,
+            );
+        let done = process::supervise(
+            cmd,
+            "ssh",
+            local_deadline,
+            request.output_cap,
+            &request.output_path,
+        )
+        .await?;
+        let code = done.exit_code();
+        let connection_error =
+            (code == Some(255)).then(|| ssh::connection_error(&done.stderr_tail));
+        // `timeout` exits 124 after TERM and 137 after KILL.
+        let remote_timeout =
+            matches!(code, Some(124) | Some(137)) && done.duration >= request.timeout;
+        Ok(ExecOutcome {
+            exit_code: if connection_error.is_some() {
+                None
+            } else {
+                code
+            },
+            signal: done.signal(),
+            duration: done.duration,
+            timed_out: done.timed_out || remote_timeout,
+            connection_error,
+            stdout_bytes: done.stdout_bytes,
+            stderr_bytes: done.stderr_bytes,
+            output_sha256: done.sha256,
+            capped_output: done.capped,
         })
     }
 }

@@ -1,0 +1,289 @@
+//! Output capture: the full output streamed to a private file with its sha256, and a bounded
+//! head + tail copy for the model with a "[N bytes omitted]" marker.
+
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// Bytes kept aside in the cap for the omission marker.
+const MARKER_RESERVE: usize = 48;
+
+/// Head + rolling tail of a byte stream; memory stays within the cap however much is pushed.
+#[derive(Debug)]
+pub struct OutputCap {
+    cap: usize,
+    head_limit: usize,
+    head: Vec<u8>,
+    tail: Ring,
+    total: u64,
+}
+
+impl OutputCap {
+    /// A cap of `cap` bytes for the rendered text (marker included).
+    pub fn new(cap: usize) -> OutputCap {
+        let usable = cap.saturating_sub(MARKER_RESERVE).max(2);
+        let head_limit = usable / 2;
+        OutputCap {
+            cap,
+            head_limit,
+            head: Vec::new(),
+            tail: Ring::new(usable - head_limit),
+            total: 0,
+        }
+    }
+
+    /// Feed the next chunk of output.
+    pub fn push(&mut self, mut chunk: &[u8]) {
+        self.total += chunk.len() as u64;
+        if self.head.len() < self.head_limit {
+            if self.head.capacity() == 0 {
+                self.head.reserve_exact(self.head_limit);
+            }
+            let take = chunk.len().min(self.head_limit - self.head.len());
+            self.head.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+        }
+        self.tail.push(chunk);
+    }
+
+    /// Total bytes fed so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Bytes of buffer held (head + tail), bounded by the cap.
+    pub fn memory_bytes(&self) -> usize {
+        self.head.capacity() + self.tail.buf.capacity()
+    }
+
+    /// The text for the model: everything if it fits in the cap, else head, marker, tail.
+    /// Cuts fall on UTF-8 boundaries (and on line breaks when one is near); invalid UTF-8 is
+    /// decoded lossily.
+    pub fn render(&self) -> String {
+        let tail = self.tail.contents();
+        if self.total <= self.cap as u64 {
+            let mut all = self.head.clone();
+            all.extend_from_slice(&tail);
+            return String::from_utf8_lossy(&all).into_owned();
+        }
+        let mut head = String::from_utf8_lossy(&self.head).into_owned();
+        truncate_end(&mut head, self.head_limit);
+        let mut tail = String::from_utf8_lossy(&tail).into_owned();
+        truncate_start(&mut tail, self.tail.cap);
+        if let Some(nl) = head.rfind('\n')
+            && nl + 1 >= head.len() * 3 / 4
+        {
+            head.truncate(nl + 1);
+        }
+        if let Some(nl) = tail.find('\n')
+            && nl < tail.len() / 4
+        {
+            tail.drain(..=nl);
+        }
+        let omitted = self.total - head.len() as u64 - tail.len() as u64;
+        let sep_before = if head.ends_with('\n') || head.is_empty() {
+            ""
+        } else {
+            "\n"
+        };
+        format!("{head}{sep_before}[{omitted} bytes omitted]\n{tail}")
+    }
+}
+
+/// Cut `s` to at most `max` bytes at a char boundary, keeping the start.
+fn truncate_end(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut at = max;
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        s.truncate(at);
+    }
+}
+
+/// Cut `s` to at most `max` bytes at a char boundary, keeping the end. A lossily decoded
+/// partial character at the start (from the ring cut) is dropped too.
+fn truncate_start(s: &mut String, max: usize) {
+    let mut at = s.len().saturating_sub(max);
+    while !s.is_char_boundary(at) {
+        at += 1;
+    }
+    s.drain(..at);
+    if s.starts_with('\u{fffd}') {
+        s.drain(..'\u{fffd}'.len_utf8());
+    }
+}
+
+/// A fixed-size ring keeping the last `cap` bytes.
+#[derive(Debug)]
+struct Ring {
+    cap: usize,
+    buf: Vec<u8>,
+    /// Next write position once `buf` is full.
+    pos: usize,
+}
+
+impl Ring {
+    fn new(cap: usize) -> Ring {
+        Ring {
+            cap,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    fn push(&mut self, chunk: &[u8]) {
+        if self.cap == 0 || chunk.is_empty() {
+            return;
+        }
+        let chunk = &chunk[chunk.len().saturating_sub(self.cap)..];
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(self.cap);
+        }
+        if self.buf.len() < self.cap {
+            let room = self.cap - self.buf.len();
+            let take = room.min(chunk.len());
+            self.buf.extend_from_slice(&chunk[..take]);
+            self.push_full(&chunk[take..]);
+        } else {
+            self.push_full(chunk);
+        }
+    }
+
+    fn push_full(&mut self, chunk: &[u8]) {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let n = rest.len().min(self.cap - self.pos);
+            self.buf[self.pos..self.pos + n].copy_from_slice(&rest[..n]);
+            self.pos = (self.pos + n) % self.cap;
+            rest = &rest[n..];
+        }
+    }
+
+    fn contents(&self) -> Vec<u8> {
+        if self.buf.len() < self.cap {
+            return self.buf.clone();
+        }
+        let mut out = Vec::with_capacity(self.cap);
+        out.extend_from_slice(&self.buf[self.pos..]);
+        out.extend_from_slice(&self.buf[..self.pos]);
+        out
+    }
+}
+
+/// The full-output file (mode 0600, parent dirs 0700) with a running sha256 and the cap.
+pub struct OutputSink {
+    path: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    hasher: Sha256,
+    pub cap: OutputCap,
+}
+
+impl OutputSink {
+    /// Create (or truncate) `path` privately.
+    pub fn create(path: &Path, cap: usize) -> std::io::Result<OutputSink> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(OutputSink {
+            path: path.to_path_buf(),
+            file: std::io::BufWriter::with_capacity(64 * 1024, file),
+            hasher: Sha256::new(),
+            cap: OutputCap::new(cap),
+        })
+    }
+
+    /// Append a chunk (stdout and stderr interleave in arrival order).
+    pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(chunk)?;
+        self.hasher.update(chunk);
+        self.cap.push(chunk);
+        Ok(())
+    }
+
+    /// Append a note from opsassist itself (e.g. the timeout notice), marked as such.
+    pub fn note(&mut self, text: &str) -> std::io::Result<()> {
+        self.write(format!("\n[opsassist: {text}]\n").as_bytes())
+    }
+
+    /// Flush to disk and return (sha256 hex, capped text).
+    pub fn finish(mut self) -> std::io::Result<(String, String)> {
+        self.file.flush()?;
+        self.file.get_ref().sync_data()?;
+        Ok((hex::encode(self.hasher.finalize()), self.cap.render()))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_output_is_kept_whole() {
+        let mut cap = OutputCap::new(100);
+        cap.push(b"hello ");
+        cap.push(b"world");
+        assert_eq!(cap.render(), "hello world");
+    }
+
+    #[test]
+    fn large_output_keeps_head_and_tail_with_exact_omitted_count() {
+        let mut cap = OutputCap::new(256);
+        let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        for chunk in text.as_bytes().chunks(7) {
+            cap.push(chunk);
+        }
+        let out = cap.render();
+        assert!(out.len() <= 256, "{}", out.len());
+        assert!(out.starts_with("line 0\nline 1\n"));
+        assert!(out.ends_with("line 999\n"));
+        let marker_start = out.find('[').unwrap_or(0);
+        let marker_end = out.find(" bytes omitted]\n").unwrap_or(0);
+        let omitted: usize = out[marker_start + 1..marker_end].parse().unwrap_or(0);
+        let kept = out.len() - (marker_end + " bytes omitted]\n".len() - marker_start);
+        assert_eq!(omitted + kept, text.len());
+    }
+
+    #[test]
+    fn cuts_respect_utf8_and_invalid_bytes_decode_lossily() {
+        let mut cap = OutputCap::new(300);
+        let text = "é€😀".repeat(200);
+        cap.push(text.as_bytes());
+        cap.push(&[0xff, 0xfe, b'\n']);
+        let out = cap.render();
+        assert!(out.len() <= 300);
+        assert!(out.contains("bytes omitted]"));
+        assert!(out.starts_with("é€😀"));
+        assert!(out.ends_with("\u{fffd}\u{fffd}\n"));
+    }
+
+    #[test]
+    fn memory_stays_bounded_for_huge_output() {
+        let mut cap = OutputCap::new(16 * 1024);
+        let chunk = vec![b'x'; 65536];
+        for _ in 0..800 {
+            cap.push(&chunk);
+        }
+        assert_eq!(cap.total(), 800 * 65536);
+        assert!(cap.memory_bytes() <= 16 * 1024, "{}", cap.memory_bytes());
+        assert!(cap.render().len() <= 16 * 1024);
+    }
+}

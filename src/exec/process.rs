@@ -1,0 +1,188 @@
+//! Supervising one child process in its own process group: concurrent stdout/stderr capture,
+//! the deadline (TERM the group, then KILL after a grace period) and the exit status.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
+
+use super::ExecError;
+use super::output::OutputSink;
+
+/// Time between SIGTERM and SIGKILL to the group, and how long to wait for pipes to close
+/// after SIGKILL before giving up on processes that left the group.
+pub const TERM_GRACE: Duration = Duration::from_secs(2);
+
+/// Bytes of stderr kept aside (the end of it) for diagnosing ssh failures.
+const STDERR_TAIL: usize = 4096;
+
+/// What a supervised process did.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: Option<ExitStatus>,
+    pub timed_out: bool,
+    pub duration: Duration,
+    pub stdout_bytes: u64,
+    pub stderr_bytes: u64,
+    pub sha256: String,
+    pub capped: String,
+    /// The last few KiB of stderr alone.
+    pub stderr_tail: Vec<u8>,
+}
+
+impl Finished {
+    pub fn exit_code(&self) -> Option<i32> {
+        self.status.and_then(|s| s.code())
+    }
+    pub fn signal(&self) -> Option<i32> {
+        self.status.and_then(|s| s.signal())
+    }
+}
+
+/// Kills the whole process group with SIGKILL when dropped while armed, so a cancelled run
+/// never leaves its processes behind.
+struct GroupGuard {
+    pgid: Option<Pid>,
+}
+
+impl GroupGuard {
+    fn signal(&self, signal: Signal) {
+        if let Some(pgid) = self.pgid {
+            let _ = killpg(pgid, signal);
+        }
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        self.signal(Signal::SIGKILL);
+    }
+}
+
+/// Spawn `cmd` in a new process group with stdin closed and supervise it until it exits
+/// and its output pipes close, or until `timeout` (then TERM, grace, KILL). Output goes to
+/// `output_path` (stdout and stderr interleaved in arrival order) and into a cap of
+/// `output_cap` bytes.
+pub async fn supervise(
+    mut cmd: Command,
+    program: &str,
+    timeout: Duration,
+    output_cap: usize,
+    output_path: &Path,
+) -> Result<Finished, ExecError> {
+    let output_err = |source| ExecError::Output {
+        path: output_path.to_path_buf(),
+        source,
+    };
+    let mut sink = OutputSink::create(output_path, output_cap).map_err(output_err)?;
+    cmd.process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(|source| ExecError::Spawn {
+        program: program.to_string(),
+        source,
+    })?;
+    let mut guard = GroupGuard {
+        pgid: child.id().map(|id| Pid::from_raw(id as i32)),
+    };
+    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(ExecError::Spawn {
+            program: program.to_string(),
+            source: std::io::Error::other("no output pipes"),
+        });
+    };
+
+    let deadline = tokio::time::Instant::from_std(start + timeout);
+    let mut out_buf = vec![0u8; 64 * 1024];
+    let mut err_buf = vec![0u8; 64 * 1024];
+    let (mut out_done, mut err_done) = (false, false);
+    let (mut stdout_bytes, mut stderr_bytes) = (0u64, 0u64);
+    let mut stderr_tail: Vec<u8> = Vec::new();
+    let mut status: Option<ExitStatus> = None;
+    let mut timed_out = false;
+    let mut killed = false;
+    let mut wake = deadline;
+
+    while !(out_done && err_done && status.is_some()) {
+        tokio::select! {
+            r = stdout.read(&mut out_buf), if !out_done => match r {
+                Ok(0) | Err(_) => out_done = true,
+                Ok(n) => {
+                    stdout_bytes += n as u64;
+                    sink.write(&out_buf[..n]).map_err(output_err)?;
+                }
+            },
+            r = stderr.read(&mut err_buf), if !err_done => match r {
+                Ok(0) | Err(_) => err_done = true,
+                Ok(n) => {
+                    stderr_bytes += n as u64;
+                    sink.write(&err_buf[..n]).map_err(output_err)?;
+                    stderr_tail.extend_from_slice(&err_buf[..n]);
+                    if stderr_tail.len() > STDERR_TAIL {
+                        stderr_tail.drain(..stderr_tail.len() - STDERR_TAIL);
+                    }
+                }
+            },
+            s = child.wait(), if status.is_none() => {
+                status = s.ok();
+                if status.is_none() {
+                    break;
+                }
+            }
+            _ = tokio::time::sleep_until(wake) => {
+                if !timed_out {
+                    timed_out = true;
+                    guard.signal(Signal::SIGTERM);
+                    wake = tokio::time::Instant::now() + TERM_GRACE;
+                } else if !killed {
+                    killed = true;
+                    guard.signal(Signal::SIGKILL);
+                    wake = tokio::time::Instant::now() + TERM_GRACE;
+                } else {
+                    // Something left the group and holds the pipes open: stop reading.
+                    break;
+                }
+            }
+        }
+    }
+    if status.is_none() {
+        status = tokio::time::timeout(TERM_GRACE, child.wait())
+            .await
+            .ok()
+            .and_then(Result::ok);
+    }
+    let duration = start.elapsed();
+    if timed_out {
+        guard.signal(Signal::SIGKILL);
+    }
+    if status.is_some() || timed_out {
+        guard.pgid = None;
+    }
+    if timed_out {
+        sink.note(&format!(
+            "timed out after {} s; process group killed",
+            timeout.as_secs_f64()
+        ))
+        .map_err(output_err)?;
+    }
+    drop(guard);
+    let (sha256, capped) = sink.finish().map_err(output_err)?;
+    Ok(Finished {
+        status,
+        timed_out,
+        duration,
+        stdout_bytes,
+        stderr_bytes,
+        sha256,
+        capped,
+        stderr_tail,
+    })
+}
