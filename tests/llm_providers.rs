@@ -496,3 +496,20 @@ fn blocking_fake_serves_a_synchronous_caller() {
     assert_eq!(t.content, "from a thread");
     drop(fake);
 }
+
+#[tokio::test]
+async fn servers_that_reject_stream_options_still_work() {
+    let body = r#"{"error":{"message":"Unrecognized request argument supplied: stream_options","type":"invalid_request_error","param":null,"code":null}}"#;
+    let (fake, p) = fake_and_provider(Flavor::OpenAi, vec![Reply::Status(400, body.into())]).await;
+    let t = turn(p.as_ref(), &user("hi")).await.0.expect("falls back");
+    assert_eq!(t.content, "done.");
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0]["stream_options"]["include_usage"], true);
+    assert!(requests[1].get("stream_options").is_none());
+    turn(p.as_ref(), &user("again"))
+        .await
+        .0
+        .expect("later turns");
+    assert!(fake.requests()[2].get("stream_options").is_none());
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ pub struct OpenAiProvider {
     model: String,
     base_url: String,
     timeout_secs: u64,
+    /// Cleared when the server rejects `stream_options` (some older compatible servers do).
+    ask_usage: AtomicBool,
 }
 
 impl OpenAiProvider {
@@ -72,6 +75,7 @@ impl OpenAiProvider {
             model,
             base_url,
             timeout_secs,
+            ask_usage: AtomicBool::new(true),
         })
     }
 
@@ -84,10 +88,12 @@ impl OpenAiProvider {
             model: self.model.clone(),
             messages: messages.iter().map(to_wire_message).collect(),
             stream: Some(true),
-            stream_options: Some(ChatCompletionStreamOptions {
-                include_usage: Some(true),
-                include_obfuscation: None,
-            }),
+            stream_options: self.ask_usage.load(Ordering::Relaxed).then_some(
+                ChatCompletionStreamOptions {
+                    include_usage: Some(true),
+                    include_obfuscation: None,
+                },
+            ),
             tools: (!tools.is_empty()).then(|| tools.iter().map(to_wire_tool).collect()),
             ..Default::default()
         }
@@ -114,13 +120,23 @@ impl Provider for OpenAiProvider {
         tools: &[ToolSpec],
         deltas: &mpsc::UnboundedSender<String>,
     ) -> Result<AssistantTurn, LlmError> {
-        let request = self.request(messages, tools);
-        let mut stream = self
+        let mut stream = match self
             .client
             .chat()
-            .create_stream(request)
+            .create_stream(self.request(messages, tools))
             .await
-            .map_err(|e| self.map_error(e))?;
+        {
+            Ok(stream) => stream,
+            Err(e) if self.ask_usage.load(Ordering::Relaxed) && rejects_stream_options(&e) => {
+                self.ask_usage.store(false, Ordering::Relaxed);
+                self.client
+                    .chat()
+                    .create_stream(self.request(messages, tools))
+                    .await
+                    .map_err(|e| self.map_error(e))?
+            }
+            Err(e) => return Err(self.map_error(e)),
+        };
         let mut turn = TurnBuilder::default();
         while let Some(item) = stream.next().await {
             let chunk = item.map_err(|e| self.map_error(e))?;
@@ -278,6 +294,12 @@ fn to_wire_tool(tool: &ToolSpec) -> ChatCompletionTools {
             strict: None,
         },
     })
+}
+
+/// A 400 that blames `stream_options`: the server predates usage in streams.
+fn rejects_stream_options(err: &OpenAIError) -> bool {
+    matches!(err, OpenAIError::ApiError(resp)
+        if resp.status_code.as_u16() == 400 && resp.api_error.message.contains("stream_options"))
 }
 
 /// Map async-openai's error to ours. Non-success statuses arrive as `ApiError` from
