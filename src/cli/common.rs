@@ -1,9 +1,19 @@
 //! Options shared by `tui` and `run`: provider selection and safety mode.
 
+use std::sync::{Arc, Mutex};
+
 use clap::Args;
 
-use opsassist::config::ProviderKind;
+use opsassist::audit::AuditLog;
+use opsassist::config::{Config, ProviderKind};
+use opsassist::exec::Executor;
+use opsassist::paths::Paths;
+use opsassist::policy::Redactor;
 use opsassist::protocol::Mode;
+use opsassist::session::prompt::{Prompts, render_system};
+use opsassist::session::{Core, SessionOptions};
+use opsassist::text::neutralize_line;
+use opsassist::tools::ToolRegistry;
 
 /// Provider and safety flags; each overrides config.toml.
 #[derive(Debug, Clone, Args)]
@@ -23,4 +33,67 @@ pub struct ProviderArgs {
     /// Run these without asking: only `read-only` is accepted
     #[arg(long, value_name = "CLASS")]
     pub auto_approve: Option<String>,
+    /// Model turns before the session hands back to you [default: limits.max_steps, 30]
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u32>,
+}
+
+/// Load config, apply the CLI overrides and build everything a session needs: provider (no
+/// network I/O yet), tools, executor, redactor, audit log and prompts.
+pub fn build_core(paths: &Paths, args: &ProviderArgs) -> anyhow::Result<Arc<Core>> {
+    let mut config = Config::load(&paths.config_file)?;
+    if let Some(provider) = args.provider {
+        if provider != config.llm.provider && args.base_url.is_none() {
+            config.llm.base_url = None;
+        }
+        config.llm.provider = provider;
+    }
+    if let Some(model) = &args.model {
+        config.llm.model = Some(model.clone());
+    }
+    if let Some(url) = &args.base_url {
+        config.llm.base_url = Some(url.clone());
+    }
+    if let Some(mode) = args.mode {
+        config.policy.mode = mode;
+    }
+    if let Some(steps) = args.max_steps {
+        config.limits.max_steps = steps;
+    }
+    let auto = args
+        .auto_approve
+        .clone()
+        .or_else(|| config.policy.auto_approve.clone());
+    let auto_approve_read_only = match auto.as_deref().map(str::trim) {
+        None | Some("") | Some("none") => false,
+        Some("read-only") => true,
+        Some(other) => anyhow::bail!(
+            "--auto-approve accepts only `read-only` (got `{}`): change and destructive commands always need a human",
+            neutralize_line(other)
+        ),
+    };
+    let provider = opsassist::llm::build_provider(&config.llm)?;
+    let tools = ToolRegistry::load(&paths.config_dir)?;
+    let executor = Executor::new(&config, paths);
+    let redactor = Redactor::new(config.policy.redact_values.clone());
+    let audit = AuditLog::open(&paths.audit_log())?;
+    let prompts = Prompts::load(&paths.config_dir)?;
+    let options = SessionOptions {
+        mode: config.policy.mode,
+        auto_approve_read_only,
+        max_steps: config.limits.max_steps.max(1),
+    };
+    let system_prompt = render_system(&prompts.system, options.mode, &config.hosts);
+    Ok(Arc::new(Core {
+        config,
+        paths: paths.clone(),
+        provider,
+        tools,
+        executor,
+        redactor,
+        audit: Arc::new(Mutex::new(audit)),
+        options,
+        system_prompt,
+        user_template: prompts.user,
+    }))
 }

@@ -1,5 +1,16 @@
 //! The agent loop per incident: alert → model turn → proposals → operator decisions →
 //! execution → tool results → next turn; plus the append-only event log and resume.
+//!
+//! Front ends call [`start`] for a new alert, [`recover`] at startup for sessions a crash left
+//! open, [`resume`] to reopen any session, and [`list`]/[`read_log`] to browse the log.
+
+mod agent;
+mod conversation;
+pub mod gate;
+pub mod log;
+pub mod prompt;
+mod recover;
+mod store;
 
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +26,9 @@ use crate::policy::Redactor;
 use crate::protocol::{EventEnvelope, Mode, Op};
 use crate::tools::ToolRegistry;
 
+pub use recover::{RecoveredSession, recover, resume};
+pub use store::{SessionSummary, list, read_log};
+
 /// Session failures that stop a session from starting or resuming.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -25,6 +39,25 @@ pub enum SessionError {
     },
     #[error("no session `{0}`")]
     NotFound(String),
+    /// Another opsassist process has this session open.
+    #[error("session `{0}` is open in another opsassist process")]
+    Busy(String),
+    /// A line other than the last cannot be read: the log was edited or damaged.
+    #[error("session log {path} line {line} is damaged: {message}")]
+    Corrupt {
+        path: std::path::PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// The log does not start with a session (empty, or not an opsassist log).
+    #[error("session log {0} has no SessionStarted record")]
+    NotASession(std::path::PathBuf),
+    /// The audit log could not record an action, so the action was not taken.
+    #[error("audit log: {0}")]
+    Audit(String),
+    /// `start`/`recover` was called outside a tokio runtime.
+    #[error("sessions need a tokio runtime")]
+    NoRuntime,
 }
 
 /// How sessions behave; the same for the TUI and `opsassist run`.
@@ -65,18 +98,48 @@ impl SessionHandle {
     pub fn send(&self, op: Op) -> bool {
         self.ops.send(op).is_ok()
     }
+
+    /// True once the session task has ended (after `Shutdown`, or a fatal log error).
+    pub fn is_closed(&self) -> bool {
+        self.ops.is_closed()
+    }
 }
 
-/// Open a new incident session for `alert` and start investigating.
+/// Open a new incident session for `alert` and start investigating. Creates
+/// `sessions/<id>.jsonl`, spawns the session task on the current tokio runtime and returns at
+/// once; events arrive on `events`, each already durable in the log.
+///
+/// Dropping every [`SessionHandle`] (without `Op::Shutdown`) ends the task but leaves the
+/// session open in the log, so [`recover`] picks it up on the next start.
 pub fn start(
     core: Arc<Core>,
     alert: Alert,
     events: mpsc::UnboundedSender<EventEnvelope>,
 ) -> Result<SessionHandle, SessionError> {
-    let _ = (core, alert, events);
-    let (ops, _rx) = mpsc::unbounded_channel();
-    Ok(SessionHandle {
-        id: String::new(),
-        ops,
-    })
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
+    let (id, log) = store::create_log(&core.paths)?;
+    let (ops, rx) = mpsc::unbounded_channel();
+    let agent = agent::Agent::new(core, id.clone(), log, events, rx);
+    runtime.spawn(agent.run(agent::Start::Fresh(Box::new(alert))));
+    Ok(SessionHandle { id, ops })
+}
+
+/// A fresh random hex string of `bytes` bytes (session ids, data-marker nonces).
+pub(crate) fn random_hex(bytes: usize) -> String {
+    use std::io::Read;
+    let mut buf = vec![0u8; bytes];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .is_ok();
+    if !ok {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+            ^ u128::from(std::process::id()) << 64;
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = (nanos >> ((i % 16) * 8)) as u8;
+        }
+    }
+    hex::encode(buf)
 }

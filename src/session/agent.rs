@@ -1,0 +1,788 @@
+//! The session task: model turns, the FIFO approval queue, execution and tool results, driven
+//! by operator ops. Every event is appended to the log before it is sent to front ends.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::conversation::{self, OpenCall, Replay};
+use super::gate::{Gate, Ruling, Screen};
+use super::log::SessionLog;
+use super::{Core, SessionError, prompt};
+use crate::alert::Alert;
+use crate::audit::AuditEntry;
+use crate::llm::{AssistantTurn, ChatMessage, ToolCall, ToolSpec};
+use crate::policy::{self, Classification};
+use crate::protocol::{Decision, Event, EventEnvelope, Op, Proposal, SessionState, Verdict};
+use crate::tools::{Program, ResolvedCall};
+
+mod exec;
+mod model;
+
+/// How a session task begins.
+pub(crate) enum Start {
+    /// A new alert: log it, render the prompts, investigate.
+    Fresh(Box<Alert>),
+    /// A replayed log: emit `warnings`, then pick up where it stopped.
+    Resume {
+        replay: Box<Replay>,
+        alert: Box<Alert>,
+        warnings: Vec<String>,
+    },
+}
+
+/// Whether the session goes on after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Continue,
+    /// The operator stopped the session: it is finished in the log.
+    Stop,
+    /// Every handle was dropped: end the task, leaving the log open for recovery.
+    Abandon,
+}
+
+/// One call of a model turn on its way through the gate.
+enum Item {
+    /// Its result is already known (refused, or known from a replayed log).
+    Answered(String),
+    /// Runs without asking.
+    Auto {
+        resolved: Box<ResolvedCall>,
+        rule: String,
+    },
+    /// Waits for the operator.
+    Ask {
+        resolved: Box<ResolvedCall>,
+        class: Classification,
+        proposal: Box<Proposal>,
+    },
+}
+
+pub(crate) struct Agent {
+    core: Arc<Core>,
+    id: String,
+    log: SessionLog,
+    events: mpsc::UnboundedSender<EventEnvelope>,
+    ops: mpsc::UnboundedReceiver<Op>,
+    ops_closed: bool,
+    backlog: VecDeque<Op>,
+    /// Operator messages that arrived while calls were pending; sent after the tool results.
+    queued_messages: Vec<String>,
+    messages: Vec<ChatMessage>,
+    specs: Vec<ToolSpec>,
+    gate: Gate,
+    steps: u32,
+    state: Option<SessionState>,
+    executions: u32,
+}
+
+fn class_of(resolved: &ResolvedCall) -> Classification {
+    match &resolved.program {
+        Program::Shell(command) => policy::classify(command),
+        Program::Argv(argv) => policy::classify_argv(argv),
+    }
+}
+
+impl Agent {
+    pub(crate) fn new(
+        core: Arc<Core>,
+        id: String,
+        log: SessionLog,
+        events: mpsc::UnboundedSender<EventEnvelope>,
+        ops: mpsc::UnboundedReceiver<Op>,
+    ) -> Agent {
+        let specs = core.tools.specs(&core.config.hosts);
+        let gate = Gate::new(core.options.mode, core.options.auto_approve_read_only);
+        Agent {
+            core,
+            id,
+            log,
+            events,
+            ops,
+            ops_closed: false,
+            backlog: VecDeque::new(),
+            queued_messages: Vec::new(),
+            messages: Vec::new(),
+            specs,
+            gate,
+            steps: 0,
+            state: None,
+            executions: 0,
+        }
+    }
+
+    /// The task body. A log or audit failure stops the session with an (unlogged) error event.
+    pub(crate) async fn run(mut self, start: Start) {
+        if let Err(err) = self.drive(start).await {
+            tracing::error!(session = %self.id, "session stopped: {err}");
+            let _ = self.events.send(EventEnvelope {
+                session_id: self.id.clone(),
+                seq: 0,
+                at: chrono::Utc::now(),
+                event: Event::Error {
+                    message: format!("session stopped: {err}"),
+                },
+            });
+        }
+    }
+
+    async fn drive(&mut self, start: Start) -> Result<(), SessionError> {
+        let flow = match start {
+            Start::Fresh(alert) => self.open(*alert).await?,
+            Start::Resume {
+                replay,
+                alert,
+                warnings,
+            } => self.resume(*replay, *alert, warnings).await?,
+        };
+        if flow != Flow::Continue {
+            return Ok(());
+        }
+        loop {
+            let Some(op) = self.next_op().await else {
+                return Ok(());
+            };
+            match op {
+                Op::UserMessage { text } => {
+                    self.user_message(&text)?;
+                    self.steps = 0;
+                    if self.investigate().await? != Flow::Continue {
+                        return Ok(());
+                    }
+                }
+                Op::Decide { call_id, .. } => {
+                    self.warn(format!("no pending tool call `{call_id}`"))?;
+                }
+                Op::Shutdown => {
+                    if !matches!(self.state, Some(SessionState::Done | SessionState::Failed)) {
+                        self.finish(SessionState::Done, "stopped by the operator")?;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    async fn open(&mut self, alert: Alert) -> Result<Flow, SessionError> {
+        let core = Arc::clone(&self.core);
+        self.emit(Event::SessionStarted {
+            alert: Box::new(alert.clone()),
+            provider: core.provider.name().to_string(),
+            model: core.provider.model().to_string(),
+            mode: core.options.mode,
+        })?;
+        let nonce = super::random_hex(4);
+        let (user, redactions) =
+            prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
+        let system = core.system_prompt.clone();
+        self.emit(Event::Prompt {
+            system: system.clone(),
+            user: user.clone(),
+        })?;
+        if redactions > 0 {
+            self.warn(format!(
+                "{redactions} secret value(s) in the alert were masked before it reached the model"
+            ))?;
+        }
+        self.messages = vec![
+            ChatMessage::System { content: system },
+            ChatMessage::User { content: user },
+        ];
+        self.investigate().await
+    }
+
+    async fn resume(
+        &mut self,
+        replay: Replay,
+        alert: Alert,
+        warnings: Vec<String>,
+    ) -> Result<Flow, SessionError> {
+        for warning in warnings {
+            self.warn(warning)?;
+        }
+        if replay.next == conversation::Next::Restart {
+            return self.open_prompts_only(alert).await;
+        }
+        self.messages = replay.messages;
+        self.steps = replay.steps;
+        match replay.next {
+            conversation::Next::AnswerCalls => {
+                let mut items = Vec::new();
+                for open in replay.open_calls {
+                    items.push(match open {
+                        OpenCall::Interrupted {
+                            call,
+                            target,
+                            command,
+                        } => {
+                            let content = self.interrupted(&call.id, target, &command)?;
+                            (call, Some(content))
+                        }
+                        OpenCall::Resolved { call, content } => (call, Some(content)),
+                        OpenCall::Fresh { call } => (call, None),
+                    });
+                }
+                match self.answer_calls(items).await? {
+                    Flow::Continue => self.investigate().await,
+                    other => Ok(other),
+                }
+            }
+            conversation::Next::Investigate => self.investigate().await,
+            conversation::Next::Finish => {
+                self.finish(SessionState::Done, "the model finished")?;
+                Ok(Flow::Continue)
+            }
+            conversation::Next::Idle | conversation::Next::Restart => {
+                self.state = Some(SessionState::Done);
+                Ok(Flow::Continue)
+            }
+        }
+    }
+
+    /// The log has a SessionStarted but no prompts: render them and investigate.
+    async fn open_prompts_only(&mut self, alert: Alert) -> Result<Flow, SessionError> {
+        let core = Arc::clone(&self.core);
+        let nonce = super::random_hex(4);
+        let (user, _) = prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
+        let system = core.system_prompt.clone();
+        self.emit(Event::Prompt {
+            system: system.clone(),
+            user: user.clone(),
+        })?;
+        self.messages = vec![
+            ChatMessage::System { content: system },
+            ChatMessage::User { content: user },
+        ];
+        self.investigate().await
+    }
+
+    /// Record a command that was running at a crash: never re-run, outcome unknown.
+    fn interrupted(
+        &mut self,
+        call_id: &str,
+        target: crate::protocol::Target,
+        command: &str,
+    ) -> Result<String, SessionError> {
+        let content = conversation::interrupted_result(&target, command);
+        self.warn(format!(
+            "`{command}` on {target} was running when opsassist stopped: interrupted, outcome unknown; it will not be re-run"
+        ))?;
+        self.emit(Event::ExecFinished {
+            summary: Box::new(crate::protocol::ExecSummary {
+                call_id: call_id.to_string(),
+                target,
+                command: command.to_string(),
+                exit_code: None,
+                signal: None,
+                duration_ms: 0,
+                timed_out: false,
+                connection_error: None,
+                stdout_bytes: 0,
+                stderr_bytes: 0,
+                output_sha256: String::new(),
+                output_path: String::new(),
+                redactions: 0,
+                model_output: "interrupted: outcome unknown".into(),
+            }),
+        })?;
+        Ok(content)
+    }
+
+    /// Model turns until the model answers without tool calls, the step limit, a failure, or
+    /// a stop.
+    async fn investigate(&mut self) -> Result<Flow, SessionError> {
+        loop {
+            let max = self.core.options.max_steps.max(1);
+            if self.steps >= max {
+                self.finish(
+                    SessionState::Done,
+                    &format!("step limit ({max} model turns); send a message to continue"),
+                )?;
+                return Ok(Flow::Continue);
+            }
+            self.steps += 1;
+            self.set_state(SessionState::Investigating)?;
+            let turn = match self.model_turn().await? {
+                model::TurnOutcome::Turn(turn) => turn,
+                model::TurnOutcome::Failed(err) => {
+                    self.emit(Event::Error {
+                        message: format!("model turn failed: {err}"),
+                    })?;
+                    self.finish(
+                        SessionState::Failed,
+                        &format!("{err}; send a message to retry"),
+                    )?;
+                    return Ok(Flow::Continue);
+                }
+                model::TurnOutcome::Stopped => {
+                    self.finish(SessionState::Done, "stopped by the operator")?;
+                    return Ok(Flow::Stop);
+                }
+                model::TurnOutcome::Abandoned => return Ok(Flow::Abandon),
+            };
+            let AssistantTurn {
+                content,
+                tool_calls,
+                usage,
+            } = turn;
+            self.emit(Event::ModelText {
+                text: content.clone(),
+                tool_calls: tool_calls.clone(),
+            })?;
+            if let Some(usage) = usage {
+                self.emit(Event::Usage {
+                    prompt_tokens: usage.prompt_tokens,
+                    completion_tokens: usage.completion_tokens,
+                })?;
+            }
+            self.messages.push(ChatMessage::Assistant {
+                content,
+                tool_calls: tool_calls.clone(),
+            });
+            if tool_calls.is_empty() {
+                self.finish(SessionState::Done, "the model finished")?;
+                return Ok(Flow::Continue);
+            }
+            let items = tool_calls.into_iter().map(|c| (c, None)).collect();
+            match self.answer_calls(items).await? {
+                Flow::Continue => {}
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Put one turn's calls through the gate and give each exactly one tool result, in the
+    /// order the model made them. A `Some` content is a result already known.
+    async fn answer_calls(
+        &mut self,
+        calls: Vec<(ToolCall, Option<String>)>,
+    ) -> Result<Flow, SessionError> {
+        let mut queue = VecDeque::new();
+        for (call, known) in calls {
+            let item = match known {
+                Some(content) => Item::Answered(content),
+                None => self.screen(&call)?,
+            };
+            queue.push_back((call, item));
+        }
+        let mut stash: HashMap<String, Decision> = HashMap::new();
+        while let Some((call, item)) = queue.pop_front() {
+            let waiting: Vec<String> = queue
+                .iter()
+                .filter(|(_, i)| matches!(i, Item::Ask { .. }))
+                .map(|(c, _)| c.id.clone())
+                .collect();
+            let content = match item {
+                Item::Answered(content) => content,
+                Item::Auto { resolved, rule } => {
+                    self.emit(Event::Decided {
+                        call_id: call.id.clone(),
+                        verdict: Verdict::AutoApproved { rule: rule.clone() },
+                    })?;
+                    self.audit(AuditEntry::Decision {
+                        call_id: call.id.clone(),
+                        decision: "auto".into(),
+                        reason: Some(rule),
+                    })?;
+                    self.execute(&call.id, &resolved, None).await?
+                }
+                Item::Ask {
+                    resolved,
+                    class,
+                    proposal,
+                } => match self
+                    .decide(&call, &resolved, &class, &proposal, &mut stash, &waiting)
+                    .await?
+                {
+                    Decided::Result(content) => content,
+                    Decided::Stop => {
+                        self.stop_remaining(&call, queue)?;
+                        return Ok(Flow::Stop);
+                    }
+                    Decided::Abandon => return Ok(Flow::Abandon),
+                },
+            };
+            self.tool_result(&call.id, content)?;
+        }
+        for text in std::mem::take(&mut self.queued_messages) {
+            self.user_message(&text)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Resolve, classify, audit and screen one proposed call.
+    fn screen(&mut self, call: &ToolCall) -> Result<Item, SessionError> {
+        let core = Arc::clone(&self.core);
+        let resolved = match core.tools.resolve(call, &core.config.hosts) {
+            Ok(resolved) => resolved,
+            Err(err) => {
+                let reason = format!("refused before anything ran: {err}");
+                self.refuse(&call.id, &reason)?;
+                return Ok(Item::Answered(reason));
+            }
+        };
+        let class = class_of(&resolved);
+        let proposal = Proposal {
+            call_id: call.id.clone(),
+            tool: resolved.tool.clone(),
+            target: resolved.target.clone(),
+            command: resolved.command.clone(),
+            arguments: call.arguments.clone(),
+            reason: resolved.reason.clone(),
+            class: class.class,
+            class_reason: class.reason.clone(),
+            shell: resolved.shell,
+        };
+        self.audit(AuditEntry::Proposal {
+            call_id: call.id.clone(),
+            tool: resolved.tool.clone(),
+            target: resolved.target.clone(),
+            command: resolved.command.clone(),
+            class: class.class,
+        })?;
+        Ok(match self.gate.screen(class.class, &resolved.command) {
+            Screen::Refuse(reason) => {
+                self.refuse(&call.id, &reason)?;
+                Item::Answered(reason)
+            }
+            Screen::Auto(rule) => Item::Auto {
+                resolved: Box::new(resolved),
+                rule,
+            },
+            Screen::Ask => {
+                self.emit(Event::ApprovalRequested {
+                    proposal: proposal.clone(),
+                })?;
+                Item::Ask {
+                    resolved: Box::new(resolved),
+                    class,
+                    proposal: Box::new(proposal),
+                }
+            }
+        })
+    }
+
+    /// Wait for (or take from the stash) the operator's decision on `call` and carry it out.
+    async fn decide(
+        &mut self,
+        call: &ToolCall,
+        resolved: &ResolvedCall,
+        class: &Classification,
+        proposal: &Proposal,
+        stash: &mut HashMap<String, Decision>,
+        waiting: &[String],
+    ) -> Result<Decided, SessionError> {
+        loop {
+            let decision = match stash.remove(&call.id) {
+                Some(decision) => decision,
+                None => {
+                    self.set_state(SessionState::AwaitingApproval)?;
+                    match self.next_op().await {
+                        None => return Ok(Decided::Abandon),
+                        Some(Op::Shutdown) => return Ok(Decided::Stop),
+                        Some(Op::UserMessage { text }) => {
+                            self.warn(
+                                "message queued: it reaches the model after the pending calls are decided"
+                                    .into(),
+                            )?;
+                            self.queued_messages.push(text);
+                            continue;
+                        }
+                        Some(Op::Decide { call_id, decision }) => {
+                            if call_id == call.id {
+                                decision
+                            } else if waiting.contains(&call_id) {
+                                stash.insert(call_id, decision);
+                                continue;
+                            } else {
+                                self.warn(format!("no pending tool call `{call_id}`"))?;
+                                continue;
+                            }
+                        }
+                    }
+                }
+            };
+            let outcome = match decision {
+                Decision::Approve { confirm } => {
+                    self.approve(call, resolved, class, confirm.as_deref(), false)
+                        .await?
+                }
+                Decision::ApprovePrefix => self.approve(call, resolved, class, None, true).await?,
+                Decision::Edit {
+                    replacement,
+                    confirm,
+                } => {
+                    self.edit(call, resolved, &replacement, confirm.as_deref())
+                        .await?
+                }
+                Decision::Reject { reason } => {
+                    let verdict = Verdict::Rejected {
+                        reason: reason.clone(),
+                    };
+                    self.emit(Event::Decided {
+                        call_id: call.id.clone(),
+                        verdict: verdict.clone(),
+                    })?;
+                    self.audit(AuditEntry::Decision {
+                        call_id: call.id.clone(),
+                        decision: "reject".into(),
+                        reason: Some(reason),
+                    })?;
+                    conversation::verdict_result(&verdict)
+                }
+            };
+            match outcome {
+                Some(content) => return Ok(Decided::Result(content)),
+                None => {
+                    self.emit(Event::ApprovalRequested {
+                        proposal: proposal.clone(),
+                    })?;
+                }
+            }
+        }
+    }
+
+    /// Carry out an approval; None means "ask again" (a warning was shown).
+    async fn approve(
+        &mut self,
+        call: &ToolCall,
+        resolved: &ResolvedCall,
+        class: &Classification,
+        confirm: Option<&str>,
+        remember: bool,
+    ) -> Result<Option<String>, SessionError> {
+        match self
+            .gate
+            .approve(class.class, &resolved.command, confirm, remember)
+        {
+            Ruling::AskAgain(warning) => {
+                self.warn(warning)?;
+                Ok(None)
+            }
+            Ruling::Refuse(reason) => {
+                self.refuse(&call.id, &reason)?;
+                Ok(Some(reason))
+            }
+            Ruling::Run { note } => {
+                if let Some(note) = note {
+                    self.warn(note)?;
+                }
+                self.emit(Event::Decided {
+                    call_id: call.id.clone(),
+                    verdict: Verdict::Approved,
+                })?;
+                self.audit(AuditEntry::Decision {
+                    call_id: call.id.clone(),
+                    decision: "approve".into(),
+                    reason: remember.then(|| "approved prefix for this incident".into()),
+                })?;
+                Ok(Some(self.execute(&call.id, resolved, None).await?))
+            }
+        }
+    }
+
+    /// Carry out an edit: re-resolve, re-classify, confirm, run; None means "ask again".
+    async fn edit(
+        &mut self,
+        call: &ToolCall,
+        original: &ResolvedCall,
+        replacement: &str,
+        confirm: Option<&str>,
+    ) -> Result<Option<String>, SessionError> {
+        let core = Arc::clone(&self.core);
+        let edited = match core
+            .tools
+            .resolve_edit(original, replacement, &core.config.hosts)
+        {
+            Ok(edited) => edited,
+            Err(err) => {
+                self.warn(format!("edit not accepted: {err}"))?;
+                return Ok(None);
+            }
+        };
+        let class = class_of(&edited);
+        match self
+            .gate
+            .approve(class.class, &edited.command, confirm, false)
+        {
+            Ruling::AskAgain(warning) => {
+                self.warn(format!(
+                    "edited command is {}: {warning}",
+                    class.class.as_str()
+                ))?;
+                Ok(None)
+            }
+            Ruling::Refuse(reason) => {
+                self.audit(AuditEntry::Edit {
+                    call_id: call.id.clone(),
+                    before: original.command.clone(),
+                    after: edited.command.clone(),
+                })?;
+                let reason = format!(
+                    "The operator edited your command to `{}`, but it was {reason}",
+                    edited.command
+                );
+                self.refuse(&call.id, &reason)?;
+                Ok(Some(reason))
+            }
+            Ruling::Run { .. } => {
+                self.audit(AuditEntry::Edit {
+                    call_id: call.id.clone(),
+                    before: original.command.clone(),
+                    after: edited.command.clone(),
+                })?;
+                self.emit(Event::Decided {
+                    call_id: call.id.clone(),
+                    verdict: Verdict::Edited {
+                        before: original.command.clone(),
+                        after: edited.command.clone(),
+                    },
+                })?;
+                self.audit(AuditEntry::Decision {
+                    call_id: call.id.clone(),
+                    decision: "approve".into(),
+                    reason: Some(format!("edited ({})", class.class.as_str())),
+                })?;
+                let before = self.core.redactor.redact(&original.command).text;
+                let after = self.core.redactor.redact(&edited.command).text;
+                Ok(Some(
+                    self.execute(&call.id, &edited, Some((&before, &after)))
+                        .await?,
+                ))
+            }
+        }
+    }
+
+    /// Record a refusal by the core (not the operator).
+    fn refuse(&mut self, call_id: &str, reason: &str) -> Result<(), SessionError> {
+        self.emit(Event::Decided {
+            call_id: call_id.to_string(),
+            verdict: Verdict::Refused {
+                reason: reason.to_string(),
+            },
+        })?;
+        self.audit(AuditEntry::Decision {
+            call_id: call_id.to_string(),
+            decision: "refused".into(),
+            reason: Some(reason.to_string()),
+        })
+    }
+
+    /// The operator stopped the session with calls pending: each still gets its one result.
+    fn stop_remaining(
+        &mut self,
+        current: &ToolCall,
+        rest: VecDeque<(ToolCall, Item)>,
+    ) -> Result<(), SessionError> {
+        let reason = "the operator stopped the session; not run".to_string();
+        let mut pending = vec![(current.clone(), None)];
+        pending.extend(rest.into_iter().map(|(call, item)| match item {
+            Item::Answered(content) => (call, Some(content)),
+            _ => (call, None),
+        }));
+        for (call, known) in pending {
+            let content = match known {
+                Some(content) => content,
+                None => {
+                    let verdict = Verdict::Rejected {
+                        reason: reason.clone(),
+                    };
+                    self.emit(Event::Decided {
+                        call_id: call.id.clone(),
+                        verdict: verdict.clone(),
+                    })?;
+                    self.audit(AuditEntry::Decision {
+                        call_id: call.id.clone(),
+                        decision: "reject".into(),
+                        reason: Some(reason.clone()),
+                    })?;
+                    conversation::verdict_result(&verdict).unwrap_or_default()
+                }
+            };
+            self.tool_result(&call.id, content)?;
+        }
+        self.finish(SessionState::Done, "stopped by the operator")
+    }
+
+    fn tool_result(&mut self, call_id: &str, content: String) -> Result<(), SessionError> {
+        self.emit(Event::ToolResult {
+            call_id: call_id.to_string(),
+            content: content.clone(),
+        })?;
+        self.messages.push(ChatMessage::Tool {
+            call_id: call_id.to_string(),
+            content,
+        });
+        Ok(())
+    }
+
+    fn user_message(&mut self, text: &str) -> Result<(), SessionError> {
+        self.emit(Event::UserMessage {
+            text: text.to_string(),
+        })?;
+        let content = self.core.redactor.redact(text).text;
+        self.messages.push(ChatMessage::User { content });
+        Ok(())
+    }
+
+    /// Next op: the backlog first (ops that arrived during a model turn), then the channel.
+    async fn next_op(&mut self) -> Option<Op> {
+        if let Some(op) = self.backlog.pop_front() {
+            return Some(op);
+        }
+        if self.ops_closed {
+            return None;
+        }
+        let op = self.ops.recv().await;
+        if op.is_none() {
+            self.ops_closed = true;
+        }
+        op
+    }
+
+    fn finish(&mut self, state: SessionState, reason: &str) -> Result<(), SessionError> {
+        self.set_state(state)?;
+        self.emit(Event::Finished {
+            state,
+            reason: reason.to_string(),
+        })
+    }
+
+    fn set_state(&mut self, state: SessionState) -> Result<(), SessionError> {
+        if self.state != Some(state) {
+            self.state = Some(state);
+            self.emit(Event::State { state })?;
+        }
+        Ok(())
+    }
+
+    fn warn(&mut self, message: String) -> Result<(), SessionError> {
+        self.emit(Event::Warning { message })
+    }
+
+    fn audit(&mut self, entry: AuditEntry) -> Result<(), SessionError> {
+        let mut audit = self
+            .core
+            .audit
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        audit
+            .append(&self.id, entry)
+            .map_err(|e| SessionError::Audit(e.to_string()))
+    }
+
+    /// Append to the log (durably), then send to the front end.
+    fn emit(&mut self, event: Event) -> Result<(), SessionError> {
+        let envelope = self.log.append(event)?;
+        let _ = self.events.send(envelope);
+        Ok(())
+    }
+}
+
+/// The end of one call's wait in the approval queue.
+enum Decided {
+    Result(String),
+    Stop,
+    Abandon,
+}

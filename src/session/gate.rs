@@ -1,0 +1,194 @@
+//! The approval gate's rules: mode, class, remembered prefixes and typed confirmation decide
+//! whether a call runs without asking, must be asked, is refused, or must be asked again.
+
+use crate::policy::{self, Class};
+use crate::protocol::Mode;
+
+/// The word an operator must type to run a destructive command.
+pub const CONFIRM_WORD: &str = "yes";
+
+/// What the gate does with a freshly proposed call, before anyone is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// Never runs (check mode); the reason goes to the model and the transcript.
+    Refuse(String),
+    /// Runs without asking; the rule is recorded as the verdict.
+    Auto(String),
+    /// Wait for the operator.
+    Ask,
+}
+
+/// What the gate does with an operator's approval (plain, prefix or edit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ruling {
+    /// Run it. `note` is a warning to show (e.g. no prefix could be remembered).
+    Run { note: Option<String> },
+    /// Not enough (missing confirmation): warn and ask again.
+    AskAgain(String),
+    /// Never runs in this mode.
+    Refuse(String),
+}
+
+/// Per-session gate state: the mode, the auto-approve option and remembered prefixes.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    mode: Mode,
+    auto_read_only: bool,
+    prefixes: Vec<String>,
+}
+
+impl Gate {
+    /// A gate with no remembered prefixes.
+    pub fn new(mode: Mode, auto_read_only: bool) -> Gate {
+        Gate {
+            mode,
+            auto_read_only,
+            prefixes: Vec::new(),
+        }
+    }
+
+    /// Prefixes approved for the rest of this incident.
+    pub fn prefixes(&self) -> &[String] {
+        &self.prefixes
+    }
+
+    fn mode_refusal(&self, class: Class) -> Option<String> {
+        (self.mode == Mode::Check && class != Class::ReadOnly).then(|| {
+            format!(
+                "refused: the session is in check mode (diagnose only) and this command is \
+                 classified `{}`; only read-only commands may run. Propose a read-only command, \
+                 or hand back to the operator with your recommendation.",
+                class.as_str()
+            )
+        })
+    }
+
+    /// Decide what happens to a new proposal of `class` running `command`.
+    pub fn screen(&self, class: Class, command: &str) -> Screen {
+        if let Some(reason) = self.mode_refusal(class) {
+            return Screen::Refuse(reason);
+        }
+        if class == Class::ReadOnly && self.auto_read_only {
+            return Screen::Auto("auto-approve read-only".into());
+        }
+        if class != Class::Destructive
+            && let Some(prefix) = self
+                .prefixes
+                .iter()
+                .find(|p| policy::prefix_covers(p, command))
+        {
+            return Screen::Auto(format!("approved prefix `{prefix}`"));
+        }
+        Screen::Ask
+    }
+
+    /// Rule on an approval (or an edit's approval) of `class`/`command`. With `remember`, the
+    /// command's normalized prefix is approved for later calls (never for destructive ones).
+    pub fn approve(
+        &mut self,
+        class: Class,
+        command: &str,
+        confirm: Option<&str>,
+        remember: bool,
+    ) -> Ruling {
+        if let Some(reason) = self.mode_refusal(class) {
+            return Ruling::Refuse(reason);
+        }
+        if class == Class::Destructive {
+            if remember {
+                return Ruling::AskAgain(
+                    "a destructive command cannot be approved by prefix; approve it once, \
+                     typing `yes` to confirm"
+                        .into(),
+                );
+            }
+            if confirm.map(str::trim) != Some(CONFIRM_WORD) {
+                return Ruling::AskAgain(
+                    "destructive command: type `yes` to confirm (a bare approval is not enough)"
+                        .into(),
+                );
+            }
+        }
+        if !remember {
+            return Ruling::Run { note: None };
+        }
+        match policy::approval_prefix(command) {
+            Some(prefix) => {
+                if !self.prefixes.contains(&prefix) {
+                    self.prefixes.push(prefix);
+                }
+                Ruling::Run { note: None }
+            }
+            None => Ruling::Run {
+                note: Some(
+                    "no prefix remembered: the command is not a single simple command; \
+                     approved once"
+                        .into(),
+                ),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_mode_refuses_everything_but_read_only() {
+        let mut gate = Gate::new(Mode::Check, false);
+        assert!(matches!(
+            gate.screen(Class::Change, "touch x"),
+            Screen::Refuse(_)
+        ));
+        assert!(matches!(
+            gate.screen(Class::Destructive, "rm -rf /"),
+            Screen::Refuse(_)
+        ));
+        assert_eq!(gate.screen(Class::ReadOnly, "uptime"), Screen::Ask);
+        assert!(matches!(
+            gate.approve(Class::Change, "touch x", Some("yes"), false),
+            Ruling::Refuse(_)
+        ));
+    }
+
+    #[test]
+    fn auto_approve_covers_read_only_only() {
+        let gate = Gate::new(Mode::Heal, true);
+        assert!(matches!(
+            gate.screen(Class::ReadOnly, "uptime"),
+            Screen::Auto(_)
+        ));
+        assert_eq!(gate.screen(Class::Change, "touch x"), Screen::Ask);
+        assert_eq!(gate.screen(Class::Destructive, "rm -rf /"), Screen::Ask);
+    }
+
+    #[test]
+    fn destructive_needs_the_typed_word() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        for confirm in [None, Some("y"), Some("a"), Some("YES please")] {
+            assert!(matches!(
+                gate.approve(Class::Destructive, "rm -rf /x", confirm, false),
+                Ruling::AskAgain(_)
+            ));
+        }
+        assert_eq!(
+            gate.approve(Class::Destructive, "rm -rf /x", Some("yes"), false),
+            Ruling::Run { note: None }
+        );
+        assert!(matches!(
+            gate.approve(Class::Destructive, "rm -rf /x", Some("yes"), true),
+            Ruling::AskAgain(_)
+        ));
+        assert!(gate.prefixes().is_empty());
+    }
+
+    #[test]
+    fn change_needs_no_confirmation() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        assert_eq!(
+            gate.approve(Class::Change, "systemctl restart nginx", None, false),
+            Ruling::Run { note: None }
+        );
+    }
+}

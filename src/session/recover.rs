@@ -1,0 +1,123 @@
+//! Resuming sessions from their logs: after a crash (torn line cut, running command marked
+//! "interrupted: outcome unknown", pending approvals asked again) or to continue a finished one.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::agent::{Agent, Start};
+use super::log::{self, SessionLog};
+use super::store::log_path;
+use super::{Core, SessionError, SessionHandle, conversation};
+use crate::protocol::{Event, EventEnvelope};
+
+/// A session reopened from its log.
+#[derive(Debug)]
+pub struct RecoveredSession {
+    pub handle: SessionHandle,
+    /// The events logged before this process took over, oldest first. Events the resumed task
+    /// emits (warnings, re-requested approvals) arrive on the channel afterwards.
+    pub history: Vec<EventEnvelope>,
+}
+
+/// Reopen every session that a crash (or a front end that dropped its handles) left open:
+/// logs that do not end in `Finished` and are not held by another process. Damaged logs are
+/// skipped with a logged warning.
+pub fn recover(
+    core: Arc<Core>,
+    events: mpsc::UnboundedSender<EventEnvelope>,
+) -> Result<Vec<RecoveredSession>, SessionError> {
+    tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
+    let dir = core.paths.sessions_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(SessionError::Log { path: dir, source }),
+    };
+    let mut ids: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(".jsonl").map(str::to_string)
+        })
+        .collect();
+    ids.sort();
+    let mut out = Vec::new();
+    for id in ids {
+        let Ok(path) = log_path(&core.paths, &id) else {
+            continue;
+        };
+        if log::is_locked(&path) {
+            continue;
+        }
+        let tail = match log::read_tail(&path, 64 * 1024) {
+            Ok(tail) => tail,
+            Err(err) => {
+                tracing::warn!("cannot read {}: {err}", path.display());
+                continue;
+            }
+        };
+        if matches!(tail.last().map(|e| &e.event), Some(Event::Finished { .. })) {
+            continue;
+        }
+        match resume(Arc::clone(&core), &id, events.clone()) {
+            Ok(session) => out.push(session),
+            Err(SessionError::Busy(_)) => {}
+            Err(err) => tracing::warn!("cannot recover session {id}: {err}"),
+        }
+    }
+    Ok(out)
+}
+
+/// Reopen session `id` and continue it from its log. An open session picks up where it
+/// stopped; a finished one waits for `Op::UserMessage`.
+pub fn resume(
+    core: Arc<Core>,
+    id: &str,
+    events: mpsc::UnboundedSender<EventEnvelope>,
+) -> Result<RecoveredSession, SessionError> {
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
+    let path = log_path(&core.paths, id)?;
+    if !path.exists() {
+        return Err(SessionError::NotFound(id.to_string()));
+    }
+    let mut writer = SessionLog::reopen(&path, id, 0)?;
+    let contents = log::read(&path)?;
+    let mut warnings = Vec::new();
+    if let Some(bytes) = contents.torn_bytes {
+        log::truncate(&path, contents.intact_len)?;
+        warnings.push(format!(
+            "the session log ended in a torn line ({bytes} bytes, cut mid-write when opsassist stopped); it was removed"
+        ));
+    }
+    let alert = match contents.events.first().map(|e| &e.event) {
+        Some(Event::SessionStarted { alert, .. }) => alert.clone(),
+        _ => return Err(SessionError::NotASession(path)),
+    };
+    let last_seq = contents.events.last().map(|e| e.seq).unwrap_or(0);
+    writer.set_seq(last_seq);
+    let terminal = matches!(
+        contents.events.last().map(|e| &e.event),
+        Some(Event::Finished { .. })
+    );
+    if !terminal {
+        warnings.push(
+            "opsassist stopped while this session was open; resumed from the session log".into(),
+        );
+    }
+    let replay = conversation::replay(&contents.events, &core.redactor);
+    let (ops, rx) = mpsc::unbounded_channel();
+    let agent = Agent::new(core, id.to_string(), writer, events, rx);
+    runtime.spawn(agent.run(Start::Resume {
+        replay: Box::new(replay),
+        alert,
+        warnings,
+    }));
+    Ok(RecoveredSession {
+        handle: SessionHandle {
+            id: id.to_string(),
+            ops,
+        },
+        history: contents.events,
+    })
+}
