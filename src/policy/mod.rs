@@ -1,7 +1,16 @@
 //! Command policy: classify shell commands with a real shell grammar, normalized approval
 //! prefixes, and secret redaction of everything sent to the model.
 
+mod classify;
+mod prefix;
+mod redact;
+mod rules;
+mod shell;
+mod tools;
+
 use serde::{Deserialize, Serialize};
+
+pub use redact::MIN_CONFIGURED_LEN;
 
 /// How dangerous a command is. Ordered: `ReadOnly < Change < Destructive`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,33 +46,34 @@ pub struct Classification {
 
 /// Classify a shell command line. Fails closed: anything not understood is at least `change`.
 pub fn classify(command: &str) -> Classification {
-    let _ = command;
+    let v = classify::script(command, 0);
     Classification {
-        class: Class::Change,
-        reason: "classifier not built yet".into(),
+        class: v.class,
+        reason: v.reason,
     }
 }
 
-/// Classify an argv that runs without a shell (structured tools).
+/// Classify an argv that runs without a shell (structured tools). Metacharacters inside an
+/// element are literal data, not operators.
 pub fn classify_argv(argv: &[String]) -> Classification {
-    let _ = argv;
+    let v = classify::argv(argv, 0);
     Classification {
-        class: Class::Change,
-        reason: "classifier not built yet".into(),
+        class: v.class,
+        reason: v.reason,
     }
 }
 
 /// The normalized prefix an operator may approve for the rest of an incident, or None when
 /// the command is chained, substituted, redirected or otherwise not a single simple command.
+/// Destructive commands never have a prefix.
 pub fn approval_prefix(command: &str) -> Option<String> {
-    let _ = command;
-    None
+    prefix::approval_prefix(command)
 }
 
-/// True when `command` is a single simple command covered by an approved `prefix`.
+/// True when `command` is a single simple, non-destructive command covered by an approved
+/// `prefix` (token-wise prefix of its normalized form).
 pub fn prefix_covers(prefix: &str, command: &str) -> bool {
-    let _ = (prefix, command);
-    false
+    prefix::prefix_covers(prefix, command)
 }
 
 /// Text with secrets masked, and how many were masked.
@@ -80,17 +90,15 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// A redactor that also masks these literal values (from config).
+    /// A redactor that also masks these literal values (from config); values shorter than
+    /// [`MIN_CONFIGURED_LEN`] are ignored.
     pub fn new(extra_values: Vec<String>) -> Self {
         Redactor { extra_values }
     }
 
     /// Mask every secret in `text`.
     pub fn redact(&self, text: &str) -> Redacted {
-        let _ = &self.extra_values;
-        Redacted {
-            text: text.to_string(),
-            count: 0,
-        }
+        let (text, count) = redact::redact(text, &self.extra_values);
+        Redacted { text, count }
     }
 }

@@ -1,0 +1,185 @@
+//! Turning a parsed command line (or a direct argv) into a [`Class`] and a short reason.
+
+use super::shell::{self, SimpleCommand};
+use super::{Class, rules};
+
+/// Deepest `sh -c "sh -c …"` nesting that is analysed; deeper is `change`.
+const MAX_DEPTH: usize = 6;
+
+/// A class with its human reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub class: Class,
+    pub reason: String,
+}
+
+impl Verdict {
+    pub fn read_only(reason: impl Into<String>) -> Verdict {
+        Verdict {
+            class: Class::ReadOnly,
+            reason: reason.into(),
+        }
+    }
+    pub fn change(reason: impl Into<String>) -> Verdict {
+        Verdict {
+            class: Class::Change,
+            reason: reason.into(),
+        }
+    }
+    pub fn destructive(reason: impl Into<String>) -> Verdict {
+        Verdict {
+            class: Class::Destructive,
+            reason: reason.into(),
+        }
+    }
+
+    /// Raise to at least `change`, keeping a destructive reason.
+    pub fn at_least_change(self, why: &str) -> Verdict {
+        match self.class {
+            Class::ReadOnly => Verdict::change(why),
+            Class::Change => self,
+            Class::Destructive => self,
+        }
+    }
+}
+
+/// Classify a shell command line.
+pub(crate) fn script(command: &str, depth: usize) -> Verdict {
+    if depth > MAX_DEPTH {
+        return Verdict::change("shell commands nested too deeply to analyse");
+    }
+    if command.trim().is_empty() {
+        return Verdict::change("empty command");
+    }
+    let parsed = shell::parse(command);
+    let verdicts: Vec<Verdict> = parsed.commands.iter().map(|c| simple(c, depth)).collect();
+    combine(&parsed.hazards, &verdicts, parsed.pipes)
+}
+
+fn combine(hazards: &[shell::Hazard], verdicts: &[Verdict], pipes: usize) -> Verdict {
+    let worst_cmd = verdicts.iter().max_by_key(|v| v.class);
+    let worst_hazard = hazards.iter().rev().max_by_key(|h| h.class);
+    let first_hazard = hazards.first();
+    let Some(worst_cmd) = worst_cmd else {
+        return match worst_hazard {
+            Some(h) => Verdict {
+                class: h.class.max(Class::Change),
+                reason: h.reason.clone(),
+            },
+            None => Verdict::change("no command found"),
+        };
+    };
+    let destructive_hazard = hazards.iter().find(|h| h.class == Class::Destructive);
+    if let Some(h) = destructive_hazard {
+        return Verdict::destructive(h.reason.clone());
+    }
+    match (first_hazard, worst_cmd.class) {
+        (Some(h), Class::Destructive) => {
+            Verdict::destructive(format!("{}: {}", h.reason, worst_cmd.reason))
+        }
+        (Some(h), Class::Change) => {
+            let first_change = verdicts.iter().find(|v| v.class == Class::Change);
+            let detail = first_change.map(|v| v.reason.as_str()).unwrap_or_default();
+            Verdict::change(format!("{}: {detail}", h.reason))
+        }
+        (Some(h), Class::ReadOnly) => Verdict::change(h.reason.clone()),
+        (None, Class::ReadOnly) if pipes > 0 => {
+            Verdict::read_only(format!("read-only pipeline of {} commands", verdicts.len()))
+        }
+        (None, _) => {
+            let first = verdicts
+                .iter()
+                .find(|v| v.class == worst_cmd.class)
+                .unwrap_or(worst_cmd);
+            let reason = if pipes > 0 && first.class == Class::Change {
+                format!("pipeline: {}", first.reason)
+            } else {
+                first.reason.clone()
+            };
+            Verdict {
+                class: first.class,
+                reason,
+            }
+        }
+    }
+}
+
+/// Classify one simple command from the parse.
+fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
+    let Some(name_word) = cmd.words.first() else {
+        return Verdict::change("variable assignment");
+    };
+    let Some(name) = name_word.value.clone() else {
+        return Verdict::change(format!(
+            "command name `{}` is expanded at run time",
+            name_word.source
+        ));
+    };
+    let args: Vec<String> = cmd.words[1..]
+        .iter()
+        .map(|w| w.value.clone().unwrap_or_else(|| w.source.clone()))
+        .collect();
+    let mut verdict = rules::classify(&name, &args, depth);
+    if let Some(v) = pipe_to_shell(&name, &cmd.upstream) {
+        return v;
+    }
+    if !cmd.assignments.is_empty() {
+        verdict = verdict.at_least_change(&format!(
+            "environment assignment {} before {name}",
+            cmd.assignments.join(" ")
+        ));
+    }
+    if name_word.escaped {
+        verdict = verdict.at_least_change(&format!(
+            "quoted or escaped command name `{}`",
+            name_word.source
+        ));
+    }
+    if let Some(w) = cmd.words[1..].iter().find(|w| w.value.is_none()) {
+        verdict =
+            verdict.at_least_change(&format!("argument `{}` is expanded at run time", w.source));
+    }
+    if let Some(w) = cmd.words[1..]
+        .iter()
+        .find(|w| w.glob && w.source.starts_with(['*', '?', '[']))
+    {
+        verdict = verdict.at_least_change(&format!(
+            "glob `{}` may expand to option-like file names",
+            w.source
+        ));
+    }
+    verdict
+}
+
+/// `curl … | sh`: a download piped into an interpreter.
+fn pipe_to_shell(name: &str, upstream: &[String]) -> Option<Verdict> {
+    const INTERPRETERS: &[&str] = &[
+        "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node",
+        "php",
+    ];
+    let base = name.rsplit('/').next().unwrap_or(name);
+    if !INTERPRETERS.contains(&base) {
+        return None;
+    }
+    let fetcher = upstream.iter().find(|u| {
+        let b = u.rsplit('/').next().unwrap_or(u);
+        matches!(
+            b,
+            "curl" | "wget" | "fetch" | "nc" | "ncat" | "socat" | "base64"
+        )
+    })?;
+    Some(Verdict::destructive(format!(
+        "{fetcher} output piped into {base}"
+    )))
+}
+
+/// Classify a direct argv: elements are literal data, never shell syntax.
+pub(crate) fn argv(argv: &[String], depth: usize) -> Verdict {
+    let Some((name, args)) = argv.split_first() else {
+        return Verdict::change("empty command");
+    };
+    if depth > MAX_DEPTH {
+        return Verdict::change("commands nested too deeply to analyse");
+    }
+    rules::classify(name, args, depth)
+}

@@ -1,0 +1,852 @@
+//! The allowlist and destructive tables for one command's argv: path resolution, wrappers
+//! (`sudo`, `env`, `xargs`, …), plain readers, and the commands that destroy data or hosts.
+//! Subcommand-aware tools (systemctl, kubectl, docker, psql, …) live in `tools.rs`.
+
+use super::classify::{self, Verdict};
+use super::shell::{is_block_device, is_system_path};
+use super::tools;
+
+/// Directories whose binaries are trusted to be the real tool of that name.
+const TRUSTED_DIRS: &[&str] = &["/bin", "/usr/bin", "/sbin", "/usr/sbin"];
+
+/// Inspection commands that are read-only whatever their arguments.
+const READERS: &[&str] = &[
+    "uptime",
+    "free",
+    "df",
+    "du",
+    "lsblk",
+    "findmnt",
+    "vmstat",
+    "iostat",
+    "mpstat",
+    "sar",
+    "nproc",
+    "uname",
+    "id",
+    "whoami",
+    "groups",
+    "ls",
+    "stat",
+    "file",
+    "wc",
+    "cut",
+    "head",
+    "tail",
+    "cat",
+    "tac",
+    "nl",
+    "grep",
+    "egrep",
+    "fgrep",
+    "zgrep",
+    "zcat",
+    "bzcat",
+    "xzcat",
+    "lsof",
+    "w",
+    "who",
+    "last",
+    "ps",
+    "pstree",
+    "pgrep",
+    "pidof",
+    "lscpu",
+    "lsmem",
+    "lsmod",
+    "lspci",
+    "lsusb",
+    "lsns",
+    "lslocks",
+    "printenv",
+    "pwd",
+    "which",
+    "whereis",
+    "basename",
+    "dirname",
+    "realpath",
+    "readlink",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "b2sum",
+    "cksum",
+    "column",
+    "jq",
+    "strings",
+    "od",
+    "hexdump",
+    "getent",
+    "dig",
+    "host",
+    "nslookup",
+    "echo",
+    "printf",
+    "true",
+    "false",
+    "tr",
+    "comm",
+    "diff",
+    "cmp",
+    "tree",
+    "seq",
+    "sleep",
+    "test",
+    "[",
+    "expr",
+    "numfmt",
+    "fold",
+    "rev",
+    "paste",
+    "join",
+    "expand",
+    "unexpand",
+    "hostid",
+    "arch",
+    "tty",
+    "locale",
+    "getconf",
+    "netstat",
+    "blkid",
+    "lastlog",
+    "tracepath",
+    "traceroute",
+    "iptables-save",
+    "ip6tables-save",
+    "free",
+    "nstat",
+    "ifconfig",
+    "route",
+    "arp",
+    "timeout-free",
+    "zdiff",
+];
+
+/// Full-screen or never-ending interactive programs.
+const INTERACTIVE: &[&str] = &[
+    "less", "more", "most", "vi", "vim", "nvim", "nano", "emacs", "view", "pico", "htop", "atop",
+    "iotop", "iftop", "nmon", "mc", "screen", "tmux",
+];
+
+/// Commands that destroy data, disks or the host whatever their arguments.
+const ALWAYS_DESTRUCTIVE: &[&str] = &[
+    "shred",
+    "wipefs",
+    "blkdiscard",
+    "mkswap",
+    "mke2fs",
+    "gdisk",
+    "cgdisk",
+    "cfdisk",
+    "sgdisk",
+    "reboot",
+    "halt",
+    "poweroff",
+    "kexec",
+    "truncate",
+    "dropdb",
+    "dropuser",
+    "lvremove",
+    "vgremove",
+    "pvremove",
+    "killall5",
+];
+
+/// Classify `name args…`. `name` may be a path; only trusted system dirs count as the tool.
+pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Verdict {
+    if name.is_empty() {
+        return Verdict::change("empty command name");
+    }
+    let (base, trusted) = match name.rsplit_once('/') {
+        Some((dir, base)) => (base, TRUSTED_DIRS.contains(&dir)),
+        None => (name, true),
+    };
+    let verdict = by_name(base, args, depth);
+    if trusted {
+        verdict
+    } else if verdict.class == super::Class::Destructive {
+        Verdict::destructive(format!(
+            "unknown command {name} (as {base}: {})",
+            verdict.reason
+        ))
+    } else {
+        Verdict::change(format!("unknown command {name}"))
+    }
+}
+
+/// A parsed option or operand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Opt<'a> {
+    /// `-x`, `--long`; `value` when it takes one.
+    Flag {
+        name: String,
+        value: Option<&'a str>,
+    },
+    /// An operand.
+    Pos(&'a str),
+}
+
+/// Parse GNU-style options. `short_val` lists short flags taking a value, `long_val` long ones.
+/// With `stop_at_operand`, everything from the first operand on is returned as operands.
+pub(crate) fn opts<'a>(
+    args: &'a [String],
+    short_val: &str,
+    long_val: &[&str],
+    stop_at_operand: bool,
+) -> Vec<Opt<'a>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut operands_only = false;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        i += 1;
+        if operands_only || arg == "-" || !arg.starts_with('-') {
+            out.push(Opt::Pos(arg));
+            if stop_at_operand {
+                operands_only = true;
+            }
+            continue;
+        }
+        if arg == "--" {
+            operands_only = true;
+            continue;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((n, v)) => out.push(Opt::Flag {
+                    name: format!("--{n}"),
+                    value: Some(v),
+                }),
+                None if long_val.contains(&arg) => {
+                    let value = args.get(i).map(String::as_str);
+                    i += 1;
+                    out.push(Opt::Flag {
+                        name: arg.to_string(),
+                        value,
+                    });
+                }
+                None => out.push(Opt::Flag {
+                    name: arg.to_string(),
+                    value: None,
+                }),
+            }
+            continue;
+        }
+        let cluster = &arg[1..];
+        for (pos, c) in cluster.char_indices() {
+            if short_val.contains(c) {
+                let rest = &cluster[pos + c.len_utf8()..];
+                let value = if rest.is_empty() {
+                    i += 1;
+                    args.get(i - 1).map(String::as_str)
+                } else {
+                    Some(rest)
+                };
+                out.push(Opt::Flag {
+                    name: format!("-{c}"),
+                    value,
+                });
+                break;
+            }
+            out.push(Opt::Flag {
+                name: format!("-{c}"),
+                value: None,
+            });
+        }
+    }
+    out
+}
+
+/// Operands of parsed options.
+pub(crate) fn operands<'a>(parsed: &[Opt<'a>]) -> Vec<&'a str> {
+    parsed
+        .iter()
+        .filter_map(|o| match o {
+            Opt::Pos(p) => Some(*p),
+            Opt::Flag { .. } => None,
+        })
+        .collect()
+}
+
+/// True when any flag is named one of `names`.
+pub(crate) fn has_flag(parsed: &[Opt], names: &[&str]) -> bool {
+    parsed
+        .iter()
+        .any(|o| matches!(o, Opt::Flag { name, .. } if names.contains(&name.as_str())))
+}
+
+/// Value of the first flag named one of `names`.
+pub(crate) fn flag_value<'a>(parsed: &[Opt<'a>], names: &[&str]) -> Option<&'a str> {
+    parsed.iter().find_map(|o| match o {
+        Opt::Flag { name, value } if names.contains(&name.as_str()) => *value,
+        _ => None,
+    })
+}
+
+/// Index in `args` of the first operand, skipping options (with values) before it.
+fn first_operand(args: &[String], short_val: &str, long_val: &[&str]) -> Option<usize> {
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        if arg == "--" {
+            return (i + 1 < args.len()).then_some(i + 1);
+        }
+        if !arg.starts_with('-') || arg == "-" {
+            return Some(i);
+        }
+        if arg.starts_with("--") {
+            if !arg.contains('=') && long_val.contains(&arg.as_str()) {
+                i += 1;
+            }
+        } else if let Some((pos, c)) = arg[1..]
+            .char_indices()
+            .find(|(_, c)| short_val.contains(*c))
+            && pos + c.len_utf8() == arg.len() - 1
+        {
+            i += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+fn wrapped(args: &[String], start: Option<usize>, depth: usize) -> Option<Verdict> {
+    let rest = &args[start?..];
+    Some(classify::argv(rest, depth + 1))
+}
+
+fn by_name(name: &str, args: &[String], depth: usize) -> Verdict {
+    if let Some(v) = wrapper(name, args, depth) {
+        return v;
+    }
+    if let Some(v) = tools::classify(name, args, depth) {
+        return v;
+    }
+    if READERS.contains(&name) {
+        return Verdict::read_only(format!("{name} only reads"));
+    }
+    if INTERACTIVE.contains(&name) {
+        return Verdict::change(format!("{name} is interactive"));
+    }
+    if ALWAYS_DESTRUCTIVE.contains(&name) || name.starts_with("mkfs") {
+        return Verdict::destructive(format!("{name} is destructive"));
+    }
+    files(name, args)
+        .unwrap_or_else(|| Verdict::change(format!("{name} is not on the read-only allowlist")))
+}
+
+/// `sudo`, `env`, `xargs` and friends: classify the command they run.
+fn wrapper(name: &str, args: &[String], depth: usize) -> Option<Verdict> {
+    let v = match name {
+        "sudo" | "doas" => {
+            let start = first_operand(
+                args,
+                "ugpCDrtUTRh",
+                &[
+                    "--user",
+                    "--group",
+                    "--prompt",
+                    "--chdir",
+                    "--role",
+                    "--type",
+                    "--other-user",
+                    "--close-from",
+                    "--host",
+                ],
+            );
+            match wrapped(args, start, depth) {
+                Some(inner) if inner.class == super::Class::Destructive => {
+                    Verdict::destructive(format!("{name}: {}", inner.reason))
+                }
+                Some(inner) => {
+                    Verdict::change(format!("{name} runs as another user: {}", inner.reason))
+                }
+                None => Verdict::change(format!("{name} without a command")),
+            }
+        }
+        "env" => {
+            let parsed_end = first_operand(args, "uCS", &["--unset", "--chdir", "--split-string"]);
+            let options = &args[..parsed_end.unwrap_or(args.len())];
+            if options
+                .iter()
+                .any(|a| a.starts_with("-S") || a.starts_with("--split-string"))
+            {
+                return Some(Verdict::change("env -S splits a string into a command"));
+            }
+            let mut i = parsed_end.unwrap_or(args.len());
+            let mut assigned = Vec::new();
+            while i < args.len() && is_assignment(&args[i]) {
+                assigned.push(args[i].clone());
+                i += 1;
+            }
+            if i >= args.len() {
+                return Some(if assigned.is_empty() && options.is_empty() {
+                    Verdict::read_only("env prints the environment")
+                } else {
+                    Verdict::change("env changes the environment")
+                });
+            }
+            let inner = classify::argv(&args[i..], depth + 1);
+            if assigned.is_empty() && options.is_empty() {
+                inner
+            } else {
+                inner.at_least_change(&format!(
+                    "env sets {} before {}",
+                    if assigned.is_empty() {
+                        options.join(" ")
+                    } else {
+                        assigned.join(" ")
+                    },
+                    args[i]
+                ))
+            }
+        }
+        "nice" => match wrapped(args, first_operand(args, "n", &["--adjustment"]), depth) {
+            Some(inner) => inner,
+            None => Verdict::read_only("nice prints the niceness"),
+        },
+        "nohup" => wrapped(args, first_operand(args, "", &[]), depth)
+            .unwrap_or_else(|| Verdict::change("nohup without a command"))
+            .at_least_change("nohup writes nohup.out"),
+        "timeout" => {
+            let start = first_operand(args, "sk", &["--signal", "--kill-after"]).map(|i| i + 1);
+            match start.filter(|s| *s < args.len()) {
+                Some(s) => classify::argv(&args[s..], depth + 1),
+                None => Verdict::change("timeout without a command"),
+            }
+        }
+        "xargs" => {
+            let start = first_operand(
+                args,
+                "adEILnPs",
+                &[
+                    "--arg-file",
+                    "--delimiter",
+                    "--max-args",
+                    "--max-procs",
+                    "--max-lines",
+                    "--max-chars",
+                    "--replace",
+                    "--eof",
+                ],
+            );
+            let inner =
+                wrapped(args, start, depth).unwrap_or_else(|| Verdict::change("xargs echo"));
+            if inner.class == super::Class::Destructive {
+                Verdict::destructive(format!("xargs: {}", inner.reason))
+            } else {
+                Verdict::change(format!(
+                    "xargs turns piped input into arguments of {}",
+                    args.get(start.unwrap_or(0))
+                        .map(String::as_str)
+                        .unwrap_or("echo")
+                ))
+            }
+        }
+        "watch" => {
+            let start = first_operand(args, "nq", &["--interval", "--equexit"]);
+            let exec = args
+                .iter()
+                .take(start.unwrap_or(0))
+                .any(|a| a == "-x" || a == "--exec");
+            let inner = match start {
+                Some(s) if exec => classify::argv(&args[s..], depth + 1),
+                Some(s) => classify::script(&args[s..].join(" "), depth + 1),
+                None => Verdict::change("watch without a command"),
+            };
+            inner.at_least_change("watch is interactive")
+        }
+        "command" => {
+            if args.first().is_some_and(|a| a == "-v" || a == "-V") {
+                Verdict::read_only("command -v looks a name up")
+            } else {
+                wrapped(args, first_operand(args, "", &[]), depth)
+                    .unwrap_or_else(|| Verdict::change("command without a name"))
+            }
+        }
+        "exec" => wrapped(args, first_operand(args, "a", &[]), depth)
+            .unwrap_or_else(|| Verdict::change("exec without a command")),
+        "time" => {
+            if args.iter().any(|a| a == "-o" || a.starts_with("--output")) {
+                return Some(Verdict::change("time -o writes a file"));
+            }
+            wrapped(
+                args,
+                first_operand(args, "fo", &["--format", "--output"]),
+                depth,
+            )
+            .unwrap_or_else(|| Verdict::change("time without a command"))
+        }
+        "stdbuf" => wrapped(
+            args,
+            first_operand(args, "ioe", &["--input", "--output", "--error"]),
+            depth,
+        )
+        .unwrap_or_else(|| Verdict::change("stdbuf without a command")),
+        "ionice" => {
+            if args.iter().any(|a| {
+                a.starts_with("-p")
+                    || a.starts_with("-P")
+                    || a.starts_with("-u")
+                    || a.starts_with("--pid")
+            }) {
+                return Some(Verdict::change("ionice changes another process"));
+            }
+            wrapped(
+                args,
+                first_operand(args, "cn", &["--class", "--classdata"]),
+                depth,
+            )
+            .unwrap_or_else(|| Verdict::change("ionice without a command"))
+        }
+        "busybox" => wrapped(args, first_operand(args, "", &[]), depth)
+            .unwrap_or_else(|| Verdict::change("busybox without an applet")),
+        "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash" => {
+            let start = first_operand(args, "oO", &["--rcfile", "--init-file"]);
+            let has_c = args[..start.unwrap_or(args.len())]
+                .iter()
+                .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('c'));
+            match start {
+                Some(s) if has_c => nested(name, &classify::script(&args[s], depth + 1)),
+                _ => Verdict::change(format!("{name} runs a script or reads commands from stdin")),
+            }
+        }
+        "su" => match flag_value(
+            &opts(args, "cgsG", &["--command", "--shell", "--group"], false),
+            &["-c", "--command"],
+        ) {
+            Some(cmd) => nested(name, &classify::script(cmd, depth + 1)),
+            None => Verdict::change("su opens a shell as another user"),
+        },
+        "ssh" => {
+            let start = first_operand(args, "BbcDEeFIiJLlmOoPpQRSWw", &[]);
+            match start {
+                Some(h) if h + 1 < args.len() => {
+                    let remote = args[h + 1..].join(" ");
+                    let inner = classify::script(&remote, depth + 1);
+                    match inner.class {
+                        super::Class::Destructive => {
+                            Verdict::destructive(format!("ssh {}: {}", args[h], inner.reason))
+                        }
+                        _ => Verdict::change(format!("ssh runs `{remote}` on {}", args[h])),
+                    }
+                }
+                _ => Verdict::change("interactive ssh session"),
+            }
+        }
+        _ => return None,
+    };
+    Some(v)
+}
+
+fn nested(shell: &str, inner: &Verdict) -> Verdict {
+    match inner.class {
+        super::Class::Destructive => Verdict::destructive(format!("{shell} -c: {}", inner.reason)),
+        _ => Verdict::change(format!("{shell} -c runs a nested shell: {}", inner.reason)),
+    }
+}
+
+fn is_assignment(arg: &str) -> bool {
+    match arg.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
+/// File and process tools: rm, mv, cp, chmod, dd, kill, …
+fn files(name: &str, args: &[String]) -> Option<Verdict> {
+    let v = match name {
+        "rm" => {
+            let parsed = opts(args, "", &[], false);
+            if has_flag(
+                &parsed,
+                &[
+                    "-r",
+                    "-R",
+                    "-f",
+                    "--recursive",
+                    "--force",
+                    "--no-preserve-root",
+                ],
+            ) {
+                Verdict::destructive("rm -r/-f is destructive")
+            } else if let Some(p) = operands(&parsed).into_iter().find(|p| is_system_path(p)) {
+                Verdict::destructive(format!("rm of system path {p}"))
+            } else {
+                Verdict::change("rm deletes files")
+            }
+        }
+        "mv" | "cp" | "install" | "ln" | "rsync" => {
+            let parsed = opts(args, "tSTo", &["--target-directory", "--suffix"], false);
+            let ops = operands(&parsed);
+            let dest_flag = flag_value(&parsed, &["-t", "--target-directory"]);
+            let targets: Vec<&str> = if name == "mv" {
+                ops.iter().copied().chain(dest_flag).collect()
+            } else {
+                ops.last().copied().into_iter().chain(dest_flag).collect()
+            };
+            match targets
+                .iter()
+                .find(|t| is_block_device(t) || is_system_path(t))
+            {
+                Some(t) => Verdict::destructive(format!("{name} onto system path {t}")),
+                None => Verdict::change(format!("{name} changes files")),
+            }
+        }
+        "tee" => {
+            let parsed = opts(args, "", &[], false);
+            match operands(&parsed)
+                .into_iter()
+                .find(|t| is_block_device(t) || is_system_path(t))
+            {
+                Some(t) => Verdict::destructive(format!("tee overwrites {t}")),
+                None => Verdict::change("tee writes files"),
+            }
+        }
+        "chmod" | "chown" | "chgrp" | "setfacl" => {
+            let parsed = opts(args, "", &["--reference"], false);
+            let recursive = has_flag(&parsed, &["-R", "--recursive"]);
+            let ops = operands(&parsed);
+            let root = ops.iter().find(|p| {
+                p.trim_end_matches(['/', '*']).is_empty() && p.starts_with('/')
+                    || (recursive && is_system_path(p))
+            });
+            match root {
+                Some(p) => Verdict::destructive(format!(
+                    "{name} {}on {p}",
+                    if recursive { "-R " } else { "" }
+                )),
+                None => Verdict::change(format!("{name} changes permissions")),
+            }
+        }
+        "dd" => match args.iter().find(|a| a.starts_with("of=")) {
+            Some(of) => Verdict::destructive(format!("dd {of} writes raw data")),
+            None => Verdict::change("dd is not on the read-only allowlist"),
+        },
+        "shutdown" => {
+            if args.iter().any(|a| a == "-c" || a == "--show") {
+                Verdict::change("shutdown -c/--show")
+            } else {
+                Verdict::destructive("shutdown stops the host")
+            }
+        }
+        "init" | "telinit" => match args.first().map(String::as_str) {
+            Some("0" | "6" | "1" | "s" | "S" | "single") => {
+                Verdict::destructive(format!("{name} {} changes the runlevel", args[0]))
+            }
+            _ => Verdict::change(format!("{name} is not on the read-only allowlist")),
+        },
+        "kill" => kill(args),
+        "killall" | "pkill" => {
+            let gentle = args.iter().any(|a| {
+                matches!(
+                    a.trim_start_matches('-').trim_start_matches("SIG"),
+                    "HUP" | "USR1" | "USR2" | "0" | "1" | "10" | "12"
+                ) && a.starts_with('-')
+            }) || args.iter().any(|a| a == "-l" || a == "--list");
+            if gentle {
+                Verdict::change(format!("{name} signals processes by name"))
+            } else {
+                Verdict::destructive(format!("{name} kills every process matching a name"))
+            }
+        }
+        "crontab" => match args.iter().find(|a| a.starts_with('-')).map(String::as_str) {
+            Some("-l") => Verdict::read_only("crontab -l lists"),
+            Some(f) if f.contains('r') => Verdict::destructive("crontab -r removes the crontab"),
+            _ => Verdict::change("crontab edits the crontab"),
+        },
+        "fdisk" | "sfdisk" | "parted" => {
+            let listing =
+                args.iter().any(|a| {
+                    matches!(
+                        a.as_str(),
+                        "-l" | "--list" | "-d" | "--dump" | "-s" | "--show-size"
+                    )
+                }) || (name == "parted" && args.iter().any(|a| a == "print") && args.len() <= 3);
+            if listing {
+                Verdict::read_only(format!("{name} only lists partitions"))
+            } else {
+                Verdict::destructive(format!("{name} edits partition tables"))
+            }
+        }
+        "top" => {
+            if args
+                .iter()
+                .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('b'))
+            {
+                Verdict::read_only("top -b only reads")
+            } else {
+                Verdict::change("top without -b is interactive")
+            }
+        }
+        "sort" => no_flags(name, args, &["-o", "--output"], "writes a file"),
+        "uniq" => {
+            let parsed = opts(
+                args,
+                "fsw",
+                &["--skip-fields", "--skip-chars", "--check-chars"],
+                false,
+            );
+            if operands(&parsed).len() > 1 {
+                Verdict::change("uniq writes its second operand")
+            } else {
+                Verdict::read_only("uniq only reads")
+            }
+        }
+        "dmesg" => no_flags(
+            name,
+            args,
+            &[
+                "-c",
+                "-C",
+                "--clear",
+                "--read-clear",
+                "-n",
+                "--console-level",
+                "-D",
+                "--console-off",
+                "-E",
+                "--console-on",
+            ],
+            "changes the kernel log",
+        ),
+        "hostname" => {
+            let ok = [
+                "-f",
+                "-s",
+                "-d",
+                "-i",
+                "-I",
+                "-A",
+                "-a",
+                "-y",
+                "--fqdn",
+                "--long",
+                "--short",
+                "--domain",
+                "--ip-address",
+                "--all-ip-addresses",
+                "--all-fqdns",
+                "--alias",
+            ];
+            if args.iter().all(|a| ok.contains(&a.as_str())) {
+                Verdict::read_only("hostname only reads")
+            } else {
+                Verdict::change("hostname with arguments sets the hostname")
+            }
+        }
+        "date" => {
+            let parsed = opts(
+                args,
+                "dfrs",
+                &["--date", "--file", "--reference", "--set"],
+                false,
+            );
+            if has_flag(&parsed, &["-s", "--set"])
+                || operands(&parsed).iter().any(|o| !o.starts_with('+'))
+            {
+                Verdict::change("date with a time sets the clock")
+            } else {
+                Verdict::read_only("date only reads")
+            }
+        }
+        "mount" => {
+            if args.is_empty() || args.iter().all(|a| a == "-l") {
+                Verdict::read_only("mount without arguments lists mounts")
+            } else {
+                Verdict::change("mount changes mounts")
+            }
+        }
+        "swapon" => {
+            if args.is_empty()
+                || args.iter().all(|a| {
+                    matches!(
+                        a.as_str(),
+                        "-s" | "--summary" | "--show" | "--bytes" | "--noheadings"
+                    )
+                })
+            {
+                Verdict::read_only("swapon only lists")
+            } else {
+                Verdict::change("swapon changes swap")
+            }
+        }
+        "ping" | "ping6" => {
+            let parsed = opts(args, "ciIlmMpQsStTwWB", &[], false);
+            if has_flag(&parsed, &["-f"]) {
+                Verdict::change("ping -f floods")
+            } else if flag_value(&parsed, &["-c"]).is_some() {
+                Verdict::read_only("ping -c only probes")
+            } else {
+                Verdict::change("ping without -c never ends")
+            }
+        }
+        "sysctl" => {
+            let writes = args.iter().any(|a| {
+                a.contains('=')
+                    || matches!(a.as_str(), "-w" | "--write" | "-p" | "--load" | "--system")
+                    || a.starts_with("-p")
+            });
+            if writes {
+                Verdict::change("sysctl sets kernel parameters")
+            } else {
+                Verdict::read_only("sysctl only reads")
+            }
+        }
+        _ => return None,
+    };
+    Some(v)
+}
+
+fn no_flags(name: &str, args: &[String], banned: &[&str], what: &str) -> Verdict {
+    let hit = args.iter().find(|a| {
+        banned.iter().any(|b| {
+            a.as_str() == *b
+                || (b.starts_with("--") && a.starts_with(&format!("{b}=")))
+                || (b.len() == 2
+                    && !b.starts_with("--")
+                    && a.starts_with('-')
+                    && !a.starts_with("--")
+                    && a.contains(&b[1..]))
+        })
+    });
+    match hit {
+        Some(flag) => Verdict::change(format!("{name} {flag} {what}")),
+        None => Verdict::read_only(format!("{name} only reads")),
+    }
+}
+
+fn kill(args: &[String]) -> Verdict {
+    if args
+        .iter()
+        .any(|a| a == "-l" || a == "-L" || a == "--list" || a == "--table")
+    {
+        return Verdict::read_only("kill -l lists signals");
+    }
+    let mut targets = Vec::new();
+    let mut i = 0;
+    let mut after_dashes = false;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if after_dashes {
+            targets.push(a);
+        } else if a == "--" {
+            after_dashes = true;
+        } else if a == "-s" || a == "-n" || a == "--signal" {
+            i += 1;
+        } else if !a.starts_with('-') || a == "-1" && i > 0 {
+            targets.push(a);
+        }
+        i += 1;
+    }
+    match targets.iter().find(|t| matches!(**t, "1" | "-1")) {
+        Some(&"1") => Verdict::destructive("kill of PID 1 (init) takes the host down"),
+        Some(_) => Verdict::destructive("kill -1 signals every process"),
+        None => Verdict::change("kill signals processes"),
+    }
+}

@@ -1,0 +1,481 @@
+//! Shell parsing: turns a command line into simple commands plus the structural hazards
+//! (chaining, substitution, redirects, subshells…) found by walking the tree-sitter-bash tree.
+
+use tree_sitter::{Node, Parser};
+
+use super::Class;
+
+/// One shell word after quote removal, or `None` when its value is only known at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Word {
+    /// The literal value; `None` for expansions (`$X`, `$(…)`, brace expansion, `$'…'`).
+    pub value: Option<String>,
+    /// The source text, for reasons shown to the operator.
+    pub source: String,
+    /// Quotes or backslashes were used (`\rm`, `"rm"`, `r''m`).
+    pub escaped: bool,
+    /// Contains an unquoted glob character (`*`, `?`, `[`).
+    pub glob: bool,
+}
+
+/// A simple command: optional `NAME=value` prefixes, then its words.
+#[derive(Debug, Clone)]
+pub(crate) struct SimpleCommand {
+    /// `X=1` assignments before the command name.
+    pub assignments: Vec<String>,
+    /// Command name then arguments.
+    pub words: Vec<Word>,
+    /// Resolved names of the earlier stages when this command reads from a pipe.
+    pub upstream: Vec<String>,
+}
+
+/// A structural reason that lifts the whole command to at least `class`.
+#[derive(Debug, Clone)]
+pub(crate) struct Hazard {
+    pub class: Class,
+    pub reason: String,
+}
+
+/// Everything the classifier needs from one parsed command line.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Script {
+    pub commands: Vec<SimpleCommand>,
+    pub hazards: Vec<Hazard>,
+    /// Redirects that neither read nor write a file (`2>&1`, `>/dev/null`).
+    pub harmless_redirects: usize,
+    /// `|` or `|&` between commands.
+    pub pipes: usize,
+}
+
+/// Parse `command` with the bash grammar. A parser failure is itself a hazard.
+pub(crate) fn parse(command: &str) -> Script {
+    let mut script = Script::default();
+    let mut parser = Parser::new();
+    let tree = match parser
+        .set_language(&tree_sitter_bash::LANGUAGE.into())
+        .ok()
+        .and_then(|_| parser.parse(command, None))
+    {
+        Some(tree) => tree,
+        None => {
+            script.hazard(Class::Change, "shell parser unavailable");
+            return script;
+        }
+    };
+    let root = tree.root_node();
+    let src = command.as_bytes();
+    let mut walker = Walker { src, script };
+    walker.statements(root, "");
+    walker.visit(root, &[]);
+    walker.script
+}
+
+impl Script {
+    fn hazard(&mut self, class: Class, reason: impl Into<String>) {
+        self.hazards.push(Hazard {
+            class,
+            reason: reason.into(),
+        });
+    }
+}
+
+struct Walker<'a> {
+    src: &'a [u8],
+    script: Script,
+}
+
+impl Walker<'_> {
+    fn text(&self, node: Node) -> String {
+        node.utf8_text(self.src).unwrap_or("").to_string()
+    }
+
+    /// Flags more than one statement (or a background `&`) directly under `node`.
+    fn statements(&mut self, node: Node, context: &str) {
+        let mut cursor = node.walk();
+        let mut count = 0;
+        let mut semicolon = false;
+        let mut background = false;
+        for child in node.children(&mut cursor) {
+            match child.kind() {
+                ";" => semicolon = true,
+                "&" => background = true,
+                "comment" | "ERROR" => {}
+                _ if child.is_named() => count += 1,
+                _ => {}
+            }
+        }
+        if background {
+            self.script
+                .hazard(Class::Change, format!("background command (&){context}"));
+        }
+        if count > 1 {
+            let op = if semicolon { ";" } else { "newline" };
+            self.script
+                .hazard(Class::Change, format!("chained commands ({op}){context}"));
+        }
+    }
+
+    fn visit(&mut self, node: Node, upstream: &[String]) {
+        if node.is_missing() {
+            self.script.hazard(
+                Class::Change,
+                format!("incomplete command: missing `{}`", node.kind()),
+            );
+            return;
+        }
+        match node.kind() {
+            "ERROR" => {
+                self.script.hazard(Class::Change, "shell syntax error");
+            }
+            "command" => {
+                self.command(node, upstream);
+                return;
+            }
+            "pipeline" => {
+                self.pipeline(node, upstream);
+                return;
+            }
+            "list" => {
+                let mut cursor = node.walk();
+                let op = node
+                    .children(&mut cursor)
+                    .find(|c| !c.is_named())
+                    .map(|c| c.kind().to_string())
+                    .unwrap_or_else(|| "&&".into());
+                self.script
+                    .hazard(Class::Change, format!("chained commands ({op})"));
+            }
+            "command_substitution" => {
+                let backtick = self.text(node).starts_with('`');
+                let what = if backtick {
+                    "command substitution (backticks)"
+                } else {
+                    "command substitution $(…)"
+                };
+                self.script.hazard(Class::Change, what);
+            }
+            "process_substitution" => {
+                self.script
+                    .hazard(Class::Change, "process substitution <(…)");
+            }
+            "subshell" => self.script.hazard(Class::Change, "subshell (…)"),
+            "compound_statement" => {
+                self.script.hazard(Class::Change, "command group { … }");
+                self.statements(node, " inside a group");
+            }
+            "function_definition" => self.function(node),
+            "for_statement" | "c_style_for_statement" | "while_statement" => {
+                self.script.hazard(Class::Change, "loop");
+            }
+            "if_statement" | "case_statement" => {
+                self.script.hazard(Class::Change, "conditional");
+            }
+            "do_group" => self.statements(node, " inside a loop"),
+            "negated_command" => self.script.hazard(Class::Change, "negated command (!)"),
+            "test_command" => self.script.hazard(Class::Change, "test expression [[ … ]]"),
+            "declaration_command" | "unset_command" => {
+                self.script
+                    .hazard(Class::Change, "shell variable declaration");
+            }
+            "variable_assignment" | "variable_assignments" => {
+                self.script.hazard(Class::Change, "variable assignment");
+            }
+            "file_redirect" => self.redirect(node),
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.children(&mut cursor).collect();
+        for child in children {
+            self.visit(child, upstream);
+        }
+    }
+
+    fn pipeline(&mut self, node: Node, upstream: &[String]) {
+        let mut seen: Vec<String> = upstream.to_vec();
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.children(&mut cursor).collect();
+        for child in children {
+            if !child.is_named() {
+                if matches!(child.kind(), "|" | "|&") {
+                    self.script.pipes += 1;
+                }
+                continue;
+            }
+            self.visit(child, &seen);
+            if let Some(name) = self.first_command_name(child) {
+                seen.push(name);
+            }
+        }
+    }
+
+    fn first_command_name(&self, node: Node) -> Option<String> {
+        if node.kind() == "command" {
+            let name = node.child_by_field_name("name")?;
+            return self.word(name).value;
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        children
+            .into_iter()
+            .find_map(|child| self.first_command_name(child))
+    }
+
+    fn function(&mut self, node: Node) {
+        let name = node
+            .child_by_field_name("name")
+            .map(|n| self.text(n))
+            .unwrap_or_default();
+        let body = node.child_by_field_name("body").map(|b| self.text(b));
+        let recursive = body.is_some_and(|b| {
+            b.split(|c: char| c.is_whitespace() || "|&;{}()".contains(c))
+                .any(|tok| !name.is_empty() && tok == name)
+        });
+        if recursive {
+            self.script.hazard(
+                Class::Destructive,
+                format!("fork bomb: function `{name}` calls itself"),
+            );
+        } else {
+            self.script
+                .hazard(Class::Change, format!("function definition `{name}`"));
+        }
+    }
+
+    fn redirect(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        let op = node
+            .children(&mut cursor)
+            .find(|c| !c.is_named())
+            .map(|c| c.kind().to_string())
+            .unwrap_or_default();
+        let dest = node.child_by_field_name("destination");
+        let target = dest.map(|d| self.word(d));
+        let target_text = target
+            .as_ref()
+            .and_then(|w| w.value.clone())
+            .unwrap_or_else(|| {
+                target
+                    .as_ref()
+                    .map(|w| w.source.clone())
+                    .unwrap_or_default()
+            });
+        match op.as_str() {
+            ">&" | "<&" | ">&-" | "<&-" if target.as_ref().is_none_or(|w| is_fd(w)) => {
+                self.script.harmless_redirects += 1;
+            }
+            "<" => {}
+            _ if target_text == "/dev/null" => self.script.harmless_redirects += 1,
+            _ if is_block_device(&target_text) => {
+                self.script.hazard(
+                    Class::Destructive,
+                    format!("write to block device {target_text}"),
+                );
+            }
+            _ if is_system_path(&target_text) && op != ">>" => {
+                self.script.hazard(
+                    Class::Destructive,
+                    format!("overwrites system file {target_text}"),
+                );
+            }
+            _ => {
+                self.script.hazard(
+                    Class::Change,
+                    format!("redirect to file ({op} {target_text})"),
+                );
+            }
+        }
+    }
+
+    fn command(&mut self, node: Node, upstream: &[String]) {
+        let mut cmd = SimpleCommand {
+            assignments: Vec::new(),
+            words: Vec::new(),
+            upstream: upstream.to_vec(),
+        };
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.children(&mut cursor).collect();
+        for (i, child) in children.iter().enumerate() {
+            let field = node.field_name_for_child(i as u32);
+            match (field, child.kind()) {
+                (_, "variable_assignment") => cmd.assignments.push(self.text(*child)),
+                (Some("name"), _) | (Some("argument"), _) => cmd.words.push(self.word(*child)),
+                _ => {}
+            }
+            // Substitutions, nested commands and redirects inside words are hazards too.
+            self.visit(*child, &[]);
+        }
+        self.script.commands.push(cmd);
+    }
+
+    /// Resolve a word-like node to its value after quote removal.
+    fn word(&self, node: Node) -> Word {
+        let source = self.text(node);
+        let mut word = Word {
+            value: Some(String::new()),
+            source: source.clone(),
+            escaped: false,
+            glob: false,
+        };
+        let mut brace = false;
+        self.append(node, &mut word, &mut brace);
+        if brace
+            && word
+                .value
+                .as_ref()
+                .is_some_and(|v| v.contains(',') || v.contains(".."))
+        {
+            word.value = None;
+        }
+        word
+    }
+
+    fn append(&self, node: Node, word: &mut Word, brace: &mut bool) {
+        let text = self.text(node);
+        let piece: Option<String> = match node.kind() {
+            "command_name" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    self.append(child, word, brace);
+                }
+                return;
+            }
+            "concatenation" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.children(&mut cursor).collect();
+                for child in children {
+                    self.append(child, word, brace);
+                }
+                return;
+            }
+            "word" | "number" => {
+                let (value, escaped, glob, has_brace) = unescape_word(&text);
+                word.escaped |= escaped;
+                word.glob |= glob;
+                *brace |= has_brace;
+                Some(value)
+            }
+            "raw_string" => {
+                word.escaped = true;
+                Some(
+                    text.trim_start_matches('\'')
+                        .trim_end_matches('\'')
+                        .to_string(),
+                )
+            }
+            "string" => {
+                word.escaped = true;
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                let mut dynamic = false;
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_content" => out.push_str(&unescape_dquote(&self.text(child))),
+                        _ => dynamic = true,
+                    }
+                }
+                (!dynamic).then_some(out)
+            }
+            _ => None,
+        };
+        match (piece, word.value.as_mut()) {
+            (Some(p), Some(v)) => v.push_str(&p),
+            _ => word.value = None,
+        }
+    }
+}
+
+fn is_fd(word: &Word) -> bool {
+    word.value
+        .as_ref()
+        .is_some_and(|v| v == "-" || (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit())))
+}
+
+/// Undo backslash escapes in an unquoted word; report escapes, globs and braces.
+fn unescape_word(text: &str) -> (String, bool, bool, bool) {
+    let mut out = String::with_capacity(text.len());
+    let (mut escaped, mut glob, mut brace) = (false, false, false);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                escaped = true;
+                match chars.next() {
+                    Some('\n') | None => {}
+                    Some(next) => out.push(next),
+                }
+            }
+            '*' | '?' | '[' => {
+                glob = true;
+                out.push(c);
+            }
+            '{' | '}' => {
+                brace = true;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    (out, escaped, glob, brace)
+}
+
+fn unescape_dquote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some('"' | '\\' | '$' | '`') => {
+                    if let Some(n) = chars.next() {
+                        out.push(n);
+                    }
+                }
+                Some('\n') => {
+                    chars.next();
+                }
+                _ => out.push(c),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whole-disk and partition device nodes.
+pub(crate) fn is_block_device(path: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "/dev/sd",
+        "/dev/hd",
+        "/dev/vd",
+        "/dev/xvd",
+        "/dev/nvme",
+        "/dev/mmcblk",
+        "/dev/dm-",
+        "/dev/md",
+        "/dev/loop",
+        "/dev/mapper/",
+        "/dev/disk/",
+        "/dev/sr",
+        "/dev/nbd",
+        "/dev/rbd",
+        "/dev/zd",
+    ];
+    PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+/// Paths whose loss breaks the host: `/` itself and the system trees.
+pub(crate) fn is_system_path(path: &str) -> bool {
+    const ROOTS: &[&str] = &[
+        "/etc", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/var/lib", "/root",
+        "/proc", "/sys", "/dev",
+    ];
+    let trimmed = path.trim_end_matches(['/', '*']);
+    if trimmed.is_empty() && path.starts_with('/') {
+        return true;
+    }
+    ROOTS
+        .iter()
+        .any(|root| trimmed == *root || trimmed.starts_with(&format!("{root}/")))
+        && !path.starts_with("/dev/null")
+}
