@@ -1,1 +1,22 @@
 //! The terminal front end: the only module that touches ratatui and crossterm.
+//!
+//! `app` holds pure state built from protocol events, `input` turns keys into commands,
+//! `widgets` renders, `event_loop` multiplexes terminal input, core events and task results.
+
+pub mod app;
+mod apply_event;
+pub mod event_loop;
+mod input;
+pub mod keymap;
+pub mod output_file;
+pub mod terminal;
+pub mod transcript_store;
+pub mod widgets;
+
+#[cfg(test)]
+mod tests;
+
+pub use app::{App, AppEvent, Command, ProviderInfo};
+pub use event_loop::{TuiError, TuiOptions, run};
+pub use keymap::{Keymap, KeymapError};
+pub use widgets::render;

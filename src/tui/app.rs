@@ -1,0 +1,388 @@
+//! Dashboard state, pure: incidents built from protocol events, focus, overlays, and the
+//! commands the event loop must run. No IO, no channels; keys are handled in `input.rs`.
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use ratatui_textarea::TextArea;
+
+use crate::alert::Alert;
+use crate::protocol::{EventEnvelope, Op, Proposal, SessionState};
+
+use super::keymap::Keymap;
+use super::output_file::LineIndex;
+use super::transcript_store::{NoteKind, TranscriptStore};
+
+/// Work the event loop performs for the app (the app itself does no IO).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Open a new incident session for this alert.
+    StartSession { alert: Box<Alert> },
+    /// Send an op to a running session.
+    Send { session_id: String, op: Op },
+    /// Build the line index of a call's output file.
+    IndexOutput {
+        session_id: String,
+        call_id: String,
+        path: String,
+    },
+    /// Read a window of lines of an indexed output file.
+    ReadOutput {
+        session_id: String,
+        call_id: String,
+        path: String,
+        index: Arc<LineIndex>,
+        start: usize,
+        count: usize,
+    },
+    /// Leave the dashboard (sessions stay on disk and resume next time).
+    Quit,
+}
+
+/// Results of the loop's background tasks, fed back into the app.
+#[derive(Debug, Clone)]
+pub enum AppEvent {
+    /// Provider reachability: Ok, or the reason it is unreachable.
+    Probe(Result<(), String>),
+    OutputIndexed {
+        session_id: String,
+        call_id: String,
+        result: Result<Arc<LineIndex>, String>,
+    },
+    OutputWindow {
+        session_id: String,
+        call_id: String,
+        start: usize,
+        result: Result<Vec<String>, String>,
+    },
+    /// Opening or reopening a session failed (the message says which).
+    SessionStartFailed(String),
+    /// A message for the status line.
+    Notice(String),
+}
+
+/// The model server in use, for the status bar and the banner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderInfo {
+    pub name: String,
+    pub model: String,
+    pub base_url: String,
+}
+
+/// Whether the model server answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LlmState {
+    Probing,
+    Reachable,
+    Unreachable(String),
+}
+
+/// Which pane j/k act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Incidents,
+    Transcript,
+}
+
+/// What the multi-line editor is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditorPurpose {
+    NewAlert,
+    EditCall {
+        session_id: String,
+        call_id: String,
+        shell: bool,
+        destructive: bool,
+    },
+}
+
+/// The multi-line editor (new alert, edit call).
+#[derive(Debug)]
+pub struct EditorState {
+    pub purpose: EditorPurpose,
+    pub textarea: TextArea<'static>,
+    /// The last submit's error (parser error with line and column); the text stays.
+    pub error: Option<String>,
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptPurpose {
+    Reject {
+        session_id: String,
+        call_id: String,
+    },
+    Message {
+        session_id: String,
+    },
+    /// Destructive approve: needs the typed word `yes`.
+    ConfirmApprove {
+        session_id: String,
+        call_id: String,
+    },
+    /// Destructive edit: needs the typed word `yes`.
+    ConfirmEdit {
+        session_id: String,
+        call_id: String,
+        replacement: String,
+    },
+}
+
+/// A one-line prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptState {
+    pub purpose: PromptPurpose,
+    pub input: String,
+}
+
+/// What covers the dashboard, if anything.
+#[derive(Debug, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help,
+    Editor(Box<EditorState>),
+    Prompt(PromptState),
+    ConfirmQuit,
+}
+
+/// One incident in the list, with its transcript.
+#[derive(Debug)]
+pub struct Incident {
+    pub session_id: String,
+    pub source: String,
+    pub severity: Option<String>,
+    pub host: Option<String>,
+    pub title: String,
+    pub state: SessionState,
+    pub transcript: TranscriptStore,
+    /// Pending calls, oldest first (FIFO).
+    pub queue: VecDeque<Proposal>,
+    /// Calls the operator already decided, waiting for the core's `Decided`.
+    pub decided: HashSet<String>,
+    /// Top line of the transcript view; None follows the end.
+    pub scroll: Option<usize>,
+    /// Transcript entry of the selected tool call.
+    pub selected_call: Option<usize>,
+    pub redactions: usize,
+    pub tokens: u64,
+}
+
+impl Incident {
+    /// An incident with no events yet.
+    pub fn new(session_id: &str) -> Self {
+        Incident {
+            session_id: session_id.to_string(),
+            source: String::new(),
+            severity: None,
+            host: None,
+            title: String::from("(starting)"),
+            state: SessionState::New,
+            transcript: TranscriptStore::new(),
+            queue: VecDeque::new(),
+            decided: HashSet::new(),
+            scroll: None,
+            selected_call: None,
+            redactions: 0,
+            tokens: 0,
+        }
+    }
+
+    /// The call the approval panel shows, with its 1-based queue position and queue length.
+    pub fn pending(&self) -> Option<(&Proposal, usize, usize)> {
+        let open: Vec<&Proposal> = self
+            .queue
+            .iter()
+            .filter(|p| !self.decided.contains(&p.call_id))
+            .collect();
+        open.first().map(|p| (*p, 1, open.len()))
+    }
+
+    /// Top line of the transcript view for a view `height` lines tall.
+    pub fn view_top(&self, height: usize) -> usize {
+        let max_top = self.transcript.len_lines().saturating_sub(height);
+        self.scroll.map_or(max_top, |s| s.min(max_top))
+    }
+}
+
+/// The whole dashboard state.
+#[derive(Debug)]
+pub struct App {
+    pub keymap: Keymap,
+    pub provider: ProviderInfo,
+    pub llm: LlmState,
+    pub incidents: Vec<Incident>,
+    by_id: HashMap<String, usize>,
+    pub selected: usize,
+    pub focus: Focus,
+    pub overlay: Overlay,
+    pub tokens: u64,
+    pub redactions: usize,
+    /// Status-line message (last notice, error or hint).
+    pub message: Option<(NoteKind, String)>,
+    /// Height of the transcript body at the last render (for paging and output windows).
+    pub transcript_height: Cell<u16>,
+    /// Select the next incident that starts (the operator just opened it).
+    pub(super) follow_new: bool,
+    /// Largest alert payload accepted by the editor.
+    pub max_alert_bytes: usize,
+}
+
+impl App {
+    /// An empty dashboard.
+    pub fn new(keymap: Keymap, provider: ProviderInfo) -> Self {
+        App {
+            keymap,
+            provider,
+            llm: LlmState::Probing,
+            incidents: Vec::new(),
+            by_id: HashMap::new(),
+            selected: 0,
+            focus: Focus::Incidents,
+            overlay: Overlay::None,
+            tokens: 0,
+            redactions: 0,
+            message: None,
+            transcript_height: Cell::new(20),
+            follow_new: false,
+            max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
+        }
+    }
+
+    /// Select the next incident that starts (it was opened by the operator).
+    pub fn follow_new_incident(&mut self) {
+        self.follow_new = true;
+    }
+
+    /// The incident shown on the right, if any.
+    pub fn current(&self) -> Option<&Incident> {
+        self.incidents.get(self.selected)
+    }
+
+    pub(super) fn current_mut(&mut self) -> Option<&mut Incident> {
+        self.incidents.get_mut(self.selected)
+    }
+
+    pub(super) fn incident_mut(&mut self, session_id: &str) -> Option<&mut Incident> {
+        let i = *self.by_id.get(session_id)?;
+        self.incidents.get_mut(i)
+    }
+
+    /// Set the status-line message.
+    pub fn notify(&mut self, kind: NoteKind, text: impl Into<String>) {
+        self.message = Some((kind, crate::text::neutralize_line(&text.into())));
+    }
+
+    /// True while any incident has a pending call or is working.
+    pub fn busy(&self) -> (usize, usize) {
+        let pending = self
+            .incidents
+            .iter()
+            .map(|i| i.pending().map_or(0, |p| p.2))
+            .sum();
+        let running = self
+            .incidents
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.state,
+                    SessionState::Running | SessionState::Investigating | SessionState::New
+                )
+            })
+            .count();
+        (pending, running)
+    }
+
+    /// Counts per state, for the incident list title.
+    pub fn state_counts(&self) -> Vec<(SessionState, usize)> {
+        let order = [
+            SessionState::AwaitingApproval,
+            SessionState::Running,
+            SessionState::Investigating,
+            SessionState::New,
+            SessionState::Done,
+            SessionState::Failed,
+            SessionState::Interrupted,
+        ];
+        let mut counts = [0usize; 7];
+        for incident in &self.incidents {
+            if let Some(k) = order.iter().position(|s| *s == incident.state) {
+                counts[k] += 1;
+            }
+        }
+        order
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// Apply one protocol event from any session.
+    pub fn apply(&mut self, envelope: EventEnvelope) {
+        let id = envelope.session_id;
+        if !self.by_id.contains_key(&id) {
+            self.by_id.insert(id.clone(), self.incidents.len());
+            self.incidents.push(Incident::new(&id));
+            if self.follow_new || self.incidents.len() == 1 {
+                self.selected = self.incidents.len() - 1;
+                self.follow_new = false;
+            }
+        }
+        let mut global = Vec::new();
+        if let Some(incident) = self.incident_mut(&id) {
+            global = super::apply_event::apply(incident, envelope.event);
+        }
+        for effect in global {
+            match effect {
+                super::apply_event::Global::Tokens(n) => self.tokens += n,
+                super::apply_event::Global::Redactions(n) => self.redactions += n,
+                super::apply_event::Global::Connection(ok, detail) => {
+                    self.llm = if ok {
+                        LlmState::Reachable
+                    } else {
+                        LlmState::Unreachable(detail)
+                    };
+                }
+            }
+        }
+    }
+
+    /// Apply the result of a background task.
+    pub fn apply_app_event(&mut self, event: AppEvent) {
+        match event {
+            AppEvent::Probe(Ok(())) => self.llm = LlmState::Reachable,
+            AppEvent::Probe(Err(reason)) => self.llm = LlmState::Unreachable(reason),
+            AppEvent::SessionStartFailed(reason) => self.notify(NoteKind::Error, reason),
+            AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
+            AppEvent::OutputIndexed {
+                session_id,
+                call_id,
+                result,
+            } => {
+                if let Some(incident) = self.incident_mut(&session_id) {
+                    super::apply_event::output_indexed(incident, &call_id, result);
+                }
+            }
+            AppEvent::OutputWindow {
+                session_id,
+                call_id,
+                start,
+                result,
+            } => {
+                if let Some(incident) = self.incident_mut(&session_id) {
+                    super::apply_event::output_window(incident, &call_id, start, result);
+                }
+            }
+        }
+    }
+
+    /// Output windows the selected incident's view needs but does not hold yet.
+    pub fn pending_io(&mut self) -> Vec<Command> {
+        let height = usize::from(self.transcript_height.get().max(1));
+        match self.current_mut() {
+            Some(incident) => super::apply_event::window_requests(incident, height),
+            None => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! How protocol events and task results change one incident's state and transcript.
+
+use std::sync::Arc;
+
+use crate::alert::Alert;
+use crate::protocol::{Event, ExecSummary, SessionState, Verdict};
+use crate::text::{neutralize, neutralize_line};
+
+use super::app::{Command, Incident};
+use super::output_file::LineIndex;
+use super::transcript_store::{CallEntry, Entry, NoteKind, OutputView, PREVIEW_LINES, Speaker};
+
+/// Effects of an event on the whole dashboard rather than one incident.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Global {
+    Tokens(u64),
+    Redactions(usize),
+    Connection(bool, String),
+}
+
+fn split_lines(text: &str) -> Vec<String> {
+    let clean = neutralize(text).replace('\t', "    ");
+    clean.split('\n').map(str::to_string).collect()
+}
+
+fn alert_lines(alert: &Alert) -> Vec<String> {
+    let mut lines = vec![neutralize_line(&format!(
+        "ALERT {} · {} · {}",
+        alert.source,
+        alert.status.name(),
+        alert.summary_line()
+    ))];
+    if let Some(desc) = &alert.description {
+        let desc = split_lines(desc);
+        let extra = desc.len().saturating_sub(8);
+        lines.extend(desc.into_iter().take(8).map(|l| format!("  {l}")));
+        if extra > 0 {
+            lines.push(format!("  … ({extra} more lines)"));
+        }
+    }
+    if let Some(at) = &alert.starts_at {
+        lines.push(neutralize_line(&format!("  since {at}")));
+    }
+    if let Some(url) = &alert.url {
+        lines.push(neutralize_line(&format!("  {url}")));
+    }
+    lines
+}
+
+fn preview(summary: &ExecSummary) -> OutputView {
+    let all = if summary.model_output.is_empty() {
+        Vec::new()
+    } else {
+        split_lines(summary.model_output.trim_end_matches('\n'))
+    };
+    OutputView {
+        path: summary.output_path.clone(),
+        total_lines: all.len(),
+        preview: all.into_iter().take(PREVIEW_LINES).collect(),
+        expanded: false,
+        index: None,
+        loading: false,
+        window_start: 0,
+        window: Vec::new(),
+        error: None,
+    }
+}
+
+fn with_call(incident: &mut Incident, call_id: &str, f: impl FnOnce(&mut CallEntry)) {
+    if let Some(i) = incident.transcript.find_call(call_id) {
+        incident.transcript.update(i, |entry| {
+            if let Entry::Call(call) = entry {
+                f(call);
+            }
+        });
+    }
+}
+
+fn end_streaming(incident: &mut Incident) {
+    if let Some(i) = incident.transcript.last_index() {
+        incident.transcript.update(i, |e| {
+            if let Entry::Text { streaming, .. } = e {
+                *streaming = false;
+            }
+        });
+    }
+}
+
+fn note(incident: &mut Incident, kind: NoteKind, text: &str) {
+    end_streaming(incident);
+    incident.transcript.push(Entry::Note {
+        kind,
+        text: neutralize_line(text),
+    });
+}
+
+/// Apply one event to `incident`; returns effects on the whole dashboard.
+pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
+    let mut global = Vec::new();
+    match event {
+        Event::SessionStarted { alert, .. } => {
+            incident.source = alert.source.to_string();
+            incident.severity = alert.severity.as_deref().map(neutralize_line);
+            incident.host = alert.host.as_deref().map(neutralize_line);
+            incident.title = neutralize_line(&alert.title);
+            incident.transcript.push(Entry::Alert {
+                lines: alert_lines(&alert),
+            });
+        }
+        Event::State { state } => incident.state = state,
+        Event::ModelDelta { text } => {
+            let last = incident.transcript.last_index();
+            let streaming = last.is_some_and(|i| {
+                matches!(
+                    incident.transcript.entries()[i],
+                    Entry::Text {
+                        streaming: true,
+                        ..
+                    }
+                )
+            });
+            if !streaming {
+                incident.transcript.push(Entry::Text {
+                    speaker: Speaker::Model,
+                    lines: vec![String::new()],
+                    streaming: true,
+                });
+            }
+            if let Some(i) = incident.transcript.last_index() {
+                incident.transcript.update(i, |e| {
+                    if let Entry::Text { lines, .. } = e {
+                        let mut parts = split_lines(&text).into_iter();
+                        if let (Some(first), Some(last)) = (parts.next(), lines.last_mut()) {
+                            last.push_str(&first);
+                        }
+                        lines.extend(parts);
+                    }
+                });
+            }
+        }
+        Event::ModelText { text, .. } => {
+            let last = incident.transcript.last_index();
+            let streamed = last.filter(|i| {
+                matches!(
+                    incident.transcript.entries()[*i],
+                    Entry::Text {
+                        streaming: true,
+                        ..
+                    }
+                )
+            });
+            let lines = split_lines(text.trim());
+            match streamed {
+                Some(i) => {
+                    incident.transcript.update(i, |e| {
+                        *e = Entry::Text {
+                            speaker: Speaker::Model,
+                            lines,
+                            streaming: false,
+                        }
+                    });
+                }
+                None if !text.trim().is_empty() => incident.transcript.push(Entry::Text {
+                    speaker: Speaker::Model,
+                    lines,
+                    streaming: false,
+                }),
+                None => {}
+            }
+        }
+        Event::UserMessage { text } => {
+            end_streaming(incident);
+            incident.transcript.push(Entry::Text {
+                speaker: Speaker::Operator,
+                lines: split_lines(&text),
+                streaming: false,
+            });
+        }
+        Event::ApprovalRequested { proposal } => {
+            end_streaming(incident);
+            if incident.transcript.find_call(&proposal.call_id).is_none() {
+                incident.transcript.push(Entry::Call(Box::new(CallEntry {
+                    call_id: proposal.call_id.clone(),
+                    tool: neutralize_line(&proposal.tool),
+                    target: proposal.target.clone(),
+                    command: split_lines(&proposal.command),
+                    reason: proposal.reason.as_deref().map(neutralize_line),
+                    class: proposal.class,
+                    verdict: None,
+                    running: false,
+                    summary: None,
+                    output: None,
+                })));
+                incident.selected_call = incident.transcript.last_index();
+            }
+            if !incident.queue.iter().any(|p| p.call_id == proposal.call_id) {
+                incident.queue.push_back(proposal);
+            }
+        }
+        Event::Decided { call_id, verdict } => {
+            incident.queue.retain(|p| p.call_id != call_id);
+            incident.decided.remove(&call_id);
+            let verdict = match verdict {
+                Verdict::Edited { before, after } => Verdict::Edited {
+                    before: neutralize(&before),
+                    after: neutralize(&after),
+                },
+                Verdict::Rejected { reason } => Verdict::Rejected {
+                    reason: neutralize_line(&reason),
+                },
+                Verdict::Refused { reason } => Verdict::Refused {
+                    reason: neutralize_line(&reason),
+                },
+                Verdict::AutoApproved { rule } => Verdict::AutoApproved {
+                    rule: neutralize_line(&rule),
+                },
+                other => other,
+            };
+            with_call(incident, &call_id, |call| call.verdict = Some(verdict));
+        }
+        Event::ExecStarted { call_id, .. } => {
+            with_call(incident, &call_id, |call| call.running = true);
+        }
+        Event::ExecFinished { summary } => {
+            global.push(Global::Redactions(summary.redactions));
+            incident.redactions += summary.redactions;
+            let call_id = summary.call_id.clone();
+            with_call(incident, &call_id, |call| {
+                call.running = false;
+                call.output = Some(preview(&summary));
+                call.summary = Some(summary);
+            });
+        }
+        Event::Usage {
+            prompt_tokens,
+            completion_tokens,
+        } => {
+            incident.tokens += prompt_tokens + completion_tokens;
+            global.push(Global::Tokens(prompt_tokens + completion_tokens));
+        }
+        Event::Connection { connected, detail } => {
+            global.push(Global::Connection(connected, neutralize_line(&detail)));
+        }
+        Event::Warning { message } => note(incident, NoteKind::Warning, &message),
+        Event::Error { message } => note(incident, NoteKind::Error, &message),
+        Event::Finished { state, reason } => {
+            incident.state = state;
+            let kind = if state == SessionState::Failed {
+                NoteKind::Error
+            } else {
+                NoteKind::Info
+            };
+            note(incident, kind, &format!("{}: {reason}", state.label()));
+        }
+        _ => {}
+    }
+    global
+}
+
+/// Store the line index of an output file.
+pub fn output_indexed(
+    incident: &mut Incident,
+    call_id: &str,
+    result: Result<Arc<LineIndex>, String>,
+) {
+    with_call(incident, call_id, |call| {
+        if let Some(out) = &mut call.output {
+            out.loading = false;
+            match result {
+                Ok(index) => {
+                    out.total_lines = index.len();
+                    out.index = Some(index);
+                }
+                Err(e) => out.error = Some(neutralize_line(&e)),
+            }
+        }
+    });
+}
+
+/// Store a window of output lines read from disk.
+pub fn output_window(
+    incident: &mut Incident,
+    call_id: &str,
+    start: usize,
+    result: Result<Vec<String>, String>,
+) {
+    with_call(incident, call_id, |call| {
+        if let Some(out) = &mut call.output {
+            out.loading = false;
+            match result {
+                Ok(lines) => {
+                    out.window_start = start;
+                    out.window = lines;
+                }
+                Err(e) => out.error = Some(neutralize_line(&e)),
+            }
+        }
+    });
+}
+
+/// Reads needed to show the visible part of expanded outputs.
+pub fn window_requests(incident: &mut Incident, height: usize) -> Vec<Command> {
+    let top = incident.view_top(height);
+    let bottom = (top + height).min(incident.transcript.len_lines());
+    let Some((first, _)) = incident.transcript.locate(top) else {
+        return Vec::new();
+    };
+    let last = incident
+        .transcript
+        .locate(bottom.saturating_sub(1))
+        .map_or(first, |(i, _)| i);
+    let mut commands = Vec::new();
+    for i in first..=last {
+        let entry_start = incident.transcript.entry_start(i);
+        let Some(Entry::Call(call)) = incident.transcript.entries().get(i) else {
+            continue;
+        };
+        let Some(out) = &call.output else { continue };
+        if !out.expanded || out.loading || out.error.is_some() {
+            continue;
+        }
+        let Some(index) = &out.index else { continue };
+        let body_start = entry_start + call.line_count_before_output();
+        let want_from = top.saturating_sub(body_start);
+        let want_to = (bottom.saturating_sub(body_start)).min(index.len());
+        let have_from = out.window_start;
+        let have_to = out.window_start + out.window.len();
+        if want_from >= want_to || (want_from >= have_from && want_to <= have_to) {
+            continue;
+        }
+        let start = want_from.saturating_sub(height * 2);
+        let count = height * 5;
+        commands.push(Command::ReadOutput {
+            session_id: incident.session_id.clone(),
+            call_id: call.call_id.clone(),
+            path: out.path.clone(),
+            index: index.clone(),
+            start,
+            count,
+        });
+        let call_id = call.call_id.clone();
+        with_call(incident, &call_id, |c| {
+            if let Some(out) = &mut c.output {
+                out.loading = true;
+            }
+        });
+    }
+    commands
+}

@@ -1,0 +1,248 @@
+//! The UI loop: one `tokio::select!` over terminal input, core events, task results, signals
+//! and a redraw tick. All IO runs in tasks; drawing happens only when state changed, at most
+//! ~30 times a second while events stream in.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::alert::Alert;
+use crate::protocol::EventEnvelope;
+use crate::session::{self, Core, SessionHandle};
+
+use super::app::{App, AppEvent, Command, ProviderInfo};
+use super::keymap::Keymap;
+use super::output_file::LineIndex;
+use super::terminal::TerminalGuard;
+use super::widgets::render;
+
+/// Frame interval while events stream in (~30 fps).
+const FRAME: Duration = Duration::from_millis(33);
+
+/// Why the dashboard could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+/// What the dashboard starts with.
+pub struct TuiOptions {
+    pub keymap: Keymap,
+    /// Alerts to open at start (`--alert FILE`).
+    pub alerts: Vec<Alert>,
+}
+
+struct Runner {
+    core: Arc<Core>,
+    events_tx: mpsc::UnboundedSender<EventEnvelope>,
+    tasks_tx: mpsc::UnboundedSender<AppEvent>,
+    sessions: HashMap<String, SessionHandle>,
+}
+
+impl Runner {
+    /// Run one command; true when the app should quit.
+    fn execute(&mut self, app: &mut App, command: Command) -> bool {
+        match command {
+            Command::Quit => return true,
+            Command::StartSession { alert } => {
+                match session::start(self.core.clone(), *alert, self.events_tx.clone()) {
+                    Ok(handle) => {
+                        self.sessions.insert(handle.id.clone(), handle);
+                    }
+                    Err(e) => app.apply_app_event(AppEvent::SessionStartFailed(format!(
+                        "could not open the incident: {e}"
+                    ))),
+                }
+            }
+            Command::Send { session_id, op } => {
+                let sent = self.sessions.get(&session_id).is_some_and(|h| h.send(op));
+                if !sent {
+                    app.apply_app_event(AppEvent::Notice(format!(
+                        "session {session_id} is not running: nothing sent"
+                    )));
+                }
+            }
+            Command::IndexOutput {
+                session_id,
+                call_id,
+                path,
+            } => {
+                let tx = self.tasks_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = LineIndex::build(std::path::Path::new(&path))
+                        .map(Arc::new)
+                        .map_err(|e| format!("{path}: {e}"));
+                    let _ = tx.send(AppEvent::OutputIndexed {
+                        session_id,
+                        call_id,
+                        result,
+                    });
+                });
+            }
+            Command::ReadOutput {
+                session_id,
+                call_id,
+                path,
+                index,
+                start,
+                count,
+            } => {
+                let tx = self.tasks_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = index
+                        .read_window(std::path::Path::new(&path), start, count)
+                        .map_err(|e| format!("{path}: {e}"));
+                    let _ = tx.send(AppEvent::OutputWindow {
+                        session_id,
+                        call_id,
+                        start,
+                        result,
+                    });
+                });
+            }
+        }
+        false
+    }
+
+    fn execute_all(&mut self, app: &mut App, commands: Vec<Command>) -> bool {
+        let mut quit = false;
+        for command in commands {
+            quit |= self.execute(app, command);
+        }
+        for command in app.pending_io() {
+            quit |= self.execute(app, command);
+        }
+        quit
+    }
+}
+
+/// Run the dashboard until the operator quits or a signal arrives. The terminal is restored
+/// on every exit path.
+pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
+    let provider = ProviderInfo {
+        name: core.provider.name().to_string(),
+        model: core.provider.model().to_string(),
+        base_url: core.provider.base_url().to_string(),
+    };
+    let mut app = App::new(options.keymap, provider);
+    app.max_alert_bytes = core.config.limits.max_alert_bytes;
+
+    let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+    let (tasks_tx, mut tasks_rx) = mpsc::unbounded_channel();
+    let mut runner = Runner {
+        core: core.clone(),
+        events_tx,
+        tasks_tx: tasks_tx.clone(),
+        sessions: HashMap::new(),
+    };
+
+    let probe_core = core.clone();
+    tokio::spawn(async move {
+        let result = probe_core.provider.probe().await.map_err(|e| e.to_string());
+        let _ = tasks_tx.send(AppEvent::Probe(result));
+    });
+
+    match session::recover(core.clone(), runner.events_tx.clone()) {
+        Ok(recovered) => {
+            for session in recovered {
+                for envelope in session.history {
+                    app.apply(envelope);
+                }
+                runner
+                    .sessions
+                    .insert(session.handle.id.clone(), session.handle);
+            }
+        }
+        Err(e) => app.apply_app_event(AppEvent::SessionStartFailed(format!(
+            "cannot reopen open incidents: {e}"
+        ))),
+    }
+
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+
+    let mut guard = TerminalGuard::enter()?;
+    let start: Vec<Command> = options
+        .alerts
+        .into_iter()
+        .map(|alert| Command::StartSession {
+            alert: Box::new(alert),
+        })
+        .collect();
+    if !start.is_empty() {
+        app.follow_new_incident();
+    }
+    runner.execute_all(&mut app, start);
+
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    guard.terminal.draw(|f| render(&app, f))?;
+    loop {
+        let mut draw_now = false;
+        let quit = tokio::select! {
+            term = input.next() => match term {
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                    draw_now = true;
+                    let commands = app.handle_key(key);
+                    runner.execute_all(&mut app, commands)
+                }
+                Some(Ok(TermEvent::Paste(text))) => {
+                    draw_now = true;
+                    let commands = app.handle_paste(&text);
+                    runner.execute_all(&mut app, commands)
+                }
+                Some(Ok(TermEvent::Resize(_, _))) => {
+                    guard.terminal.autoresize()?;
+                    draw_now = true;
+                    false
+                }
+                Some(Ok(_)) => false,
+                Some(Err(e)) => return Err(TuiError::Terminal(e)),
+                None => true,
+            },
+            Some(envelope) = events_rx.recv() => {
+                app.apply(envelope);
+                let mut n = 0;
+                while n < 512 {
+                    match events_rx.try_recv() {
+                        Ok(more) => app.apply(more),
+                        Err(_) => break,
+                    }
+                    n += 1;
+                }
+                dirty = true;
+                runner.execute_all(&mut app, Vec::new())
+            }
+            Some(task) = tasks_rx.recv() => {
+                app.apply_app_event(task);
+                dirty = true;
+                runner.execute_all(&mut app, Vec::new())
+            }
+            _ = tick.tick(), if dirty => {
+                draw_now = true;
+                false
+            }
+            _ = sigterm.recv() => true,
+            _ = sighup.recv() => true,
+            _ = sigint.recv() => true,
+        };
+        if quit {
+            break;
+        }
+        if draw_now {
+            guard.terminal.draw(|f| render(&app, f))?;
+            dirty = false;
+        }
+    }
+    drop(guard);
+    Ok(())
+}

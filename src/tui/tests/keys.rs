@@ -1,0 +1,216 @@
+//! Each key's exact command/decision.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::KeyCode;
+
+use crate::policy::Class;
+use crate::protocol::{Decision, Event, Op};
+
+use super::super::app::{Command, Overlay};
+use super::super::keymap::Keymap;
+use super::*;
+
+fn with_pending(class: Class) -> App {
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::ApprovalRequested {
+        proposal: proposal("c1", "ps aux --sort=-%cpu", class),
+    });
+    feed(&mut app, SID, events);
+    app
+}
+
+fn decision(commands: &[Command]) -> Option<Decision> {
+    match commands {
+        [
+            Command::Send {
+                session_id,
+                op: Op::Decide { call_id, decision },
+            },
+        ] if session_id == SID && call_id == "c1" => Some(decision.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_approves() {
+    let mut app = with_pending(Class::Change);
+    let out = app.handle_key(key(KeyCode::Char('a')));
+    assert_eq!(decision(&out), Some(Decision::Approve { confirm: None }));
+    assert!(
+        app.handle_key(key(KeyCode::Char('a'))).is_empty(),
+        "no second decision for the same call"
+    );
+}
+
+#[test]
+fn destructive_a_needs_typed_yes() {
+    let mut app = with_pending(Class::Destructive);
+    assert!(app.handle_key(key(KeyCode::Char('a'))).is_empty());
+    type_text(&mut app, "yes");
+    let out = app.handle_key(key(KeyCode::Enter));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Approve {
+            confirm: Some("yes".into())
+        })
+    );
+
+    let mut app = with_pending(Class::Destructive);
+    app.handle_key(key(KeyCode::Char('a')));
+    type_text(&mut app, "y");
+    assert!(
+        app.handle_key(key(KeyCode::Enter)).is_empty(),
+        "a bare y is not enough"
+    );
+    assert!(matches!(app.overlay, Overlay::None));
+    let out = app.handle_key(key(KeyCode::Char('a')));
+    assert!(out.is_empty(), "the call is still pending and asks again");
+}
+
+#[test]
+fn e_edits_and_ctrl_s_sends_the_replacement() {
+    let mut app = with_pending(Class::Change);
+    assert!(app.handle_key(key(KeyCode::Char('e'))).is_empty());
+    match &app.overlay {
+        Overlay::Editor(ed) => assert_eq!(ed.textarea.lines(), ["ps aux --sort=-%cpu"]),
+        _ => panic!("editor not open"),
+    }
+    type_text(&mut app, " | head");
+    let out = app.handle_key(ctrl('s'));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Edit {
+            replacement: "ps aux --sort=-%cpu | head".into(),
+            confirm: None
+        })
+    );
+}
+
+#[test]
+fn e_then_esc_sends_nothing() {
+    let mut app = with_pending(Class::Change);
+    app.handle_key(key(KeyCode::Char('e')));
+    assert!(app.handle_key(key(KeyCode::Esc)).is_empty());
+    assert!(matches!(app.overlay, Overlay::None));
+}
+
+#[test]
+fn destructive_edit_needs_typed_yes() {
+    let mut app = with_pending(Class::Destructive);
+    app.handle_key(key(KeyCode::Char('e')));
+    assert!(app.handle_key(ctrl('s')).is_empty());
+    type_text(&mut app, "yes");
+    let out = app.handle_key(key(KeyCode::Enter));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Edit {
+            replacement: "ps aux --sort=-%cpu".into(),
+            confirm: Some("yes".into())
+        })
+    );
+}
+
+#[test]
+fn r_rejects_with_reason() {
+    let mut app = with_pending(Class::Change);
+    assert!(app.handle_key(key(KeyCode::Char('r'))).is_empty());
+    type_text(&mut app, "check the other host");
+    let out = app.handle_key(key(KeyCode::Enter));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Reject {
+            reason: "check the other host".into()
+        })
+    );
+}
+
+#[test]
+fn shift_a_approves_prefix_but_not_destructive() {
+    let mut app = with_pending(Class::ReadOnly);
+    let out = app.handle_key(key(KeyCode::Char('A')));
+    assert_eq!(decision(&out), Some(Decision::ApprovePrefix));
+
+    let mut app = with_pending(Class::Destructive);
+    assert!(app.handle_key(key(KeyCode::Char('A'))).is_empty());
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|(_, m)| m.contains("not offered"))
+    );
+}
+
+#[test]
+fn m_sends_a_follow_up() {
+    let mut app = with_pending(Class::Change);
+    app.handle_key(key(KeyCode::Char('m')));
+    type_text(&mut app, "continue");
+    let out = app.handle_key(key(KeyCode::Enter));
+    assert_eq!(
+        out,
+        vec![Command::Send {
+            session_id: SID.into(),
+            op: Op::UserMessage {
+                text: "continue".into()
+            }
+        }]
+    );
+}
+
+#[test]
+fn q_asks_while_pending_and_quits_when_idle() {
+    let mut app = with_pending(Class::Change);
+    assert!(app.handle_key(key(KeyCode::Char('q'))).is_empty());
+    assert!(matches!(app.overlay, Overlay::ConfirmQuit));
+    assert!(app.handle_key(key(KeyCode::Char('n'))).is_empty());
+    app.handle_key(key(KeyCode::Char('q')));
+    assert_eq!(app.handle_key(key(KeyCode::Char('y'))), vec![Command::Quit]);
+
+    let mut idle = super::app();
+    assert_eq!(
+        idle.handle_key(key(KeyCode::Char('q'))),
+        vec![Command::Quit]
+    );
+}
+
+#[test]
+fn overridden_keymap_is_used() {
+    let overrides = BTreeMap::from([("approve".to_string(), "y".to_string())]);
+    let mut app = with_pending(Class::Change);
+    app.keymap = Keymap::from_config(&overrides).unwrap();
+    assert!(app.handle_key(key(KeyCode::Char('a'))).is_empty());
+    let out = app.handle_key(key(KeyCode::Char('y')));
+    assert_eq!(decision(&out), Some(Decision::Approve { confirm: None }));
+}
+
+#[test]
+fn pasted_alert_opens_an_incident() {
+    let mut app = app();
+    let payload = r#"{"title": "disk full on db1", "host": "db1", "severity": "critical"}"#;
+    app.handle_key(key(KeyCode::Char('n')));
+    app.handle_paste(payload);
+    let out = app.handle_key(ctrl('s'));
+    assert!(
+        matches!(out.as_slice(), [Command::StartSession { .. }]),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn enter_expands_output_and_requests_index() {
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::ApprovalRequested {
+        proposal: proposal("c1", "ps", Class::ReadOnly),
+    });
+    let mut s = summary("c1", "ps", "1\n2\n3\n4\n5\n6\n");
+    s.output_path = "/tmp/out".into();
+    events.push(Event::ExecFinished { summary: s });
+    feed(&mut app, SID, events);
+    let out = app.handle_key(key(KeyCode::Enter));
+    assert!(
+        matches!(out.as_slice(), [Command::IndexOutput { path, .. }] if path == "/tmp/out"),
+        "{out:?}"
+    );
+}

@@ -1,0 +1,66 @@
+//! The "no LLM reachable" banner: what failed and how to connect a model.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::text::neutralize_line;
+
+use super::super::app::{App, LlmState};
+
+/// Rows the banner needs at `width` (0 while the model is reachable or being probed).
+pub fn height(app: &App, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines(app)
+        .into_iter()
+        .map(|l| super::wrap_line(l, inner).len())
+        .sum();
+    if rows == 0 { 0 } else { rows as u16 + 2 }
+}
+
+/// Draw the banner into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let block = Block::bordered()
+        .title(" No LLM connected ")
+        .border_style(Style::new().fg(Color::Red));
+    frame.render_widget(
+        Paragraph::new(lines(app))
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}
+
+fn lines(app: &App) -> Vec<Line<'static>> {
+    let LlmState::Unreachable(detail) = &app.llm else {
+        return Vec::new();
+    };
+    let p = &app.provider;
+    let model = if p.model.is_empty() {
+        "<model>"
+    } else {
+        p.model.as_str()
+    };
+    vec![
+        Line::styled(
+            neutralize_line(&format!(
+                "Cannot reach {} at {} (model {model}): {detail}",
+                p.name, p.base_url
+            )),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        Line::from(format!(
+            " • Ollama: start it (ollama serve, default http://127.0.0.1:11434) and run: ollama pull {model}"
+        )),
+        Line::from(" • OpenAI: OPENAI_API_KEY=… opsassist tui --provider openai"),
+        Line::from(
+            " • llama.cpp / vLLM / LM Studio: opsassist tui --provider openai --base-url http://127.0.0.1:8080/v1",
+        ),
+        Line::styled(
+            " Alerts can still be pasted (n) and reviewed; their sessions report the connection error.",
+            Style::new().fg(Color::Gray),
+        ),
+    ]
+}

@@ -1,0 +1,103 @@
+//! The incident list: severity colour, source, host, title, state; only visible rows are built.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::super::app::{App, Focus};
+use super::{severity_color, state_style};
+
+/// Draw the list into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let counts: Vec<String> = app
+        .state_counts()
+        .into_iter()
+        .map(|(state, n)| format!("{n} {}", state.label()))
+        .collect();
+    let title = if counts.is_empty() {
+        " Incidents ".to_string()
+    } else {
+        format!(
+            " Incidents ({}) · {} ",
+            app.incidents.len(),
+            counts.join(" · ")
+        )
+    };
+    let border = if app.focus == Focus::Incidents {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    let block = Block::bordered().title(title).border_style(border);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if app.incidents.is_empty() {
+        let hint = vec![
+            Line::from(""),
+            Line::from(" No incidents yet."),
+            Line::from(vec![
+                Span::raw(" Press "),
+                Span::styled(
+                    app.keymap.label(super::super::keymap::Action::NewAlert),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(" and paste an alert,"),
+            ]),
+            Line::from(" or start with --alert FILE."),
+        ];
+        frame.render_widget(
+            Paragraph::new(hint).style(Style::new().fg(Color::Gray)),
+            inner,
+        );
+        return;
+    }
+    let rows_per_item = 2usize;
+    let visible = (usize::from(inner.height) / rows_per_item).max(1);
+    let offset = (app.selected + 1).saturating_sub(visible);
+    let mut lines = Vec::with_capacity(visible * rows_per_item);
+    for (i, incident) in app.incidents.iter().enumerate().skip(offset).take(visible) {
+        let selected = i == app.selected;
+        let marker = if selected { "▶" } else { " " };
+        let sev = incident.severity.as_deref().unwrap_or("-");
+        let mut first = Line::from(vec![
+            Span::raw(marker),
+            Span::styled(
+                "● ",
+                Style::new().fg(severity_color(incident.severity.as_deref())),
+            ),
+            Span::styled(
+                incident.title.clone(),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        ]);
+        let mut second = Line::from(vec![
+            Span::raw("   "),
+            Span::styled(
+                format!("{sev} "),
+                Style::new().fg(severity_color(incident.severity.as_deref())),
+            ),
+            Span::styled(
+                format!(
+                    "{} · {} · ",
+                    incident.source,
+                    incident.host.as_deref().unwrap_or("-")
+                ),
+                Style::new().fg(Color::Gray),
+            ),
+            Span::styled(incident.state.label(), state_style(incident.state)),
+        ]);
+        if let Some((_, _, n)) = incident.pending() {
+            second.push_span(Span::styled(format!(" ({n})"), state_style(incident.state)));
+        }
+        if selected {
+            let bg = Style::new().bg(Color::Rgb(40, 44, 52));
+            first = first.style(bg);
+            second = second.style(bg);
+        }
+        lines.push(first);
+        lines.push(second);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,299 @@
+//! The selected incident's transcript. Only the visible window of lines is built and wrapped:
+//! entries are located by prefix sums, expanded output comes from the window read from disk.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::protocol::Verdict;
+
+use super::super::app::{App, Focus, Incident};
+use super::super::transcript_store::{CallEntry, Entry, NoteKind, OutputView, Speaker};
+use super::{class_style, wrap_line};
+
+fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+
+fn call_head(call: &CallEntry, selected: bool) -> Vec<Line<'static>> {
+    let marker = if selected { "▶ " } else { "  " };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(marker, Style::new().fg(Color::Cyan)),
+        Span::styled(
+            format!("$ {} ", call.tool),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(
+            format!("@ {} ", call.target),
+            Style::new().fg(Color::Magenta),
+        ),
+        Span::styled(
+            format!("[{}]", call.class.as_str()),
+            class_style(call.class),
+        ),
+    ])];
+    if call.command.is_empty() {
+        lines.push(Line::styled("    (no command)", dim()));
+    }
+    for cmd in &call.command {
+        lines.push(Line::from(format!("    {}", cmd.replace('\t', "    "))));
+    }
+    if let Some(reason) = &call.reason {
+        lines.push(Line::styled(format!("    why: {reason}"), dim()));
+    }
+    match &call.verdict {
+        None => {}
+        Some(Verdict::Approved) => {
+            lines.push(Line::styled("  ✔ approved", Style::new().fg(Color::Green)))
+        }
+        Some(Verdict::AutoApproved { rule }) => lines.push(Line::styled(
+            format!("  ⟳ auto ({rule})"),
+            Style::new().fg(Color::Green),
+        )),
+        Some(Verdict::Edited { after, .. }) => {
+            lines.push(Line::styled(
+                "  ✎ edited, ran instead:",
+                Style::new().fg(Color::Yellow),
+            ));
+            let mut n = 0;
+            for l in after.lines() {
+                lines.push(Line::styled(
+                    format!("    {}", l.replace('\t', "    ")),
+                    Style::new().fg(Color::Yellow),
+                ));
+                n += 1;
+            }
+            if n == 0 {
+                lines.push(Line::from(""));
+            }
+        }
+        Some(Verdict::Rejected { reason }) => lines.push(Line::styled(
+            format!("  ✘ rejected: {reason}"),
+            Style::new().fg(Color::Red),
+        )),
+        Some(Verdict::Refused { reason }) => lines.push(Line::styled(
+            format!("  ⊘ refused: {reason}"),
+            Style::new().fg(Color::Red),
+        )),
+    }
+    if let Some(s) = &call.summary {
+        let mut parts = Vec::new();
+        match (s.exit_code, s.signal) {
+            (Some(code), _) => parts.push(format!("exit {code}")),
+            (None, Some(sig)) => parts.push(format!("killed by signal {sig}")),
+            (None, None) => parts.push("did not run".to_string()),
+        }
+        if s.timed_out {
+            parts.push("timed out".into());
+        }
+        if let Some(e) = &s.connection_error {
+            parts.push(format!("ssh: {}", crate::text::neutralize_line(e)));
+        }
+        parts.push(format!("{} ms", s.duration_ms));
+        parts.push(format!(
+            "{} B out, {} B err",
+            s.stdout_bytes, s.stderr_bytes
+        ));
+        if s.redactions > 0 {
+            parts.push(format!("{} redacted", s.redactions));
+        }
+        let ok = s.exit_code == Some(0) && s.connection_error.is_none();
+        let color = if ok { Color::Green } else { Color::Red };
+        lines.push(Line::styled(
+            format!("  ⏹ {}", parts.join(" · ")),
+            Style::new().fg(color),
+        ));
+    } else if call.running {
+        lines.push(Line::styled("  ⏳ running…", Style::new().fg(Color::Cyan)));
+    }
+    lines
+}
+
+fn output_line(out: &OutputView, offset: usize) -> Line<'static> {
+    let body = |text: &str| {
+        Line::from(vec![
+            Span::styled("  │ ", dim()),
+            Span::raw(text.to_string()),
+        ])
+    };
+    if !out.expanded {
+        return match out.preview.get(offset) {
+            Some(l) => body(l),
+            None => Line::styled(
+                format!(
+                    "  [+{} lines, Enter to expand]",
+                    out.total_lines - out.preview.len()
+                ),
+                Style::new().fg(Color::Cyan),
+            ),
+        };
+    }
+    let body_len = out.index.as_ref().map_or(out.preview.len(), |i| i.len());
+    if offset >= body_len {
+        let tail = match &out.error {
+            Some(e) => format!("  [cannot read full output: {e}; Enter to collapse]"),
+            None if out.index.is_none() => {
+                "  [indexing full output…; Enter to collapse]".to_string()
+            }
+            None => format!("  [{body_len} lines; Enter to collapse]"),
+        };
+        return Line::styled(tail, Style::new().fg(Color::Cyan));
+    }
+    if out.index.is_none() {
+        return out
+            .preview
+            .get(offset)
+            .map_or_else(|| body(""), |l| body(l));
+    }
+    match offset
+        .checked_sub(out.window_start)
+        .and_then(|k| out.window.get(k))
+    {
+        Some(l) => body(l),
+        None => Line::styled("  │ …", dim()),
+    }
+}
+
+fn entry_line(entry: &Entry, offset: usize, selected: bool) -> Line<'static> {
+    match entry {
+        Entry::Alert { lines } => {
+            let text = lines.get(offset).cloned().unwrap_or_default();
+            if offset == 0 {
+                Line::styled(
+                    text,
+                    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                )
+            } else {
+                Line::from(text)
+            }
+        }
+        Entry::Text {
+            speaker,
+            lines,
+            streaming,
+        } => {
+            let text = lines.get(offset).cloned().unwrap_or_default();
+            let (prefix, style) = match speaker {
+                Speaker::Model => ("◆ ", Style::new()),
+                Speaker::Operator => ("› you: ", Style::new().fg(Color::Cyan)),
+            };
+            let lead = if offset == 0 {
+                prefix.to_string()
+            } else {
+                " ".repeat(prefix.chars().count())
+            };
+            let mut line = Line::from(vec![
+                Span::styled(lead, Style::new().fg(Color::Cyan)),
+                Span::styled(text, style),
+            ]);
+            if *streaming && offset + 1 == lines.len() {
+                line.push_span(Span::styled("▍", Style::new().fg(Color::Cyan)));
+            }
+            line
+        }
+        Entry::Note { kind, text } => match kind {
+            NoteKind::Info => Line::styled(format!("■ {text}"), Style::new().fg(Color::Blue)),
+            NoteKind::Warning => Line::styled(format!("⚠ {text}"), Style::new().fg(Color::Yellow)),
+            NoteKind::Error => Line::styled(format!("✘ {text}"), Style::new().fg(Color::Red)),
+        },
+        Entry::Call(call) => {
+            let head_len = call.line_count_before_output();
+            if offset < head_len {
+                call_head(call, selected)
+                    .into_iter()
+                    .nth(offset)
+                    .unwrap_or_default()
+            } else {
+                call.output
+                    .as_ref()
+                    .map(|out| output_line(out, offset - head_len))
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// Logical lines `from..to` of the transcript, styled.
+fn logical_lines(incident: &Incident, from: usize, to: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(to.saturating_sub(from));
+    let mut line = from;
+    while line < to {
+        let Some((i, offset)) = incident.transcript.locate(line) else {
+            break;
+        };
+        let entry = &incident.transcript.entries()[i];
+        let selected = incident.selected_call == Some(i);
+        let end = (incident.transcript.entry_start(i + 1)).min(to);
+        for k in offset..offset + (end - line) {
+            out.push(entry_line(entry, k, selected));
+        }
+        line = end;
+    }
+    out
+}
+
+/// Draw the transcript into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let border = if app.focus == Focus::Transcript {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    let Some(incident) = app.current() else {
+        let block = Block::bordered().title(" Transcript ").border_style(border);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        app.transcript_height.set(inner.height);
+        let text = vec![
+            Line::from(""),
+            Line::from("  The investigation of the selected incident appears here: the alert,"),
+            Line::from("  the model's reasoning as it streams, every proposed command with your"),
+            Line::from("  decision, and the command output."),
+        ];
+        frame.render_widget(Paragraph::new(text).style(dim()), inner);
+        return;
+    };
+    let total = incident.transcript.len_lines();
+    let follow = incident.scroll.is_none();
+    let title = format!(
+        " {} · {} lines{} ",
+        incident.title,
+        total,
+        if follow { " · following" } else { "" }
+    );
+    let block = Block::bordered().title(title).border_style(border);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    app.transcript_height.set(inner.height);
+    let height = usize::from(inner.height);
+    let width = usize::from(inner.width);
+    if height == 0 || width == 0 {
+        return;
+    }
+    let rows: Vec<Line<'static>> = if follow {
+        let mut rows = Vec::with_capacity(height);
+        let mut end = total;
+        while end > 0 && rows.len() < height {
+            let start = end.saturating_sub(height - rows.len());
+            let mut chunk: Vec<Line<'static>> = logical_lines(incident, start, end)
+                .into_iter()
+                .flat_map(|l| wrap_line(l, width))
+                .collect();
+            chunk.append(&mut rows);
+            rows = chunk;
+            end = start;
+        }
+        let skip = rows.len().saturating_sub(height);
+        rows.into_iter().skip(skip).collect()
+    } else {
+        let top = incident.view_top(height);
+        logical_lines(incident, top, (top + height).min(total))
+            .into_iter()
+            .flat_map(|l| wrap_line(l, width))
+            .take(height)
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(rows), inner);
+}
