@@ -10,12 +10,25 @@ use super::{Alert, AlertError, Source, Status, grafana};
 
 /// Group keys that describe every alert of a group only when it holds one alert.
 const SINGLE_ALERT_GROUP_KEYS: &[&str] = &["title", "message", "state"];
-/// Past this many bytes of group context per alert, each alert keeps only small group fields.
-const GROUP_CONTEXT_BUDGET: usize = 64 * 1024;
+/// Past this many bytes of group context copied into all alerts together, each alert keeps
+/// only the small, well-known group fields (a 10 MiB group must not become gigabytes).
+const GROUP_CONTEXT_BUDGET: usize = 8 * 1024 * 1024;
+/// The group fields kept when the budget is exceeded, each only if under [`SMALL_FIELD`].
+const ESSENTIAL_GROUP_KEYS: &[&str] = &[
+    "receiver",
+    "status",
+    "version",
+    "groupKey",
+    "groupLabels",
+    "externalURL",
+    "truncatedAlerts",
+    "orgId",
+];
 const SMALL_FIELD: usize = 1024;
 
 /// One alert per element of `alerts`. Each alert's `raw` is the group with `alerts`
-/// replaced by that one element, so it is itself a valid webhook payload.
+/// replaced by that one element, so it is itself a valid webhook payload. Group fields that
+/// summarise all alerts (Grafana's `title`, `message`, `state`) are kept only for a group of one.
 pub(super) fn parse_group(
     group: &Map<String, Value>,
     source: Source,
@@ -63,8 +76,8 @@ fn group_context(group: &Map<String, Value>, count: usize) -> Map<String, Value>
         .collect();
     let size = |v: &Value| serde_json::to_string(v).map_or(usize::MAX, |s| s.len());
     let total: usize = context.values().map(size).sum();
-    if count > 1 && total > GROUP_CONTEXT_BUDGET {
-        context.retain(|_, v| size(v) <= SMALL_FIELD);
+    if count > 1 && total.saturating_mul(count) > GROUP_CONTEXT_BUDGET {
+        context.retain(|k, v| ESSENTIAL_GROUP_KEYS.contains(&k.as_str()) && size(v) <= SMALL_FIELD);
     }
     context
 }

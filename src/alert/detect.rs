@@ -82,10 +82,11 @@ pub(super) fn detect(obj: &Map<String, Value>) -> Option<Source> {
     if obj.get("alerts").is_some_and(Value::is_array) {
         return Some(grafana_or_am());
     }
-    if let Some(event) = obj.get("event").and_then(Value::as_object) {
-        if event.get("data").is_some_and(Value::is_object) && event.contains_key("event_type") {
-            return Some(Source::Pagerduty);
-        }
+    if let Some(event) = obj.get("event").and_then(Value::as_object)
+        && event.get("data").is_some_and(Value::is_object)
+        && event.contains_key("event_type")
+    {
+        return Some(Source::Pagerduty);
     }
     if is_obj("alert") && is_str("action") {
         return Some(Source::Opsgenie);

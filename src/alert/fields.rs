@@ -106,10 +106,10 @@ pub(super) fn strip_port(s: &str) -> String {
         _ => s,
     };
     if let Some(rest) = s.strip_prefix('[') {
-        if let Some((inside, after)) = rest.split_once(']') {
-            if after.is_empty() || is_port_suffix(after) {
-                return inside.to_string();
-            }
+        if let Some((inside, after)) = rest.split_once(']')
+            && (after.is_empty() || is_port_suffix(after))
+        {
+            return inside.to_string();
         }
         return s.to_string();
     }
