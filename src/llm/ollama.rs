@@ -77,10 +77,10 @@ impl OllamaProvider {
         // Newer Ollama versions match tool results to calls by `tool_name`.
         if let Some(wire) = body.get_mut("messages").and_then(Value::as_array_mut) {
             for (wire_msg, msg) in wire.iter_mut().zip(messages) {
-                if let ChatMessage::Tool { call_id, .. } = msg {
-                    if let Some(name) = tool_name_for(messages, call_id) {
-                        wire_msg["tool_name"] = Value::String(name);
-                    }
+                if let ChatMessage::Tool { call_id, .. } = msg
+                    && let Some(name) = tool_name_for(messages, call_id)
+                {
+                    wire_msg["tool_name"] = Value::String(name);
                 }
             }
         }
@@ -150,10 +150,10 @@ impl Provider for OllamaProvider {
                 }
             }
         }
-        if !buf.iter().all(u8::is_ascii_whitespace) {
-            if let Ok(Some(text)) = turn.apply_line(&buf) {
-                let _ = deltas.send(text);
-            }
+        if !buf.iter().all(u8::is_ascii_whitespace)
+            && let Ok(Some(text)) = turn.apply_line(&buf)
+        {
+            let _ = deltas.send(text);
         }
         if turn.done {
             return Ok(turn.finish());
@@ -234,13 +234,13 @@ impl OllamaTurn {
         }
         if chunk.done {
             self.done = true;
-            if let Ok(counts) = serde_json::from_str::<FinalCounts>(text) {
-                if counts.prompt_eval_count.is_some() || counts.eval_count.is_some() {
-                    self.usage = Some(Usage {
-                        prompt_tokens: counts.prompt_eval_count.unwrap_or(0),
-                        completion_tokens: counts.eval_count.unwrap_or(0),
-                    });
-                }
+            if let Ok(counts) = serde_json::from_str::<FinalCounts>(text)
+                && (counts.prompt_eval_count.is_some() || counts.eval_count.is_some())
+            {
+                self.usage = Some(Usage {
+                    prompt_tokens: counts.prompt_eval_count.unwrap_or(0),
+                    completion_tokens: counts.eval_count.unwrap_or(0),
+                });
             }
         }
         let piece = chunk.message.content;
@@ -262,13 +262,13 @@ impl OllamaTurn {
 
 /// Ollama reports failures mid-stream as `{"error": "…"}`; anything else unparseable is malformed.
 fn malformed_or_error(line: &str, err: &serde_json::Error) -> LlmError {
-    if let Ok(value) = serde_json::from_str::<Value>(line) {
-        if value.get("error").is_some() {
-            return LlmError::Server {
-                status: 200,
-                detail: format!("in-stream error: {}", snippet(&body_message(line))),
-            };
-        }
+    if let Ok(value) = serde_json::from_str::<Value>(line)
+        && value.get("error").is_some()
+    {
+        return LlmError::Server {
+            status: 200,
+            detail: format!("in-stream error: {}", snippet(&body_message(line))),
+        };
     }
     LlmError::Malformed {
         detail: format!("{err}; line: {}", snippet(line)),

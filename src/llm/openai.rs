@@ -320,13 +320,13 @@ fn map_openai_error(err: OpenAIError, model: &str, url: &str, timeout_secs: u64)
         },
         OpenAIError::JSONDeserialize(e, content) => {
             // Some servers report failures as an in-stream `{"error": …}` event.
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&content) {
-                if value.get("error").is_some() {
-                    return LlmError::Server {
-                        status: 200,
-                        detail: format!("in-stream error: {}", snippet(&body_message(&content))),
-                    };
-                }
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&content)
+                && value.get("error").is_some()
+            {
+                return LlmError::Server {
+                    status: 200,
+                    detail: format!("in-stream error: {}", snippet(&body_message(&content))),
+                };
             }
             LlmError::Malformed {
                 detail: format!("{e}; chunk: {}", snippet(&content)),
