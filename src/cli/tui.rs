@@ -1,17 +1,59 @@
-//! `opsassist tui`.
+//! `opsassist tui`: the incident console.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 
+use opsassist::alert::{ParseOptions, parse};
 use opsassist::paths::Paths;
+use opsassist::tui::{Keymap, TuiOptions};
+
+use super::common::{ProviderArgs, build_core};
 
 /// Arguments of `opsassist tui`.
 #[derive(Debug, Args)]
-pub struct TuiArgs {}
+pub struct TuiArgs {
+    /// Open with this alert payload loaded (any supported format)
+    #[arg(long, value_name = "FILE")]
+    pub alert: Option<PathBuf>,
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+}
 
 /// Run `opsassist tui`.
 pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
-    let _ = (paths, args);
-    super::not_built("tui")
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let core = build_core(paths, &args.provider)?;
+        let keymap = Keymap::from_config(&core.config.keys)
+            .with_context(|| format!("in {}", paths.config_file.display()))?;
+        let mut alerts = Vec::new();
+        if let Some(file) = &args.alert {
+            let bytes = std::fs::read(file)
+                .with_context(|| format!("cannot read alert file {}", file.display()))?;
+            let opts = ParseOptions {
+                max_bytes: core.config.limits.max_alert_bytes,
+                ..ParseOptions::default()
+            };
+            match parse(&bytes, &opts) {
+                Ok(parsed) => alerts = parsed,
+                Err(e) => {
+                    eprintln!(
+                        "opsassist: {}: {}",
+                        file.display(),
+                        opsassist::text::neutralize_line(&e.to_string())
+                    );
+                    return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+                }
+            }
+        }
+        opsassist::tui::run(core, TuiOptions { keymap, alerts }).await?;
+        Ok(ExitCode::SUCCESS)
+    })
 }
