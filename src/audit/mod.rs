@@ -1,11 +1,25 @@
 //! The audit log: `audit.jsonl`, append-only, fsync'd per record, hash-chained, verifiable.
+//!
+//! Record format (one JSON object per line, fields in this order):
+//! `{"seq":N,"time":RFC3339,"operator":$USER,"session":ID,"entry":{…},"prev":HEX,"hash":HEX}`.
+//! `prev` is the sha256 of the previous line's exact bytes (without its newline), or 64 zeros
+//! for the first record. `hash` is the sha256 of this line's bytes up to `,"hash":` followed
+//! by `}` — i.e. the record serialized without its hash field.
 
-use std::path::{Path, PathBuf};
+mod log;
+mod record;
+mod verify;
+
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Class;
 use crate::protocol::Target;
+
+pub use log::AuditLog;
+pub use record::{GENESIS, Record};
+pub use verify::{Broken, VerifyReport, read_records, verify};
 
 /// What an audit record attests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,25 +70,15 @@ pub enum AuditError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-/// An open audit log.
-#[derive(Debug)]
-pub struct AuditLog {
-    path: PathBuf,
-}
-
-impl AuditLog {
-    /// Open (creating) the log at `path`.
-    pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
-        Ok(AuditLog {
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Append one record for `session_id`, fsync'd before returning.
-    pub fn append(&mut self, session_id: &str, entry: AuditEntry) -> Result<(), AuditError> {
-        let _ = (session_id, entry, &self.path);
-        Ok(())
-    }
+    /// The last complete record cannot be chained onto (not JSON, no seq).
+    #[error(
+        "audit log {path}: last record (line {line}) is corrupt: {reason}; run `opsassist audit verify`"
+    )]
+    Corrupt {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
+    #[error("audit log {path}: cannot encode record: {message}")]
+    Encode { path: PathBuf, message: String },
 }

@@ -1,0 +1,185 @@
+//! Appending to the audit log: O_APPEND, an exclusive `flock` per record (several opsassist
+//! processes may share one log), chain state re-read under the lock, fsync before returning.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::record::{self, Body, GENESIS, Record};
+use super::{AuditEntry, AuditError};
+
+/// An open audit log.
+#[derive(Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    operator: String,
+    warnings: Vec<String>,
+}
+
+/// Where the chain stands at the end of the file.
+struct Tail {
+    next_seq: u64,
+    prev: String,
+    /// Byte length of the complete records; shorter than the file when the last line is torn.
+    complete_len: u64,
+    torn_bytes: u64,
+}
+
+impl AuditLog {
+    /// Open (creating, mode 0600) the log at `path`.
+    pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
+        let io = |source| AuditError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let file = open_append(path).map_err(io)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+        let operator = std::env::var("USER")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(AuditLog {
+            path: path.to_path_buf(),
+            operator,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The file this log writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Warnings raised while appending (a torn last record cut after a crash); drains them.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Append one record for `session_id`, fsync'd before returning. A torn last line left by
+    /// a crash is cut first (with a warning, see [`AuditLog::take_warnings`]).
+    pub fn append(&mut self, session_id: &str, entry: AuditEntry) -> Result<(), AuditError> {
+        let path = self.path.clone();
+        let io = |source| AuditError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = open_append(&self.path).map_err(io)?;
+        lock_exclusive(&file).map_err(io)?;
+        let tail = read_tail(&mut file, &self.path)?;
+        if tail.torn_bytes > 0 {
+            file.set_len(tail.complete_len).map_err(io)?;
+            let message = format!(
+                "audit log {}: cut a torn last record ({} bytes without a newline, left by a crash)",
+                self.path.display(),
+                tail.torn_bytes
+            );
+            tracing::warn!("{message}");
+            self.warnings.push(message);
+        }
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let body = Body {
+            seq: tail.next_seq,
+            time: &time,
+            operator: &self.operator,
+            session: session_id,
+            entry: &entry,
+            prev: &tail.prev,
+        };
+        let mut line = record::encode(&body).map_err(|e| AuditError::Encode {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        line.push('\n');
+        file.write_all(line.as_bytes()).map_err(io)?;
+        file.sync_data().map_err(io)?;
+        // Closing the file releases the flock.
+        Ok(())
+    }
+}
+
+fn open_append(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+}
+
+fn lock_exclusive(file: &File) -> std::io::Result<()> {
+    loop {
+        // SAFETY: flock on a valid, owned descriptor.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        if rc == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// Read backwards from the end until the last complete line is in hand.
+fn read_tail(file: &mut File, path: &Path) -> Result<Tail, AuditError> {
+    let io = |source| AuditError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = file.metadata().map_err(io)?.len();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut start = len;
+    const CHUNK: u64 = 64 * 1024;
+    loop {
+        let complete_end = buf.iter().rposition(|b| *b == b'\n');
+        let has_line_start = complete_end.is_some_and(|end| buf[..end].contains(&b'\n'));
+        if start == 0 || has_line_start {
+            break;
+        }
+        let from = start.saturating_sub(CHUNK);
+        let mut chunk = vec![0u8; (start - from) as usize];
+        file.seek(SeekFrom::Start(from)).map_err(io)?;
+        file.read_exact(&mut chunk).map_err(io)?;
+        chunk.extend_from_slice(&buf);
+        buf = chunk;
+        start = from;
+    }
+    let Some(end) = buf.iter().rposition(|b| *b == b'\n') else {
+        return Ok(Tail {
+            next_seq: 1,
+            prev: GENESIS.into(),
+            complete_len: 0,
+            torn_bytes: len,
+        });
+    };
+    let complete_len = start + end as u64 + 1;
+    let line_start = buf[..end]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    let last = &buf[line_start..end];
+    let corrupt = |reason: String| AuditError::Corrupt {
+        path: path.to_path_buf(),
+        line: count_lines(path),
+        reason,
+    };
+    let record: Record = serde_json::from_slice(last).map_err(|e| corrupt(e.to_string()))?;
+    Ok(Tail {
+        next_seq: record.seq + 1,
+        prev: record::sha256_hex(last),
+        complete_len,
+        torn_bytes: len - complete_len,
+    })
+}
+
+fn count_lines(path: &Path) -> u64 {
+    std::fs::read(path)
+        .map(|b| b.iter().filter(|c| **c == b'\n').count() as u64)
+        .unwrap_or(0)
+}
