@@ -8,6 +8,7 @@ pub mod alert;
 pub mod audit;
 pub mod config;
 pub mod exec;
+pub mod headless;
 pub mod llm;
 pub mod paths;
 pub mod policy;

@@ -1,17 +1,118 @@
-//! `opsassist run`.
+//! `opsassist run`: investigate one alert headless, decisions from stdin.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 
+use opsassist::alert::{self, ParseOptions};
+use opsassist::headless::{self, HeadlessEnd};
 use opsassist::paths::Paths;
+use opsassist::text::neutralize_line;
+
+use super::common::{ProviderArgs, build_core};
 
 /// Arguments of `opsassist run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// Alert payload file (any supported format), or `-` for stdin. With `-`, decisions are
+    /// read from /dev/tty; without a terminal every proposed call is rejected.
+    #[arg(long, value_name = "FILE|-")]
+    pub alert: String,
+    /// Print every session event as one JSON line on stdout (prompts go to stderr)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+}
+
+fn read_limited(mut reader: impl Read, max: usize, name: &str) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .by_ref()
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read alert {name}"))?;
+    Ok(bytes)
+}
 
 /// Run `opsassist run`.
 pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let _ = (paths, args);
-    super::not_built("run")
+    let core = build_core(paths, &args.provider)?;
+    let max = core.config.limits.max_alert_bytes;
+    let (bytes, input): (Vec<u8>, Box<dyn BufRead + Send>) = if args.alert == "-" {
+        let bytes = read_limited(std::io::stdin().lock(), max, "from stdin")?;
+        let input: Box<dyn BufRead + Send> = match std::fs::File::open("/dev/tty") {
+            Ok(tty) => Box::new(BufReader::new(tty)),
+            Err(_) => Box::new(std::io::empty()),
+        };
+        (bytes, input)
+    } else {
+        let path = PathBuf::from(&args.alert);
+        let file = std::fs::File::open(&path)
+            .with_context(|| format!("cannot open alert file {}", path.display()))?;
+        let bytes = read_limited(file, max, &path.display().to_string())?;
+        (bytes, Box::new(BufReader::new(std::io::stdin())))
+    };
+    let opts = ParseOptions {
+        max_bytes: max,
+        ..ParseOptions::default()
+    };
+    let alerts = match alert::parse(&bytes, &opts) {
+        Ok(alerts) => alerts,
+        Err(err) => {
+            eprintln!("opsassist: {}", neutralize_line(&err.to_string()));
+            return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+        }
+    };
+    let Some(first) = alerts.first().cloned() else {
+        eprintln!("opsassist: the payload holds no alerts");
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    };
+    if alerts.len() > 1 {
+        eprintln!(
+            "note: the payload holds {} alerts; investigating the first: {}",
+            alerts.len(),
+            neutralize_line(&first.summary_line())
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut out = std::io::stdout();
+    let mut prompt_out: Box<dyn Write> = if args.json {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    let end = runtime.block_on(headless::run(
+        core,
+        first,
+        input,
+        &mut out,
+        prompt_out.as_mut(),
+        args.json,
+    ))?;
+    runtime.shutdown_background();
+    Ok(match end {
+        HeadlessEnd::Completed { .. } => ExitCode::SUCCESS,
+        HeadlessEnd::EndOfInput { session_id } => {
+            eprintln!("stopped at end of input; nothing more ran (session {session_id})");
+            ExitCode::SUCCESS
+        }
+        HeadlessEnd::Failed {
+            session_id,
+            message,
+        } => {
+            eprintln!(
+                "opsassist: {} (session {session_id})",
+                neutralize_line(&message)
+            );
+            ExitCode::from(1)
+        }
+    })
 }
