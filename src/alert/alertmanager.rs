@@ -180,10 +180,9 @@ impl CommonFields {
             severity: severity_word(text(obj, &["labels", "severity"])),
             host: host_from_labels(label_map),
             description,
-            starts_at: obj
-                .get("startsAt")
-                .and_then(Value::as_str)
-                .and_then(rfc3339),
+            starts_at: ["startsAt", "activeAt"]
+                .iter()
+                .find_map(|k| obj.get(*k).and_then(Value::as_str).and_then(rfc3339)),
             url: text(obj, &["generatorURL"]),
             labels,
             fingerprint: text(obj, &["fingerprint"]),

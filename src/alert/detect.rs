@@ -72,15 +72,15 @@ pub(super) fn detect(obj: &Map<String, Value>) -> Option<Source> {
     let has = |k: &str| obj.contains_key(k);
     let is_obj = |k: &str| obj.get(k).is_some_and(Value::is_object);
     let is_str = |k: &str| obj.get(k).is_some_and(Value::is_string);
-    let grafana_or_am = || {
-        if grafana::is_grafana(obj) {
+    let grafana_or_am = |grafana: bool| {
+        if grafana {
             Source::Grafana
         } else {
             Source::Alertmanager
         }
     };
     if obj.get("alerts").is_some_and(Value::is_array) {
-        return Some(grafana_or_am());
+        return Some(grafana_or_am(grafana::is_grafana_group(obj)));
     }
     if let Some(event) = obj.get("event").and_then(Value::as_object)
         && event.get("data").is_some_and(Value::is_object)
@@ -98,7 +98,7 @@ pub(super) fn detect(obj: &Map<String, Value>) -> Option<Source> {
         }
         let alertname = obj.get("labels").and_then(|l| l.get("alertname")).is_some();
         if alertname || has("startsAt") || has("generatorURL") {
-            return Some(grafana_or_am());
+            return Some(grafana_or_am(grafana::is_grafana_alert(obj)));
         }
     }
     if (has("event_name") || has("trigger_name")) && zabbix::MACRO_KEYS.iter().any(|k| has(k)) {

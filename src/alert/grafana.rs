@@ -18,10 +18,14 @@ const ALERT_KEYS: &[&str] = &[
     "imageURL",
 ];
 
-/// True when a webhook group (or a single alert element) carries Grafana's extra fields.
-pub(super) fn is_grafana(obj: &Map<String, Value>) -> bool {
+/// True when a single alert element carries Grafana's extra fields.
+pub(super) fn is_grafana_alert(obj: &Map<String, Value>) -> bool {
+    ALERT_KEYS.iter().any(|k| obj.contains_key(*k))
+}
+
+/// True when a webhook group, or any alert in it, carries Grafana's extra fields.
+pub(super) fn is_grafana_group(obj: &Map<String, Value>) -> bool {
     GROUP_KEYS.iter().any(|k| obj.contains_key(*k))
-        || ALERT_KEYS.iter().any(|k| obj.contains_key(*k))
         || obj
             .get("alerts")
             .and_then(Value::as_array)

@@ -132,7 +132,8 @@ pub struct Alert {
     pub url: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub fingerprint: Option<String>,
-    /// The payload element this alert came from, untouched.
+    /// The payload element this alert came from, untouched (control characters included).
+    /// For an Alertmanager/Grafana group: the group with `alerts` narrowed to this one alert.
     pub raw: serde_json::Value,
 }
 

@@ -93,3 +93,15 @@ fn big_groups_do_not_copy_big_context_into_every_alert() {
     assert!(out.iter().all(|a| a.raw.get("commonAnnotations").is_none()));
     assert!(out.iter().all(|a| a.raw.get("version").is_some()));
 }
+
+#[test]
+fn prometheus_rule_alert_with_state_is_alertmanager_shaped() {
+    let payload = br#"{"labels":{"alertname":"Watchdog","instance":"prom-01:9090"},
+        "annotations":{},"state":"firing","activeAt":"2025-03-14T05:00:00Z","value":"1e+00"}"#;
+    let alerts = parse(payload, &ParseOptions::default()).unwrap_or_default();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].source, Source::Alertmanager);
+    assert_eq!(alerts[0].title, "Watchdog");
+    assert_eq!(alerts[0].host.as_deref(), Some("prom-01"));
+    assert_eq!(alerts[0].starts_at.as_deref(), Some("2025-03-14T05:00:00Z"));
+}
