@@ -1,0 +1,269 @@
+//! End-to-end runs of the real `opsassist tui` binary in tmux against the fake OpenAI server:
+//! paste an alert (a real bracketed paste), approve / edit / reject the proposed command, see
+//! the output and the final answer, quit, and check the terminal was restored.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::fake_llm::{FakeLlm, Reply};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// One tmux server (own socket) running the binary in a 200x60 pane.
+struct Pane {
+    socket: String,
+    _dir: tempfile::TempDir,
+}
+
+fn tmux_available() {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "tmux is not installed: run tests/run.sh, which installs it (apt-get install tmux)"
+    );
+}
+
+fn nonce() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}x{t:x}", std::process::id())
+}
+
+impl Pane {
+    fn start(name: &str, fake: &FakeLlm) -> Pane {
+        tmux_available();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&data).expect("data dir");
+        std::fs::create_dir_all(&config).expect("config dir");
+        let socket = format!("opsassist-e2e-{name}-{}", nonce());
+        let script = format!(
+            "{bin} tui --provider openai --base-url {url} --model fake-model; echo OPSASSIST-EXIT=$?; exec sleep 600",
+            bin = env!("CARGO_BIN_EXE_opsassist"),
+            url = fake.base_url,
+        );
+        let pane = Pane { socket, _dir: dir };
+        pane.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "60",
+            "-e",
+            &format!("OPSASSIST_DATA_DIR={}", data.display()),
+            "-e",
+            &format!("OPSASSIST_CONFIG_DIR={}", config.display()),
+            "-e",
+            "OPENAI_API_KEY=sk-fake",
+            &script,
+        ]);
+        pane.wait_for("dashboard", |s| s.contains("Incidents"));
+        pane
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn literal(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+    }
+
+    fn paste(&self, file: &Path) {
+        let path = file.to_string_lossy();
+        self.tmux(&["load-buffer", "-b", "alert", &path]);
+        self.tmux(&["paste-buffer", "-p", "-b", "alert"]);
+    }
+
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        let out = self.tmux(&["display-message", "-p", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Paste an alert with the editor and submit it.
+    fn open_incident(&self, nonce: &str) {
+        let file = self._dir.path().join("alert.json");
+        let alert = json!({
+            "title": format!("High CPU on web-e2e {nonce}"),
+            "host": "web-e2e",
+            "severity": "critical",
+            "description": "CPU above 90% for 10 minutes",
+        });
+        let text = serde_json::to_string_pretty(&alert).expect("json");
+        std::fs::write(&file, text).expect("write alert");
+        self.keys(&["n"]);
+        self.wait_for("editor", |s| s.contains("New alert"));
+        self.paste(&file);
+        self.wait_for("pasted text", |s| s.contains(&format!("web-e2e {nonce}")));
+        self.keys(&["C-s"]);
+    }
+
+    /// Quit (confirming if asked) and check the binary exited and left the alternate screen.
+    fn quit(&self) {
+        self.keys(&["q"]);
+        let screen = self.wait_for("exit or quit prompt", |s| {
+            s.contains("OPSASSIST-EXIT=") || s.contains("Quit opsassist?")
+        });
+        if screen.contains("Quit opsassist?") {
+            self.keys(&["y"]);
+        }
+        let screen = self.wait_for("exit", |s| s.contains("OPSASSIST-EXIT="));
+        assert!(screen.contains("OPSASSIST-EXIT=0"), "{screen}");
+        assert!(
+            !self.alternate_screen_on(),
+            "terminal left in the alternate screen"
+        );
+        assert!(
+            !screen.contains("Incidents"),
+            "dashboard still visible after exit:\n{screen}"
+        );
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn tool_call(command: &str) -> Reply {
+    Reply::ToolCalls(vec![("local_shell".into(), json!({ "command": command }))])
+}
+
+#[test]
+fn approve_runs_the_command_and_shows_the_answer() {
+    let n = nonce();
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        tool_call(&format!("echo e2e-approved-{n}")),
+        Reply::Text(format!("The load is fine. final-{n}")),
+    ]);
+    let pane = Pane::start("approve", &fake);
+    pane.open_incident(&n);
+    pane.wait_for("approval panel", |s| {
+        s.contains("Approve?") && s.contains(&format!("echo e2e-approved-{n}"))
+    });
+    pane.keys(&["a"]);
+    let screen = pane.wait_for("output and final answer", |s| {
+        s.contains(&format!("│ e2e-approved-{n}")) && s.contains(&format!("final-{n}"))
+    });
+    assert!(screen.contains("✔ approved"), "{screen}");
+    pane.quit();
+}
+
+#[test]
+fn edit_runs_the_edited_command() {
+    let n = nonce();
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        tool_call(&format!("echo e2e-original-{n}")),
+        Reply::Text(format!("Done. final-{n}")),
+    ]);
+    let pane = Pane::start("edit", &fake);
+    pane.open_incident(&n);
+    pane.wait_for("approval panel", |s| s.contains("Approve?"));
+    pane.keys(&["e"]);
+    pane.wait_for("edit editor", |s| s.contains("Edit command"));
+    pane.literal(&format!(" && echo e2e-edited-{n}"));
+    pane.keys(&["C-s"]);
+    let screen = pane.wait_for("edited output and answer", |s| {
+        s.contains(&format!("│ e2e-edited-{n}")) && s.contains(&format!("final-{n}"))
+    });
+    assert!(screen.contains("✎ edited"), "{screen}");
+    let requests = fake
+        .requests()
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.contains(&format!("e2e-edited-{n}"))),
+        "the edited command's output reaches the model"
+    );
+    pane.quit();
+}
+
+#[test]
+fn reject_sends_the_reason_to_the_model() {
+    let n = nonce();
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        tool_call(&format!("echo e2e-never-{n}")),
+        Reply::Text(format!("Understood. final-{n}")),
+    ]);
+    let pane = Pane::start("reject", &fake);
+    pane.open_incident(&n);
+    pane.wait_for("approval panel", |s| s.contains("Approve?"));
+    pane.keys(&["r"]);
+    pane.wait_for("reason prompt", |s| s.contains("Reject: reason"));
+    pane.literal(&format!("wrong host {n}"));
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("final answer", |s| s.contains(&format!("final-{n}")));
+    assert!(
+        screen.contains(&format!("✘ rejected: wrong host {n}")),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(&format!("│ e2e-never-{n}")),
+        "a rejected command must not run"
+    );
+    let last = fake
+        .requests()
+        .last()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        last.contains(&format!("wrong host {n}")),
+        "reason not in the next request: {last}"
+    );
+    pane.quit();
+}
