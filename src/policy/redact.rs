@@ -57,7 +57,9 @@ fn kv_marker(caps: &Captures) -> &'static str {
 
 fn kv_accept(caps: &Captures) -> bool {
     let key = caps.get(1).map(|m| m.as_str()).unwrap_or("");
-    let key = key.trim_matches(|c| c == '"' || c == '\'' || c == '-');
+    let key = key.trim_matches(|c: char| {
+        c == '"' || c == '\'' || c == '-' || c == ':' || c == '=' || c.is_whitespace()
+    });
     let value = caps.get(3).map(|m| m.as_str()).unwrap_or("");
     // `PWD`/`OLDPWD` are working directories in env dumps, not passwords.
     let is_cwd = key == "PWD" || key == "OLDPWD";
