@@ -570,10 +570,10 @@ fn binary_prints_the_same_alerts_for_every_fixture() {
             }
         }
     }
-    assert_eq!(
-        names.len(),
-        22,
-        "12 shared samples + 10 adversarial fixtures"
+    assert!(
+        names.len() >= 22,
+        "12 shared samples + 10 adversarial fixtures, found {}",
+        names.len()
     );
     for name in names {
         let out = parse_cmd(&fixture(&name), &[]);
