@@ -311,14 +311,14 @@ async fn ask(
 ) -> std::io::Result<Option<Decision>> {
     loop {
         if proposal.class == Class::Destructive {
-            write!(
+            writeln!(
                 prompt_out,
-                "DESTRUCTIVE command: type `yes` to run it, n to reject, e to edit: "
+                "DESTRUCTIVE command: type `yes` to run it, n to reject, e to edit:"
             )?;
         } else {
-            write!(
+            writeln!(
                 prompt_out,
-                "run it? y = approve, n = reject (next line: reason), e = edit (next line: {}), a = approve this prefix for the incident: ",
+                "run it? y = approve, n = reject (next line: reason), e = edit (next line: {}), a = approve this prefix for the incident",
                 if proposal.shell {
                     "new command"
                 } else {
@@ -328,7 +328,6 @@ async fn ask(
         }
         prompt_out.flush()?;
         let Some(line) = lines.next().await else {
-            writeln!(prompt_out)?;
             return Ok(None);
         };
         let answer = line.trim();
