@@ -103,6 +103,12 @@ async fn llama_cpp_accepts_our_tool_definitions_and_history() {
         !turn.content.trim().is_empty() || !turn.tool_calls.is_empty(),
         "empty turn from {url}"
     );
+    eprintln!(
+        "llama.cpp tool turn: {} chars, calls {:?}, usage {:?}",
+        turn.content.len(),
+        turn.tool_calls,
+        turn.usage
+    );
     for call in &turn.tool_calls {
         assert!(!call.id.is_empty() && !call.name.is_empty());
     }
