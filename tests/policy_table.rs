@@ -86,6 +86,8 @@ const TABLE: &[(&str, Class)] = &[
     ("ls 2>&1", R),
     ("ls >/dev/null 2>&1", R),
     ("ls 2>/dev/null", R),
+    ("echo oops > /dev/stderr", R),
+    ("echo x > /dev/kmsg", C),
     ("grep x < /var/log/syslog", R),
     ("rm x < /tmp/list", C),
     ("cat <<EOF\n$(rm -rf /)\nEOF", D),

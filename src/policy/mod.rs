@@ -2,11 +2,16 @@
 //! prefixes, and secret redaction of everything sent to the model.
 
 mod classify;
+mod containers;
+mod options;
 mod prefix;
 mod redact;
 mod rules;
 mod shell;
+mod sql;
+mod text_tools;
 mod tools;
+mod wrappers;
 
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,7 @@
 
 use super::Class;
 use super::classify;
-use super::rules::{Opt, operands, opts};
+use super::options::{Opt, operands, opts};
 use super::shell::{self, Word};
 
 /// Tools whose first operand is a subcommand that belongs in the prefix, with the short and

@@ -260,11 +260,17 @@ impl Walker<'_> {
                     .unwrap_or_default()
             });
         match op.as_str() {
-            ">&" | "<&" | ">&-" | "<&-" if target.as_ref().is_none_or(|w| is_fd(w)) => {
+            ">&" | "<&" | ">&-" | "<&-" if target.as_ref().is_none_or(is_fd) => {
                 self.script.harmless_redirects += 1;
             }
             "<" => {}
-            _ if target_text == "/dev/null" => self.script.harmless_redirects += 1,
+            _ if matches!(
+                target_text.as_str(),
+                "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty"
+            ) =>
+            {
+                self.script.harmless_redirects += 1
+            }
             _ if is_block_device(&target_text) => {
                 self.script.hazard(
                     Class::Destructive,
@@ -468,7 +474,7 @@ pub(crate) fn is_block_device(path: &str) -> bool {
 pub(crate) fn is_system_path(path: &str) -> bool {
     const ROOTS: &[&str] = &[
         "/etc", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/var/lib", "/root",
-        "/proc", "/sys", "/dev",
+        "/proc", "/sys",
     ];
     let trimmed = path.trim_end_matches(['/', '*']);
     if trimmed.is_empty() && path.starts_with('/') {
@@ -477,5 +483,4 @@ pub(crate) fn is_system_path(path: &str) -> bool {
     ROOTS
         .iter()
         .any(|root| trimmed == *root || trimmed.starts_with(&format!("{root}/")))
-        && !path.starts_with("/dev/null")
 }
