@@ -1,0 +1,304 @@
+//! Crash safety: SIGKILL the real `opsassist run` mid-command and mid-approval, then check the
+//! log is intact (a torn last line is cut with a warning), the running command is recorded as
+//! "interrupted: outcome unknown" and never re-run, and pending approvals are asked again.
+
+mod session_harness;
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use opsassist::protocol::{Decision, Event, EventEnvelope, Op, SessionState};
+use opsassist::session::{self, log};
+use session_harness::*;
+use support::fake_llm::{FakeLlm, Reply};
+
+fn spawn_run(dir: &Path, fake: &FakeLlm) -> Child {
+    let alert = dir.join("alert.json");
+    std::fs::write(
+        &alert,
+        r#"{"title":"Queue stuck","severity":"critical","host":"web01","description":"jobs not draining"}"#,
+    )
+    .expect("alert");
+    Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .args(["run", "--alert"])
+        .arg(&alert)
+        .args([
+            "--provider",
+            "openai",
+            "--base-url",
+            &fake.base_url,
+            "--model",
+            "fake-model",
+        ])
+        .env("OPSASSIST_DATA_DIR", dir.join("data"))
+        .env("OPSASSIST_CONFIG_DIR", dir.join("config"))
+        .env_remove("OPENAI_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn opsassist")
+}
+
+/// Poll the only session log until `pred` holds for one of its events.
+fn wait_for_event(dir: &Path, pred: impl Fn(&Event) -> bool) -> (String, PathBuf) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let sessions = dir.join("data/sessions");
+        if let Ok(entries) = std::fs::read_dir(&sessions) {
+            for entry in entries.flatten() {
+                if let Ok(contents) = log::read(&entry.path())
+                    && contents.events.iter().any(|e| pred(&e.event))
+                {
+                    let id = contents.events[0].session_id.clone();
+                    return (id, entry.path());
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "event never logged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Kill (by pid) the orphaned command whose command line holds `token`.
+fn kill_orphans(token: &str) {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for p in procs.flatten() {
+        let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(token) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+fn sigkill(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill");
+    let _ = child.wait();
+}
+
+async fn recv_until(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<EventEnvelope>,
+    pred: impl Fn(&Event) -> bool,
+) -> Vec<EventEnvelope> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let e = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out: {seen:#?}"))
+            .unwrap_or_else(|| panic!("channel closed: {seen:#?}"));
+        let stop = pred(&e.event);
+        seen.push(e);
+        if stop {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_mid_command_marks_it_interrupted_and_never_reruns_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs = dir.path().join("runs");
+    let token = format!("{}", 20 + std::process::id() % 9);
+    let command = format!("echo x >> {} && sleep 3{token}", runs.display());
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![(
+            "local_shell".into(),
+            json!({"command": command, "reason": "drain"}),
+        )]),
+        Reply::ToolCalls(vec![(
+            "local_shell".into(),
+            json!({"command": "echo after-restart", "reason": "check"}),
+        )]),
+        Reply::Text("Handing back.".into()),
+    ]);
+    let mut child = spawn_run(dir.path(), &fake);
+    child
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(b"y\n")
+        .expect("write");
+    let (id, path) = wait_for_event(dir.path(), |e| matches!(e, Event::ExecStarted { .. }));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !runs.exists() {
+        assert!(Instant::now() < deadline, "command never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sigkill(&mut child);
+    kill_orphans(&format!("sleep 3{token}"));
+
+    // Everything logged up to the kill is intact; simulate a torn final write as well.
+    let before = log::read(&path).expect("log readable after kill");
+    assert!(before.torn_bytes.is_none());
+    assert!(before.events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    assert!(matches!(
+        before.events.last().map(|e| &e.event),
+        Some(Event::ExecStarted { .. }) | Some(Event::State { .. })
+    ));
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(br#"{"session_id":"x","seq":99,"at":"2026-"#))
+        .expect("tear");
+    let listed = session::list(&opsassist::paths::Paths::in_dir(dir.path())).expect("list");
+    assert_eq!(listed[0].state, SessionState::Interrupted);
+
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let recovered = session::recover(core.clone(), tx).expect("recover");
+    assert_eq!(recovered.len(), 1);
+    assert_eq!(recovered[0].handle.id, id);
+    assert_eq!(recovered[0].history, before.events);
+    let handle = recovered[0].handle.clone();
+    let events = recv_until(&mut rx, |e| matches!(e, Event::ApprovalRequested { .. })).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(&e.event, Event::Warning { message } if message.contains("torn")))
+    );
+    let interrupted = events
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::ToolResult { content, .. } => Some(content.clone()),
+            _ => None,
+        })
+        .expect("tool result for the interrupted call");
+    assert!(interrupted.contains("interrupted: outcome unknown"));
+    assert!(events.iter().any(|e| matches!(&e.event, Event::ExecFinished { summary } if summary.model_output.contains("interrupted"))));
+    // The model was told, and the command did not run again.
+    let request = fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("request")
+        .to_string();
+    assert!(request.contains("interrupted: outcome unknown"));
+    assert_eq!(std::fs::read_to_string(&runs).expect("runs"), "x\n");
+
+    let call_id = events
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::ApprovalRequested { proposal } => Some(proposal.call_id.clone()),
+            _ => None,
+        })
+        .expect("approval");
+    handle.send(Op::Decide {
+        call_id,
+        decision: Decision::Approve { confirm: None },
+    });
+    let rest = recv_until(&mut rx, |e| matches!(e, Event::Finished { .. })).await;
+    assert!(rest.iter().any(|e| matches!(&e.event, Event::ExecFinished { summary } if summary.model_output.contains("after-restart"))));
+    let full = session::read_log(&core.paths, &id).expect("log");
+    assert_one_result_per_call_in_log(&full);
+    assert!(
+        full.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "seq continues after resume"
+    );
+    assert_eq!(std::fs::read_to_string(&runs).expect("runs"), "x\n");
+    assert!(log::read(&path).expect("log").torn_bytes.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_while_awaiting_approval_asks_again_after_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("ran");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![
+            (
+                "local_shell".into(),
+                json!({"command": "echo one", "reason": "a"}),
+            ),
+            (
+                "local_shell".into(),
+                json!({"command": format!("touch {}", marker.display()), "reason": "b"}),
+            ),
+        ]),
+        Reply::Text("Done.".into()),
+    ]);
+    let mut child = spawn_run(dir.path(), &fake);
+    child
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(b"y\n")
+        .expect("write");
+    // The first call ran; the second waits for the operator when we kill.
+    let (id, _path) = wait_for_event(dir.path(), |e| matches!(e, Event::ExecFinished { .. }));
+    wait_for_event(dir.path(), |e| {
+        matches!(
+            e,
+            Event::State {
+                state: SessionState::AwaitingApproval
+            }
+        )
+    });
+    sigkill(&mut child);
+    assert!(!marker.exists());
+
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let recovered = session::recover(core.clone(), tx).expect("recover");
+    assert_eq!(recovered.len(), 1);
+    let handle = recovered[0].handle.clone();
+    let events = recv_until(&mut rx, |e| matches!(e, Event::ApprovalRequested { .. })).await;
+    let proposal = events
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::ApprovalRequested { proposal } => Some(proposal.clone()),
+            _ => None,
+        })
+        .expect("re-requested");
+    assert!(proposal.command.contains("touch"));
+    assert_eq!(
+        fake.chat_count(),
+        1,
+        "no new model turn before the pending call is decided"
+    );
+    // A second process cannot take the same session while this one holds it.
+    assert!(matches!(
+        session::resume(core.clone(), &id, tokio::sync::mpsc::unbounded_channel().0),
+        Err(session::SessionError::Busy(_))
+    ));
+    handle.send(Op::Decide {
+        call_id: proposal.call_id,
+        decision: Decision::Reject {
+            reason: "not after a crash".into(),
+        },
+    });
+    recv_until(&mut rx, |e| matches!(e, Event::Finished { .. })).await;
+    assert!(!marker.exists());
+    let full = session::read_log(&core.paths, &id).expect("log");
+    assert_one_result_per_call_in_log(&full);
+    let request = fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("request")
+        .to_string();
+    assert!(request.contains("not after a crash"));
+    // Finished sessions are not recovered again.
+    drop(handle);
+    drop(recovered);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while log::is_locked(&core.paths.sessions_dir().join(format!("{id}.jsonl"))) {
+        assert!(Instant::now() < deadline, "lock never released");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let again = session::recover(core, tokio::sync::mpsc::unbounded_channel().0).expect("recover");
+    assert!(again.is_empty());
+}
