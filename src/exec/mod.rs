@@ -140,6 +140,12 @@ impl Executor {
         entry: &HostEntry,
         request: &ExecRequest,
     ) -> Result<ExecOutcome, ExecError> {
+        if matches!(&request.program, Program::Argv(argv) if argv.is_empty()) {
+            return Err(ExecError::Spawn {
+                program: String::new(),
+                source: std::io::Error::other("empty argv"),
+            });
+        }
         let remote = ssh::remote_command(&request.program, request.timeout);
         let cmd = self
             .ssh

@@ -249,6 +249,43 @@ mod tests {
     }
 
     #[test]
+    fn long_data_dirs_fall_back_to_a_short_private_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        let long = PathBuf::from(format!("/tmp/{}", "d".repeat(80)));
+        let client = SshClient::new(&SshConfig::default(), &long);
+        let dir = client.control_dir().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!dir.starts_with(&long));
+        assert!(dir.as_os_str().len() + SOCKET_NAME_LEN <= SOCKET_PATH_MAX);
+        let mode = std::fs::metadata(&dir).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode.ok(), Some(0o700));
+        assert!(!long.exists());
+    }
+
+    #[test]
+    fn only_yes_and_accept_new_host_key_checking_are_accepted() {
+        let host = HostEntry {
+            destination: "h".into(),
+            port: None,
+            tags: vec![],
+        };
+        let with = |v: &str| {
+            SshClient::new(
+                &SshConfig {
+                    strict_host_key_checking: v.into(),
+                    ..SshConfig::default()
+                },
+                Path::new("/tmp"),
+            )
+            .args(&host, None, "true")
+        };
+        assert!(
+            with("accept-new")
+                .is_ok_and(|a| a.contains(&"StrictHostKeyChecking=accept-new".to_string()))
+        );
+        assert!(with("no").is_err_and(|e| e.contains("not allowed")));
+    }
+
+    #[test]
     fn connection_errors_are_one_line() {
         let e = connection_error(b"No ED25519 host key is known for [127.0.0.1]:2222.\r\nHost key verification failed.\r\n");
         assert_eq!(
