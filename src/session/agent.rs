@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::conversation::{self, OpenCall, Replay};
-use super::gate::{Gate, Ruling, Screen};
+use super::conversation::Replay;
+use super::gate::{Gate, Screen};
 use super::log::SessionLog;
 use super::{Core, SessionError, prompt};
 use crate::alert::Alert;
@@ -17,8 +17,12 @@ use crate::policy::{self, Classification};
 use crate::protocol::{Decision, Event, EventEnvelope, Op, Proposal, SessionState, Verdict};
 use crate::tools::{Program, ResolvedCall};
 
+mod decide;
 mod exec;
 mod model;
+mod resume;
+
+use decide::Decided;
 
 /// How a session task begins.
 pub(crate) enum Start {
@@ -43,7 +47,7 @@ pub(crate) enum Flow {
 }
 
 /// One call of a model turn on its way through the gate.
-enum Item {
+pub(super) enum Item {
     /// Its result is already known (refused, or known from a replayed log).
     Answered(String),
     /// Runs without asking.
@@ -77,7 +81,7 @@ pub(crate) struct Agent {
     executions: u32,
 }
 
-fn class_of(resolved: &ResolvedCall) -> Classification {
+pub(super) fn class_of(resolved: &ResolvedCall) -> Classification {
     match &resolved.program {
         Program::Shell(command) => policy::classify(command),
         Program::Argv(argv) => policy::classify_argv(argv),
@@ -190,103 +194,6 @@ impl Agent {
             ChatMessage::User { content: user },
         ];
         self.investigate().await
-    }
-
-    async fn resume(
-        &mut self,
-        replay: Replay,
-        alert: Alert,
-        warnings: Vec<String>,
-    ) -> Result<Flow, SessionError> {
-        for warning in warnings {
-            self.warn(warning)?;
-        }
-        if replay.next == conversation::Next::Restart {
-            return self.open_prompts_only(alert).await;
-        }
-        self.messages = replay.messages;
-        self.steps = replay.steps;
-        match replay.next {
-            conversation::Next::AnswerCalls => {
-                let mut items = Vec::new();
-                for open in replay.open_calls {
-                    items.push(match open {
-                        OpenCall::Interrupted {
-                            call,
-                            target,
-                            command,
-                        } => {
-                            let content = self.interrupted(&call.id, target, &command)?;
-                            (call, Some(content))
-                        }
-                        OpenCall::Resolved { call, content } => (call, Some(content)),
-                        OpenCall::Fresh { call } => (call, None),
-                    });
-                }
-                match self.answer_calls(items).await? {
-                    Flow::Continue => self.investigate().await,
-                    other => Ok(other),
-                }
-            }
-            conversation::Next::Investigate => self.investigate().await,
-            conversation::Next::Finish => {
-                self.finish(SessionState::Done, "the model finished")?;
-                Ok(Flow::Continue)
-            }
-            conversation::Next::Idle | conversation::Next::Restart => {
-                self.state = Some(SessionState::Done);
-                Ok(Flow::Continue)
-            }
-        }
-    }
-
-    /// The log has a SessionStarted but no prompts: render them and investigate.
-    async fn open_prompts_only(&mut self, alert: Alert) -> Result<Flow, SessionError> {
-        let core = Arc::clone(&self.core);
-        let nonce = super::random_hex(4);
-        let (user, _) = prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
-        let system = core.system_prompt.clone();
-        self.emit(Event::Prompt {
-            system: system.clone(),
-            user: user.clone(),
-        })?;
-        self.messages = vec![
-            ChatMessage::System { content: system },
-            ChatMessage::User { content: user },
-        ];
-        self.investigate().await
-    }
-
-    /// Record a command that was running at a crash: never re-run, outcome unknown.
-    fn interrupted(
-        &mut self,
-        call_id: &str,
-        target: crate::protocol::Target,
-        command: &str,
-    ) -> Result<String, SessionError> {
-        let content = conversation::interrupted_result(&target, command);
-        self.warn(format!(
-            "`{command}` on {target} was running when opsassist stopped: interrupted, outcome unknown; it will not be re-run"
-        ))?;
-        self.emit(Event::ExecFinished {
-            summary: Box::new(crate::protocol::ExecSummary {
-                call_id: call_id.to_string(),
-                target,
-                command: command.to_string(),
-                exit_code: None,
-                signal: None,
-                duration_ms: 0,
-                timed_out: false,
-                connection_error: None,
-                stdout_bytes: 0,
-                stderr_bytes: 0,
-                output_sha256: String::new(),
-                output_path: String::new(),
-                redactions: 0,
-                model_output: "interrupted: outcome unknown".into(),
-            }),
-        })?;
-        Ok(content)
     }
 
     /// Model turns until the model answers without tool calls, the step limit, a failure, or
@@ -463,248 +370,6 @@ impl Agent {
         })
     }
 
-    /// Wait for (or take from the stash) the operator's decision on `call` and carry it out.
-    async fn decide(
-        &mut self,
-        call: &ToolCall,
-        resolved: &ResolvedCall,
-        class: &Classification,
-        proposal: &Proposal,
-        stash: &mut HashMap<String, Decision>,
-        waiting: &[String],
-    ) -> Result<Decided, SessionError> {
-        loop {
-            let decision = match stash.remove(&call.id) {
-                Some(decision) => decision,
-                None => {
-                    self.set_state(SessionState::AwaitingApproval)?;
-                    match self.next_op().await {
-                        None => return Ok(Decided::Abandon),
-                        Some(Op::Shutdown) => return Ok(Decided::Stop),
-                        Some(Op::UserMessage { text }) => {
-                            self.warn(
-                                "message queued: it reaches the model after the pending calls are decided"
-                                    .into(),
-                            )?;
-                            self.queued_messages.push(text);
-                            continue;
-                        }
-                        Some(Op::Decide { call_id, decision }) => {
-                            if call_id == call.id {
-                                decision
-                            } else if waiting.contains(&call_id) {
-                                stash.insert(call_id, decision);
-                                continue;
-                            } else {
-                                self.warn(format!("no pending tool call `{call_id}`"))?;
-                                continue;
-                            }
-                        }
-                    }
-                }
-            };
-            let outcome = match decision {
-                Decision::Approve { confirm } => {
-                    self.approve(call, resolved, class, confirm.as_deref(), false)
-                        .await?
-                }
-                Decision::ApprovePrefix => self.approve(call, resolved, class, None, true).await?,
-                Decision::Edit {
-                    replacement,
-                    confirm,
-                } => {
-                    self.edit(call, resolved, &replacement, confirm.as_deref())
-                        .await?
-                }
-                Decision::Reject { reason } => {
-                    let verdict = Verdict::Rejected {
-                        reason: reason.clone(),
-                    };
-                    self.emit(Event::Decided {
-                        call_id: call.id.clone(),
-                        verdict: verdict.clone(),
-                    })?;
-                    self.audit(AuditEntry::Decision {
-                        call_id: call.id.clone(),
-                        decision: "reject".into(),
-                        reason: Some(reason),
-                    })?;
-                    conversation::verdict_result(&verdict)
-                }
-            };
-            match outcome {
-                Some(content) => return Ok(Decided::Result(content)),
-                None => {
-                    self.emit(Event::ApprovalRequested {
-                        proposal: proposal.clone(),
-                    })?;
-                }
-            }
-        }
-    }
-
-    /// Carry out an approval; None means "ask again" (a warning was shown).
-    async fn approve(
-        &mut self,
-        call: &ToolCall,
-        resolved: &ResolvedCall,
-        class: &Classification,
-        confirm: Option<&str>,
-        remember: bool,
-    ) -> Result<Option<String>, SessionError> {
-        match self
-            .gate
-            .approve(class.class, &resolved.command, confirm, remember)
-        {
-            Ruling::AskAgain(warning) => {
-                self.warn(warning)?;
-                Ok(None)
-            }
-            Ruling::Refuse(reason) => {
-                self.refuse(&call.id, &reason)?;
-                Ok(Some(reason))
-            }
-            Ruling::Run { note } => {
-                if let Some(note) = note {
-                    self.warn(note)?;
-                }
-                self.emit(Event::Decided {
-                    call_id: call.id.clone(),
-                    verdict: Verdict::Approved,
-                })?;
-                self.audit(AuditEntry::Decision {
-                    call_id: call.id.clone(),
-                    decision: "approve".into(),
-                    reason: remember.then(|| "approved prefix for this incident".into()),
-                })?;
-                Ok(Some(self.execute(&call.id, resolved, None).await?))
-            }
-        }
-    }
-
-    /// Carry out an edit: re-resolve, re-classify, confirm, run; None means "ask again".
-    async fn edit(
-        &mut self,
-        call: &ToolCall,
-        original: &ResolvedCall,
-        replacement: &str,
-        confirm: Option<&str>,
-    ) -> Result<Option<String>, SessionError> {
-        let core = Arc::clone(&self.core);
-        let edited = match core
-            .tools
-            .resolve_edit(original, replacement, &core.config.hosts)
-        {
-            Ok(edited) => edited,
-            Err(err) => {
-                self.warn(format!("edit not accepted: {err}"))?;
-                return Ok(None);
-            }
-        };
-        let class = class_of(&edited);
-        match self
-            .gate
-            .approve(class.class, &edited.command, confirm, false)
-        {
-            Ruling::AskAgain(warning) => {
-                self.warn(format!(
-                    "edited command is {}: {warning}",
-                    class.class.as_str()
-                ))?;
-                Ok(None)
-            }
-            Ruling::Refuse(reason) => {
-                self.audit(AuditEntry::Edit {
-                    call_id: call.id.clone(),
-                    before: original.command.clone(),
-                    after: edited.command.clone(),
-                })?;
-                let reason = format!(
-                    "The operator edited your command to `{}`, but it was {reason}",
-                    edited.command
-                );
-                self.refuse(&call.id, &reason)?;
-                Ok(Some(reason))
-            }
-            Ruling::Run { .. } => {
-                self.audit(AuditEntry::Edit {
-                    call_id: call.id.clone(),
-                    before: original.command.clone(),
-                    after: edited.command.clone(),
-                })?;
-                self.emit(Event::Decided {
-                    call_id: call.id.clone(),
-                    verdict: Verdict::Edited {
-                        before: original.command.clone(),
-                        after: edited.command.clone(),
-                    },
-                })?;
-                self.audit(AuditEntry::Decision {
-                    call_id: call.id.clone(),
-                    decision: "approve".into(),
-                    reason: Some(format!("edited ({})", class.class.as_str())),
-                })?;
-                let before = self.core.redactor.redact(&original.command).text;
-                let after = self.core.redactor.redact(&edited.command).text;
-                Ok(Some(
-                    self.execute(&call.id, &edited, Some((&before, &after)))
-                        .await?,
-                ))
-            }
-        }
-    }
-
-    /// Record a refusal by the core (not the operator).
-    fn refuse(&mut self, call_id: &str, reason: &str) -> Result<(), SessionError> {
-        self.emit(Event::Decided {
-            call_id: call_id.to_string(),
-            verdict: Verdict::Refused {
-                reason: reason.to_string(),
-            },
-        })?;
-        self.audit(AuditEntry::Decision {
-            call_id: call_id.to_string(),
-            decision: "refused".into(),
-            reason: Some(reason.to_string()),
-        })
-    }
-
-    /// The operator stopped the session with calls pending: each still gets its one result.
-    fn stop_remaining(
-        &mut self,
-        current: &ToolCall,
-        rest: VecDeque<(ToolCall, Item)>,
-    ) -> Result<(), SessionError> {
-        let reason = "the operator stopped the session; not run".to_string();
-        let mut pending = vec![(current.clone(), None)];
-        pending.extend(rest.into_iter().map(|(call, item)| match item {
-            Item::Answered(content) => (call, Some(content)),
-            _ => (call, None),
-        }));
-        for (call, known) in pending {
-            let content = match known {
-                Some(content) => content,
-                None => {
-                    let verdict = Verdict::Rejected {
-                        reason: reason.clone(),
-                    };
-                    self.emit(Event::Decided {
-                        call_id: call.id.clone(),
-                        verdict: verdict.clone(),
-                    })?;
-                    self.audit(AuditEntry::Decision {
-                        call_id: call.id.clone(),
-                        decision: "reject".into(),
-                        reason: Some(reason.clone()),
-                    })?;
-                    conversation::verdict_result(&verdict).unwrap_or_default()
-                }
-            };
-            self.tool_result(&call.id, content)?;
-        }
-        self.finish(SessionState::Done, "stopped by the operator")
-    }
-
     fn tool_result(&mut self, call_id: &str, content: String) -> Result<(), SessionError> {
         self.emit(Event::ToolResult {
             call_id: call_id.to_string(),
@@ -778,11 +443,4 @@ impl Agent {
         let _ = self.events.send(envelope);
         Ok(())
     }
-}
-
-/// The end of one call's wait in the approval queue.
-enum Decided {
-    Result(String),
-    Stop,
-    Abandon,
 }

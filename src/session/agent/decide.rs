@@ -1,0 +1,266 @@
+//! The approval queue's decisions: waiting for the operator (decisions may arrive in any
+//! order; they are carried out in queue order), approvals, edits, rejections and refusals.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::{Agent, Item, class_of};
+use crate::audit::AuditEntry;
+use crate::llm::ToolCall;
+use crate::policy::Classification;
+use crate::protocol::{Decision, Event, Op, Proposal, SessionState, Verdict};
+use crate::session::SessionError;
+use crate::session::conversation;
+use crate::session::gate::Ruling;
+use crate::tools::ResolvedCall;
+
+/// The end of one call's wait in the approval queue.
+pub(super) enum Decided {
+    Result(String),
+    Stop,
+    Abandon,
+}
+
+impl Agent {
+    /// Wait for (or take from the stash) the operator's decision on `call` and carry it out.
+    pub(super) async fn decide(
+        &mut self,
+        call: &ToolCall,
+        resolved: &ResolvedCall,
+        class: &Classification,
+        proposal: &Proposal,
+        stash: &mut HashMap<String, Decision>,
+        waiting: &[String],
+    ) -> Result<Decided, SessionError> {
+        loop {
+            let decision = match stash.remove(&call.id) {
+                Some(decision) => decision,
+                None => {
+                    self.set_state(SessionState::AwaitingApproval)?;
+                    match self.next_op().await {
+                        None => return Ok(Decided::Abandon),
+                        Some(Op::Shutdown) => return Ok(Decided::Stop),
+                        Some(Op::UserMessage { text }) => {
+                            self.warn(
+                                "message queued: it reaches the model after the pending calls are decided"
+                                    .into(),
+                            )?;
+                            self.queued_messages.push(text);
+                            continue;
+                        }
+                        Some(Op::Decide { call_id, decision }) => {
+                            if call_id == call.id {
+                                decision
+                            } else if waiting.contains(&call_id) {
+                                stash.insert(call_id, decision);
+                                continue;
+                            } else {
+                                self.warn(format!("no pending tool call `{call_id}`"))?;
+                                continue;
+                            }
+                        }
+                    }
+                }
+            };
+            let outcome = match decision {
+                Decision::Approve { confirm } => {
+                    self.approve(call, resolved, class, confirm.as_deref(), false)
+                        .await?
+                }
+                Decision::ApprovePrefix => self.approve(call, resolved, class, None, true).await?,
+                Decision::Edit {
+                    replacement,
+                    confirm,
+                } => {
+                    self.edit(call, resolved, &replacement, confirm.as_deref())
+                        .await?
+                }
+                Decision::Reject { reason } => {
+                    let verdict = Verdict::Rejected {
+                        reason: reason.clone(),
+                    };
+                    self.emit(Event::Decided {
+                        call_id: call.id.clone(),
+                        verdict: verdict.clone(),
+                    })?;
+                    self.audit(AuditEntry::Decision {
+                        call_id: call.id.clone(),
+                        decision: "reject".into(),
+                        reason: Some(reason),
+                    })?;
+                    conversation::verdict_result(&verdict)
+                }
+            };
+            match outcome {
+                Some(content) => return Ok(Decided::Result(content)),
+                None => {
+                    self.emit(Event::ApprovalRequested {
+                        proposal: proposal.clone(),
+                    })?;
+                }
+            }
+        }
+    }
+
+    /// Carry out an approval; None means "ask again" (a warning was shown).
+    pub(super) async fn approve(
+        &mut self,
+        call: &ToolCall,
+        resolved: &ResolvedCall,
+        class: &Classification,
+        confirm: Option<&str>,
+        remember: bool,
+    ) -> Result<Option<String>, SessionError> {
+        match self
+            .gate
+            .approve(class.class, &resolved.command, confirm, remember)
+        {
+            Ruling::AskAgain(warning) => {
+                self.warn(warning)?;
+                Ok(None)
+            }
+            Ruling::Refuse(reason) => {
+                self.refuse(&call.id, &reason)?;
+                Ok(Some(reason))
+            }
+            Ruling::Run { note } => {
+                if let Some(note) = note {
+                    self.warn(note)?;
+                }
+                self.emit(Event::Decided {
+                    call_id: call.id.clone(),
+                    verdict: Verdict::Approved,
+                })?;
+                self.audit(AuditEntry::Decision {
+                    call_id: call.id.clone(),
+                    decision: "approve".into(),
+                    reason: remember.then(|| "approved prefix for this incident".into()),
+                })?;
+                Ok(Some(self.execute(&call.id, resolved, None).await?))
+            }
+        }
+    }
+
+    /// Carry out an edit: re-resolve, re-classify, confirm, run; None means "ask again".
+    pub(super) async fn edit(
+        &mut self,
+        call: &ToolCall,
+        original: &ResolvedCall,
+        replacement: &str,
+        confirm: Option<&str>,
+    ) -> Result<Option<String>, SessionError> {
+        let core = Arc::clone(&self.core);
+        let edited = match core
+            .tools
+            .resolve_edit(original, replacement, &core.config.hosts)
+        {
+            Ok(edited) => edited,
+            Err(err) => {
+                self.warn(format!("edit not accepted: {err}"))?;
+                return Ok(None);
+            }
+        };
+        let class = class_of(&edited);
+        match self
+            .gate
+            .approve(class.class, &edited.command, confirm, false)
+        {
+            Ruling::AskAgain(warning) => {
+                self.warn(format!(
+                    "edited command is {}: {warning}",
+                    class.class.as_str()
+                ))?;
+                Ok(None)
+            }
+            Ruling::Refuse(reason) => {
+                self.audit(AuditEntry::Edit {
+                    call_id: call.id.clone(),
+                    before: original.command.clone(),
+                    after: edited.command.clone(),
+                })?;
+                let reason = format!(
+                    "The operator edited your command to `{}`, but it was {reason}",
+                    edited.command
+                );
+                self.refuse(&call.id, &reason)?;
+                Ok(Some(reason))
+            }
+            Ruling::Run { .. } => {
+                self.audit(AuditEntry::Edit {
+                    call_id: call.id.clone(),
+                    before: original.command.clone(),
+                    after: edited.command.clone(),
+                })?;
+                self.emit(Event::Decided {
+                    call_id: call.id.clone(),
+                    verdict: Verdict::Edited {
+                        before: original.command.clone(),
+                        after: edited.command.clone(),
+                    },
+                })?;
+                self.audit(AuditEntry::Decision {
+                    call_id: call.id.clone(),
+                    decision: "approve".into(),
+                    reason: Some(format!("edited ({})", class.class.as_str())),
+                })?;
+                let before = self.core.redactor.redact(&original.command).text;
+                let after = self.core.redactor.redact(&edited.command).text;
+                Ok(Some(
+                    self.execute(&call.id, &edited, Some((&before, &after)))
+                        .await?,
+                ))
+            }
+        }
+    }
+
+    /// Record a refusal by the core (not the operator).
+    pub(super) fn refuse(&mut self, call_id: &str, reason: &str) -> Result<(), SessionError> {
+        self.emit(Event::Decided {
+            call_id: call_id.to_string(),
+            verdict: Verdict::Refused {
+                reason: reason.to_string(),
+            },
+        })?;
+        self.audit(AuditEntry::Decision {
+            call_id: call_id.to_string(),
+            decision: "refused".into(),
+            reason: Some(reason.to_string()),
+        })
+    }
+
+    /// The operator stopped the session with calls pending: each still gets its one result.
+    pub(super) fn stop_remaining(
+        &mut self,
+        current: &ToolCall,
+        rest: VecDeque<(ToolCall, Item)>,
+    ) -> Result<(), SessionError> {
+        let reason = "the operator stopped the session; not run".to_string();
+        let mut pending = vec![(current.clone(), None)];
+        pending.extend(rest.into_iter().map(|(call, item)| match item {
+            Item::Answered(content) => (call, Some(content)),
+            _ => (call, None),
+        }));
+        for (call, known) in pending {
+            let content = match known {
+                Some(content) => content,
+                None => {
+                    let verdict = Verdict::Rejected {
+                        reason: reason.clone(),
+                    };
+                    self.emit(Event::Decided {
+                        call_id: call.id.clone(),
+                        verdict: verdict.clone(),
+                    })?;
+                    self.audit(AuditEntry::Decision {
+                        call_id: call.id.clone(),
+                        decision: "reject".into(),
+                        reason: Some(reason.clone()),
+                    })?;
+                    conversation::verdict_result(&verdict).unwrap_or_default()
+                }
+            };
+            self.tool_result(&call.id, content)?;
+        }
+        self.finish(SessionState::Done, "stopped by the operator")
+    }
+}
