@@ -193,11 +193,27 @@ fn approve_runs_the_command_and_shows_the_answer() {
     pane.wait_for("approval panel", |s| {
         s.contains("Approve?") && s.contains(&format!("echo e2e-approved-{n}"))
     });
+    for (w, h) in [("90", "24"), ("200", "60")] {
+        pane.tmux(&["resize-window", "-x", w, "-y", h]);
+        let width: usize = w.parse().unwrap_or(0);
+        let screen = pane.wait_for("redraw after resize", |s| {
+            let lines: Vec<&str> = s.lines().collect();
+            lines.first().is_some_and(|l| l.starts_with("┌ Incidents"))
+                && lines.iter().all(|l| l.chars().count() <= width)
+                && s.contains("openai · fake-model")
+                && s.contains("Approve?")
+        });
+        assert!(screen.lines().any(|l| l.starts_with('└')), "{screen}");
+    }
     pane.keys(&["a"]);
     let screen = pane.wait_for("output and final answer", |s| {
         s.contains(&format!("│ e2e-approved-{n}")) && s.contains(&format!("final-{n}"))
     });
     assert!(screen.contains("✔ approved"), "{screen}");
+    pane.keys(&["Enter"]);
+    pane.wait_for("full output read from disk", |s| {
+        s.contains("1 lines; Enter to collapse]") && s.contains(&format!("│ e2e-approved-{n}"))
+    });
     pane.quit();
 }
 
@@ -266,4 +282,42 @@ fn reject_sends_the_reason_to_the_model() {
         "reason not in the next request: {last}"
     );
     pane.quit();
+}
+
+/// Not a check: prints the dashboard at each step of a session with a real-looking alert, for
+/// the README (`cargo test --test tui_e2e demo_capture -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn demo_capture() {
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::TextThenTools(
+            "CPU on web-prod-03 is above 90%; php-fpm is the top consumer. Let me look at the load and the busiest processes.".into(),
+            vec![("local_shell".into(), json!({ "command": "uptime && ps -eo pid,comm,%cpu --sort=-%cpu | head -n 8" }))],
+        ),
+        Reply::ToolCalls(vec![("local_shell".into(), json!({ "command": "systemctl restart php-fpm" }))]),
+        Reply::Text("Load is high but the box is responsive; php-fpm workers dominate. I recommend checking the php-fpm slow log before restarting anything.".into()),
+    ]);
+    let pane = Pane::start("demo", &fake);
+    pane.keys(&["n"]);
+    pane.wait_for("editor", |s| s.contains("New alert"));
+    pane.paste(Path::new("/work/shared/alerts/alertmanager-high-cpu.json"));
+    pane.wait_for("paste", |s| s.contains("HostHighCpuLoad"));
+    pane.keys(&["C-s"]);
+    println!("{}", pane.wait_for("approval", |s| s.contains("Approve?")));
+    pane.keys(&["a"]);
+    pane.wait_for("second proposal", |s| {
+        s.contains("systemctl restart php-fpm") && s.contains("Approve?")
+    });
+    pane.keys(&["r"]);
+    pane.literal("not during peak traffic; check the slow log first");
+    pane.keys(&["Enter"]);
+    println!(
+        "{}",
+        pane.wait_for("answer", |s| s.contains("slow log before"))
+    );
+    pane.keys(&["?"]);
+    println!(
+        "{}",
+        pane.wait_for("help", |s| s.contains("Any key closes this help"))
+    );
 }

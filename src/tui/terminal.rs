@@ -2,7 +2,7 @@
 //! exit (guard drop), on panic (hook restores before the message prints) and on signals (the
 //! event loop exits through the guard).
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::Once;
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -13,9 +13,10 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-/// The real terminal, restored when dropped.
+/// The real terminal, restored when dropped. Output is buffered so each frame reaches the
+/// terminal in one write (no half-drawn frames).
 pub struct TerminalGuard {
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    pub terminal: Terminal<CrosstermBackend<BufWriter<Stdout>>>,
 }
 
 /// Put the terminal back: leave the alternate screen, show the cursor, disable raw mode.
@@ -53,7 +54,10 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        match Terminal::new(CrosstermBackend::new(out)) {
+        match Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+            1 << 18,
+            out,
+        ))) {
             Ok(mut terminal) => {
                 let _ = terminal.hide_cursor();
                 let _ = terminal.clear();

@@ -74,23 +74,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ]);
         let mut second = Line::from(vec![
             Span::raw("   "),
-            Span::styled(
-                format!("{sev} "),
-                Style::new().fg(severity_color(incident.severity.as_deref())),
-            ),
-            Span::styled(
-                format!(
-                    "{} · {} · ",
-                    incident.source,
-                    incident.host.as_deref().unwrap_or("-")
-                ),
-                Style::new().fg(Color::Gray),
-            ),
             Span::styled(incident.state.label(), state_style(incident.state)),
         ]);
         if let Some((_, _, n)) = incident.pending() {
             second.push_span(Span::styled(format!(" ({n})"), state_style(incident.state)));
         }
+        second.push_span(Span::styled(
+            format!(" · {sev}"),
+            Style::new().fg(severity_color(incident.severity.as_deref())),
+        ));
+        second.push_span(Span::styled(
+            format!(
+                " · {} · {}",
+                incident.source,
+                incident.host.as_deref().unwrap_or("-")
+            ),
+            Style::new().fg(Color::Gray),
+        ));
         if selected {
             let bg = Style::new().bg(Color::Rgb(40, 44, 52));
             first = first.style(bg);
