@@ -459,6 +459,11 @@ fn approval_prefixes() {
         ("sudo -u root ls", None),
         ("systemctl --failed", None),
         ("ls $HOME", None),
+        ("sh -c 'ls'", None),
+        ("xargs ls", None),
+        ("find /var/log -name x", Some("find")),
+        ("find / -exec ls {} ;", None),
+        ("kubectl exec web -- ls", None),
     ];
     let covers: &[(&str, &str, bool)] = &[
         ("ls", "ls -la /var/log", true),
@@ -499,6 +504,9 @@ fn approval_prefixes() {
         ),
         ("", "ls", false),
         ("cat", "X=1 cat /etc/hosts", false),
+        ("find", "find / -exec rm {} ;", false),
+        ("find", "find /tmp -name core", true),
+        ("sh", "sh -c 'ls'", false),
     ];
     let mut failures = Vec::new();
     for (command, want) in prefixes {
@@ -523,4 +531,43 @@ fn approval_prefixes() {
         "prefix rows mismatch:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn hostile_input_fails_closed_without_crashing() {
+    let deep = format!("{}ls{}", "$(".repeat(1000), ")".repeat(1000));
+    let subshells = format!("{}ls{}", "(".repeat(1000), ")".repeat(1000));
+    let long = format!("echo {}", "a".repeat(300 * 1024));
+    let nested_sh = (0..8).fold("rm -rf /".to_string(), |inner, _| {
+        format!("sh -c '{}'", inner.replace('\'', "'\\''"))
+    });
+    for command in [&deep, &subshells, &long, &nested_sh] {
+        let got = classify(command);
+        assert_eq!(
+            got.class,
+            D,
+            "{}: {}",
+            &command[..40.min(command.len())],
+            got.reason
+        );
+        assert_eq!(approval_prefix(command), None);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_text_never_panics_and_prefixes_never_cover_destructive(
+        command in "[ -~\\n]{0,80}",
+        prefix in "[a-z ]{0,12}",
+    ) {
+        let got = classify(&command);
+        proptest::prop_assert!(!got.reason.is_empty());
+        if prefix_covers(&prefix, &command) {
+            proptest::prop_assert_ne!(got.class, D);
+            proptest::prop_assert!(approval_prefix(&command).is_some());
+        }
+        if got.class != D {
+            let _ = approval_prefix(&command);
+        }
+    }
 }

@@ -46,7 +46,9 @@ impl Verdict {
 /// Classify a shell command line.
 pub(crate) fn script(command: &str, depth: usize) -> Verdict {
     if depth > MAX_DEPTH {
-        return Verdict::change("shell commands nested too deeply to analyse");
+        return Verdict::destructive(
+            "shell commands nested too deeply to analyse (treated as destructive)",
+        );
     }
     if command.trim().is_empty() {
         return Verdict::change("empty command");
@@ -179,7 +181,9 @@ pub(crate) fn argv(argv: &[String], depth: usize) -> Verdict {
         return Verdict::change("empty command");
     };
     if depth > MAX_DEPTH {
-        return Verdict::change("commands nested too deeply to analyse");
+        return Verdict::destructive(
+            "commands nested too deeply to analyse (treated as destructive)",
+        );
     }
     rules::classify(name, args, depth)
 }

@@ -70,6 +70,14 @@ const MULTI: &[(&str, &str, &[&str])] = &[
     ("hostnamectl", "", &[]),
 ];
 
+/// Commands that run other commands: approving their prefix would approve anything.
+const RUNNERS: &[&str] = &[
+    "sh", "bash", "dash", "zsh", "ksh", "ash", "fish", "su", "ssh", "watch", "xargs", "env",
+    "timeout", "nice", "nohup", "time", "stdbuf", "ionice", "exec", "command", "busybox", "eval",
+    "source", ".", "doas", "python", "python3", "perl", "ruby", "node", "awk", "gawk", "sed",
+    "chroot", "nsenter", "unshare", "setsid", "flock", "parallel", "script",
+];
+
 const TRUSTED_DIRS: &[&str] = &["/bin", "/usr/bin", "/sbin", "/usr/sbin"];
 
 /// Normalized prefix tokens of `command`, or `None` when it is not one plain simple command.
@@ -98,6 +106,18 @@ fn tokens(command: &str) -> Option<Vec<String>> {
         return None;
     }
     let values: Vec<String> = args.iter().filter_map(|w| w.value.clone()).collect();
+    if RUNNERS.contains(&base.as_str()) {
+        return None;
+    }
+    let runs_commands = values.iter().any(|v| {
+        matches!(
+            v.as_str(),
+            "-exec" | "-execdir" | "-ok" | "-okdir" | "-delete" | "exec" | "run" | "debug"
+        )
+    });
+    if runs_commands {
+        return None;
+    }
     if base == "sudo" {
         // Only bare `sudo CMD …`: sudo options change who runs it.
         let (inner, _) = values.split_first()?;

@@ -50,6 +50,13 @@ pub(crate) struct Script {
 /// Parse `command` with the bash grammar. A parser failure is itself a hazard.
 pub(crate) fn parse(command: &str) -> Script {
     let mut script = Script::default();
+    if command.len() > MAX_COMMAND_BYTES {
+        script.hazard(
+            Class::Destructive,
+            "command too long to analyse (treated as destructive)",
+        );
+        return script;
+    }
     let mut parser = Parser::new();
     let tree = match parser
         .set_language(&tree_sitter_bash::LANGUAGE.into())
@@ -64,7 +71,11 @@ pub(crate) fn parse(command: &str) -> Script {
     };
     let root = tree.root_node();
     let src = command.as_bytes();
-    let mut walker = Walker { src, script };
+    let mut walker = Walker {
+        src,
+        script,
+        depth: 0,
+    };
     walker.statements(root, "");
     walker.visit(root, &[]);
     walker.script
@@ -82,7 +93,14 @@ impl Script {
 struct Walker<'a> {
     src: &'a [u8],
     script: Script,
+    depth: usize,
 }
+
+/// Deepest syntax nesting walked; deeper input is `change` without further analysis.
+const MAX_NESTING: usize = 200;
+
+/// Longest command line analysed; longer ones are `change`.
+pub(crate) const MAX_COMMAND_BYTES: usize = 256 * 1024;
 
 impl Walker<'_> {
     fn text(&self, node: Node) -> String {
@@ -116,6 +134,19 @@ impl Walker<'_> {
     }
 
     fn visit(&mut self, node: Node, upstream: &[String]) {
+        if self.depth >= MAX_NESTING {
+            self.script.hazard(
+                Class::Destructive,
+                "command nested too deeply to analyse (treated as destructive)",
+            );
+            return;
+        }
+        self.depth += 1;
+        self.visit_inner(node, upstream);
+        self.depth -= 1;
+    }
+
+    fn visit_inner(&mut self, node: Node, upstream: &[String]) {
         if node.is_missing() {
             self.script.hazard(
                 Class::Change,
@@ -209,15 +240,15 @@ impl Walker<'_> {
     }
 
     fn first_command_name(&self, node: Node) -> Option<String> {
-        if node.kind() == "command" {
-            let name = node.child_by_field_name("name")?;
-            return self.word(name).value;
+        let mut current = node;
+        for _ in 0..MAX_NESTING {
+            if current.kind() == "command" {
+                let name = current.child_by_field_name("name")?;
+                return self.word(name).value;
+            }
+            current = current.named_child(0)?;
         }
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        children
-            .into_iter()
-            .find_map(|child| self.first_command_name(child))
+        None
     }
 
     fn function(&mut self, node: Node) {
