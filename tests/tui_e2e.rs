@@ -212,7 +212,7 @@ fn approve_runs_the_command_and_shows_the_answer() {
     assert!(screen.contains("✔ approved"), "{screen}");
     pane.keys(&["Enter"]);
     pane.wait_for("full output read from disk", |s| {
-        s.contains("1 lines; Enter to collapse]") && s.contains(&format!("│ e2e-approved-{n}"))
+        s.contains("[1 line; Enter to collapse]") && s.contains(&format!("│ e2e-approved-{n}"))
     });
     pane.quit();
 }

@@ -1,5 +1,6 @@
 //! `opsassist tui`: the incident console.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,6 +25,11 @@ pub struct TuiArgs {
 
 /// Run `opsassist tui`.
 pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "`opsassist tui` needs a terminal (stdin/stdout are not a tty); for scripts use `opsassist run`"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

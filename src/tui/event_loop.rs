@@ -28,7 +28,13 @@ const FRAME: Duration = Duration::from_millis(33);
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
     #[error("terminal: {0}")]
-    Terminal(#[from] std::io::Error),
+    Terminal(std::io::Error),
+}
+
+impl From<std::io::Error> for TuiError {
+    fn from(e: std::io::Error) -> Self {
+        TuiError::Terminal(e)
+    }
 }
 
 /// What the dashboard starts with.

@@ -129,12 +129,8 @@ pub struct KeyBinding {
 impl KeyBinding {
     /// The binding a key event matches.
     pub fn from_event(key: &KeyEvent) -> KeyBinding {
-        let code = match key.code {
-            KeyCode::BackTab => KeyCode::BackTab,
-            other => other,
-        };
         KeyBinding {
-            code,
+            code: key.code,
             ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
             alt: key.modifiers.contains(KeyModifiers::ALT),
         }

@@ -2,6 +2,7 @@
 //! command each key produces, driven by synthetic protocol events.
 
 mod keys;
+mod scale;
 mod screens;
 
 use std::collections::BTreeMap;

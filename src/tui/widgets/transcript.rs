@@ -137,6 +137,7 @@ fn output_line(out: &OutputView, offset: usize) -> Line<'static> {
             None if out.index.is_none() => {
                 "  [indexing full output…; Enter to collapse]".to_string()
             }
+            None if body_len == 1 => "  [1 line; Enter to collapse]".to_string(),
             None => format!("  [{body_len} lines; Enter to collapse]"),
         };
         return Line::styled(tail, Style::new().fg(Color::Cyan));
