@@ -2,6 +2,7 @@
 //! and resolving a model's tool call into exactly what would run where.
 
 mod args;
+mod params;
 mod quote;
 mod schema;
 
