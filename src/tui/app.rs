@@ -167,6 +167,8 @@ pub struct Incident {
     pub selected_call: Option<usize>,
     pub redactions: usize,
     pub tokens: u64,
+    /// Approvable prefix of each pending shell call (None: chained, substituted, destructive).
+    pub prefixes: HashMap<String, Option<String>>,
 }
 
 impl Incident {
@@ -186,6 +188,7 @@ impl Incident {
             selected_call: None,
             redactions: 0,
             tokens: 0,
+            prefixes: HashMap::new(),
         }
     }
 
@@ -197,6 +200,15 @@ impl Incident {
             .filter(|p| !self.decided.contains(&p.call_id))
             .collect();
         open.first().map(|p| (*p, 1, open.len()))
+    }
+
+    /// The prefix `A` would approve for `proposal`: the normalized command prefix for shell
+    /// tools, the tool name otherwise; None when no prefix may be approved.
+    pub fn prefix_for(&self, proposal: &Proposal) -> Option<String> {
+        if !proposal.shell {
+            return Some(proposal.tool.clone());
+        }
+        self.prefixes.get(&proposal.call_id).cloned().flatten()
     }
 
     /// Top line of the transcript view for a view `height` lines tall.

@@ -194,12 +194,17 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
                 incident.selected_call = incident.transcript.last_index();
             }
             if !incident.queue.iter().any(|p| p.call_id == proposal.call_id) {
+                if proposal.shell {
+                    let prefix = crate::policy::approval_prefix(&proposal.command);
+                    incident.prefixes.insert(proposal.call_id.clone(), prefix);
+                }
                 incident.queue.push_back(proposal);
             }
         }
         Event::Decided { call_id, verdict } => {
             incident.queue.retain(|p| p.call_id != call_id);
             incident.decided.remove(&call_id);
+            incident.prefixes.remove(&call_id);
             let verdict = match verdict {
                 Verdict::Edited { before, after } => Verdict::Edited {
                     before: neutralize(&before),

@@ -87,6 +87,7 @@ impl App {
         let Some(action) = self.keymap.resolve(&key) else {
             return Vec::new();
         };
+        self.message = None;
         match action {
             Action::NewAlert => {
                 self.overlay = Overlay::Editor(new_editor(EditorPurpose::NewAlert, ""));
@@ -214,6 +215,18 @@ impl App {
             self.notify(
                 NoteKind::Warning,
                 "prefix approval is not offered for destructive commands: use a and type yes",
+            );
+            return Vec::new();
+        }
+        let has_prefix = self
+            .current()
+            .and_then(|i| i.pending().map(|(p, _, _)| i.prefix_for(p)))
+            .flatten()
+            .is_some();
+        if !has_prefix {
+            self.notify(
+                NoteKind::Warning,
+                "no prefix can be approved for this command (chained, substituted or redirected): use a",
             );
             return Vec::new();
         }

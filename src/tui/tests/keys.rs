@@ -214,3 +214,21 @@ fn enter_expands_output_and_requests_index() {
         "{out:?}"
     );
 }
+
+#[test]
+fn shift_a_refuses_chained_commands() {
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::ApprovalRequested {
+        proposal: proposal("c1", "ls && rm -rf /tmp/x", Class::Change),
+    });
+    feed(&mut app, SID, events);
+    assert!(app.handle_key(key(KeyCode::Char('A'))).is_empty());
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|(_, m)| m.contains("no prefix"))
+    );
+    let out = app.handle_key(key(KeyCode::Char('a')));
+    assert_eq!(decision(&out), Some(Decision::Approve { confirm: None }));
+}

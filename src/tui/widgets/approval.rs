@@ -145,12 +145,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             " approve  "
         }),
     ];
-    if !destructive {
+    let prefix = app.current().and_then(|i| i.prefix_for(proposal));
+    if let (false, Some(prefix)) = (destructive, prefix) {
         keys.push(Span::styled(
             key(Action::ApprovePrefix),
             Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
         ));
-        keys.push(Span::raw(" approve prefix for this incident  "));
+        keys.push(Span::raw(format!(
+            " approve `{}` for this incident  ",
+            neutralize_line(&prefix)
+        )));
     }
     keys.extend([
         Span::styled(
