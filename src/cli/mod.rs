@@ -10,13 +10,5 @@ pub mod sessions;
 pub mod tools;
 pub mod tui;
 
-use std::process::ExitCode;
-
 /// Exit code for input the operator must fix (bad alert, bad tools file).
 pub const EXIT_BAD_INPUT: u8 = 2;
-
-/// Report a subcommand that a later change will build.
-pub fn not_built(what: &str) -> anyhow::Result<ExitCode> {
-    eprintln!("opsassist: `{what}` is not built yet");
-    Ok(ExitCode::from(EXIT_BAD_INPUT))
-}
