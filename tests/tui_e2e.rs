@@ -298,9 +298,13 @@ fn demo_capture() {
         Reply::Text("Load is high but the box is responsive; php-fpm workers dominate. I recommend checking the php-fpm slow log before restarting anything.".into()),
     ]);
     let pane = Pane::start("demo", &fake);
+    pane.tmux(&["resize-window", "-x", "140", "-y", "36"]);
     pane.keys(&["n"]);
     pane.wait_for("editor", |s| s.contains("New alert"));
-    pane.paste(Path::new("/work/shared/alerts/alertmanager-high-cpu.json"));
+    pane.paste(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/alerts/alertmanager-high-cpu.json"
+    )));
     pane.wait_for("paste", |s| s.contains("HostHighCpuLoad"));
     pane.keys(&["C-s"]);
     println!("{}", pane.wait_for("approval", |s| s.contains("Approve?")));

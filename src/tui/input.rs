@@ -9,7 +9,7 @@ use crate::policy::{self, Class};
 use crate::protocol::{Decision, Op};
 
 use super::app::{
-    App, Command, EditorPurpose, EditorState, Focus, Overlay, PromptPurpose, PromptState,
+    App, Command, EditorPurpose, EditorState, Focus, LargeText, Overlay, PromptPurpose, PromptState,
 };
 use super::keymap::Action;
 use super::transcript_store::{Entry, NoteKind};
@@ -31,8 +31,24 @@ fn new_editor(purpose: EditorPurpose, text: &str) -> Box<EditorState> {
     Box::new(EditorState {
         purpose,
         textarea,
+        large: None,
         error: None,
     })
+}
+
+/// Insert a paste in one go; big pastes switch the editor to the read-only large mode.
+fn paste_into(editor: &mut EditorState, text: String) {
+    if let Some(large) = &mut editor.large {
+        let mut all = std::mem::take(&mut large.text);
+        all.push_str(&text);
+        *large = LargeText::new(all);
+    } else if LargeText::needed(&text) {
+        let mut all = editor.textarea.lines().join("\n");
+        all.push_str(&text);
+        editor.large = Some(LargeText::new(all));
+    } else {
+        editor.textarea.insert_str(&text);
+    }
 }
 
 fn decide(session_id: &str, call_id: &str, decision: Decision) -> Vec<Command> {
@@ -71,12 +87,12 @@ impl App {
     pub fn handle_paste(&mut self, text: &str) -> Vec<Command> {
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         match &mut self.overlay {
-            Overlay::Editor(editor) => {
-                editor.textarea.insert_str(&text);
-            }
+            Overlay::Editor(editor) => paste_into(editor, text),
             Overlay::Prompt(prompt) => prompt.input.push_str(&text.replace('\n', " ")),
             Overlay::None => {
-                self.overlay = Overlay::Editor(new_editor(EditorPurpose::NewAlert, &text))
+                let mut editor = new_editor(EditorPurpose::NewAlert, "");
+                paste_into(&mut editor, text);
+                self.overlay = Overlay::Editor(editor);
             }
             Overlay::Help | Overlay::ConfirmQuit => {}
         }
@@ -267,6 +283,12 @@ impl App {
                 Vec::new()
             }
             KeyCode::Char('s') if ctrl => self.submit_editor(editor),
+            _ if editor.large.is_some() => {
+                editor.error =
+                    Some("a large paste is read-only here: Ctrl+S submits it, Esc cancels".into());
+                self.overlay = Overlay::Editor(editor);
+                Vec::new()
+            }
             _ => {
                 editor.textarea.input(key);
                 self.overlay = Overlay::Editor(editor);
@@ -276,7 +298,10 @@ impl App {
     }
 
     fn submit_editor(&mut self, mut editor: Box<EditorState>) -> Vec<Command> {
-        let text = editor.textarea.lines().join("\n");
+        let text = match &editor.large {
+            Some(large) => large.text.clone(),
+            None => editor.textarea.lines().join("\n"),
+        };
         match editor.purpose.clone() {
             EditorPurpose::NewAlert => {
                 if text.trim().is_empty() {

@@ -232,3 +232,31 @@ fn shift_a_refuses_chained_commands() {
     let out = app.handle_key(key(KeyCode::Char('a')));
     assert_eq!(decision(&out), Some(Decision::Approve { confirm: None }));
 }
+
+#[test]
+fn large_paste_is_kept_whole_and_submitted() {
+    let description: String = (0..20_000).map(|i| format!("log line {i}\\n")).collect();
+    let payload =
+        format!(r#"{{"title": "big paste", "host": "web01", "description": "{description}"}}"#);
+    assert!(payload.len() > super::super::app::LARGE_PASTE);
+    let mut app = app();
+    app.handle_paste(&payload);
+    match &app.overlay {
+        Overlay::Editor(ed) => assert!(ed.large.as_ref().is_some_and(|l| l.text == payload)),
+        _ => panic!("editor not open"),
+    }
+    assert!(
+        app.handle_key(key(KeyCode::Char('x'))).is_empty(),
+        "read-only"
+    );
+    let out = app.handle_key(ctrl('s'));
+    let [Command::StartSession { alert }] = out.as_slice() else {
+        panic!("{out:?}")
+    };
+    assert!(
+        alert
+            .description
+            .as_deref()
+            .is_some_and(|d| d.contains("log line 19999"))
+    );
+}

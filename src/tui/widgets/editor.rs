@@ -30,8 +30,25 @@ pub fn render(editor: &EditorState, frame: &mut Frame) {
     let error_height = if editor.error.is_some() { 3 } else { 1 };
     let [text_area, info_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(error_height)]).areas(inner);
-    frame.render_widget(&editor.textarea, text_area);
-    let lines = editor.textarea.lines().len();
+    let lines = match &editor.large {
+        Some(large) => {
+            let mut rows = vec![Line::styled(
+                format!(
+                    "Large paste ({} bytes, {} lines): kept whole and read-only, shown cut. Ctrl+S submits, Esc cancels.",
+                    large.text.len(),
+                    large.lines
+                ),
+                Style::new().fg(Color::Yellow),
+            )];
+            rows.extend(large.preview.iter().map(|l| Line::from(l.clone())));
+            frame.render_widget(Paragraph::new(rows), text_area);
+            large.lines
+        }
+        None => {
+            frame.render_widget(&editor.textarea, text_area);
+            editor.textarea.lines().len()
+        }
+    };
     let info = match &editor.error {
         Some(e) => Paragraph::new(vec![Line::styled(
             format!("✘ {e}"),
