@@ -1,7 +1,11 @@
 //! Per-step overhead of the agent loop against an instant fake OpenAI server: one session =
 //! model turn with a tool call (`true`, auto-approved read-only) → execution → model turn with
-//! the final answer. Includes the durable log (fsync per event), audit appends, the local HTTP
-//! round trips and the process spawn of `true`. Reported per step (two steps per session).
+//! the final answer. Includes the durable log (group commit: one fdatasync per durability
+//! point, 4 per session), audit appends (fdatasync each, 4 per session), the local HTTP round
+//! trips and the process spawn. Reported per step (two steps per session).
+//!
+//! fsyncs per session can be counted with
+//! `strace -f -y -e trace=fdatasync target/release/deps/loop_step-* --bench --profile-time 2`.
 //!
 //! Run: `cargo bench --bench loop_step`
 

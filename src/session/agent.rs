@@ -79,6 +79,8 @@ pub(crate) struct Agent {
     steps: u32,
     state: Option<SessionState>,
     executions: u32,
+    /// Events appended since the last durability point, delivered by [`Agent::flush`].
+    outbox: Vec<EventEnvelope>,
 }
 
 pub(super) fn class_of(resolved: &ResolvedCall) -> Classification {
@@ -113,12 +115,21 @@ impl Agent {
             steps: 0,
             state: None,
             executions: 0,
+            outbox: Vec::new(),
         }
     }
 
     /// The task body. A log or audit failure stops the session with an (unlogged) error event.
     pub(crate) async fn run(mut self, start: Start) {
-        if let Err(err) = self.drive(start).await {
+        let result = match self.drive(start).await {
+            Ok(()) => self.flush().and_then(|()| self.log.sync()),
+            Err(err) => {
+                // Deliver what was logged before the failure, if it can still be made durable.
+                let _ = self.flush();
+                Err(err)
+            }
+        };
+        if let Err(err) = result {
             tracing::error!(session = %self.id, "session stopped: {err}");
             let _ = self.events.send(EventEnvelope {
                 session_id: self.id.clone(),
@@ -144,7 +155,7 @@ impl Agent {
             return Ok(());
         }
         loop {
-            let Some(op) = self.next_op().await else {
+            let Some(op) = self.next_op().await? else {
                 return Ok(());
             };
             match op {
@@ -391,19 +402,21 @@ impl Agent {
         Ok(())
     }
 
-    /// Next op: the backlog first (ops that arrived during a model turn), then the channel.
-    async fn next_op(&mut self) -> Option<Op> {
+    /// Next op: the backlog first (ops that arrived during a model turn), then the channel
+    /// (after a durability point: the operator has seen everything before waiting).
+    async fn next_op(&mut self) -> Result<Option<Op>, SessionError> {
         if let Some(op) = self.backlog.pop_front() {
-            return Some(op);
+            return Ok(Some(op));
         }
+        self.flush()?;
         if self.ops_closed {
-            return None;
+            return Ok(None);
         }
         let op = self.ops.recv().await;
         if op.is_none() {
             self.ops_closed = true;
         }
-        op
+        Ok(op)
     }
 
     fn finish(&mut self, state: SessionState, reason: &str) -> Result<(), SessionError> {
@@ -437,10 +450,30 @@ impl Agent {
             .map_err(|e| SessionError::Audit(e.to_string()))
     }
 
-    /// Append to the log (durably), then send to the front end.
+    /// Append to the log (written at once, not yet fsync'd) and queue for the front end until
+    /// the next [`Agent::flush`]. A streamed delta goes out at once when nothing is queued
+    /// before it (deltas are never fsync'd on their own).
     fn emit(&mut self, event: Event) -> Result<(), SessionError> {
+        let delta = matches!(event, Event::ModelDelta { .. });
         let envelope = self.log.append(event)?;
-        let _ = self.events.send(envelope);
+        if delta && self.outbox.is_empty() {
+            let _ = self.events.send(envelope);
+        } else {
+            self.outbox.push(envelope);
+        }
+        Ok(())
+    }
+
+    /// A durability point (group commit): one fdatasync for every event queued since the last
+    /// one, then deliver them in order. Called before every wait that can take time.
+    pub(super) fn flush(&mut self) -> Result<(), SessionError> {
+        if self.outbox.is_empty() {
+            return Ok(());
+        }
+        self.log.sync()?;
+        for envelope in self.outbox.drain(..) {
+            let _ = self.events.send(envelope);
+        }
         Ok(())
     }
 }

@@ -1,5 +1,19 @@
-//! The per-session append-only JSONL event log: a writer that makes every event durable before
-//! front ends see it, and a reader that detects (and optionally cuts) a torn last line.
+//! The per-session append-only JSONL event log: a group-committing writer, and a reader that
+//! detects (and optionally cuts) a torn last line.
+//!
+//! Durability (group commit): [`SessionLog::append`] `write()`s each event at once but does not
+//! fsync; [`SessionLog::sync`] fdatasyncs everything appended so far in one call. The session
+//! task syncs at every durability point: before it hands a batch of events to front ends and
+//! before any wait that can take time (model request, operator decision, spawning a command —
+//! so `ExecStarted` is on disk before the process exists — and exit). Hence:
+//!
+//! - **Process crash** (kill -9, panic, OOM kill): no appended event is lost, shown or not; the
+//!   data sits in the kernel page cache once `write()` returns. At worst a line being written
+//!   at that instant is torn, and recovery cuts it.
+//! - **Power loss / kernel crash**: every event a front end was shown, and every event before
+//!   a command was spawned, is on disk. Lost at most: events appended since the last sync that
+//!   nobody saw and nothing acted on, and streamed `ModelDelta`s (shown unsynced; the
+//!   `ModelText` that completes them is synced before it is shown).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -19,6 +33,8 @@ pub struct SessionLog {
     path: PathBuf,
     session_id: String,
     seq: u64,
+    /// Bytes were written since the last fdatasync.
+    dirty: bool,
 }
 
 impl std::fmt::Debug for SessionLog {
@@ -67,6 +83,7 @@ impl SessionLog {
             path: path.to_path_buf(),
             session_id: session_id.to_string(),
             seq: 0,
+            dirty: false,
         })
     }
 
@@ -86,6 +103,7 @@ impl SessionLog {
             path: path.to_path_buf(),
             session_id: session_id.to_string(),
             seq: last_seq,
+            dirty: false,
         })
     }
 
@@ -99,7 +117,8 @@ impl SessionLog {
         &self.path
     }
 
-    /// Append one event and make it durable (streamed deltas are written but not fsync'd).
+    /// Append one event: written to the file at once (it survives a crash of this process),
+    /// durable against power loss only after the next [`SessionLog::sync`].
     pub fn append(&mut self, event: Event) -> Result<EventEnvelope, SessionError> {
         let envelope = EventEnvelope {
             session_id: self.session_id.clone(),
@@ -111,11 +130,32 @@ impl SessionLog {
             .map_err(|e| io_err(&self.path)(std::io::Error::other(e)))?;
         line.push(b'\n');
         self.file.write_all(&line).map_err(io_err(&self.path))?;
-        if !matches!(envelope.event, Event::ModelDelta { .. }) {
-            self.file.sync_data().map_err(io_err(&self.path))?;
-        }
+        self.dirty = true;
         self.seq += 1;
         Ok(envelope)
+    }
+
+    /// Make every event appended so far durable (one fdatasync; nothing to do when clean).
+    pub fn sync(&mut self) -> Result<(), SessionError> {
+        if self.dirty {
+            self.file.sync_data().map_err(io_err(&self.path))?;
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// True when events were appended since the last [`SessionLog::sync`].
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+}
+
+impl Drop for SessionLog {
+    /// Best effort: a writer dropped between durability points still syncs what it wrote.
+    fn drop(&mut self) {
+        if self.dirty {
+            let _ = self.file.sync_data();
+        }
     }
 }
 

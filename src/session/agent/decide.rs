@@ -37,7 +37,7 @@ impl Agent {
                 Some(decision) => decision,
                 None => {
                     self.set_state(SessionState::AwaitingApproval)?;
-                    match self.next_op().await {
+                    match self.next_op().await? {
                         None => return Ok(Decided::Abandon),
                         Some(Op::Shutdown) => return Ok(Decided::Stop),
                         Some(Op::UserMessage { text }) => {

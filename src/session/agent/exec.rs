@@ -1,5 +1,5 @@
-//! Running an approved call: `ExecStarted` is durable (log and audit) before the process is
-//! spawned; the capped output is redacted and neutralised before it reaches the model.
+//! Running an approved call: `ExecStarted` is durable (log fsync'd, audit record) before the
+//! process is spawned; the capped output is redacted and neutralised before it reaches the model.
 
 use super::Agent;
 use crate::audit::AuditEntry;
@@ -40,6 +40,8 @@ impl Agent {
             target: resolved.target.clone(),
             command: resolved.command.clone(),
         })?;
+        // ExecStarted is durable and shown before the process exists.
+        self.flush()?;
         self.audit(AuditEntry::ExecStart {
             call_id: call_id.to_string(),
             target: resolved.target.clone(),

@@ -59,6 +59,7 @@ async fn stream_with_retry(
 impl Agent {
     /// Run one model turn over the current messages.
     pub(super) async fn model_turn(&mut self) -> Result<TurnOutcome, SessionError> {
+        self.flush()?;
         let (delta_tx, mut delta_rx) = mpsc::unbounded_channel::<String>();
         let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<Retry>();
         let task = tokio::spawn(stream_with_retry(
@@ -72,6 +73,7 @@ impl Agent {
         let abort = task.abort_handle();
         let mut task = task;
         let result = loop {
+            self.flush()?;
             tokio::select! {
                 biased;
                 Some(text) = delta_rx.recv() => {
