@@ -532,3 +532,63 @@ async fn shutdown_with_pending_calls_answers_each_and_runs_nothing() {
     let listed = session::list(&core.paths).expect("list");
     assert_eq!(listed[0].state, SessionState::Done);
 }
+
+/// Group commit batches delivery but never reorders it: front ends get every event, in log
+/// order, each already written to the log when it arrives, and the command sees its own
+/// `ExecStarted` in the log.
+#[tokio::test]
+async fn events_arrive_in_log_order_already_written_and_exec_started_precedes_the_spawn() {
+    for flavor in FLAVORS {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sessions = dir.path().join("data/sessions");
+        let probe = format!(
+            "grep -c '\"type\":\"exec_started\"' {}/*.jsonl",
+            sessions.display()
+        );
+        let fake = FakeLlm::start(
+            flavor,
+            vec![
+                Reply::TextThenTools("Checking the log.".into(), vec![shell(&probe)]),
+                Reply::Text("Done: the log was written first.".into()),
+            ],
+        )
+        .await;
+        let core = core(dir.path(), &fake, &Setup::default());
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let handle = session::start(core, alert("Ordering", "x"), tx).expect("start");
+        let log = sessions.join(format!("{}.jsonl", handle.id));
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let envelope = tokio::time::timeout_at(deadline, rx.recv())
+                .await
+                .expect("timed out")
+                .expect("session ended");
+            let on_disk = std::fs::read_to_string(&log).expect("read log");
+            assert!(
+                on_disk.contains(&format!("\"seq\":{},", envelope.seq)),
+                "{flavor:?}: seq {} delivered before it was written",
+                envelope.seq
+            );
+            if let Event::ApprovalRequested { proposal } = &envelope.event {
+                handle.send(Op::Decide {
+                    call_id: proposal.call_id.clone(),
+                    decision: Decision::Approve { confirm: None },
+                });
+            }
+            let done = matches!(envelope.event, Event::Finished { .. });
+            seen.push(envelope.seq);
+            if done {
+                break;
+            }
+        }
+        let expected: Vec<u64> = (1..=seen.len() as u64).collect();
+        assert_eq!(seen, expected, "{flavor:?}");
+        let result = last_tool_content(&fake);
+        assert!(
+            result.contains("exit code 0") && result.contains(">>>\n1\n<<<"),
+            "{flavor:?}: the command did not find its ExecStarted in the log: {result}"
+        );
+        handle.send(Op::Shutdown);
+    }
+}
