@@ -16,7 +16,7 @@ const DEADLINE: Duration = Duration::from_secs(30);
 /// One tmux server (own socket) running the binary in a 200x60 pane.
 struct Pane {
     socket: String,
-    _dir: tempfile::TempDir,
+    dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 fn tmux_available() {
@@ -40,8 +40,13 @@ fn nonce() -> String {
 
 impl Pane {
     fn start(name: &str, fake: &FakeLlm) -> Pane {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        Pane::start_in(name, fake, dir)
+    }
+
+    /// Start in an existing data/config root (to restart after a crash).
+    fn start_in(name: &str, fake: &FakeLlm, dir: std::sync::Arc<tempfile::TempDir>) -> Pane {
         tmux_available();
-        let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         let config = dir.path().join("config");
         std::fs::create_dir_all(&data).expect("data dir");
@@ -52,7 +57,7 @@ impl Pane {
             bin = env!("CARGO_BIN_EXE_opsassist"),
             url = fake.base_url,
         );
-        let pane = Pane { socket, _dir: dir };
+        let pane = Pane { socket, dir };
         pane.tmux(&[
             "-f",
             "/dev/null",
@@ -124,6 +129,34 @@ impl Pane {
         }
     }
 
+    /// SIGKILL the opsassist process in the pane (a crash: no cleanup runs).
+    fn kill_9(&self) {
+        let out = self.tmux(&["display-message", "-p", "#{pane_pid}"]);
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let children = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
+        let pids = String::from_utf8_lossy(&children.stdout).into_owned();
+        let mut killed = 0;
+        for pid in pids.split_whitespace() {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.trim() == "opsassist" {
+                let status = Command::new("kill")
+                    .args(["-9", pid])
+                    .status()
+                    .expect("kill");
+                assert!(status.success());
+                killed += 1;
+            }
+        }
+        assert_eq!(
+            killed, 1,
+            "opsassist process not found under pane shell {shell}"
+        );
+        self.wait_for("crashed process gone", |s| s.contains("OPSASSIST-EXIT=137"));
+    }
+
     fn alternate_screen_on(&self) -> bool {
         let out = self.tmux(&["display-message", "-p", "#{alternate_on}"]);
         String::from_utf8_lossy(&out.stdout).trim() == "1"
@@ -131,7 +164,7 @@ impl Pane {
 
     /// Paste an alert with the editor and submit it.
     fn open_incident(&self, nonce: &str) {
-        let file = self._dir.path().join("alert.json");
+        let file = self.dir.path().join("alert.json");
         let alert = json!({
             "title": format!("High CPU on web-e2e {nonce}"),
             "host": "web-e2e",
@@ -282,6 +315,35 @@ fn reject_sends_the_reason_to_the_model() {
         "reason not in the next request: {last}"
     );
     pane.quit();
+}
+
+#[test]
+fn restart_after_kill_9_shows_the_pending_approval_again() {
+    let n = nonce();
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        tool_call(&format!("echo e2e-recovered-{n}")),
+        Reply::Text(format!("All good. final-{n}")),
+    ]);
+    let first = Pane::start("crash", &fake);
+    first.open_incident(&n);
+    first.wait_for("approval panel", |s| {
+        s.contains("Approve?") && s.contains(&format!("echo e2e-recovered-{n}"))
+    });
+    first.kill_9();
+    let dir = first.dir.clone();
+    drop(first);
+
+    let second = Pane::start_in("crash2", &fake, dir);
+    second.wait_for("reopened incident with its pending call", |s| {
+        s.contains(&format!("web-e2e {n}"))
+            && s.contains("Approve?")
+            && s.contains(&format!("echo e2e-recovered-{n}"))
+    });
+    second.keys(&["a"]);
+    second.wait_for("output and final answer", |s| {
+        s.contains(&format!("│ e2e-recovered-{n}")) && s.contains(&format!("final-{n}"))
+    });
+    second.quit();
 }
 
 /// Not a check: prints the dashboard at each step of a session with a real-looking alert, for
