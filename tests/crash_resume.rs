@@ -302,3 +302,41 @@ async fn kill_while_awaiting_approval_asks_again_after_restart() {
     let again = session::recover(core, tokio::sync::mpsc::unbounded_channel().0).expect("recover");
     assert!(again.is_empty());
 }
+
+/// A crash mid-append leaves the audit log with a torn last record: the next session's first
+/// audit append cuts it, and the operator sees why as a warning in that session.
+#[tokio::test]
+async fn a_torn_audit_record_is_cut_and_shown_as_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = FakeLlm::openai(vec![
+        Reply::ToolCalls(vec![(
+            "local_shell".into(),
+            json!({"command": "echo audit-ok", "reason": "test"}),
+        )]),
+        Reply::Text("done".into()),
+    ])
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let audit_path = core.paths.audit_log();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&audit_path)
+        .expect("audit log");
+    f.write_all(b"{\"seq\":1,\"time\":\"2026-")
+        .expect("torn write");
+    drop(f);
+    let (handle, _rx, events) = run_session(core, alert("Audit tail", "x"), |_| approve()).await;
+    let warnings: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Warning { message } if message.contains("audit log") => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{events:#?}");
+    assert!(warnings[0].contains("torn"), "{}", warnings[0]);
+    let report = opsassist::audit::verify(&audit_path).expect("verify");
+    assert!(report.is_intact(), "{report:?}");
+    assert!(report.records >= 4, "{report:?}");
+    handle.send(Op::Shutdown);
+}

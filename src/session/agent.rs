@@ -439,15 +439,22 @@ impl Agent {
         self.emit(Event::Warning { message })
     }
 
+    /// Append an audit record; problems the audit log repaired on the way (a torn last record
+    /// cut after a crash) are shown to the operator as warnings.
     fn audit(&mut self, entry: AuditEntry) -> Result<(), SessionError> {
-        let mut audit = self
-            .core
-            .audit
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        audit
-            .append(&self.id, entry)
-            .map_err(|e| SessionError::Audit(e.to_string()))
+        let (result, warnings) = {
+            let mut audit = self
+                .core
+                .audit
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let result = audit.append(&self.id, entry);
+            (result, audit.take_warnings())
+        };
+        for message in warnings {
+            self.warn(message)?;
+        }
+        result.map_err(|e| SessionError::Audit(e.to_string()))
     }
 
     /// Append to the log (written at once, not yet fsync'd) and queue for the front end until
