@@ -31,6 +31,26 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// Key binding overrides for the TUI: action name → key (e.g. `approve = "y"`).
     pub keys: BTreeMap<String, String>,
+    pub learning: LearningConfig,
+}
+
+/// Learning from operator edits (`data_dir/corrections.jsonl`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearningConfig {
+    /// Record edited commands and show similar past corrections to the model.
+    pub enabled: bool,
+    /// Most past corrections added to a new session's system prompt.
+    pub max_examples: usize,
+}
+
+impl Default for LearningConfig {
+    fn default() -> Self {
+        LearningConfig {
+            enabled: true,
+            max_examples: 3,
+        }
+    }
 }
 
 /// Which model to talk to.

@@ -142,6 +142,10 @@ impl Transcript {
                     }
                 )?;
             }
+            Event::Note { message } => {
+                self.end_line(out)?;
+                writeln!(out, "· note: {}", neutralize_line(message))?;
+            }
             Event::Warning { message } => {
                 self.end_line(out)?;
                 writeln!(out, "! warning: {}", neutralize_line(message))?;

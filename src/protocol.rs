@@ -215,6 +215,9 @@ pub enum Event {
     },
     /// Provider connectivity changed (`connected == false` carries the reason).
     Connection { connected: bool, detail: String },
+    /// Something the operator should know that is not a problem (e.g. past corrections on
+    /// similar alerts were added to the prompt). Front ends may show it as an info line.
+    Note { message: String },
     /// A recoverable problem the operator should see (retrying, torn log line cut, …).
     Warning { message: String },
     /// A problem that stopped the current turn; the session stays usable.

@@ -19,6 +19,7 @@ use crate::tools::{Program, ResolvedCall};
 
 mod decide;
 mod exec;
+mod learn;
 mod model;
 mod resume;
 
@@ -81,6 +82,8 @@ pub(crate) struct Agent {
     executions: u32,
     /// Events appended since the last durability point, delivered by [`Agent::flush`].
     outbox: Vec<EventEnvelope>,
+    /// The session's alert (for recording operator corrections).
+    alert: Option<Alert>,
 }
 
 pub(super) fn class_of(resolved: &ResolvedCall) -> Classification {
@@ -116,6 +119,7 @@ impl Agent {
             state: None,
             executions: 0,
             outbox: Vec::new(),
+            alert: None,
         }
     }
 
@@ -190,7 +194,8 @@ impl Agent {
         let nonce = super::random_hex(4);
         let (user, redactions) =
             prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
-        let system = core.system_prompt.clone();
+        let system = self.system_prompt_for(&alert, &nonce)?;
+        self.alert = Some(alert);
         self.emit(Event::Prompt {
             system: system.clone(),
             user: user.clone(),

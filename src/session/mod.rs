@@ -7,6 +7,7 @@
 mod agent;
 mod conversation;
 pub mod gate;
+pub mod learning;
 pub mod log;
 pub mod prompt;
 mod recover;

@@ -205,10 +205,11 @@ impl Agent {
                 })?;
                 let before = self.core.redactor.redact(&original.command).text;
                 let after = self.core.redactor.redact(&edited.command).text;
-                Ok(Some(
-                    self.execute(&call.id, &edited, Some((&before, &after)))
-                        .await?,
-                ))
+                let result = self
+                    .execute(&call.id, &edited, Some((&before, &after)))
+                    .await?;
+                self.learn_from_edit(&original.tool, &original.command, &edited.command)?;
+                Ok(Some(result))
             }
         }
     }

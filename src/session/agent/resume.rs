@@ -20,6 +20,7 @@ impl Agent {
         for warning in warnings {
             self.warn(warning)?;
         }
+        self.alert = Some(alert.clone());
         if replay.next == conversation::Next::Restart {
             return self.open_prompts_only(alert).await;
         }
@@ -64,7 +65,7 @@ impl Agent {
         let core = Arc::clone(&self.core);
         let nonce = crate::session::random_hex(4);
         let (user, _) = prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
-        let system = core.system_prompt.clone();
+        let system = self.system_prompt_for(&alert, &nonce)?;
         self.emit(Event::Prompt {
             system: system.clone(),
             user: user.clone(),
