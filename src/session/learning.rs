@@ -5,8 +5,9 @@
 //! The file is bounded: when it grows past [`COMPACT_AT`] records it is rewritten (temp file +
 //! rename, under `corrections.lock`) to the newest [`KEEP`]. Fields are capped in length, so a
 //! record stays a few KiB at most. Similarity is the Jaccard index of the lower-cased word sets
-//! of alert title + host + label values (stop words, pure numbers and severity-like labels left
-//! out); only corrections at or above [`MIN_SIMILARITY`] are used.
+//! of alert title + host + label values (stop words, domain suffixes, pure numbers — so
+//! `db-01` and `db-02` look alike — and severity-like labels left out); only corrections at or
+//! above [`MIN_SIMILARITY`] are used.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
@@ -34,7 +35,28 @@ const MAX_READ: u64 = 16 * 1024 * 1024;
 /// Label keys whose values say how bad, not what: left out of the similarity.
 const IGNORED_LABELS: &[&str] = &["severity", "priority", "status", "prometheus", "receiver"];
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "the", "on", "in", "at", "of", "for", "to", "is", "are", "and", "or", "by", "with",
+    "a",
+    "an",
+    "the",
+    "on",
+    "in",
+    "at",
+    "of",
+    "for",
+    "to",
+    "is",
+    "are",
+    "and",
+    "or",
+    "by",
+    "with",
+    "com",
+    "net",
+    "org",
+    "io",
+    "local",
+    "internal",
+    "localdomain",
 ];
 
 /// One operator correction: the model proposed `proposed`, the operator ran `executed`.
