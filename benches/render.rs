@@ -1,6 +1,7 @@
 //! Frame render time of the dashboard at 200x60 into `TestBackend`: an empty dashboard versus
 //! 10,000 incidents and a 100,000-line transcript (followed at the end, and scrolled to the
-//! middle). The view builds only visible rows, so the large cases stay near the empty one.
+//! middle), with a full screen of a small state for comparison. The view builds only visible
+//! rows, so the large cases cost the same as any full screen.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -59,9 +60,9 @@ fn started(i: usize) -> Event {
     }
 }
 
-fn large() -> App {
+fn filled(incidents: usize, blocks: u64) -> App {
     let mut app = app();
-    for i in 0..10_000 {
+    for i in 0..incidents {
         let id = format!("s{i:05}");
         app.apply(envelope(&id, 1, started(i)));
         app.apply(envelope(
@@ -75,9 +76,10 @@ fn large() -> App {
     let block: String = (0..100)
         .map(|l| format!("line {l:03} of a long investigation transcript with some words\n"))
         .collect();
-    for k in 0..1000 {
+    let selected = format!("s{:05}", incidents / 2);
+    for k in 0..blocks {
         app.apply(envelope(
-            "s05000",
+            &selected,
             3 + k,
             Event::ModelText {
                 text: block.clone(),
@@ -85,26 +87,35 @@ fn large() -> App {
             },
         ));
     }
-    app.selected = 5000;
+    app.selected = incidents / 2;
     app
 }
 
 fn draw(terminal: &mut Terminal<TestBackend>, app: &App) {
-    terminal
-        .draw(|f| render(black_box(app), f))
-        .expect("draw");
+    terminal.draw(|f| render(black_box(app), f)).expect("draw");
 }
 
 fn bench(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
     let empty = app();
-    c.bench_function("render 200x60 empty", |b| b.iter(|| draw(&mut terminal, &empty)));
-
-    let mut big = large();
-    assert!(big.current().is_some_and(|i| i.transcript.len_lines() >= 100_000));
-    c.bench_function("render 200x60 10k incidents + 100k lines (following)", |b| {
-        b.iter(|| draw(&mut terminal, &big))
+    c.bench_function("render 200x60 empty", |b| {
+        b.iter(|| draw(&mut terminal, &empty))
     });
+
+    let small = filled(20, 1);
+    c.bench_function("render 200x60 20 incidents + 100 lines", |b| {
+        b.iter(|| draw(&mut terminal, &small))
+    });
+
+    let mut big = filled(10_000, 1000);
+    assert!(
+        big.current()
+            .is_some_and(|i| i.transcript.len_lines() >= 100_000)
+    );
+    c.bench_function(
+        "render 200x60 10k incidents + 100k lines (following)",
+        |b| b.iter(|| draw(&mut terminal, &big)),
+    );
 
     draw(&mut terminal, &big);
     big.handle_key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE));

@@ -286,6 +286,23 @@ pub struct App {
     pub(super) follow_new: bool,
     /// Largest alert payload accepted by the editor.
     pub max_alert_bytes: usize,
+    /// Incidents per state, in [`STATE_ORDER`].
+    counts: [usize; 7],
+}
+
+/// The order states are counted and listed in.
+const STATE_ORDER: [SessionState; 7] = [
+    SessionState::AwaitingApproval,
+    SessionState::Running,
+    SessionState::Investigating,
+    SessionState::New,
+    SessionState::Done,
+    SessionState::Failed,
+    SessionState::Interrupted,
+];
+
+fn state_slot(state: SessionState) -> usize {
+    STATE_ORDER.iter().position(|s| *s == state).unwrap_or(0)
 }
 
 impl App {
@@ -306,6 +323,7 @@ impl App {
             transcript_height: Cell::new(20),
             follow_new: false,
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
+            counts: [0; 7],
         }
     }
 
@@ -353,26 +371,11 @@ impl App {
         (pending, running)
     }
 
-    /// Counts per state, for the incident list title.
+    /// Counts per state, for the incident list title (kept up to date by [`App::apply`]).
     pub fn state_counts(&self) -> Vec<(SessionState, usize)> {
-        let order = [
-            SessionState::AwaitingApproval,
-            SessionState::Running,
-            SessionState::Investigating,
-            SessionState::New,
-            SessionState::Done,
-            SessionState::Failed,
-            SessionState::Interrupted,
-        ];
-        let mut counts = [0usize; 7];
-        for incident in &self.incidents {
-            if let Some(k) = order.iter().position(|s| *s == incident.state) {
-                counts[k] += 1;
-            }
-        }
-        order
+        STATE_ORDER
             .into_iter()
-            .zip(counts)
+            .zip(self.counts)
             .filter(|(_, n)| *n > 0)
             .collect()
     }
@@ -383,14 +386,24 @@ impl App {
         if !self.by_id.contains_key(&id) {
             self.by_id.insert(id.clone(), self.incidents.len());
             self.incidents.push(Incident::new(&id));
+            self.counts[state_slot(SessionState::New)] += 1;
             if self.follow_new || self.incidents.len() == 1 {
                 self.selected = self.incidents.len() - 1;
                 self.follow_new = false;
             }
         }
         let mut global = Vec::new();
+        let mut change = None;
         if let Some(incident) = self.incident_mut(&id) {
+            let before = incident.state;
             global = super::apply_event::apply(incident, envelope.event);
+            change = Some((before, incident.state));
+        }
+        if let Some((before, after)) = change
+            && before != after
+        {
+            self.counts[state_slot(before)] -= 1;
+            self.counts[state_slot(after)] += 1;
         }
         for effect in global {
             match effect {
