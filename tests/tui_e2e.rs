@@ -314,6 +314,22 @@ fn reject_sends_the_reason_to_the_model() {
         last.contains(&format!("wrong host {n}")),
         "reason not in the next request: {last}"
     );
+
+    fake.push([Reply::Text(format!("Checked the other host. followup-{n}"))]);
+    pane.keys(&["m"]);
+    pane.wait_for("message prompt", |s| s.contains("Message to the model"));
+    pane.literal(&format!("check the other host {n}"));
+    pane.keys(&["Enter"]);
+    pane.wait_for("follow-up answer", |s| s.contains(&format!("followup-{n}")));
+    let last = fake
+        .requests()
+        .last()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        last.contains(&format!("check the other host {n}")),
+        "{last}"
+    );
     pane.quit();
 }
 

@@ -67,7 +67,21 @@ impl Runner {
                 }
             }
             Command::Send { session_id, op } => {
-                let sent = self.sessions.get(&session_id).is_some_and(|h| h.send(op));
+                let mut sent = self
+                    .sessions
+                    .get(&session_id)
+                    .is_some_and(|h| h.send(op.clone()));
+                if !sent {
+                    // The session task ended (or belongs to an earlier run): reopen it from its
+                    // log; the incident is already on screen, so its history is not replayed.
+                    match session::resume(self.core.clone(), &session_id, self.events_tx.clone()) {
+                        Ok(resumed) => {
+                            sent = resumed.handle.send(op);
+                            self.sessions.insert(session_id.clone(), resumed.handle);
+                        }
+                        Err(e) => tracing::warn!("cannot resume session {session_id}: {e}"),
+                    }
+                }
                 if !sent {
                     app.apply_app_event(AppEvent::Notice(format!(
                         "session {session_id} is not running: nothing sent"
