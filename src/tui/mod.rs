@@ -6,9 +6,11 @@
 pub mod app;
 mod apply_event;
 pub mod event_loop;
+mod forms;
 mod input;
 pub mod keymap;
 pub mod output_file;
+pub mod overlay;
 pub mod terminal;
 pub mod transcript_store;
 pub mod widgets;

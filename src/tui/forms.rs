@@ -1,0 +1,250 @@
+//! The editor and prompt flows: submitting a pasted alert, an edited call, a reject reason, a
+//! follow-up message, and the typed `yes` for destructive commands.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use crate::alert::{ParseOptions, parse};
+use crate::policy::{self, Class};
+use crate::protocol::{Decision, Op};
+
+use super::app::{
+    App, Command, EditorPurpose, EditorState, LargeText, Overlay, PromptPurpose, PromptState,
+};
+use super::input::decide;
+use super::transcript_store::NoteKind;
+
+pub(super) fn new_editor(purpose: EditorPurpose, text: &str) -> Box<EditorState> {
+    let lines = if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_string).collect()
+    };
+    let mut textarea = TextArea::new(lines);
+    if purpose == EditorPurpose::NewAlert {
+        textarea.set_placeholder_text(
+            "Paste an alert (Alertmanager, Grafana, PagerDuty, Opsgenie, Datadog, Zabbix JSON) or type one",
+        );
+    }
+    textarea.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    textarea.move_cursor(ratatui_textarea::CursorMove::End);
+    Box::new(EditorState {
+        purpose,
+        textarea,
+        large: None,
+        error: None,
+    })
+}
+
+/// Insert a paste in one go; big pastes switch the editor to the read-only large mode.
+pub(super) fn paste_into(editor: &mut EditorState, text: String) {
+    if let Some(large) = &mut editor.large {
+        let mut all = std::mem::take(&mut large.text);
+        all.push_str(&text);
+        *large = LargeText::new(all);
+    } else if LargeText::needed(&text) {
+        let mut all = editor.textarea.lines().join("\n");
+        all.push_str(&text);
+        editor.large = Some(LargeText::new(all));
+    } else {
+        editor.textarea.insert_str(&text);
+    }
+}
+
+impl App {
+    pub(super) fn editor_key(
+        &mut self,
+        mut editor: Box<EditorState>,
+        key: KeyEvent,
+    ) -> Vec<Command> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => {
+                self.notify(NoteKind::Info, "editor closed, nothing sent");
+                Vec::new()
+            }
+            KeyCode::Char('s') if ctrl => self.submit_editor(editor),
+            _ if editor.large.is_some() => {
+                editor.error =
+                    Some("a large paste is read-only here: Ctrl+S submits it, Esc cancels".into());
+                self.overlay = Overlay::Editor(editor);
+                Vec::new()
+            }
+            _ => {
+                editor.textarea.input(key);
+                self.overlay = Overlay::Editor(editor);
+                Vec::new()
+            }
+        }
+    }
+
+    fn submit_editor(&mut self, mut editor: Box<EditorState>) -> Vec<Command> {
+        let text = match &editor.large {
+            Some(large) => large.text.clone(),
+            None => editor.textarea.lines().join("\n"),
+        };
+        match editor.purpose.clone() {
+            EditorPurpose::NewAlert => {
+                if text.trim().is_empty() {
+                    editor.error = Some("nothing to submit: paste or type an alert".into());
+                    self.overlay = Overlay::Editor(editor);
+                    return Vec::new();
+                }
+                let opts = ParseOptions {
+                    max_bytes: self.max_alert_bytes,
+                    ..ParseOptions::default()
+                };
+                match parse(text.as_bytes(), &opts) {
+                    Ok(alerts) if !alerts.is_empty() => {
+                        self.follow_new = true;
+                        self.notify(
+                            NoteKind::Info,
+                            format!("opening {} incident(s)", alerts.len()),
+                        );
+                        alerts
+                            .into_iter()
+                            .map(|alert| Command::StartSession {
+                                alert: Box::new(alert),
+                            })
+                            .collect()
+                    }
+                    Ok(_) => {
+                        editor.error = Some("the payload holds no alerts".into());
+                        self.overlay = Overlay::Editor(editor);
+                        Vec::new()
+                    }
+                    Err(e) => {
+                        editor.error = Some(crate::text::neutralize_line(&e.to_string()));
+                        self.overlay = Overlay::Editor(editor);
+                        Vec::new()
+                    }
+                }
+            }
+            EditorPurpose::EditCall {
+                session_id,
+                call_id,
+                shell,
+                destructive,
+            } => {
+                let replacement = text.trim().to_string();
+                if replacement.is_empty() {
+                    editor.error = Some("the edited call is empty: Esc goes back".into());
+                    self.overlay = Overlay::Editor(editor);
+                    return Vec::new();
+                }
+                if !shell && let Err(e) = serde_json::from_str::<serde_json::Value>(&replacement) {
+                    editor.error = Some(format!("invalid JSON arguments: {e}"));
+                    self.overlay = Overlay::Editor(editor);
+                    return Vec::new();
+                }
+                let edited_destructive =
+                    shell && policy::classify(&replacement).class == Class::Destructive;
+                if destructive || edited_destructive {
+                    self.overlay = Overlay::Prompt(PromptState {
+                        purpose: PromptPurpose::ConfirmEdit {
+                            session_id,
+                            call_id,
+                            replacement,
+                        },
+                        input: String::new(),
+                    });
+                    return Vec::new();
+                }
+                self.mark_decided(&call_id);
+                decide(
+                    &session_id,
+                    &call_id,
+                    Decision::Edit {
+                        replacement,
+                        confirm: None,
+                    },
+                )
+            }
+        }
+    }
+
+    pub(super) fn prompt_key(&mut self, mut prompt: PromptState, key: KeyEvent) -> Vec<Command> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => {
+                self.notify(NoteKind::Info, "cancelled, nothing sent");
+                return Vec::new();
+            }
+            KeyCode::Enter => return self.submit_prompt(prompt),
+            KeyCode::Backspace => {
+                prompt.input.pop();
+            }
+            KeyCode::Char('u') if ctrl => prompt.input.clear(),
+            KeyCode::Char(c) if !ctrl => prompt.input.push(c),
+            _ => {}
+        }
+        self.overlay = Overlay::Prompt(prompt);
+        Vec::new()
+    }
+
+    fn submit_prompt(&mut self, prompt: PromptState) -> Vec<Command> {
+        let input = prompt.input.trim().to_string();
+        let confirmed = input == "yes";
+        let not_confirmed = "not run: a destructive command needs the typed word yes";
+        match prompt.purpose {
+            PromptPurpose::Reject {
+                session_id,
+                call_id,
+            } => {
+                let reason = if input.is_empty() {
+                    "rejected by the operator (no reason given)".to_string()
+                } else {
+                    input
+                };
+                self.mark_decided(&call_id);
+                decide(&session_id, &call_id, Decision::Reject { reason })
+            }
+            PromptPurpose::Message { session_id } => {
+                if input.is_empty() {
+                    self.notify(NoteKind::Info, "empty message, nothing sent");
+                    return Vec::new();
+                }
+                vec![Command::Send {
+                    session_id,
+                    op: Op::UserMessage { text: input },
+                }]
+            }
+            PromptPurpose::ConfirmApprove {
+                session_id,
+                call_id,
+            } => {
+                if !confirmed {
+                    self.notify(NoteKind::Warning, not_confirmed);
+                    return Vec::new();
+                }
+                self.mark_decided(&call_id);
+                decide(
+                    &session_id,
+                    &call_id,
+                    Decision::Approve {
+                        confirm: Some(input),
+                    },
+                )
+            }
+            PromptPurpose::ConfirmEdit {
+                session_id,
+                call_id,
+                replacement,
+            } => {
+                if !confirmed {
+                    self.notify(NoteKind::Warning, not_confirmed);
+                    return Vec::new();
+                }
+                self.mark_decided(&call_id);
+                decide(
+                    &session_id,
+                    &call_id,
+                    Decision::Edit {
+                        replacement,
+                        confirm: Some(input),
+                    },
+                )
+            }
+        }
+    }
+}

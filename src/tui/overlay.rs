@@ -1,0 +1,113 @@
+//! What can cover the dashboard: the help, the multi-line editor (new alert, edit call, large
+//! pastes) and the one-line prompts (reject reason, message, typed `yes`).
+
+use ratatui_textarea::TextArea;
+
+/// What the multi-line editor is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditorPurpose {
+    NewAlert,
+    EditCall {
+        session_id: String,
+        call_id: String,
+        shell: bool,
+        destructive: bool,
+    },
+}
+
+/// A paste too big to edit comfortably: kept whole, shown as a truncated read-only preview.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LargeText {
+    pub text: String,
+    /// First lines, each cut to a screen's width, neutralised.
+    pub preview: Vec<String>,
+    pub lines: usize,
+}
+
+/// Pastes above this size (or with a line above [`LARGE_LINE`]) are kept read-only.
+pub const LARGE_PASTE: usize = 256 * 1024;
+/// Longest line the editor edits in place.
+pub const LARGE_LINE: usize = 4096;
+
+impl LargeText {
+    /// Keep `text` whole and build its preview.
+    pub fn new(text: String) -> Self {
+        let lines = text.split('\n').count();
+        let preview = text
+            .split('\n')
+            .take(200)
+            .map(|l| {
+                let cut: String = l.chars().take(400).collect();
+                let more = l.chars().count().saturating_sub(400);
+                let cut = crate::text::neutralize_line(&cut);
+                if more > 0 {
+                    format!("{cut} … [+{more} chars]")
+                } else {
+                    cut
+                }
+            })
+            .collect();
+        LargeText {
+            text,
+            preview,
+            lines,
+        }
+    }
+
+    /// True when `text` should not go into the in-place editor.
+    pub fn needed(text: &str) -> bool {
+        text.len() > LARGE_PASTE || text.split('\n').any(|l| l.len() > LARGE_LINE)
+    }
+}
+
+/// The multi-line editor (new alert, edit call).
+#[derive(Debug)]
+pub struct EditorState {
+    pub purpose: EditorPurpose,
+    pub textarea: TextArea<'static>,
+    /// Set after a large paste: the whole text, submitted as-is; the textarea is unused.
+    pub large: Option<LargeText>,
+    /// The last submit's error (parser error with line and column); the text stays.
+    pub error: Option<String>,
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptPurpose {
+    Reject {
+        session_id: String,
+        call_id: String,
+    },
+    Message {
+        session_id: String,
+    },
+    /// Destructive approve: needs the typed word `yes`.
+    ConfirmApprove {
+        session_id: String,
+        call_id: String,
+    },
+    /// Destructive edit: needs the typed word `yes`.
+    ConfirmEdit {
+        session_id: String,
+        call_id: String,
+        replacement: String,
+    },
+}
+
+/// A one-line prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptState {
+    pub purpose: PromptPurpose,
+    pub input: String,
+}
+
+/// What covers the dashboard, if anything.
+#[derive(Debug, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help,
+    Editor(Box<EditorState>),
+    Prompt(PromptState),
+    ConfirmQuit,
+}
