@@ -1,5 +1,6 @@
-//! Wrapping of styled lines to a width, exact in rows: breaks after the last space that fits,
-//! or inside a word longer than the row, so the transcript knows how many rows a line takes.
+//! Wrapping of styled lines to a width, exact in rows: breaks after the last space that fits
+//! (if that keeps at least half a row), else inside the word, so the transcript knows how many
+//! rows a line takes.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -46,7 +47,7 @@ pub fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
         let w = cells[i].0.width().unwrap_or(1);
         if used + w > width && i > start {
             let cut = match last_space {
-                Some(sp) if sp > start => sp + 1,
+                Some(sp) if sp > start && (sp - start) * 2 >= width => sp + 1,
                 _ => i,
             };
             rows.push(row_line(&cells[start..cut], line.style));
