@@ -592,3 +592,38 @@ async fn events_arrive_in_log_order_already_written_and_exec_started_precedes_th
         handle.send(Op::Shutdown);
     }
 }
+
+#[tokio::test]
+async fn the_approval_shows_the_models_reason_from_its_argument_or_its_text() {
+    for flavor in FLAVORS {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fake = FakeLlm::start(
+            flavor,
+            vec![
+                Reply::ToolCalls(vec![shell("echo with-argument")]),
+                Reply::TextThenTools(
+                    "Disk looks fine.\n\nNext I check memory pressure.".into(),
+                    vec![("local_shell".into(), json!({"command": "echo no-argument"}))],
+                ),
+            ],
+        )
+        .await;
+        let core = core(dir.path(), &fake, &Setup::default());
+        let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+        check(&fake, &events);
+        let reasons: Vec<Option<String>> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::ApprovalRequested { proposal } => Some(proposal.reason.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                Some("test step".to_string()),
+                Some("Next I check memory pressure.".to_string())
+            ]
+        );
+    }
+}

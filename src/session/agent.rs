@@ -248,6 +248,7 @@ impl Agent {
                 content,
                 tool_calls,
                 usage,
+                ..
             } = turn;
             self.emit(Event::ModelText {
                 text: content.clone(),
@@ -346,13 +347,18 @@ impl Agent {
             }
         };
         let class = class_of(&resolved);
+        let turn_text = match self.messages.last() {
+            Some(ChatMessage::Assistant { content, .. }) => content.as_str(),
+            _ => "",
+        };
+        let reason = super::reason::stated_reason(resolved.reason.as_deref(), turn_text);
         let proposal = Proposal {
             call_id: call.id.clone(),
             tool: resolved.tool.clone(),
             target: resolved.target.clone(),
             command: resolved.command.clone(),
             arguments: call.arguments.clone(),
-            reason: resolved.reason.clone(),
+            reason,
             class: class.class,
             class_reason: class.reason.clone(),
             shell: resolved.shell,

@@ -10,6 +10,7 @@ pub mod gate;
 pub mod learning;
 pub mod log;
 pub mod prompt;
+mod reason;
 mod recover;
 mod store;
 
