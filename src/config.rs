@@ -67,6 +67,9 @@ pub struct LlmConfig {
     pub max_retries: u32,
     /// Per-request timeout, seconds.
     pub request_timeout_secs: u64,
+    /// Most tokens the model may generate in one turn (OpenAI-compatible `max_tokens`,
+    /// Ollama `options.num_predict`); a turn cut at the cap ends with what it had. 0 = no cap.
+    pub max_tokens: u32,
 }
 
 impl Default for LlmConfig {
@@ -77,6 +80,7 @@ impl Default for LlmConfig {
             base_url: None,
             max_retries: 3,
             request_timeout_secs: 300,
+            max_tokens: 4096,
         }
     }
 }

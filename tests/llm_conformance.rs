@@ -21,6 +21,7 @@ async fn llama_cpp_streams_text_through_the_openai_provider() {
         base_url: Some(url.clone()),
         max_retries: 0,
         request_timeout_secs: 120,
+        ..LlmConfig::default()
     };
     // No OPENAI_API_KEY: a local server must work without one.
     let provider = build_provider_with_env(&cfg, &|_| None).expect("provider");
@@ -69,6 +70,7 @@ async fn llama_cpp_accepts_our_tool_definitions_and_history() {
         base_url: Some(url.clone()),
         max_retries: 0,
         request_timeout_secs: 120,
+        ..LlmConfig::default()
     };
     let provider = build_provider_with_env(&cfg, &|_| None).expect("provider");
     let tools = vec![opsassist::llm::ToolSpec {

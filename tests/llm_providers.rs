@@ -18,6 +18,15 @@ use tokio::sync::mpsc;
 const FLAVORS: [Flavor; 2] = [Flavor::OpenAi, Flavor::Ollama];
 
 fn provider_for(flavor: Flavor, base_url: &str, key: Option<&str>) -> Arc<dyn Provider> {
+    provider_capped(flavor, base_url, key, 4096)
+}
+
+fn provider_capped(
+    flavor: Flavor,
+    base_url: &str,
+    key: Option<&str>,
+    max_tokens: u32,
+) -> Arc<dyn Provider> {
     let cfg = LlmConfig {
         provider: match flavor {
             Flavor::OpenAi => ProviderKind::Openai,
@@ -27,6 +36,7 @@ fn provider_for(flavor: Flavor, base_url: &str, key: Option<&str>) -> Arc<dyn Pr
         base_url: Some(base_url.into()),
         max_retries: 3,
         request_timeout_secs: 30,
+        max_tokens,
     };
     let key = key.map(str::to_string);
     build_provider_with_env(&cfg, &move |name| {
@@ -512,4 +522,135 @@ async fn servers_that_reject_stream_options_still_work() {
         .0
         .expect("later turns");
     assert!(fake.requests()[2].get("stream_options").is_none());
+}
+
+/// The cap the request carried: `max_tokens` (OpenAI) or `options.num_predict` (Ollama).
+fn sent_cap(flavor: Flavor, body: &Value) -> Option<u64> {
+    match flavor {
+        Flavor::OpenAi => body.get("max_tokens").and_then(Value::as_u64),
+        Flavor::Ollama => body
+            .get("options")
+            .and_then(|o| o.get("num_predict"))
+            .and_then(Value::as_u64),
+    }
+}
+
+#[tokio::test]
+async fn a_turn_cut_at_max_tokens_completes_and_says_so() {
+    for flavor in FLAVORS {
+        let cut = "ubuntu-20.10-ubuntu-20.10-ubuntu-";
+        let fake = FakeLlm::start(
+            flavor,
+            vec![
+                Reply::Truncated(cut.into()),
+                Reply::Text("All fine.".into()),
+            ],
+        )
+        .await;
+        let p = provider_capped(flavor, &fake.base_url, None, 123);
+        let (result, deltas) = turn(p.as_ref(), &user("cpu alert")).await;
+        let t = result.unwrap_or_else(|e| panic!("{flavor:?}: {e}"));
+        assert_eq!(t.content, cut, "{flavor:?}");
+        assert_eq!(deltas.concat(), cut, "{flavor:?}");
+        assert!(t.truncated, "{flavor:?}: a length stop must set truncated");
+        assert!(t.tool_calls.is_empty(), "{flavor:?}");
+        let (result, _) = turn(p.as_ref(), &user("cpu alert")).await;
+        let t = result.unwrap_or_else(|e| panic!("{flavor:?}: {e}"));
+        assert!(!t.truncated, "{flavor:?}: a normal stop is not truncated");
+        for body in fake.requests() {
+            assert_eq!(sent_cap(flavor, &body), Some(123), "{flavor:?}: {body}");
+            assert!(body.get("max_completion_tokens").is_none(), "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn zero_max_tokens_sends_no_cap() {
+    for flavor in FLAVORS {
+        let fake = FakeLlm::start(flavor, vec![Reply::Text("ok".into())]).await;
+        let p = provider_capped(flavor, &fake.base_url, None, 0);
+        let (result, _) = turn(p.as_ref(), &user("cpu alert")).await;
+        result.unwrap_or_else(|e| panic!("{flavor:?}: {e}"));
+        let body = &fake.requests()[0];
+        assert_eq!(sent_cap(flavor, body), None, "{flavor:?}: {body}");
+        assert!(body.get("max_completion_tokens").is_none(), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_tool_call_cut_at_max_tokens_is_returned_unrepaired() {
+    let partial = r#"{"path": "/var/l"#;
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![
+            Reply::TruncatedToolCall("disk_usage".into(), partial.into()),
+            Reply::TruncatedToolCall("disk_usage".into(), String::new()),
+        ],
+    )
+    .await;
+    let p = provider_capped(Flavor::OpenAi, &fake.base_url, None, 50);
+    let (result, _) = turn(p.as_ref(), &user("disk alert")).await;
+    let t = result.expect("a cut turn still completes");
+    assert!(t.truncated);
+    assert_eq!(t.tool_calls.len(), 1);
+    assert_eq!(t.tool_calls[0].name, "disk_usage");
+    assert_eq!(t.tool_calls[0].arguments, partial);
+    assert!(serde_json::from_str::<Value>(&t.tool_calls[0].arguments).is_err());
+    // Cut before any argument: not turned into `{}` (which would look like a complete call).
+    let (result, _) = turn(p.as_ref(), &user("disk alert")).await;
+    let t = result.expect("a cut turn still completes");
+    assert!(t.truncated);
+    assert_eq!(t.tool_calls[0].arguments, "");
+
+    // Ollama parses tool calls only from complete output: a cut call arrives as text.
+    let fake = FakeLlm::start(
+        Flavor::Ollama,
+        vec![Reply::TruncatedToolCall(
+            "disk_usage".into(),
+            partial.into(),
+        )],
+    )
+    .await;
+    let p = provider_capped(Flavor::Ollama, &fake.base_url, None, 50);
+    let (result, _) = turn(p.as_ref(), &user("disk alert")).await;
+    let t = result.expect("a cut turn still completes");
+    assert!(t.truncated);
+    assert!(t.tool_calls.is_empty());
+    assert!(t.content.ends_with(partial), "{}", t.content);
+}
+
+#[tokio::test]
+async fn servers_that_want_max_completion_tokens_get_it() {
+    let refusal = json!({"error": {
+        "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}});
+    let fake = FakeLlm::openai(vec![
+        Reply::Status(400, refusal.to_string()),
+        Reply::Text("first".into()),
+        Reply::Text("second".into()),
+    ])
+    .await;
+    let p = provider_capped(Flavor::OpenAi, &fake.base_url, None, 77);
+    let (result, _) = turn(p.as_ref(), &user("cpu alert")).await;
+    assert_eq!(
+        result.expect("switches field and succeeds").content,
+        "first"
+    );
+    let (result, _) = turn(p.as_ref(), &user("cpu alert")).await;
+    assert_eq!(result.expect("remembers the field").content, "second");
+    let bodies = fake.requests();
+    assert_eq!(bodies.len(), 3);
+    assert_eq!(bodies[0]["max_tokens"], 77);
+    for body in &bodies[1..] {
+        assert_eq!(body["max_completion_tokens"], 77, "{body}");
+        assert!(body.get("max_tokens").is_none(), "{body}");
+    }
+
+    // Any other 400 that mentions max_tokens is reported, not retried with another field.
+    let other = json!({"error": {"message": "max_tokens must be at least 1", "type": "invalid_request_error"}});
+    let fake = FakeLlm::openai(vec![Reply::Status(400, other.to_string())]).await;
+    let p = provider_capped(Flavor::OpenAi, &fake.base_url, None, 77);
+    let (result, _) = turn(p.as_ref(), &user("cpu alert")).await;
+    assert!(result.is_err());
+    assert_eq!(fake.chat_count(), 1);
 }

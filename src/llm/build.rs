@@ -36,15 +36,15 @@ pub fn build_provider_with_env(
     let model = resolved_model(cfg);
     let timeout_secs = cfg.request_timeout_secs.max(1);
     let http = http_client(&base_url, timeout_secs)?;
+    let max_tokens = (cfg.max_tokens > 0).then_some(cfg.max_tokens);
     Ok(match cfg.provider {
-        ProviderKind::Openai => Arc::new(OpenAiProvider::new(
-            base_url,
-            env("OPENAI_API_KEY"),
-            model,
-            http,
-            timeout_secs,
-        )?),
-        ProviderKind::Ollama => Arc::new(OllamaProvider::new(base_url, model, http, timeout_secs)),
+        ProviderKind::Openai => Arc::new(
+            OpenAiProvider::new(base_url, env("OPENAI_API_KEY"), model, http, timeout_secs)?
+                .with_max_tokens(max_tokens),
+        ),
+        ProviderKind::Ollama => Arc::new(
+            OllamaProvider::new(base_url, model, http, timeout_secs).with_max_tokens(max_tokens),
+        ),
     })
 }
 

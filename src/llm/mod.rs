@@ -67,6 +67,10 @@ pub struct AssistantTurn {
     pub content: String,
     pub tool_calls: Vec<ToolCall>,
     pub usage: Option<Usage>,
+    /// The server stopped the turn at the `max_tokens` cap: `content` is cut short and the
+    /// last tool call's arguments may be incomplete JSON (returned as streamed, never repaired).
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// Why a turn failed.

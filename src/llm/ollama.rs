@@ -10,6 +10,7 @@ use futures::StreamExt;
 use ollama_rs::generation::chat::request::ChatMessageRequest;
 use ollama_rs::generation::chat::{ChatMessage as WireMessage, ChatMessageResponse, MessageRole};
 use ollama_rs::generation::tools::{ToolCall as WireToolCall, ToolCallFunction, ToolInfo};
+use ollama_rs::models::ModelOptions;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -26,13 +27,16 @@ pub struct OllamaProvider {
     model: String,
     base_url: String,
     timeout_secs: u64,
+    /// Sent as `options.num_predict`; `None` leaves the server's default.
+    max_tokens: Option<u32>,
 }
 
-/// The token counts on the final (`done: true`) line.
+/// The token counts and stop reason on the final (`done: true`) line.
 #[derive(Deserialize)]
 struct FinalCounts {
     prompt_eval_count: Option<u64>,
     eval_count: Option<u64>,
+    done_reason: Option<String>,
 }
 
 impl OllamaProvider {
@@ -47,7 +51,14 @@ impl OllamaProvider {
             model,
             base_url,
             timeout_secs,
+            max_tokens: None,
         }
+    }
+
+    /// Cap the tokens generated per turn (`options.num_predict`).
+    pub(crate) fn with_max_tokens(mut self, max_tokens: Option<u32>) -> Self {
+        self.max_tokens = max_tokens;
+        self
     }
 
     fn request_body(
@@ -67,9 +78,13 @@ impl OllamaProvider {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let request =
+        let mut request =
             ChatMessageRequest::new(self.model.clone(), messages.iter().map(to_wire).collect())
                 .tools(tools);
+        if let Some(max) = self.max_tokens {
+            let max = i32::try_from(max).unwrap_or(i32::MAX);
+            request = request.options(ModelOptions::default().num_predict(max));
+        }
         let mut body = serde_json::to_value(&request).map_err(|e| LlmError::Other {
             detail: format!("cannot encode the request: {e}"),
         })?;
@@ -194,6 +209,7 @@ struct OllamaTurn {
     tool_calls: Vec<ToolCall>,
     usage: Option<Usage>,
     done: bool,
+    truncated: bool,
     next_id: usize,
 }
 
@@ -204,6 +220,7 @@ impl OllamaTurn {
             tool_calls: Vec::new(),
             usage: None,
             done: false,
+            truncated: false,
             next_id: prior_calls + 1,
         }
     }
@@ -234,13 +251,14 @@ impl OllamaTurn {
         }
         if chunk.done {
             self.done = true;
-            if let Ok(counts) = serde_json::from_str::<FinalCounts>(text)
-                && (counts.prompt_eval_count.is_some() || counts.eval_count.is_some())
-            {
-                self.usage = Some(Usage {
-                    prompt_tokens: counts.prompt_eval_count.unwrap_or(0),
-                    completion_tokens: counts.eval_count.unwrap_or(0),
-                });
+            if let Ok(counts) = serde_json::from_str::<FinalCounts>(text) {
+                self.truncated = counts.done_reason.as_deref() == Some("length");
+                if counts.prompt_eval_count.is_some() || counts.eval_count.is_some() {
+                    self.usage = Some(Usage {
+                        prompt_tokens: counts.prompt_eval_count.unwrap_or(0),
+                        completion_tokens: counts.eval_count.unwrap_or(0),
+                    });
+                }
             }
         }
         let piece = chunk.message.content;
@@ -256,6 +274,7 @@ impl OllamaTurn {
             content: self.content,
             tool_calls: self.tool_calls,
             usage: self.usage,
+            truncated: self.truncated,
         }
     }
 }

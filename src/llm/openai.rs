@@ -17,7 +17,7 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestToolMessage,
     ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, ChatCompletionTool,
     ChatCompletionTools, CreateChatCompletionRequest, CreateChatCompletionStreamResponse,
-    FunctionCall, FunctionObject,
+    FinishReason, FunctionCall, FunctionObject,
 };
 use futures::StreamExt;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -37,6 +37,11 @@ pub struct OpenAiProvider {
     timeout_secs: u64,
     /// Cleared when the server rejects `stream_options` (some older compatible servers do).
     ask_usage: AtomicBool,
+    /// Cap per turn; `None` sends no cap.
+    max_tokens: Option<u32>,
+    /// Set when the server refuses `max_tokens` and asks for `max_completion_tokens`
+    /// (OpenAI's reasoning models do).
+    completion_tokens_field: AtomicBool,
 }
 
 impl OpenAiProvider {
@@ -76,14 +81,44 @@ impl OpenAiProvider {
             base_url,
             timeout_secs,
             ask_usage: AtomicBool::new(true),
+            max_tokens: None,
+            completion_tokens_field: AtomicBool::new(false),
         })
+    }
+
+    /// Cap the tokens generated per turn. Sent as `max_tokens`, the field every
+    /// OpenAI-compatible server understands (llama.cpp, vLLM, LM Studio, Ollama's `/v1`);
+    /// switched to `max_completion_tokens` when the server rejects it.
+    pub(crate) fn with_max_tokens(mut self, max_tokens: Option<u32>) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// After a 400, drop a request field the server refuses; `true` when a retry may succeed.
+    /// Each switch happens once, so the caller's retries are bounded.
+    fn adapt_to(&self, err: &OpenAIError) -> bool {
+        if self.ask_usage.load(Ordering::Relaxed) && rejects_stream_options(err) {
+            self.ask_usage.store(false, Ordering::Relaxed);
+            return true;
+        }
+        if self.max_tokens.is_some()
+            && !self.completion_tokens_field.load(Ordering::Relaxed)
+            && rejects_max_tokens(err)
+        {
+            self.completion_tokens_field.store(true, Ordering::Relaxed);
+            return true;
+        }
+        false
     }
 
     fn map_error(&self, err: OpenAIError) -> LlmError {
         map_openai_error(err, &self.model, &self.base_url, self.timeout_secs)
     }
 
+    // `max_tokens` is deprecated by OpenAI but is the field compatible servers accept.
+    #[allow(deprecated)]
     fn request(&self, messages: &[ChatMessage], tools: &[ToolSpec]) -> CreateChatCompletionRequest {
+        let modern = self.completion_tokens_field.load(Ordering::Relaxed);
         CreateChatCompletionRequest {
             model: self.model.clone(),
             messages: messages.iter().map(to_wire_message).collect(),
@@ -95,6 +130,8 @@ impl OpenAiProvider {
                 },
             ),
             tools: (!tools.is_empty()).then(|| tools.iter().map(to_wire_tool).collect()),
+            max_tokens: self.max_tokens.filter(|_| !modern),
+            max_completion_tokens: self.max_tokens.filter(|_| modern),
             ..Default::default()
         }
     }
@@ -120,22 +157,17 @@ impl Provider for OpenAiProvider {
         tools: &[ToolSpec],
         deltas: &mpsc::UnboundedSender<String>,
     ) -> Result<AssistantTurn, LlmError> {
-        let mut stream = match self
-            .client
-            .chat()
-            .create_stream(self.request(messages, tools))
-            .await
-        {
-            Ok(stream) => stream,
-            Err(e) if self.ask_usage.load(Ordering::Relaxed) && rejects_stream_options(&e) => {
-                self.ask_usage.store(false, Ordering::Relaxed);
-                self.client
-                    .chat()
-                    .create_stream(self.request(messages, tools))
-                    .await
-                    .map_err(|e| self.map_error(e))?
+        let mut stream = loop {
+            match self
+                .client
+                .chat()
+                .create_stream(self.request(messages, tools))
+                .await
+            {
+                Ok(stream) => break stream,
+                Err(e) if self.adapt_to(&e) => continue,
+                Err(e) => return Err(self.map_error(e)),
             }
-            Err(e) => return Err(self.map_error(e)),
         };
         let mut turn = TurnBuilder::default();
         while let Some(item) = stream.next().await {
@@ -166,6 +198,7 @@ struct TurnBuilder {
     calls: BTreeMap<u32, ToolCall>,
     usage: Option<Usage>,
     finished: bool,
+    truncated: bool,
 }
 
 impl TurnBuilder {
@@ -204,8 +237,9 @@ impl TurnBuilder {
                     }
                 }
             }
-            if choice.finish_reason.is_some() {
+            if let Some(reason) = choice.finish_reason {
                 self.finished = true;
+                self.truncated = reason == FinishReason::Length;
             }
         }
         self.content.push_str(&text);
@@ -228,7 +262,7 @@ impl TurnBuilder {
             if call.id.is_empty() {
                 call.id = format!("call_{index}");
             }
-            if call.arguments.trim().is_empty() {
+            if call.arguments.trim().is_empty() && !self.truncated {
                 call.arguments = "{}".into();
             }
             tool_calls.push(call);
@@ -237,6 +271,7 @@ impl TurnBuilder {
             content: self.content,
             tool_calls,
             usage: self.usage,
+            truncated: self.truncated,
         })
     }
 }
@@ -300,6 +335,14 @@ fn to_wire_tool(tool: &ToolSpec) -> ChatCompletionTools {
 fn rejects_stream_options(err: &OpenAIError) -> bool {
     matches!(err, OpenAIError::ApiError(resp)
         if resp.status_code.as_u16() == 400 && resp.api_error.message.contains("stream_options"))
+}
+
+/// A 400 that asks for `max_completion_tokens` instead of `max_tokens` (OpenAI o-series).
+fn rejects_max_tokens(err: &OpenAIError) -> bool {
+    matches!(err, OpenAIError::ApiError(resp)
+        if resp.status_code.as_u16() == 400
+            && resp.api_error.message.contains("max_tokens")
+            && resp.api_error.message.contains("max_completion_tokens"))
 }
 
 /// Map async-openai's error to ours. Non-success statuses arrive as `ApiError` from

@@ -30,6 +30,13 @@ pub enum Reply {
     CutMidStream,
     /// Start streaming, then send a chunk that is not valid JSON.
     Malformed,
+    /// Text cut at the token cap: OpenAI `finish_reason: "length"`, Ollama
+    /// `done_reason: "length"`.
+    Truncated(String),
+    /// A tool call `(name, raw arguments)` cut at the token cap: the arguments are sent as
+    /// given (typically incomplete JSON), then `finish_reason: "length"`. Ollama has no
+    /// partial tool calls: it streams the raw call as text, then `done_reason: "length"`.
+    TruncatedToolCall(String, String),
 }
 
 /// Which wire protocol the server speaks.
@@ -426,6 +433,32 @@ fn openai_events(reply: &Reply, model: &str, number: usize) -> Vec<String> {
             out.push("data: [DONE]\n\n".into());
             return out;
         }
+        Reply::Truncated(t) => {
+            for piece in split_text(t, 4) {
+                out.push(openai_chunk(model, json!({"content": piece}), None));
+            }
+            out.push(openai_chunk(model, json!({}), Some("length")));
+            out.push("data: [DONE]\n\n".into());
+            return out;
+        }
+        Reply::TruncatedToolCall(name, args) => {
+            out.push(openai_chunk(
+                model,
+                json!({"tool_calls": [{"index": 0, "id": format!("call_{number}_0"), "type": "function",
+                    "function": {"name": name, "arguments": ""}}]}),
+                None,
+            ));
+            for piece in split_text(args, 3) {
+                out.push(openai_chunk(
+                    model,
+                    json!({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}),
+                    None,
+                ));
+            }
+            out.push(openai_chunk(model, json!({}), Some("length")));
+            out.push("data: [DONE]\n\n".into());
+            return out;
+        }
         Reply::Status(..) => return Vec::new(),
     };
     for piece in split_text(text, 4) {
@@ -500,9 +533,21 @@ fn ollama_lines(reply: &Reply, model: &str) -> Vec<String> {
                 "{\"model\": x, not json}\n".into(),
             ];
         }
+        Reply::Truncated(t) => (t.as_str(), &[][..]),
+        Reply::TruncatedToolCall(..) => ("", &[][..]),
         Reply::Status(..) => return Vec::new(),
     };
-    let mut out: Vec<String> = split_text(text, 4)
+    let text = match reply {
+        Reply::TruncatedToolCall(name, args) => {
+            format!("{{\"name\": {}, \"arguments\": {args}", json!(name))
+        }
+        _ => text.to_string(),
+    };
+    let done_reason = match reply {
+        Reply::Truncated(_) | Reply::TruncatedToolCall(..) => "length",
+        _ => "stop",
+    };
+    let mut out: Vec<String> = split_text(&text, 4)
         .into_iter()
         .map(|piece| ollama_line(model, json!({"role": "assistant", "content": piece})))
         .collect();
@@ -519,7 +564,7 @@ fn ollama_lines(reply: &Reply, model: &str) -> Vec<String> {
     let last = json!({
         "model": model, "created_at": "2024-01-01T00:00:01Z",
         "message": {"role": "assistant", "content": ""},
-        "done": true, "done_reason": "stop",
+        "done": true, "done_reason": done_reason,
         "total_duration": 1000, "load_duration": 10, "prompt_eval_count": 42,
         "prompt_eval_duration": 100, "eval_count": 7, "eval_duration": 200,
     });
