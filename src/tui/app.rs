@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::alert::Alert;
 use crate::protocol::{EventEnvelope, Op, Proposal, SessionState};
+use crate::session::SessionSummary;
 
 use super::keymap::Keymap;
 use super::output_file::LineIndex;
@@ -29,6 +30,8 @@ pub enum Command {
         call_id: String,
         path: String,
     },
+    /// Read the whole log of a past incident (its transcript is loaded when first selected).
+    LoadHistory { session_id: String },
     /// Read a window of lines of an indexed output file.
     ReadOutput {
         session_id: String,
@@ -57,6 +60,13 @@ pub enum AppEvent {
         call_id: String,
         start: usize,
         result: Result<Vec<String>, String>,
+    },
+    /// Incidents recorded by earlier runs (`session::list`), newest first.
+    PastSessions(Result<Vec<SessionSummary>, String>),
+    /// The log of a past incident, read on demand.
+    History {
+        session_id: String,
+        result: Result<Vec<EventEnvelope>, String>,
     },
     /// Opening or reopening a session failed (the message says which).
     SessionStartFailed(String),
@@ -87,6 +97,17 @@ pub enum Focus {
     Transcript,
 }
 
+/// Whether an incident's transcript is in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub enum History {
+    /// Built from the events of this run (or a recovered log): complete.
+    Live,
+    /// A past incident whose log has not been read yet.
+    NotLoaded,
+    /// Its log is being read; events arriving meanwhile wait here.
+    Loading(Vec<EventEnvelope>),
+}
+
 /// One incident in the list, with its transcript.
 #[derive(Debug)]
 pub struct Incident {
@@ -109,6 +130,8 @@ pub struct Incident {
     pub tokens: u64,
     /// Approvable prefix of each pending shell call (None: chained, substituted, destructive).
     pub prefixes: HashMap<String, Option<String>>,
+    /// Whether the transcript is loaded (past incidents load theirs when selected).
+    pub history: History,
 }
 
 impl Incident {
@@ -129,7 +152,21 @@ impl Incident {
             redactions: 0,
             tokens: 0,
             prefixes: HashMap::new(),
+            history: History::Live,
         }
+    }
+
+    /// A past incident from its summary; its transcript is read when it is selected.
+    pub fn past(summary: &SessionSummary) -> Self {
+        let line = crate::text::neutralize_line;
+        let mut incident = Incident::new(&summary.id);
+        incident.source = line(&summary.source);
+        incident.severity = summary.severity.as_deref().map(line);
+        incident.host = summary.host.as_deref().map(line);
+        incident.title = line(&summary.title);
+        incident.state = summary.state;
+        incident.history = History::NotLoaded;
+        incident
     }
 
     /// The call the approval panel shows, with its 1-based queue position and queue length.
@@ -181,6 +218,8 @@ pub struct App {
     pub max_alert_bytes: usize,
     /// Incidents per state, in [`STATE_ORDER`].
     counts: [usize; 7],
+    /// Incidents of this run (and recovered ones) come first; past ones follow from here.
+    live_len: usize,
 }
 
 /// The order states are counted and listed in.
@@ -217,6 +256,7 @@ impl App {
             follow_new: false,
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
             counts: [0; 7],
+            live_len: 0,
         }
     }
 
@@ -273,18 +313,110 @@ impl App {
             .collect()
     }
 
-    /// Apply one protocol event from any session.
-    pub fn apply(&mut self, envelope: EventEnvelope) {
-        let id = envelope.session_id;
-        if !self.by_id.contains_key(&id) {
-            self.by_id.insert(id.clone(), self.incidents.len());
-            self.incidents.push(Incident::new(&id));
-            self.counts[state_slot(SessionState::New)] += 1;
-            if self.follow_new || self.incidents.len() == 1 {
-                self.selected = self.incidents.len() - 1;
-                self.follow_new = false;
+    /// Number of incidents of this run (listed before past ones).
+    pub fn live_len(&self) -> usize {
+        self.live_len
+    }
+
+    /// Insert a new live incident after the other live ones (before past incidents).
+    fn insert_live(&mut self, id: &str) {
+        let pos = self.live_len;
+        for index in self.by_id.values_mut() {
+            if *index >= pos {
+                *index += 1;
             }
         }
+        self.by_id.insert(id.to_string(), pos);
+        self.incidents.insert(pos, Incident::new(id));
+        self.live_len += 1;
+        self.counts[state_slot(SessionState::New)] += 1;
+        if self.follow_new || self.incidents.len() == 1 {
+            self.selected = pos;
+            self.follow_new = false;
+        } else if self.selected >= pos {
+            self.selected += 1;
+        }
+    }
+
+    /// Add incidents of earlier runs below the live ones, newest first; ids already listed
+    /// (recovered or opened in this run) are skipped.
+    pub fn add_past(&mut self, mut summaries: Vec<SessionSummary>) {
+        summaries.sort_by(|a, b| b.started.cmp(&a.started).then_with(|| b.id.cmp(&a.id)));
+        let was_empty = self.incidents.is_empty();
+        for summary in summaries {
+            if self.by_id.contains_key(&summary.id) {
+                continue;
+            }
+            let incident = Incident::past(&summary);
+            self.counts[state_slot(incident.state)] += 1;
+            self.by_id.insert(summary.id, self.incidents.len());
+            self.incidents.push(incident);
+        }
+        if was_empty {
+            self.selected = 0;
+        }
+    }
+
+    /// Apply one protocol event from any session.
+    pub fn apply(&mut self, envelope: EventEnvelope) {
+        if !self.by_id.contains_key(&envelope.session_id) {
+            self.insert_live(&envelope.session_id);
+        }
+        if let Some(incident) = self.incident_mut(&envelope.session_id) {
+            match &mut incident.history {
+                History::Live => {}
+                History::NotLoaded => {
+                    incident.history = History::Loading(vec![envelope]);
+                    return;
+                }
+                History::Loading(waiting) => {
+                    waiting.push(envelope);
+                    return;
+                }
+            }
+        }
+        self.apply_live(envelope);
+    }
+
+    /// Load a past incident's log into its transcript, then apply events that arrived while
+    /// it was read (those already in the log are skipped by sequence number).
+    fn load_history(&mut self, session_id: &str, result: Result<Vec<EventEnvelope>, String>) {
+        let Some(incident) = self.incident_mut(session_id) else {
+            return;
+        };
+        let waiting = match std::mem::replace(&mut incident.history, History::Live) {
+            History::Loading(waiting) => waiting,
+            History::NotLoaded => Vec::new(),
+            History::Live => return,
+        };
+        let listed = incident.state;
+        let mut last_seq = 0;
+        match result {
+            Ok(events) => {
+                for envelope in events {
+                    last_seq = last_seq.max(envelope.seq);
+                    super::apply_event::apply(incident, envelope.event);
+                }
+            }
+            Err(e) => {
+                super::apply_event::apply(
+                    incident,
+                    crate::protocol::Event::Error {
+                        message: format!("cannot read this incident's log: {e}"),
+                    },
+                );
+            }
+        }
+        incident.state = listed;
+        for envelope in waiting {
+            if envelope.seq == 0 || envelope.seq > last_seq {
+                self.apply_live(envelope);
+            }
+        }
+    }
+
+    fn apply_live(&mut self, envelope: EventEnvelope) {
+        let id = envelope.session_id;
         let mut global = Vec::new();
         let mut change = None;
         if let Some(incident) = self.incident_mut(&id) {
@@ -319,6 +451,11 @@ impl App {
             AppEvent::Probe(Ok(())) => self.llm = LlmState::Reachable,
             AppEvent::Probe(Err(reason)) => self.llm = LlmState::Unreachable(reason),
             AppEvent::SessionStartFailed(reason) => self.notify(NoteKind::Error, reason),
+            AppEvent::PastSessions(Ok(summaries)) => self.add_past(summaries),
+            AppEvent::PastSessions(Err(e)) => {
+                self.notify(NoteKind::Error, format!("cannot list past incidents: {e}"));
+            }
+            AppEvent::History { session_id, result } => self.load_history(&session_id, result),
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::OutputIndexed {
                 session_id,
@@ -342,12 +479,22 @@ impl App {
         }
     }
 
-    /// Output windows the selected incident's view needs but does not hold yet.
+    /// Reads the selected incident's view needs: its log if it is a past incident not loaded
+    /// yet, else output windows it does not hold yet.
     pub fn pending_io(&mut self) -> Vec<Command> {
         let height = usize::from(self.transcript_height.get().max(1));
-        match self.current_mut() {
-            Some(incident) => super::apply_event::window_requests(incident, height),
-            None => Vec::new(),
+        let Some(incident) = self.current_mut() else {
+            return Vec::new();
+        };
+        match incident.history {
+            History::Live => super::apply_event::window_requests(incident, height),
+            History::NotLoaded => {
+                incident.history = History::Loading(Vec::new());
+                vec![Command::LoadHistory {
+                    session_id: incident.session_id.clone(),
+                }]
+            }
+            History::Loading(_) => Vec::new(),
         }
     }
 }

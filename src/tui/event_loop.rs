@@ -88,6 +88,15 @@ impl Runner {
                     )));
                 }
             }
+            Command::LoadHistory { session_id } => {
+                let tx = self.tasks_tx.clone();
+                let core = self.core.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result =
+                        session::read_log(&core.paths, &session_id).map_err(|e| e.to_string());
+                    let _ = tx.send(AppEvent::History { session_id, result });
+                });
+            }
             Command::IndexOutput {
                 session_id,
                 call_id,
@@ -184,6 +193,13 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         ))),
     }
 
+    let list_core = core.clone();
+    let list_tx = runner.tasks_tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let result = session::list(&list_core.paths).map_err(|e| e.to_string());
+        let _ = list_tx.send(AppEvent::PastSessions(result));
+    });
+
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -242,7 +258,11 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
                 dirty = true;
                 runner.execute_all(&mut app, Vec::new())
             }
-            Some(task) = tasks_rx.recv() => {
+            Some(mut task) = tasks_rx.recv() => {
+                if let AppEvent::PastSessions(Ok(past)) = &mut task {
+                    // Sessions opened in this run before the list was read are already shown.
+                    past.retain(|s| !runner.sessions.contains_key(&s.id));
+                }
                 app.apply_app_event(task);
                 dirty = true;
                 runner.execute_all(&mut app, Vec::new())

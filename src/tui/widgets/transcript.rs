@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::protocol::Verdict;
 
-use super::super::app::{App, Focus, Incident};
+use super::super::app::{App, Focus, History, Incident};
 use super::super::transcript_store::{CallEntry, Entry, NoteKind, OutputView, Speaker};
 use super::{class_style, wrap_line};
 
@@ -271,6 +271,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let height = usize::from(inner.height);
     let width = usize::from(inner.width);
     if height == 0 || width == 0 {
+        return;
+    }
+    if incident.history != History::Live && total == 0 {
+        let text = vec![
+            Line::from(""),
+            Line::from("  Loading this incident's transcript from its session log…"),
+        ];
+        frame.render_widget(Paragraph::new(text).style(dim()), inner);
         return;
     }
     let rows: Vec<Line<'static>> = if follow {
