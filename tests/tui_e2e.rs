@@ -362,6 +362,55 @@ fn restart_after_kill_9_shows_the_pending_approval_again() {
     second.quit();
 }
 
+#[test]
+fn finished_incident_is_listed_after_restart_and_can_be_continued() {
+    let n = nonce();
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        tool_call(&format!("echo e2e-past-{n}")),
+        Reply::Text(format!("Nothing to fix. final-{n}")),
+    ]);
+    let first = Pane::start("past", &fake);
+    first.open_incident(&n);
+    first.wait_for("approval panel", |s| s.contains("Approve?"));
+    first.keys(&["a"]);
+    first.wait_for("final answer", |s| s.contains(&format!("final-{n}")));
+    first.quit();
+    let dir = first.dir.clone();
+    drop(first);
+
+    let second = Pane::start_in("past2", &fake, dir);
+    let screen = second.wait_for("past incident listed with its transcript", |s| {
+        s.contains(&format!("web-e2e {n}"))
+            && s.contains("done")
+            && s.contains(&format!("│ e2e-past-{n}"))
+            && s.contains(&format!("final-{n}"))
+    });
+    assert!(screen.contains("✔ approved"), "{screen}");
+    assert!(!screen.contains("Approve?"), "{screen}");
+
+    fake.push([Reply::Text(format!("Still fine. followup-{n}"))]);
+    second.keys(&["m"]);
+    second.wait_for("message prompt", |s| s.contains("Message to the model"));
+    second.literal(&format!("check again {n}"));
+    second.keys(&["Enter"]);
+    let screen = second.wait_for("follow-up answer", |s| s.contains(&format!("followup-{n}")));
+    assert_eq!(
+        screen.matches(&format!("final-{n}")).count(),
+        1,
+        "history shown once:\n{screen}"
+    );
+    let last = fake
+        .requests()
+        .last()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        last.contains(&format!("e2e-past-{n}")),
+        "resumed with its history: {last}"
+    );
+    second.quit();
+}
+
 /// Not a check: prints the dashboard at each step of a session with a real-looking alert, for
 /// the README (`cargo test --test tui_e2e demo_capture -- --ignored --nocapture`).
 #[test]
