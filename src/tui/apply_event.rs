@@ -257,7 +257,10 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             };
             note(incident, kind, &format!("{}: {reason}", state.label()));
         }
-        _ => {}
+        Event::Note { message } => note(incident, NoteKind::Info, &message),
+        // The exact prompts and tool-result messages are for the model and for resuming;
+        // the transcript shows the alert, the calls and their outputs instead.
+        Event::Prompt { .. } | Event::ToolResult { .. } => {}
     }
     global
 }

@@ -197,3 +197,30 @@ fn resize_to_tiny_does_not_panic() {
         draw(&app, w, h);
     }
 }
+
+#[test]
+fn notes_are_info_lines_and_prompts_stay_hidden() {
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::Prompt {
+        system: "SYSTEM-PROMPT-TEXT".into(),
+        user: "USER-PROMPT-TEXT".into(),
+    });
+    events.push(Event::Note {
+        message: "using 2 past operator corrections as examples\u{1b}[2J".into(),
+    });
+    events.push(Event::ToolResult {
+        call_id: "c1".into(),
+        content: "TOOL-RESULT-TEXT".into(),
+    });
+    feed(&mut app, SID, events);
+    let screen = draw(&app, 120, 32).backend().to_string();
+    assert!(
+        screen.contains("using 2 past operator corrections as examples"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\u{1b}'));
+    for hidden in ["SYSTEM-PROMPT-TEXT", "USER-PROMPT-TEXT", "TOOL-RESULT-TEXT"] {
+        assert!(!screen.contains(hidden), "{screen}");
+    }
+}
