@@ -5,6 +5,7 @@ mod build;
 mod errors;
 pub mod ollama;
 pub mod openai;
+mod openai_transport;
 pub mod retry;
 
 pub use build::{

@@ -2,15 +2,11 @@
 //! streamed chat completions with tools, tool-call deltas reassembled by index.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_openai::config::{Config, OpenAIConfig};
-use async_openai::error::{ApiError, ApiErrorResponse, OpenAIError};
-use async_openai::middleware::HttpRequestFactory;
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionMessageToolCall, ChatCompletionMessageToolCalls,
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
@@ -20,10 +16,11 @@ use async_openai::types::chat::{
     FinishReason, FunctionCall, FunctionObject,
 };
 use futures::StreamExt;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use tokio::sync::mpsc;
 
 use super::errors::{Family, body_message, from_status, from_transport, snippet};
+use super::openai_transport::{KeyOptionalConfig, StatusService};
 use super::{AssistantTurn, ChatMessage, LlmError, Provider, ToolCall, ToolSpec, Usage};
 
 /// How long [`Provider::probe`] waits.
@@ -378,82 +375,5 @@ fn map_openai_error(err: OpenAIError, model: &str, url: &str, timeout_secs: u64)
         other => LlmError::Other {
             detail: snippet(&other.to_string()),
         },
-    }
-}
-
-/// `OpenAIConfig`, but sends `Authorization` only when there is a key, and never panics on
-/// odd header values (they were validated when the provider was built).
-#[derive(Clone)]
-struct KeyOptionalConfig {
-    inner: OpenAIConfig,
-    base_url: String,
-    auth: Option<HeaderValue>,
-}
-
-impl Config for KeyOptionalConfig {
-    fn headers(&self) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(auth) = &self.auth {
-            headers.insert(AUTHORIZATION, auth.clone());
-        }
-        headers
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_url, path)
-    }
-
-    fn query(&self) -> Vec<(&str, &str)> {
-        Vec::new()
-    }
-
-    fn api_base(&self) -> &str {
-        &self.base_url
-    }
-
-    fn api_key(&self) -> &secrecy::SecretString {
-        self.inner.api_key()
-    }
-}
-
-/// The HTTP transport: plain reqwest, no hidden retries (the session owns retries), and every
-/// non-success status turned into an `ApiError` that keeps the status, whatever the body.
-#[derive(Clone)]
-struct StatusService {
-    http: reqwest::Client,
-}
-
-type ResponseFuture =
-    Pin<Box<dyn Future<Output = Result<reqwest::Response, OpenAIError>> + Send + 'static>>;
-
-impl tower::Service<HttpRequestFactory> for StatusService {
-    type Response = reqwest::Response;
-    type Error = OpenAIError;
-    type Future = ResponseFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
-        let http = self.http.clone();
-        Box::pin(async move {
-            let request = factory.build().await?;
-            let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
-            let status = response.status();
-            if status.is_success() {
-                return Ok(response);
-            }
-            let body = response.text().await.unwrap_or_default();
-            let code = super::errors::body_code(&body);
-            Err(OpenAIError::ApiError(ApiErrorResponse {
-                status_code: status,
-                api_error: ApiError {
-                    message: body_message(&body),
-                    code,
-                    ..Default::default()
-                },
-            }))
-        })
     }
 }
