@@ -23,6 +23,20 @@ fn split_lines(text: &str) -> Vec<String> {
     clean.split('\n').map(str::to_string).collect()
 }
 
+/// Longest reason kept in the transcript, in characters.
+const MAX_REASON: usize = 300;
+
+/// A model-written reason on one bounded line: whitespace runs become one space.
+fn one_line(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut line = neutralize_line(&flat);
+    if let Some((cut, _)) = line.char_indices().nth(MAX_REASON) {
+        line.truncate(cut);
+        line.push('…');
+    }
+    line
+}
+
 fn alert_lines(alert: &Alert) -> Vec<String> {
     let mut lines = vec![neutralize_line(&format!(
         "ALERT {} · {} · {}",
@@ -184,7 +198,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
                     tool: neutralize_line(&proposal.tool),
                     target: proposal.target.clone(),
                     command: split_lines(&proposal.command),
-                    reason: proposal.reason.as_deref().map(neutralize_line),
+                    reason: proposal.reason.as_deref().map(one_line),
                     class: proposal.class,
                     verdict: None,
                     running: false,

@@ -224,3 +224,35 @@ fn notes_are_info_lines_and_prompts_stay_hidden() {
         assert!(!screen.contains(hidden), "{screen}");
     }
 }
+
+#[test]
+fn long_multi_line_reason_takes_at_most_three_rows() {
+    let mut app = app();
+    let mut events = started();
+    let mut p = proposal("c1", "uptime", Class::ReadOnly);
+    let paragraph =
+        "The load average is high.\n\nI will check   uptime first;\tthen the processes. ";
+    p.reason = Some(format!("{}END-OF-REASON", paragraph.repeat(200)));
+    events.push(Event::ApprovalRequested { proposal: p });
+    feed(&mut app, SID, events);
+    let screen = draw(&app, 100, 40).backend().to_string();
+    let start = screen
+        .lines()
+        .position(|l| l.contains("┃why: "))
+        .unwrap_or(0);
+    let panel: Vec<&str> = screen.lines().skip(start).take(4).collect();
+    assert!(
+        panel[2].trim_end_matches(['"', '┃', ' ']).ends_with('…'),
+        "{screen}"
+    );
+    assert!(
+        panel[3].contains("approve"),
+        "keys follow the 3 rows: {screen}"
+    );
+    assert!(!screen.contains("END-OF-REASON"), "{screen}");
+    assert!(
+        !screen.contains("\\n"),
+        "newlines are spaces, not escapes: {screen}"
+    );
+    assert!(screen.contains("why: The load average is high. I will check uptime first; then"));
+}

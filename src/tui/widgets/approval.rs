@@ -34,13 +34,52 @@ fn command_rows(proposal: &Proposal, width: usize) -> Vec<String> {
     )
 }
 
+/// Rows the "why:" line may take; a longer reason ends in "…".
+const REASON_ROWS: usize = 3;
+
+/// The reason on one line (runs of whitespace, newlines included, become one space), cut
+/// after about `budget` characters; true when something was cut.
+fn flatten(text: &str, budget: usize) -> (String, bool) {
+    let mut out = String::new();
+    let mut count = 0;
+    for word in text.split_whitespace() {
+        if count >= budget {
+            return (out, true);
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        let room = budget.saturating_sub(count);
+        let taken: String = word.chars().take(room).collect();
+        count += taken.chars().count();
+        let whole = taken.len() == word.len();
+        out.push_str(&taken);
+        if !whole {
+            out.truncate(out.trim_end().len());
+            return (out, true);
+        }
+    }
+    (out, false)
+}
+
 fn reason_rows(proposal: &Proposal, width: usize) -> Vec<String> {
+    let width = width.max(2);
     let reason = proposal
         .reason
         .as_deref()
         .unwrap_or("(the model gave no reason)");
-    let mut rows = wrap_text(&format!("why: {}", neutralize_line(reason)), width.max(1));
-    rows.truncate(3);
+    let (flat, cut) = flatten(reason, width * REASON_ROWS);
+    let mut rows = wrap_text(&neutralize_line(&format!("why: {flat}")), width);
+    if rows.len() > REASON_ROWS || cut {
+        rows.truncate(REASON_ROWS);
+        if let Some(last) = rows.last_mut() {
+            while !last.is_empty() && Span::raw(last.as_str()).width() + 1 > width {
+                last.pop();
+            }
+            last.push('…');
+        }
+    }
     rows
 }
 
