@@ -627,3 +627,36 @@ async fn the_approval_shows_the_models_reason_from_its_argument_or_its_text() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_call_cut_at_the_token_limit_is_refused_and_the_operator_is_warned() {
+    // Ollama never streams a partial tool call, so only the OpenAI protocol can cut one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("marker");
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![Reply::TruncatedToolCall(
+            "local_shell".into(),
+            format!("{{\"command\": \"touch {}", marker.display()),
+        )],
+    )
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+    check(&fake, &events);
+    assert!(!marker.exists());
+    assert!(exec_commands(&events).is_empty());
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e.event, Event::ApprovalRequested { .. }))
+    );
+    assert!(matches!(
+        verdicts(&events).as_slice(),
+        [Verdict::Refused { reason }] if reason.contains("cut at the token limit")
+    ));
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        Event::Warning { message } if message.contains("max_tokens = 4096")
+    )));
+}

@@ -86,6 +86,14 @@ pub(crate) struct Agent {
     alert: Option<Alert>,
 }
 
+/// True when `text` is a complete JSON object (a call cut at the token limit is not).
+fn is_json_object(text: &str) -> bool {
+    matches!(
+        serde_json::from_str::<serde_json::Value>(text),
+        Ok(serde_json::Value::Object(_))
+    )
+}
+
 pub(super) fn class_of(resolved: &ResolvedCall) -> Classification {
     match &resolved.program {
         Program::Shell(command) => policy::classify(command),
@@ -248,7 +256,7 @@ impl Agent {
                 content,
                 tool_calls,
                 usage,
-                ..
+                truncated,
             } = turn;
             self.emit(Event::ModelText {
                 text: content.clone(),
@@ -268,7 +276,26 @@ impl Agent {
                 self.finish(SessionState::Done, "the model finished")?;
                 return Ok(Flow::Continue);
             }
-            let items = tool_calls.into_iter().map(|c| (c, None)).collect();
+            let mut items = Vec::with_capacity(tool_calls.len());
+            if truncated {
+                self.warn(format!(
+                    "the model's answer was cut at max_tokens = {} (raise [llm] max_tokens in \
+                     config.toml); calls with incomplete arguments are refused",
+                    self.core.config.llm.max_tokens
+                ))?;
+            }
+            for call in tool_calls {
+                let known = if truncated && !is_json_object(&call.arguments) {
+                    let reason = "refused: your answer was cut at the token limit and this \
+                                  call's arguments are incomplete; propose it again"
+                        .to_string();
+                    self.refuse(&call.id, &reason)?;
+                    Some(reason)
+                } else {
+                    None
+                };
+                items.push((call, known));
+            }
             match self.answer_calls(items).await? {
                 Flow::Continue => {}
                 other => return Ok(other),
