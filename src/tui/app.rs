@@ -106,6 +106,9 @@ pub enum History {
     NotLoaded,
     /// Its log is being read; events arriving meanwhile wait here.
     Loading(Vec<EventEnvelope>),
+    /// Read from its log and unchanged since: dropped again when another past incident is
+    /// read, so browsing thousands of them keeps one transcript in memory.
+    Loaded,
 }
 
 /// One incident in the list, with its transcript.
@@ -220,6 +223,10 @@ pub struct App {
     counts: [usize; 7],
     /// Incidents of this run (and recovered ones) come first; past ones follow from here.
     live_len: usize,
+    /// A past incident's log is being read (one read at a time, however fast keys move).
+    history_in_flight: bool,
+    /// The past incident whose transcript is held in memory as [`History::Loaded`].
+    loaded_past: Option<String>,
 }
 
 /// The order states are counted and listed in.
@@ -257,6 +264,8 @@ impl App {
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
             counts: [0; 7],
             live_len: 0,
+            history_in_flight: false,
+            loaded_past: None,
         }
     }
 
@@ -365,6 +374,7 @@ impl App {
         if let Some(incident) = self.incident_mut(&envelope.session_id) {
             match &mut incident.history {
                 History::Live => {}
+                History::Loaded => incident.history = History::Live,
                 History::NotLoaded => {
                     incident.history = History::Loading(vec![envelope]);
                     return;
@@ -381,13 +391,17 @@ impl App {
     /// Load a past incident's log into its transcript, then apply events that arrived while
     /// it was read (those already in the log are skipped by sequence number).
     fn load_history(&mut self, session_id: &str, result: Result<Vec<EventEnvelope>, String>) {
+        self.history_in_flight = false;
         let Some(incident) = self.incident_mut(session_id) else {
             return;
         };
-        let waiting = match std::mem::replace(&mut incident.history, History::Live) {
+        let waiting = match std::mem::replace(&mut incident.history, History::Loaded) {
             History::Loading(waiting) => waiting,
             History::NotLoaded => Vec::new(),
-            History::Live => return,
+            other => {
+                incident.history = other;
+                return;
+            }
         };
         let listed = incident.state;
         let mut last_seq = 0;
@@ -408,6 +422,10 @@ impl App {
             }
         }
         incident.state = listed;
+        if !waiting.is_empty() {
+            incident.history = History::Live;
+        }
+        self.loaded_past = Some(session_id.to_string());
         for envelope in waiting {
             if envelope.seq == 0 || envelope.seq > last_seq {
                 self.apply_live(envelope);
@@ -483,18 +501,47 @@ impl App {
     /// yet, else output windows it does not hold yet.
     pub fn pending_io(&mut self) -> Vec<Command> {
         let height = usize::from(self.transcript_height.get().max(1));
+        let in_flight = self.history_in_flight;
         let Some(incident) = self.current_mut() else {
             return Vec::new();
         };
         match incident.history {
-            History::Live => super::apply_event::window_requests(incident, height),
-            History::NotLoaded => {
-                incident.history = History::Loading(Vec::new());
-                vec![Command::LoadHistory {
-                    session_id: incident.session_id.clone(),
-                }]
+            History::Live | History::Loaded => {
+                super::apply_event::window_requests(incident, height)
             }
-            History::Loading(_) => Vec::new(),
+            History::NotLoaded | History::Loading(_) if !in_flight => {
+                // Loading without a read in flight: events arrived for an unread incident.
+                if incident.history == History::NotLoaded {
+                    incident.history = History::Loading(Vec::new());
+                }
+                let session_id = incident.session_id.clone();
+                self.history_in_flight = true;
+                self.unload_past();
+                vec![Command::LoadHistory { session_id }]
+            }
+            History::NotLoaded | History::Loading(_) => Vec::new(),
+        }
+    }
+
+    /// Drop the transcript of the past incident read last if nothing changed it since.
+    fn unload_past(&mut self) {
+        let Some(id) = self.loaded_past.take() else {
+            return;
+        };
+        let selected = self.current().map(|i| i.session_id.clone());
+        if let Some(incident) = self.incident_mut(&id)
+            && incident.history == History::Loaded
+            && selected.as_deref() != Some(id.as_str())
+        {
+            *incident = Incident {
+                source: std::mem::take(&mut incident.source),
+                severity: incident.severity.take(),
+                host: incident.host.take(),
+                title: std::mem::take(&mut incident.title),
+                state: incident.state,
+                history: History::NotLoaded,
+                ..Incident::new(&id)
+            };
         }
     }
 }

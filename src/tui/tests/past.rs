@@ -117,7 +117,13 @@ fn selecting_a_past_incident_loads_its_log_once() {
     assert!(app.pending_io().is_empty(), "asked only once");
     assert!(screen_text(&app).contains("Loading this incident's transcript"));
 
+    // While a read is in flight, moving on asks for nothing more (one read at a time).
     app.handle_key(key(KeyCode::Char('j')));
+    assert!(app.pending_io().is_empty());
+    app.apply_app_event(AppEvent::History {
+        session_id: "past-00002".into(),
+        result: Ok(finished_log("past-00002")),
+    });
     assert_eq!(
         app.pending_io(),
         vec![Command::LoadHistory {
@@ -129,12 +135,23 @@ fn selecting_a_past_incident_loads_its_log_once() {
         result: Ok(finished_log("past-00001")),
     });
     let incident = app.current().unwrap();
-    assert_eq!(incident.history, History::Live);
+    assert_eq!(incident.history, History::Loaded);
     assert_eq!(incident.state, SessionState::Done);
     let text = screen_text(&app);
     assert!(text.contains("old WAL segments"), "{text}");
     assert!(text.contains("done: the model finished"), "{text}");
     assert!(app.pending_io().is_empty());
+    // The transcript read before was dropped when this one was read: only one is held.
+    assert_eq!(app.incidents[0].history, History::NotLoaded);
+    assert_eq!(app.incidents[0].transcript.len_lines(), 0);
+    assert_eq!(app.incidents[0].state, SessionState::Interrupted);
+    app.handle_key(key(KeyCode::Char('k')));
+    assert_eq!(
+        app.pending_io(),
+        vec![Command::LoadHistory {
+            session_id: "past-00002".into()
+        }]
+    );
 }
 
 #[test]
@@ -225,4 +242,37 @@ fn a_new_incident_goes_above_past_ones_and_keeps_the_selection() {
         }],
     );
     assert_eq!(app.incidents[0].state, SessionState::Running);
+}
+
+#[test]
+fn events_for_an_unread_past_incident_wait_until_it_is_read() {
+    let mut app = app();
+    app.apply_app_event(AppEvent::PastSessions(Ok(vec![
+        summary_n(1, SessionState::Done),
+        summary_n(2, SessionState::Done),
+    ])));
+    let resumed = EventEnvelope {
+        session_id: "past-00001".into(),
+        seq: 10,
+        at: Utc::now(),
+        event: Event::UserMessage {
+            text: "check the replica too".into(),
+        },
+    };
+    app.apply(resumed);
+    app.handle_key(key(KeyCode::Char('j')));
+    assert_eq!(
+        app.pending_io(),
+        vec![Command::LoadHistory {
+            session_id: "past-00001".into()
+        }]
+    );
+    app.apply_app_event(AppEvent::History {
+        session_id: "past-00001".into(),
+        result: Ok(finished_log("past-00001")),
+    });
+    assert_eq!(app.current().unwrap().history, History::Live);
+    let text = screen_text(&app);
+    assert!(text.contains("old WAL segments"), "{text}");
+    assert!(text.contains("check the replica too"), "{text}");
 }

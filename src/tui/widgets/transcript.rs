@@ -273,7 +273,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if height == 0 || width == 0 {
         return;
     }
-    if incident.history != History::Live && total == 0 {
+    if matches!(incident.history, History::NotLoaded | History::Loading(_)) {
         let text = vec![
             Line::from(""),
             Line::from("  Loading this incident's transcript from its session log…"),
