@@ -205,7 +205,7 @@ pub struct App {
     pub provider: ProviderInfo,
     pub llm: LlmState,
     pub incidents: Vec<Incident>,
-    by_id: HashMap<String, usize>,
+    pub(super) by_id: HashMap<String, usize>,
     pub selected: usize,
     pub focus: Focus,
     pub overlay: Overlay,
@@ -220,13 +220,13 @@ pub struct App {
     /// Largest alert payload accepted by the editor.
     pub max_alert_bytes: usize,
     /// Incidents per state, in [`STATE_ORDER`].
-    counts: [usize; 7],
+    pub(super) counts: [usize; 7],
     /// Incidents of this run (and recovered ones) come first; past ones follow from here.
-    live_len: usize,
+    pub(super) live_len: usize,
     /// A past incident's log is being read (one read at a time, however fast keys move).
-    history_in_flight: bool,
+    pub(super) history_in_flight: bool,
     /// The past incident whose transcript is held in memory as [`History::Loaded`].
-    loaded_past: Option<String>,
+    pub(super) loaded_past: Option<String>,
 }
 
 /// The order states are counted and listed in.
@@ -240,7 +240,7 @@ const STATE_ORDER: [SessionState; 7] = [
     SessionState::Interrupted,
 ];
 
-fn state_slot(state: SessionState) -> usize {
+pub(super) fn state_slot(state: SessionState) -> usize {
     STATE_ORDER.iter().position(|s| *s == state).unwrap_or(0)
 }
 
@@ -327,45 +327,6 @@ impl App {
         self.live_len
     }
 
-    /// Insert a new live incident after the other live ones (before past incidents).
-    fn insert_live(&mut self, id: &str) {
-        let pos = self.live_len;
-        for index in self.by_id.values_mut() {
-            if *index >= pos {
-                *index += 1;
-            }
-        }
-        self.by_id.insert(id.to_string(), pos);
-        self.incidents.insert(pos, Incident::new(id));
-        self.live_len += 1;
-        self.counts[state_slot(SessionState::New)] += 1;
-        if self.follow_new || self.incidents.len() == 1 {
-            self.selected = pos;
-            self.follow_new = false;
-        } else if self.selected >= pos {
-            self.selected += 1;
-        }
-    }
-
-    /// Add incidents of earlier runs below the live ones, newest first; ids already listed
-    /// (recovered or opened in this run) are skipped.
-    pub fn add_past(&mut self, mut summaries: Vec<SessionSummary>) {
-        summaries.sort_by(|a, b| b.started.cmp(&a.started).then_with(|| b.id.cmp(&a.id)));
-        let was_empty = self.incidents.is_empty();
-        for summary in summaries {
-            if self.by_id.contains_key(&summary.id) {
-                continue;
-            }
-            let incident = Incident::past(&summary);
-            self.counts[state_slot(incident.state)] += 1;
-            self.by_id.insert(summary.id, self.incidents.len());
-            self.incidents.push(incident);
-        }
-        if was_empty {
-            self.selected = 0;
-        }
-    }
-
     /// Apply one protocol event from any session.
     pub fn apply(&mut self, envelope: EventEnvelope) {
         if !self.by_id.contains_key(&envelope.session_id) {
@@ -388,52 +349,7 @@ impl App {
         self.apply_live(envelope);
     }
 
-    /// Load a past incident's log into its transcript, then apply events that arrived while
-    /// it was read (those already in the log are skipped by sequence number).
-    fn load_history(&mut self, session_id: &str, result: Result<Vec<EventEnvelope>, String>) {
-        self.history_in_flight = false;
-        let Some(incident) = self.incident_mut(session_id) else {
-            return;
-        };
-        let waiting = match std::mem::replace(&mut incident.history, History::Loaded) {
-            History::Loading(waiting) => waiting,
-            History::NotLoaded => Vec::new(),
-            other => {
-                incident.history = other;
-                return;
-            }
-        };
-        let listed = incident.state;
-        let mut last_seq = 0;
-        match result {
-            Ok(events) => {
-                for envelope in events {
-                    last_seq = last_seq.max(envelope.seq);
-                    super::apply_event::apply(incident, envelope.event);
-                }
-            }
-            Err(e) => {
-                super::apply_event::apply(
-                    incident,
-                    crate::protocol::Event::Error {
-                        message: format!("cannot read this incident's log: {e}"),
-                    },
-                );
-            }
-        }
-        incident.state = listed;
-        if !waiting.is_empty() {
-            incident.history = History::Live;
-        }
-        self.loaded_past = Some(session_id.to_string());
-        for envelope in waiting {
-            if envelope.seq == 0 || envelope.seq > last_seq {
-                self.apply_live(envelope);
-            }
-        }
-    }
-
-    fn apply_live(&mut self, envelope: EventEnvelope) {
+    pub(super) fn apply_live(&mut self, envelope: EventEnvelope) {
         let id = envelope.session_id;
         let mut global = Vec::new();
         let mut change = None;
@@ -520,28 +436,6 @@ impl App {
                 vec![Command::LoadHistory { session_id }]
             }
             History::NotLoaded | History::Loading(_) => Vec::new(),
-        }
-    }
-
-    /// Drop the transcript of the past incident read last if nothing changed it since.
-    fn unload_past(&mut self) {
-        let Some(id) = self.loaded_past.take() else {
-            return;
-        };
-        let selected = self.current().map(|i| i.session_id.clone());
-        if let Some(incident) = self.incident_mut(&id)
-            && incident.history == History::Loaded
-            && selected.as_deref() != Some(id.as_str())
-        {
-            *incident = Incident {
-                source: std::mem::take(&mut incident.source),
-                severity: incident.severity.take(),
-                host: incident.host.take(),
-                title: std::mem::take(&mut incident.title),
-                state: incident.state,
-                history: History::NotLoaded,
-                ..Incident::new(&id)
-            };
         }
     }
 }

@@ -11,6 +11,7 @@ mod input;
 pub mod keymap;
 pub mod output_file;
 pub mod overlay;
+mod past;
 pub mod terminal;
 pub mod transcript_store;
 pub mod widgets;
