@@ -660,3 +660,21 @@ async fn a_call_cut_at_the_token_limit_is_refused_and_the_operator_is_warned() {
         Event::Warning { message } if message.contains("max_tokens = 4096")
     )));
 }
+
+#[tokio::test]
+async fn a_text_answer_cut_at_the_token_limit_says_so_instead_of_finished() {
+    for flavor in FLAVORS {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fake = FakeLlm::start(flavor, vec![Reply::Truncated("The disk is".into())]).await;
+        let core = core(dir.path(), &fake, &Setup::default());
+        let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+        assert!(events.iter().any(|e| matches!(
+            &e.event,
+            Event::Warning { message } if message.contains("cut at max_tokens")
+        )));
+        assert!(events.iter().any(|e| matches!(
+            &e.event,
+            Event::Finished { state: SessionState::Done, reason } if reason.contains("cut at max_tokens")
+        )));
+    }
+}

@@ -272,11 +272,6 @@ impl Agent {
                 content,
                 tool_calls: tool_calls.clone(),
             });
-            if tool_calls.is_empty() {
-                self.finish(SessionState::Done, "the model finished")?;
-                return Ok(Flow::Continue);
-            }
-            let mut items = Vec::with_capacity(tool_calls.len());
             if truncated {
                 self.warn(format!(
                     "the model's answer was cut at max_tokens = {} (raise [llm] max_tokens in \
@@ -284,6 +279,16 @@ impl Agent {
                     self.core.config.llm.max_tokens
                 ))?;
             }
+            if tool_calls.is_empty() {
+                let reason = if truncated {
+                    "the model's answer was cut at max_tokens; send a message to continue"
+                } else {
+                    "the model finished"
+                };
+                self.finish(SessionState::Done, reason)?;
+                return Ok(Flow::Continue);
+            }
+            let mut items = Vec::with_capacity(tool_calls.len());
             for call in tool_calls {
                 let known = if truncated && !is_json_object(&call.arguments) {
                     let reason = "refused: your answer was cut at the token limit and this \
