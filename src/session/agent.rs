@@ -402,26 +402,31 @@ impl Agent {
             command: resolved.command.clone(),
             class: class.class,
         })?;
-        Ok(match self.gate.screen(class.class, &resolved.command) {
-            Screen::Refuse(reason) => {
-                self.refuse(&call.id, &reason)?;
-                Item::Answered(reason)
-            }
-            Screen::Auto(rule) => Item::Auto {
-                resolved: Box::new(resolved),
-                rule,
-            },
-            Screen::Ask => {
-                self.emit(Event::ApprovalRequested {
-                    proposal: proposal.clone(),
-                })?;
-                Item::Ask {
-                    resolved: Box::new(resolved),
-                    class,
-                    proposal: Box::new(proposal),
+        Ok(
+            match self
+                .gate
+                .screen(class.class, &resolved.target, &resolved.command)
+            {
+                Screen::Refuse(reason) => {
+                    self.refuse(&call.id, &reason)?;
+                    Item::Answered(reason)
                 }
-            }
-        })
+                Screen::Auto(rule) => Item::Auto {
+                    resolved: Box::new(resolved),
+                    rule,
+                },
+                Screen::Ask => {
+                    self.emit(Event::ApprovalRequested {
+                        proposal: proposal.clone(),
+                    })?;
+                    Item::Ask {
+                        resolved: Box::new(resolved),
+                        class,
+                        proposal: Box::new(proposal),
+                    }
+                }
+            },
+        )
     }
 
     fn tool_result(&mut self, call_id: &str, content: String) -> Result<(), SessionError> {

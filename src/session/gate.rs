@@ -2,7 +2,7 @@
 //! whether a call runs without asking, must be asked, is refused, or must be asked again.
 
 use crate::policy::{self, Class};
-use crate::protocol::Mode;
+use crate::protocol::{Mode, Target};
 
 /// The word an operator must type to run a destructive command.
 pub const CONFIRM_WORD: &str = "yes";
@@ -30,11 +30,13 @@ pub enum Ruling {
 }
 
 /// Per-session gate state: the mode, the auto-approve option and remembered prefixes.
+/// A prefix is remembered for the target it was approved on: approving `systemctl restart`
+/// locally never covers the same command on an ssh host.
 #[derive(Debug, Clone)]
 pub struct Gate {
     mode: Mode,
     auto_read_only: bool,
-    prefixes: Vec<String>,
+    prefixes: Vec<(Target, String)>,
 }
 
 impl Gate {
@@ -47,8 +49,8 @@ impl Gate {
         }
     }
 
-    /// Prefixes approved for the rest of this incident.
-    pub fn prefixes(&self) -> &[String] {
+    /// Prefixes approved for the rest of this incident, with the target each covers.
+    pub fn prefixes(&self) -> &[(Target, String)] {
         &self.prefixes
     }
 
@@ -63,8 +65,8 @@ impl Gate {
         })
     }
 
-    /// Decide what happens to a new proposal of `class` running `command`.
-    pub fn screen(&self, class: Class, command: &str) -> Screen {
+    /// Decide what happens to a new proposal of `class` running `command` on `target`.
+    pub fn screen(&self, class: Class, target: &Target, command: &str) -> Screen {
         if let Some(reason) = self.mode_refusal(class) {
             return Screen::Refuse(reason);
         }
@@ -72,12 +74,12 @@ impl Gate {
             return Screen::Auto("auto-approve read-only".into());
         }
         if class != Class::Destructive
-            && let Some(prefix) = self
+            && let Some((_, prefix)) = self
                 .prefixes
                 .iter()
-                .find(|p| policy::prefix_covers(p, command))
+                .find(|(t, p)| t == target && policy::prefix_covers(p, command))
         {
-            return Screen::Auto(format!("approved prefix `{prefix}`"));
+            return Screen::Auto(format!("approved prefix `{prefix}` on {target}"));
         }
         Screen::Ask
     }
@@ -87,6 +89,7 @@ impl Gate {
     pub fn approve(
         &mut self,
         class: Class,
+        target: &Target,
         command: &str,
         confirm: Option<&str>,
         remember: bool,
@@ -114,8 +117,9 @@ impl Gate {
         }
         match policy::approval_prefix(command) {
             Some(prefix) => {
-                if !self.prefixes.contains(&prefix) {
-                    self.prefixes.push(prefix);
+                let entry = (target.clone(), prefix);
+                if !self.prefixes.contains(&entry) {
+                    self.prefixes.push(entry);
                 }
                 Ruling::Run { note: None }
             }
@@ -138,16 +142,19 @@ mod tests {
     fn check_mode_refuses_everything_but_read_only() {
         let mut gate = Gate::new(Mode::Check, false);
         assert!(matches!(
-            gate.screen(Class::Change, "touch x"),
+            gate.screen(Class::Change, &Target::Local, "touch x"),
             Screen::Refuse(_)
         ));
         assert!(matches!(
-            gate.screen(Class::Destructive, "rm -rf /"),
+            gate.screen(Class::Destructive, &Target::Local, "rm -rf /"),
             Screen::Refuse(_)
         ));
-        assert_eq!(gate.screen(Class::ReadOnly, "uptime"), Screen::Ask);
+        assert_eq!(
+            gate.screen(Class::ReadOnly, &Target::Local, "uptime"),
+            Screen::Ask
+        );
         assert!(matches!(
-            gate.approve(Class::Change, "touch x", Some("yes"), false),
+            gate.approve(Class::Change, &Target::Local, "touch x", Some("yes"), false),
             Ruling::Refuse(_)
         ));
     }
@@ -156,11 +163,17 @@ mod tests {
     fn auto_approve_covers_read_only_only() {
         let gate = Gate::new(Mode::Heal, true);
         assert!(matches!(
-            gate.screen(Class::ReadOnly, "uptime"),
+            gate.screen(Class::ReadOnly, &Target::Local, "uptime"),
             Screen::Auto(_)
         ));
-        assert_eq!(gate.screen(Class::Change, "touch x"), Screen::Ask);
-        assert_eq!(gate.screen(Class::Destructive, "rm -rf /"), Screen::Ask);
+        assert_eq!(
+            gate.screen(Class::Change, &Target::Local, "touch x"),
+            Screen::Ask
+        );
+        assert_eq!(
+            gate.screen(Class::Destructive, &Target::Local, "rm -rf /"),
+            Screen::Ask
+        );
     }
 
     #[test]
@@ -168,16 +181,34 @@ mod tests {
         let mut gate = Gate::new(Mode::Heal, false);
         for confirm in [None, Some("y"), Some("a"), Some("YES please")] {
             assert!(matches!(
-                gate.approve(Class::Destructive, "rm -rf /x", confirm, false),
+                gate.approve(
+                    Class::Destructive,
+                    &Target::Local,
+                    "rm -rf /x",
+                    confirm,
+                    false
+                ),
                 Ruling::AskAgain(_)
             ));
         }
         assert_eq!(
-            gate.approve(Class::Destructive, "rm -rf /x", Some("yes"), false),
+            gate.approve(
+                Class::Destructive,
+                &Target::Local,
+                "rm -rf /x",
+                Some("yes"),
+                false
+            ),
             Ruling::Run { note: None }
         );
         assert!(matches!(
-            gate.approve(Class::Destructive, "rm -rf /x", Some("yes"), true),
+            gate.approve(
+                Class::Destructive,
+                &Target::Local,
+                "rm -rf /x",
+                Some("yes"),
+                true
+            ),
             Ruling::AskAgain(_)
         ));
         assert!(gate.prefixes().is_empty());
@@ -187,8 +218,41 @@ mod tests {
     fn change_needs_no_confirmation() {
         let mut gate = Gate::new(Mode::Heal, false);
         assert_eq!(
-            gate.approve(Class::Change, "systemctl restart nginx", None, false),
+            gate.approve(
+                Class::Change,
+                &Target::Local,
+                "systemctl restart nginx",
+                None,
+                false
+            ),
             Ruling::Run { note: None }
+        );
+    }
+
+    #[test]
+    fn a_prefix_covers_only_the_target_it_was_approved_on() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        let web = Target::Ssh {
+            host: "web01".into(),
+        };
+        assert_eq!(
+            gate.approve(Class::Change, &web, "systemctl restart nginx", None, true),
+            Ruling::Run { note: None }
+        );
+        assert!(matches!(
+            gate.screen(Class::Change, &web, "systemctl restart php-fpm"),
+            Screen::Auto(rule) if rule.contains("ssh: web01")
+        ));
+        assert_eq!(
+            gate.screen(Class::Change, &Target::Local, "systemctl restart php-fpm"),
+            Screen::Ask
+        );
+        let db = Target::Ssh {
+            host: "db01".into(),
+        };
+        assert_eq!(
+            gate.screen(Class::Change, &db, "systemctl restart php-fpm"),
+            Screen::Ask
         );
     }
 }

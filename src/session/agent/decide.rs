@@ -111,10 +111,13 @@ impl Agent {
         confirm: Option<&str>,
         remember: bool,
     ) -> Result<Option<String>, SessionError> {
-        match self
-            .gate
-            .approve(class.class, &resolved.command, confirm, remember)
-        {
+        match self.gate.approve(
+            class.class,
+            &resolved.target,
+            &resolved.command,
+            confirm,
+            remember,
+        ) {
             Ruling::AskAgain(warning) => {
                 self.warn(warning)?;
                 Ok(None)
@@ -163,7 +166,7 @@ impl Agent {
         let class = class_of(&edited);
         match self
             .gate
-            .approve(class.class, &edited.command, confirm, false)
+            .approve(class.class, &edited.target, &edited.command, confirm, false)
         {
             Ruling::AskAgain(warning) => {
                 self.warn(format!(
