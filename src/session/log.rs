@@ -243,6 +243,16 @@ pub fn read_first(path: &Path) -> Result<Option<EventEnvelope>, SessionError> {
 
 /// The complete, parseable events in the last `window` bytes of a log, oldest first.
 pub fn read_tail(path: &Path, window: u64) -> Result<Vec<EventEnvelope>, SessionError> {
+    let (tail, _) = read_tail_bytes(path, window)?;
+    Ok(tail
+        .split(|b| *b == b'\n')
+        .filter_map(|l| serde_json::from_slice(l).ok())
+        .collect())
+}
+
+/// The last `window` bytes of a log, starting at a line boundary, and whether that is the
+/// whole file.
+pub fn read_tail_bytes(path: &Path, window: u64) -> Result<(Vec<u8>, bool), SessionError> {
     use std::io::Seek;
     let mut file = File::open(path).map_err(io_err(path))?;
     let len = file.metadata().map_err(io_err(path))?.len();
@@ -251,14 +261,31 @@ pub fn read_tail(path: &Path, window: u64) -> Result<Vec<EventEnvelope>, Session
         .map_err(io_err(path))?;
     let mut buf = Vec::new();
     file.read_to_end(&mut buf).map_err(io_err(path))?;
-    let mut lines: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
-    if start > 0 && !lines.is_empty() {
-        lines.remove(0);
+    if start > 0 {
+        // The first line is probably cut: start after it.
+        let cut = buf
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(buf.len(), |i| i + 1);
+        buf.drain(..cut);
     }
-    Ok(lines
-        .into_iter()
-        .filter_map(|l| serde_json::from_slice(l).ok())
-        .collect())
+    Ok((buf, start == 0))
+}
+
+/// The last line of a log, parsed; None when the log is empty or its last line is torn.
+/// Reads only as much of the end of the file as that line needs.
+pub fn last_event(path: &Path) -> Result<Option<EventEnvelope>, SessionError> {
+    for window in [4 * 1024, 64 * 1024, u64::MAX] {
+        let (tail, whole) = read_tail_bytes(path, window)?;
+        let last = tail.split(|b| *b == b'\n').rfind(|line| !line.is_empty());
+        if let Some(line) = last {
+            return Ok(serde_json::from_slice(line).ok());
+        }
+        if whole {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 /// True when a writer (this or another process) holds the log's lock.
@@ -330,5 +357,31 @@ mod tests {
             read(&path),
             Err(SessionError::Corrupt { line: 2, .. })
         ));
+    }
+
+    #[test]
+    fn last_event_finds_a_long_last_line_and_ignores_a_torn_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.jsonl");
+        let mut log = SessionLog::create(&path, "s").expect("create");
+        log.append(Event::State {
+            state: SessionState::Investigating,
+        })
+        .expect("append");
+        let long = "x".repeat(100 * 1024);
+        log.append(Event::ModelText {
+            text: long.clone(),
+            tool_calls: Vec::new(),
+        })
+        .expect("append");
+        drop(log);
+        assert!(matches!(
+            last_event(&path).expect("read"),
+            Some(EventEnvelope { event: Event::ModelText { text, .. }, .. }) if text == long
+        ));
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(br#"{"session_id":"s","seq":3,"#)
+            .expect("write");
+        assert_eq!(last_event(&path).expect("read"), None);
     }
 }

@@ -50,14 +50,14 @@ pub fn recover(
         if log::is_locked(&path) {
             continue;
         }
-        let tail = match log::read_tail(&path, 64 * 1024) {
-            Ok(tail) => tail,
+        let last = match log::last_event(&path) {
+            Ok(last) => last,
             Err(err) => {
                 tracing::warn!("cannot read {}: {err}", path.display());
                 continue;
             }
         };
-        if matches!(tail.last().map(|e| &e.event), Some(Event::Finished { .. })) {
+        if matches!(last.map(|e| e.event), Some(Event::Finished { .. })) {
             continue;
         }
         match resume(Arc::clone(&core), &id, events.clone()) {

@@ -25,8 +25,8 @@ pub struct SessionSummary {
     pub state: SessionState,
 }
 
-/// Bytes read from the end of a log to find its state.
-const TAIL_WINDOW: u64 = 64 * 1024;
+/// Tail sizes tried, in bytes, when looking for a log's last state (then the whole file).
+const TAIL_WINDOWS: [u64; 2] = [4 * 1024, 64 * 1024];
 
 /// The log file of session `id`. Ids are checked so a name can never leave the directory.
 pub(crate) fn log_path(paths: &Paths, id: &str) -> Result<PathBuf, SessionError> {
@@ -118,17 +118,36 @@ pub fn list(paths: &Paths) -> Result<Vec<SessionSummary>, SessionError> {
 }
 
 /// The state recorded last in a log, from its tail (the whole file only if the tail has none).
+/// Only lines that carry a state are parsed, so listing thousands of logs stays cheap.
 fn last_state(path: &std::path::Path) -> Result<SessionState, SessionError> {
-    let from = |events: &[EventEnvelope]| {
-        events.iter().rev().find_map(|e| match &e.event {
-            Event::Finished { state, .. } | Event::State { state } => Some(*state),
-            _ => None,
-        })
-    };
-    if let Some(state) = from(&log::read_tail(path, TAIL_WINDOW)?) {
-        return Ok(state);
+    for window in TAIL_WINDOWS.into_iter().chain([u64::MAX]) {
+        let (tail, whole) = log::read_tail_bytes(path, window)?;
+        let found = tail
+            .split(|b| *b == b'\n')
+            .rev()
+            .filter(|line| carries_state(line))
+            .find_map(|line| match serde_json::from_slice::<EventEnvelope>(line) {
+                Ok(EventEnvelope {
+                    event: Event::Finished { state, .. } | Event::State { state },
+                    ..
+                }) => Some(state),
+                _ => None,
+            });
+        if let Some(state) = found {
+            return Ok(state);
+        }
+        if whole {
+            break;
+        }
     }
-    Ok(from(&log::read_tail(path, u64::MAX)?).unwrap_or(SessionState::New))
+    Ok(SessionState::New)
+}
+
+/// A cheap pre-filter: `state` and `finished` events are the only ones with a `"state"` key
+/// (a quote inside text is escaped, so text cannot match).
+fn carries_state(line: &[u8]) -> bool {
+    const NEEDLE: &[u8] = br#""state""#;
+    line.windows(NEEDLE.len()).any(|w| w == NEEDLE)
 }
 
 /// Every intact event of session `id` (a torn last line is left out, not repaired).
@@ -138,4 +157,90 @@ pub fn read_log(paths: &Paths, id: &str) -> Result<Vec<EventEnvelope>, SessionEr
         return Err(SessionError::NotFound(id.to_string()));
     }
     Ok(log::read(&path)?.events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{Alert, Source, Status};
+    use crate::protocol::Mode;
+
+    fn alert(title: &str) -> Alert {
+        Alert {
+            source: Source::Generic,
+            title: title.into(),
+            severity: Some("warning".into()),
+            status: Status::Firing,
+            host: None,
+            description: None,
+            starts_at: None,
+            url: None,
+            labels: Default::default(),
+            fingerprint: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    fn write_log(paths: &Paths, id: &str, title: &str, events: Vec<Event>) {
+        let path = log_path(paths, id).expect("id");
+        let mut log = SessionLog::create(&path, id).expect("create");
+        log.append(Event::SessionStarted {
+            alert: Box::new(alert(title)),
+            provider: "openai".into(),
+            model: "m".into(),
+            mode: Mode::Heal,
+        })
+        .expect("append");
+        for event in events {
+            log.append(event).expect("append");
+        }
+    }
+
+    #[test]
+    fn list_finds_the_last_state_behind_long_lines() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::in_dir(dir.path());
+        std::fs::create_dir_all(paths.sessions_dir()).expect("dir");
+        let long = || Event::ModelDelta {
+            text: "\"state\" ".repeat(20_000),
+        };
+        write_log(
+            &paths,
+            "a-done",
+            "finished one",
+            vec![
+                Event::State {
+                    state: SessionState::Investigating,
+                },
+                long(),
+                Event::Finished {
+                    state: SessionState::Done,
+                    reason: "the model finished".into(),
+                },
+            ],
+        );
+        write_log(
+            &paths,
+            "b-open",
+            "open one",
+            vec![
+                Event::State {
+                    state: SessionState::AwaitingApproval,
+                },
+                long(),
+            ],
+        );
+        let listed: Vec<(String, SessionState)> = list(&paths)
+            .expect("list")
+            .into_iter()
+            .map(|s| (s.title, s.state))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                ("open one".to_string(), SessionState::Interrupted),
+                ("finished one".to_string(), SessionState::Done),
+            ]
+        );
+    }
 }
