@@ -678,3 +678,36 @@ async fn a_text_answer_cut_at_the_token_limit_says_so_instead_of_finished() {
         )));
     }
 }
+
+#[tokio::test]
+async fn secrets_the_operator_types_in_an_edit_or_a_reason_never_reach_the_model() {
+    let token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+    for flavor in FLAVORS {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fake = FakeLlm::start(
+            flavor,
+            vec![Reply::ToolCalls(vec![shell("echo one"), shell("echo two")])],
+        )
+        .await;
+        let core = core(dir.path(), &fake, &Setup::default());
+        let mut n = 0;
+        let (_h, _rx, events) = run_session(core, alert("t", "d"), move |_| {
+            n += 1;
+            Some(if n == 1 {
+                Decision::Edit {
+                    replacement: format!("true GITHUB_TOKEN={token}"),
+                    confirm: None,
+                }
+            } else {
+                Decision::Reject {
+                    reason: format!("use {token} instead"),
+                }
+            })
+        })
+        .await;
+        check(&fake, &events);
+        let bodies = serde_json::to_string(&fake.requests()).expect("json");
+        assert!(!bodies.contains(token), "a typed secret reached the model");
+        assert!(bodies.contains("[REDACTED:"), "{bodies}");
+    }
+}

@@ -429,7 +429,11 @@ impl Agent {
         )
     }
 
+    /// Send the one result for `call_id`. Everything in it is redacted once more (output was
+    /// already; this covers edited commands and operator reasons), so no secret the operator
+    /// typed reaches the model.
     fn tool_result(&mut self, call_id: &str, content: String) -> Result<(), SessionError> {
+        let content = self.core.redactor.redact(&content).text;
         self.emit(Event::ToolResult {
             call_id: call_id.to_string(),
             content: content.clone(),
