@@ -166,6 +166,21 @@ pub struct PolicyConfig {
 }
 
 impl Config {
+    /// Load the config file of `paths`. A missing default file means all defaults; a file
+    /// named with `--config` must exist.
+    pub fn load_for(paths: &crate::paths::Paths) -> Result<Config, ConfigError> {
+        if paths.config_explicit && !paths.config_file.exists() {
+            return Err(ConfigError::Read {
+                path: paths.config_file.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file (named with --config)",
+                ),
+            });
+        }
+        Self::load(&paths.config_file)
+    }
+
     /// Load `path`; a missing file means all defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
@@ -184,8 +199,61 @@ impl Config {
         })
     }
 
-    /// Parse config text; the error names the offending key and line.
+    /// Parse config text; the error is one line naming the line, column and problem.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let message = e.message().trim().replace('\n', " ");
+            match e.span() {
+                Some(span) => {
+                    let before = text.get(..span.start).unwrap_or(text);
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!("line {line}, column {column}: {message}")
+                }
+                None => message,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_one_line_with_line_and_column() {
+        let err = Config::parse("[llm]\nmodle = \"x\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("line 2, column 1: unknown field `modle`"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+        let err = Config::parse("[llm]\nprovider = \"gpt\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with("line 2, column 12:"), "{err}");
+    }
+
+    #[test]
+    fn a_config_named_with_flag_must_exist() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("nope.toml");
+        let mut paths = crate::paths::Paths::in_dir(dir.path());
+        assert!(
+            Config::load_for(&paths).is_ok(),
+            "a missing default file means defaults"
+        );
+        paths.config_file = missing;
+        paths.config_explicit = true;
+        let err = Config::load_for(&paths)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("nope.toml") && err.contains("--config"),
+            "{err}"
+        );
     }
 }

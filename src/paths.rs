@@ -11,6 +11,8 @@ pub struct Paths {
     pub config_dir: PathBuf,
     /// The config file actually used (`--config` or `config_dir/config.toml`).
     pub config_file: PathBuf,
+    /// True when the operator named the config file (`--config`): then it must exist.
+    pub config_explicit: bool,
     /// Holds `sessions/`, `outputs/`, `audit.jsonl`, `opsassist.log`.
     pub data_dir: PathBuf,
 }
@@ -49,6 +51,7 @@ impl Paths {
         Paths {
             config_dir,
             config_file,
+            config_explicit: config_override.is_some(),
             data_dir,
         }
     }
@@ -58,6 +61,7 @@ impl Paths {
         Paths {
             config_dir: root.join("config"),
             config_file: root.join("config/config.toml"),
+            config_explicit: false,
             data_dir: root.join("data"),
         }
     }

@@ -49,7 +49,7 @@ fn parse(
 ) -> anyhow::Result<ExitCode> {
     let max_bytes = match max_bytes {
         Some(n) => n,
-        None => Config::load(&paths.config_file)?.limits.max_alert_bytes,
+        None => Config::load_for(paths)?.limits.max_alert_bytes,
     };
     let opts = ParseOptions {
         format,

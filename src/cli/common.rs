@@ -41,7 +41,7 @@ pub struct ProviderArgs {
 /// Load config, apply the CLI overrides and build everything a session needs: provider (no
 /// network I/O yet), tools, executor, redactor, audit log and prompts.
 pub fn build_core(paths: &Paths, args: &ProviderArgs) -> anyhow::Result<Arc<Core>> {
-    let mut config = Config::load(&paths.config_file)?;
+    let mut config = Config::load_for(paths)?;
     if let Some(provider) = args.provider {
         if provider != config.llm.provider && args.base_url.is_none() {
             config.llm.base_url = None;

@@ -30,7 +30,7 @@ fn fail(what: &str, detail: &str) {
 /// Run `opsassist doctor`. Exits non-zero when any check failed.
 pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0usize;
-    let config = match Config::load(&paths.config_file) {
+    let config = match Config::load_for(paths) {
         Ok(config) => {
             let note = if paths.config_file.exists() {
                 ""
