@@ -203,6 +203,10 @@ pub enum Event {
         call_id: String,
         target: Target,
         command: String,
+        /// The file the executor streams the call's output to while it runs (front ends may
+        /// tail it for live output). Absent in logs written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_path: Option<String>,
     },
     /// A call finished (or failed to start, or timed out).
     ExecFinished { summary: Box<ExecSummary> },
@@ -234,4 +238,48 @@ pub struct EventEnvelope {
     pub seq: u64,
     pub at: DateTime<Utc>,
     pub event: Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_started_from_an_old_log_parses_without_output_path() {
+        let line = r#"{"session_id":"s1","seq":7,"at":"2024-05-01T03:00:00Z","event":{"type":"exec_started","call_id":"c1","target":{"kind":"local"},"command":"uptime"}}"#;
+        let envelope: EventEnvelope = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => panic!("old ExecStarted line no longer parses: {e}"),
+        };
+        assert_eq!(
+            envelope.event,
+            Event::ExecStarted {
+                call_id: "c1".into(),
+                target: Target::Local,
+                command: "uptime".into(),
+                output_path: None,
+            }
+        );
+    }
+
+    #[test]
+    fn exec_started_round_trips_its_output_path() {
+        let event = Event::ExecStarted {
+            call_id: "c1".into(),
+            target: Target::Ssh {
+                host: "web01".into(),
+            },
+            command: "journalctl -f".into(),
+            output_path: Some("/data/outputs/s1/001-c1.log".into()),
+        };
+        let text = serde_json::to_string(&event).unwrap_or_default();
+        assert!(
+            text.contains(r#""output_path":"/data/outputs/s1/001-c1.log""#),
+            "{text}"
+        );
+        let back: Event = serde_json::from_str(&text).unwrap_or(Event::Note {
+            message: String::new(),
+        });
+        assert_eq!(back, event);
+    }
 }

@@ -179,7 +179,14 @@ pub struct OutputSink {
     file: std::io::BufWriter<std::fs::File>,
     hasher: Sha256,
     pub cap: OutputCap,
+    /// Bytes written since the last flush (readers tailing the file do not see them yet).
+    unflushed: bool,
+    last_flush: std::time::Instant,
 }
+
+/// Longest time written output may sit in the buffer before it reaches the file, so a
+/// front end tailing the file sees it arrive.
+pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl OutputSink {
     /// Create (or truncate) `path` privately.
@@ -204,6 +211,8 @@ impl OutputSink {
             file: std::io::BufWriter::with_capacity(64 * 1024, file),
             hasher: Sha256::new(),
             cap: OutputCap::new(cap),
+            unflushed: false,
+            last_flush: std::time::Instant::now(),
         })
     }
 
@@ -212,6 +221,23 @@ impl OutputSink {
         self.file.write_all(chunk)?;
         self.hasher.update(chunk);
         self.cap.push(chunk);
+        self.unflushed = true;
+        if self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// True when written bytes have not reached the file yet.
+    pub fn unflushed(&self) -> bool {
+        self.unflushed
+    }
+
+    /// Push buffered bytes to the file (not to the disk: no fsync) so readers see them.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()?;
+        self.unflushed = false;
+        self.last_flush = std::time::Instant::now();
         Ok(())
     }
 

@@ -110,6 +110,8 @@ pub async fn supervise(
     let mut timed_out = false;
     let mut killed = false;
     let mut wake = deadline;
+    let mut flush_tick = tokio::time::interval(super::output::FLUSH_EVERY);
+    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     while !(out_done && err_done && status.is_some()) {
         tokio::select! {
@@ -136,6 +138,9 @@ pub async fn supervise(
                 if status.is_none() {
                     break;
                 }
+            }
+            _ = flush_tick.tick(), if sink.unflushed() => {
+                sink.flush().map_err(output_err)?;
             }
             _ = tokio::time::sleep_until(wake) => {
                 if !timed_out {
@@ -185,4 +190,38 @@ pub async fn supervise(
         capped,
         stderr_tail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn output_reaches_the_file_while_the_command_still_runs() {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("tempdir: {e}"),
+        };
+        let path = dir.path().join("out.log");
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg("echo first-line; sleep 30");
+        let run_path = path.clone();
+        let run = tokio::spawn(async move {
+            supervise(cmd, "sh", Duration::from_secs(60), 4096, &run_path).await
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if text.contains("first-line") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "output not in the file yet: {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!run.is_finished(), "the command should still be running");
+        run.abort();
+    }
 }

@@ -167,6 +167,7 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
                 call_id,
                 target,
                 command,
+                ..
             } => {
                 traces.entry(call_id.clone()).or_default().started =
                     Some((target.clone(), command.clone()));

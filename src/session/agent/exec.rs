@@ -39,6 +39,7 @@ impl Agent {
             call_id: call_id.to_string(),
             target: resolved.target.clone(),
             command: resolved.command.clone(),
+            output_path: Some(output_path.display().to_string()),
         })?;
         // ExecStarted is durable and shown before the process exists.
         self.flush()?;
