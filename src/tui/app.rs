@@ -10,6 +10,7 @@ use crate::protocol::{EventEnvelope, Op, Proposal, SessionState};
 use crate::session::SessionSummary;
 
 use super::keymap::Keymap;
+use super::live_output::MAX_TAILS;
 use super::output_file::LineIndex;
 pub use super::overlay::{
     EditorPurpose, EditorState, LARGE_LINE, LARGE_PASTE, LargeText, Overlay, PromptPurpose,
@@ -40,6 +41,17 @@ pub enum Command {
         index: Arc<LineIndex>,
         start: usize,
         count: usize,
+    },
+    /// Tail a running call's output file for live lines.
+    WatchOutput {
+        session_id: String,
+        call_id: String,
+        path: String,
+    },
+    /// Stop tailing one call of a session, or all of them (`call_id` None).
+    StopWatching {
+        session_id: String,
+        call_id: Option<String>,
     },
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
@@ -72,6 +84,12 @@ pub enum AppEvent {
     SessionStartFailed(String),
     /// A message for the status line.
     Notice(String),
+    /// The end of a running call's output file, read by its poller.
+    LiveOutput {
+        session_id: String,
+        call_id: String,
+        tail: super::live_output::Tail,
+    },
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -227,6 +245,10 @@ pub struct App {
     pub(super) history_in_flight: bool,
     /// The past incident whose transcript is held in memory as [`History::Loaded`].
     pub(super) loaded_past: Option<String>,
+    /// Running calls whose output file is tailed: (session id, call id).
+    pub(super) watched: HashSet<(String, String)>,
+    /// Watch/stop commands waiting for the event loop.
+    pub(super) watch_commands: Vec<Command>,
 }
 
 /// The order states are counted and listed in.
@@ -266,6 +288,8 @@ impl App {
             live_len: 0,
             history_in_flight: false,
             loaded_past: None,
+            watched: HashSet::new(),
+            watch_commands: Vec::new(),
         }
     }
 
@@ -375,6 +399,10 @@ impl App {
                         LlmState::Unreachable(detail)
                     };
                 }
+                super::apply_event::Global::Watch { call_id, path } => {
+                    self.watch(&id, call_id, path);
+                }
+                super::apply_event::Global::Unwatch { call_id } => self.unwatch(&id, call_id),
             }
         }
     }
@@ -400,6 +428,19 @@ impl App {
                     super::apply_event::output_indexed(incident, &call_id, result);
                 }
             }
+            AppEvent::LiveOutput {
+                session_id,
+                call_id,
+                tail,
+            } => {
+                if self
+                    .watched
+                    .contains(&(session_id.clone(), call_id.clone()))
+                    && let Some(incident) = self.incident_mut(&session_id)
+                {
+                    super::apply_event::live_output(incident, &call_id, tail);
+                }
+            }
             AppEvent::OutputWindow {
                 session_id,
                 call_id,
@@ -416,6 +457,40 @@ impl App {
     /// Reads the selected incident's view needs: its log if it is a past incident not loaded
     /// yet, else output windows it does not hold yet.
     pub fn pending_io(&mut self) -> Vec<Command> {
+        let mut commands = std::mem::take(&mut self.watch_commands);
+        commands.extend(self.view_io());
+        commands
+    }
+
+    /// Start tailing a running call's output (at most [`MAX_TAILS`] at once).
+    fn watch(&mut self, session_id: &str, call_id: String, path: String) {
+        let key = (session_id.to_string(), call_id);
+        if self.watched.len() >= MAX_TAILS || self.watched.contains(&key) {
+            return;
+        }
+        self.watch_commands.push(Command::WatchOutput {
+            session_id: key.0.clone(),
+            call_id: key.1.clone(),
+            path,
+        });
+        self.watched.insert(key);
+    }
+
+    /// Stop tailing one call (or every call) of a session, if it is tailed.
+    fn unwatch(&mut self, session_id: &str, call_id: Option<String>) {
+        let before = self.watched.len();
+        self.watched
+            .retain(|(s, c)| s != session_id || call_id.as_ref().is_some_and(|id| id != c));
+        if self.watched.len() != before {
+            self.watch_commands.push(Command::StopWatching {
+                session_id: session_id.to_string(),
+                call_id,
+            });
+        }
+    }
+
+    /// Reads the selected incident's view needs (see [`App::pending_io`]).
+    fn view_io(&mut self) -> Vec<Command> {
         let height = usize::from(self.transcript_height.get().max(1));
         let in_flight = self.history_in_flight;
         let Some(incident) = self.current_mut() else {

@@ -7,6 +7,7 @@ use crate::protocol::{Event, ExecSummary, SessionState, Verdict};
 use crate::text::{neutralize, neutralize_line};
 
 use super::app::{Command, Incident};
+use super::live_output::Tail;
 use super::output_file::LineIndex;
 use super::transcript_store::{CallEntry, Entry, NoteKind, OutputView, PREVIEW_LINES, Speaker};
 
@@ -16,6 +17,15 @@ pub enum Global {
     Tokens(u64),
     Redactions(usize),
     Connection(bool, String),
+    /// Tail this running call's output file.
+    Watch {
+        call_id: String,
+        path: String,
+    },
+    /// Stop tailing one call of this session, or all of them.
+    Unwatch {
+        call_id: Option<String>,
+    },
 }
 
 fn split_lines(text: &str) -> Vec<String> {
@@ -121,7 +131,12 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
                 lines: alert_lines(&alert),
             });
         }
-        Event::State { state } => incident.state = state,
+        Event::State { state } => {
+            incident.state = state;
+            if state != SessionState::Running {
+                global.push(Global::Unwatch { call_id: None });
+            }
+        }
         Event::ModelDelta { text } => {
             let last = incident.transcript.last_index();
             let streaming = last.is_some_and(|i| {
@@ -204,6 +219,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
                     running: false,
                     summary: None,
                     output: None,
+                    live: None,
                 })));
                 incident.selected_call = incident.transcript.last_index();
             }
@@ -237,15 +253,29 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             };
             with_call(incident, &call_id, |call| call.verdict = Some(verdict));
         }
-        Event::ExecStarted { call_id, .. } => {
-            with_call(incident, &call_id, |call| call.running = true);
+        Event::ExecStarted {
+            call_id,
+            output_path,
+            ..
+        } => {
+            with_call(incident, &call_id, |call| {
+                call.running = true;
+                call.live = None;
+            });
+            if let Some(path) = output_path {
+                global.push(Global::Watch { call_id, path });
+            }
         }
         Event::ExecFinished { summary } => {
             global.push(Global::Redactions(summary.redactions));
             incident.redactions += summary.redactions;
             let call_id = summary.call_id.clone();
+            global.push(Global::Unwatch {
+                call_id: Some(call_id.clone()),
+            });
             with_call(incident, &call_id, |call| {
                 call.running = false;
+                call.live = None;
                 call.output = Some(preview(&summary));
                 call.summary = Some(summary);
             });
@@ -264,6 +294,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
         Event::Error { message } => note(incident, NoteKind::Error, &message),
         Event::Finished { state, reason } => {
             incident.state = state;
+            global.push(Global::Unwatch { call_id: None });
             let kind = if state == SessionState::Failed {
                 NoteKind::Error
             } else {
@@ -277,6 +308,15 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
         Event::Prompt { .. } | Event::ToolResult { .. } => {}
     }
     global
+}
+
+/// Show the latest end of a running call's output (ignored once the call finished).
+pub fn live_output(incident: &mut Incident, call_id: &str, tail: Tail) {
+    with_call(incident, call_id, |call| {
+        if call.running && call.summary.is_none() {
+            call.live = Some(tail);
+        }
+    });
 }
 
 /// Store the line index of an output file.

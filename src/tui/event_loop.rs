@@ -49,6 +49,8 @@ struct Runner {
     events_tx: mpsc::UnboundedSender<EventEnvelope>,
     tasks_tx: mpsc::UnboundedSender<AppEvent>,
     sessions: HashMap<String, SessionHandle>,
+    /// Pollers of running calls' output files, by (session id, call id).
+    tails: HashMap<(String, String), tokio::task::JoinHandle<()>>,
 }
 
 impl Runner {
@@ -56,6 +58,34 @@ impl Runner {
     fn execute(&mut self, app: &mut App, command: Command) -> bool {
         match command {
             Command::Quit => return true,
+            Command::WatchOutput {
+                session_id,
+                call_id,
+                path,
+            } => {
+                let key = (session_id.clone(), call_id.clone());
+                let task = tokio::spawn(super::live_output::poll(
+                    session_id,
+                    call_id,
+                    std::path::PathBuf::from(path),
+                    self.tasks_tx.clone(),
+                ));
+                if let Some(old) = self.tails.insert(key, task) {
+                    old.abort();
+                }
+            }
+            Command::StopWatching {
+                session_id,
+                call_id,
+            } => {
+                self.tails.retain(|(s, c), task| {
+                    let stop = *s == session_id && call_id.as_ref().is_none_or(|id| id == c);
+                    if stop {
+                        task.abort();
+                    }
+                    !stop
+                });
+            }
             Command::StartSession { alert } => {
                 match session::start(self.core.clone(), *alert, self.events_tx.clone()) {
                     Ok(handle) => {
@@ -169,6 +199,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         events_tx,
         tasks_tx: tasks_tx.clone(),
         sessions: HashMap::new(),
+        tails: HashMap::new(),
     };
 
     let probe_core = core.clone();
@@ -282,6 +313,9 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
             guard.terminal.draw(|f| render(&app, f))?;
             dirty = false;
         }
+    }
+    for task in runner.tails.values() {
+        task.abort();
     }
     drop(guard);
     Ok(())

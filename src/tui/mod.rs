@@ -9,6 +9,7 @@ pub mod event_loop;
 mod forms;
 mod input;
 pub mod keymap;
+pub mod live_output;
 pub mod output_file;
 pub mod overlay;
 mod past;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::policy::Class;
 use crate::protocol::{ExecSummary, Target, Verdict};
 
+use super::live_output::Tail;
 use super::output_file::LineIndex;
 
 /// Lines of command output shown while collapsed.
@@ -79,6 +80,8 @@ pub struct CallEntry {
     pub running: bool,
     pub summary: Option<Box<ExecSummary>>,
     pub output: Option<OutputView>,
+    /// The end of the output file while the call runs (replaced by `output` when it ends).
+    pub live: Option<Tail>,
 }
 
 impl CallEntry {
@@ -95,7 +98,12 @@ impl CallEntry {
     }
 
     fn line_count(&self) -> usize {
-        self.line_count_before_output() + self.output.as_ref().map_or(0, OutputView::line_count)
+        let body = match (&self.output, &self.live) {
+            (Some(out), _) => out.line_count(),
+            (None, Some(live)) => live.lines.len(),
+            (None, None) => 0,
+        };
+        self.line_count_before_output() + body
     }
 }
 

@@ -2,6 +2,7 @@
 //! command each key produces, driven by synthetic protocol events.
 
 mod keys;
+mod live;
 mod past;
 mod scale;
 mod screens;

@@ -106,7 +106,14 @@ fn call_head(call: &CallEntry, selected: bool) -> Vec<Line<'static>> {
             Style::new().fg(color),
         ));
     } else if call.running {
-        lines.push(Line::styled("  ⏳ running…", Style::new().fg(Color::Cyan)));
+        let text = match &call.live {
+            Some(live) => format!(
+                "  ⏳ running · {} so far",
+                super::super::live_output::human_bytes(live.bytes)
+            ),
+            None => "  ⏳ running…".to_string(),
+        };
+        lines.push(Line::styled(text, Style::new().fg(Color::Cyan)));
     }
     lines
 }
@@ -206,10 +213,15 @@ fn entry_line(entry: &Entry, offset: usize, selected: bool) -> Line<'static> {
                     .into_iter()
                     .nth(offset)
                     .unwrap_or_default()
+            } else if let Some(out) = &call.output {
+                output_line(out, offset - head_len)
             } else {
-                call.output
+                call.live
                     .as_ref()
-                    .map(|out| output_line(out, offset - head_len))
+                    .and_then(|live| live.lines.get(offset - head_len))
+                    .map(|text| {
+                        Line::from(vec![Span::styled("  ┊ ", dim()), Span::raw(text.clone())])
+                    })
                     .unwrap_or_default()
             }
         }
