@@ -251,6 +251,32 @@ fn approve_runs_the_command_and_shows_the_answer() {
 }
 
 #[test]
+fn running_call_shows_its_output_as_it_arrives() {
+    let n = nonce();
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        tool_call("for i in 1 2 3 4 5 6; do echo live-$i; sleep 0.5; done"),
+        Reply::Text(format!("Six lines seen. final-{n}")),
+    ]);
+    let pane = Pane::start("live", &fake);
+    pane.open_incident(&n);
+    pane.wait_for("approval panel", |s| {
+        s.contains("Approve?") && s.contains("echo live-$i")
+    });
+    pane.keys(&["a"]);
+    let screen = pane.wait_for("live output while the call still runs", |s| {
+        s.contains("┊ live-1") && s.contains("⏳ running ·") && s.contains("so far")
+    });
+    assert!(!screen.contains(&format!("final-{n}")), "{screen}");
+    let screen = pane.wait_for("final output and answer", |s| {
+        s.contains("│ live-1") && s.contains(&format!("final-{n}"))
+    });
+    assert!(screen.contains("⏹ exit 0"), "{screen}");
+    assert!(!screen.contains("⏳"), "{screen}");
+    assert!(!screen.contains("┊ live-"), "{screen}");
+    pane.quit();
+}
+
+#[test]
 fn edit_runs_the_edited_command() {
     let n = nonce();
     let fake = FakeLlm::spawn_blocking_openai(vec![
