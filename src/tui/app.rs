@@ -237,6 +237,10 @@ pub struct App {
     pub(super) follow_new: bool,
     /// Largest alert payload accepted by the editor.
     pub max_alert_bytes: usize,
+    /// The sessions' safety mode, shown in the status bar.
+    pub mode: crate::protocol::Mode,
+    /// Whether read-only commands run without asking, shown in the status bar.
+    pub auto_read_only: bool,
     /// Incidents per state, in [`STATE_ORDER`].
     pub(super) counts: [usize; 7],
     /// Incidents of this run (and recovered ones) come first; past ones follow from here.
@@ -284,6 +288,8 @@ impl App {
             transcript_height: Cell::new(20),
             follow_new: false,
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
+            mode: crate::protocol::Mode::Heal,
+            auto_read_only: false,
             counts: [0; 7],
             live_len: 0,
             history_in_flight: false,

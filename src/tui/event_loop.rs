@@ -191,6 +191,8 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     };
     let mut app = App::new(options.keymap, provider);
     app.max_alert_bytes = core.config.limits.max_alert_bytes;
+    app.mode = core.options.mode;
+    app.auto_read_only = core.options.auto_approve_read_only;
 
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let (tasks_tx, mut tasks_rx) = mpsc::unbounded_channel();

@@ -257,3 +257,18 @@ fn long_multi_line_reason_takes_at_most_three_rows() {
     );
     assert!(screen.contains("why: The load average is high. I will check uptime first; then"));
 }
+
+#[test]
+fn check_mode_and_auto_approve_are_shown_in_the_status_bar() {
+    let mut app = app();
+    let plain = draw(&app, 160, 24).backend().to_string();
+    assert!(!plain.contains("CHECK MODE") && !plain.contains("auto-approve"));
+    app.mode = crate::protocol::Mode::Check;
+    app.auto_read_only = true;
+    let screen = draw(&app, 160, 24).backend().to_string();
+    assert!(
+        screen.contains("CHECK MODE: only read-only runs"),
+        "{screen}"
+    );
+    assert!(screen.contains("auto-approve: read-only"), "{screen}");
+}

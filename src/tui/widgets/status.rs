@@ -11,6 +11,7 @@ use super::super::app::{App, LlmState};
 use super::super::keymap::Action;
 use super::super::transcript_store::NoteKind;
 use super::centered;
+use crate::protocol::Mode;
 
 /// Draw the two status rows into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -36,6 +37,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Style::new().fg(Color::Cyan),
         ),
         Span::styled(conn, conn_style),
+        // The default (heal, ask for everything) needs no badge; anything else is shown.
+        match app.mode {
+            Mode::Check => Span::styled(
+                " · CHECK MODE: only read-only runs ",
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Mode::Heal => Span::raw(""),
+        },
+        Span::raw(if app.auto_read_only {
+            " · auto-approve: read-only"
+        } else {
+            ""
+        }),
         Span::raw(format!(
             " · tokens {} · redacted {} │ ",
             app.tokens, app.redactions
