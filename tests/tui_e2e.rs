@@ -131,6 +131,12 @@ impl Pane {
 
     /// SIGKILL the opsassist process in the pane (a crash: no cleanup runs).
     fn kill_9(&self) {
+        self.signal("-9");
+        self.wait_for("crashed process gone", |s| s.contains("OPSASSIST-EXIT=137"));
+    }
+
+    /// Send `signal` (e.g. `-TERM`) to the opsassist process in the pane.
+    fn signal(&self, signal: &str) {
         let out = self.tmux(&["display-message", "-p", "#{pane_pid}"]);
         let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let children = Command::new("pgrep")
@@ -143,7 +149,7 @@ impl Pane {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             if comm.trim() == "opsassist" {
                 let status = Command::new("kill")
-                    .args(["-9", pid])
+                    .args([signal, pid])
                     .status()
                     .expect("kill");
                 assert!(status.success());
@@ -154,7 +160,6 @@ impl Pane {
             killed, 1,
             "opsassist process not found under pane shell {shell}"
         );
-        self.wait_for("crashed process gone", |s| s.contains("OPSASSIST-EXIT=137"));
     }
 
     fn alternate_screen_on(&self) -> bool {
@@ -477,4 +482,25 @@ fn demo_capture() {
         "{}",
         pane.wait_for("help", |s| s.contains("Any key closes this help"))
     );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let fake = FakeLlm::spawn_blocking_openai(Vec::new());
+    let pane = Pane::start("sigterm", &fake);
+    assert!(
+        pane.alternate_screen_on(),
+        "the dashboard uses the alternate screen"
+    );
+    pane.signal("-TERM");
+    let screen = pane.wait_for("exit after SIGTERM", |s| s.contains("OPSASSIST-EXIT="));
+    assert!(
+        !pane.alternate_screen_on(),
+        "terminal left in the alternate screen after SIGTERM"
+    );
+    assert!(
+        !screen.contains("Incidents"),
+        "dashboard still visible after SIGTERM:\n{screen}"
+    );
+    assert!(screen.contains("OPSASSIST-EXIT=0"), "{screen}");
 }
