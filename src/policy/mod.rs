@@ -3,6 +3,7 @@
 
 mod classify;
 mod containers;
+mod host_tools;
 mod options;
 mod prefix;
 mod redact;
