@@ -4,6 +4,7 @@
 mod classify;
 mod containers;
 mod host_tools;
+mod net_tools;
 mod options;
 mod prefix;
 mod redact;
