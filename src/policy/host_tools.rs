@@ -4,7 +4,7 @@
 
 use super::classify::Verdict;
 use super::options::{flag_value, has_flag, operands, opts};
-use super::shell::{is_block_device, is_system_path};
+use super::system_paths::{is_block_device, is_system_path};
 
 /// File and process tools: rm, mv, cp, chmod, dd, kill, …
 pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {

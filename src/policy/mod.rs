@@ -11,6 +11,7 @@ mod redact;
 mod rules;
 mod shell;
 mod sql;
+mod system_paths;
 mod text_tools;
 mod tools;
 mod wrappers;

@@ -1,9 +1,13 @@
 //! Shell parsing: turns a command line into simple commands plus the structural hazards
 //! (chaining, substitution, redirects, subshells…) found by walking the tree-sitter-bash tree.
 
+mod words;
+
 use tree_sitter::{Node, Parser};
 
 use super::Class;
+use super::system_paths::{is_block_device, is_system_path};
+use words::is_fd;
 
 /// One shell word after quote removal, or `None` when its value is only known at run time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,175 +347,4 @@ impl Walker<'_> {
         }
         self.script.commands.push(cmd);
     }
-
-    /// Resolve a word-like node to its value after quote removal.
-    fn word(&self, node: Node) -> Word {
-        let source = self.text(node);
-        let mut word = Word {
-            value: Some(String::new()),
-            source: source.clone(),
-            escaped: false,
-            glob: false,
-        };
-        let mut brace = false;
-        self.append(node, &mut word, &mut brace);
-        if brace
-            && word
-                .value
-                .as_ref()
-                .is_some_and(|v| v.contains(',') || v.contains(".."))
-        {
-            word.value = None;
-        }
-        word
-    }
-
-    fn append(&self, node: Node, word: &mut Word, brace: &mut bool) {
-        let text = self.text(node);
-        let piece: Option<String> = match node.kind() {
-            "command_name" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for child in children {
-                    self.append(child, word, brace);
-                }
-                return;
-            }
-            "concatenation" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.children(&mut cursor).collect();
-                for child in children {
-                    self.append(child, word, brace);
-                }
-                return;
-            }
-            "word" | "number" => {
-                let (value, escaped, glob, has_brace) = unescape_word(&text);
-                word.escaped |= escaped;
-                word.glob |= glob;
-                *brace |= has_brace;
-                Some(value)
-            }
-            "raw_string" => {
-                word.escaped = true;
-                Some(
-                    text.trim_start_matches('\'')
-                        .trim_end_matches('\'')
-                        .to_string(),
-                )
-            }
-            "string" => {
-                word.escaped = true;
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                let mut dynamic = false;
-                for child in node.named_children(&mut cursor) {
-                    match child.kind() {
-                        "string_content" => out.push_str(&unescape_dquote(&self.text(child))),
-                        _ => dynamic = true,
-                    }
-                }
-                (!dynamic).then_some(out)
-            }
-            _ => None,
-        };
-        match (piece, word.value.as_mut()) {
-            (Some(p), Some(v)) => v.push_str(&p),
-            _ => word.value = None,
-        }
-    }
-}
-
-fn is_fd(word: &Word) -> bool {
-    word.value
-        .as_ref()
-        .is_some_and(|v| v == "-" || (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit())))
-}
-
-/// Undo backslash escapes in an unquoted word; report escapes, globs and braces.
-fn unescape_word(text: &str) -> (String, bool, bool, bool) {
-    let mut out = String::with_capacity(text.len());
-    let (mut escaped, mut glob, mut brace) = (false, false, false);
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                escaped = true;
-                match chars.next() {
-                    Some('\n') | None => {}
-                    Some(next) => out.push(next),
-                }
-            }
-            '*' | '?' | '[' => {
-                glob = true;
-                out.push(c);
-            }
-            '{' | '}' => {
-                brace = true;
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    (out, escaped, glob, brace)
-}
-
-fn unescape_dquote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.peek() {
-                Some('"' | '\\' | '$' | '`') => {
-                    if let Some(n) = chars.next() {
-                        out.push(n);
-                    }
-                }
-                Some('\n') => {
-                    chars.next();
-                }
-                _ => out.push(c),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Whole-disk and partition device nodes.
-pub(crate) fn is_block_device(path: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "/dev/sd",
-        "/dev/hd",
-        "/dev/vd",
-        "/dev/xvd",
-        "/dev/nvme",
-        "/dev/mmcblk",
-        "/dev/dm-",
-        "/dev/md",
-        "/dev/loop",
-        "/dev/mapper/",
-        "/dev/disk/",
-        "/dev/sr",
-        "/dev/nbd",
-        "/dev/rbd",
-        "/dev/zd",
-    ];
-    PREFIXES.iter().any(|p| path.starts_with(p))
-}
-
-/// Paths whose loss breaks the host: `/` itself and the system trees.
-pub(crate) fn is_system_path(path: &str) -> bool {
-    const ROOTS: &[&str] = &[
-        "/etc", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/var/lib", "/root",
-        "/proc", "/sys",
-    ];
-    let trimmed = path.trim_end_matches(['/', '*']);
-    if trimmed.is_empty() && path.starts_with('/') {
-        return true;
-    }
-    ROOTS
-        .iter()
-        .any(|root| trimmed == *root || trimmed.starts_with(&format!("{root}/")))
 }
