@@ -75,21 +75,7 @@ impl Agent {
                     self.edit(call, resolved, &replacement, confirm.as_deref())
                         .await?
                 }
-                Decision::Reject { reason } => {
-                    let verdict = Verdict::Rejected {
-                        reason: reason.clone(),
-                    };
-                    self.emit(Event::Decided {
-                        call_id: call.id.clone(),
-                        verdict: verdict.clone(),
-                    })?;
-                    self.audit(AuditEntry::Decision {
-                        call_id: call.id.clone(),
-                        decision: "reject".into(),
-                        reason: Some(reason),
-                    })?;
-                    conversation::verdict_result(&verdict)
-                }
+                Decision::Reject { reason } => Some(self.reject(&call.id, reason)?),
             };
             match outcome {
                 Some(content) => return Ok(Decided::Result(content)),
@@ -218,6 +204,23 @@ impl Agent {
     }
 
     /// Record a refusal by the core (not the operator).
+    /// Record the operator's rejection of `call_id` and return the model's tool result.
+    pub(super) fn reject(&mut self, call_id: &str, reason: String) -> Result<String, SessionError> {
+        let verdict = Verdict::Rejected {
+            reason: reason.clone(),
+        };
+        self.emit(Event::Decided {
+            call_id: call_id.to_string(),
+            verdict: verdict.clone(),
+        })?;
+        self.audit(AuditEntry::Decision {
+            call_id: call_id.to_string(),
+            decision: "reject".into(),
+            reason: Some(reason),
+        })?;
+        Ok(conversation::verdict_result(&verdict).unwrap_or_default())
+    }
+
     pub(super) fn refuse(&mut self, call_id: &str, reason: &str) -> Result<(), SessionError> {
         self.emit(Event::Decided {
             call_id: call_id.to_string(),
@@ -247,21 +250,7 @@ impl Agent {
         for (call, known) in pending {
             let content = match known {
                 Some(content) => content,
-                None => {
-                    let verdict = Verdict::Rejected {
-                        reason: reason.clone(),
-                    };
-                    self.emit(Event::Decided {
-                        call_id: call.id.clone(),
-                        verdict: verdict.clone(),
-                    })?;
-                    self.audit(AuditEntry::Decision {
-                        call_id: call.id.clone(),
-                        decision: "reject".into(),
-                        reason: Some(reason.clone()),
-                    })?;
-                    conversation::verdict_result(&verdict).unwrap_or_default()
-                }
+                None => self.reject(&call.id, reason.clone())?,
             };
             self.tool_result(&call.id, content)?;
         }
