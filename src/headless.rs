@@ -10,11 +10,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::alert::Alert;
-use crate::policy::{self, Class};
+use crate::policy::Class;
 use crate::protocol::{Decision, Event, Op, Proposal, SessionState};
 use crate::session::{self, Core, SessionError, SessionHandle};
 use crate::text::neutralize_line;
-use crate::tools::Program;
 
 pub use transcript::{Transcript, write_proposal};
 
@@ -215,25 +214,6 @@ async fn ask(
 
 /// Whether an edit would need the typed confirmation (so it can be asked for up front).
 fn edit_is_destructive(core: &Core, proposal: &Proposal, replacement: &str) -> bool {
-    if proposal.shell {
-        return policy::classify(replacement).class == Class::Destructive;
-    }
-    let call = crate::llm::ToolCall {
-        id: proposal.call_id.clone(),
-        name: proposal.tool.clone(),
-        arguments: proposal.arguments.clone(),
-    };
-    let Ok(original) = core.tools.resolve(&call, &core.config.hosts) else {
-        return false;
-    };
-    match core
-        .tools
-        .resolve_edit(&original, replacement, &core.config.hosts)
-    {
-        Ok(edited) => match &edited.program {
-            Program::Shell(s) => policy::classify(s).class == Class::Destructive,
-            Program::Argv(argv) => policy::classify_argv(argv).class == Class::Destructive,
-        },
-        Err(_) => false,
-    }
+    session::edit::edit_class(&core.tools, &core.config.hosts, proposal, replacement)
+        == Some(Class::Destructive)
 }

@@ -13,9 +13,9 @@ use super::{Core, SessionError, prompt};
 use crate::alert::Alert;
 use crate::audit::AuditEntry;
 use crate::llm::{AssistantTurn, ChatMessage, ToolCall, ToolSpec};
-use crate::policy::{self, Classification};
+use crate::policy::Classification;
 use crate::protocol::{Decision, Event, EventEnvelope, Op, Proposal, SessionState, Verdict};
-use crate::tools::{Program, ResolvedCall};
+use crate::tools::ResolvedCall;
 
 mod decide;
 mod exec;
@@ -92,13 +92,6 @@ fn is_json_object(text: &str) -> bool {
         serde_json::from_str::<serde_json::Value>(text),
         Ok(serde_json::Value::Object(_))
     )
-}
-
-pub(super) fn class_of(resolved: &ResolvedCall) -> Classification {
-    match &resolved.program {
-        Program::Shell(command) => policy::classify(command),
-        Program::Argv(argv) => policy::classify_argv(argv),
-    }
 }
 
 impl Agent {
@@ -378,7 +371,7 @@ impl Agent {
                 return Ok(Item::Answered(reason));
             }
         };
-        let class = class_of(&resolved);
+        let class = super::edit::classify_call(&resolved);
         let turn_text = match self.messages.last() {
             Some(ChatMessage::Assistant { content, .. }) => content.as_str(),
             _ => "",

@@ -6,6 +6,7 @@
 
 mod agent;
 mod conversation;
+pub mod edit;
 pub mod gate;
 pub mod learning;
 pub mod log;

@@ -100,6 +100,42 @@ pub struct ProviderInfo {
     pub base_url: String,
 }
 
+type EditClassFn = dyn Fn(&Proposal, &str) -> Option<crate::policy::Class> + Send + Sync;
+
+/// Classifies an edit of a proposal (`None`: the core would refuse the edit anyway).
+#[derive(Clone)]
+pub struct EditClassifier(std::sync::Arc<EditClassFn>);
+
+impl EditClassifier {
+    /// Wrap a classifier (the console passes the core's `session::edit::edit_class`).
+    pub fn new(
+        f: impl Fn(&Proposal, &str) -> Option<crate::policy::Class> + Send + Sync + 'static,
+    ) -> Self {
+        EditClassifier(std::sync::Arc::new(f))
+    }
+
+    /// Without a tool registry: shell edits are classified as typed; other edits are left to
+    /// the core (which asks again if they turn out destructive).
+    pub fn shell_only() -> Self {
+        EditClassifier::new(|proposal, replacement| {
+            proposal
+                .shell
+                .then(|| crate::policy::classify(replacement).class)
+        })
+    }
+
+    /// The class `replacement` would have as an edit of `proposal`.
+    pub fn classify(&self, proposal: &Proposal, replacement: &str) -> Option<crate::policy::Class> {
+        (self.0)(proposal, replacement)
+    }
+}
+
+impl std::fmt::Debug for EditClassifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EditClassifier")
+    }
+}
+
 /// Whether the model server answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LlmState {
@@ -241,6 +277,9 @@ pub struct App {
     pub mode: crate::protocol::Mode,
     /// Whether read-only commands run without asking, shown in the status bar.
     pub auto_read_only: bool,
+    /// The class an edit of a proposal would have (the core's
+    /// [`crate::session::edit::edit_class`] in the real console), to ask for `yes` up front.
+    pub edit_class: EditClassifier,
     /// Incidents per state, in [`STATE_ORDER`].
     pub(super) counts: [usize; 7],
     /// Incidents of this run (and recovered ones) come first; past ones follow from here.
@@ -290,6 +329,7 @@ impl App {
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
             mode: crate::protocol::Mode::Heal,
             auto_read_only: false,
+            edit_class: EditClassifier::shell_only(),
             counts: [0; 7],
             live_len: 0,
             history_in_flight: false,

@@ -15,7 +15,7 @@ use crate::alert::Alert;
 use crate::protocol::EventEnvelope;
 use crate::session::{self, Core, SessionHandle};
 
-use super::app::{App, AppEvent, Command, ProviderInfo};
+use super::app::{App, AppEvent, Command, EditClassifier, ProviderInfo};
 use super::keymap::Keymap;
 use super::output_file::LineIndex;
 use super::terminal::TerminalGuard;
@@ -193,6 +193,15 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     app.max_alert_bytes = core.config.limits.max_alert_bytes;
     app.mode = core.options.mode;
     app.auto_read_only = core.options.auto_approve_read_only;
+    let edit_core = core.clone();
+    app.edit_class = EditClassifier::new(move |proposal, replacement| {
+        session::edit::edit_class(
+            &edit_core.tools,
+            &edit_core.config.hosts,
+            proposal,
+            replacement,
+        )
+    });
 
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let (tasks_tx, mut tasks_rx) = mpsc::unbounded_channel();

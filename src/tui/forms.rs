@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use crate::alert::{ParseOptions, parse};
-use crate::policy::{self, Class};
+use crate::policy::Class;
 use crate::protocol::{Decision, Op};
 
 use super::app::{
@@ -122,24 +122,25 @@ impl App {
             }
             EditorPurpose::EditCall {
                 session_id,
-                call_id,
-                shell,
-                destructive,
+                proposal,
             } => {
+                let call_id = proposal.call_id.clone();
                 let replacement = text.trim().to_string();
                 if replacement.is_empty() {
                     editor.error = Some("the edited call is empty: Esc goes back".into());
                     self.overlay = Overlay::Editor(editor);
                     return Vec::new();
                 }
-                if !shell && let Err(e) = serde_json::from_str::<serde_json::Value>(&replacement) {
+                if !proposal.shell
+                    && let Err(e) = serde_json::from_str::<serde_json::Value>(&replacement)
+                {
                     editor.error = Some(format!("invalid JSON arguments: {e}"));
                     self.overlay = Overlay::Editor(editor);
                     return Vec::new();
                 }
                 let edited_destructive =
-                    shell && policy::classify(&replacement).class == Class::Destructive;
-                if destructive || edited_destructive {
+                    self.edit_class.classify(&proposal, &replacement) == Some(Class::Destructive);
+                if proposal.class == Class::Destructive || edited_destructive {
                     self.overlay = Overlay::Prompt(PromptState {
                         purpose: PromptPurpose::ConfirmEdit {
                             session_id,

@@ -211,7 +211,7 @@ impl App {
     }
 
     fn edit(&mut self) -> Vec<Command> {
-        let Some((session_id, call_id)) = self.pending_ids() else {
+        let Some((session_id, _)) = self.pending_ids() else {
             return Vec::new();
         };
         let Some((proposal, _, _)) = self.current().and_then(|i| i.pending()) else {
@@ -227,9 +227,7 @@ impl App {
         };
         let purpose = EditorPurpose::EditCall {
             session_id,
-            call_id,
-            shell: proposal.shell,
-            destructive: proposal.class == Class::Destructive,
+            proposal: Box::new(proposal.clone()),
         };
         self.overlay = Overlay::Editor(new_editor(purpose, &text));
         Vec::new()

@@ -3,15 +3,16 @@
 
 use ratatui_textarea::TextArea;
 
+use crate::protocol::Proposal;
+
 /// What the multi-line editor is for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EditorPurpose {
     NewAlert,
+    /// Editing the pending call `proposal` of session `session_id`.
     EditCall {
         session_id: String,
-        call_id: String,
-        shell: bool,
-        destructive: bool,
+        proposal: Box<Proposal>,
     },
 }
 

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::{Agent, Item, class_of};
+use super::{Agent, Item};
 use crate::audit::AuditEntry;
 use crate::llm::ToolCall;
 use crate::policy::Classification;
@@ -149,7 +149,7 @@ impl Agent {
                 return Ok(None);
             }
         };
-        let class = class_of(&edited);
+        let class = crate::session::edit::classify_call(&edited);
         match self
             .gate
             .approve(class.class, &edited.target, &edited.command, confirm, false)
@@ -192,10 +192,13 @@ impl Agent {
                     decision: "approve".into(),
                     reason: Some(format!("edited ({})", class.class.as_str())),
                 })?;
-                let before = self.core.redactor.redact(&original.command).text;
-                let after = self.core.redactor.redact(&edited.command).text;
+                // The tool result is redacted as a whole before it reaches the model.
                 let result = self
-                    .execute(&call.id, &edited, Some((&before, &after)))
+                    .execute(
+                        &call.id,
+                        &edited,
+                        Some((&original.command, &edited.command)),
+                    )
                     .await?;
                 self.learn_from_edit(&original.tool, &original.command, &edited.command)?;
                 Ok(Some(result))
@@ -203,7 +206,6 @@ impl Agent {
         }
     }
 
-    /// Record a refusal by the core (not the operator).
     /// Record the operator's rejection of `call_id` and return the model's tool result.
     pub(super) fn reject(&mut self, call_id: &str, reason: String) -> Result<String, SessionError> {
         let verdict = Verdict::Rejected {
@@ -221,6 +223,7 @@ impl Agent {
         Ok(conversation::verdict_result(&verdict).unwrap_or_default())
     }
 
+    /// Record a refusal by the core (not the operator).
     pub(super) fn refuse(&mut self, call_id: &str, reason: &str) -> Result<(), SessionError> {
         self.emit(Event::Decided {
             call_id: call_id.to_string(),

@@ -113,6 +113,47 @@ fn destructive_edit_needs_typed_yes() {
 }
 
 #[test]
+fn an_edit_the_core_classifies_destructive_asks_for_yes_first() {
+    // A structured tool's JSON arguments: only the core's classifier (injected by the
+    // console) can tell what the edit would run.
+    let mut app = app();
+    let mut events = started();
+    let mut json_call = proposal("c1", "tail -n 50 -- /var/log/syslog", Class::ReadOnly);
+    json_call.shell = false;
+    json_call.arguments = r#"{"path":"/var/log/syslog","lines":50}"#.into();
+    events.push(Event::ApprovalRequested {
+        proposal: json_call,
+    });
+    feed(&mut app, SID, events);
+    app.edit_class = super::super::app::EditClassifier::new(|_, replacement| {
+        Some(if replacement.contains("/dev/sda") {
+            Class::Destructive
+        } else {
+            Class::ReadOnly
+        })
+    });
+    app.handle_key(key(KeyCode::Char('e')));
+    if let Overlay::Editor(ed) = &mut app.overlay {
+        ed.textarea.select_all();
+        ed.textarea.cut();
+    }
+    type_text(&mut app, r#"{"path":"/dev/sda","lines":50}"#);
+    assert!(
+        app.handle_key(ctrl('s')).is_empty(),
+        "nothing is sent before the typed yes"
+    );
+    type_text(&mut app, "yes");
+    let out = app.handle_key(key(KeyCode::Enter));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Edit {
+            replacement: r#"{"path":"/dev/sda","lines":50}"#.into(),
+            confirm: Some("yes".into())
+        })
+    );
+}
+
+#[test]
 fn r_rejects_with_reason() {
     let mut app = with_pending(Class::Change);
     assert!(app.handle_key(key(KeyCode::Char('r'))).is_empty());

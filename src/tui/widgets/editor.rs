@@ -15,7 +15,7 @@ pub fn render(editor: &EditorState, frame: &mut Frame) {
     frame.render_widget(Clear, area);
     let title = match &editor.purpose {
         EditorPurpose::NewAlert => " New alert · Ctrl+S submit · Esc cancel ".to_string(),
-        EditorPurpose::EditCall { shell: true, .. } => {
+        EditorPurpose::EditCall { proposal, .. } if proposal.shell => {
             " Edit command · Ctrl+S run the edited command · Esc back ".to_string()
         }
         EditorPurpose::EditCall { .. } => {
