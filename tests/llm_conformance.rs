@@ -6,14 +6,15 @@ use opsassist::config::{LlmConfig, ProviderKind};
 use opsassist::llm::{ChatMessage, build_provider_with_env};
 use tokio::sync::mpsc;
 
-#[tokio::test]
-async fn llama_cpp_streams_text_through_the_openai_provider() {
+/// The openai provider pointed at `OPSASSIST_LLAMA_URL`, with no API key (a local server must
+/// work without one); None (with a skip note) when the variable is not set.
+fn llama_provider() -> Option<(String, std::sync::Arc<dyn opsassist::llm::Provider>)> {
     let Some(url) = std::env::var("OPSASSIST_LLAMA_URL")
         .ok()
         .filter(|u| !u.trim().is_empty())
     else {
         eprintln!("skipped: set OPSASSIST_LLAMA_URL (see ../shared/tools/llama-server.sh) to run");
-        return;
+        return None;
     };
     let cfg = LlmConfig {
         provider: ProviderKind::Openai,
@@ -23,8 +24,15 @@ async fn llama_cpp_streams_text_through_the_openai_provider() {
         request_timeout_secs: 120,
         ..LlmConfig::default()
     };
-    // No OPENAI_API_KEY: a local server must work without one.
     let provider = build_provider_with_env(&cfg, &|_| None).expect("provider");
+    Some((url, provider))
+}
+
+#[tokio::test]
+async fn llama_cpp_streams_text_through_the_openai_provider() {
+    let Some((url, provider)) = llama_provider() else {
+        return;
+    };
     provider.probe().await.expect("probe GET /models");
     let messages = vec![
         ChatMessage::System {
@@ -57,22 +65,9 @@ async fn llama_cpp_streams_text_through_the_openai_provider() {
 
 #[tokio::test]
 async fn llama_cpp_accepts_our_tool_definitions_and_history() {
-    let Some(url) = std::env::var("OPSASSIST_LLAMA_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    else {
-        eprintln!("skipped: set OPSASSIST_LLAMA_URL to run");
+    let Some((url, provider)) = llama_provider() else {
         return;
     };
-    let cfg = LlmConfig {
-        provider: ProviderKind::Openai,
-        model: Some("smollm2".into()),
-        base_url: Some(url.clone()),
-        max_retries: 0,
-        request_timeout_secs: 120,
-        ..LlmConfig::default()
-    };
-    let provider = build_provider_with_env(&cfg, &|_| None).expect("provider");
     let tools = vec![opsassist::llm::ToolSpec {
         name: "disk_usage".into(),
         description: "Show disk usage of a path".into(),
