@@ -654,3 +654,44 @@ async fn servers_that_want_max_completion_tokens_get_it() {
     assert!(result.is_err());
     assert_eq!(fake.chat_count(), 1);
 }
+
+/// A one-shot HTTP server answering every request with `status` and `body`.
+async fn fixed_answer(status: u16, body: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let response = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    format!("http://{addr}/v1")
+}
+
+#[tokio::test]
+async fn openai_probe_checks_reachability_not_the_models_schema() {
+    // Compatible servers list models with fewer fields than OpenAI (no `created`/`owned_by`).
+    let url = fixed_answer(
+        200,
+        r#"{"object":"list","data":[{"id":"local","object":"model"}]}"#,
+    )
+    .await;
+    provider_for(Flavor::OpenAi, &url, None)
+        .probe()
+        .await
+        .expect("a 200 with a minimal model list is reachable");
+    let url = fixed_answer(401, r#"{"error":{"message":"bad key"}}"#).await;
+    let err = provider_for(Flavor::OpenAi, &url, Some("sk-wrong"))
+        .probe()
+        .await
+        .expect_err("401");
+    assert!(matches!(err, LlmError::Auth { status: 401, .. }), "{err}");
+}

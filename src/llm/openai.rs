@@ -29,6 +29,9 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Talks to `{base_url}/chat/completions`.
 pub struct OpenAiProvider {
     client: async_openai::Client<KeyOptionalConfig>,
+    /// For the reachability probe (same client, same `Authorization` rule).
+    http: reqwest::Client,
+    auth: Option<HeaderValue>,
     model: String,
     base_url: String,
     timeout_secs: u64,
@@ -68,12 +71,14 @@ impl OpenAiProvider {
         let config = KeyOptionalConfig {
             inner: OpenAIConfig::default().with_api_base(base_url.clone()),
             base_url: base_url.clone(),
-            auth,
+            auth: auth.clone(),
         };
         let service = StatusService { http: http.clone() };
-        let client = async_openai::Client::build(http, config).with_http_service(service);
+        let client = async_openai::Client::build(http.clone(), config).with_http_service(service);
         Ok(OpenAiProvider {
             client,
+            http,
+            auth,
             model,
             base_url,
             timeout_secs,
@@ -176,15 +181,30 @@ impl Provider for OpenAiProvider {
         turn.finish()
     }
 
+    /// `GET {base}/models`: any 2xx means reachable. The body is not parsed, because
+    /// compatible servers differ in the fields they list (and the chat call is what matters).
     async fn probe(&self) -> Result<(), LlmError> {
-        match tokio::time::timeout(PROBE_TIMEOUT, self.client.models().list()).await {
-            Err(_) => Err(LlmError::Connect {
-                url: self.base_url.clone(),
-                detail: format!("no answer within {} s", PROBE_TIMEOUT.as_secs()),
-            }),
-            Ok(Err(e)) => Err(self.map_error(e)),
-            Ok(Ok(_)) => Ok(()),
+        let url = format!("{}/models", self.base_url);
+        let mut request = self.http.get(&url).timeout(PROBE_TIMEOUT);
+        if let Some(auth) = &self.auth {
+            request = request.header(reqwest::header::AUTHORIZATION, auth.clone());
         }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| from_transport(Family::OpenAi, &e, &self.base_url, self.timeout_secs))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(from_status(
+            Family::OpenAi,
+            status.as_u16(),
+            &body,
+            &self.model,
+            &self.base_url,
+        ))
     }
 }
 
