@@ -505,6 +505,17 @@ async fn provider_failure_fails_the_turn_and_a_message_retries_it() {
             ..
         }
     ));
+    // The console's connection indicator follows the model: unusable, then usable again,
+    // each reported once.
+    let connection: Vec<bool> = events
+        .iter()
+        .chain(more.iter())
+        .filter_map(|e| match &e.event {
+            Event::Connection { connected, .. } => Some(*connected),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(connection, vec![false, true]);
 }
 
 #[tokio::test]

@@ -84,6 +84,8 @@ pub(crate) struct Agent {
     outbox: Vec<EventEnvelope>,
     /// The session's alert (for recording operator corrections).
     alert: Option<Alert>,
+    /// Whether the model server was usable at the last turn (None: not tried yet).
+    connected: Option<bool>,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -120,6 +122,7 @@ impl Agent {
             state: None,
             executions: 0,
             outbox: Vec::new(),
+            connected: None,
             alert: None,
         }
     }

@@ -107,12 +107,39 @@ impl Agent {
         while let Ok(text) = delta_rx.try_recv() {
             self.emit(Event::ModelDelta { text })?;
         }
-        Ok(match result {
+        let outcome = match result {
             Ok(Ok(turn)) => TurnOutcome::Turn(turn),
             Ok(Err(err)) => TurnOutcome::Failed(err),
             Err(join) => TurnOutcome::Failed(LlmError::Other {
                 detail: format!("model task ended: {join}"),
             }),
-        })
+        };
+        self.report_connection(&outcome)?;
+        Ok(outcome)
+    }
+
+    /// Emit `Connection` when the model server becomes usable or unusable (not on every turn).
+    fn report_connection(&mut self, outcome: &TurnOutcome) -> Result<(), SessionError> {
+        let (connected, detail) = match outcome {
+            TurnOutcome::Turn(_) => (
+                true,
+                format!(
+                    "{} answered at {}",
+                    self.core.provider.name(),
+                    self.core.provider.base_url()
+                ),
+            ),
+            TurnOutcome::Failed(
+                err @ (LlmError::Connect { .. }
+                | LlmError::Auth { .. }
+                | LlmError::UnknownModel { .. }),
+            ) => (false, err.to_string()),
+            _ => return Ok(()),
+        };
+        if self.connected == Some(connected) {
+            return Ok(());
+        }
+        self.connected = Some(connected);
+        self.emit(Event::Connection { connected, detail })
     }
 }
