@@ -61,6 +61,9 @@ fn run(dir: &Path, fake: &FakeLlm, alert: &Path, stdin: &str, extra: &[&str]) ->
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
         .env_remove("OLLAMA_HOST")
+        // As under su, cron or in a container: the audit log must still name the operator.
+        .env_remove("USER")
+        .env_remove("LOGNAME")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -129,6 +132,14 @@ fn y_approves_and_the_output_is_shown_kept_and_sent_back() {
         );
         let last = fake.requests().last().cloned().expect("request");
         assert!(last.to_string().contains("headless-ok"));
+        let whoami = Command::new("id").arg("-un").output().expect("id -un");
+        let account = String::from_utf8_lossy(&whoami.stdout).trim().to_string();
+        let audit = std::fs::read_to_string(dir.path().join("data/audit.jsonl")).expect("audit");
+        assert!(audit.lines().count() >= 4, "proposal, decision, start, end");
+        for line in audit.lines() {
+            let record: Value = serde_json::from_str(line).expect("audit record");
+            assert_eq!(record["operator"], account.as_str(), "{line}");
+        }
     }
 }
 

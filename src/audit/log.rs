@@ -40,10 +40,7 @@ impl AuditLog {
         let file = open_append(path).map_err(io)?;
         file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .map_err(io)?;
-        let operator = std::env::var("USER")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| "unknown".into());
+        let operator = operator_name();
         Ok(AuditLog {
             path: path.to_path_buf(),
             operator,
@@ -182,4 +179,21 @@ fn count_lines(path: &Path) -> u64 {
     std::fs::read(path)
         .map(|b| b.iter().filter(|c| **c == b'\n').count() as u64)
         .unwrap_or(0)
+}
+
+/// Who is operating: `$USER`, else `$LOGNAME`, else the account name of the real uid (su,
+/// cron and containers often set neither variable), else `uid:N`.
+fn operator_name() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .map(|name| name.trim().to_string())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| {
+            let uid = nix::unistd::getuid();
+            match nix::unistd::User::from_uid(uid) {
+                Ok(Some(user)) => user.name,
+                _ => format!("uid:{uid}"),
+            }
+        })
 }
