@@ -138,9 +138,14 @@ impl App {
                     self.overlay = Overlay::Editor(editor);
                     return Vec::new();
                 }
-                let edited_destructive =
-                    self.edit_class.classify(&proposal, &replacement) == Some(Class::Destructive);
-                if proposal.class == Class::Destructive || edited_destructive {
+                // The core rules on what the edit would run; when that can't be known here,
+                // fall back to the class of the proposal being edited.
+                let needs_yes = self
+                    .edit_class
+                    .classify(&proposal, &replacement)
+                    .unwrap_or(proposal.class)
+                    == Class::Destructive;
+                if needs_yes {
                     self.overlay = Overlay::Prompt(PromptState {
                         purpose: PromptPurpose::ConfirmEdit {
                             session_id,

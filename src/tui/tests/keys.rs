@@ -98,16 +98,42 @@ fn e_then_esc_sends_nothing() {
 
 #[test]
 fn destructive_edit_needs_typed_yes() {
-    let mut app = with_pending(Class::Destructive);
+    let mut app = with_pending(Class::Change);
     app.handle_key(key(KeyCode::Char('e')));
+    type_text(&mut app, "; rm -rf /var/lib/app");
     assert!(app.handle_key(ctrl('s')).is_empty());
     type_text(&mut app, "yes");
     let out = app.handle_key(key(KeyCode::Enter));
     assert_eq!(
         decision(&out),
         Some(Decision::Edit {
-            replacement: "ps aux --sort=-%cpu".into(),
+            replacement: "ps aux --sort=-%cpu; rm -rf /var/lib/app".into(),
             confirm: Some("yes".into())
+        })
+    );
+}
+
+#[test]
+fn a_safe_edit_of_a_destructive_call_needs_no_yes() {
+    // The core rules on the command that would run, not the one that was proposed.
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::ApprovalRequested {
+        proposal: proposal("c1", "rm -rf /tmp/cache", Class::Destructive),
+    });
+    feed(&mut app, SID, events);
+    app.handle_key(key(KeyCode::Char('e')));
+    if let Overlay::Editor(ed) = &mut app.overlay {
+        ed.textarea.select_all();
+        ed.textarea.cut();
+    }
+    type_text(&mut app, "ls -la /tmp/cache");
+    let out = app.handle_key(ctrl('s'));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Edit {
+            replacement: "ls -la /tmp/cache".into(),
+            confirm: None
         })
     );
 }
