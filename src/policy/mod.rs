@@ -3,6 +3,8 @@
 
 mod classify;
 mod containers;
+#[allow(dead_code)] // used by the classifier as the tool tables move onto it
+mod grammar;
 mod host_tools;
 mod net_tools;
 mod options;
