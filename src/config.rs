@@ -65,8 +65,11 @@ pub struct LlmConfig {
     pub base_url: Option<String>,
     /// Retries for transient failures (connection refused, 5xx, cut streams).
     pub max_retries: u32,
-    /// Per-request timeout, seconds.
+    /// Per-request timeout, seconds: the longest wait for the server's answer to begin.
     pub request_timeout_secs: u64,
+    /// Once a streamed answer has begun, the longest silence between two chunks, seconds; a
+    /// server that goes quiet longer is reported as "sent nothing for N s".
+    pub stream_idle_timeout_secs: u64,
     /// Most tokens the model may generate in one turn (OpenAI-compatible `max_tokens`,
     /// Ollama `options.num_predict`); a turn cut at the cap ends with what it had. 0 = no cap.
     pub max_tokens: u32,
@@ -80,6 +83,7 @@ impl Default for LlmConfig {
             base_url: None,
             max_retries: 3,
             request_timeout_secs: 300,
+            stream_idle_timeout_secs: 60,
             max_tokens: 4096,
         }
     }

@@ -112,7 +112,7 @@ impl Agent {
             connection_error: summary.connection_error.clone(),
             timed_out: summary.timed_out,
         })?;
-        Ok(conversation::exec_result(&summary, edited))
+        Ok(conversation::exec_result(&summary, edited, &self.nonce))
     }
 }
 

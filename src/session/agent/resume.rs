@@ -24,6 +24,7 @@ impl Agent {
         if replay.next == conversation::Next::Restart {
             return self.open_prompts_only(alert).await;
         }
+        self.nonce = replay.nonce;
         self.messages = replay.messages;
         self.steps = replay.steps;
         match replay.next {
@@ -63,7 +64,7 @@ impl Agent {
     /// The log has a SessionStarted but no prompts: render them and investigate.
     pub(super) async fn open_prompts_only(&mut self, alert: Alert) -> Result<Flow, SessionError> {
         let core = Arc::clone(&self.core);
-        let nonce = crate::session::random_hex(4);
+        let nonce = self.nonce.clone();
         let (user, _) = prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
         let system = self.system_prompt_for(&alert, &nonce)?;
         self.emit(Event::Prompt {
