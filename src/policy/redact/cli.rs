@@ -1,5 +1,5 @@
 //! Secrets on command lines, as `ps`, shell history and edited commands show them:
-//! `mysql -pPASS`, `sshpass -p`, `redis-cli -a`, `--password VALUE`, `curl -u user:pass`, SQL
+//! `mysql -pPASS`, `sshpass -p`, `redis-cli -a`, `curl -u user:pass`, SQL
 //! `IDENTIFIED BY '…'` / `PASSWORD '…'`, `htpasswd -b`.
 
 use super::rules::{Spec, raw};
@@ -19,26 +19,6 @@ pub(super) static SPECS: &[Spec] = &[
         "password",
         &["redis-cli", "keydb-cli"],
         r#"\b(?:redis|keydb)-cli\b[^\n]*?[ \t]-a[ \t]+('[^'\n]+'|"[^"\n]+"|[^\s'"-]\S*)"#,
-    ),
-    raw(
-        "password",
-        &["--pass"],
-        r#"(?i)(?:^|[\s'"])--(?:password|passwd|pass|db-password|admin-password|root-password|passphrase)[ \t]+('[^'\n]+'|"[^"\n]+"|[^\s'"-]\S*)"#,
-    ),
-    raw(
-        "token",
-        &["token"],
-        r#"(?i)(?:^|[\s'"])--(?:token|access-token|auth-token|bearer-token|api-token|vault-token)[ \t]+('[^'\n]+'|"[^"\n]+"|[^\s'"-]\S*)"#,
-    ),
-    raw(
-        "secret",
-        &["secret"],
-        r#"(?i)(?:^|[\s'"])--(?:secret|client-secret|secret-id|shared-secret)[ \t]+('[^'\n]+'|"[^"\n]+"|[^\s'"-]\S*)"#,
-    ),
-    raw(
-        "api-key",
-        &["key"],
-        r#"(?i)(?:^|[\s'"])--(?:api-key|apikey|secret-key|access-key-secret|private-key-password)[ \t]+('[^'\n]+'|"[^"\n]+"|[^\s'"-]\S*)"#,
     ),
     raw(
         "password",

@@ -16,6 +16,14 @@ static PAIR: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static secret-pair regex")
 });
 
+/// `--db-password VALUE`: a secret-named long option and its separate argument.
+static OPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:^|[\s'"])--([A-Za-z0-9_-]*(?:pass|pwd|secret|token|key|auth|cred)[A-Za-z0-9_-]*)[ \t]+(?:'([^'\n]+)'|"([^"\n]+)"|([^\s'"-]\S*))"#,
+    )
+    .expect("static secret-option regex")
+});
+
 /// The name's words: split on punctuation and camelCase, lower-cased.
 fn words(key: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -252,7 +260,13 @@ fn secret_value(kind: &str, value: &str) -> bool {
 }
 
 pub(super) fn find(text: &str, out: &mut Vec<Candidate>) {
-    for caps in PAIR.captures_iter(text) {
+    for re in [&*PAIR, &*OPTION] {
+        find_pairs(re, text, out);
+    }
+}
+
+fn find_pairs(re: &Regex, text: &str, out: &mut Vec<Candidate>) {
+    for caps in re.captures_iter(text) {
         let Some(key) = caps.get(1) else { continue };
         let Some(value) = caps.get(2).or(caps.get(3)).or(caps.get(4)) else {
             continue;
