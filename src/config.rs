@@ -32,6 +32,17 @@ pub struct Config {
     /// Key binding overrides for the TUI: action name → key (e.g. `approve = "y"`).
     pub keys: BTreeMap<String, String>,
     pub learning: LearningConfig,
+    pub audit: AuditConfig,
+}
+
+/// The audit log's optional key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// HMAC-SHA256 key file (mode 0600, outside the data dir; make one with `opsassist audit
+    /// keygen --out PATH`). When set, every record carries an `hmac` and `audit verify`
+    /// checks it. Unset: a plain hash chain.
+    pub key_file: Option<PathBuf>,
 }
 
 /// Learning from operator edits (`data_dir/corrections.jsonl`).

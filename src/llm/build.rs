@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::errors::Timeouts;
 use super::ollama::OllamaProvider;
 use super::openai::OpenAiProvider;
+use super::stream_guard::Timeouts;
 use super::{LlmError, Provider};
 use crate::config::{LlmConfig, ProviderKind};
 

@@ -15,10 +15,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::errors::{
-    Family, Timeouts, body_message, from_status, from_transport, is_stream_type, not_a_stream,
-    snippet, within,
-};
+use super::errors::{Family, body_message, from_status, from_transport, snippet};
+use super::stream_guard::{Timeouts, is_stream_type, not_a_stream, within};
 use super::{AssistantTurn, ChatMessage, LlmError, Provider, ToolCall, ToolSpec, Usage};
 
 /// How long [`Provider::probe`] waits.

@@ -19,8 +19,9 @@ use futures::StreamExt;
 use reqwest::header::HeaderValue;
 use tokio::sync::mpsc;
 
-use super::errors::{Family, Timeouts, body_message, from_status, from_transport, snippet, within};
+use super::errors::{Family, body_message, from_status, from_transport, snippet};
 use super::openai_transport::{KeyOptionalConfig, NOT_A_STREAM, StatusService};
+use super::stream_guard::{Timeouts, within};
 use super::{AssistantTurn, ChatMessage, LlmError, Provider, ToolCall, ToolSpec, Usage};
 
 /// How long [`Provider::probe`] waits.

@@ -11,7 +11,8 @@ use async_openai::middleware::HttpRequestFactory;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 use super::LlmError;
-use super::errors::{Family, body_message, is_stream_type, not_a_stream};
+use super::errors::{Family, body_message};
+use super::stream_guard::{is_stream_type, not_a_stream};
 
 /// `OpenAIConfig`, but sends `Authorization` only when there is a key, and never panics on
 /// odd header values (they were validated when the provider was built).

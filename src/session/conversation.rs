@@ -85,6 +85,8 @@ pub(crate) enum OpenCall {
         call: ToolCall,
         target: Target,
         command: String,
+        /// Its output file, as `ExecStarted` named it.
+        output_path: Option<String>,
     },
     /// Its result is known from the log (it finished, or was rejected/refused).
     Resolved { call: ToolCall, content: String },
@@ -123,7 +125,7 @@ pub(crate) struct Replay {
 #[derive(Default)]
 struct CallTrace {
     verdict: Option<Verdict>,
-    started: Option<(Target, String)>,
+    started: Option<(Target, String, Option<String>)>,
     finished: Option<ExecSummary>,
     answered: bool,
 }
@@ -179,10 +181,10 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
                 call_id,
                 target,
                 command,
-                ..
+                output_path,
             } => {
                 traces.entry(call_id.clone()).or_default().started =
-                    Some((target.clone(), command.clone()));
+                    Some((target.clone(), command.clone(), output_path.clone()));
             }
             Event::ExecFinished { summary } => {
                 traces.entry(summary.call_id.clone()).or_default().finished =
@@ -203,15 +205,18 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
             _ => None,
         };
         let open = if let Some(summary) = &trace.finished {
-            OpenCall::Resolved {
-                content: exec_result(summary, edited, &nonce),
-                call,
-            }
-        } else if let Some((target, command)) = trace.started {
+            let content = if summary.interrupted {
+                interrupted_result(&summary.target, &summary.command)
+            } else {
+                exec_result(summary, edited, &nonce)
+            };
+            OpenCall::Resolved { content, call }
+        } else if let Some((target, command, output_path)) = trace.started {
             OpenCall::Interrupted {
                 call,
                 target,
                 command,
+                output_path,
             }
         } else if let Some(content) = trace.verdict.as_ref().and_then(verdict_result) {
             OpenCall::Resolved { call, content }

@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::bytes::Regex;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -57,8 +57,8 @@ pub fn wrap(nonce: &str, label: Option<&str>, body: &str) -> String {
 /// `<<<UNTRUSTED-DATA …>>>` marker that has its matching end marker. Used to keep the nonce
 /// across a crash-resume (the prompt is in the session log).
 pub fn nonce_in(prompt: &str) -> Option<String> {
-    static BEGIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"<<<UNTRUSTED-DATA ([0-9a-f]{8,64})>>>").expect("static nonce regex")
+    static BEGIN: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"<<<UNTRUSTED-DATA ([0-9a-f]{8,64})>>>").expect("static nonce regex")
     });
     BEGIN
         .captures_iter(prompt)
@@ -113,45 +113,61 @@ fn latin_lookalike(c: char) -> char {
     }
 }
 
-/// `word` with up to three non-alphanumeric characters allowed between its letters.
+/// `word` with up to three separators allowed between its letters.
 fn spaced(word: &str) -> String {
     word.chars()
         .map(|c| c.to_string())
         .collect::<Vec<_>>()
-        .join(r"[^\p{L}\p{N}]{0,3}")
+        .join("[^a-z0-9]{0,3}")
 }
 
-/// Marker words in normalised text: "end … untrusted [… data]" or "untrusted … data", with
-/// any punctuation, dashes or spaces between (and inside) the words.
+/// Marker words in folded text (see [`fold`]): "end … untrusted [… data]" or
+/// "untrusted … data", with any punctuation, dashes or spaces between (and inside) the words.
 static MARKER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    let gap = r"[^\p{L}\p{N}]{0,8}";
+    let gap = "[^a-z0-9]{0,8}";
     let (end, untrusted, data) = (spaced("end"), spaced("untrusted"), spaced("data"));
     Regex::new(&format!(
-        "{end}{gap}{untrusted}(?:{gap}{data})?|{untrusted}{gap}{data}"
+        "(?-u){end}{gap}{untrusted}(?:{gap}{data})?|{untrusted}{gap}{data}"
     ))
     .expect("static marker regex")
 });
 
-/// `text` folded for matching (compatibility-decomposed, combining marks and invisible
-/// characters dropped, lower-cased, look-alike letters mapped), with the byte range of the
-/// original character each folded character came from.
-fn fold(text: &str) -> (String, Vec<(usize, Range<usize>)>) {
-    let mut folded = String::with_capacity(text.len());
+/// One folded byte per visible character of `text`, with the byte offset in `text` of the
+/// character it came from. Folding: compatibility decomposition (NFKD, the mapping NFKC
+/// applies, without recomposing, so accented look-alikes fold to their base letter once
+/// combining marks are dropped), invisible characters dropped, lower case, look-alike letters
+/// mapped to Latin. Then ASCII letters and digits stay, any other letter or digit becomes `x`
+/// (not in a marker word, so it breaks one) and everything else a space (a separator).
+fn fold(text: &str) -> (Vec<u8>, Vec<usize>) {
+    let mut folded = Vec::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
+    let mut push = |at: usize, c: char| {
+        let byte = if c.is_ascii_alphanumeric() {
+            c as u8
+        } else if c.is_alphanumeric() {
+            b'x'
+        } else {
+            b' '
+        };
+        folded.push(byte);
+        origin.push(at);
+    };
     for (at, c) in text.char_indices() {
-        let span = at..at + c.len_utf8();
+        if c.is_ascii() {
+            if !c.is_ascii_control() {
+                push(at, c.to_ascii_lowercase());
+            }
+            continue;
+        }
         if invisible(c) {
             continue;
         }
-        // NFKD: the compatibility mapping of NFKC, without recomposing, so accented
-        // look-alikes fold to their base letter once the marks are dropped.
         for d in std::iter::once(c).nfkd() {
             if is_combining_mark(d) || invisible(d) {
                 continue;
             }
             for l in d.to_lowercase() {
-                origin.push((folded.len(), span.clone()));
-                folded.push(latin_lookalike(l));
+                push(at, latin_lookalike(l));
             }
         }
     }
@@ -161,15 +177,13 @@ fn fold(text: &str) -> (String, Vec<(usize, Range<usize>)>) {
 /// Byte ranges of `text` that read as marker words after normalisation, merged.
 pub fn marker_spans(text: &str) -> Vec<Range<usize>> {
     let (folded, origin) = fold(text);
+    let char_end = |at: usize| at + text[at..].chars().next().map_or(0, char::len_utf8);
     let mut spans: Vec<Range<usize>> = Vec::new();
     for m in MARKER_WORDS.find_iter(&folded) {
-        let first = origin.partition_point(|(at, _)| *at < m.start());
-        let last = origin.partition_point(|(at, _)| *at < m.end());
-        let (Some((_, a)), Some((_, b))) = (origin.get(first), origin.get(last.saturating_sub(1)))
-        else {
+        let (Some(&first), Some(&last)) = (origin.get(m.start()), origin.get(m.end() - 1)) else {
             continue;
         };
-        let span = a.start..b.end;
+        let span = first..char_end(last);
         match spans.last_mut() {
             Some(prev) if span.start <= prev.end => prev.end = prev.end.max(span.end),
             _ => spans.push(span),

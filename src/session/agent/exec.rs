@@ -81,6 +81,7 @@ impl Agent {
                     output_path: output_path.display().to_string(),
                     redactions,
                     model_output,
+                    interrupted: false,
                 }
             }
             Err(err) => ExecSummary {
@@ -101,6 +102,7 @@ impl Agent {
                     "could not run: {}",
                     untrusted(&self.core.redactor, &err.to_string()).0
                 ),
+                interrupted: false,
             },
         };
         self.emit(Event::ExecFinished {
