@@ -1,7 +1,35 @@
 //! Turning a parsed command line (or a direct argv) into a [`Class`] and a short reason.
 
-use super::shell::{self, SimpleCommand};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::shell::{self, Input, SimpleCommand};
 use super::{Class, rules};
+
+thread_local! {
+    /// Standard input of the command being classified, when the command line shows it.
+    static STDIN: RefCell<Option<Rc<Input>>> = const { RefCell::new(None) };
+}
+
+/// What the command now being classified reads on standard input (`None`: the terminal, or
+/// nothing the command line shows).
+pub(crate) fn stdin() -> Option<Rc<Input>> {
+    STDIN.with(|s| s.borrow().clone())
+}
+
+/// Run `f` with `input` as the standard input of the commands it classifies.
+pub(crate) fn with_stdin<T>(input: Option<Rc<Input>>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Rc<Input>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            STDIN.with(|s| *s.borrow_mut() = previous);
+        }
+    }
+    let previous = STDIN.with(|s| s.replace(input));
+    let _restore = Restore(previous);
+    f()
+}
 
 /// Deepest `sh -c "sh -c …"` nesting that is analysed; deeper is `change`.
 const MAX_DEPTH: usize = 6;
@@ -121,7 +149,10 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
         .iter()
         .map(|w| w.value.clone().unwrap_or_else(|| w.source.clone()))
         .collect();
-    let mut verdict = rules::classify(&name, &args, depth);
+    let mut verdict = match &cmd.stdin {
+        Some(input) => with_stdin(Some(input.clone()), || rules::classify(&name, &args, depth)),
+        None => rules::classify(&name, &args, depth),
+    };
     if let Some(v) = pipe_to_shell(&name, &cmd.upstream) {
         return v;
     }
