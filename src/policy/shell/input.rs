@@ -153,10 +153,12 @@ fn command_output(words: &[Word], input: Option<&Rc<Input>>) -> Input {
     match base {
         "echo" => literal(echo(&values), exact, "echo"),
         "printf" => literal(printf(&values), exact, "printf"),
-        "cat" | "tee" if values.iter().all(|v| v == "-" || v == "-u") => match input {
-            Some(i) => (**i).clone(),
-            None => Input::Unknown("the terminal".into()),
-        },
+        "tee" | "cat" if base == "tee" || values.iter().all(|v| v == "-" || v == "-u") => {
+            match input {
+                Some(i) => (**i).clone(),
+                None => Input::Unknown("the terminal".into()),
+            }
+        }
         _ => Input::Unknown(format!("the output of {base}")),
     }
 }
