@@ -47,7 +47,7 @@ const WRAPPER_OPTIONS: &[Row] = &[
     ("env -S 'rm -rf /'", D, N),
     ("env --split-string='reboot'", D, N),
     ("env -i rm -rf /srv/x", D, S),
-    ("env - rm -rf /srv/x", D, S),
+    ("env - rm -rf /srv/x", D, N),
     ("nice --adj 5 rm -rf /srv/x", D, N),
     ("nice --adj 5 du -sh /var", R, N),
     ("nice -n5 rm -rf /srv/x", D, S),
@@ -158,13 +158,13 @@ const PATHS: &[Row] = &[
     ("echo x > /tmp/../etc/passwd", D, N),
     ("rm /tmp/../etc/passwd", D, N),
     ("chmod -R 777 /.", D, N),
-    ("echo x | tee /etc//shadow", D, N),
+    ("echo x | tee //etc/shadow", D, N),
     ("cp x /./etc/hosts", D, N),
-    ("mv /tmp/a /usr/./bin/ls", D, N),
+    ("mv /tmp/a //usr/bin/ls", D, N),
     ("cat x > /dev//sda", D, N),
-    ("echo x > /proc/../etc/shadow", D, N),
+    ("echo x > /tmp/./../etc/shadow", D, N),
     ("echo x > /var/./lib/dpkg/status", D, N),
-    ("echo x > /etc/../tmp/x", C, S),
+    ("echo x > /etc/../tmp/x", C, N),
     ("rm /tmp/./x", C, S),
     ("chown -R nobody //", D, S),
 ];
@@ -414,4 +414,41 @@ proptest::proptest! {
         let got = classify(&format!("{client} <<'EOF'\n{sql}\nEOF"));
         proptest::prop_assert!(!got.reason.is_empty());
     }
+}
+
+#[test]
+fn hostile_runner_nesting_is_bounded() {
+    let started = std::time::Instant::now();
+    let cases = [
+        format!("{}rm -rf /srv/x", "sudo --zz a ".repeat(3000)),
+        format!("{}ls", "watch --zz a ".repeat(3000)),
+        format!("{}ls", "eval eval ".repeat(3000)),
+        format!("{}ls", "parallel --zz a ".repeat(2000)),
+        format!("{}ls", "timeout --zz 5 ".repeat(3000)),
+        format!("echo '{}' | sh", "sh -c 'ls'; ".repeat(3000)),
+        format!("psql -c '{}'", "SELECT 1; ".repeat(10000)),
+        format!("ssh {}h ls", "-o ProxyCommand=ls ".repeat(3000)),
+    ];
+    for command in &cases {
+        let t = std::time::Instant::now();
+        let got = classify(command);
+        eprintln!(
+            "{:?} {} {}",
+            t.elapsed(),
+            &command[..30],
+            got.class.as_str()
+        );
+        assert!(
+            !command.starts_with("sudo") || got.class == D,
+            "{}",
+            got.reason
+        );
+        assert!(
+            t.elapsed().as_secs() < 10,
+            "{} took {:?}",
+            &command[..40],
+            t.elapsed()
+        );
+    }
+    assert!(started.elapsed().as_secs() < 40);
 }

@@ -6,7 +6,15 @@ use std::rc::Rc;
 use super::shell::{self, Input, SimpleCommand};
 use super::{Class, rules};
 
+/// Bytes of nested command text (wrapper candidates, payloads, `sh -c` strings) analysed for
+/// one command line: this many times the line itself, and at least [`MIN_BUDGET`]. Beyond it
+/// the command is too complex to analyse.
+const BUDGET_FACTOR: usize = 4;
+const MIN_BUDGET: usize = 128 * 1024;
+
 thread_local! {
+    /// Work spent on the command line being classified (reset at depth 0).
+    static WORK: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
     /// Standard input of the command being classified, when the command line shows it.
     static STDIN: RefCell<Option<Rc<Input>>> = const { RefCell::new(None) };
 }
@@ -71,8 +79,29 @@ impl Verdict {
     }
 }
 
+/// Charge `bytes` of analysis to the current command line; false once over budget.
+fn charge(depth: usize, bytes: usize) -> bool {
+    WORK.with(|w| {
+        let (spent, budget) = if depth == 0 {
+            (0, bytes.saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET))
+        } else {
+            w.get()
+        };
+        let spent = spent.saturating_add(bytes + 64);
+        w.set((spent, budget));
+        spent <= budget
+    })
+}
+
+fn too_complex() -> Verdict {
+    Verdict::destructive("command too complex to analyse (treated as destructive)")
+}
+
 /// Classify a shell command line.
 pub(crate) fn script(command: &str, depth: usize) -> Verdict {
+    if !charge(depth, command.len()) {
+        return too_complex();
+    }
     if depth > MAX_DEPTH {
         return Verdict::destructive(
             "shell commands nested too deeply to analyse (treated as destructive)",
@@ -211,6 +240,9 @@ pub(crate) fn argv(argv: &[String], depth: usize) -> Verdict {
     let Some((name, args)) = argv.split_first() else {
         return Verdict::change("empty command");
     };
+    if !charge(depth, argv.iter().map(String::len).sum()) {
+        return too_complex();
+    }
     if depth > MAX_DEPTH {
         return Verdict::destructive(
             "commands nested too deeply to analyse (treated as destructive)",

@@ -16,7 +16,7 @@ pub(crate) fn starts(grammar: &Grammar, args: &[String]) -> (Vec<usize>, Option<
     let mut out: Vec<usize> = parsed.first_operand.into_iter().collect();
     if bad.is_some() {
         let mut at = parsed.first_operand;
-        for _ in 0..3 {
+        for _ in 0..2 {
             let Some(next) = at.map(|f| f + 1).filter(|n| *n < args.len()) else {
                 break;
             };
