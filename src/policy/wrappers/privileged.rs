@@ -4,9 +4,19 @@
 
 use std::sync::LazyLock;
 
-use super::super::classify::Verdict;
+use super::super::classify::{self, Verdict};
 use super::super::grammar::Grammar;
 use super::inner::{elevated, starts, worse, worst_argv, worst_script};
+use super::shells::stdin_script;
+
+/// A runner with no command starts a shell; with a payload on standard input that shell runs
+/// it.
+fn login_shell(name: &str, what: &str, depth: usize) -> Verdict {
+    match classify::stdin() {
+        Some(_) => elevated(name, what, stdin_script(name, depth)),
+        None => Verdict::change(format!("{name} {what} with an interactive shell")),
+    }
+}
 
 fn g(spec: &str) -> Grammar {
     Grammar::gnu(spec).stop_at_operand()
@@ -111,7 +121,7 @@ fn argv_runner(
     match (worst_argv(args, &s, depth), bad) {
         (Some(inner), _) => elevated(name, what, inner),
         (None, Some(b)) => Verdict::change(format!("{name}: {b}")),
-        (None, None) => Verdict::change(format!("{name} {what} with an interactive shell")),
+        (None, None) => login_shell(name, what, depth),
     }
 }
 
@@ -133,6 +143,9 @@ fn sudo(args: &[String], depth: usize) -> Verdict {
     match (worst_argv(args, &s, depth), bad) {
         (Some(inner), _) => elevated("sudo", "runs as another user", inner),
         (None, Some(b)) => Verdict::change(format!("sudo: {b}")),
+        (None, None) if parsed.has("--shell") || parsed.has("--login") => {
+            login_shell("sudo", "runs as another user", depth)
+        }
         (None, None) => Verdict::change("sudo without a command"),
     }
 }
@@ -166,7 +179,7 @@ fn su(name: &str, args: &[String], depth: usize) -> Verdict {
     match (inner, parsed.bad()) {
         (Some(v), _) => elevated(name, "runs as another user", v),
         (None, Some(b)) => Verdict::change(format!("{name}: {b}")),
-        (None, None) => Verdict::change(format!("{name} opens a shell as another user")),
+        (None, None) => login_shell(name, "opens a shell as another user", depth),
     }
 }
 

@@ -134,7 +134,7 @@ fn ip_netns_exec(args: &[String], depth: usize) -> Option<Verdict> {
     if !(object.len() >= 3 && "netns".starts_with(object.as_str())) {
         return None;
     }
-    if !(!verb.is_empty() && "exec".starts_with(verb.as_str())) {
+    if verb.is_empty() || !"exec".starts_with(verb.as_str()) {
         return None;
     }
     let start = if all { i + 2 } else { i + 3 };
