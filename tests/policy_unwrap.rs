@@ -74,6 +74,13 @@ const WRAPPER_OPTIONS: &[Row] = &[
     ("su --session-command='rm -rf /srv/x'", D, N),
     ("su -lc 'rm -rf /srv/x' root", D, S),
     ("su - postgres -c 'dropdb prod'", D, S),
+    // Options the runner's grammar does not know: at least change, never read-only.
+    ("timeout --zz 5 uptime", C, N),
+    ("nice --frob du -sh /var", C, N),
+    ("stdbuf --frob tail /var/log/syslog", C, N),
+    ("time --frob ls", C, N),
+    ("command --frob ls", C, N),
+    ("env --frob ls", C, S),
 ];
 
 const RUNNERS: &[Row] = &[
