@@ -110,7 +110,7 @@ pub(crate) fn script(command: &str, depth: usize) -> Verdict {
     if command.trim().is_empty() {
         return Verdict::change("empty command");
     }
-    let parsed = shell::parse(command);
+    let parsed = shell::parse_reading(command, stdin());
     let verdicts: Vec<Verdict> = parsed.commands.iter().map(|c| simple(c, depth)).collect();
     combine(&parsed.hazards, &verdicts, parsed.pipes)
 }

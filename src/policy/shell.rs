@@ -62,6 +62,12 @@ pub(crate) struct Script {
 
 /// Parse `command` with the bash grammar. A parser failure is itself a hazard.
 pub(crate) fn parse(command: &str) -> Script {
+    parse_reading(command, None)
+}
+
+/// Parse `command` run with `input` on its standard input (a nested script inherits the
+/// input of the shell that runs it).
+pub(crate) fn parse_reading(command: &str, input: Option<Rc<Input>>) -> Script {
     let mut script = Script::default();
     if command.len() > MAX_COMMAND_BYTES {
         script.hazard(
@@ -90,7 +96,13 @@ pub(crate) fn parse(command: &str) -> Script {
         depth: 0,
     };
     walker.statements(root, "");
-    walker.visit(root, &Flow::default());
+    walker.visit(
+        root,
+        &Flow {
+            upstream: Vec::new(),
+            input,
+        },
+    );
     walker.script
 }
 
