@@ -225,3 +225,10 @@ fn docker_sub(name: &str, args: &[String], at: usize, depth: usize) -> Verdict {
         _ => Verdict::change(format!("{name} {what} is not on the read-only allowlist")),
     }
 }
+
+#[cfg(test)]
+#[test]
+fn grammars_are_well_formed() {
+    super::wrappers::assert_well_formed("kubectl", &KUBECTL);
+    super::wrappers::assert_well_formed("docker", &DOCKER);
+}

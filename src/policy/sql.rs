@@ -126,3 +126,10 @@ pub(crate) fn redis(args: &[String]) -> Verdict {
         None => Verdict::change("interactive redis-cli"),
     }
 }
+
+#[cfg(test)]
+#[test]
+fn grammars_are_well_formed() {
+    super::wrappers::assert_well_formed("psql", &PSQL);
+    super::wrappers::assert_well_formed("mysql", &MYSQL);
+}

@@ -24,3 +24,6 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
     }
     remote::classify(name, args, depth)
 }
+
+#[cfg(test)]
+pub(crate) use inner::assert_well_formed;

@@ -166,3 +166,10 @@ fn worst(args: &[String], starts: &[usize], depth: usize) -> Option<Verdict> {
         .map(|r| classify::argv(r, depth + 1))
         .reduce(|a, b| if b.class > a.class { b } else { a })
 }
+
+#[cfg(test)]
+#[test]
+fn grammars_are_well_formed() {
+    super::super::wrappers::assert_well_formed("run", &RUN);
+    super::super::wrappers::assert_well_formed("exec", &EXEC);
+}

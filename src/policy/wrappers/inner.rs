@@ -87,3 +87,19 @@ pub(crate) fn run(
     });
     (inner, bad)
 }
+
+/// Test helper: no two options of a grammar share a short letter or a long name (a shared
+/// long name makes every use of it ambiguous).
+#[cfg(test)]
+pub(crate) fn assert_well_formed(name: &str, grammar: &Grammar) {
+    let mut shorts = std::collections::HashSet::new();
+    let mut longs = std::collections::HashSet::new();
+    for d in &grammar.defs {
+        if let Some(s) = d.short {
+            assert!(shorts.insert(s), "{name}: -{s} defined twice");
+        }
+        for l in &d.long {
+            assert!(longs.insert(l.clone()), "{name}: --{l} defined twice");
+        }
+    }
+}

@@ -324,3 +324,24 @@ fn parallel(args: &[String], depth: usize) -> Verdict {
         None => Verdict::change(missing("parallel", bad)),
     }
 }
+
+#[cfg(test)]
+#[test]
+fn grammars_are_well_formed() {
+    for (name, g) in [
+        ("timeout", &*TIMEOUT),
+        ("nice", &*NICE),
+        ("ionice", &*IONICE),
+        ("stdbuf", &*STDBUF),
+        ("nohup", &*NOHUP),
+        ("time", &*TIME),
+        ("env", &*ENV),
+        ("exec", &*EXEC),
+        ("command", &*COMMAND),
+        ("watch", &*WATCH),
+        ("xargs", &*XARGS),
+        ("parallel", &*PARALLEL),
+    ] {
+        super::inner::assert_well_formed(name, g);
+    }
+}

@@ -229,3 +229,22 @@ fn flock(args: &[String], depth: usize) -> Verdict {
         (None, None) => Verdict::change("flock takes a lock"),
     }
 }
+
+#[cfg(test)]
+#[test]
+fn grammars_are_well_formed() {
+    for (name, g) in [
+        ("sudo", &*SUDO),
+        ("doas", &*DOAS),
+        ("su", &*SU),
+        ("runuser", &*RUNUSER),
+        ("chroot", &*CHROOT),
+        ("nsenter", &*NSENTER),
+        ("unshare", &*UNSHARE),
+        ("setsid", &*SETSID),
+        ("flock", &*FLOCK),
+        ("script", &*SCRIPT),
+    ] {
+        super::inner::assert_well_formed(name, g);
+    }
+}

@@ -146,3 +146,9 @@ fn ip_netns_exec(args: &[String], depth: usize) -> Option<Verdict> {
         inner,
     ))
 }
+
+#[cfg(test)]
+#[test]
+fn grammar_is_well_formed() {
+    super::inner::assert_well_formed("ssh", &SSH);
+}
