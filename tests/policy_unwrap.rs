@@ -126,6 +126,23 @@ const RUNNERS: &[Row] = &[
     ("busybox rm -rf /srv/x", D, S),
     ("exec -a foo rm -rf /srv/x", D, S),
     ("command -p rm -rf /srv/x", D, S),
+    ("pkexec rm -rf /srv/x", D, N),
+    ("pkexec --user root reboot", D, N),
+    ("run0 -u root rm -rf /srv/x", D, N),
+    ("systemd-run --uid=0 -p X=1 rm -rf /srv/x", D, N),
+    ("systemd-run --on-active=30 reboot", D, N),
+    ("cgexec -g cpu:grp rm -rf /srv/x", D, N),
+    ("chrt -f 99 rm -rf /srv/x", D, N),
+    ("taskset -c 0 rm -rf /srv/x", D, N),
+    ("taskset 0x1 uptime", R, N),
+    ("numactl --cpunodebind=0 rm -rf /srv/x", D, N),
+    ("strace -f -e trace=file rm -rf /srv/x", D, N),
+    ("strace -o /tmp/t ls", C, S),
+    ("ltrace -o /tmp/t rm -rf /srv/x", D, N),
+    ("sshpass -p secret ssh web01 'rm -rf /srv/x'", D, N),
+    ("fakeroot rm -rf /srv/x", D, N),
+    ("unbuffer -p rm -rf /srv/x", D, N),
+    ("pkexec ls", C, S),
 ];
 
 const STDIN: &[Row] = &[

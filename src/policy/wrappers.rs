@@ -8,6 +8,7 @@ mod plain;
 mod privileged;
 mod remote;
 mod shells;
+mod tools;
 
 use super::classify::Verdict;
 
@@ -22,7 +23,10 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
     if let Some(v) = shells::classify(name, args, depth) {
         return Some(v);
     }
-    remote::classify(name, args, depth)
+    if let Some(v) = remote::classify(name, args, depth) {
+        return Some(v);
+    }
+    tools::classify(name, args, depth)
 }
 
 #[cfg(test)]
