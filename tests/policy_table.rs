@@ -45,7 +45,7 @@ const TABLE: &[(&str, Class)] = &[
     ("env LD_PRELOAD=/tmp/x.so ls", C),
     ("env cat /etc/hosts", R),
     ("env", R),
-    ("env -S 'rm -rf /'", C),
+    ("env -S 'rm -rf /'", D),
     ("X=1 cat /etc/hosts", C),
     ("LD_PRELOAD=/tmp/x.so ls", C),
     ("X=1", C),

@@ -1,7 +1,43 @@
 //! Turning a parsed command line (or a direct argv) into a [`Class`] and a short reason.
 
-use super::shell::{self, SimpleCommand};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::shell::{self, Input, SimpleCommand};
 use super::{Class, rules};
+
+/// Bytes of nested command text (wrapper candidates, payloads, `sh -c` strings) analysed for
+/// one command line: this many times the line itself, and at least [`MIN_BUDGET`]. Beyond it
+/// the command is too complex to analyse.
+const BUDGET_FACTOR: usize = 4;
+const MIN_BUDGET: usize = 128 * 1024;
+
+thread_local! {
+    /// Work spent on the command line being classified (reset at depth 0).
+    static WORK: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+    /// Standard input of the command being classified, when the command line shows it.
+    static STDIN: RefCell<Option<Rc<Input>>> = const { RefCell::new(None) };
+}
+
+/// What the command now being classified reads on standard input (`None`: the terminal, or
+/// nothing the command line shows).
+pub(crate) fn stdin() -> Option<Rc<Input>> {
+    STDIN.with(|s| s.borrow().clone())
+}
+
+/// Run `f` with `input` as the standard input of the commands it classifies.
+pub(crate) fn with_stdin<T>(input: Option<Rc<Input>>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Rc<Input>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            STDIN.with(|s| *s.borrow_mut() = previous);
+        }
+    }
+    let previous = STDIN.with(|s| s.replace(input));
+    let _restore = Restore(previous);
+    f()
+}
 
 /// Deepest `sh -c "sh -c …"` nesting that is analysed; deeper is `change`.
 const MAX_DEPTH: usize = 6;
@@ -43,8 +79,29 @@ impl Verdict {
     }
 }
 
+/// Charge `bytes` of analysis to the current command line; false once over budget.
+fn charge(depth: usize, bytes: usize) -> bool {
+    WORK.with(|w| {
+        let (spent, budget) = if depth == 0 {
+            (0, bytes.saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET))
+        } else {
+            w.get()
+        };
+        let spent = spent.saturating_add(bytes + 64);
+        w.set((spent, budget));
+        spent <= budget
+    })
+}
+
+fn too_complex() -> Verdict {
+    Verdict::destructive("command too complex to analyse (treated as destructive)")
+}
+
 /// Classify a shell command line.
 pub(crate) fn script(command: &str, depth: usize) -> Verdict {
+    if !charge(depth, command.len()) {
+        return too_complex();
+    }
     if depth > MAX_DEPTH {
         return Verdict::destructive(
             "shell commands nested too deeply to analyse (treated as destructive)",
@@ -53,7 +110,7 @@ pub(crate) fn script(command: &str, depth: usize) -> Verdict {
     if command.trim().is_empty() {
         return Verdict::change("empty command");
     }
-    let parsed = shell::parse(command);
+    let parsed = shell::parse_reading(command, stdin());
     let verdicts: Vec<Verdict> = parsed.commands.iter().map(|c| simple(c, depth)).collect();
     combine(&parsed.hazards, &verdicts, parsed.pipes)
 }
@@ -121,7 +178,10 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
         .iter()
         .map(|w| w.value.clone().unwrap_or_else(|| w.source.clone()))
         .collect();
-    let mut verdict = rules::classify(&name, &args, depth);
+    let mut verdict = match &cmd.stdin {
+        Some(input) => with_stdin(Some(input.clone()), || rules::classify(&name, &args, depth)),
+        None => rules::classify(&name, &args, depth),
+    };
     if let Some(v) = pipe_to_shell(&name, &cmd.upstream) {
         return v;
     }
@@ -180,6 +240,9 @@ pub(crate) fn argv(argv: &[String], depth: usize) -> Verdict {
     let Some((name, args)) = argv.split_first() else {
         return Verdict::change("empty command");
     };
+    if !charge(depth, argv.iter().map(String::len).sum()) {
+        return too_complex();
+    }
     if depth > MAX_DEPTH {
         return Verdict::destructive(
             "commands nested too deeply to analyse (treated as destructive)",

@@ -108,30 +108,3 @@ pub(crate) fn flag_value<'a>(parsed: &[Opt<'a>], names: &[&str]) -> Option<&'a s
         _ => None,
     })
 }
-
-/// Index in `args` of the first operand, skipping options (with values) before it.
-pub(crate) fn first_operand(args: &[String], short_val: &str, long_val: &[&str]) -> Option<usize> {
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        if arg == "--" {
-            return (i + 1 < args.len()).then_some(i + 1);
-        }
-        if !arg.starts_with('-') || arg == "-" {
-            return Some(i);
-        }
-        if arg.starts_with("--") {
-            if !arg.contains('=') && long_val.contains(&arg.as_str()) {
-                i += 1;
-            }
-        } else if let Some((pos, c)) = arg[1..]
-            .char_indices()
-            .find(|(_, c)| short_val.contains(*c))
-            && pos + c.len_utf8() == arg.len() - 1
-        {
-            i += 1;
-        }
-        i += 1;
-    }
-    None
-}

@@ -1,12 +1,18 @@
 //! Shell parsing: turns a command line into simple commands plus the structural hazards
 //! (chaining, substitution, redirects, subshells…) found by walking the tree-sitter-bash tree.
 
+mod flow;
+mod input;
 mod words;
+
+use std::rc::Rc;
 
 use tree_sitter::{Node, Parser};
 
 use super::Class;
 use super::system_paths::{is_block_device, is_system_path};
+use flow::Flow;
+pub(crate) use input::Input;
 use words::is_fd;
 
 /// One shell word after quote removal, or `None` when its value is only known at run time.
@@ -31,6 +37,9 @@ pub(crate) struct SimpleCommand {
     pub words: Vec<Word>,
     /// Resolved names of the earlier stages when this command reads from a pipe.
     pub upstream: Vec<String>,
+    /// Its standard input when the command line shows it (pipe, heredoc, here-string, `<`);
+    /// `None` when inherited from whoever runs the command line.
+    pub stdin: Option<Rc<Input>>,
 }
 
 /// A structural reason that lifts the whole command to at least `class`.
@@ -53,6 +62,12 @@ pub(crate) struct Script {
 
 /// Parse `command` with the bash grammar. A parser failure is itself a hazard.
 pub(crate) fn parse(command: &str) -> Script {
+    parse_reading(command, None)
+}
+
+/// Parse `command` run with `input` on its standard input (a nested script inherits the
+/// input of the shell that runs it).
+pub(crate) fn parse_reading(command: &str, input: Option<Rc<Input>>) -> Script {
     let mut script = Script::default();
     if command.len() > MAX_COMMAND_BYTES {
         script.hazard(
@@ -81,7 +96,13 @@ pub(crate) fn parse(command: &str) -> Script {
         depth: 0,
     };
     walker.statements(root, "");
-    walker.visit(root, &[]);
+    walker.visit(
+        root,
+        &Flow {
+            upstream: Vec::new(),
+            input,
+        },
+    );
     walker.script
 }
 
@@ -137,7 +158,7 @@ impl Walker<'_> {
         }
     }
 
-    fn visit(&mut self, node: Node, upstream: &[String]) {
+    fn visit(&mut self, node: Node, flow: &Flow) {
         if self.depth >= MAX_NESTING {
             self.script.hazard(
                 Class::Destructive,
@@ -146,11 +167,11 @@ impl Walker<'_> {
             return;
         }
         self.depth += 1;
-        self.visit_inner(node, upstream);
+        self.visit_inner(node, flow);
         self.depth -= 1;
     }
 
-    fn visit_inner(&mut self, node: Node, upstream: &[String]) {
+    fn visit_inner(&mut self, node: Node, flow: &Flow) {
         if node.is_missing() {
             self.script.hazard(
                 Class::Change,
@@ -163,11 +184,15 @@ impl Walker<'_> {
                 self.script.hazard(Class::Change, "shell syntax error");
             }
             "command" => {
-                self.command(node, upstream);
+                self.command(node, flow);
                 return;
             }
             "pipeline" => {
-                self.pipeline(node, upstream);
+                self.pipeline(node, flow);
+                return;
+            }
+            "redirected_statement" => {
+                self.redirected_statement(node, flow);
                 return;
             }
             "list" => {
@@ -221,25 +246,7 @@ impl Walker<'_> {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
         for child in children {
-            self.visit(child, upstream);
-        }
-    }
-
-    fn pipeline(&mut self, node: Node, upstream: &[String]) {
-        let mut seen: Vec<String> = upstream.to_vec();
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.children(&mut cursor).collect();
-        for child in children {
-            if !child.is_named() {
-                if matches!(child.kind(), "|" | "|&") {
-                    self.script.pipes += 1;
-                }
-                continue;
-            }
-            self.visit(child, &seen);
-            if let Some(name) = self.first_command_name(child) {
-                seen.push(name);
-            }
+            self.visit(child, flow);
         }
     }
 
@@ -327,11 +334,12 @@ impl Walker<'_> {
         }
     }
 
-    fn command(&mut self, node: Node, upstream: &[String]) {
+    fn command(&mut self, node: Node, flow: &Flow) {
         let mut cmd = SimpleCommand {
             assignments: Vec::new(),
             words: Vec::new(),
-            upstream: upstream.to_vec(),
+            upstream: flow.upstream.clone(),
+            stdin: self.own_input(node).or_else(|| flow.input.clone()),
         };
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
@@ -343,7 +351,7 @@ impl Walker<'_> {
                 _ => {}
             }
             // Substitutions, nested commands and redirects inside words are hazards too.
-            self.visit(*child, &[]);
+            self.visit(*child, &Flow::default());
         }
         self.script.commands.push(cmd);
     }

@@ -1,180 +1,113 @@
-//! Database clients: psql/mysql `-c`/`-e` SQL (DROP/TRUNCATE/DELETE destroy; SELECT/SHOW
-//! without side effects read) and redis-cli commands.
+//! Database clients: psql/mysql options read with their real grammars, SQL from `-c`/`-e`,
+//! `--init-command` and standard input (pipe, heredoc, here-string) classified on the tokens of
+//! a real SQL tokenizer (`sql/tokens.rs`), and redis-cli commands.
+
+mod tokens;
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use super::classify::{self, Verdict};
-use super::options::{Opt, has_flag, operands, opts};
+use super::grammar::Grammar;
+use super::options::{operands, opts};
+use super::shell::Input;
+use tokens::Flavor;
 
+static PSQL: LazyLock<Grammar> = LazyLock::new(|| {
+    Grammar::gnu(
+        "a/echo-all A/no-align b/echo-errors c/command: d/dbname: e/echo-queries \
+         E/echo-hidden f/file:! F/field-separator: h/host: H/html l/list L/log-file:! \
+         n/no-readline o/output:! p/port: P/pset: q/quiet R/record-separator: s/single-step \
+         S/single-line t/tuples-only T/table-attr: U/username: v/set|variable: V/version \
+         w/no-password W/password x/expanded X/no-psqlrc z/field-separator-zero \
+         0/record-separator-zero 1/single-transaction ?/help:: /csv",
+    )
+});
+
+static MYSQL: LazyLock<Grammar> = LazyLock::new(|| {
+    Grammar::gnu(
+        "e/execute: D/database: h/host: P/port: u/user: p/password:: S/socket: B/batch \
+         N/skip-column-names s/silent t/table v/verbose E/vertical H/html X/xml f/force \
+         A/no-auto-rehash C/compress c/comments G/named-commands i/ignore-spaces \
+         n/unbuffered q/quick r/raw U/safe-updates|i-am-a-dummy W/pipe V/version ?/help \
+         I T/debug-info /tee:! /no-tee /pager::! /no-pager /init-command:! \
+         /defaults-file:! /defaults-extra-file:! /defaults-group-suffix: /login-path: \
+         /no-defaults /print-defaults /ssl-mode: /ssl-ca: /ssl-cert: /ssl-key: /protocol: \
+         /connect-timeout: /max-allowed-packet: /net-buffer-length: /local-infile:: \
+         /default-character-set: /binary-as-hex /column-names /auto-rehash /line-numbers \
+         /skip-line-numbers /show-warnings /sigint-ignore /reconnect /skip-reconnect \
+         /wait /select-limit: /max-join-size: /column-type-info /histignore:",
+    )
+});
+
+/// psql, mysql and mariadb. The table arguments are kept for the callers in `tools.rs`; the
+/// grammars here are the single source.
 pub(crate) fn sql_client(
     name: &str,
     args: &[String],
-    short_val: &str,
-    query: &[&str],
-    writes: &[&str],
-    ro_flags: &[&str],
+    _short_val: &str,
+    _query: &[&str],
+    _writes: &[&str],
+    _ro_flags: &[&str],
 ) -> Verdict {
-    let parsed = opts(
-        args,
-        short_val,
-        &[
-            "--command",
-            "--dbname",
-            "--file",
-            "--host",
-            "--log-file",
-            "--output",
-            "--port",
-            "--username",
-            "--variable",
-            "--set",
-            "--pset",
-            "--execute",
-            "--user",
-            "--database",
-            "--tee",
-        ],
-        false,
+    let (grammar, flavor, query) = match name {
+        "psql" => (&*PSQL, Flavor::Postgres, "--command"),
+        _ => (&*MYSQL, Flavor::MySql, "--execute"),
+    };
+    let parsed = grammar.parse(args);
+    let vars: Vec<(&str, &str)> = parsed
+        .values("--set")
+        .into_iter()
+        .filter_map(|v| v.split_once('='))
+        .collect();
+    let mut texts: Vec<(String, bool)> = parsed
+        .values(query)
+        .into_iter()
+        .map(|q| (q.to_string(), true))
+        .collect();
+    texts.extend(
+        parsed
+            .values("--init-command")
+            .into_iter()
+            .map(|q| (q.to_string(), true)),
     );
-    if let Some(Opt::Flag { name: f, .. }) = parsed
-        .iter()
-        .find(|o| matches!(o, Opt::Flag { name, .. } if writes.contains(&name.as_str())))
-    {
-        return Verdict::change(format!("{name} {f} runs or writes files"));
-    }
-    let queries: Vec<&str> = parsed
-        .iter()
-        .filter_map(|o| match o {
-            Opt::Flag { name, value } if query.contains(&name.as_str()) => {
-                Some(value.unwrap_or(""))
+    let stdin_file = parsed.values("--file").contains(&"-");
+    let mut floor: Option<String> = parsed.not_read_only(name);
+    if parsed.values(query).is_empty() && (parsed.values("--file").is_empty() || stdin_file) {
+        match classify::stdin().as_deref() {
+            Some(Input::Literal {
+                texts: payloads,
+                exact,
+                ..
+            }) => texts.extend(payloads.iter().map(|p| (p.clone(), *exact))),
+            Some(Input::Unknown(from)) => {
+                floor.get_or_insert(format!("{name} reads SQL from {from}"));
             }
-            _ => None,
-        })
-        .collect();
-    if queries.is_empty() {
-        if has_flag(&parsed, ro_flags) {
-            return Verdict::read_only(format!("{name} --list only reads"));
-        }
-        return Verdict::change(format!("interactive {name} session"));
-    }
-    queries
-        .iter()
-        .map(|q| sql(name, q))
-        .max_by_key(|v| v.class)
-        .unwrap_or_else(|| Verdict::change(format!("{name} query")))
-}
-
-static SQL_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("static regex"));
-
-/// Classify SQL text: DROP/TRUNCATE/DELETE destroy, SELECT/SHOW/EXPLAIN with no side effects read.
-fn sql(client: &str, text: &str) -> Verdict {
-    let words: Vec<String> = SQL_WORD
-        .find_iter(text)
-        .map(|m| m.as_str().to_ascii_lowercase())
-        .collect();
-    if let Some(w) = words.iter().find(|w| {
-        matches!(
-            w.as_str(),
-            "drop" | "truncate" | "delete" | "flushall" | "dropdatabase"
-        )
-    }) {
-        return Verdict::destructive(format!("{client} runs SQL {}", w.to_uppercase()));
-    }
-    const SIDE_EFFECTS: &[&str] = &[
-        "insert",
-        "update",
-        "alter",
-        "create",
-        "grant",
-        "revoke",
-        "copy",
-        "into",
-        "call",
-        "do",
-        "vacuum",
-        "reindex",
-        "cluster",
-        "lock",
-        "set",
-        "reset",
-        "listen",
-        "notify",
-        "prepare",
-        "execute",
-        "refresh",
-        "comment",
-        "security",
-        "merge",
-        "import",
-        "load",
-        "replace",
-        "rename",
-        "kill",
-        "shutdown",
-        "flush",
-        "handler",
-        "install",
-        "uninstall",
-        "pg_terminate_backend",
-        "pg_cancel_backend",
-        "pg_reload_conf",
-        "pg_rotate_logfile",
-        "pg_switch_wal",
-        "pg_promote",
-        "pg_drop_replication_slot",
-        "pg_create_logical_replication_slot",
-        "pg_create_physical_replication_slot",
-        "setval",
-        "nextval",
-        "set_config",
-        "lo_import",
-        "lo_export",
-        "lo_unlink",
-        "dblink",
-        "dblink_exec",
-        "pg_advisory_lock",
-        "sleep",
-        "benchmark",
-    ];
-    if let Some(w) = words.iter().find(|w| SIDE_EFFECTS.contains(&w.as_str())) {
-        return Verdict::change(format!("{client} runs SQL with {}", w.to_uppercase()));
-    }
-    for stmt in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        if let Some(meta) = stmt.strip_prefix('\\') {
-            if let Some(shell) = meta.strip_prefix('!') {
-                let inner = classify::script(shell, 1);
-                if inner.class == super::Class::Destructive {
-                    return Verdict::destructive(format!(
-                        "{client} \\! shell escape: {}",
-                        inner.reason
-                    ));
-                }
-                return Verdict::change(format!("{client} \\! runs a shell command"));
+            None if parsed.has("--list") && parsed.bad().is_none() => {
+                return Verdict::read_only(format!("{name} --list only reads"));
             }
-            if !(meta.starts_with('d')
-                || meta.starts_with('l')
-                || meta == "conninfo"
-                || meta == "x")
-            {
-                return Verdict::change(format!("{client} meta-command \\{meta}"));
+            None => {
+                floor.get_or_insert(format!("interactive {name} session"));
             }
-            continue;
-        }
-        let first = SQL_WORD
-            .find(stmt)
-            .map(|m| m.as_str().to_ascii_lowercase())
-            .unwrap_or_default();
-        if !matches!(
-            first.as_str(),
-            "select" | "show" | "explain" | "table" | "values" | "with" | "describe" | "desc"
-        ) {
-            return Verdict::change(format!("{client} runs SQL {}", first.to_uppercase()));
         }
     }
-    Verdict::read_only(format!("{client} runs read-only SQL"))
+    let mut worst: Option<Verdict> = None;
+    for (text, exact) in &texts {
+        let mut v = tokens::classify(name, text, flavor, &vars);
+        if !exact {
+            v = v.at_least_change(&format!(
+                "{name} SQL with expansions known only at run time"
+            ));
+        }
+        if worst.as_ref().is_none_or(|w| v.class > w.class) {
+            worst = Some(v);
+        }
+    }
+    match (worst, floor) {
+        (Some(w), Some(f)) => w.at_least_change(&f),
+        (Some(w), None) => w,
+        (None, Some(f)) => Verdict::change(f),
+        (None, None) => Verdict::change(format!("{name} query")),
+    }
 }
 
 pub(crate) fn redis(args: &[String]) -> Verdict {
@@ -192,4 +125,11 @@ pub(crate) fn redis(args: &[String]) -> Verdict {
         Some(c) => Verdict::change(format!("redis-cli {c} is not on the read-only allowlist")),
         None => Verdict::change("interactive redis-cli"),
     }
+}
+
+#[cfg(test)]
+#[test]
+fn grammars_are_well_formed() {
+    super::wrappers::assert_well_formed("psql", &PSQL);
+    super::wrappers::assert_well_formed("mysql", &MYSQL);
 }
