@@ -32,6 +32,24 @@ pub struct Config {
     /// Key binding overrides for the TUI: action name → key (e.g. `approve = "y"`).
     pub keys: BTreeMap<String, String>,
     pub learning: LearningConfig,
+    pub tui: TuiConfig,
+}
+
+/// The console's own settings (`[tui]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiConfig {
+    /// A newly shown call accepts no decision key for this long (ms), so a key meant for the
+    /// previous call never approves one the operator has not seen. 0 turns the guard off.
+    pub approval_guard_ms: u64,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        TuiConfig {
+            approval_guard_ms: 400,
+        }
+    }
 }
 
 /// Learning from operator edits (`data_dir/corrections.jsonl`).

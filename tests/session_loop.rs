@@ -288,9 +288,8 @@ async fn destructive_needs_yes_and_a_bare_approval_is_asked_again() {
         check(&fake, &events);
         assert_eq!(asks, 2);
         assert!(
-            events
-                .iter()
-                .any(|e| matches!(&e.event, Event::Warning { message } if message.contains("yes")))
+            events.iter().any(|e| matches!(&e.event, Event::ApprovalReasked { why, needs_confirm: true, edit: None, .. } if why.contains("yes"))),
+            "a bare approval is asked again, as its own event"
         );
         assert!(!victim.exists());
     }

@@ -3,13 +3,15 @@
 use std::sync::Arc;
 
 use crate::alert::Alert;
-use crate::protocol::{Event, ExecSummary, SessionState, Verdict};
+use crate::protocol::{Event, ExecSummary, Proposal, SessionState, Verdict};
 use crate::text::{neutralize, neutralize_line};
 
-use super::app::{Command, Incident};
+use super::app::{Command, Incident, Reask};
 use super::live_output::Tail;
 use super::output_file::LineIndex;
-use super::transcript_store::{CallEntry, Entry, NoteKind, OutputView, PREVIEW_LINES, Speaker};
+use super::transcript_store::{
+    CallEntry, Entry, NoteKind, OutputView, PREVIEW_LINES, Speaker, interrupted,
+};
 
 /// Effects of an event on the whole dashboard rather than one incident.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +27,15 @@ pub enum Global {
     /// Stop tailing one call of this session, or all of them.
     Unwatch {
         call_id: Option<String>,
+    },
+    /// Build the line index of this call's output file now (an interrupted call's size).
+    Index {
+        call_id: String,
+        path: String,
+    },
+    /// The core wants the typed `yes` for an edit of this call: ask for it.
+    ConfirmEdit {
+        call_id: String,
     },
 }
 
@@ -118,6 +129,27 @@ fn note(incident: &mut Incident, kind: NoteKind, text: &str) {
     });
 }
 
+/// Add the transcript entry of a call the first time it is seen.
+fn push_call(incident: &mut Incident, proposal: &Proposal) {
+    if incident.transcript.find_call(&proposal.call_id).is_some() {
+        return;
+    }
+    incident.transcript.push(Entry::Call(Box::new(CallEntry {
+        call_id: proposal.call_id.clone(),
+        tool: neutralize_line(&proposal.tool),
+        target: proposal.target.clone(),
+        command: split_lines(&proposal.command),
+        reason: proposal.reason.as_deref().map(one_line),
+        class: proposal.class,
+        verdict: None,
+        running: false,
+        summary: None,
+        output: None,
+        live: None,
+        started_path: None,
+    })));
+}
+
 /// Apply one event to `incident`; returns effects on the whole dashboard.
 pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
     let mut global = Vec::new();
@@ -205,40 +237,68 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
                 streaming: false,
             });
         }
+        Event::CallProposed { proposal } => {
+            end_streaming(incident);
+            push_call(incident, &proposal);
+        }
         Event::ApprovalRequested { proposal } => {
             end_streaming(incident);
-            if incident.transcript.find_call(&proposal.call_id).is_none() {
-                incident.transcript.push(Entry::Call(Box::new(CallEntry {
-                    call_id: proposal.call_id.clone(),
-                    tool: neutralize_line(&proposal.tool),
-                    target: proposal.target.clone(),
-                    command: split_lines(&proposal.command),
-                    reason: proposal.reason.as_deref().map(one_line),
-                    class: proposal.class,
-                    verdict: None,
-                    running: false,
-                    summary: None,
-                    output: None,
-                    live: None,
-                })));
-                incident.selected_call = incident.transcript.last_index();
+            push_call(incident, &proposal);
+            // A request for a call already queued is the core asking again (logs written
+            // before `ApprovalReasked`): it is pending again.
+            incident.decided.remove(&proposal.call_id);
+            incident.reasks.remove(&proposal.call_id);
+            match incident
+                .queue
+                .iter_mut()
+                .find(|p| p.call_id == proposal.call_id)
+            {
+                Some(queued) => *queued = proposal,
+                None => incident.queue.push_back(proposal),
             }
-            if !incident.queue.iter().any(|p| p.call_id == proposal.call_id) {
-                if proposal.shell {
-                    let prefix = crate::policy::approval_prefix(&proposal.command);
-                    incident.prefixes.insert(proposal.call_id.clone(), prefix);
+        }
+        Event::ApprovalReasked {
+            call_id,
+            why,
+            command,
+            class,
+            class_reason,
+            needs_confirm,
+            edit,
+        } => {
+            note(incident, NoteKind::Warning, &format!("asked again: {why}"));
+            if incident.queue.iter().any(|p| p.call_id == call_id) {
+                incident.decided.remove(&call_id);
+                let ask_yes = edit.is_some() && needs_confirm;
+                incident.reasks.insert(
+                    call_id.clone(),
+                    Reask {
+                        why: neutralize_line(&why),
+                        command,
+                        class,
+                        class_reason: neutralize_line(&class_reason),
+                        needs_confirm,
+                        edit,
+                    },
+                );
+                if ask_yes {
+                    global.push(Global::ConfirmEdit { call_id });
                 }
-                incident.queue.push_back(proposal);
             }
         }
         Event::Decided { call_id, verdict } => {
             incident.queue.retain(|p| p.call_id != call_id);
             incident.decided.remove(&call_id);
-            incident.prefixes.remove(&call_id);
+            incident.reasks.remove(&call_id);
             let verdict = match verdict {
-                Verdict::Edited { before, after } => Verdict::Edited {
+                Verdict::Edited {
+                    before,
+                    after,
+                    class,
+                } => Verdict::Edited {
                     before: neutralize(&before),
                     after: neutralize(&after),
+                    class,
                 },
                 Verdict::Rejected { reason } => Verdict::Rejected {
                     reason: neutralize_line(&reason),
@@ -261,6 +321,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             with_call(incident, &call_id, |call| {
                 call.running = true;
                 call.live = None;
+                call.started_path = output_path.clone();
             });
             if let Some(path) = output_path {
                 global.push(Global::Watch { call_id, path });
@@ -273,12 +334,30 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             global.push(Global::Unwatch {
                 call_id: Some(call_id.clone()),
             });
+            let mut index = None;
             with_call(incident, &call_id, |call| {
                 call.running = false;
                 call.live = None;
-                call.output = Some(preview(&summary));
+                let mut output = preview(&summary);
+                if output.path.is_empty()
+                    && let Some(path) = &call.started_path
+                {
+                    output.path = path.clone();
+                }
+                if interrupted(&summary) && !output.path.is_empty() {
+                    // What the file holds is the only record of what the command printed:
+                    // index it now so its size shows and it expands.
+                    output.preview.clear();
+                    output.total_lines = 0;
+                    output.loading = true;
+                    index = Some(output.path.clone());
+                }
+                call.output = Some(output);
                 call.summary = Some(summary);
             });
+            if let Some(path) = index {
+                global.push(Global::Index { call_id, path });
+            }
         }
         Event::Usage {
             prompt_tokens,

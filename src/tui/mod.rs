@@ -13,6 +13,7 @@ pub mod live_output;
 pub mod output_file;
 pub mod overlay;
 mod past;
+mod pending;
 pub mod terminal;
 pub mod transcript_store;
 pub mod widgets;
