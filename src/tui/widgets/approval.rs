@@ -99,46 +99,38 @@ struct Budget {
     reason: usize,
 }
 
-/// The class and keys lines first, then one command row, the target, the rest of the command
-/// (or as much as fits, with a "more lines" hint), what `A` remembers, the re-ask reason and
-/// the model's reason.
+/// The class and keys lines first, then one command row, the target, what `A` remembers,
+/// one row of the model's reason, the rest of the command (or as much as fits, with a "more
+/// lines" hint), the re-ask reason and the rest of the model's reason.
 fn budget(call: &PanelCall, width: usize, height: usize) -> Budget {
     let rows = command_rows(call, width).len();
+    let reasons = reason_rows(call, width).len();
     let mut left = height.saturating_sub(2);
-    let mut take = |n: usize| {
-        let n = n.min(left);
-        left -= n;
+    let take = |n: usize, left: &mut usize| {
+        let n = n.min(*left);
+        *left -= n;
         n
     };
-    let mut command = take(1);
-    let target = take(1) == 1;
+    let mut command = take(1, &mut left);
+    let target = take(1, &mut left) == 1;
+    let remember = take(1, &mut left) == 1;
+    let mut reason = take(1, &mut left);
     let rest = rows.saturating_sub(command);
     let mut more_hint = false;
-    let remember;
-    if rest == 0 {
-        remember = take(1) == 1;
-    } else {
-        let room = take(usize::MAX);
-        if rest + 1 <= room {
-            command += rest;
-            remember = true;
-            left = room - rest - 1;
-        } else {
-            // As many rows as fit, a hint row, and the remember row when there is room.
-            remember = room >= 2;
-            let shown = room.saturating_sub(1 + usize::from(remember));
-            command += shown;
-            more_hint = room >= 1;
-            left = 0;
+    if rest > 0 {
+        if rest <= left {
+            command += take(rest, &mut left);
+        } else if left > 0 {
+            command += take(left - 1, &mut left);
+            more_hint = take(1, &mut left) == 1;
+        } else if reason == 1 {
+            // The hint matters more than the reason's row.
+            reason = 0;
+            more_hint = true;
         }
     }
-    let mut take = |n: usize| {
-        let n = n.min(left);
-        left -= n;
-        n
-    };
-    let reask = call.why.is_some() && take(1) == 1;
-    let reason = take(reason_rows(call, width).len());
+    let reask = call.why.is_some() && take(1, &mut left) == 1;
+    reason += take(reasons.saturating_sub(reason), &mut left);
     Budget {
         command,
         more_hint,
