@@ -29,32 +29,68 @@ fn marked_command(screen: &str) -> Option<String> {
     lines.get(i + 1).map(|l| l.to_string())
 }
 
+/// A directory holding a `systemctl` stand-in that logs its arguments to `calls.log` and
+/// echoes them; returns PATH with it first.
+fn systemctl_shim(dir: &std::path::Path) -> String {
+    let shim = dir.join("systemctl");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {}\necho \"shim $*\"\n",
+            dir.join("calls.log").display()
+        ),
+    )
+    .expect("write shim");
+    let status = std::process::Command::new("chmod")
+        .args(["+x", &shim.display().to_string()])
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 #[test]
 fn a_prefix_approved_call_is_visible_with_its_command_and_rule() {
     let n = nonce();
+    let shims = tempfile::tempdir().expect("tempdir");
     let fake = FakeLlm::spawn_blocking_openai(vec![
-        tool_call(&format!("echo prefix-first-{n}")),
-        tool_call(&format!("echo prefix-second-{n}")),
+        tool_call(&format!("systemctl status first-{n}")),
+        tool_call(&format!("systemctl status second-{n}")),
         Reply::Text(format!("Both ran. final-{n}")),
     ]);
-    let pane = Pane::start("prefix", &fake);
+    let pane = Pane::start_with(
+        "prefix",
+        &fake,
+        Opts {
+            env: vec![("PATH".into(), systemctl_shim(shims.path()))],
+            ..Opts::default()
+        },
+    );
     pane.open_incident(&n);
     pane.wait_for("approval panel with what A remembers", |s| {
-        s.contains(&format!("echo prefix-first-{n}")) && s.contains("A remembers: `echo")
+        s.contains(&format!("systemctl status first-{n}"))
+            && s.contains("A remembers: `systemctl status`")
     });
     pane.decide(&["A"]);
     let screen = pane.wait_for("second call and answer", |s| {
         s.contains(&format!("final-{n}"))
     });
     assert!(
-        screen.contains(&format!("    echo prefix-second-{n}")),
+        screen.contains(&format!("    systemctl status second-{n}")),
         "the prefix-approved call's command is in the transcript:\n{screen}"
     );
     assert!(
-        screen.contains("⟳ auto (approved prefix `echo"),
+        screen.contains("⟳ auto (approved prefix `systemctl status` on local)"),
         "with the rule that approved it:\n{screen}"
     );
-    assert!(screen.contains(&format!("│ prefix-second-{n}")), "{screen}");
+    assert!(
+        screen.contains(&format!("│ shim status second-{n}")),
+        "{screen}"
+    );
     pane.quit();
 }
 
@@ -160,24 +196,7 @@ fn a_prefix_on_a_restart_does_not_cover_another_unit() {
     let n = nonce();
     let shims = tempfile::tempdir().expect("tempdir");
     let log = shims.path().join("calls.log");
-    let shim = shims.path().join("systemctl");
-    std::fs::write(
-        &shim,
-        format!(
-            "#!/bin/sh\necho \"shim systemctl $*\" >> {}\necho \"shim $*\"\n",
-            log.display()
-        ),
-    )
-    .expect("write shim");
-    std::process::Command::new("chmod")
-        .args(["+x", &shim.display().to_string()])
-        .status()
-        .expect("chmod");
-    let path = format!(
-        "{}:{}",
-        shims.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = systemctl_shim(shims.path());
     let fake = FakeLlm::spawn_blocking_openai(vec![
         tool_call("systemctl restart cron"),
         tool_call("systemctl restart postgresql"),

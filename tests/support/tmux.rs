@@ -83,8 +83,15 @@ impl Pane {
         std::fs::create_dir_all(&data).expect("data dir");
         std::fs::create_dir_all(&config).expect("config dir");
         let socket = format!("opsassist-e2e-{name}-{}", nonce());
+        // tmux gives the pane the client's PATH whatever `-e` says: set it in the script.
+        let path = opts
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| format!("export PATH='{v}'; "))
+            .unwrap_or_default();
         let script = format!(
-            "{bin} tui --provider openai --base-url {url} --model fake-model {args}; echo OPSASSIST-EXIT=$?; exec sleep 600",
+            "{path}{bin} tui --provider openai --base-url {url} --model fake-model {args}; echo OPSASSIST-EXIT=$?; exec sleep 600",
             bin = env!("CARGO_BIN_EXE_opsassist"),
             url = fake.base_url,
             args = opts.args.join(" "),

@@ -1,11 +1,13 @@
 //! Dashboard tests: screens rendered into `TestBackend` (insta snapshots) and the exact
 //! command each key produces, driven by synthetic protocol events.
 
+mod guard;
 mod keys;
 mod live;
 mod past;
 mod scale;
 mod screens;
+mod small;
 
 use std::collections::BTreeMap;
 
