@@ -131,6 +131,14 @@ pub enum History {
     Loaded,
 }
 
+/// Calls of one incident, for the incident list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallCounts {
+    pub total: usize,
+    pub auto: usize,
+    pub refused: usize,
+}
+
 /// One incident in the list, with its transcript.
 #[derive(Debug)]
 pub struct Incident {
@@ -153,6 +161,9 @@ pub struct Incident {
     pub tokens: u64,
     /// The core's last re-ask of each pending call (what an approval would now run and need).
     pub reasks: HashMap<String, Reask>,
+    /// Calls the model made (every one, whatever the gate did), and how many of them ran
+    /// without asking or were refused by the core.
+    pub calls: CallCounts,
     /// Whether the transcript is loaded (past incidents load theirs when selected).
     pub history: History,
 }
@@ -175,6 +186,7 @@ impl Incident {
             redactions: 0,
             tokens: 0,
             reasks: HashMap::new(),
+            calls: CallCounts::default(),
             history: History::Live,
         }
     }

@@ -134,6 +134,7 @@ fn push_call(incident: &mut Incident, proposal: &Proposal) {
     if incident.transcript.find_call(&proposal.call_id).is_some() {
         return;
     }
+    incident.calls.total += 1;
     incident.transcript.push(Entry::Call(Box::new(CallEntry {
         call_id: proposal.call_id.clone(),
         tool: neutralize_line(&proposal.tool),
@@ -290,6 +291,11 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             incident.queue.retain(|p| p.call_id != call_id);
             incident.decided.remove(&call_id);
             incident.reasks.remove(&call_id);
+            match &verdict {
+                Verdict::AutoApproved { .. } => incident.calls.auto += 1,
+                Verdict::Refused { .. } => incident.calls.refused += 1,
+                _ => {}
+            }
             let verdict = match verdict {
                 Verdict::Edited {
                     before,

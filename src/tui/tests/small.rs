@@ -108,3 +108,49 @@ fn below_the_minimum_size_a_notice_replaces_the_layout() {
     assert!(app.handle_key(key(KeyCode::Char('a'))).is_empty());
     assert_snapshot!(screen);
 }
+
+#[test]
+fn auto_approved_and_refused_calls_are_in_the_transcript_at_80x24() {
+    let mut app = app();
+    let mut events = started();
+    let auto = proposal("c1", "uptime", Class::ReadOnly);
+    let refused = proposal("c2", "systemctl restart php-fpm", Class::Change);
+    events.push(Event::CallProposed { proposal: auto });
+    events.push(Event::CallProposed { proposal: refused });
+    events.push(Event::Decided {
+        call_id: "c1".into(),
+        verdict: crate::protocol::Verdict::AutoApproved {
+            rule: "auto-approve read-only".into(),
+        },
+    });
+    events.push(Event::ExecFinished {
+        summary: summary("c1", "uptime", "up 3 days, load average: 9.1\n"),
+    });
+    events.push(Event::Decided {
+        call_id: "c2".into(),
+        verdict: crate::protocol::Verdict::Refused {
+            reason: "refused: the session is in check mode".into(),
+        },
+    });
+    feed(&mut app, SID, events);
+    let screen = draw(&app, 80, 24).backend().to_string();
+    for want in [
+        "    uptime",
+        "⟳ auto (auto-approve read-only)",
+        "│ up 3 days",
+        "    systemctl restart php-fpm",
+        "⊘ refused: refused: the session is in check mode",
+        "· 2 calls",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    assert_eq!(
+        app.current().map(|i| i.calls),
+        Some(super::super::app::CallCounts {
+            total: 2,
+            auto: 1,
+            refused: 1
+        })
+    );
+    assert_snapshot!(screen);
+}
