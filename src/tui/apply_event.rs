@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::alert::Alert;
-use crate::protocol::{Event, ExecSummary, Proposal, SessionState, Verdict};
+use crate::protocol::{Event, ExecSummary, SessionState};
 use crate::text::{neutralize, neutralize_line};
 
 use super::app::{Command, Incident, Reask};
@@ -39,7 +39,7 @@ pub enum Global {
     },
 }
 
-fn split_lines(text: &str) -> Vec<String> {
+pub(super) fn split_lines(text: &str) -> Vec<String> {
     let clean = neutralize(text).replace('\t', "    ");
     clean.split('\n').map(str::to_string).collect()
 }
@@ -48,7 +48,7 @@ fn split_lines(text: &str) -> Vec<String> {
 const MAX_REASON: usize = 300;
 
 /// A model-written reason on one bounded line: whitespace runs become one space.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut line = neutralize_line(&flat);
     if let Some((cut, _)) = line.char_indices().nth(MAX_REASON) {
@@ -127,28 +127,6 @@ fn note(incident: &mut Incident, kind: NoteKind, text: &str) {
         kind,
         text: neutralize_line(text),
     });
-}
-
-/// Add the transcript entry of a call the first time it is seen.
-fn push_call(incident: &mut Incident, proposal: &Proposal) {
-    if incident.transcript.find_call(&proposal.call_id).is_some() {
-        return;
-    }
-    incident.calls.total += 1;
-    incident.transcript.push(Entry::Call(Box::new(CallEntry {
-        call_id: proposal.call_id.clone(),
-        tool: neutralize_line(&proposal.tool),
-        target: proposal.target.clone(),
-        command: split_lines(&proposal.command),
-        reason: proposal.reason.as_deref().map(one_line),
-        class: proposal.class,
-        verdict: None,
-        running: false,
-        summary: None,
-        output: None,
-        live: None,
-        started_path: None,
-    })));
 }
 
 /// Apply one event to `incident`; returns effects on the whole dashboard.
@@ -240,23 +218,11 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
         }
         Event::CallProposed { proposal } => {
             end_streaming(incident);
-            push_call(incident, &proposal);
+            super::apply_call::proposed(incident, &proposal);
         }
         Event::ApprovalRequested { proposal } => {
             end_streaming(incident);
-            push_call(incident, &proposal);
-            // A request for a call already queued is the core asking again (logs written
-            // before `ApprovalReasked`): it is pending again.
-            incident.decided.remove(&proposal.call_id);
-            incident.reasks.remove(&proposal.call_id);
-            match incident
-                .queue
-                .iter_mut()
-                .find(|p| p.call_id == proposal.call_id)
-            {
-                Some(queued) => *queued = proposal,
-                None => incident.queue.push_back(proposal),
-            }
+            super::apply_call::requested(incident, proposal);
         }
         Event::ApprovalReasked {
             call_id,
@@ -268,56 +234,20 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             edit,
         } => {
             note(incident, NoteKind::Warning, &format!("asked again: {why}"));
-            if incident.queue.iter().any(|p| p.call_id == call_id) {
-                incident.decided.remove(&call_id);
-                let ask_yes = edit.is_some() && needs_confirm;
-                incident.reasks.insert(
-                    call_id.clone(),
-                    Reask {
-                        why: neutralize_line(&why),
-                        command,
-                        class,
-                        class_reason: neutralize_line(&class_reason),
-                        needs_confirm,
-                        edit,
-                    },
-                );
-                if ask_yes {
-                    global.push(Global::ConfirmEdit { call_id });
-                }
+            let reask = Reask {
+                why: neutralize_line(&why),
+                command,
+                class,
+                class_reason: neutralize_line(&class_reason),
+                needs_confirm,
+                edit,
+            };
+            if super::apply_call::reasked(incident, &call_id, reask) {
+                global.push(Global::ConfirmEdit { call_id });
             }
         }
         Event::Decided { call_id, verdict } => {
-            incident.queue.retain(|p| p.call_id != call_id);
-            incident.decided.remove(&call_id);
-            incident.reasks.remove(&call_id);
-            match &verdict {
-                Verdict::AutoApproved { .. } => incident.calls.auto += 1,
-                Verdict::Refused { .. } => incident.calls.refused += 1,
-                _ => {}
-            }
-            let verdict = match verdict {
-                Verdict::Edited {
-                    before,
-                    after,
-                    class,
-                } => Verdict::Edited {
-                    before: neutralize(&before),
-                    after: neutralize(&after),
-                    class,
-                },
-                Verdict::Rejected { reason } => Verdict::Rejected {
-                    reason: neutralize_line(&reason),
-                },
-                Verdict::Refused { reason } => Verdict::Refused {
-                    reason: neutralize_line(&reason),
-                },
-                Verdict::AutoApproved { rule } => Verdict::AutoApproved {
-                    rule: neutralize_line(&rule),
-                },
-                other => other,
-            };
-            with_call(incident, &call_id, |call| call.verdict = Some(verdict));
+            super::apply_call::decided(incident, &call_id, verdict)
         }
         Event::ExecStarted {
             call_id,

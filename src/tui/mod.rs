@@ -4,6 +4,7 @@
 //! `widgets` renders, `event_loop` multiplexes terminal input, core events and task results.
 
 pub mod app;
+mod apply_call;
 mod apply_event;
 pub mod event_loop;
 mod forms;

@@ -230,7 +230,11 @@ impl App {
                     && call.running
                     && call.summary.is_none()
                 {
-                    out.push(format!("{}: {}", call.target, call.command.join(" ")));
+                    let command = match &call.verdict {
+                        Some(crate::protocol::Verdict::Edited { after, .. }) => after.clone(),
+                        _ => call.command.join(" "),
+                    };
+                    out.push(format!("{}: {}", call.target, command));
                 }
             }
         }
