@@ -264,6 +264,38 @@ mod tests {
     }
 
     #[test]
+    fn a_prefix_approval_remembers_exactly_what_the_offer_said() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        let command = "systemctl restart cron";
+        let offered = offer(Class::Change, command).prefix;
+        assert_eq!(
+            gate.approve(Class::Change, &Target::Local, command, None, true),
+            Ruling::Run { note: None }
+        );
+        let remembered: Vec<&str> = gate.prefixes().iter().map(|(_, p)| p.as_str()).collect();
+        assert_eq!(
+            remembered,
+            offered.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_prefix_approval_without_an_offered_prefix_is_asked_again() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        assert!(matches!(
+            gate.approve(
+                Class::Change,
+                &Target::Local,
+                "uptime; touch /tmp/x",
+                None,
+                true
+            ),
+            Ruling::AskAgain(_)
+        ));
+        assert!(gate.prefixes().is_empty());
+    }
+
+    #[test]
     fn change_needs_no_confirmation() {
         let mut gate = Gate::new(Mode::Heal, false);
         assert_eq!(
@@ -289,18 +321,18 @@ mod tests {
             Ruling::Run { note: None }
         );
         assert!(matches!(
-            gate.screen(Class::Change, &web, "systemctl restart php-fpm"),
+            gate.screen(Class::Change, &web, "systemctl restart nginx"),
             Screen::Auto(rule) if rule.contains("ssh: web01")
         ));
         assert_eq!(
-            gate.screen(Class::Change, &Target::Local, "systemctl restart php-fpm"),
+            gate.screen(Class::Change, &Target::Local, "systemctl restart nginx"),
             Screen::Ask
         );
         let db = Target::Ssh {
             host: "db01".into(),
         };
         assert_eq!(
-            gate.screen(Class::Change, &db, "systemctl restart php-fpm"),
+            gate.screen(Class::Change, &db, "systemctl restart nginx"),
             Screen::Ask
         );
     }
