@@ -271,7 +271,7 @@ fn demo_capture() {
     pane.keys(&["?"]);
     println!(
         "{}",
-        pane.wait_for("help", |s| s.contains("Any key closes this help"))
+        pane.wait_for("help", |s| s.contains("Keys can be changed"))
     );
 }
 
