@@ -32,6 +32,7 @@ pub struct Config {
     /// Key binding overrides for the TUI: action name → key (e.g. `approve = "y"`).
     pub keys: BTreeMap<String, String>,
     pub learning: LearningConfig,
+    pub audit: AuditConfig,
     pub tui: TuiConfig,
 }
 
@@ -50,6 +51,16 @@ impl Default for TuiConfig {
             approval_guard_ms: 400,
         }
     }
+}
+
+/// The audit log's optional key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// HMAC-SHA256 key file (mode 0600, outside the data dir; make one with `opsassist audit
+    /// keygen --out PATH`). When set, every record carries an `hmac` and `audit verify`
+    /// checks it. Unset: a plain hash chain.
+    pub key_file: Option<PathBuf>,
 }
 
 /// Learning from operator edits (`data_dir/corrections.jsonl`).
@@ -83,8 +94,11 @@ pub struct LlmConfig {
     pub base_url: Option<String>,
     /// Retries for transient failures (connection refused, 5xx, cut streams).
     pub max_retries: u32,
-    /// Per-request timeout, seconds.
+    /// Per-request timeout, seconds: the longest wait for the server's answer to begin.
     pub request_timeout_secs: u64,
+    /// Once a streamed answer has begun, the longest silence between two chunks, seconds; a
+    /// server that goes quiet longer is reported as "sent nothing for N s".
+    pub stream_idle_timeout_secs: u64,
     /// Most tokens the model may generate in one turn (OpenAI-compatible `max_tokens`,
     /// Ollama `options.num_predict`); a turn cut at the cap ends with what it had. 0 = no cap.
     pub max_tokens: u32,
@@ -98,6 +112,7 @@ impl Default for LlmConfig {
             base_url: None,
             max_retries: 3,
             request_timeout_secs: 300,
+            stream_idle_timeout_secs: 60,
             max_tokens: 4096,
         }
     }

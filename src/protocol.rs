@@ -179,6 +179,14 @@ pub struct ExecSummary {
     pub redactions: usize,
     /// The capped, redacted text sent to the model.
     pub model_output: String,
+    /// The command was running when opsassist died (crash, kill): crash recovery recorded
+    /// this summary, the outcome is unknown and the command was not re-run. `exit_code`,
+    /// `signal` and `connection_error` are `None`, `duration_ms` is 0, `stdout_bytes` is the
+    /// size of the output file found at recovery (stdout and stderr as captured, interleaved),
+    /// `stderr_bytes` is 0, `output_sha256` is that file's hash (empty when there was none),
+    /// and `model_output` is "interrupted: outcome unknown". Absent (false) in older logs.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 /// Coarse state of an incident, as shown in the incident list.

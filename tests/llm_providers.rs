@@ -36,6 +36,7 @@ fn provider_capped(
         base_url: Some(base_url.into()),
         max_retries: 3,
         request_timeout_secs: 30,
+        stream_idle_timeout_secs: 60,
         max_tokens,
     };
     let key = key.map(str::to_string);
@@ -694,4 +695,238 @@ async fn openai_probe_checks_reachability_not_the_models_schema() {
         .await
         .expect_err("401");
     assert!(matches!(err, LlmError::Auth { status: 401, .. }), "{err}");
+}
+
+/// A chat server with one fault: every POST is answered with `content_type` and `pieces`
+/// (each its own HTTP chunk); with `stall` the connection then stays open and silent. Counts
+/// the chat requests. Returns the provider base URL and the counter.
+async fn faulty_server(
+    flavor: Flavor,
+    content_type: &'static str,
+    pieces: Vec<String>,
+    stall: bool,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let pieces = pieces.clone();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                // Read one request: headers, then Content-Length bytes of body.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let body_end = loop {
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        break end + 4 + length;
+                    }
+                };
+                while buf.len() < body_end {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                if buf.starts_with(b"POST") {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n\r\n"
+                );
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for piece in pieces {
+                    let chunk = format!("{:x}\r\n{piece}\r\n", piece.len());
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let _ = socket.flush().await;
+                }
+                if stall {
+                    // Headers and some chunks, then nothing, with the connection held open.
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                } else {
+                    let _ = socket.write_all(b"0\r\n\r\n").await;
+                    let _ = socket.shutdown().await;
+                }
+            });
+        }
+    });
+    let base = match flavor {
+        Flavor::OpenAi => format!("http://{addr}/v1"),
+        Flavor::Ollama => format!("http://{addr}"),
+    };
+    (base, count)
+}
+
+fn provider_with_waits(
+    flavor: Flavor,
+    base_url: &str,
+    request: u64,
+    idle: u64,
+) -> Arc<dyn Provider> {
+    let cfg = LlmConfig {
+        provider: match flavor {
+            Flavor::OpenAi => ProviderKind::Openai,
+            Flavor::Ollama => ProviderKind::Ollama,
+        },
+        model: Some("test-model".into()),
+        base_url: Some(base_url.into()),
+        request_timeout_secs: request,
+        stream_idle_timeout_secs: idle,
+        ..LlmConfig::default()
+    };
+    build_provider_with_env(&cfg, &|_| None).expect("provider builds")
+}
+
+/// One turn with up to three retries; the error and how many retries were made.
+async fn with_retries(p: &dyn Provider) -> (LlmError, u32) {
+    let policy = RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(1),
+    };
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut retries = 0;
+    let err = stream_with_policy(p, &user("hi"), &tools(), &tx, policy, |_, _, _| {
+        retries += 1
+    })
+    .await
+    .expect_err("a fault");
+    (err, retries)
+}
+
+const EXPECTED_STREAM: [(Flavor, &str); 2] = [
+    (Flavor::OpenAi, "an event stream (text/event-stream)"),
+    (Flavor::Ollama, "an NDJSON stream (application/x-ndjson)"),
+];
+
+#[tokio::test]
+async fn an_html_page_with_200_is_malformed_at_once() {
+    // A proxy's login page: 150 bytes, with an escape sequence and a line break.
+    let page = "<!DOCTYPE html><html><head><title>Sign in</title></head>\r\n<body>\u{1b}[2J<h1>Proxy authentication required</h1><p>Please sign in to continue.</p></body></html>";
+    assert!(page.len() > 120);
+    for (flavor, expected) in EXPECTED_STREAM {
+        let (url, count) = faulty_server(
+            flavor,
+            "text/html; charset=utf-8",
+            vec![page[..60].to_string(), page[60..].to_string()],
+            false,
+        )
+        .await;
+        let p = provider_with_waits(flavor, &url, 30, 60);
+        let (err, retries) = with_retries(p.as_ref()).await;
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "malformed response from the server: HTTP 200 with content type \
+                 `text/html; charset=utf-8` instead of {expected}; body starts: \
+                 <!DOCTYPE html><html><head><title>Sign in</title></head>\\r\\n<body>␛[2J\
+                 <h1>Proxy authentication required</h1><p>Please sign…"
+            ),
+            "{flavor:?}"
+        );
+        assert!(matches!(err, LlmError::Malformed { .. }));
+        assert_eq!(retries, 0, "{flavor:?}");
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{flavor:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_json_error_body_with_200_is_malformed_at_once() {
+    let body = r#"{"error":{"message":"upstream quota exceeded","type":"server_error"}}"#;
+    for (flavor, expected) in EXPECTED_STREAM {
+        let (url, count) =
+            faulty_server(flavor, "application/json", vec![body.to_string()], false).await;
+        let p = provider_with_waits(flavor, &url, 30, 60);
+        let (err, retries) = with_retries(p.as_ref()).await;
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "malformed response from the server: HTTP 200 with content type \
+                 `application/json` instead of {expected}; body starts: {body}"
+            ),
+            "{flavor:?}"
+        );
+        assert_eq!(retries, 0, "{flavor:?}");
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{flavor:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stream_that_stalls_after_two_chunks_is_a_timeout_naming_the_wait() {
+    let openai = |text: &str| {
+        format!(
+            "data: {}\n\n",
+            json!({"id": "c1", "object": "chat.completion.chunk", "created": 0,
+                   "model": "test-model", "choices": [{"index": 0,
+                   "delta": {"role": "assistant", "content": text}, "finish_reason": null}]})
+        )
+    };
+    let ollama = |text: &str| {
+        format!(
+            "{}\n",
+            json!({"model": "test-model", "created_at": "2026-01-01T00:00:00Z",
+                   "message": {"role": "assistant", "content": text}, "done": false})
+        )
+    };
+    for flavor in FLAVORS {
+        let (content_type, pieces) = match flavor {
+            Flavor::OpenAi => (
+                "text/event-stream",
+                vec![openai("Checking "), openai("the disk")],
+            ),
+            Flavor::Ollama => (
+                "application/x-ndjson",
+                vec![ollama("Checking "), ollama("the disk")],
+            ),
+        };
+        let (url, count) = faulty_server(flavor, content_type, pieces, true).await;
+        let p = provider_with_waits(flavor, &url, 5, 1);
+        let started = std::time::Instant::now();
+        let (result, deltas) = turn(p.as_ref(), &user("hi")).await;
+        let err = result.expect_err("stalled");
+        assert_eq!(
+            err.to_string(),
+            "stream ended before the turn was complete: model server sent nothing for 1 s \
+             (stream_idle_timeout_secs in config.toml)",
+            "{flavor:?}"
+        );
+        assert!(err.is_transient(), "a stall is worth a retry");
+        assert_eq!(deltas.concat(), "Checking the disk", "{flavor:?}");
+        assert!(started.elapsed() < Duration::from_secs(4), "{flavor:?}");
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{flavor:?}"
+        );
+    }
 }

@@ -41,8 +41,8 @@ fn secrets_in_realistic_output_are_masked_exactly() {
     check(
         "kubeconfig",
         "users:\n- name: ops\n  user:\n    token: eyJhbGciOiJSUzI1NiIsImtpZCI6IiJ9.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJl\n    client-key-data: LS0tLS1CRUdJTg==\n",
-        "users:\n- name: ops\n  user:\n    token: [REDACTED:jwt]\n    client-key-data: LS0tLS1CRUdJTg==\n",
-        1,
+        "users:\n- name: ops\n  user:\n    token: [REDACTED:jwt]\n    client-key-data: [REDACTED:private-key]\n",
+        2,
         &mut f,
     );
     check(

@@ -18,6 +18,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# The code must be formatted and lint-clean before anything else runs (CI enforces both).
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+
 # Every test: unit, integration (real sshd, real processes, fake LLM servers speaking the
 # real protocols), end-to-end in tmux; benches run once in test mode so they cannot rot.
 cargo test --locked --all-targets

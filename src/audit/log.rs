@@ -3,12 +3,11 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::record::{self, Body, GENESIS, Record};
-use super::{AuditEntry, AuditError};
+use super::{AuditEntry, AuditError, AuditKey};
 
 /// An open audit log.
 #[derive(Debug)]
@@ -16,6 +15,8 @@ pub struct AuditLog {
     path: PathBuf,
     operator: String,
     warnings: Vec<String>,
+    /// Signs every record appended (`hmac`) when set.
+    key: Option<AuditKey>,
 }
 
 /// Where the chain stands at the end of the file.
@@ -45,7 +46,30 @@ impl AuditLog {
             path: path.to_path_buf(),
             operator,
             warnings: Vec::new(),
+            key: None,
         })
+    }
+
+    /// Sign every record appended from now on with `key` (none: plain chain).
+    pub fn with_key(mut self, key: Option<AuditKey>) -> AuditLog {
+        self.key = key;
+        self
+    }
+
+    /// Whether the log already holds an end record (`exec_end` or `exec_interrupted`) for
+    /// `call_id` of `session_id`: crash recovery writes its record only once.
+    pub fn has_end_record(&self, session_id: &str, call_id: &str) -> Result<bool, AuditError> {
+        if !self.path.exists() {
+            return Ok(false);
+        }
+        Ok(super::read_records(&self.path)?.iter().any(|r| {
+            r.session == session_id
+                && matches!(
+                    r.entry.get("kind").and_then(|k| k.as_str()),
+                    Some("exec_end" | "exec_interrupted")
+                )
+                && r.entry.get("call_id").and_then(|c| c.as_str()) == Some(call_id)
+        }))
     }
 
     /// The file this log writes.
@@ -88,10 +112,11 @@ impl AuditLog {
             entry: &entry,
             prev: &tail.prev,
         };
-        let mut line = record::encode(&body).map_err(|e| AuditError::Encode {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })?;
+        let mut line =
+            record::encode(&body, self.key.as_ref()).map_err(|e| AuditError::Encode {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
         line.push('\n');
         file.write_all(line.as_bytes()).map_err(io)?;
         file.sync_data().map_err(io)?;
@@ -111,14 +136,11 @@ fn open_append(path: &Path) -> std::io::Result<File> {
 
 fn lock_exclusive(file: &File) -> std::io::Result<()> {
     loop {
-        // SAFETY: flock on a valid, owned descriptor.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-        if rc == 0 {
-            return Ok(());
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return Err(err);
+        // `File::lock` is flock(LOCK_EX) on Unix: shared with other opsassist processes.
+        match file.lock() {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
         }
     }
 }

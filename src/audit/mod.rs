@@ -5,7 +5,16 @@
 //! `prev` is the sha256 of the previous line's exact bytes (without its newline), or 64 zeros
 //! for the first record. `hash` is the sha256 of this line's bytes up to `,"hash":` followed
 //! by `}` — i.e. the record serialized without its hash field.
+//!
+//! With an audit key (`[audit] key_file`, see [`AuditKey`]) one more field follows the hash:
+//! `,"hmac":HEX`, the HMAC-SHA256 of the `hash` hex text under the key. `prev` still covers
+//! the whole previous line, hmac included.
+//!
+//! [`cross_check`] compares the log with the executions recorded in the session logs, so a
+//! deleted or truncated audit log is noticed while sessions remain.
 
+mod crosscheck;
+mod key;
 mod log;
 mod record;
 mod verify;
@@ -17,9 +26,14 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Class;
 use crate::protocol::Target;
 
+pub use crosscheck::{Execution, Missing, cross_check, session_executions};
+pub use key::AuditKey;
 pub use log::AuditLog;
 pub use record::{GENESIS, Record};
-pub use verify::{Broken, VerifyReport, read_records, verify};
+pub use verify::{Broken, VerifyReport, read_records, verify, verify_with};
+
+/// `outcome` of an [`AuditEntry::ExecInterrupted`] record.
+pub const INTERRUPTED: &str = "interrupted: outcome unknown";
 
 /// What an audit record attests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +74,29 @@ pub enum AuditEntry {
         connection_error: Option<String>,
         timed_out: bool,
     },
+    /// The exec-end record of a command that was running when opsassist died: written once
+    /// by crash recovery (never twice for one call), `outcome` is [`INTERRUPTED`]. The byte
+    /// count and sha256 are of the output file as found at recovery (empty when none).
+    ExecInterrupted {
+        call_id: String,
+        outcome: String,
+        output_bytes: u64,
+        output_sha256: String,
+    },
+}
+
+impl AuditEntry {
+    /// The tag this entry is written with (`kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AuditEntry::Proposal { .. } => "proposal",
+            AuditEntry::Edit { .. } => "edit",
+            AuditEntry::Decision { .. } => "decision",
+            AuditEntry::ExecStart { .. } => "exec_start",
+            AuditEntry::ExecEnd { .. } => "exec_end",
+            AuditEntry::ExecInterrupted { .. } => "exec_interrupted",
+        }
+    }
 }
 
 /// Audit log failures.
@@ -81,4 +118,7 @@ pub enum AuditError {
     },
     #[error("audit log {path}: cannot encode record: {message}")]
     Encode { path: PathBuf, message: String },
+    /// The audit key file cannot be used (loose permissions, inside the data dir, not a key).
+    #[error("audit key {path}: {message}")]
+    Key { path: PathBuf, message: String },
 }

@@ -3,13 +3,15 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::AuditEntry;
+use super::{AuditEntry, AuditKey};
 
 /// `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Marker between the hashed body and the hash itself.
 pub(crate) const HASH_FIELD: &str = ",\"hash\":\"";
+/// Marker between the hash and the optional keyed signature of it.
+const HMAC_FIELD: &str = "\",\"hmac\":\"";
 
 /// A record as written (the body without `hash`; field order is the canonical order).
 #[derive(Debug, Serialize)]
@@ -32,6 +34,9 @@ pub struct Record {
     pub entry: serde_json::Value,
     pub prev: String,
     pub hash: String,
+    /// HMAC-SHA256 of `hash` under the audit key, when one was configured at write time.
+    #[serde(default)]
+    pub hmac: Option<String>,
 }
 
 /// Hex sha256 of `bytes`.
@@ -39,27 +44,55 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The full line (without newline) for `body`: body JSON with `"hash"` appended last.
-pub(crate) fn encode(body: &Body) -> Result<String, serde_json::Error> {
+/// The full line (without newline) for `body`: body JSON with `"hash"` appended, then
+/// `"hmac"` (the key's signature of the hash) when there is a key.
+pub(crate) fn encode(body: &Body, key: Option<&AuditKey>) -> Result<String, serde_json::Error> {
     let json = serde_json::to_string(body)?;
     let hash = sha256_hex(json.as_bytes());
     let mut line = json;
     line.pop();
     line.push_str(HASH_FIELD);
     line.push_str(&hash);
+    if let Some(key) = key {
+        line.push_str(HMAC_FIELD);
+        line.push_str(&key.sign(&hash));
+    }
     line.push_str("\"}");
     Ok(line)
 }
 
-/// Split a line into (hashed body bytes, stored hash), or why it cannot be.
-pub(crate) fn split_hash(line: &str) -> Result<(String, &str), String> {
+/// A line taken apart: the hashed body bytes, the stored hash and the optional hmac.
+pub(crate) struct Split<'a> {
+    pub body: String,
+    pub hash: &'a str,
+    pub hmac: Option<&'a str>,
+}
+
+fn is_hex(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Split a line into its hashed body, stored hash and hmac, or say why it cannot be.
+pub(crate) fn split_hash(line: &str) -> Result<Split<'_>, String> {
     let at = line
         .rfind(HASH_FIELD)
         .ok_or_else(|| "no hash field at the end of the record".to_string())?;
-    let rest = &line[at + HASH_FIELD.len()..];
-    let hash = rest
+    let rest = line[at + HASH_FIELD.len()..]
         .strip_suffix("\"}")
-        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         .ok_or_else(|| "hash field is not the last field or not 64 hex digits".to_string())?;
-    Ok((format!("{}}}", &line[..at]), hash))
+    let (hash, hmac) = match rest.split_once(HMAC_FIELD) {
+        Some((hash, hmac)) => (hash, Some(hmac)),
+        None => (rest, None),
+    };
+    if !is_hex(hash, 64) {
+        return Err("hash field is not the last field or not 64 hex digits".into());
+    }
+    if hmac.is_some_and(|h| !is_hex(h, 64)) {
+        return Err("hmac field is not 64 hex digits".into());
+    }
+    Ok(Split {
+        body: format!("{}}}", &line[..at]),
+        hash,
+        hmac,
+    })
 }

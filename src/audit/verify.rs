@@ -1,12 +1,13 @@
-//! Checking the chain: JSON validity, seq continuity, `prev` links and record hashes. Reports
-//! the first broken record, and a torn last record (a crash mid-write) distinctly.
+//! Checking the chain: JSON validity, seq continuity, `prev` links, record hashes and, with
+//! an audit key, each record's `hmac`. Reports the first broken record, and a torn last
+//! record (a crash mid-write) distinctly.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::AuditError;
 use super::record::{self, GENESIS, Record};
+use super::{AuditError, AuditKey};
 
 /// The first problem found in the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct VerifyReport {
     /// Records that verified before the first problem (all of them when intact).
     pub records: u64,
     pub broken: Option<Broken>,
+    /// Of `records`, how many carry an `hmac` (checked against the key when one was given).
+    pub signed: u64,
 }
 
 impl VerifyReport {
@@ -36,8 +39,16 @@ impl VerifyReport {
     }
 }
 
-/// Verify the whole chain in `path`.
+/// Verify the whole chain in `path` (hmacs are not checked: no key).
 pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
+    verify_with(path, None)
+}
+
+/// Verify the chain in `path`; with `key`, also every record's `hmac`. Records without one
+/// are accepted only before the first signed record (written before the key was set up), and
+/// a log with records but no signed one fails: a tail rewritten without the key cannot carry
+/// valid hmacs, and dropping them is noticed.
+pub fn verify_with(path: &Path, key: Option<&AuditKey>) -> Result<VerifyReport, AuditError> {
     let io = |source| AuditError::Io {
         path: path.to_path_buf(),
         source,
@@ -46,6 +57,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
     let mut expected_prev = GENESIS.to_string();
     let mut expected_seq = 1u64;
     let mut line_no = 0u64;
+    let mut signed = 0u64;
     let mut raw = Vec::new();
     loop {
         raw.clear();
@@ -57,6 +69,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
         let records = line_no - 1;
         let broken = |seq: Option<u64>, reason: String, torn: bool| VerifyReport {
             records,
+            signed,
             broken: Some(Broken {
                 line: line_no,
                 seq,
@@ -106,24 +119,62 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
                 false,
             ));
         }
-        match record::split_hash(line) {
-            Ok((body, hash))
-                if record::sha256_hex(body.as_bytes()) == hash && hash == record.hash => {}
-            Ok(_) => {
+        let split = match record::split_hash(line) {
+            Ok(split) => split,
+            Err(reason) => return Ok(broken(seq, reason, false)),
+        };
+        if record::sha256_hex(split.body.as_bytes()) != split.hash || split.hash != record.hash {
+            return Ok(broken(
+                seq,
+                "hash mismatch: the record was altered".into(),
+                false,
+            ));
+        }
+        match (key, split.hmac) {
+            (Some(key), Some(hmac)) if !key.verifies(split.hash, hmac) => {
                 return Ok(broken(
                     seq,
-                    "hash mismatch: the record was altered".into(),
+                    format!(
+                        "record {}: hmac mismatch (rewritten by someone without the audit key)",
+                        record.seq
+                    ),
                     false,
                 ));
             }
-            Err(reason) => return Ok(broken(seq, reason, false)),
+            (Some(_), None) if signed > 0 => {
+                return Ok(broken(
+                    seq,
+                    format!(
+                        "record {}: no hmac after signed records (the tail was rewritten without the audit key)",
+                        record.seq
+                    ),
+                    false,
+                ));
+            }
+            _ => {}
+        }
+        if split.hmac.is_some() {
+            signed += 1;
         }
         expected_prev = record::sha256_hex(bytes);
         expected_seq += 1;
     }
+    if key.is_some() && line_no > 0 && signed == 0 {
+        return Ok(VerifyReport {
+            records: line_no,
+            signed,
+            broken: Some(Broken {
+                line: line_no,
+                seq: Some(expected_seq - 1),
+                reason: "no record has an hmac although an audit key is configured (written or rewritten without the key)".into(),
+                torn: false,
+            }),
+        });
+    }
     Ok(VerifyReport {
         records: line_no,
         broken: None,
+        signed,
     })
 }
 

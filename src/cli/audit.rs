@@ -1,22 +1,32 @@
-//! `opsassist audit`: verify the hash chain of `audit.jsonl` and show its records.
+//! `opsassist audit`: verify `audit.jsonl` (hash chain, hmacs with a key, and records for
+//! every execution in the session logs), show its records, and make an audit key.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use opsassist::audit::{self, Record};
+use opsassist::audit::{self, AuditKey, Record};
+use opsassist::config::Config;
 use opsassist::paths::Paths;
 use opsassist::text::neutralize_line;
 
 /// `opsassist audit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain; report the first broken record (exit 1 when broken)
+    /// Check the hash chain (and hmacs, with [audit] key_file), and that every execution in
+    /// the session logs has its audit records; one line per problem (exit 1 on any)
     Verify {
         /// Audit log to check [default: audit.jsonl in the data dir]
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
+    },
+    /// Create a new audit key (mode 0600; refuses to overwrite); then set
+    /// `[audit] key_file` to it in config.toml
+    Keygen {
+        /// Where to write the key: outside the data dir
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
     },
     /// Print audit records: seq, time, operator, session, what happened
     Show {
@@ -35,35 +45,117 @@ pub enum AuditCommand {
     },
 }
 
+/// The audit key named by `[audit] key_file` (relative paths are relative to the config
+/// dir), or None when no key is configured.
+pub fn load_key(paths: &Paths, config: &Config) -> anyhow::Result<Option<AuditKey>> {
+    let Some(file) = &config.audit.key_file else {
+        return Ok(None);
+    };
+    let path = if file.is_relative() {
+        paths.config_dir.join(file)
+    } else {
+        file.clone()
+    };
+    Ok(Some(AuditKey::load(&path, &paths.data_dir)?))
+}
+
+/// `audit verify`: the chain, then the cross-check; true when all is well.
+fn verify(paths: &Paths, path: &Path) -> anyhow::Result<bool> {
+    let config = Config::load_for(paths)?;
+    let key = load_key(paths, &config)?;
+    let (executions, unreadable) = audit::session_executions(&paths.sessions_dir())?;
+    let mut ok = true;
+    let records = if path.exists() {
+        let report = audit::verify_with(path, key.as_ref())?;
+        match report.broken {
+            None => {
+                println!("ok: {} records, chain intact", report.records);
+                match &key {
+                    Some(_) => println!(
+                        "ok: {} of {} records signed with the audit key (hmacs verified)",
+                        report.signed, report.records
+                    ),
+                    None if report.signed > 0 => println!(
+                        "note: {} records carry an hmac, not checked: no [audit] key_file configured",
+                        report.signed
+                    ),
+                    None => {}
+                }
+            }
+            Some(b) => {
+                ok = false;
+                let seq = b.seq.map_or_else(|| "?".to_string(), |s| s.to_string());
+                println!(
+                    "broken at line {} (seq {seq}): {}",
+                    b.line,
+                    neutralize_line(&b.reason)
+                );
+                println!("{} records before it verified", report.records);
+                if b.torn {
+                    println!("the next append cuts the torn record (with a warning)");
+                }
+            }
+        }
+        audit::read_records(path)?
+    } else if executions.is_empty() {
+        println!("ok: 0 records, no audit log yet at {}", path.display());
+        Vec::new()
+    } else {
+        ok = false;
+        println!(
+            "audit log {} is missing, but the session logs record {} execution(s)",
+            path.display(),
+            executions.len()
+        );
+        Vec::new()
+    };
+    if path.exists() && records.is_empty() && !executions.is_empty() {
+        ok = false;
+        println!(
+            "audit log {} has 0 records, but the session logs record {} execution(s)",
+            path.display(),
+            executions.len()
+        );
+    }
+    let missing = audit::cross_check(&records, &executions);
+    for m in &missing {
+        println!("{m}");
+    }
+    for line in &unreadable {
+        println!("{line}");
+    }
+    ok &= missing.is_empty() && unreadable.is_empty();
+    if ok && !executions.is_empty() {
+        let sessions: std::collections::HashSet<&str> =
+            executions.iter().map(|e| e.session.as_str()).collect();
+        println!(
+            "ok: all {} execution(s) in {} session log(s) have their audit records",
+            executions.len(),
+            sessions.len()
+        );
+    }
+    Ok(ok)
+}
+
 /// Run `opsassist audit`.
 pub fn run(paths: &Paths, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         AuditCommand::Verify { file } => {
             let path = file.unwrap_or_else(|| paths.audit_log());
-            if !path.exists() {
-                println!("ok: 0 records, no audit log yet at {}", path.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            let report = audit::verify(&path)?;
-            match report.broken {
-                None => {
-                    println!("ok: {} records, chain intact", report.records);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(b) => {
-                    let seq = b.seq.map_or_else(|| "?".to_string(), |s| s.to_string());
-                    println!(
-                        "broken at line {} (seq {seq}): {}",
-                        b.line,
-                        neutralize_line(&b.reason)
-                    );
-                    println!("{} records before it verified", report.records);
-                    if b.torn {
-                        println!("the next append cuts the torn record (with a warning)");
-                    }
-                    Ok(ExitCode::from(1))
-                }
-            }
+            Ok(if verify(paths, &path)? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        AuditCommand::Keygen { out } => {
+            AuditKey::generate(&out, &paths.data_dir)?;
+            println!(
+                "wrote a new audit key to {} (mode 0600); add to config.toml:\n[audit]\nkey_file = \"{}\"",
+                out.display(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Show {
             session,
@@ -143,6 +235,15 @@ fn summary(entry: &serde_json::Value) -> String {
             s("call_id"),
             target("target"),
             s("command")
+        ),
+        "exec_interrupted" => format!(
+            "exec end {}: {}, output file {} bytes",
+            s("call_id"),
+            s("outcome"),
+            entry
+                .get("output_bytes")
+                .and_then(|d| d.as_u64())
+                .unwrap_or(0)
         ),
         "exec_end" => format!(
             "exec end {}: exit {} in {} ms, {} redactions, sha256 {}",

@@ -76,7 +76,8 @@ pub fn build_core(paths: &Paths, args: &ProviderArgs) -> anyhow::Result<Arc<Core
     let tools = ToolRegistry::load(&paths.config_dir)?;
     let executor = Executor::new(&config, paths);
     let redactor = Redactor::new(config.policy.redact_values.clone());
-    let audit = AuditLog::open(&paths.audit_log())?;
+    let audit =
+        AuditLog::open(&paths.audit_log())?.with_key(super::audit::load_key(paths, &config)?);
     let prompts = Prompts::load(&paths.config_dir)?;
     let options = SessionOptions {
         mode: config.policy.mode,

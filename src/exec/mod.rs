@@ -5,6 +5,7 @@
 //! show them), plus a final `[opsassist: timed out …]` note when the deadline hit; its sha256
 //! is over exactly those bytes.
 
+mod cut;
 mod local;
 pub mod output;
 mod process;
@@ -49,8 +50,11 @@ pub struct ExecOutcome {
     pub stderr_bytes: u64,
     /// sha256 (hex) of the full output file.
     pub output_sha256: String,
-    /// Capped output: head and tail with a "[N bytes omitted]" marker. Not yet redacted.
+    /// Capped output: head and tail with a "[N bytes omitted]" marker. Not redacted: text
+    /// for the model comes from `capture.render_with` (redaction before the cut).
     pub capped_output: String,
+    /// The kept head and tail, with slack beyond the cut, for redaction before cutting.
+    pub capture: OutputCap,
 }
 
 /// Failures to run at all (the command's own failures are in [`ExecOutcome`]).
@@ -122,7 +126,8 @@ impl Executor {
                     stdout_bytes: done.stdout_bytes,
                     stderr_bytes: done.stderr_bytes,
                     output_sha256: done.sha256,
-                    capped_output: done.capped,
+                    capped_output: done.capped.render(),
+                    capture: done.capped,
                 })
             }
             Target::Ssh { host } => {
@@ -182,7 +187,8 @@ impl Executor {
             stdout_bytes: done.stdout_bytes,
             stderr_bytes: done.stderr_bytes,
             output_sha256: done.sha256,
-            capped_output: done.capped,
+            capped_output: done.capped.render(),
+            capture: done.capped,
         })
     }
 }

@@ -7,41 +7,64 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::cut::{head_cut, out_len, tail_cut};
+use crate::policy::{Redactor, Span};
+
 /// Bytes kept aside in the cap for the omission marker.
 const MARKER_RESERVE: usize = 48;
 
-/// Head + rolling tail of a byte stream; memory stays within the cap however much is pushed.
-#[derive(Debug)]
+/// Bytes kept beyond the head and before the tail so the redactor sees a secret whole even
+/// when the cut falls inside it (a PEM key is ~3 KiB; a 16 KiB cap keeps 4 KiB each side).
+pub const SLACK: usize = 8 * 1024;
+
+/// Head + rolling tail of a byte stream; memory stays within the cap (plus the slack on each
+/// side) however much is pushed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputCap {
     cap: usize,
     head_limit: usize,
+    tail_limit: usize,
+    /// The head as the model sees it is `head_limit` bytes; `head` keeps the slack beyond it.
     head: Vec<u8>,
     tail: Ring,
     total: u64,
 }
 
 impl OutputCap {
-    /// A cap of `cap` bytes for the rendered text (marker included).
+    /// A cap of `cap` bytes for the rendered text (marker included), with no slack.
     pub fn new(cap: usize) -> OutputCap {
+        OutputCap::with_slack(cap, 0)
+    }
+
+    /// A cap of `cap` bytes for the rendered text, keeping `slack` bytes more after the head
+    /// and before the tail for [`OutputCap::render_with`] to redact in context.
+    pub fn with_slack(cap: usize, slack: usize) -> OutputCap {
         let usable = cap.saturating_sub(MARKER_RESERVE).max(2);
         let head_limit = usable / 2;
+        let tail_limit = usable - head_limit;
         OutputCap {
             cap,
             head_limit,
+            tail_limit,
             head: Vec::new(),
-            tail: Ring::new(usable - head_limit),
+            tail: Ring::new(tail_limit + slack),
             total: 0,
         }
+    }
+
+    fn head_keep(&self) -> usize {
+        self.head_limit + (self.tail.cap - self.tail_limit)
     }
 
     /// Feed the next chunk of output.
     pub fn push(&mut self, mut chunk: &[u8]) {
         self.total += chunk.len() as u64;
-        if self.head.len() < self.head_limit {
+        let keep = self.head_keep();
+        if self.head.len() < keep {
             if self.head.capacity() == 0 {
-                self.head.reserve_exact(self.head_limit);
+                self.head.reserve_exact(keep);
             }
-            let take = chunk.len().min(self.head_limit - self.head.len());
+            let take = chunk.len().min(keep - self.head.len());
             self.head.extend_from_slice(&chunk[..take]);
             chunk = &chunk[take..];
         }
@@ -53,71 +76,89 @@ impl OutputCap {
         self.total
     }
 
-    /// Bytes of buffer held (head + tail), bounded by the cap.
+    /// Bytes of buffer held (head + tail), bounded by the cap plus twice the slack.
     pub fn memory_bytes(&self) -> usize {
         self.head.capacity() + self.tail.buf.capacity()
     }
 
     /// The text for the model: everything if it fits in the cap, else head, marker, tail.
     /// Cuts fall on UTF-8 boundaries (and on line breaks when one is near); invalid UTF-8 is
-    /// decoded lossily.
+    /// decoded lossily. Nothing is redacted: see [`OutputCap::render_with`].
     pub fn render(&self) -> String {
-        let tail = self.tail.contents();
-        if self.total <= self.cap as u64 {
+        self.render_with(|_| Vec::new()).0
+    }
+
+    /// Like [`OutputCap::render`], but `find` (a redactor) is run over the kept head and tail
+    /// *before* the cut, slack included, and its spans are masked; a cut never falls inside a
+    /// span, so no part of a secret escapes. Returns the text and the number of spans shown.
+    pub fn render_with(&self, find: impl Fn(&str) -> Vec<Span>) -> (String, usize) {
+        let tail_bytes = self.tail.contents();
+        let contiguous = self.total - self.head.len() as u64 <= self.tail.cap as u64;
+        if contiguous {
             let mut all = self.head.clone();
-            all.extend_from_slice(&tail);
-            return String::from_utf8_lossy(&all).into_owned();
+            all.extend_from_slice(&tail_bytes);
+            let text = String::from_utf8_lossy(&all).into_owned();
+            let spans = find(&text);
+            if out_len(&spans, 0, text.len()) <= self.cap {
+                return (Redactor::apply(&text, &spans), spans.len());
+            }
+            let p = head_cut(&text, &spans, self.head_limit);
+            let q = tail_cut(&text, &spans, self.tail_limit).max(p);
+            return self.join(&text, &spans, p, &text, &spans, q);
         }
-        let mut head = String::from_utf8_lossy(&self.head).into_owned();
-        truncate_end(&mut head, self.head_limit);
-        let mut tail = String::from_utf8_lossy(&tail).into_owned();
-        truncate_start(&mut tail, self.tail.cap);
-        if let Some(nl) = head.rfind('\n')
-            && nl + 1 >= head.len() * 3 / 4
-        {
-            head.truncate(nl + 1);
+        let head = String::from_utf8_lossy(&self.head).into_owned();
+        let mut skip = 0;
+        while skip < 3 && tail_bytes.get(skip).is_some_and(|b| b & 0xc0 == 0x80) {
+            skip += 1;
         }
-        if let Some(nl) = tail.find('\n')
-            && nl < tail.len() / 4
-        {
-            tail.drain(..=nl);
-        }
-        let omitted = self.total - head.len() as u64 - tail.len() as u64;
-        let sep_before = if head.ends_with('\n') || head.is_empty() {
+        let tail = String::from_utf8_lossy(&tail_bytes[skip..]).into_owned();
+        let head_spans = find(&head);
+        let tail_spans = find(&tail);
+        let p = head_cut(&head, &head_spans, self.head_limit);
+        let q = tail_cut(&tail, &tail_spans, self.tail_limit);
+        self.join(&head, &head_spans, p, &tail, &tail_spans, q)
+    }
+
+    /// `head[..p]`, the omission marker, `tail[q..]`, with their spans masked.
+    fn join(
+        &self,
+        head: &str,
+        head_spans: &[Span],
+        p: usize,
+        tail: &str,
+        tail_spans: &[Span],
+        q: usize,
+    ) -> (String, usize) {
+        let head_kept: Vec<Span> = head_spans.iter().copied().filter(|s| s.end <= p).collect();
+        let tail_kept: Vec<Span> = tail_spans
+            .iter()
+            .filter(|s| s.start >= q)
+            .map(|s| Span {
+                start: s.start - q,
+                end: s.end - q,
+                kind: s.kind,
+            })
+            .collect();
+        let head_text = Redactor::apply(&head[..p], &head_kept);
+        let tail_text = Redactor::apply(&tail[q..], &tail_kept);
+        let omitted = self
+            .total
+            .saturating_sub(p as u64)
+            .saturating_sub((tail.len() - q) as u64);
+        let sep_before = if head_text.ends_with('\n') || head_text.is_empty() {
             ""
         } else {
             "\n"
         };
-        format!("{head}{sep_before}[{omitted} bytes omitted]\n{tail}")
-    }
-}
-
-/// Cut `s` to at most `max` bytes at a char boundary, keeping the start.
-fn truncate_end(s: &mut String, max: usize) {
-    if s.len() > max {
-        let mut at = max;
-        while !s.is_char_boundary(at) {
-            at -= 1;
-        }
-        s.truncate(at);
-    }
-}
-
-/// Cut `s` to at most `max` bytes at a char boundary, keeping the end. A lossily decoded
-/// partial character at the start (from the ring cut) is dropped too.
-fn truncate_start(s: &mut String, max: usize) {
-    let mut at = s.len().saturating_sub(max);
-    while !s.is_char_boundary(at) {
-        at += 1;
-    }
-    s.drain(..at);
-    if s.starts_with('\u{fffd}') {
-        s.drain(..'\u{fffd}'.len_utf8());
+        (
+            format!("{head_text}{sep_before}[{omitted} bytes omitted]\n{tail_text}"),
+            head_kept.len() + tail_kept.len(),
+        )
     }
 }
 
 /// A fixed-size ring keeping the last `cap` bytes.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 struct Ring {
     cap: usize,
     buf: Vec<u8>,
@@ -210,7 +251,7 @@ impl OutputSink {
             path: path.to_path_buf(),
             file: std::io::BufWriter::with_capacity(64 * 1024, file),
             hasher: Sha256::new(),
-            cap: OutputCap::new(cap),
+            cap: OutputCap::with_slack(cap, SLACK),
             unflushed: false,
             last_flush: std::time::Instant::now(),
         })
@@ -246,11 +287,11 @@ impl OutputSink {
         self.write(format!("\n[opsassist: {text}]\n").as_bytes())
     }
 
-    /// Flush to disk and return (sha256 hex, capped text).
-    pub fn finish(mut self) -> std::io::Result<(String, String)> {
+    /// Flush to disk and return (sha256 hex, the capture for rendering).
+    pub fn finish(mut self) -> std::io::Result<(String, OutputCap)> {
         self.file.flush()?;
         self.file.get_ref().sync_data()?;
-        Ok((hex::encode(self.hasher.finalize()), self.cap.render()))
+        Ok((hex::encode(self.hasher.finalize()), self.cap))
     }
 
     pub fn path(&self) -> &Path {

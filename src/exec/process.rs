@@ -30,7 +30,8 @@ pub struct Finished {
     pub stdout_bytes: u64,
     pub stderr_bytes: u64,
     pub sha256: String,
-    pub capped: String,
+    /// The head and tail kept for the model, not rendered yet (see `OutputCap::render_with`).
+    pub capped: super::output::OutputCap,
     /// The last few KiB of stderr alone.
     pub stderr_tail: Vec<u8>,
 }

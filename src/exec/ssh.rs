@@ -39,8 +39,7 @@ impl SshClient {
     /// `$XDG_RUNTIME_DIR/opsassist-ssh` or `/tmp/opsassist-ssh-UID` when the preferred path is
     /// too long for a unix socket.
     pub fn control_dir(&self) -> Result<PathBuf, String> {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let uid = unsafe { libc::geteuid() };
+        let uid = nix::unistd::geteuid().as_raw();
         let mut candidates = vec![self.control_dir.clone()];
         if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
             candidates.push(PathBuf::from(run).join("opsassist-ssh"));

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::ollama::OllamaProvider;
 use super::openai::OpenAiProvider;
+use super::stream_guard::Timeouts;
 use super::{LlmError, Provider};
 use crate::config::{LlmConfig, ProviderKind};
 
@@ -19,6 +20,8 @@ pub const DEFAULT_OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434";
 
 /// How long to wait for a TCP connection before reporting the server unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much longer reqwest's read timeout is than the providers' own waits.
+const READ_TIMEOUT_SLACK_SECS: u64 = 5;
 
 /// Build the provider `cfg` names (CLI overrides already merged into it). Reads
 /// `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `OLLAMA_HOST`. Does no network I/O.
@@ -34,16 +37,24 @@ pub fn build_provider_with_env(
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let base_url = resolve_base_url(cfg, &env)?;
     let model = resolved_model(cfg);
-    let timeout_secs = cfg.request_timeout_secs.max(1);
-    let http = http_client(&base_url, timeout_secs)?;
+    let timeouts = Timeouts {
+        request_secs: cfg.request_timeout_secs.max(1),
+        idle_secs: cfg.stream_idle_timeout_secs.max(1),
+    };
+    // The providers time every wait themselves (and name the setting when one runs out);
+    // reqwest's read timeout is only a backstop behind them.
+    let http = http_client(
+        &base_url,
+        timeouts.request_secs.max(timeouts.idle_secs) + READ_TIMEOUT_SLACK_SECS,
+    )?;
     let max_tokens = (cfg.max_tokens > 0).then_some(cfg.max_tokens);
     Ok(match cfg.provider {
         ProviderKind::Openai => Arc::new(
-            OpenAiProvider::new(base_url, env("OPENAI_API_KEY"), model, http, timeout_secs)?
+            OpenAiProvider::new(base_url, env("OPENAI_API_KEY"), model, http, timeouts)?
                 .with_max_tokens(max_tokens),
         ),
         ProviderKind::Ollama => Arc::new(
-            OllamaProvider::new(base_url, model, http, timeout_secs).with_max_tokens(max_tokens),
+            OllamaProvider::new(base_url, model, http, timeouts).with_max_tokens(max_tokens),
         ),
     })
 }

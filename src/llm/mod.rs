@@ -7,6 +7,7 @@ pub mod ollama;
 pub mod openai;
 mod openai_transport;
 pub mod retry;
+mod stream_guard;
 
 pub use build::{
     DEFAULT_OLLAMA_BASE_URL, DEFAULT_OLLAMA_MODEL, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL,

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::errors::{Family, body_message, from_status, from_transport, snippet};
+use super::stream_guard::{Timeouts, is_stream_type, not_a_stream, within};
 use super::{AssistantTurn, ChatMessage, LlmError, Provider, ToolCall, ToolSpec, Usage};
 
 /// How long [`Provider::probe`] waits.
@@ -26,7 +27,7 @@ pub struct OllamaProvider {
     http: reqwest::Client,
     model: String,
     base_url: String,
-    timeout_secs: u64,
+    timeouts: Timeouts,
     /// Sent as `options.num_predict`; `None` leaves the server's default.
     max_tokens: Option<u32>,
 }
@@ -44,13 +45,13 @@ impl OllamaProvider {
         base_url: String,
         model: String,
         http: reqwest::Client,
-        timeout_secs: u64,
+        timeouts: Timeouts,
     ) -> Self {
         OllamaProvider {
             http,
             model,
             base_url,
-            timeout_secs,
+            timeouts,
             max_tokens: None,
         }
     }
@@ -130,14 +131,16 @@ impl Provider for OllamaProvider {
         let body = self.request_body(messages, tools)?;
         let url = self.url("/api/chat");
         let transport = |e: reqwest::Error| {
-            from_transport(Family::Ollama, &e, &self.base_url, self.timeout_secs)
+            from_transport(
+                Family::Ollama,
+                &e,
+                &self.base_url,
+                self.timeouts.request_secs,
+            )
         };
-        let response = self
-            .http
-            .post(&url)
-            .json(&body)
-            .send()
-            .await
+        let (secs, setting) = self.timeouts.next_chunk(false);
+        let response = within(secs, setting, self.http.post(&url).json(&body).send())
+            .await?
             .map_err(transport)?;
         let status = response.status();
         if !status.is_success() {
@@ -150,10 +153,23 @@ impl Provider for OllamaProvider {
                 &self.base_url,
             ));
         }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if !is_stream_type(Family::Ollama, content_type.as_deref()) {
+            return Err(not_a_stream(Family::Ollama, response, self.timeouts.idle_secs).await);
+        }
         let mut turn = OllamaTurn::new(prior_tool_calls(messages));
         let mut buf: Vec<u8> = Vec::new();
         let mut stream = response.bytes_stream();
-        while let Some(chunk) = stream.next().await {
+        let mut begun = false;
+        loop {
+            let (secs, setting) = self.timeouts.next_chunk(begun);
+            let Some(chunk) = within(secs, setting, stream.next()).await? else {
+                break;
+            };
+            begun = true;
             buf.extend_from_slice(&chunk.map_err(transport)?);
             while let Some(pos) = buf.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = buf.drain(..=pos).collect();

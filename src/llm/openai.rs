@@ -20,7 +20,8 @@ use reqwest::header::HeaderValue;
 use tokio::sync::mpsc;
 
 use super::errors::{Family, body_message, from_status, from_transport, snippet};
-use super::openai_transport::{KeyOptionalConfig, StatusService};
+use super::openai_transport::{KeyOptionalConfig, NOT_A_STREAM, StatusService};
+use super::stream_guard::{Timeouts, within};
 use super::{AssistantTurn, ChatMessage, LlmError, Provider, ToolCall, ToolSpec, Usage};
 
 /// How long [`Provider::probe`] waits.
@@ -34,7 +35,7 @@ pub struct OpenAiProvider {
     auth: Option<HeaderValue>,
     model: String,
     base_url: String,
-    timeout_secs: u64,
+    timeouts: Timeouts,
     /// Cleared when the server rejects `stream_options` (some older compatible servers do).
     ask_usage: AtomicBool,
     /// Cap per turn; `None` sends no cap.
@@ -51,7 +52,7 @@ impl OpenAiProvider {
         api_key: Option<String>,
         model: String,
         http: reqwest::Client,
-        timeout_secs: u64,
+        timeouts: Timeouts,
     ) -> Result<Self, LlmError> {
         let auth =
             match api_key.filter(|k| !k.trim().is_empty()) {
@@ -73,7 +74,10 @@ impl OpenAiProvider {
             base_url: base_url.clone(),
             auth: auth.clone(),
         };
-        let service = StatusService { http: http.clone() };
+        let service = StatusService {
+            http: http.clone(),
+            idle_secs: timeouts.idle_secs,
+        };
         let client = async_openai::Client::build(http.clone(), config).with_http_service(service);
         Ok(OpenAiProvider {
             client,
@@ -81,7 +85,7 @@ impl OpenAiProvider {
             auth,
             model,
             base_url,
-            timeout_secs,
+            timeouts,
             ask_usage: AtomicBool::new(true),
             max_tokens: None,
             completion_tokens_field: AtomicBool::new(false),
@@ -114,7 +118,7 @@ impl OpenAiProvider {
     }
 
     fn map_error(&self, err: OpenAIError) -> LlmError {
-        map_openai_error(err, &self.model, &self.base_url, self.timeout_secs)
+        map_openai_error(err, &self.model, &self.base_url, self.timeouts.request_secs)
     }
 
     // `max_tokens` is deprecated by OpenAI but is the field compatible servers accept.
@@ -159,12 +163,15 @@ impl Provider for OpenAiProvider {
         tools: &[ToolSpec],
         deltas: &mpsc::UnboundedSender<String>,
     ) -> Result<AssistantTurn, LlmError> {
+        let (secs, setting) = self.timeouts.next_chunk(false);
         let mut stream = loop {
-            match self
-                .client
-                .chat()
-                .create_stream(self.request(messages, tools))
-                .await
+            let chat = self.client.chat();
+            match within(
+                secs,
+                setting,
+                chat.create_stream(self.request(messages, tools)),
+            )
+            .await?
             {
                 Ok(stream) => break stream,
                 Err(e) if self.adapt_to(&e) => continue,
@@ -172,7 +179,13 @@ impl Provider for OpenAiProvider {
             }
         };
         let mut turn = TurnBuilder::default();
-        while let Some(item) = stream.next().await {
+        let mut begun = false;
+        loop {
+            let (secs, setting) = self.timeouts.next_chunk(begun);
+            let Some(item) = within(secs, setting, stream.next()).await? else {
+                break;
+            };
+            begun = true;
             let chunk = item.map_err(|e| self.map_error(e))?;
             if let Some(text) = turn.apply(chunk) {
                 let _ = deltas.send(text);
@@ -189,10 +202,14 @@ impl Provider for OpenAiProvider {
         if let Some(auth) = &self.auth {
             request = request.header(reqwest::header::AUTHORIZATION, auth.clone());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| from_transport(Family::OpenAi, &e, &self.base_url, self.timeout_secs))?;
+        let response = request.send().await.map_err(|e| {
+            from_transport(
+                Family::OpenAi,
+                &e,
+                &self.base_url,
+                self.timeouts.request_secs,
+            )
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -366,6 +383,11 @@ fn rejects_max_tokens(err: &OpenAIError) -> bool {
 /// [`StatusService`] with the real status code.
 fn map_openai_error(err: OpenAIError, model: &str, url: &str, timeout_secs: u64) -> LlmError {
     match err {
+        OpenAIError::ApiError(resp) if resp.api_error.r#type.as_deref() == Some(NOT_A_STREAM) => {
+            LlmError::Malformed {
+                detail: resp.api_error.message,
+            }
+        }
         OpenAIError::ApiError(resp) => {
             let body = serde_json::json!({"error": {
                 "message": resp.api_error.message,

@@ -10,7 +10,9 @@ use async_openai::error::{ApiError, ApiErrorResponse, OpenAIError};
 use async_openai::middleware::HttpRequestFactory;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
-use super::errors::body_message;
+use super::LlmError;
+use super::errors::{Family, body_message};
+use super::stream_guard::{is_stream_type, not_a_stream};
 
 /// `OpenAIConfig`, but sends `Authorization` only when there is a key, and never panics on
 /// odd header values (they were validated when the provider was built).
@@ -47,11 +49,19 @@ impl Config for KeyOptionalConfig {
     }
 }
 
-/// The HTTP transport: plain reqwest, no hidden retries (the session owns retries), and every
-/// non-success status turned into an `ApiError` that keeps the status, whatever the body.
+/// `ApiError::type` of the error [`StatusService`] makes for a 200 that is not an event
+/// stream; `openai.rs` maps it to `LlmError::Malformed`.
+pub(super) const NOT_A_STREAM: &str = "opsassist_not_a_stream";
+
+/// The HTTP transport: plain reqwest, no hidden retries (the session owns retries), every
+/// non-success status turned into an `ApiError` that keeps the status, whatever the body, and
+/// a 200 that is not `text/event-stream` (an HTML page, a JSON error) turned into a
+/// [`NOT_A_STREAM`] error at once. Only streamed chat requests go through this client.
 #[derive(Clone)]
 pub(super) struct StatusService {
     pub(super) http: reqwest::Client,
+    /// How long to wait for the start of a non-stream body (to quote it).
+    pub(super) idle_secs: u64,
 }
 
 type ResponseFuture =
@@ -68,12 +78,32 @@ impl tower::Service<HttpRequestFactory> for StatusService {
 
     fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
         let http = self.http.clone();
+        let idle_secs = self.idle_secs;
         Box::pin(async move {
             let request = factory.build().await?;
             let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
             let status = response.status();
             if status.is_success() {
-                return Ok(response);
+                let content_type = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                if is_stream_type(Family::OpenAi, content_type.as_deref()) {
+                    return Ok(response);
+                }
+                let err = not_a_stream(Family::OpenAi, response, idle_secs).await;
+                let message = match err {
+                    LlmError::Malformed { detail } => detail,
+                    other => other.to_string(),
+                };
+                return Err(OpenAIError::ApiError(ApiErrorResponse {
+                    status_code: status,
+                    api_error: ApiError {
+                        message,
+                        r#type: Some(NOT_A_STREAM.into()),
+                        ..Default::default()
+                    },
+                }));
             }
             let body = response.text().await.unwrap_or_default();
             let code = super::errors::body_code(&body);

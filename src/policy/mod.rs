@@ -3,6 +3,8 @@
 
 mod classify;
 mod containers;
+#[allow(dead_code)] // used by the classifier as the tool tables move onto it
+mod grammar;
 mod host_tools;
 mod net_tools;
 mod options;
@@ -18,7 +20,7 @@ mod wrappers;
 
 use serde::{Deserialize, Serialize};
 
-pub use redact::MIN_CONFIGURED_LEN;
+pub use redact::{MARKER_PREFIX, MIN_CONFIGURED_LEN, Span, is_secret_name};
 
 /// How dangerous a command is. Ordered: `ReadOnly < Change < Destructive`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -106,7 +108,30 @@ impl Redactor {
 
     /// Mask every secret in `text`.
     pub fn redact(&self, text: &str) -> Redacted {
-        let (text, count) = redact::redact(text, &self.extra_values);
+        let (text, count) = redact::redact(text, &self.extra_values, None);
         Redacted { text, count }
+    }
+
+    /// Mask every secret in `output`, printed by `command`: besides [`Redactor::redact`], the
+    /// bare value printed by `printenv NAME` / `echo $NAME` for a secret-named variable.
+    pub fn redact_output(&self, command: &str, output: &str) -> Redacted {
+        let (text, count) = redact::redact(output, &self.extra_values, Some(command));
+        Redacted { text, count }
+    }
+
+    /// The secrets in `text` (printed by `command`, when known) as sorted, non-overlapping
+    /// byte spans: for callers that cut the text afterwards and must not cut a secret in two.
+    pub fn spans(&self, command: Option<&str>, text: &str) -> Vec<Span> {
+        redact::find(text, &self.extra_values, command)
+    }
+
+    /// `text` with `spans` (from [`Redactor::spans`] on the same text) replaced by markers.
+    pub fn apply(text: &str, spans: &[Span]) -> String {
+        redact::apply(text, spans)
+    }
+
+    /// Length of the marker that replaces a span of `kind`.
+    pub fn marker_len(kind: &str) -> usize {
+        redact::marker_len(kind)
     }
 }

@@ -86,6 +86,9 @@ pub(crate) struct Agent {
     alert: Option<Alert>,
     /// Whether the model server was usable at the last turn (None: not tried yet).
     connected: Option<bool>,
+    /// The nonce in this session's untrusted-data markers (alert, command output, past
+    /// corrections). Set when the prompts are rendered, or read back from them on resume.
+    nonce: String,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -124,6 +127,7 @@ impl Agent {
             outbox: Vec::new(),
             connected: None,
             alert: None,
+            nonce: super::untrusted::fresh_nonce(),
         }
     }
 
@@ -195,7 +199,7 @@ impl Agent {
             model: core.provider.model().to_string(),
             mode: core.options.mode,
         })?;
-        let nonce = super::random_hex(4);
+        let nonce = self.nonce.clone();
         let (user, redactions) =
             prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
         let system = self.system_prompt_for(&alert, &nonce)?;

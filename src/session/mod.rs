@@ -14,6 +14,7 @@ pub mod prompt;
 mod reason;
 mod recover;
 mod store;
+pub mod untrusted;
 
 use std::sync::{Arc, Mutex};
 

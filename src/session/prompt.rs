@@ -100,9 +100,8 @@ pub fn render_system(template: &str, mode: Mode, hosts: &BTreeMap<String, HostEn
 /// anything resembling our data markers defused. Returns the text and the redaction count.
 pub fn untrusted(redactor: &Redactor, text: &str) -> (String, usize) {
     let redacted = redactor.redact(text);
-    let clean = crate::text::neutralize(&redacted.text)
-        .replace("UNTRUSTED-DATA", "UNTRUSTED_DATA")
-        .replace("{{", "{ {");
+    let clean =
+        super::untrusted::defang(&crate::text::neutralize(&redacted.text)).replace("{{", "{ {");
     (clean, redacted.count)
 }
 
@@ -158,8 +157,8 @@ pub fn render_user(
         let end = after.find("}}").map(|e| e + 2).unwrap_or(after.len());
         let key = &after[..end];
         match key {
-            UNTRUSTED_BEGIN => out.push_str(&format!("<<<UNTRUSTED-DATA {nonce}>>>")),
-            UNTRUSTED_END => out.push_str(&format!("<<<END UNTRUSTED-DATA {nonce}>>>")),
+            UNTRUSTED_BEGIN => out.push_str(&super::untrusted::begin_marker(nonce, None)),
+            UNTRUSTED_END => out.push_str(&super::untrusted::end_marker(nonce, None)),
             _ => match values.iter().find(|(k, _)| *k == key) {
                 Some((_, v)) => out.push_str(v),
                 None => out.push_str(key),
@@ -208,7 +207,7 @@ mod tests {
         let inj = text.find("ignore previous").expect("description present");
         assert!(begin < inj && inj < end);
         assert_eq!(text.matches("UNTRUSTED-DATA n0nce").count(), 2);
-        assert!(text.contains("<<<END UNTRUSTED_DATA x>>>"));
+        assert!(text.contains(&format!("<<<{} x>>>", crate::session::untrusted::DEFANGED)));
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("team={ {title}}"));
         assert!(text.contains("Title: Disk full"));

@@ -58,8 +58,14 @@ impl Agent {
         let core = std::sync::Arc::clone(&self.core);
         let summary = match core.executor.run(request).await {
             Ok(outcome) => {
-                let (model_output, redactions) =
-                    untrusted(&self.core.redactor, &outcome.capped_output);
+                // Redact before the cut (the capture keeps slack around it), in the command's
+                // context (`printenv TOKEN` prints a bare value), then neutralise.
+                let redactor = &self.core.redactor;
+                let (redacted, masked) = outcome
+                    .capture
+                    .render_with(|text| redactor.spans(Some(&resolved.command), text));
+                let (model_output, more) = untrusted(redactor, &redacted);
+                let redactions = masked + more;
                 ExecSummary {
                     call_id: call_id.to_string(),
                     target: resolved.target.clone(),
@@ -75,6 +81,7 @@ impl Agent {
                     output_path: output_path.display().to_string(),
                     redactions,
                     model_output,
+                    interrupted: false,
                 }
             }
             Err(err) => ExecSummary {
@@ -95,6 +102,7 @@ impl Agent {
                     "could not run: {}",
                     untrusted(&self.core.redactor, &err.to_string()).0
                 ),
+                interrupted: false,
             },
         };
         self.emit(Event::ExecFinished {
@@ -112,7 +120,7 @@ impl Agent {
             connection_error: summary.connection_error.clone(),
             timed_out: summary.timed_out,
         })?;
-        Ok(conversation::exec_result(&summary, edited))
+        Ok(conversation::exec_result(&summary, edited, &self.nonce))
     }
 }
 

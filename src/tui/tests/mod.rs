@@ -133,6 +133,7 @@ pub(super) fn summary(call_id: &str, command: &str, output: &str) -> Box<ExecSum
         output_path: String::new(),
         redactions: 1,
         model_output: output.into(),
+        interrupted: false,
     })
 }
 

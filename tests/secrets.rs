@@ -1,0 +1,627 @@
+//! Planted secrets, two realistic (fake, correctly shaped) samples per provider family, driven
+//! through every path to the model: `cat` output, real `ps` output, the alert's text, an
+//! operator's edit, a rejection reason, corrections.jsonl and the next session's prompt, and
+//! output larger than the cap with a PEM key and tokens straddling the head/tail cut. A path
+//! passes only if no 8-character piece of any secret reaches the fake OpenAI server.
+
+mod session_harness;
+mod support;
+
+use std::collections::{BTreeMap, HashSet};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::json;
+
+use opsassist::policy::Redactor;
+use opsassist::protocol::{Decision, Op};
+use session_harness::*;
+use support::fake_llm::{FakeLlm, Reply};
+
+const AN: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const HEX: &str = "0123456789abcdef";
+const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+const PW: &str = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!%^*_+=.-";
+const BCRYPT: &str = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Deterministic random text from `alphabet`.
+struct Gen(u64);
+
+impl Gen {
+    fn s(&mut self, alphabet: &str, n: usize) -> String {
+        let chars: Vec<char> = alphabet.chars().collect();
+        (0..n)
+            .map(|_| {
+                self.0 = self
+                    .0
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                chars[((self.0 >> 33) % chars.len() as u64) as usize]
+            })
+            .collect()
+    }
+}
+
+/// One planted secret: how it looks in a file (`line`) and on a command line (`cmdline`).
+#[derive(Clone, Debug)]
+struct Sample {
+    family: &'static str,
+    secret: String,
+    line: String,
+    cmdline: Option<String>,
+}
+
+fn sample(family: &'static str, secret: String, line: String, cmdline: Option<String>) -> Sample {
+    Sample {
+        family,
+        secret,
+        line,
+        cmdline,
+    }
+}
+
+fn pem(g: &mut Gen, kind: &str, lines: usize) -> String {
+    let mut body = vec![format!("MIIEpAIBAAKCAQEA{}", g.s(B64, 48))];
+    for _ in 1..lines {
+        body.push(g.s(B64, 64));
+    }
+    body.push(format!("{}==", g.s(B64, 30)));
+    format!(
+        "-----BEGIN {kind}PRIVATE KEY-----\n{}\n-----END {kind}PRIVATE KEY-----",
+        body.join("\n")
+    )
+}
+
+fn samples() -> Vec<Sample> {
+    let g = &mut Gen(0x5eed_0f_5ec2e75);
+    let mut v = Vec::new();
+    for _ in 0..2 {
+        let s = format!("AKIA{}", g.s(UPPER, 16));
+        v.push(sample(
+            "aws-key",
+            s.clone(),
+            format!("AWS_ACCESS_KEY_ID={s}"),
+            Some(format!("aws configure set aws_access_key_id {s}")),
+        ));
+        let s = g.s(B64, 40);
+        v.push(sample(
+            "aws-secret",
+            s.clone(),
+            format!("aws_secret_access_key = {s}"),
+            Some(format!(
+                "env AWS_SECRET_ACCESS_KEY={s} aws s3 ls s3://backups"
+            )),
+        ));
+        let s = format!("{}==", g.s(B64, 86));
+        let conn = format!(
+            "DefaultEndpointsProtocol=https;AccountName=prodlogs;AccountKey={s};EndpointSuffix=core.windows.net"
+        );
+        v.push(sample(
+            "azure-storage",
+            s.clone(),
+            format!("AZURE_STORAGE_CONNECTION_STRING=\"{conn}\""),
+            Some(format!(
+                "az storage blob list -c logs --connection-string {conn}"
+            )),
+        ));
+        let s = format!("{}=", g.s(B64, 43));
+        let conn = format!(
+            "Endpoint=sb://ops-bus.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={s}"
+        );
+        v.push(sample(
+            "azure-servicebus",
+            s.clone(),
+            format!("  \"ServiceBus\": \"{conn}\","),
+            Some(format!("dotnet Worker.dll --bus {conn}")),
+        ));
+        let s = format!("{}%3D", g.s(AN, 43));
+        let url = format!(
+            "https://prodlogs.blob.core.windows.net/logs/app.log?sv=2022-11-02&ss=b&srt=co&sp=rl&se=2026-12-01T00:00:00Z&st=2026-11-01T00:00:00Z&spr=https&sig={s}"
+        );
+        v.push(sample(
+            "azure-sas",
+            s.clone(),
+            format!("fetching {url}"),
+            Some(format!("azcopy copy {url} /tmp/app.log")),
+        ));
+        let s = format!("sk_live_{}", g.s(AN, 24));
+        v.push(sample(
+            "stripe",
+            s.clone(),
+            format!("STRIPE_SECRET_KEY={s}"),
+            Some(format!("curl https://api.stripe.com/v1/charges -u {s}:")),
+        ));
+        let s = format!("sk-proj-{}T3BlbkFJ{}", g.s(URLSAFE, 74), g.s(URLSAFE, 74));
+        v.push(sample(
+            "openai",
+            s.clone(),
+            format!("export OPENAI_API_KEY=\"{s}\""),
+            Some(format!("llm-worker --openai {s}")),
+        ));
+        let s = format!("sk-ant-api03-{}AA", g.s(URLSAFE, 93));
+        v.push(sample(
+            "anthropic",
+            s.clone(),
+            format!("anthropic:\n  api_key: {s}"),
+            Some(format!("claude-proxy --upstream-key={s}")),
+        ));
+        let s = format!("AIza{}", g.s(URLSAFE, 35));
+        v.push(sample(
+            "google-api",
+            s.clone(),
+            format!("  \"apiKey\": \"{s}\","),
+            Some(format!("geocoder --maps {s}")),
+        ));
+        let s = format!("hvs.{}", g.s(AN, 24));
+        v.push(sample(
+            "vault",
+            s.clone(),
+            format!("VAULT_TOKEN={s}"),
+            Some(format!("vault login {s}")),
+        ));
+        let s = format!("ghp_{}", g.s(AN, 36));
+        v.push(sample(
+            "github",
+            s.clone(),
+            format!("https://{s}@github.com/org/repo.git"),
+            Some(format!(
+                "git clone https://x-access-token:{s}@github.com/org/repo.git"
+            )),
+        ));
+        let s = format!("glpat-{}", g.s(URLSAFE, 20));
+        v.push(sample(
+            "gitlab",
+            s.clone(),
+            format!("GITLAB_TOKEN: {s}"),
+            Some(format!("glab auth login --token {s}")),
+        ));
+        let s = format!(
+            "xoxb-{}-{}-{}",
+            g.s("0123456789", 11),
+            g.s("0123456789", 13),
+            g.s(AN, 24)
+        );
+        v.push(sample(
+            "slack",
+            s.clone(),
+            format!("slack_bot_token = \"{s}\""),
+            Some(format!("notify --slack {s}")),
+        ));
+        let s = format!("SG.{}.{}", g.s(URLSAFE, 22), g.s(URLSAFE, 43));
+        v.push(sample(
+            "sendgrid",
+            s.clone(),
+            format!("SENDGRID_API_KEY={s}"),
+            Some(format!("mailer --sendgrid {s}")),
+        ));
+        let s = format!("npm_{}", g.s(AN, 36));
+        v.push(sample(
+            "npm",
+            s.clone(),
+            format!("//registry.npmjs.org/:_authToken={s}"),
+            Some(format!(
+                "npm publish --//registry.npmjs.org/:_authToken={s}"
+            )),
+        ));
+        let s = format!(
+            "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{}.{}",
+            g.s(URLSAFE, 60),
+            g.s(URLSAFE, 43)
+        );
+        v.push(sample(
+            "jwt",
+            s.clone(),
+            format!("Cookie: session={s}"),
+            Some(format!("curl -H 'X-Session: {s}' https://api.internal/me")),
+        ));
+        let s = format!(
+            "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpN{}",
+            g.s(B64, 200)
+        );
+        v.push(sample(
+            "kubeconfig",
+            s.clone(),
+            format!("    client-key-data: {s}"),
+            Some(format!("kubectl config set users.ops.client-key-data {s}")),
+        ));
+        let s = format!("{}=", g.s(B64, 43));
+        v.push(sample(
+            "docker-auth",
+            s.clone(),
+            format!("\t\t\"registry.example.com\": {{\n\t\t\t\"auth\": \"{s}\"\n\t\t}}"),
+            Some(format!(
+                "echo {{\"auths\":{{\"r.example.com\":{{\"auth\":\"{s}\"}}}}}}"
+            )),
+        ));
+        let s = format!("$apr1${}${}", g.s(BCRYPT, 8), g.s(BCRYPT, 22));
+        v.push(sample(
+            "htpasswd",
+            s.clone(),
+            format!("admin:{s}"),
+            Some(format!("htpasswd-import admin:{s}")),
+        ));
+        let s = format!("$2y$10${}", g.s(BCRYPT, 53));
+        v.push(sample(
+            "htpasswd",
+            s.clone(),
+            format!("ops:{s}"),
+            Some(format!("htpasswd-import ops:{s}")),
+        ));
+        let s = g.s(PW, 18);
+        v.push(sample(
+            "netrc",
+            s.clone(),
+            format!("machine api.internal.example login deploy password {s}"),
+            Some(format!(
+                "netrc-add machine api.internal.example login deploy password {s}"
+            )),
+        ));
+        let s = g.s(PW, 20);
+        v.push(sample(
+            "pgpass",
+            s.clone(),
+            format!("db-primary.internal:5432:orders:orders_rw:{s}"),
+            Some(format!(
+                "psql postgresql://orders_rw:{s}@db-primary.internal/orders"
+            )),
+        ));
+        let s = g.s(HEX, 128);
+        v.push(sample(
+            "secret-key-base",
+            s.clone(),
+            format!("SECRET_KEY_BASE={s}"),
+            Some(format!("env SECRET_KEY_BASE={s} bundle exec puma")),
+        ));
+        let s = g.s(PW, 16);
+        v.push(sample(
+            "mysql-p",
+            s.clone(),
+            format!("0 3 * * * mysqldump -uroot -p{s} orders > /backup/orders.sql"),
+            Some(format!("mysql -uroot -p{s} -h db.internal orders")),
+        ));
+        let s = g.s(PW, 16);
+        v.push(sample(
+            "mysql-password",
+            s.clone(),
+            format!("ExecStart=/usr/bin/mysqladmin --password={s} status"),
+            Some(format!("mysqladmin -uroot --password={s} processlist")),
+        ));
+        let s = g.s(PW, 16);
+        v.push(sample(
+            "pgpassword",
+            s.clone(),
+            format!("PGPASSWORD={s} pg_dump -h db orders"),
+            Some(format!("env PGPASSWORD={s} psql -h db -U app")),
+        ));
+        let s = g.s(PW, 16);
+        v.push(sample(
+            "sshpass",
+            s.clone(),
+            format!("sshpass -p {s} ssh ops@bastion uptime"),
+            Some(format!("sshpass -p {s} ssh ops@bastion")),
+        ));
+        let s = g.s(PW, 16);
+        v.push(sample(
+            "redis-cli",
+            s.clone(),
+            format!("redis-cli -h cache -a {s} info replication"),
+            Some(format!("redis-cli -h cache -p 6379 -a {s} monitor")),
+        ));
+        let s = g.s(PW, 14);
+        v.push(sample(
+            "password",
+            s.clone(),
+            format!("DB_PASSWORD={s}"),
+            Some(format!("app-server --db-password {s}")),
+        ));
+        let key = pem(g, if v.len() < 40 { "RSA " } else { "" }, 24);
+        v.push(sample("private-key", key.clone(), key, None));
+    }
+    v
+}
+
+/// Every 8-byte window of `text`.
+fn windows(text: &str) -> HashSet<&[u8]> {
+    text.as_bytes().windows(8).collect()
+}
+
+/// The families whose secret has an 8-char piece in `seen`.
+fn leaked(samples: &[Sample], seen: &HashSet<&[u8]>) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in samples {
+        let hit = s
+            .secret
+            .split(['\n', ' '])
+            .flat_map(|part| part.as_bytes().windows(8))
+            .find(|w| seen.contains(w));
+        if let Some(w) = hit {
+            out.push(format!("{} ({:?})", s.family, String::from_utf8_lossy(w)));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn assert_no_leak(what: &str, samples: &[Sample], text: &str) {
+    let leaks = leaked(samples, &windows(text));
+    assert!(leaks.is_empty(), "{what}: secrets leaked: {leaks:#?}");
+}
+
+#[test]
+fn there_are_two_samples_per_family() {
+    let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in samples() {
+        *per.entry(s.family).or_default() += 1;
+        assert!(s.line.contains(&s.secret), "{s:?}");
+    }
+    assert!(per.values().all(|&n| n >= 2), "{per:?}");
+}
+
+#[test]
+fn every_family_is_masked_in_file_and_command_line_form() {
+    let r = Redactor::new(Vec::new());
+    let all = samples();
+    let mut failures = Vec::new();
+    for s in &all {
+        for form in std::iter::once(&s.line).chain(s.cmdline.as_ref()) {
+            let out = r.redact(form).text;
+            if !leaked(std::slice::from_ref(s), &windows(&out)).is_empty() {
+                failures.push(format!("{}: {out}", s.family));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} leaks:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Long-lived processes whose argv carries the command lines, for a real `ps` to show.
+struct Procs(Vec<Child>);
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn spawn_procs(tag: &str, samples: &[Sample]) -> Procs {
+    let mut procs = Procs(Vec::new());
+    for s in samples {
+        if let Some(cmdline) = &s.cmdline {
+            let child = Command::new("sh")
+                .arg("-c")
+                .arg("sleep 120; :")
+                .arg(tag)
+                .args(cmdline.split(' '))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn sh");
+            procs.0.push(child);
+        }
+    }
+    procs
+}
+
+fn filler(n: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < n {
+        out.push_str(&format!(
+            "Jan 01 03:{:02}:{:02} web1 app[812]: GET /api/v1/items?id={i} 200 12ms user=alice\n",
+            (i / 60) % 60,
+            i % 60
+        ));
+        i += 1;
+    }
+    out
+}
+
+/// More than the 16 KiB cap: PEM keys and sample lines packed around both cut points.
+fn big_log(samples: &[Sample], g: &mut Gen) -> String {
+    let lines: Vec<&str> = samples
+        .iter()
+        .filter(|s| s.family != "private-key")
+        .map(|s| s.line.as_str())
+        .collect();
+    let dense = |from: usize, out: &mut String, n: usize| {
+        for l in lines.iter().cycle().skip(from).take(n) {
+            out.push_str(l);
+            out.push('\n');
+        }
+    };
+    let mut out = filler(6_000);
+    out.push_str(&pem(g, "RSA ", 40));
+    out.push('\n');
+    dense(0, &mut out, 40);
+    out.push_str(&filler(40_000));
+    dense(20, &mut out, 25);
+    // The tail's BEGIN falls in the omitted middle, its body and END in the kept tail.
+    out.push_str(&pem(g, "OPENSSH ", 60));
+    out.push('\n');
+    dense(7, &mut out, 20);
+    out.push_str(&filler(1_500));
+    out
+}
+
+fn shell(command: &str) -> (String, serde_json::Value) {
+    (
+        "local_shell".into(),
+        json!({"command": command, "reason": "check"}),
+    )
+}
+
+#[tokio::test]
+async fn planted_secrets_never_reach_the_model_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let all = samples();
+    let g = &mut Gen(77);
+    let tag = format!("secrets-fixture-{}", std::process::id());
+    let _procs = spawn_procs(&tag, &all);
+
+    let cat_file = root.join("secrets.txt");
+    let text: String = all
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("# sample {i} ({})\n{}\n", s.family, s.line))
+        .collect();
+    std::fs::write(&cat_file, &text).expect("write");
+    let big = root.join("big.log");
+    std::fs::write(&big, big_log(&all, g)).expect("write");
+    let env_file = root.join("env.sh");
+    let bare = [g.s(B64, 40), g.s(PW, 18), g.s(AN, 32)];
+    std::fs::write(
+        &env_file,
+        format!(
+            "export AWS_SECRET_ACCESS_KEY='{}'\nexport DB_PASSWORD='{}'\nexport API_TOKEN='{}'\n",
+            bare[0], bare[1], bare[2]
+        ),
+    )
+    .expect("write");
+    let printed: Vec<Sample> = bare
+        .iter()
+        .map(|s| sample("printenv", s.clone(), s.clone(), None))
+        .collect();
+
+    let env = env_file.display();
+    let mut calls = vec![
+        shell(&format!("cat {}", cat_file.display())),
+        shell(&format!("ps -eww -o pid=,args= | grep -F {tag}")),
+        shell(&format!("cat {}", big.display())),
+        shell(&format!(". {env} && printenv AWS_SECRET_ACCESS_KEY")),
+        shell(&format!(". {env}; echo $DB_PASSWORD")),
+        shell(&format!(". {env}; echo \"${{API_TOKEN}}\"")),
+    ];
+    let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
+    for (i, s) in all.iter().enumerate() {
+        let edit = format!("echo proposal-edit-{i}");
+        let reject = format!("echo proposal-reject-{i}");
+        let typed = s
+            .cmdline
+            .clone()
+            .unwrap_or_else(|| s.line.replace('\n', " "));
+        decisions.insert(
+            edit.clone(),
+            Decision::Edit {
+                replacement: format!("echo edited-{i} # {typed}"),
+                confirm: None,
+            },
+        );
+        decisions.insert(
+            reject.clone(),
+            Decision::Reject {
+                reason: format!("no, the config already says:\n{}\n", s.line),
+            },
+        );
+        calls.push(shell(&edit));
+        calls.push(shell(&reject));
+    }
+    let fake = FakeLlm::openai(vec![Reply::ToolCalls(calls), Reply::Text("done.".into())]).await;
+    let description = format!("Planted config seen on web01:\n{text}");
+    let alert = alert("Secrets drill: credentials in config", &description);
+    let core1 = core(root, &fake, &Setup::default());
+    let (handle, _rx, events) = run_session(core1, alert.clone(), |p| {
+        Some(
+            decisions
+                .get(&p.command)
+                .cloned()
+                .unwrap_or(Decision::Approve { confirm: None }),
+        )
+    })
+    .await;
+    handle.send(Op::Shutdown);
+    assert_one_result_per_call_in_log(&events);
+    let bodies = serde_json::to_string(&fake.requests()).expect("json");
+    // Every path really reached the model (masked), so the check below means something.
+    for want in [
+        "# sample 0 (aws-key)",
+        "bytes omitted]",
+        "Planted config seen on web01",
+        "It ran: echo edited-3 #",
+        "no, the config already says",
+        &tag,
+    ] {
+        assert!(
+            bodies.contains(want),
+            "{want:?} missing from the request bodies"
+        );
+    }
+    assert!(
+        bodies.contains(&format!(
+            "; : {tag} mysql -uroot -p[REDACTED:password] -h db.internal"
+        )),
+        "the ps line of mysql -p did not reach the model masked"
+    );
+    assert!(
+        bodies.contains("[REDACTED:env-value]"),
+        "printenv output not masked"
+    );
+    let mut everything = all.clone();
+    everything.extend(printed);
+    // Per path, so a failure says which path leaked which family.
+    let last = fake.requests().last().cloned().expect("a request");
+    let mut report = Vec::new();
+    let user: String = last["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .filter_map(|m| m["content"].as_str())
+        .collect();
+    let mut paths = vec![("alert text".to_string(), user)];
+    let labels = [
+        "cat",
+        "ps",
+        "output over the cap",
+        "printenv",
+        "echo $VAR",
+        "echo \"${VAR}\"",
+    ];
+    for (i, (_, content)) in tool_messages(&last).into_iter().enumerate() {
+        let label = match labels.get(i) {
+            Some(l) => l.to_string(),
+            None if (i - labels.len()) % 2 == 0 => "operator edit".into(),
+            None => "rejection reason".into(),
+        };
+        paths.push((label, content));
+    }
+    let mut merged: BTreeMap<String, String> = BTreeMap::new();
+    for (label, content) in paths {
+        merged.entry(label).or_default().push_str(&content);
+    }
+    for (label, content) in &merged {
+        let leaks = leaked(&everything, &windows(content));
+        if !leaks.is_empty() {
+            report.push(format!("{label}: {}", leaks.join(", ")));
+        }
+    }
+    assert!(report.is_empty(), "leaks by path:\n{}", report.join("\n"));
+    assert_no_leak(
+        "every request body of the first session",
+        &everything,
+        &bodies,
+    );
+
+    let stored = std::fs::read_to_string(root.join("data/corrections.jsonl")).expect("corrections");
+    assert!(stored.lines().count() >= all.len(), "{stored}");
+    assert_no_leak("corrections.jsonl", &all, &stored);
+
+    // The next session on the same alert gets the corrections in its prompt.
+    let fake2 = FakeLlm::openai(vec![Reply::Text("ok".into())]).await;
+    let core2 = core(root, &fake2, &Setup::default());
+    let (handle, _rx, _) = run_session(core2, alert, |_| approve()).await;
+    handle.send(Op::Shutdown);
+    let bodies2 = serde_json::to_string(&fake2.requests()).expect("json");
+    assert!(bodies2.contains("Past operator corrections"), "{bodies2}");
+    assert_no_leak("second session (corrections in the prompt)", &all, &bodies2);
+}
