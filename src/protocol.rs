@@ -354,4 +354,32 @@ mod tests {
         });
         assert_eq!(back, event);
     }
+
+    #[test]
+    fn old_approval_and_edit_lines_parse_with_the_new_fields_defaulted() {
+        let line = r#"{"type":"approval_requested","proposal":{"call_id":"c1","tool":"local_shell","target":{"kind":"local"},"command":"uptime","arguments":"{}","reason":null,"class":"read-only","class_reason":"uptime only reads","shell":true}}"#;
+        let event: Event = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => panic!("old ApprovalRequested line no longer parses: {e}"),
+        };
+        let Event::ApprovalRequested { proposal } = event else {
+            panic!("not an approval request");
+        };
+        assert!(!proposal.needs_confirm);
+        assert_eq!(proposal.prefix, None);
+        assert!(proposal.allows(DecisionKind::Approve));
+        assert!(!proposal.allows(DecisionKind::ApprovePrefix));
+        let line = r#"{"type":"decided","call_id":"c1","verdict":{"kind":"edited","before":"top","after":"top -b -n 1"}}"#;
+        let event: Event = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => panic!("old Edited verdict no longer parses: {e}"),
+        };
+        assert!(matches!(
+            event,
+            Event::Decided {
+                verdict: Verdict::Edited { class: None, .. },
+                ..
+            }
+        ));
+    }
 }

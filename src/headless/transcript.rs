@@ -247,3 +247,68 @@ fn write_fields(proposal: &Proposal, out: &mut dyn Write) -> std::io::Result<()>
     }
     writeln!(out, "└ command: {}", neutralize_line(&proposal.command))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Class;
+    use crate::protocol::Target;
+
+    fn proposal() -> Proposal {
+        Proposal {
+            call_id: "c1".into(),
+            tool: "local_shell".into(),
+            target: Target::Local,
+            command: "uptime".into(),
+            arguments: "{}".into(),
+            reason: None,
+            class: Class::ReadOnly,
+            class_reason: "uptime only reads".into(),
+            shell: true,
+            needs_confirm: false,
+            prefix: Some("uptime".into()),
+            decisions: vec![
+                DecisionKind::Approve,
+                DecisionKind::ApprovePrefix,
+                DecisionKind::Edit,
+                DecisionKind::Reject,
+            ],
+        }
+    }
+
+    fn render(events: Vec<Event>) -> String {
+        let mut transcript = Transcript::default();
+        let mut out = Vec::new();
+        for (i, event) in events.into_iter().enumerate() {
+            let envelope = EventEnvelope {
+                session_id: "s".into(),
+                seq: i as u64 + 1,
+                at: chrono::Utc::now(),
+                event,
+            };
+            if let Err(e) = transcript.render(&envelope, &mut out) {
+                panic!("render: {e}");
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn a_call_is_printed_once_whether_the_log_announces_it_or_not() {
+        let new = render(vec![
+            Event::CallProposed {
+                proposal: proposal(),
+            },
+            Event::ApprovalRequested {
+                proposal: proposal(),
+            },
+        ]);
+        let old = render(vec![Event::ApprovalRequested {
+            proposal: proposal(),
+        }]);
+        for text in [&new, &old] {
+            assert_eq!(text.matches("command: uptime").count(), 1, "{text}");
+            assert!(text.contains("a remembers `uptime`"), "{text}");
+        }
+    }
+}
