@@ -33,6 +33,24 @@ pub struct Config {
     pub keys: BTreeMap<String, String>,
     pub learning: LearningConfig,
     pub audit: AuditConfig,
+    pub tui: TuiConfig,
+}
+
+/// The console's own settings (`[tui]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiConfig {
+    /// A newly shown call accepts no decision key for this long (ms), so a key meant for the
+    /// previous call never approves one the operator has not seen. 0 turns the guard off.
+    pub approval_guard_ms: u64,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        TuiConfig {
+            approval_guard_ms: 400,
+        }
+    }
 }
 
 /// The audit log's optional key.

@@ -4,14 +4,14 @@
 
 mod transcript;
 
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use crate::alert::Alert;
-use crate::policy::Class;
-use crate::protocol::{Decision, Event, Op, Proposal, SessionState};
+use crate::protocol::{Decision, DecisionKind, Event, Op, Proposal, SessionState};
 use crate::session::{self, Core, SessionError, SessionHandle};
 use crate::text::neutralize_line;
 
@@ -68,6 +68,7 @@ pub async fn run(
     let mut transcript = Transcript::default();
     let mut eof = false;
     let mut last_error = None;
+    let mut proposals: HashMap<String, Proposal> = HashMap::new();
     let io = |e: std::io::Error| SessionError::Log {
         path: "<stdout>".into(),
         source: e,
@@ -86,21 +87,40 @@ pub async fn run(
                 if json {
                     write_proposal(proposal, prompt_out).map_err(io)?;
                 }
-                match ask(&core, proposal, &mut lines, prompt_out)
-                    .await
-                    .map_err(io)?
-                {
-                    Some(decision) => {
-                        handle.send(Op::Decide {
-                            call_id: proposal.call_id.clone(),
-                            decision,
-                        });
+                proposals.insert(proposal.call_id.clone(), proposal.clone());
+                let decision = ask(proposal, &mut lines, prompt_out).await.map_err(io)?;
+                eof = !send(&handle, proposal, decision);
+            }
+            Event::ApprovalReasked {
+                call_id,
+                command,
+                class,
+                class_reason,
+                needs_confirm,
+                edit,
+                ..
+            } if !eof => {
+                let Some(proposal) = proposals.get(call_id).cloned() else {
+                    continue;
+                };
+                let decision = match edit {
+                    Some(replacement) if *needs_confirm => {
+                        confirm_edit(command, replacement, &proposal, &mut lines, prompt_out)
+                            .await
+                            .map_err(io)?
                     }
-                    None => {
-                        eof = true;
-                        stop_at_eof(&handle, proposal);
+                    _ => {
+                        let again = Proposal {
+                            command: command.clone(),
+                            class: *class,
+                            class_reason: class_reason.clone(),
+                            needs_confirm: *needs_confirm,
+                            ..proposal.clone()
+                        };
+                        ask(&again, &mut lines, prompt_out).await.map_err(io)?
                     }
-                }
+                };
+                eof = !send(&handle, &proposal, decision);
             }
             Event::Error { message } => last_error = Some(message.clone()),
             Event::Finished { state, reason } => {
@@ -128,33 +148,84 @@ pub async fn run(
     })
 }
 
-fn stop_at_eof(handle: &SessionHandle, proposal: &Proposal) {
-    handle.send(Op::Decide {
-        call_id: proposal.call_id.clone(),
-        decision: Decision::Reject {
-            reason: "end of input".into(),
-        },
-    });
-    handle.send(Op::Shutdown);
+/// Send the operator's decision on `proposal`; at end of input (None) reject it and stop the
+/// session. Returns false at end of input.
+fn send(handle: &SessionHandle, proposal: &Proposal, decision: Option<Decision>) -> bool {
+    match decision {
+        Some(decision) => {
+            handle.send(Op::Decide {
+                call_id: proposal.call_id.clone(),
+                decision,
+            });
+            true
+        }
+        None => {
+            handle.send(Op::Decide {
+                call_id: proposal.call_id.clone(),
+                decision: Decision::Reject {
+                    reason: "end of input".into(),
+                },
+            });
+            handle.send(Op::Shutdown);
+            false
+        }
+    }
 }
 
-/// Prompt for one decision. None at end of input.
-async fn ask(
-    core: &Core,
+/// The core asked for `yes` for an edit that turned out destructive: ask for it for exactly
+/// that text; anything else goes back to the proposal's own question.
+async fn confirm_edit(
+    command: &str,
+    replacement: &str,
     proposal: &Proposal,
     lines: &mut Lines,
     prompt_out: &mut dyn Write,
 ) -> std::io::Result<Option<Decision>> {
+    writeln!(
+        prompt_out,
+        "the edited command `{}` is DESTRUCTIVE: type `yes` to run it (anything else: decide again):",
+        neutralize_line(command)
+    )?;
+    prompt_out.flush()?;
+    let Some(word) = lines.next().await else {
+        return Ok(None);
+    };
+    if word.trim() == "yes" {
+        return Ok(Some(Decision::Edit {
+            replacement: replacement.to_string(),
+            confirm: Some("yes".into()),
+        }));
+    }
+    ask(proposal, lines, prompt_out).await
+}
+
+/// Prompt for one decision, offering what the core allows. None at end of input.
+async fn ask(
+    proposal: &Proposal,
+    lines: &mut Lines,
+    prompt_out: &mut dyn Write,
+) -> std::io::Result<Option<Decision>> {
+    let prefix = proposal
+        .prefix
+        .as_deref()
+        .filter(|_| proposal.allows(DecisionKind::ApprovePrefix));
     loop {
-        if proposal.class == Class::Destructive {
+        if proposal.needs_confirm {
             writeln!(
                 prompt_out,
                 "DESTRUCTIVE command: type `yes` to run it, n to reject, e to edit:"
             )?;
         } else {
+            let remember = match prefix {
+                Some(prefix) => format!(
+                    ", a = approve and remember `{}` for the incident",
+                    neutralize_line(prefix)
+                ),
+                None => " (a: no prefix for this command)".into(),
+            };
             writeln!(
                 prompt_out,
-                "run it? y = approve, n = reject (next line: reason), e = edit (next line: {}), a = approve this prefix for the incident",
+                "run it? y = approve, n = reject (next line: reason), e = edit (next line: {}){remember}",
                 if proposal.shell {
                     "new command"
                 } else {
@@ -184,36 +255,19 @@ async fn ask(
                 let Some(replacement) = lines.next().await else {
                     return Ok(None);
                 };
-                let confirm = if edit_is_destructive(core, proposal, &replacement) {
-                    write!(
-                        prompt_out,
-                        "the edited command is DESTRUCTIVE: type `yes` to run it: "
-                    )?;
-                    prompt_out.flush()?;
-                    let Some(word) = lines.next().await else {
-                        return Ok(None);
-                    };
-                    Some(word.trim().to_string())
-                } else {
-                    None
-                };
+                // The core rules on the edit; a destructive one comes back as a re-ask.
                 return Ok(Some(Decision::Edit {
                     replacement,
-                    confirm,
+                    confirm: None,
                 }));
             }
-            "a" | "A" => return Ok(Some(Decision::ApprovePrefix)),
+            "a" | "A" if prefix.is_some() => return Ok(Some(Decision::ApprovePrefix)),
             _ => writeln!(
                 prompt_out,
-                "answer y, n, e or a (got `{}`)",
+                "answer y, n, e{} (got `{}`)",
+                if prefix.is_some() { " or a" } else { "" },
                 neutralize_line(answer)
             )?,
         }
     }
-}
-
-/// Whether an edit would need the typed confirmation (so it can be asked for up front).
-fn edit_is_destructive(core: &Core, proposal: &Proposal, replacement: &str) -> bool {
-    session::edit::edit_class(&core.tools, &core.config.hosts, proposal, replacement)
-        == Some(Class::Destructive)
 }

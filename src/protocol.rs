@@ -69,7 +69,30 @@ pub enum Decision {
     Reject { reason: String },
 }
 
-/// A tool call the model proposed, waiting for the operator (queue order is FIFO).
+/// The decisions a front end may offer for one pending call (codex-rs's `available_decisions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// [`Decision::Approve`] (with `yes` when the proposal `needs_confirm`).
+    Approve,
+    /// [`Decision::ApprovePrefix`]: remembers [`Proposal::prefix`].
+    ApprovePrefix,
+    /// [`Decision::Edit`].
+    Edit,
+    /// [`Decision::Reject`].
+    Reject,
+}
+
+fn default_decisions() -> Vec<DecisionKind> {
+    vec![
+        DecisionKind::Approve,
+        DecisionKind::Edit,
+        DecisionKind::Reject,
+    ]
+}
+
+/// A tool call the model proposed, as the core classified it and what the operator may do about
+/// it. Front ends render these fields; they never re-derive them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
     /// The model's tool-call id.
@@ -90,6 +113,23 @@ pub struct Proposal {
     pub class_reason: String,
     /// True when `replacement` in an edit is a shell command line rather than JSON.
     pub shell: bool,
+    /// Approving needs the typed word `yes` (decided by the core's gate).
+    #[serde(default)]
+    pub needs_confirm: bool,
+    /// Exactly what [`Decision::ApprovePrefix`] would remember; None when it is not offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// The decisions the core accepts for this call (logs older than this field: all but the
+    /// prefix approval).
+    #[serde(default = "default_decisions")]
+    pub decisions: Vec<DecisionKind>,
+}
+
+impl Proposal {
+    /// Whether the core accepts `kind` for this call.
+    pub fn allows(&self, kind: DecisionKind) -> bool {
+        self.decisions.contains(&kind)
+    }
 }
 
 /// The outcome of the gate for one call, as recorded in the transcript.
@@ -100,8 +140,14 @@ pub enum Verdict {
     Approved,
     /// Approved without asking: `auto` read-only mode, or a remembered prefix.
     AutoApproved { rule: String },
-    /// The operator edited the call before running it ("✎ edited").
-    Edited { before: String, after: String },
+    /// The operator edited the call before running it ("✎ edited"); `class` is the class of
+    /// `after`, what actually ran (absent in logs written before it existed).
+    Edited {
+        before: String,
+        after: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        class: Option<Class>,
+    },
     /// The operator rejected the call ("✘ rejected: reason").
     Rejected { reason: String },
     /// The core refused it: check mode, unknown host, invalid arguments, missing confirmation…
@@ -202,8 +248,26 @@ pub enum Event {
     },
     /// The operator's follow-up message.
     UserMessage { text: String },
+    /// A tool call the model made, resolved and classified, before the gate rules on it. Every
+    /// call gets one (auto-approved and refused ones too), so every front end can show it.
+    /// Calls the core could not resolve carry the raw arguments as `command`.
+    CallProposed { proposal: Proposal },
     /// A tool call waits for the operator.
     ApprovalRequested { proposal: Proposal },
+    /// The core did not accept a decision on `call_id`; the call is pending again. `command`,
+    /// `class` and `needs_confirm` are what an approval would now run and need: for an edit
+    /// that needs `yes`, the edited command, with `edit` holding the replacement to send again
+    /// (as [`Decision::Edit`] with `confirm`); otherwise the proposal's own.
+    ApprovalReasked {
+        call_id: String,
+        why: String,
+        command: String,
+        class: Class,
+        class_reason: String,
+        needs_confirm: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        edit: Option<String>,
+    },
     /// The gate decided a call.
     Decided { call_id: String, verdict: Verdict },
     /// A call started running.
@@ -289,5 +353,33 @@ mod tests {
             message: String::new(),
         });
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn old_approval_and_edit_lines_parse_with_the_new_fields_defaulted() {
+        let line = r#"{"type":"approval_requested","proposal":{"call_id":"c1","tool":"local_shell","target":{"kind":"local"},"command":"uptime","arguments":"{}","reason":null,"class":"read-only","class_reason":"uptime only reads","shell":true}}"#;
+        let event: Event = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => panic!("old ApprovalRequested line no longer parses: {e}"),
+        };
+        let Event::ApprovalRequested { proposal } = event else {
+            panic!("not an approval request");
+        };
+        assert!(!proposal.needs_confirm);
+        assert_eq!(proposal.prefix, None);
+        assert!(proposal.allows(DecisionKind::Approve));
+        assert!(!proposal.allows(DecisionKind::ApprovePrefix));
+        let line = r#"{"type":"decided","call_id":"c1","verdict":{"kind":"edited","before":"top","after":"top -b -n 1"}}"#;
+        let event: Event = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => panic!("old Edited verdict no longer parses: {e}"),
+        };
+        assert!(matches!(
+            event,
+            Event::Decided {
+                verdict: Verdict::Edited { class: None, .. },
+                ..
+            }
+        ));
     }
 }

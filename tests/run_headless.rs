@@ -320,3 +320,145 @@ fn an_unreachable_model_exits_non_zero_with_a_message() {
         r.stderr
     );
 }
+
+fn sessions_show(dir: &Path) -> String {
+    let list = Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .args(["sessions", "list", "--json"])
+        .env("OPSASSIST_DATA_DIR", dir.join("data"))
+        .env("OPSASSIST_CONFIG_DIR", dir.join("config"))
+        .output()
+        .expect("sessions list");
+    let first: Value = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .next()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or(Value::Null);
+    let id = first["id"].as_str().unwrap_or_default().to_string();
+    let show = Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .args(["sessions", "show", &id])
+        .env("OPSASSIST_DATA_DIR", dir.join("data"))
+        .env("OPSASSIST_CONFIG_DIR", dir.join("config"))
+        .output()
+        .expect("sessions show");
+    String::from_utf8_lossy(&show.stdout).into_owned()
+}
+
+#[test]
+fn auto_approved_and_refused_calls_show_their_command_in_run_and_sessions_show() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let touched = dir.path().join("touched");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![
+            shell("echo auto-visible"),
+            shell(&format!("touch {}", touched.display())),
+        ]),
+        Reply::Text("Diagnosed.".into()),
+    ]);
+    let alert = write_alert(dir.path());
+    let r = run(
+        dir.path(),
+        &fake,
+        &alert,
+        "",
+        &["--mode", "check", "--auto-approve", "read-only"],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr);
+    for text in [r.stdout.clone(), sessions_show(dir.path())] {
+        assert!(text.contains("┌ call: local_shell"), "{text}");
+        assert!(text.contains("command: echo auto-visible"), "{text}");
+        assert!(
+            text.contains("✔ approved automatically (auto-approve read-only)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("command: touch {}", touched.display())),
+            "{text}"
+        );
+        assert!(
+            text.contains("⛔ refused: refused: the session is in check mode"),
+            "{text}"
+        );
+    }
+    assert!(!touched.exists());
+}
+
+#[test]
+fn the_prompt_says_what_a_remembers_and_a_is_refused_when_no_prefix_is_offered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![shell("echo one && echo two")]),
+        Reply::Text("Done.".into()),
+    ]);
+    let alert = write_alert(dir.path());
+    let r = run(dir.path(), &fake, &alert, "a\ny\n", &[]);
+    assert!(r.out.status.success(), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("a: no prefix for this command"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("answer y, n, e (got `a`)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("│ one"), "{}", r.stdout);
+}
+
+#[test]
+fn an_edit_that_turns_destructive_is_asked_again_with_its_class_and_needs_yes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    std::fs::create_dir_all(victim.join("sub")).expect("mkdir");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![shell(&format!("ls {}", victim.display()))]),
+        Reply::Text("Removed.".into()),
+    ]);
+    let alert = write_alert(dir.path());
+    let edit = format!("rm -rf {}", victim.display());
+    // A bare approval of the re-ask is not enough; then `yes` for the edited text runs it.
+    let r = run(
+        dir.path(),
+        &fake,
+        &alert,
+        &format!("e\n{edit}\nno\ne\n{edit}\nyes\n"),
+        &[],
+    );
+    assert!(r.out.status.success(), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("↺ asked again: the edited command is destructive"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("class:   DESTRUCTIVE"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!("the edited command `{edit}` is DESTRUCTIVE")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("[destructive]"), "{}", r.stdout);
+    assert!(!victim.exists());
+}
+
+#[test]
+fn a_json_edit_the_core_refuses_is_asked_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![(
+            "log_tail".into(),
+            json!({"path": "/etc/hostname", "lines": 5}),
+        )]),
+        Reply::Text("Read.".into()),
+    ]);
+    let alert = write_alert(dir.path());
+    let r = run(dir.path(), &fake, &alert, "e\nnot json\ny\n", &[]);
+    assert!(r.out.status.success(), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("↺ asked again: edit not accepted"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("✔ approved"), "{}", r.stdout);
+}

@@ -288,9 +288,8 @@ async fn destructive_needs_yes_and_a_bare_approval_is_asked_again() {
         check(&fake, &events);
         assert_eq!(asks, 2);
         assert!(
-            events
-                .iter()
-                .any(|e| matches!(&e.event, Event::Warning { message } if message.contains("yes")))
+            events.iter().any(|e| matches!(&e.event, Event::ApprovalReasked { why, needs_confirm: true, edit: None, .. } if why.contains("yes"))),
+            "a bare approval is asked again, as its own event"
         );
         assert!(!victim.exists());
     }
@@ -721,4 +720,120 @@ async fn secrets_the_operator_types_in_an_edit_or_a_reason_never_reach_the_model
         assert!(!bodies.contains(token), "a typed secret reached the model");
         assert!(bodies.contains("[REDACTED:"), "{bodies}");
     }
+}
+
+/// The proposals announced by `CallProposed` and asked by `ApprovalRequested`, by call id.
+fn announced(events: &[opsassist::protocol::EventEnvelope]) -> (Vec<String>, Vec<String>) {
+    let mut proposed = Vec::new();
+    let mut asked = Vec::new();
+    for e in events {
+        match &e.event {
+            Event::CallProposed { proposal } => proposed.push(proposal.command.clone()),
+            Event::ApprovalRequested { proposal } => asked.push(proposal.command.clone()),
+            _ => {}
+        }
+    }
+    (proposed, asked)
+}
+
+#[tokio::test]
+async fn every_call_is_announced_and_only_waiting_ones_are_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let touched = dir.path().join("touched");
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![Reply::ToolCalls(vec![
+            shell("echo auto"),
+            shell(&format!("touch {}", touched.display())),
+            ("local_shell".into(), json!({"no_command": true})),
+        ])],
+    )
+    .await;
+    let setup = Setup {
+        auto: true,
+        mode: Mode::Check,
+        ..Setup::default()
+    };
+    let core = core(dir.path(), &fake, &setup);
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+    check(&fake, &events);
+    let (proposed, asked) = announced(&events);
+    assert_eq!(proposed.len(), 3, "{proposed:?}");
+    assert_eq!(proposed[0], "echo auto");
+    assert_eq!(proposed[1], format!("touch {}", touched.display()));
+    assert!(proposed[2].contains("no_command"), "{proposed:?}");
+    assert!(asked.is_empty(), "nothing waited: {asked:?}");
+    let verdicts = verdicts(&events);
+    assert_eq!(verdicts.len(), 3, "{verdicts:?}");
+    assert!(
+        verdicts.iter().any(
+            |v| matches!(v, Verdict::AutoApproved { rule } if rule == "auto-approve read-only")
+        )
+    );
+    assert!(
+        verdicts
+            .iter()
+            .any(|v| matches!(v, Verdict::Refused { reason } if reason.contains("check mode")))
+    );
+    assert!(!touched.exists());
+}
+
+#[tokio::test]
+async fn the_proposal_carries_the_offer_and_a_destructive_edit_is_reasked_then_recorded_with_its_class()
+ {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    std::fs::create_dir_all(victim.join("sub")).expect("mkdir");
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![
+            Reply::ToolCalls(vec![shell(&format!("ls {}", victim.display()))]),
+            Reply::Text("ok".into()),
+        ],
+    )
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let edit = format!("rm -rf {}", victim.display());
+    let mut asks = Vec::new();
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |p| {
+        asks.push((p.class, p.needs_confirm, p.command.clone()));
+        Some(Decision::Edit {
+            replacement: edit.clone(),
+            confirm: (asks.len() > 1).then(|| "yes".to_string()),
+        })
+    })
+    .await;
+    check(&fake, &events);
+    let first = events.iter().find_map(|e| match &e.event {
+        Event::ApprovalRequested { proposal } => Some(proposal.clone()),
+        _ => None,
+    });
+    let first = first.expect("asked");
+    assert!(!first.needs_confirm);
+    assert_eq!(first.class, opsassist::policy::Class::ReadOnly);
+    assert_eq!(
+        first.allows(opsassist::protocol::DecisionKind::ApprovePrefix),
+        first.prefix.is_some()
+    );
+    assert_eq!(asks.len(), 2, "{asks:?}");
+    assert_eq!(
+        asks[1],
+        (opsassist::policy::Class::Destructive, true, edit.clone()),
+        "the re-ask carries the edited command and its class"
+    );
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        Event::ApprovalReasked { edit: Some(r), needs_confirm: true, .. } if *r == edit
+    )));
+    assert!(
+        verdicts(&events).iter().any(|v| matches!(
+            v,
+            Verdict::Edited {
+                class: Some(opsassist::policy::Class::Destructive),
+                ..
+            }
+        )),
+        "the log records the class of what ran"
+    );
+    assert!(!victim.exists());
 }

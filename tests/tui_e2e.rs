@@ -5,219 +5,10 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::fake_llm::{FakeLlm, Reply};
-
-const DEADLINE: Duration = Duration::from_secs(30);
-
-/// One tmux server (own socket) running the binary in a 200x60 pane.
-struct Pane {
-    socket: String,
-    dir: std::sync::Arc<tempfile::TempDir>,
-}
-
-fn tmux_available() {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "tmux is not installed: run tests/run.sh, which installs it (apt-get install tmux)"
-    );
-}
-
-fn nonce() -> String {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{}x{t:x}", std::process::id())
-}
-
-impl Pane {
-    fn start(name: &str, fake: &FakeLlm) -> Pane {
-        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
-        Pane::start_in(name, fake, dir)
-    }
-
-    /// Start in an existing data/config root (to restart after a crash).
-    fn start_in(name: &str, fake: &FakeLlm, dir: std::sync::Arc<tempfile::TempDir>) -> Pane {
-        tmux_available();
-        let data = dir.path().join("data");
-        let config = dir.path().join("config");
-        std::fs::create_dir_all(&data).expect("data dir");
-        std::fs::create_dir_all(&config).expect("config dir");
-        let socket = format!("opsassist-e2e-{name}-{}", nonce());
-        let script = format!(
-            "{bin} tui --provider openai --base-url {url} --model fake-model; echo OPSASSIST-EXIT=$?; exec sleep 600",
-            bin = env!("CARGO_BIN_EXE_opsassist"),
-            url = fake.base_url,
-        );
-        let pane = Pane { socket, dir };
-        pane.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "60",
-            "-e",
-            &format!("OPSASSIST_DATA_DIR={}", data.display()),
-            "-e",
-            &format!("OPSASSIST_CONFIG_DIR={}", config.display()),
-            "-e",
-            "OPENAI_API_KEY=sk-fake",
-            &script,
-        ]);
-        pane.wait_for("dashboard", |s| s.contains("Incidents"));
-        pane
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn literal(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
-    }
-
-    fn paste(&self, file: &Path) {
-        let path = file.to_string_lossy();
-        self.tmux(&["load-buffer", "-b", "alert", &path]);
-        self.tmux(&["paste-buffer", "-p", "-b", "alert"]);
-    }
-
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGKILL the opsassist process in the pane (a crash: no cleanup runs).
-    fn kill_9(&self) {
-        self.signal("-9");
-        self.wait_for("crashed process gone", |s| s.contains("OPSASSIST-EXIT=137"));
-    }
-
-    /// Send `signal` (e.g. `-TERM`) to the opsassist process in the pane.
-    fn signal(&self, signal: &str) {
-        let out = self.tmux(&["display-message", "-p", "#{pane_pid}"]);
-        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let children = Command::new("pgrep")
-            .args(["-P", &shell])
-            .output()
-            .expect("pgrep");
-        let pids = String::from_utf8_lossy(&children.stdout).into_owned();
-        let mut killed = 0;
-        for pid in pids.split_whitespace() {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            if comm.trim() == "opsassist" {
-                let status = Command::new("kill")
-                    .args([signal, pid])
-                    .status()
-                    .expect("kill");
-                assert!(status.success());
-                killed += 1;
-            }
-        }
-        assert_eq!(
-            killed, 1,
-            "opsassist process not found under pane shell {shell}"
-        );
-    }
-
-    fn alternate_screen_on(&self) -> bool {
-        let out = self.tmux(&["display-message", "-p", "#{alternate_on}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-
-    /// Paste an alert with the editor and submit it.
-    fn open_incident(&self, nonce: &str) {
-        let file = self.dir.path().join("alert.json");
-        let alert = json!({
-            "title": format!("High CPU on web-e2e {nonce}"),
-            "host": "web-e2e",
-            "severity": "critical",
-            "description": "CPU above 90% for 10 minutes",
-        });
-        let text = serde_json::to_string_pretty(&alert).expect("json");
-        std::fs::write(&file, text).expect("write alert");
-        self.keys(&["n"]);
-        self.wait_for("editor", |s| s.contains("New alert"));
-        self.paste(&file);
-        self.wait_for("pasted text", |s| s.contains(&format!("web-e2e {nonce}")));
-        self.keys(&["C-s"]);
-    }
-
-    /// Quit (confirming if asked) and check the binary exited and left the alternate screen.
-    fn quit(&self) {
-        self.keys(&["q"]);
-        let screen = self.wait_for("exit or quit prompt", |s| {
-            s.contains("OPSASSIST-EXIT=") || s.contains("Quit opsassist?")
-        });
-        if screen.contains("Quit opsassist?") {
-            self.keys(&["y"]);
-        }
-        let screen = self.wait_for("exit", |s| s.contains("OPSASSIST-EXIT="));
-        assert!(screen.contains("OPSASSIST-EXIT=0"), "{screen}");
-        assert!(
-            !self.alternate_screen_on(),
-            "terminal left in the alternate screen"
-        );
-        assert!(
-            !screen.contains("Incidents"),
-            "dashboard still visible after exit:\n{screen}"
-        );
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn tool_call(command: &str) -> Reply {
-    Reply::ToolCalls(vec![("local_shell".into(), json!({ "command": command }))])
-}
+use support::tmux::{Pane, nonce, tool_call};
 
 #[test]
 fn approve_runs_the_command_and_shows_the_answer() {
@@ -243,7 +34,7 @@ fn approve_runs_the_command_and_shows_the_answer() {
         });
         assert!(screen.lines().any(|l| l.starts_with('└')), "{screen}");
     }
-    pane.keys(&["a"]);
+    pane.decide(&["a"]);
     let screen = pane.wait_for("output and final answer", |s| {
         s.contains(&format!("│ e2e-approved-{n}")) && s.contains(&format!("final-{n}"))
     });
@@ -267,7 +58,7 @@ fn running_call_shows_its_output_as_it_arrives() {
     pane.wait_for("approval panel", |s| {
         s.contains("Approve?") && s.contains("echo live-$i")
     });
-    pane.keys(&["a"]);
+    pane.decide(&["a"]);
     let screen = pane.wait_for("live output while the call still runs", |s| {
         s.contains("┊ live-1") && s.contains("⏳ running ·") && s.contains("so far")
     });
@@ -291,7 +82,7 @@ fn edit_runs_the_edited_command() {
     let pane = Pane::start("edit", &fake);
     pane.open_incident(&n);
     pane.wait_for("approval panel", |s| s.contains("Approve?"));
-    pane.keys(&["e"]);
+    pane.decide(&["e"]);
     pane.wait_for("edit editor", |s| s.contains("Edit command"));
     pane.literal(&format!(" && echo e2e-edited-{n}"));
     pane.keys(&["C-s"]);
@@ -323,7 +114,7 @@ fn reject_sends_the_reason_to_the_model() {
     let pane = Pane::start("reject", &fake);
     pane.open_incident(&n);
     pane.wait_for("approval panel", |s| s.contains("Approve?"));
-    pane.keys(&["r"]);
+    pane.decide(&["r"]);
     pane.wait_for("reason prompt", |s| s.contains("Reject: reason"));
     pane.literal(&format!("wrong host {n}"));
     pane.keys(&["Enter"]);
@@ -386,7 +177,7 @@ fn restart_after_kill_9_shows_the_pending_approval_again() {
             && s.contains("Approve?")
             && s.contains(&format!("echo e2e-recovered-{n}"))
     });
-    second.keys(&["a"]);
+    second.decide(&["a"]);
     second.wait_for("output and final answer", |s| {
         s.contains(&format!("│ e2e-recovered-{n}")) && s.contains(&format!("final-{n}"))
     });
@@ -403,7 +194,7 @@ fn finished_incident_is_listed_after_restart_and_can_be_continued() {
     let first = Pane::start("past", &fake);
     first.open_incident(&n);
     first.wait_for("approval panel", |s| s.contains("Approve?"));
-    first.keys(&["a"]);
+    first.decide(&["a"]);
     first.wait_for("final answer", |s| s.contains(&format!("final-{n}")));
     first.quit();
     let dir = first.dir.clone();
@@ -466,11 +257,11 @@ fn demo_capture() {
     pane.wait_for("paste", |s| s.contains("HostHighCpuLoad"));
     pane.keys(&["C-s"]);
     println!("{}", pane.wait_for("approval", |s| s.contains("Approve?")));
-    pane.keys(&["a"]);
+    pane.decide(&["a"]);
     pane.wait_for("second proposal", |s| {
         s.contains("systemctl restart php-fpm") && s.contains("Approve?")
     });
-    pane.keys(&["r"]);
+    pane.decide(&["r"]);
     pane.literal("not during peak traffic; check the slow log first");
     pane.keys(&["Enter"]);
     println!(
@@ -480,7 +271,7 @@ fn demo_capture() {
     pane.keys(&["?"]);
     println!(
         "{}",
-        pane.wait_for("help", |s| s.contains("Any key closes this help"))
+        pane.wait_for("help", |s| s.contains("Keys can be changed"))
     );
 }
 

@@ -1,9 +1,10 @@
 //! The human transcript of a headless session: events and approval prompts as plain text,
 //! with untrusted text neutralised.
 
+use std::collections::HashSet;
 use std::io::Write;
 
-use crate::protocol::{Event, EventEnvelope, Proposal, Verdict};
+use crate::protocol::{DecisionKind, Event, EventEnvelope, Proposal, Verdict};
 use crate::text::{neutralize, neutralize_line};
 
 /// Renders events as a human transcript. Untrusted text is neutralised.
@@ -11,6 +12,8 @@ use crate::text::{neutralize, neutralize_line};
 pub struct Transcript {
     mid_line: bool,
     streamed: bool,
+    /// Calls already printed by `CallProposed` (older logs only have `ApprovalRequested`).
+    shown: HashSet<String>,
 }
 
 impl Transcript {
@@ -61,9 +64,43 @@ impl Transcript {
                 self.end_line(out)?;
                 writeln!(out, "» you: {}", neutralize(text))?;
             }
+            Event::CallProposed { proposal } => {
+                self.end_line(out)?;
+                self.shown.insert(proposal.call_id.clone());
+                write_call(proposal, out)?;
+            }
             Event::ApprovalRequested { proposal } => {
                 self.end_line(out)?;
-                write_proposal(proposal, out)?;
+                if self.shown.insert(proposal.call_id.clone()) {
+                    write_call(proposal, out)?;
+                }
+                write_offer(proposal, out)?;
+            }
+            Event::ApprovalReasked {
+                why,
+                command,
+                class,
+                class_reason,
+                needs_confirm,
+                edit,
+                ..
+            } => {
+                self.end_line(out)?;
+                writeln!(out, "↺ asked again: {}", neutralize_line(why))?;
+                if edit.is_some() {
+                    writeln!(out, "│ edited:  {}", neutralize_line(command))?;
+                }
+                writeln!(
+                    out,
+                    "│ class:   {} ({}){}",
+                    class.as_str().to_uppercase(),
+                    neutralize_line(class_reason),
+                    if *needs_confirm {
+                        " · type `yes` to confirm"
+                    } else {
+                        ""
+                    }
+                )?;
             }
             Event::Decided { verdict, .. } => {
                 self.end_line(out)?;
@@ -72,11 +109,16 @@ impl Transcript {
                     Verdict::AutoApproved { rule } => {
                         writeln!(out, "✔ approved automatically ({})", neutralize_line(rule))?
                     }
-                    Verdict::Edited { before, after } => writeln!(
+                    Verdict::Edited {
+                        before,
+                        after,
+                        class,
+                    } => writeln!(
                         out,
-                        "✎ edited: {} → {}",
+                        "✎ edited: {} → {}{}",
                         neutralize_line(before),
-                        neutralize_line(after)
+                        neutralize_line(after),
+                        class.map_or(String::new(), |c| format!(" [{}]", c.as_str()))
                     )?,
                     Verdict::Rejected { reason } => {
                         writeln!(out, "✘ rejected: {}", neutralize_line(reason))?
@@ -157,13 +199,42 @@ impl Transcript {
     }
 }
 
-/// Print a proposal with its target on a line of its own.
+/// Print a proposal and what the operator may do about it (the `--json` prompt stream).
 pub fn write_proposal(proposal: &Proposal, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "┌ approval needed: {}",
         neutralize_line(&proposal.tool)
     )?;
+    write_fields(proposal, out)?;
+    write_offer(proposal, out)
+}
+
+/// Print one call the model made, whatever the gate does with it next.
+fn write_call(proposal: &Proposal, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "┌ call: {}", neutralize_line(&proposal.tool))?;
+    write_fields(proposal, out)
+}
+
+/// What the core offers for a call that waits: the typed `yes`, the prefix `a` remembers.
+fn write_offer(proposal: &Proposal, out: &mut dyn Write) -> std::io::Result<()> {
+    let confirm = if proposal.needs_confirm {
+        "type `yes` to approve"
+    } else {
+        "approve with y"
+    };
+    let prefix = match (
+        &proposal.prefix,
+        proposal.allows(DecisionKind::ApprovePrefix),
+    ) {
+        (Some(prefix), true) => format!("a remembers `{}`", neutralize_line(prefix)),
+        _ => "a: no prefix for this command".to_string(),
+    };
+    writeln!(out, "? approval needed: {confirm} · {prefix}")
+}
+
+/// Target, class, reason and command of a proposal.
+fn write_fields(proposal: &Proposal, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "│ on:      {}", proposal.target)?;
     writeln!(
         out,
@@ -175,4 +246,69 @@ pub fn write_proposal(proposal: &Proposal, out: &mut dyn Write) -> std::io::Resu
         writeln!(out, "│ reason:  {}", neutralize_line(reason))?;
     }
     writeln!(out, "└ command: {}", neutralize_line(&proposal.command))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Class;
+    use crate::protocol::Target;
+
+    fn proposal() -> Proposal {
+        Proposal {
+            call_id: "c1".into(),
+            tool: "local_shell".into(),
+            target: Target::Local,
+            command: "uptime".into(),
+            arguments: "{}".into(),
+            reason: None,
+            class: Class::ReadOnly,
+            class_reason: "uptime only reads".into(),
+            shell: true,
+            needs_confirm: false,
+            prefix: Some("uptime".into()),
+            decisions: vec![
+                DecisionKind::Approve,
+                DecisionKind::ApprovePrefix,
+                DecisionKind::Edit,
+                DecisionKind::Reject,
+            ],
+        }
+    }
+
+    fn render(events: Vec<Event>) -> String {
+        let mut transcript = Transcript::default();
+        let mut out = Vec::new();
+        for (i, event) in events.into_iter().enumerate() {
+            let envelope = EventEnvelope {
+                session_id: "s".into(),
+                seq: i as u64 + 1,
+                at: chrono::Utc::now(),
+                event,
+            };
+            if let Err(e) = transcript.render(&envelope, &mut out) {
+                panic!("render: {e}");
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn a_call_is_printed_once_whether_the_log_announces_it_or_not() {
+        let new = render(vec![
+            Event::CallProposed {
+                proposal: proposal(),
+            },
+            Event::ApprovalRequested {
+                proposal: proposal(),
+            },
+        ]);
+        let old = render(vec![Event::ApprovalRequested {
+            proposal: proposal(),
+        }]);
+        for text in [&new, &old] {
+            assert_eq!(text.matches("command: uptime").count(), 1, "{text}");
+            assert!(text.contains("a remembers `uptime`"), "{text}");
+        }
+    }
 }

@@ -294,7 +294,7 @@ impl Agent {
                     let reason = "refused: your answer was cut at the token limit and this \
                                   call's arguments are incomplete; propose it again"
                         .to_string();
-                    self.refuse(&call.id, &reason)?;
+                    self.refuse_unresolved(&call, &reason)?;
                     Some(reason)
                 } else {
                     None
@@ -374,7 +374,7 @@ impl Agent {
             Ok(resolved) => resolved,
             Err(err) => {
                 let reason = format!("refused before anything ran: {err}");
-                self.refuse(&call.id, &reason)?;
+                self.refuse_unresolved(call, &reason)?;
                 return Ok(Item::Answered(reason));
             }
         };
@@ -384,6 +384,7 @@ impl Agent {
             _ => "",
         };
         let reason = super::reason::stated_reason(resolved.reason.as_deref(), turn_text);
+        let offer = super::gate::offer(class.class, &resolved.command);
         let proposal = Proposal {
             call_id: call.id.clone(),
             tool: resolved.tool.clone(),
@@ -394,7 +395,13 @@ impl Agent {
             class: class.class,
             class_reason: class.reason.clone(),
             shell: resolved.shell,
+            needs_confirm: offer.needs_confirm,
+            prefix: offer.prefix,
+            decisions: offer.decisions,
         };
+        self.emit(Event::CallProposed {
+            proposal: proposal.clone(),
+        })?;
         self.audit(AuditEntry::Proposal {
             call_id: call.id.clone(),
             tool: resolved.tool.clone(),
@@ -427,6 +434,28 @@ impl Agent {
                 }
             },
         )
+    }
+
+    /// Show a call the core refused before it could be resolved (bad or incomplete arguments,
+    /// unknown tool or host): its raw arguments stand in for the command.
+    fn refuse_unresolved(&mut self, call: &ToolCall, reason: &str) -> Result<(), SessionError> {
+        self.emit(Event::CallProposed {
+            proposal: Proposal {
+                call_id: call.id.clone(),
+                tool: call.name.clone(),
+                target: crate::protocol::Target::Local,
+                command: format!("{} {}", call.name, call.arguments),
+                arguments: call.arguments.clone(),
+                reason: None,
+                class: crate::policy::Class::Change,
+                class_reason: "not classified: the call could not be resolved".into(),
+                shell: false,
+                needs_confirm: false,
+                prefix: None,
+                decisions: Vec::new(),
+            },
+        })?;
+        self.refuse(&call.id, reason)
     }
 
     /// Send the one result for `call_id`. Everything in it is redacted once more (output was

@@ -201,7 +201,7 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
             continue;
         }
         let edited = match &trace.verdict {
-            Some(Verdict::Edited { before, after }) => Some((before.as_str(), after.as_str())),
+            Some(Verdict::Edited { before, after, .. }) => Some((before.as_str(), after.as_str())),
             _ => None,
         };
         let open = if let Some(summary) = &trace.finished {

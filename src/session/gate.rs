@@ -2,7 +2,7 @@
 //! whether a call runs without asking, must be asked, is refused, or must be asked again.
 
 use crate::policy::{self, Class};
-use crate::protocol::{Mode, Target};
+use crate::protocol::{DecisionKind, Mode, Target};
 
 /// The word an operator must type to run a destructive command.
 pub const CONFIRM_WORD: &str = "yes";
@@ -16,6 +16,37 @@ pub enum Screen {
     Auto(String),
     /// Wait for the operator.
     Ask,
+}
+
+/// What the operator may do about a call that waits, decided here once for every front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// Approving needs the typed word [`CONFIRM_WORD`].
+    pub needs_confirm: bool,
+    /// Exactly what a prefix approval would remember (None: not offered).
+    pub prefix: Option<String>,
+    /// The decisions the gate accepts.
+    pub decisions: Vec<DecisionKind>,
+}
+
+/// What the operator may do about a call of `class` running `command`.
+pub fn offer(class: Class, command: &str) -> Offer {
+    let needs_confirm = class == Class::Destructive;
+    let prefix = if needs_confirm {
+        None
+    } else {
+        policy::approval_prefix(command)
+    };
+    let mut decisions = vec![DecisionKind::Approve];
+    if prefix.is_some() {
+        decisions.push(DecisionKind::ApprovePrefix);
+    }
+    decisions.extend([DecisionKind::Edit, DecisionKind::Reject]);
+    Offer {
+        needs_confirm,
+        prefix,
+        decisions,
+    }
 }
 
 /// What the gate does with an operator's approval (plain, prefix or edit).
@@ -115,7 +146,7 @@ impl Gate {
         if !remember {
             return Ruling::Run { note: None };
         }
-        match policy::approval_prefix(command) {
+        match offer(class, command).prefix {
             Some(prefix) => {
                 let entry = (target.clone(), prefix);
                 if !self.prefixes.contains(&entry) {
@@ -123,13 +154,10 @@ impl Gate {
                 }
                 Ruling::Run { note: None }
             }
-            None => Ruling::Run {
-                note: Some(
-                    "no prefix remembered: the command is not a single simple command; \
-                     approved once"
-                        .into(),
-                ),
-            },
+            None => Ruling::AskAgain(
+                "no prefix can be remembered for this command (not offered): approve it once"
+                    .into(),
+            ),
         }
     }
 }
@@ -215,6 +243,59 @@ mod tests {
     }
 
     #[test]
+    fn the_offer_says_what_a_prefix_approval_remembers() {
+        let destructive = offer(Class::Destructive, "rm -rf /tmp/x");
+        assert!(destructive.needs_confirm);
+        assert_eq!(destructive.prefix, None);
+        assert!(!destructive.decisions.contains(&DecisionKind::ApprovePrefix));
+        let change = offer(Class::Change, "systemctl restart cron");
+        assert!(!change.needs_confirm);
+        assert_eq!(
+            change.prefix,
+            policy::approval_prefix("systemctl restart cron")
+        );
+        assert_eq!(
+            change.decisions.contains(&DecisionKind::ApprovePrefix),
+            change.prefix.is_some()
+        );
+        let chained = offer(Class::Change, "uptime; touch /tmp/x");
+        assert_eq!(chained.prefix, None);
+        assert!(!chained.decisions.contains(&DecisionKind::ApprovePrefix));
+    }
+
+    #[test]
+    fn a_prefix_approval_remembers_exactly_what_the_offer_said() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        let command = "systemctl restart cron";
+        let offered = offer(Class::Change, command).prefix;
+        assert_eq!(
+            gate.approve(Class::Change, &Target::Local, command, None, true),
+            Ruling::Run { note: None }
+        );
+        let remembered: Vec<&str> = gate.prefixes().iter().map(|(_, p)| p.as_str()).collect();
+        assert_eq!(
+            remembered,
+            offered.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_prefix_approval_without_an_offered_prefix_is_asked_again() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        assert!(matches!(
+            gate.approve(
+                Class::Change,
+                &Target::Local,
+                "uptime; touch /tmp/x",
+                None,
+                true
+            ),
+            Ruling::AskAgain(_)
+        ));
+        assert!(gate.prefixes().is_empty());
+    }
+
+    #[test]
     fn change_needs_no_confirmation() {
         let mut gate = Gate::new(Mode::Heal, false);
         assert_eq!(
@@ -240,18 +321,18 @@ mod tests {
             Ruling::Run { note: None }
         );
         assert!(matches!(
-            gate.screen(Class::Change, &web, "systemctl restart php-fpm"),
+            gate.screen(Class::Change, &web, "systemctl restart nginx"),
             Screen::Auto(rule) if rule.contains("ssh: web01")
         ));
         assert_eq!(
-            gate.screen(Class::Change, &Target::Local, "systemctl restart php-fpm"),
+            gate.screen(Class::Change, &Target::Local, "systemctl restart nginx"),
             Screen::Ask
         );
         let db = Target::Ssh {
             host: "db01".into(),
         };
         assert_eq!(
-            gate.screen(Class::Change, &db, "systemctl restart php-fpm"),
+            gate.screen(Class::Change, &db, "systemctl restart nginx"),
             Screen::Ask
         );
     }

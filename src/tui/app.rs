@@ -4,6 +4,7 @@
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::alert::Alert;
 use crate::protocol::{EventEnvelope, Op, Proposal, SessionState};
@@ -16,6 +17,7 @@ pub use super::overlay::{
     EditorPurpose, EditorState, LARGE_LINE, LARGE_PASTE, LargeText, Overlay, PromptPurpose,
     PromptState,
 };
+pub use super::pending::{PanelCall, Reask, Seen};
 use super::transcript_store::{NoteKind, TranscriptStore};
 
 /// Work the event loop performs for the app (the app itself does no IO).
@@ -100,42 +102,6 @@ pub struct ProviderInfo {
     pub base_url: String,
 }
 
-type EditClassFn = dyn Fn(&Proposal, &str) -> Option<crate::policy::Class> + Send + Sync;
-
-/// Classifies an edit of a proposal (`None`: the core would refuse the edit anyway).
-#[derive(Clone)]
-pub struct EditClassifier(std::sync::Arc<EditClassFn>);
-
-impl EditClassifier {
-    /// Wrap a classifier (the console passes the core's `session::edit::edit_class`).
-    pub fn new(
-        f: impl Fn(&Proposal, &str) -> Option<crate::policy::Class> + Send + Sync + 'static,
-    ) -> Self {
-        EditClassifier(std::sync::Arc::new(f))
-    }
-
-    /// Without a tool registry: shell edits are classified as typed; other edits are left to
-    /// the core (which asks again if they turn out destructive).
-    pub fn shell_only() -> Self {
-        EditClassifier::new(|proposal, replacement| {
-            proposal
-                .shell
-                .then(|| crate::policy::classify(replacement).class)
-        })
-    }
-
-    /// The class `replacement` would have as an edit of `proposal`.
-    pub fn classify(&self, proposal: &Proposal, replacement: &str) -> Option<crate::policy::Class> {
-        (self.0)(proposal, replacement)
-    }
-}
-
-impl std::fmt::Debug for EditClassifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EditClassifier")
-    }
-}
-
 /// Whether the model server answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LlmState {
@@ -165,6 +131,14 @@ pub enum History {
     Loaded,
 }
 
+/// Calls of one incident, for the incident list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallCounts {
+    pub total: usize,
+    pub auto: usize,
+    pub refused: usize,
+}
+
 /// One incident in the list, with its transcript.
 #[derive(Debug)]
 pub struct Incident {
@@ -185,8 +159,11 @@ pub struct Incident {
     pub selected_call: Option<usize>,
     pub redactions: usize,
     pub tokens: u64,
-    /// Approvable prefix of each pending shell call (None: chained, substituted, destructive).
-    pub prefixes: HashMap<String, Option<String>>,
+    /// The core's last re-ask of each pending call (what an approval would now run and need).
+    pub reasks: HashMap<String, Reask>,
+    /// Calls the model made (every one, whatever the gate did), and how many of them ran
+    /// without asking or were refused by the core.
+    pub calls: CallCounts,
     /// Whether the transcript is loaded (past incidents load theirs when selected).
     pub history: History,
 }
@@ -208,7 +185,8 @@ impl Incident {
             selected_call: None,
             redactions: 0,
             tokens: 0,
-            prefixes: HashMap::new(),
+            reasks: HashMap::new(),
+            calls: CallCounts::default(),
             history: History::Live,
         }
     }
@@ -234,15 +212,6 @@ impl Incident {
             .filter(|p| !self.decided.contains(&p.call_id))
             .collect();
         open.first().map(|p| (*p, 1, open.len()))
-    }
-
-    /// The prefix `A` would approve for `proposal`: the normalized command prefix for shell
-    /// tools, the tool name otherwise; None when no prefix may be approved.
-    pub fn prefix_for(&self, proposal: &Proposal) -> Option<String> {
-        if !proposal.shell {
-            return Some(proposal.tool.clone());
-        }
-        self.prefixes.get(&proposal.call_id).cloned().flatten()
     }
 
     /// Top line of the transcript view for a view `height` lines tall.
@@ -277,9 +246,12 @@ pub struct App {
     pub mode: crate::protocol::Mode,
     /// Whether read-only commands run without asking, shown in the status bar.
     pub auto_read_only: bool,
-    /// The class an edit of a proposal would have (the core's
-    /// [`crate::session::edit::edit_class`] in the real console), to ask for `yes` up front.
-    pub edit_class: EditClassifier,
+    /// A newly shown call accepts no decision key for this long (`[tui] approval_guard_ms`).
+    pub guard: Duration,
+    /// The call decision keys act on, as of the last draw (None: nothing was drawn for one).
+    pub seen: Option<Seen>,
+    /// The time the next frame is drawn for (set by the event loop; the guard hint uses it).
+    pub now: std::time::Instant,
     /// Incidents per state, in [`STATE_ORDER`].
     pub(super) counts: [usize; 7],
     /// Incidents of this run (and recovered ones) come first; past ones follow from here.
@@ -329,7 +301,9 @@ impl App {
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
             mode: crate::protocol::Mode::Heal,
             auto_read_only: false,
-            edit_class: EditClassifier::shell_only(),
+            guard: Duration::from_millis(400),
+            seen: None,
+            now: std::time::Instant::now(),
             counts: [0; 7],
             live_len: 0,
             history_in_flight: false,
@@ -449,6 +423,16 @@ impl App {
                     self.watch(&id, call_id, path);
                 }
                 super::apply_event::Global::Unwatch { call_id } => self.unwatch(&id, call_id),
+                super::apply_event::Global::Index { call_id, path } => {
+                    self.watch_commands.push(Command::IndexOutput {
+                        session_id: id.clone(),
+                        call_id,
+                        path,
+                    });
+                }
+                super::apply_event::Global::ConfirmEdit { call_id } => {
+                    self.ask_confirm_edit(&id, &call_id);
+                }
             }
         }
     }

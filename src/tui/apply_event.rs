@@ -3,13 +3,15 @@
 use std::sync::Arc;
 
 use crate::alert::Alert;
-use crate::protocol::{Event, ExecSummary, SessionState, Verdict};
+use crate::protocol::{Event, ExecSummary, SessionState};
 use crate::text::{neutralize, neutralize_line};
 
-use super::app::{Command, Incident};
+use super::app::{Command, Incident, Reask};
 use super::live_output::Tail;
 use super::output_file::LineIndex;
-use super::transcript_store::{CallEntry, Entry, NoteKind, OutputView, PREVIEW_LINES, Speaker};
+use super::transcript_store::{
+    CallEntry, Entry, NoteKind, OutputView, PREVIEW_LINES, Speaker, interrupted,
+};
 
 /// Effects of an event on the whole dashboard rather than one incident.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,9 +28,18 @@ pub enum Global {
     Unwatch {
         call_id: Option<String>,
     },
+    /// Build the line index of this call's output file now (an interrupted call's size).
+    Index {
+        call_id: String,
+        path: String,
+    },
+    /// The core wants the typed `yes` for an edit of this call: ask for it.
+    ConfirmEdit {
+        call_id: String,
+    },
 }
 
-fn split_lines(text: &str) -> Vec<String> {
+pub(super) fn split_lines(text: &str) -> Vec<String> {
     let clean = neutralize(text).replace('\t', "    ");
     clean.split('\n').map(str::to_string).collect()
 }
@@ -37,7 +48,7 @@ fn split_lines(text: &str) -> Vec<String> {
 const MAX_REASON: usize = 300;
 
 /// A model-written reason on one bounded line: whitespace runs become one space.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut line = neutralize_line(&flat);
     if let Some((cut, _)) = line.char_indices().nth(MAX_REASON) {
@@ -205,53 +216,38 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
                 streaming: false,
             });
         }
+        Event::CallProposed { proposal } => {
+            end_streaming(incident);
+            super::apply_call::proposed(incident, &proposal);
+        }
         Event::ApprovalRequested { proposal } => {
             end_streaming(incident);
-            if incident.transcript.find_call(&proposal.call_id).is_none() {
-                incident.transcript.push(Entry::Call(Box::new(CallEntry {
-                    call_id: proposal.call_id.clone(),
-                    tool: neutralize_line(&proposal.tool),
-                    target: proposal.target.clone(),
-                    command: split_lines(&proposal.command),
-                    reason: proposal.reason.as_deref().map(one_line),
-                    class: proposal.class,
-                    verdict: None,
-                    running: false,
-                    summary: None,
-                    output: None,
-                    live: None,
-                })));
-                incident.selected_call = incident.transcript.last_index();
-            }
-            if !incident.queue.iter().any(|p| p.call_id == proposal.call_id) {
-                if proposal.shell {
-                    let prefix = crate::policy::approval_prefix(&proposal.command);
-                    incident.prefixes.insert(proposal.call_id.clone(), prefix);
-                }
-                incident.queue.push_back(proposal);
+            super::apply_call::requested(incident, proposal);
+        }
+        Event::ApprovalReasked {
+            call_id,
+            why,
+            command,
+            class,
+            class_reason,
+            needs_confirm,
+            edit,
+        } => {
+            note(incident, NoteKind::Warning, &format!("asked again: {why}"));
+            let reask = Reask {
+                why: neutralize_line(&why),
+                command,
+                class,
+                class_reason: neutralize_line(&class_reason),
+                needs_confirm,
+                edit,
+            };
+            if super::apply_call::reasked(incident, &call_id, reask) {
+                global.push(Global::ConfirmEdit { call_id });
             }
         }
         Event::Decided { call_id, verdict } => {
-            incident.queue.retain(|p| p.call_id != call_id);
-            incident.decided.remove(&call_id);
-            incident.prefixes.remove(&call_id);
-            let verdict = match verdict {
-                Verdict::Edited { before, after } => Verdict::Edited {
-                    before: neutralize(&before),
-                    after: neutralize(&after),
-                },
-                Verdict::Rejected { reason } => Verdict::Rejected {
-                    reason: neutralize_line(&reason),
-                },
-                Verdict::Refused { reason } => Verdict::Refused {
-                    reason: neutralize_line(&reason),
-                },
-                Verdict::AutoApproved { rule } => Verdict::AutoApproved {
-                    rule: neutralize_line(&rule),
-                },
-                other => other,
-            };
-            with_call(incident, &call_id, |call| call.verdict = Some(verdict));
+            super::apply_call::decided(incident, &call_id, verdict)
         }
         Event::ExecStarted {
             call_id,
@@ -261,6 +257,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             with_call(incident, &call_id, |call| {
                 call.running = true;
                 call.live = None;
+                call.started_path = output_path.clone();
             });
             if let Some(path) = output_path {
                 global.push(Global::Watch { call_id, path });
@@ -273,12 +270,30 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             global.push(Global::Unwatch {
                 call_id: Some(call_id.clone()),
             });
+            let mut index = None;
             with_call(incident, &call_id, |call| {
                 call.running = false;
                 call.live = None;
-                call.output = Some(preview(&summary));
+                let mut output = preview(&summary);
+                if output.path.is_empty()
+                    && let Some(path) = &call.started_path
+                {
+                    output.path = path.clone();
+                }
+                if interrupted(&summary) && !output.path.is_empty() {
+                    // What the file holds is the only record of what the command printed:
+                    // index it now so its size shows and it expands.
+                    output.preview.clear();
+                    output.total_lines = 0;
+                    output.loading = true;
+                    index = Some(output.path.clone());
+                }
+                call.output = Some(output);
                 call.summary = Some(summary);
             });
+            if let Some(path) = index {
+                global.push(Global::Index { call_id, path });
+            }
         }
         Event::Usage {
             prompt_tokens,

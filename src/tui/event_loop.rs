@@ -15,7 +15,7 @@ use crate::alert::Alert;
 use crate::protocol::EventEnvelope;
 use crate::session::{self, Core, SessionHandle};
 
-use super::app::{App, AppEvent, Command, EditClassifier, ProviderInfo};
+use super::app::{App, AppEvent, Command, ProviderInfo};
 use super::keymap::Keymap;
 use super::output_file::LineIndex;
 use super::terminal::TerminalGuard;
@@ -181,6 +181,16 @@ impl Runner {
     }
 }
 
+/// Draw a frame and record what it showed for decision keys ([`App::drawn`]).
+fn draw(guard: &mut TerminalGuard, app: &mut App) -> Result<(), TuiError> {
+    let now = std::time::Instant::now();
+    app.now = now;
+    let frame = guard.terminal.draw(|f| render(app, f))?;
+    let area = frame.area;
+    app.drawn(area.width, area.height, now);
+    Ok(())
+}
+
 /// Run the dashboard until the operator quits or a signal arrives. The terminal is restored
 /// on every exit path.
 pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
@@ -193,15 +203,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     app.max_alert_bytes = core.config.limits.max_alert_bytes;
     app.mode = core.options.mode;
     app.auto_read_only = core.options.auto_approve_read_only;
-    let edit_core = core.clone();
-    app.edit_class = EditClassifier::new(move |proposal, replacement| {
-        session::edit::edit_class(
-            &edit_core.tools,
-            &edit_core.config.hosts,
-            proposal,
-            replacement,
-        )
-    });
+    app.guard = Duration::from_millis(core.config.tui.approval_guard_ms);
 
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let (tasks_tx, mut tasks_rx) = mpsc::unbounded_channel();
@@ -263,14 +265,14 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
-    guard.terminal.draw(|f| render(&app, f))?;
+    draw(&mut guard, &mut app)?;
     loop {
         let mut draw_now = false;
         let quit = tokio::select! {
             term = input.next() => match term {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     draw_now = true;
-                    let commands = app.handle_key(key);
+                    let commands = app.handle_key_at(key, std::time::Instant::now());
                     runner.execute_all(&mut app, commands)
                 }
                 Some(Ok(TermEvent::Paste(text))) => {
@@ -321,8 +323,9 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
             break;
         }
         if draw_now {
-            guard.terminal.draw(|f| render(&app, f))?;
-            dirty = false;
+            draw(&mut guard, &mut app)?;
+            // Redraw while a newly shown call's guard runs, so its hint counts down and goes.
+            dirty = app.guard_left(std::time::Instant::now()) > 0;
         }
     }
     for task in runner.tails.values() {

@@ -5,7 +5,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use crate::alert::{ParseOptions, parse};
-use crate::policy::Class;
 use crate::protocol::{Decision, Op};
 
 use super::app::{
@@ -138,24 +137,8 @@ impl App {
                     self.overlay = Overlay::Editor(editor);
                     return Vec::new();
                 }
-                // The core rules on what the edit would run; when that can't be known here,
-                // fall back to the class of the proposal being edited.
-                let needs_yes = self
-                    .edit_class
-                    .classify(&proposal, &replacement)
-                    .unwrap_or(proposal.class)
-                    == Class::Destructive;
-                if needs_yes {
-                    self.overlay = Overlay::Prompt(PromptState {
-                        purpose: PromptPurpose::ConfirmEdit {
-                            session_id,
-                            call_id,
-                            replacement,
-                        },
-                        input: String::new(),
-                    });
-                    return Vec::new();
-                }
+                // The core rules on the edit: one that needs `yes` comes back as a re-ask with
+                // the edited command and its class, and the panel asks for the word.
                 self.mark_decided(&call_id);
                 decide(
                     &session_id,
@@ -190,8 +173,6 @@ impl App {
 
     fn submit_prompt(&mut self, prompt: PromptState) -> Vec<Command> {
         let input = prompt.input.trim().to_string();
-        let confirmed = input == "yes";
-        let not_confirmed = "not run: a destructive command needs the typed word yes";
         match prompt.purpose {
             PromptPurpose::Reject {
                 session_id,
@@ -215,14 +196,18 @@ impl App {
                     op: Op::UserMessage { text: input },
                 }]
             }
+            // The typed word goes to the core, which rules on it (and asks again if it is not
+            // the confirmation word); an empty answer sends nothing.
+            PromptPurpose::ConfirmApprove { .. } | PromptPurpose::ConfirmEdit { .. }
+                if input.is_empty() =>
+            {
+                self.notify(NoteKind::Info, "cancelled, nothing sent");
+                Vec::new()
+            }
             PromptPurpose::ConfirmApprove {
                 session_id,
                 call_id,
             } => {
-                if !confirmed {
-                    self.notify(NoteKind::Warning, not_confirmed);
-                    return Vec::new();
-                }
                 self.mark_decided(&call_id);
                 decide(
                     &session_id,
@@ -236,11 +221,8 @@ impl App {
                 session_id,
                 call_id,
                 replacement,
+                ..
             } => {
-                if !confirmed {
-                    self.notify(NoteKind::Warning, not_confirmed);
-                    return Vec::new();
-                }
                 self.mark_decided(&call_id);
                 decide(
                     &session_id,

@@ -1,14 +1,18 @@
 //! Keys and pastes → state changes and [`Command`]s. Pure: the exact decision each key
 //! produces is what the key tests assert.
 
+use std::time::Instant;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
-use crate::policy::Class;
 use crate::protocol::{Decision, Op};
 
-use super::app::{App, Command, EditorPurpose, Focus, Overlay, PromptPurpose, PromptState};
+use super::app::{
+    App, Command, EditorPurpose, Focus, Overlay, PanelCall, PromptPurpose, PromptState,
+};
 use super::forms::{new_editor, paste_into};
 use super::keymap::Action;
+use super::overlay::CallViewState;
 use super::transcript_store::{Entry, NoteKind};
 
 pub(super) fn decide(session_id: &str, call_id: &str, decision: Decision) -> Vec<Command> {
@@ -22,14 +26,30 @@ pub(super) fn decide(session_id: &str, call_id: &str, decision: Decision) -> Vec
 }
 
 impl App {
-    /// Handle one key press.
+    /// Handle one key press now.
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        self.handle_key_at(key, Instant::now())
+    }
+
+    /// Handle one key pressed at `now`. Decision keys act only on the call last drawn (see
+    /// [`App::drawn`]), once the guard time since it was first shown has passed.
+    pub fn handle_key_at(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
         match std::mem::take(&mut self.overlay) {
-            Overlay::None => self.dashboard_key(key),
-            Overlay::Help => Vec::new(),
+            Overlay::None => self.dashboard_key(key, now),
+            Overlay::Help(top) => {
+                match self.keymap.resolve(&key) {
+                    Some(Action::Down) => self.overlay = Overlay::Help(top + 1),
+                    Some(Action::Up) => self.overlay = Overlay::Help(top.saturating_sub(1)),
+                    Some(Action::PageDown) => self.overlay = Overlay::Help(top + 10),
+                    Some(Action::PageUp) => self.overlay = Overlay::Help(top.saturating_sub(10)),
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Overlay::CallView(view) => self.call_view_key(view, key, now),
             Overlay::ConfirmQuit => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => vec![Command::Quit],
                 _ => {
@@ -54,12 +74,12 @@ impl App {
                 paste_into(&mut editor, text);
                 self.overlay = Overlay::Editor(editor);
             }
-            Overlay::Help | Overlay::ConfirmQuit => {}
+            Overlay::Help(_) | Overlay::ConfirmQuit | Overlay::CallView(_) => {}
         }
         Vec::new()
     }
 
-    fn dashboard_key(&mut self, key: KeyEvent) -> Vec<Command> {
+    fn dashboard_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
         let Some(action) = self.keymap.resolve(&key) else {
             return Vec::new();
         };
@@ -69,18 +89,31 @@ impl App {
                 self.overlay = Overlay::Editor(new_editor(EditorPurpose::NewAlert, ""));
                 Vec::new()
             }
-            Action::Approve => self.approve(),
-            Action::ApprovePrefix => self.approve_prefix(),
-            Action::Edit => self.edit(),
-            Action::Reject => {
-                if let Some((session_id, call_id)) = self.pending_ids() {
-                    self.overlay = Overlay::Prompt(PromptState {
-                        purpose: PromptPurpose::Reject {
-                            session_id,
-                            call_id,
-                        },
-                        input: String::new(),
+            Action::Approve | Action::ApprovePrefix => {
+                let Ok((session_id, call)) = self.decision_target(now) else {
+                    return Vec::new();
+                };
+                if !self.command_visible() {
+                    self.notify(
+                        NoteKind::Info,
+                        "the command did not fit on screen: read it here, then decide",
+                    );
+                    self.overlay = Overlay::CallView(CallViewState {
+                        session_id,
+                        call_id: call.call_id,
+                        scroll: 0,
                     });
+                    return Vec::new();
+                }
+                self.approve(session_id, call, action == Action::ApprovePrefix)
+            }
+            Action::Edit => match self.decision_target(now) {
+                Ok((session_id, call)) => self.edit(session_id, call),
+                Err(_) => Vec::new(),
+            },
+            Action::Reject => {
+                if let Ok((session_id, call)) = self.decision_target(now) {
+                    self.reject(session_id, call);
                 }
                 Vec::new()
             }
@@ -122,7 +155,7 @@ impl App {
             }
             Action::Expand => self.toggle_output(),
             Action::Help => {
-                self.overlay = Overlay::Help;
+                self.overlay = Overlay::Help(0);
                 Vec::new()
             }
             Action::Quit => {
@@ -137,99 +170,131 @@ impl App {
         }
     }
 
-    fn pending_ids(&mut self) -> Option<(String, String)> {
-        let found = self.current().and_then(|i| {
-            i.pending()
-                .map(|(p, _, _)| (i.session_id.clone(), p.call_id.clone()))
-        });
-        if found.is_none() {
-            self.notify(
-                NoteKind::Info,
-                "nothing is waiting for approval in this incident",
-            );
-        }
-        found
-    }
-
     pub(super) fn mark_decided(&mut self, call_id: &str) {
         if let Some(incident) = self.current_mut() {
             incident.decided.insert(call_id.to_string());
         }
     }
 
-    fn approve(&mut self) -> Vec<Command> {
-        let Some((session_id, call_id)) = self.pending_ids() else {
-            return Vec::new();
-        };
-        let destructive = self
-            .current()
-            .and_then(|i| i.pending())
-            .is_some_and(|(p, _, _)| p.class == Class::Destructive);
-        if destructive {
-            self.overlay = Overlay::Prompt(PromptState {
-                purpose: PromptPurpose::ConfirmApprove {
+    /// Approve `call` (remembering its prefix with `remember`), as the core offered it: a call
+    /// that needs `yes` opens the typed confirmation; an edit waiting for `yes` is sent again.
+    fn approve(&mut self, session_id: String, call: PanelCall, remember: bool) -> Vec<Command> {
+        if remember {
+            let Some(prefix) = &call.prefix else {
+                self.notify(
+                    NoteKind::Warning,
+                    format!(
+                        "{}: no prefix for this command; {} approves it once",
+                        self.keymap.label(Action::ApprovePrefix),
+                        self.keymap.label(Action::Approve)
+                    ),
+                );
+                return Vec::new();
+            };
+            self.notify(
+                NoteKind::Info,
+                format!(
+                    "approved; `{}` is remembered for this incident",
+                    crate::text::neutralize_line(prefix)
+                ),
+            );
+            self.mark_decided(&call.call_id);
+            return decide(&session_id, &call.call_id, Decision::ApprovePrefix);
+        }
+        if call.needs_confirm {
+            let purpose = match call.edit {
+                Some(replacement) => PromptPurpose::ConfirmEdit {
                     session_id,
-                    call_id,
+                    call_id: call.call_id,
+                    replacement,
+                    command: call.command,
                 },
+                None => PromptPurpose::ConfirmApprove {
+                    session_id,
+                    call_id: call.call_id,
+                },
+            };
+            self.overlay = Overlay::Prompt(PromptState {
+                purpose,
                 input: String::new(),
             });
             return Vec::new();
         }
-        self.mark_decided(&call_id);
-        decide(&session_id, &call_id, Decision::Approve { confirm: None })
+        self.mark_decided(&call.call_id);
+        let decision = match call.edit {
+            Some(replacement) => Decision::Edit {
+                replacement,
+                confirm: None,
+            },
+            None => Decision::Approve { confirm: None },
+        };
+        decide(&session_id, &call.call_id, decision)
     }
 
-    fn approve_prefix(&mut self) -> Vec<Command> {
-        let Some((session_id, call_id)) = self.pending_ids() else {
-            return Vec::new();
-        };
-        let destructive = self
-            .current()
-            .and_then(|i| i.pending())
-            .is_some_and(|(p, _, _)| p.class == Class::Destructive);
-        if destructive {
-            self.notify(
-                NoteKind::Warning,
-                "prefix approval is not offered for destructive commands: use a and type yes",
-            );
-            return Vec::new();
-        }
-        let has_prefix = self
-            .current()
-            .and_then(|i| i.pending().map(|(p, _, _)| i.prefix_for(p)))
-            .flatten()
-            .is_some();
-        if !has_prefix {
-            self.notify(
-                NoteKind::Warning,
-                "no prefix can be approved for this command (chained, substituted or redirected): use a",
-            );
-            return Vec::new();
-        }
-        self.mark_decided(&call_id);
-        decide(&session_id, &call_id, Decision::ApprovePrefix)
+    fn reject(&mut self, session_id: String, call: PanelCall) {
+        self.overlay = Overlay::Prompt(PromptState {
+            purpose: PromptPurpose::Reject {
+                session_id,
+                call_id: call.call_id,
+            },
+            input: String::new(),
+        });
     }
 
-    fn edit(&mut self) -> Vec<Command> {
-        let Some((session_id, _)) = self.pending_ids() else {
-            return Vec::new();
-        };
+    fn edit(&mut self, session_id: String, call: PanelCall) -> Vec<Command> {
         let Some((proposal, _, _)) = self.current().and_then(|i| i.pending()) else {
             return Vec::new();
         };
-        let text = if proposal.shell {
-            proposal.command.clone()
-        } else {
-            serde_json::from_str::<serde_json::Value>(&proposal.arguments)
+        let text = match (&call.edit, proposal.shell) {
+            (Some(edit), _) => edit.clone(),
+            (None, true) => proposal.command.clone(),
+            (None, false) => serde_json::from_str::<serde_json::Value>(&proposal.arguments)
                 .ok()
                 .and_then(|v| serde_json::to_string_pretty(&v).ok())
-                .unwrap_or_else(|| proposal.arguments.clone())
+                .unwrap_or_else(|| proposal.arguments.clone()),
         };
         let purpose = EditorPurpose::EditCall {
             session_id,
             proposal: Box::new(proposal.clone()),
         };
         self.overlay = Overlay::Editor(new_editor(purpose, &text));
+        Vec::new()
+    }
+
+    /// Keys in the full-screen call view: decisions act on exactly the call it shows.
+    fn call_view_key(
+        &mut self,
+        mut view: CallViewState,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Vec<Command> {
+        let action = self.keymap.resolve(&key);
+        match action {
+            Some(Action::Down) => view.scroll += 1,
+            Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
+            Some(Action::PageDown) => view.scroll += 10,
+            Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(10),
+            Some(
+                action @ (Action::Approve | Action::ApprovePrefix | Action::Edit | Action::Reject),
+            ) => {
+                let Ok((session_id, call)) = self.decision_target(now) else {
+                    return Vec::new();
+                };
+                if session_id != view.session_id || call.call_id != view.call_id {
+                    return Vec::new();
+                }
+                return match action {
+                    Action::Edit => self.edit(session_id, call),
+                    Action::Reject => {
+                        self.reject(session_id, call);
+                        Vec::new()
+                    }
+                    _ => self.approve(session_id, call, action == Action::ApprovePrefix),
+                };
+            }
+            _ => return Vec::new(),
+        }
+        self.overlay = Overlay::CallView(view);
         Vec::new()
     }
 

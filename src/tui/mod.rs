@@ -4,6 +4,7 @@
 //! `widgets` renders, `event_loop` multiplexes terminal input, core events and task results.
 
 pub mod app;
+mod apply_call;
 mod apply_event;
 pub mod event_loop;
 mod forms;
@@ -13,6 +14,7 @@ pub mod live_output;
 pub mod output_file;
 pub mod overlay;
 mod past;
+mod pending;
 pub mod terminal;
 pub mod transcript_store;
 pub mod widgets;

@@ -49,6 +49,11 @@ impl LineIndex {
         })
     }
 
+    /// Size of the file when it was indexed, in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.file_len
+    }
+
     /// Number of lines.
     pub fn len(&self) -> usize {
         self.starts.len()

@@ -87,11 +87,13 @@ pub enum PromptPurpose {
         session_id: String,
         call_id: String,
     },
-    /// Destructive edit: needs the typed word `yes`.
+    /// An edit the core found destructive: needs the typed word `yes`. `command` is what it
+    /// would run, as the core resolved it.
     ConfirmEdit {
         session_id: String,
         call_id: String,
         replacement: String,
+        command: String,
     },
 }
 
@@ -102,13 +104,25 @@ pub struct PromptState {
     pub input: String,
 }
 
+/// The full-screen view of one pending call: opened when the panel cannot show a full line
+/// of its command; decision keys here act on exactly this call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallViewState {
+    pub session_id: String,
+    pub call_id: String,
+    /// First command row shown.
+    pub scroll: usize,
+}
+
 /// What covers the dashboard, if anything.
 #[derive(Debug, Default)]
 pub enum Overlay {
     #[default]
     None,
-    Help,
+    /// The key help; `usize` is the first line shown (it scrolls on small terminals).
+    Help(usize),
     Editor(Box<EditorState>),
     Prompt(PromptState),
     ConfirmQuit,
+    CallView(CallViewState),
 }

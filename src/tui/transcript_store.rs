@@ -82,6 +82,18 @@ pub struct CallEntry {
     pub output: Option<OutputView>,
     /// The end of the output file while the call runs (replaced by `output` when it ends).
     pub live: Option<Tail>,
+    /// The output file named when the call started (used when the final summary has none).
+    pub started_path: Option<String>,
+}
+
+/// True for the summary recovery records for a command that was running when opsassist
+/// stopped (`interrupted`; older logs: no exit status and the recovery text).
+pub fn interrupted(summary: &ExecSummary) -> bool {
+    summary.exit_code.is_none()
+        && summary.signal.is_none()
+        && summary
+            .model_output
+            .starts_with("interrupted: outcome unknown")
 }
 
 impl CallEntry {

@@ -96,6 +96,8 @@ pub async fn drive(
     done: impl Fn(&Event) -> bool,
 ) -> Vec<EventEnvelope> {
     let mut seen = Vec::new();
+    let mut asked_before: std::collections::HashMap<String, Proposal> =
+        std::collections::HashMap::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let envelope = tokio::time::timeout_at(deadline, rx.recv())
@@ -103,8 +105,30 @@ pub async fn drive(
             .unwrap_or_else(|_| panic!("timed out; events so far: {seen:#?}"))
             .unwrap_or_else(|| panic!("session ended; events so far: {seen:#?}"));
         let finished = done(&envelope.event);
-        if let Event::ApprovalRequested { proposal } = &envelope.event
-            && let Some(decision) = decide(proposal)
+        // A re-ask is the same call asked again, with what an approval would now run.
+        let asked = match &envelope.event {
+            Event::ApprovalRequested { proposal } => {
+                asked_before.insert(proposal.call_id.clone(), proposal.clone());
+                Some(proposal.clone())
+            }
+            Event::ApprovalReasked {
+                call_id,
+                command,
+                class,
+                class_reason,
+                needs_confirm,
+                ..
+            } => asked_before.get(call_id).map(|p| Proposal {
+                command: command.clone(),
+                class: *class,
+                class_reason: class_reason.clone(),
+                needs_confirm: *needs_confirm,
+                ..p.clone()
+            }),
+            _ => None,
+        };
+        if let Some(proposal) = asked
+            && let Some(decision) = decide(&proposal)
         {
             assert!(handle.send(Op::Decide {
                 call_id: proposal.call_id.clone(),

@@ -1,5 +1,7 @@
-//! Shared test harnesses: fake LLM servers speaking the real wire protocols, and a real sshd.
+//! Shared test harnesses: fake LLM servers speaking the real wire protocols, a real sshd, and
+//! the console in a tmux pane.
 #![allow(dead_code)]
 
 pub mod fake_llm;
 pub mod sshd;
+pub mod tmux;

@@ -11,8 +11,24 @@ use crate::policy::Classification;
 use crate::protocol::{Decision, Event, Op, Proposal, SessionState, Verdict};
 use crate::session::SessionError;
 use crate::session::conversation;
-use crate::session::gate::Ruling;
+use crate::session::gate::{self, Ruling};
 use crate::tools::ResolvedCall;
+
+/// The core's answer to one decision: a tool result, or the call is asked again.
+pub(super) enum Ruled {
+    Done(String),
+    Reask(Reask),
+}
+
+/// Why a call is asked again and what an approval would now run and need.
+pub(super) struct Reask {
+    why: String,
+    command: String,
+    class: crate::policy::Class,
+    class_reason: String,
+    needs_confirm: bool,
+    edit: Option<String>,
+}
 
 /// The end of one call's wait in the approval queue.
 pub(super) enum Decided {
@@ -72,23 +88,27 @@ impl Agent {
                     replacement,
                     confirm,
                 } => {
-                    self.edit(call, resolved, &replacement, confirm.as_deref())
+                    self.edit(call, resolved, proposal, &replacement, confirm.as_deref())
                         .await?
                 }
-                Decision::Reject { reason } => Some(self.reject(&call.id, reason)?),
+                Decision::Reject { reason } => Ruled::Done(self.reject(&call.id, reason)?),
             };
             match outcome {
-                Some(content) => return Ok(Decided::Result(content)),
-                None => {
-                    self.emit(Event::ApprovalRequested {
-                        proposal: proposal.clone(),
-                    })?;
-                }
+                Ruled::Done(content) => return Ok(Decided::Result(content)),
+                Ruled::Reask(reask) => self.emit(Event::ApprovalReasked {
+                    call_id: call.id.clone(),
+                    why: reask.why,
+                    command: reask.command,
+                    class: reask.class,
+                    class_reason: reask.class_reason,
+                    needs_confirm: reask.needs_confirm,
+                    edit: reask.edit,
+                })?,
             }
         }
     }
 
-    /// Carry out an approval; None means "ask again" (a warning was shown).
+    /// Carry out an approval, or say why the call is asked again.
     pub(super) async fn approve(
         &mut self,
         call: &ToolCall,
@@ -96,7 +116,7 @@ impl Agent {
         class: &Classification,
         confirm: Option<&str>,
         remember: bool,
-    ) -> Result<Option<String>, SessionError> {
+    ) -> Result<Ruled, SessionError> {
         match self.gate.approve(
             class.class,
             &resolved.target,
@@ -104,13 +124,17 @@ impl Agent {
             confirm,
             remember,
         ) {
-            Ruling::AskAgain(warning) => {
-                self.warn(warning)?;
-                Ok(None)
-            }
+            Ruling::AskAgain(why) => Ok(Ruled::Reask(Reask {
+                why,
+                command: resolved.command.clone(),
+                class: class.class,
+                class_reason: class.reason.clone(),
+                needs_confirm: gate::offer(class.class, &resolved.command).needs_confirm,
+                edit: None,
+            })),
             Ruling::Refuse(reason) => {
                 self.refuse(&call.id, &reason)?;
-                Ok(Some(reason))
+                Ok(Ruled::Done(reason))
             }
             Ruling::Run { note } => {
                 if let Some(note) = note {
@@ -125,19 +149,21 @@ impl Agent {
                     decision: "approve".into(),
                     reason: remember.then(|| "approved prefix for this incident".into()),
                 })?;
-                Ok(Some(self.execute(&call.id, resolved, None).await?))
+                Ok(Ruled::Done(self.execute(&call.id, resolved, None).await?))
             }
         }
     }
 
-    /// Carry out an edit: re-resolve, re-classify, confirm, run; None means "ask again".
+    /// Carry out an edit: re-resolve, re-classify, confirm, run; or say why the call is asked
+    /// again (an edit the core cannot resolve leaves the proposal pending as it was).
     pub(super) async fn edit(
         &mut self,
         call: &ToolCall,
         original: &ResolvedCall,
+        proposal: &Proposal,
         replacement: &str,
         confirm: Option<&str>,
-    ) -> Result<Option<String>, SessionError> {
+    ) -> Result<Ruled, SessionError> {
         let core = Arc::clone(&self.core);
         let edited = match core
             .tools
@@ -145,8 +171,14 @@ impl Agent {
         {
             Ok(edited) => edited,
             Err(err) => {
-                self.warn(format!("edit not accepted: {err}"))?;
-                return Ok(None);
+                return Ok(Ruled::Reask(Reask {
+                    why: format!("edit not accepted: {err}"),
+                    command: proposal.command.clone(),
+                    class: proposal.class,
+                    class_reason: proposal.class_reason.clone(),
+                    needs_confirm: proposal.needs_confirm,
+                    edit: None,
+                }));
             }
         };
         let class = crate::session::edit::classify_call(&edited);
@@ -154,13 +186,14 @@ impl Agent {
             .gate
             .approve(class.class, &edited.target, &edited.command, confirm, false)
         {
-            Ruling::AskAgain(warning) => {
-                self.warn(format!(
-                    "edited command is {}: {warning}",
-                    class.class.as_str()
-                ))?;
-                Ok(None)
-            }
+            Ruling::AskAgain(warning) => Ok(Ruled::Reask(Reask {
+                why: format!("the edited command is {}: {warning}", class.class.as_str()),
+                command: edited.command.clone(),
+                class: class.class,
+                class_reason: class.reason.clone(),
+                needs_confirm: gate::offer(class.class, &edited.command).needs_confirm,
+                edit: Some(replacement.to_string()),
+            })),
             Ruling::Refuse(reason) => {
                 self.audit(AuditEntry::Edit {
                     call_id: call.id.clone(),
@@ -172,7 +205,7 @@ impl Agent {
                     edited.command
                 );
                 self.refuse(&call.id, &reason)?;
-                Ok(Some(reason))
+                Ok(Ruled::Done(reason))
             }
             Ruling::Run { .. } => {
                 self.audit(AuditEntry::Edit {
@@ -185,6 +218,7 @@ impl Agent {
                     verdict: Verdict::Edited {
                         before: original.command.clone(),
                         after: edited.command.clone(),
+                        class: Some(class.class),
                     },
                 })?;
                 self.audit(AuditEntry::Decision {
@@ -201,7 +235,7 @@ impl Agent {
                     )
                     .await?;
                 self.learn_from_edit(&original.tool, &original.command, &edited.command)?;
-                Ok(Some(result))
+                Ok(Ruled::Done(result))
             }
         }
     }

@@ -7,7 +7,7 @@ use crossterm::event::KeyCode;
 use crate::policy::Class;
 use crate::protocol::{Decision, Event, Op};
 
-use super::super::app::{Command, Overlay};
+use super::super::app::{App, Command, Overlay, PromptPurpose};
 use super::super::keymap::Keymap;
 use super::*;
 
@@ -60,13 +60,31 @@ fn destructive_a_needs_typed_yes() {
     let mut app = with_pending(Class::Destructive);
     app.handle_key(key(KeyCode::Char('a')));
     type_text(&mut app, "y");
-    assert!(
-        app.handle_key(key(KeyCode::Enter)).is_empty(),
-        "a bare y is not enough"
+    let out = app.handle_key(key(KeyCode::Enter));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Approve {
+            confirm: Some("y".into())
+        }),
+        "the typed word goes to the core, which rules on it"
     );
     assert!(matches!(app.overlay, Overlay::None));
+    feed(
+        &mut app,
+        SID,
+        vec![Event::ApprovalReasked {
+            call_id: "c1".into(),
+            why: "destructive command: type `yes` to confirm".into(),
+            command: "ps aux --sort=-%cpu".into(),
+            class: Class::Destructive,
+            class_reason: "recursive delete".into(),
+            needs_confirm: true,
+            edit: None,
+        }],
+    );
     let out = app.handle_key(key(KeyCode::Char('a')));
-    assert!(out.is_empty(), "the call is still pending and asks again");
+    assert!(out.is_empty(), "asked again: the typed yes prompt opens");
+    assert!(matches!(app.overlay, Overlay::Prompt(_)));
 }
 
 #[test]
@@ -96,18 +114,52 @@ fn e_then_esc_sends_nothing() {
     assert!(matches!(app.overlay, Overlay::None));
 }
 
+/// The core's answer to an edit that needs `yes`: the edited command, its class.
+fn reask_edit(replacement: &str, command: &str) -> Event {
+    Event::ApprovalReasked {
+        call_id: "c1".into(),
+        why: "the edited command is destructive: type `yes` to confirm".into(),
+        command: command.into(),
+        class: Class::Destructive,
+        class_reason: "rm -r/-f is destructive".into(),
+        needs_confirm: true,
+        edit: Some(replacement.into()),
+    }
+}
+
 #[test]
-fn destructive_edit_needs_typed_yes() {
+fn destructive_edit_asks_for_yes_when_the_core_says_so() {
     let mut app = with_pending(Class::Change);
     app.handle_key(key(KeyCode::Char('e')));
     type_text(&mut app, "; rm -rf /var/lib/app");
-    assert!(app.handle_key(ctrl('s')).is_empty());
+    let out = app.handle_key(ctrl('s'));
+    let edited = "ps aux --sort=-%cpu; rm -rf /var/lib/app";
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Edit {
+            replacement: edited.into(),
+            confirm: None
+        }),
+        "the front end sends the edit; the core rules on it"
+    );
+    feed(&mut app, SID, vec![reask_edit(edited, edited)]);
+    let panel = app.current().and_then(|i| i.panel());
+    assert!(
+        panel.as_ref().is_some_and(|p| p.class == Class::Destructive
+            && p.needs_confirm
+            && p.command == edited),
+        "the panel shows the edited command and its class: {panel:?}"
+    );
+    assert!(
+        matches!(&app.overlay, Overlay::Prompt(p) if matches!(&p.purpose, PromptPurpose::ConfirmEdit { command, .. } if command == edited)),
+        "the typed yes is asked for that text"
+    );
     type_text(&mut app, "yes");
     let out = app.handle_key(key(KeyCode::Enter));
     assert_eq!(
         decision(&out),
         Some(Decision::Edit {
-            replacement: "ps aux --sort=-%cpu; rm -rf /var/lib/app".into(),
+            replacement: edited.into(),
             confirm: Some("yes".into())
         })
     );
@@ -138,10 +190,7 @@ fn a_safe_edit_of_a_destructive_call_needs_no_yes() {
     );
 }
 
-#[test]
-fn an_edit_the_core_classifies_destructive_asks_for_yes_first() {
-    // A structured tool's JSON arguments: only the core's classifier (injected by the
-    // console) can tell what the edit would run.
+fn with_json_call() -> App {
     let mut app = app();
     let mut events = started();
     let mut json_call = proposal("c1", "tail -n 50 -- /var/log/syslog", Class::ReadOnly);
@@ -151,31 +200,95 @@ fn an_edit_the_core_classifies_destructive_asks_for_yes_first() {
         proposal: json_call,
     });
     feed(&mut app, SID, events);
-    app.edit_class = super::super::app::EditClassifier::new(|_, replacement| {
-        Some(if replacement.contains("/dev/sda") {
-            Class::Destructive
-        } else {
-            Class::ReadOnly
-        })
-    });
+    app
+}
+
+fn edit_json(app: &mut App, arguments: &str) -> Vec<Command> {
     app.handle_key(key(KeyCode::Char('e')));
     if let Overlay::Editor(ed) = &mut app.overlay {
         ed.textarea.select_all();
         ed.textarea.cut();
     }
-    type_text(&mut app, r#"{"path":"/dev/sda","lines":50}"#);
-    assert!(
-        app.handle_key(ctrl('s')).is_empty(),
-        "nothing is sent before the typed yes"
-    );
+    type_text(app, arguments);
+    app.handle_key(ctrl('s'))
+}
+
+#[test]
+fn a_json_edit_the_core_finds_destructive_asks_for_yes_for_it() {
+    let mut app = with_json_call();
+    let edited = r#"{"path":"/dev/sda","lines":50}"#;
+    let out = edit_json(&mut app, edited);
+    assert!(matches!(
+        decision(&out),
+        Some(Decision::Edit { confirm: None, .. })
+    ));
+    feed(&mut app, SID, vec![reask_edit(edited, "shred /dev/sda")]);
     type_text(&mut app, "yes");
     let out = app.handle_key(key(KeyCode::Enter));
     assert_eq!(
         decision(&out),
         Some(Decision::Edit {
-            replacement: r#"{"path":"/dev/sda","lines":50}"#.into(),
+            replacement: edited.into(),
             confirm: Some("yes".into())
         })
+    );
+}
+
+#[test]
+fn a_json_edit_the_core_refuses_leaves_the_call_pending() {
+    let mut app = with_json_call();
+    let out = edit_json(&mut app, r#"{"path":"/var/log/syslog","lines":"many"}"#);
+    assert!(decision(&out).is_some());
+    assert!(app.current().and_then(|i| i.panel()).is_none());
+    feed(
+        &mut app,
+        SID,
+        vec![Event::ApprovalReasked {
+            call_id: "c1".into(),
+            why: "edit not accepted: `lines` must be an integer".into(),
+            command: "tail -n 50 -- /var/log/syslog".into(),
+            class: Class::ReadOnly,
+            class_reason: "tail only reads".into(),
+            needs_confirm: false,
+            edit: None,
+        }],
+    );
+    let panel = app.current().and_then(|i| i.panel());
+    assert!(
+        panel.as_ref().is_some_and(|p| p.call_id == "c1"
+            && p.command == "tail -n 50 -- /var/log/syslog"
+            && p.why
+                .as_deref()
+                .is_some_and(|w| w.contains("edit not accepted"))),
+        "the call is pending again with the core's reason: {panel:?}"
+    );
+    let out = app.handle_key(key(KeyCode::Char('a')));
+    assert_eq!(decision(&out), Some(Decision::Approve { confirm: None }));
+}
+
+#[test]
+fn a_refused_edit_is_pending_again_with_a_core_that_re_sends_the_request() {
+    // Logs written before `ApprovalReasked`: the core warned and sent the request again.
+    let mut app = with_json_call();
+    let out = edit_json(&mut app, r#"{"path":"/var/log/syslog","lines":"many"}"#);
+    assert!(decision(&out).is_some());
+    let mut again = proposal("c1", "tail -n 50 -- /var/log/syslog", Class::ReadOnly);
+    again.shell = false;
+    feed(
+        &mut app,
+        SID,
+        vec![
+            Event::Warning {
+                message: "edit not accepted: `lines` must be an integer".into(),
+            },
+            Event::ApprovalRequested { proposal: again },
+        ],
+    );
+    assert!(
+        app.current()
+            .and_then(|i| i.panel())
+            .is_some_and(|p| p.call_id == "c1"),
+        "the call is pending again"
     );
 }
 
@@ -204,7 +317,9 @@ fn shift_a_approves_prefix_but_not_destructive() {
     assert!(
         app.message
             .as_ref()
-            .is_some_and(|(_, m)| m.contains("not offered"))
+            .is_some_and(|(_, m)| m.contains("no prefix")),
+        "{:?}",
+        app.message
     );
 }
 

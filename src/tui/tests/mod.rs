@@ -1,11 +1,13 @@
 //! Dashboard tests: screens rendered into `TestBackend` (insta snapshots) and the exact
 //! command each key produces, driven by synthetic protocol events.
 
+mod guard;
 mod keys;
 mod live;
 mod past;
 mod scale;
 mod screens;
+mod small;
 
 use std::collections::BTreeMap;
 
@@ -33,7 +35,15 @@ pub(super) fn app() -> App {
         },
     );
     app.llm = LlmState::Reachable;
+    app.guard = std::time::Duration::ZERO;
     app
+}
+
+/// Draw `app` as the event loop does, so decision keys act on what is on screen.
+pub(super) fn shown(app: &mut App) {
+    let now = std::time::Instant::now();
+    app.now = now;
+    app.drawn(120, 40, now);
 }
 
 pub(super) fn alert() -> Alert {
@@ -63,6 +73,7 @@ pub(super) fn feed(app: &mut App, session: &str, events: Vec<Event>) {
             event,
         });
     }
+    shown(app);
 }
 
 pub(super) fn started() -> Vec<Event> {
@@ -80,6 +91,8 @@ pub(super) fn started() -> Vec<Event> {
 }
 
 pub(super) fn proposal(call_id: &str, command: &str, class: Class) -> Proposal {
+    // What the core's gate offers for this command (the panel shows exactly this).
+    let offer = crate::session::gate::offer(class, command);
     Proposal {
         call_id: call_id.into(),
         tool: "ssh_shell".into(),
@@ -96,6 +109,9 @@ pub(super) fn proposal(call_id: &str, command: &str, class: Class) -> Proposal {
             Class::Destructive => "recursive delete".into(),
         },
         shell: true,
+        needs_confirm: offer.needs_confirm,
+        prefix: offer.prefix,
+        decisions: offer.decisions,
     }
 }
 

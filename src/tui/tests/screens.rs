@@ -108,7 +108,7 @@ fn destructive_approval_asks_for_yes() {
     feed(&mut app, SID, events);
     app.handle_key(key(KeyCode::Char('a')));
     let screen = draw(&app, 120, 32).backend().to_string();
-    assert!(screen.contains("type yes to confirm"), "{screen}");
+    assert!(screen.contains("type yes and Enter"), "{screen}");
     assert_snapshot!(screen);
 }
 
@@ -122,6 +122,7 @@ fn edited_call() {
     events.push(Event::Decided {
         call_id: "c1".into(),
         verdict: Verdict::Edited {
+            class: Some(Class::ReadOnly),
             before: "top".into(),
             after: "top -b -n 1 | head -n 15".into(),
         },

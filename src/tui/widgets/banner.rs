@@ -10,8 +10,12 @@ use crate::text::neutralize_line;
 
 use super::super::app::{App, LlmState};
 
-/// Rows the banner needs at `width` (0 while the model is reachable or being probed).
+/// Rows the banner needs at `width` (0 while the model is reachable or being probed; one line
+/// once an incident is open, so the incident keeps the screen).
 pub fn height(app: &App, width: u16) -> u16 {
+    if !app.incidents.is_empty() && matches!(app.llm, LlmState::Unreachable(_)) {
+        return 1;
+    }
     let inner = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = lines(app)
         .into_iter()
@@ -22,6 +26,24 @@ pub fn height(app: &App, width: u16) -> u16 {
 
 /// Draw the banner into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    if area.height == 1 {
+        let LlmState::Unreachable(detail) = &app.llm else {
+            return;
+        };
+        let p = &app.provider;
+        let line = Line::styled(
+            neutralize_line(&format!(
+                " No LLM: cannot reach {} at {}: {detail} (? for keys; see the README to connect one)",
+                p.name, p.base_url
+            )),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        );
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let block = Block::bordered()
         .title(" No LLM connected ")
         .border_style(Style::new().fg(Color::Red));

@@ -74,9 +74,15 @@ pub fn render_prompt(app: &App, prompt: &PromptState, frame: &mut Frame, area: R
             " Message to the model · Enter sends · Esc cancels ".to_string(),
             Color::Cyan,
         ),
-        PromptPurpose::ConfirmApprove { .. } | PromptPurpose::ConfirmEdit { .. } => (
-            " DESTRUCTIVE command: type yes and Enter to run it · anything else cancels "
-                .to_string(),
+        PromptPurpose::ConfirmApprove { .. } => (
+            " DESTRUCTIVE command: type yes and Enter to run it · Esc cancels ".to_string(),
+            Color::Red,
+        ),
+        PromptPurpose::ConfirmEdit { command, .. } => (
+            format!(
+                " Your edit is DESTRUCTIVE: `{}` · type yes and Enter to run it · Esc cancels ",
+                crate::text::neutralize_line(command)
+            ),
             Color::Red,
         ),
     };

@@ -9,9 +9,14 @@ use super::super::app::App;
 use super::super::keymap::Action;
 use super::centered;
 
-/// Draw the help overlay.
-pub fn render(app: &App, frame: &mut Frame) {
-    let area = centered(frame.area(), 80, 80);
+/// Draw the help overlay from line `top` (it scrolls when the terminal is short).
+pub fn render(app: &App, frame: &mut Frame, top: usize) {
+    let full = frame.area();
+    let area = if full.height < 30 || full.width < 100 {
+        full
+    } else {
+        centered(full, 80, 80)
+    };
     let key_style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
     let mut lines = Vec::new();
     for action in Action::ALL {
@@ -46,10 +51,27 @@ pub fn render(app: &App, frame: &mut Frame) {
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::styled(" Keys can be changed in [keys] of config.toml, e.g. approve = \"y\". Any key closes this help.", Style::new().fg(Color::Gray)));
+    lines.push(Line::styled(
+        " Keys can be changed in [keys] of config.toml, e.g. approve = \"y\".",
+        Style::new().fg(Color::Gray),
+    ));
+    let room = usize::from(area.height.saturating_sub(2)).max(1);
+    let top = top.min(lines.len().saturating_sub(room));
+    let more = lines.len() > room;
+    let title = if more {
+        format!(
+            " Keys · lines {}-{} of {} · j/k scroll · any other key closes ",
+            top + 1,
+            (top + room).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        " Keys · any key closes ".to_string()
+    };
     frame.render_widget(Clear, area);
     let block = Block::bordered()
-        .title(" Keys ")
+        .title(title)
         .border_style(Style::new().fg(Color::Cyan));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let shown: Vec<Line> = lines.into_iter().skip(top).take(room).collect();
+    frame.render_widget(Paragraph::new(shown).block(block), area);
 }

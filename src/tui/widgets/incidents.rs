@@ -79,6 +79,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         if let Some((_, _, n)) = incident.pending() {
             second.push_span(Span::styled(format!(" ({n})"), state_style(incident.state)));
         }
+        let calls = incident.calls;
+        if calls.total > 0 {
+            let mut text = format!(
+                " · {} call{}",
+                calls.total,
+                if calls.total == 1 { "" } else { "s" }
+            );
+            if calls.auto > 0 {
+                text.push_str(&format!(", {} auto", calls.auto));
+            }
+            if calls.refused > 0 {
+                text.push_str(&format!(", {} refused", calls.refused));
+            }
+            second.push_span(Span::styled(text, Style::new().fg(Color::Gray)));
+        }
         second.push_span(Span::styled(
             format!(" · {sev}"),
             Style::new().fg(severity_color(incident.severity.as_deref())),

@@ -3,6 +3,7 @@
 
 mod approval;
 mod banner;
+mod call_view;
 mod editor;
 mod help;
 mod incidents;
@@ -21,39 +22,122 @@ use super::app::{App, Overlay};
 
 pub use wrap::wrap_line;
 
-/// Draw the whole dashboard for `app`.
-pub fn render(app: &App, frame: &mut Frame) {
-    let full = frame.area();
-    let banner_height = banner::height(app, full.width).min(full.height / 2);
-    let [banner_area, main, status_area] = Layout::vertical([
+/// Smallest terminal the dashboard draws into; below it only a notice is shown (and no
+/// decision key acts, since no call is visible).
+pub const MIN_WIDTH: u16 = 50;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Where each pane goes in a frame of `full` size.
+struct Areas {
+    banner: Rect,
+    list: Rect,
+    transcript: Rect,
+    approval: Rect,
+    status: Rect,
+}
+
+fn areas(app: &App, full: Rect) -> Areas {
+    let banner_height = banner::height(app, full.width).min(full.height / 3);
+    let [banner, main, status] = Layout::vertical([
         Constraint::Length(banner_height),
         Constraint::Min(3),
         Constraint::Length(2),
     ])
     .areas(full);
-    if banner_height > 0 {
-        banner::render(app, frame, banner_area);
-    }
     let list_width = (main.width * 35 / 100).clamp(24.min(main.width), 70);
-    let [list_area, right] =
+    let [list, right] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(main);
-    incidents::render(app, frame, list_area);
-
     let approval_height = approval::height(app, right.width, right.height);
-    let [transcript_area, approval_area] =
+    let [transcript, approval] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(approval_height)]).areas(right);
-    transcript::render(app, frame, transcript_area);
-    if approval_height > 0 {
-        approval::render(app, frame, approval_area);
+    Areas {
+        banner,
+        list,
+        transcript,
+        approval,
+        status,
     }
-    status::render(app, frame, status_area);
+}
+
+fn too_small(full: Rect) -> bool {
+    full.width < MIN_WIDTH || full.height < MIN_HEIGHT
+}
+
+/// The call decision keys would act on in a frame of `full` size, and whether a full line of
+/// its command is visible there. None: no call is shown where decision keys act.
+pub struct DecisionView {
+    pub call_id: String,
+    pub command_visible: bool,
+    pub in_view: bool,
+}
+
+/// What a frame of `full` size shows for decisions (the same layout [`render`] draws).
+/// `Err(())` when an overlay that takes its own keys covers the screen (nothing changes).
+#[allow(clippy::result_unit_err)]
+pub fn decision_view(app: &App, full: Rect) -> Result<Option<DecisionView>, ()> {
+    if too_small(full) {
+        return Ok(None);
+    }
+    match &app.overlay {
+        Overlay::CallView(view) => Ok(Some(DecisionView {
+            call_id: view.call_id.clone(),
+            command_visible: call_view::command_room(full) > 0,
+            in_view: true,
+        })),
+        Overlay::None => {
+            let Some(call) = app.current().and_then(|i| i.panel()) else {
+                return Ok(None);
+            };
+            let area = areas(app, full).approval;
+            Ok(Some(DecisionView {
+                command_visible: approval::command_rows_shown(app, &call, area) > 0,
+                call_id: call.call_id,
+                in_view: false,
+            }))
+        }
+        _ => Err(()),
+    }
+}
+
+/// Draw the whole dashboard for `app`.
+pub fn render(app: &App, frame: &mut Frame) {
+    let full = frame.area();
+    if too_small(full) {
+        let text = format!("terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT})");
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(text)
+                .style(Style::new().fg(Color::Yellow))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            full,
+        );
+        return;
+    }
+    let a = areas(app, full);
+    if a.banner.height > 0 {
+        banner::render(app, frame, a.banner);
+    }
+    incidents::render(app, frame, a.list);
+    transcript::render(app, frame, a.transcript);
+    if a.approval.height > 0 {
+        approval::render(app, frame, a.approval);
+    }
+    status::render(app, frame, a.status);
 
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => help::render(app, frame),
+        Overlay::Help(top) => help::render(app, frame, *top),
         Overlay::Editor(editor) => editor::render(editor, frame),
-        Overlay::Prompt(prompt) => editor::render_prompt(app, prompt, frame, right),
+        Overlay::Prompt(prompt) => {
+            let right = Rect::new(
+                a.transcript.x,
+                a.transcript.y,
+                a.transcript.width,
+                a.transcript.height + a.approval.height,
+            );
+            editor::render_prompt(app, prompt, frame, right)
+        }
         Overlay::ConfirmQuit => status::render_confirm_quit(app, frame),
+        Overlay::CallView(view) => call_view::render(app, view, frame),
     }
 }
 

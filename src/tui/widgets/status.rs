@@ -2,7 +2,7 @@
 //! quit confirmation.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::super::app::{App, LlmState};
 use super::super::keymap::Action;
 use super::super::transcript_store::NoteKind;
-use super::centered;
 use crate::protocol::Mode;
 
 /// Draw the two status rows into `area`.
@@ -29,7 +28,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         LlmState::Unreachable(_) => ("○ no LLM", Style::new().fg(Color::Red)),
     };
     let p = &app.provider;
-    let key = |a: Action| app.keymap.label(a);
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut spans = vec![
         Span::styled(
@@ -64,40 +62,84 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (Action::Edit, "edit"),
         (Action::Reject, "reject"),
         (Action::Message, "message"),
-        (Action::Help, "help"),
-        (Action::Quit, "quit"),
     ] {
-        spans.push(Span::styled(
-            app.keymap
-                .keys(action)
-                .first()
-                .map(|k| k.to_string())
-                .unwrap_or_else(|| key(action)),
-            bold,
-        ));
+        spans.push(Span::styled(first_key(app, action), bold));
         spans.push(Span::raw(format!(" {label}  ")));
     }
-    let bar = Line::from(spans).style(Style::new().bg(Color::Rgb(30, 30, 30)));
-    frame.render_widget(Paragraph::new(vec![message, bar]), area);
+    let background = Style::new().bg(Color::Rgb(30, 30, 30));
+    // Help and quit stay on screen however narrow the terminal: they get their own area.
+    let hints = Line::from(vec![
+        Span::styled(first_key(app, Action::Help), bold),
+        Span::raw(" help  "),
+        Span::styled(first_key(app, Action::Quit), bold),
+        Span::raw(" quit "),
+    ])
+    .style(background);
+    let hints_width = (hints.width() as u16).min(area.width);
+    frame.render_widget(Paragraph::new(message), Rect { height: 1, ..area });
+    if area.height < 2 {
+        return;
+    }
+    let bar = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(hints_width)]).areas(bar);
+    frame.render_widget(Paragraph::new(Line::from(spans).style(background)), left);
+    frame.render_widget(Paragraph::new(hints), right);
 }
 
-/// The "quit?" box shown while something is pending or running.
+fn first_key(app: &App, action: Action) -> String {
+    app.keymap
+        .keys(action)
+        .first()
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| app.keymap.label(action))
+}
+
+/// The "quit?" box shown while something is pending or running: it names the commands that
+/// are running now, which quitting kills.
 pub fn render_confirm_quit(app: &App, frame: &mut Frame) {
     let (pending, running) = app.busy();
-    let area = centered(frame.area(), 60, 30);
-    let text = vec![
+    let commands = app.running_commands();
+    let full = frame.area();
+    let height = (9 + commands.len().min(5) as u16).min(full.height);
+    let width = (full.width * 80 / 100).max(40.min(full.width));
+    let area = Rect::new(
+        full.x + (full.width - width) / 2,
+        full.y + (full.height - height) / 2,
+        width,
+        height,
+    );
+    let mut text = vec![
         Line::styled("Quit opsassist?", Style::new().add_modifier(Modifier::BOLD)),
-        Line::from(""),
         Line::from(format!(
             "{pending} call(s) wait for approval, {running} incident(s) are working."
         )),
-        Line::from("Sessions are saved on disk and reopen when you start opsassist again."),
-        Line::from(""),
-        Line::styled(
-            "y quit · any other key stays",
-            Style::new().fg(Color::Yellow),
-        ),
     ];
+    if commands.is_empty() {
+        text.push(Line::from("No command is running."));
+    } else {
+        text.push(Line::styled(
+            "Quitting kills these running commands (shown as interrupted next time):",
+            Style::new().fg(Color::Red),
+        ));
+        for command in commands.iter().take(5) {
+            text.push(Line::from(format!("  • {command}")));
+        }
+        if commands.len() > 5 {
+            text.push(Line::from(format!("  … and {} more", commands.len() - 5)));
+        }
+    }
+    text.push(Line::from(
+        "Sessions are saved on disk and reopen when you start opsassist again.",
+    ));
+    text.push(Line::styled(
+        "y quit · any other key stays",
+        Style::new().fg(Color::Yellow),
+    ));
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .title(" Quit ")

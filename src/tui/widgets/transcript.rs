@@ -10,15 +10,32 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::protocol::Verdict;
 
 use super::super::app::{App, Focus, History, Incident};
-use super::super::transcript_store::{CallEntry, Entry, NoteKind, OutputView, Speaker};
+use super::super::live_output::human_bytes;
+use super::super::transcript_store::{
+    CallEntry, Entry, NoteKind, OutputView, Speaker, interrupted,
+};
 use super::{class_style, wrap_line};
 
 fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
 }
 
-fn call_head(call: &CallEntry, selected: bool) -> Vec<Line<'static>> {
-    let marker = if selected { "▶ " } else { "  " };
+/// How a call is marked in the margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    None,
+    /// The call the approval panel asks about (or, with nothing pending, the selected one).
+    Asked,
+    /// Selected with j/k while the panel asks about another call.
+    Selected,
+}
+
+fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
+    let marker = match mark {
+        Mark::Asked => "▶ ",
+        Mark::Selected => "› ",
+        Mark::None => "  ",
+    };
     let mut lines = vec![Line::from(vec![
         Span::styled(marker, Style::new().fg(Color::Cyan)),
         Span::styled(
@@ -52,11 +69,20 @@ fn call_head(call: &CallEntry, selected: bool) -> Vec<Line<'static>> {
             format!("  ⟳ auto ({rule})"),
             Style::new().fg(Color::Green),
         )),
-        Some(Verdict::Edited { after, .. }) => {
-            lines.push(Line::styled(
-                "  ✎ edited, ran instead:",
+        Some(Verdict::Edited { after, class, .. }) => {
+            let mut head = vec![Span::styled(
+                "  ✎ edited, ran instead",
                 Style::new().fg(Color::Yellow),
-            ));
+            )];
+            if let Some(class) = class {
+                head.push(Span::raw(" "));
+                head.push(Span::styled(
+                    format!("[{}]", class.as_str()),
+                    class_style(*class),
+                ));
+            }
+            head.push(Span::styled(":", Style::new().fg(Color::Yellow)));
+            lines.push(Line::from(head));
             let mut n = 0;
             for l in after.lines() {
                 lines.push(Line::styled(
@@ -78,7 +104,24 @@ fn call_head(call: &CallEntry, selected: bool) -> Vec<Line<'static>> {
             Style::new().fg(Color::Red),
         )),
     }
-    if let Some(s) = &call.summary {
+    if let Some(s) = &call.summary
+        && interrupted(s)
+    {
+        let bytes = s.stdout_bytes + s.stderr_bytes;
+        let size = match call.output.as_ref().and_then(|o| o.index.as_ref()) {
+            _ if bytes > 0 => format!("{} in its output file", human_bytes(bytes)),
+            Some(index) => format!("{} in its output file", human_bytes(index.file_len())),
+            None => match call.output.as_ref().map(|o| (o.loading, &o.error)) {
+                Some((_, Some(e))) => format!("output file unreadable: {e}"),
+                Some((true, _)) => "reading its output file…".to_string(),
+                _ => "no output file".to_string(),
+            },
+        };
+        lines.push(Line::styled(
+            format!("  ⚠ interrupted: outcome unknown · {size}"),
+            Style::new().fg(Color::Yellow),
+        ));
+    } else if let Some(s) = &call.summary {
         let mut parts = Vec::new();
         match (s.exit_code, s.signal) {
             (Some(code), _) => parts.push(format!("exit {code}")),
@@ -107,10 +150,7 @@ fn call_head(call: &CallEntry, selected: bool) -> Vec<Line<'static>> {
         ));
     } else if call.running {
         let text = match &call.live {
-            Some(live) => format!(
-                "  ⏳ running · {} so far",
-                super::super::live_output::human_bytes(live.bytes)
-            ),
+            Some(live) => format!("  ⏳ running · {} so far", human_bytes(live.bytes)),
             None => "  ⏳ running…".to_string(),
         };
         lines.push(Line::styled(text, Style::new().fg(Color::Cyan)));
@@ -164,7 +204,7 @@ fn output_line(out: &OutputView, offset: usize) -> Line<'static> {
     }
 }
 
-fn entry_line(entry: &Entry, offset: usize, selected: bool) -> Line<'static> {
+fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
     match entry {
         Entry::Alert { lines } => {
             let text = lines.get(offset).cloned().unwrap_or_default();
@@ -209,7 +249,7 @@ fn entry_line(entry: &Entry, offset: usize, selected: bool) -> Line<'static> {
         Entry::Call(call) => {
             let head_len = call.line_count_before_output();
             if offset < head_len {
-                call_head(call, selected)
+                call_head(call, mark)
                     .into_iter()
                     .nth(offset)
                     .unwrap_or_default()
@@ -231,16 +271,30 @@ fn entry_line(entry: &Entry, offset: usize, selected: bool) -> Line<'static> {
 /// Logical lines `from..to` of the transcript, styled.
 fn logical_lines(incident: &Incident, from: usize, to: usize) -> Vec<Line<'static>> {
     let mut out = Vec::with_capacity(to.saturating_sub(from));
+    // ▶ marks the call the approval panel asks about.
+    let asked = incident
+        .panel()
+        .and_then(|call| incident.transcript.find_call(&call.call_id));
     let mut line = from;
     while line < to {
         let Some((i, offset)) = incident.transcript.locate(line) else {
             break;
         };
         let entry = &incident.transcript.entries()[i];
-        let selected = incident.selected_call == Some(i);
+        let mark = if asked == Some(i) {
+            Mark::Asked
+        } else if incident.selected_call == Some(i) {
+            if asked.is_some() {
+                Mark::Selected
+            } else {
+                Mark::Asked
+            }
+        } else {
+            Mark::None
+        };
         let end = (incident.transcript.entry_start(i + 1)).min(to);
         for k in offset..offset + (end - line) {
-            out.push(entry_line(entry, k, selected));
+            out.push(entry_line(entry, k, mark));
         }
         line = end;
     }

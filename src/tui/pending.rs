@@ -1,0 +1,243 @@
+//! The call a decision key acts on: what the panel shows (the core's proposal or its last
+//! re-ask), what was last drawn, and the guard against keys meant for another call.
+
+use std::time::Instant;
+
+use crate::policy::Class;
+use crate::protocol::{DecisionKind, Target};
+
+use super::app::{App, Incident, Overlay, PromptPurpose, PromptState};
+use super::transcript_store::NoteKind;
+
+/// The core's re-ask of a pending call ([`crate::protocol::Event::ApprovalReasked`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reask {
+    pub why: String,
+    pub command: String,
+    pub class: Class,
+    pub class_reason: String,
+    pub needs_confirm: bool,
+    /// The operator's edit that needs `yes` (sent again with it); None: the proposal itself.
+    pub edit: Option<String>,
+}
+
+/// The call the approval panel asks about: the proposal, or what the core's last re-ask of it
+/// says an approval would now run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelCall {
+    pub call_id: String,
+    pub tool: String,
+    pub target: Target,
+    pub command: String,
+    pub reason: Option<String>,
+    pub class: Class,
+    pub class_reason: String,
+    pub needs_confirm: bool,
+    /// What `A` remembers (None: not offered).
+    pub prefix: Option<String>,
+    /// An edit waiting for `yes`: approving sends it again with the typed word.
+    pub edit: Option<String>,
+    /// Why the core asked again, if it did.
+    pub why: Option<String>,
+    /// 1-based position in the queue, and the queue length.
+    pub pos: usize,
+    pub len: usize,
+}
+
+/// The call a decision key acts on, as it was last drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    pub session_id: String,
+    pub call_id: String,
+    /// When this call was first drawn where decision keys act (panel or full view).
+    pub since: Instant,
+    /// At least one full line of its command was visible.
+    pub command_visible: bool,
+    /// Shown in the full-screen call view rather than the panel.
+    pub in_view: bool,
+}
+
+impl Incident {
+    /// What the approval panel asks about, exactly as the core last described it.
+    pub fn panel(&self) -> Option<PanelCall> {
+        let (proposal, pos, len) = self.pending()?;
+        let mut call = PanelCall {
+            call_id: proposal.call_id.clone(),
+            tool: proposal.tool.clone(),
+            target: proposal.target.clone(),
+            command: proposal.command.clone(),
+            reason: proposal.reason.clone(),
+            class: proposal.class,
+            class_reason: proposal.class_reason.clone(),
+            needs_confirm: proposal.needs_confirm,
+            prefix: proposal
+                .prefix
+                .clone()
+                .filter(|_| proposal.allows(DecisionKind::ApprovePrefix)),
+            edit: None,
+            why: None,
+            pos,
+            len,
+        };
+        if let Some(reask) = self.reasks.get(&proposal.call_id) {
+            call.command = reask.command.clone();
+            call.class = reask.class;
+            call.class_reason = reask.class_reason.clone();
+            call.needs_confirm = reask.needs_confirm;
+            call.why = Some(reask.why.clone());
+            if reask.edit.is_some() {
+                call.edit = reask.edit.clone();
+                call.prefix = None;
+            }
+        }
+        Some(call)
+    }
+}
+
+/// Why a decision key did nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// Nothing is pending in the selected incident.
+    Nothing,
+    /// The call on screen is not the pending one (the screen had not caught up).
+    NotSeen,
+    /// The call was shown less than the guard time ago.
+    TooSoon,
+}
+
+impl App {
+    /// Record what the last draw showed for a `width`×`height` frame at `now`: the call the
+    /// panel (or the full-screen call view) asks about and whether a line of its command was
+    /// visible. The guard time starts when a call is first drawn.
+    pub fn drawn(&mut self, width: u16, height: u16, now: Instant) {
+        let area = ratatui::layout::Rect::new(0, 0, width, height);
+        self.now = now;
+        let Ok(shown) = super::widgets::decision_view(self, area) else {
+            return;
+        };
+        let session_id = self.current().map(|i| i.session_id.clone());
+        self.seen = match (shown, session_id) {
+            (Some(view), Some(session_id)) => {
+                let since = match &self.seen {
+                    Some(old)
+                        if old.session_id == session_id
+                            && old.call_id == view.call_id
+                            && old.in_view == view.in_view =>
+                    {
+                        old.since
+                    }
+                    _ => now,
+                };
+                Some(Seen {
+                    session_id,
+                    call_id: view.call_id,
+                    since,
+                    command_visible: view.command_visible,
+                    in_view: view.in_view,
+                })
+            }
+            _ => None,
+        };
+    }
+
+    /// Milliseconds left of the guard for the call on screen (0 when keys act).
+    pub fn guard_left(&self, now: Instant) -> u128 {
+        self.seen.as_ref().map_or(0, |seen| {
+            self.guard
+                .saturating_sub(now.saturating_duration_since(seen.since))
+                .as_millis()
+        })
+    }
+
+    /// The pending call a decision key pressed at `now` acts on: only the call that was on
+    /// screen, and only once the guard time has passed since it was first shown.
+    pub(super) fn decision_target(&mut self, now: Instant) -> Result<(String, PanelCall), Blocked> {
+        let found = self
+            .current()
+            .and_then(|i| i.panel().map(|p| (i.session_id.clone(), p)));
+        let Some((session_id, call)) = found else {
+            self.notify(
+                NoteKind::Info,
+                "nothing is waiting for approval in this incident",
+            );
+            return Err(Blocked::Nothing);
+        };
+        let on_screen = self
+            .seen
+            .as_ref()
+            .is_some_and(|s| s.session_id == session_id && s.call_id == call.call_id);
+        if !on_screen {
+            self.notify(
+                NoteKind::Warning,
+                "key ignored: the call waiting now is not the one that was on screen; look at it first",
+            );
+            return Err(Blocked::NotSeen);
+        }
+        let left = self.guard_left(now);
+        if left > 0 {
+            self.notify(
+                NoteKind::Warning,
+                format!("key ignored: this call was just shown; decision keys work in {left} ms"),
+            );
+            return Err(Blocked::TooSoon);
+        }
+        Ok((session_id, call))
+    }
+
+    /// Whether the call on screen shows at least one full line of its command.
+    pub(super) fn command_visible(&self) -> bool {
+        self.seen.as_ref().is_some_and(|s| s.command_visible)
+    }
+
+    /// The core asked for `yes` for an edit of `call_id`: open the typed confirmation for that
+    /// text when nothing else is open and the operator is looking at that incident; otherwise
+    /// the panel shows the edited command and `a` asks for the word.
+    pub(super) fn ask_confirm_edit(&mut self, session_id: &str, call_id: &str) {
+        if !matches!(self.overlay, Overlay::None) {
+            return;
+        }
+        let Some(incident) = self.current() else {
+            return;
+        };
+        if incident.session_id != session_id {
+            return;
+        }
+        let Some(call) = incident.panel().filter(|c| c.call_id == call_id) else {
+            return;
+        };
+        let Some(replacement) = call.edit else {
+            return;
+        };
+        self.overlay = Overlay::Prompt(PromptState {
+            purpose: PromptPurpose::ConfirmEdit {
+                session_id: session_id.to_string(),
+                call_id: call.call_id,
+                replacement,
+                command: call.command,
+            },
+            input: String::new(),
+        });
+    }
+}
+
+impl App {
+    /// The commands running now in any incident (`host: command`), which quitting kills.
+    pub fn running_commands(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for incident in &self.incidents {
+            for entry in incident.transcript.entries() {
+                if let super::transcript_store::Entry::Call(call) = entry
+                    && call.running
+                    && call.summary.is_none()
+                {
+                    let command = match &call.verdict {
+                        Some(crate::protocol::Verdict::Edited { after, .. }) => after.clone(),
+                        _ => call.command.join(" "),
+                    };
+                    out.push(format!("{}: {}", call.target, command));
+                }
+            }
+        }
+        out
+    }
+}
