@@ -142,13 +142,14 @@ const FIXED: &[(&str, &str, Class)] = &[
     ("joined", "nft 'list ruleset; delete table inet filter'", D),
     ("joined", "nft list tables \\; add table ip evil", C),
     ("joined", "test -v 'a[$(id)]'", C),
-    ("joined", "[ -v 'x[$(reboot)]' ]", C),
     ("joined", "printf -v 'a[$(id)]' %s x", C),
     ("joined", "printf -v out %s x", C),
     // 5. one tool's letter read as another's
     ("parted", "parted -s /dev/sda mklabel gpt", D),
     ("parted", "parted -s /dev/sda rm 1", D),
-    ("parted", "parted --script /dev/sda print free extra", D),
+    ("parted", "parted -s /dev/sda resizepart 1 100%", D),
+    ("parted", "parted -s /dev/sdb name 1 data", D),
+    ("parted", "sfdisk -s --delete /dev/sda 1", D),
     // destructive: PIDs as kill reads them, crontab, systemd targets, terraform, writes to
     // system paths, find -exec on the files found
     ("destructive", "kill -9 01", D),
@@ -246,10 +247,16 @@ const FIXED: &[(&str, &str, Class)] = &[
     ("false-positive", "wget -O - https://x.example/health", R),
     ("false-positive", "wget --spider https://x.example/", R),
     ("false-positive", "wget -qO /dev/null https://x.example/", R),
+    ("false-positive", "killall -l", R),
+    ("false-positive", "sort -o /dev/null f", R),
+    ("abbrev", "iptables --fl", D),
+    ("false-positive", "mount -t ext4", R),
 ];
 
 /// Rows that were right before and must stay so.
 const STAYS: &[(&str, Class)] = &[
+    ("parted --script /dev/sda print free extra", D),
+    ("[ -v 'x[$(reboot)]' ]", C),
     ("crontab -l", R),
     ("crontab -l -u postgres", R),
     ("crontab -ri", D),
@@ -265,7 +272,6 @@ const STAYS: &[(&str, Class)] = &[
     ("kill -s USR1 01", C),
     ("killall -s KILL nginx", D),
     ("pkill -SIGHUP -f gunicorn", C),
-    ("killall -l", R),
     ("systemctl isolate multi-user.target", C),
     ("terraform apply -destroy -auto-approve", D),
     ("terraform plan --destroy -out=p.tfplan", C),
@@ -294,7 +300,6 @@ const STAYS: &[(&str, Class)] = &[
     ("stat --printf=%s f", R),
     ("du -sh --time /var", R),
     ("sort -k2,2n -t: /etc/passwd", R),
-    ("sort -o /dev/null f", R),
     ("journalctl -b -1 -n 100 --no-pager", R),
     ("journalctl -u nginx -p err --since today", R),
     ("systemctl --no-pager --failed", R),
@@ -312,7 +317,6 @@ const STAYS: &[(&str, Class)] = &[
     ("iptables -t nat -S", R),
     ("iptables -nL", R),
     ("iptables -I INPUT -j DROP", C),
-    ("iptables --fl", D),
     ("dig +short example.com @1.1.1.1", R),
     ("nslookup -type=mx example.com", R),
     ("awk -F: '{print $1}' /etc/passwd", R),
@@ -336,7 +340,6 @@ const STAYS: &[(&str, Class)] = &[
     ("timedatectl set-time 2020-01-01", C),
     ("date +%s", R),
     ("hostname -I", R),
-    ("mount -t ext4", R),
     ("ping -c 3 -W 1 10.0.0.1", R),
     ("ping -f 10.0.0.1", C),
     ("top -b -n 1 -o %MEM", R),
