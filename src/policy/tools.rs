@@ -205,17 +205,16 @@ fn systemctl(args: &[String]) -> Verdict {
     if let Some(s) = verb.filter(|s| DESTROY.contains(s)) {
         return Verdict::destructive(format!("systemctl {s} stops the host"));
     }
-    if let Some(s) = verb.filter(|s| {
+    let starts = |s: &&str| {
         matches!(
             *s,
-            "isolate" | "start" | "restart" | "reload-or-restart" | "try-restart" | "enable"
+            "isolate" | "start" | "restart" | "reload-or-restart" | "try-restart"
         )
-    }) {
-        if let Some(t) = ops[1..].iter().find(|u| host_down_target(u)) {
-            return Verdict::destructive(format!(
-                "systemctl {s} {t} takes the host out of service"
-            ));
-        }
+    };
+    if let Some(s) = verb.filter(starts)
+        && let Some(t) = ops[1..].iter().find(|u| host_down_target(u))
+    {
+        return Verdict::destructive(format!("systemctl {s} {t} takes the host out of service"));
     }
     if let Some(v) = options_verdict("systemctl", &parsed) {
         return v;

@@ -61,7 +61,7 @@ fn spell(g: &Grammar, def_index: usize, choice: u32, harmless: bool) -> (Vec<Str
         Effect::WritesValue => !harmless && d.arg != Arg::No,
     };
     let exact = g.style == Style::Exact;
-    let use_long = d.short.is_none() || (!d.long.is_empty() && choice % 2 == 0);
+    let use_long = d.short.is_none() || (!d.long.is_empty() && choice.is_multiple_of(2));
     let mut words = Vec::new();
     if use_long {
         let long = &d.long[(choice as usize / 2) % d.long.len()];
@@ -72,10 +72,14 @@ fn spell(g: &Grammar, def_index: usize, choice: u32, harmless: bool) -> (Vec<Str
         };
         let len = min + (choice as usize / 7) % (long.len() - min + 1);
         let name = &long[..len];
-        let dash = if exact && choice % 3 == 0 { "-" } else { "--" };
+        let dash = if exact && choice.is_multiple_of(3) {
+            "-"
+        } else {
+            "--"
+        };
         match d.arg {
             Arg::No => words.push(format!("{dash}{name}")),
-            Arg::Optional => words.push(if choice % 5 == 0 {
+            Arg::Optional => words.push(if choice.is_multiple_of(5) {
                 format!("{dash}{name}")
             } else {
                 format!("{dash}{name}={value}")
@@ -91,7 +95,7 @@ fn spell(g: &Grammar, def_index: usize, choice: u32, harmless: bool) -> (Vec<Str
         match d.arg {
             Arg::No => words.push(format!("-{c}")),
             Arg::Optional => words.push(format!("-{c}{value}")),
-            Arg::Required if choice % 2 == 0 => words.push(format!("-{c}{value}")),
+            Arg::Required if choice.is_multiple_of(2) => words.push(format!("-{c}{value}")),
             Arg::Required => {
                 words.push(format!("-{c}"));
                 words.push(value.to_string());
