@@ -1,6 +1,6 @@
 //! Single commands whose class depends on their arguments: file tools (rm, mv, cp, tee,
 //! chmod, dd), the host (shutdown, mount, sysctl, partitioning, date, hostname) and readers
-//! with an operand or option that writes (sort -o, uniq OUT). Every argv is read with the
+//! with an operand that writes (uniq IN OUT). Every argv is read with the
 //! tool's grammar from `tables/`; processes (kill, killall, pkill, crontab) are in
 //! `processes.rs`.
 
@@ -99,8 +99,6 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
                 None => Verdict::change("top without -b is interactive"),
             }
         }
-        "sort" => options_verdict("sort", &parse("sort", args))
-            .unwrap_or_else(|| Verdict::read_only("sort only reads")),
         "uniq" => {
             let parsed = parse("uniq", args);
             if let Some(v) = options_verdict("uniq", &parsed) {

@@ -3,6 +3,7 @@
 //! servers, local files and firewall rules. Options come from the grammars in `tables/`.
 
 use super::classify::{self, Verdict};
+use super::grammar::Effect;
 use super::rules::options_verdict;
 use super::system_paths::{is_block_device, is_system_path};
 use super::tables::{self, iproute_first};
@@ -176,22 +177,21 @@ pub(crate) fn wget(args: &[String]) -> Verdict {
     {
         return Verdict::destructive(format!("wget -O {d} overwrites a system file"));
     }
-    let harmless_doc = doc.is_some_and(|d| matches!(d, "-" | "/dev/null" | "/dev/stdout"));
+    let harmless = |v: Option<&str>| {
+        v.is_some_and(|v| matches!(v, "-" | "/dev/null" | "/dev/stdout" | "/dev/stderr"))
+    };
     let opts_ok = parsed.bad().is_none()
-        && parsed.opts().all(|(d, _, v)| {
-            d.is("--output-document") || d.effect == super::grammar::Effect::Safe || {
-                d.effect == super::grammar::Effect::WritesValue
-                    && v.is_some_and(|v| {
-                        matches!(v, "-" | "/dev/null" | "/dev/stdout" | "/dev/stderr")
-                    })
-            }
+        && parsed.opts().all(|(d, _, v)| match d.effect {
+            Effect::Safe => true,
+            Effect::WritesValue => harmless(v),
+            Effect::Unsafe => false,
         });
     if !opts_ok {
         return options_verdict("wget", &parsed)
             .unwrap_or_else(|| Verdict::change("wget saves files"))
             .at_least_change("wget saves files");
     }
-    if harmless_doc || parsed.has("--spider") {
+    if harmless(doc) || parsed.has("--spider") {
         Verdict::read_only("wget to standard output only reads")
     } else {
         Verdict::change("wget saves files")

@@ -6,6 +6,8 @@
 //! command has none. Only a single simple command ever has a prefix. Subcommands are found
 //! with the same grammar tables the classifier uses.
 
+use serde::{Deserialize, Serialize};
+
 use super::Class;
 use super::classify;
 use super::net_tools::{IP_OBJECTS, ip_verbs};
@@ -13,7 +15,7 @@ use super::shell::{self, Word};
 use super::tables::{self, iproute_first};
 
 /// A remembered prefix: its normalized text and the class of the command approved with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalPrefix {
     pub text: String,
     pub class: Class,

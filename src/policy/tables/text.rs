@@ -212,7 +212,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         "c/count d/repeated D /all-repeated:: f/skip-fields: /group:: i/ignore-case \
          s/skip-chars: u/unique z/zero-terminated w/check-chars: /help /version",
     ),
-    tool(
+    reader(
         "sort",
         "b/ignore-leading-blanks d/dictionary-order f/ignore-case g/general-numeric-sort \
          i/ignore-nonprinting M/month-sort h/human-numeric-sort n/numeric-sort R/random-sort \
