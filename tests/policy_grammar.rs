@@ -204,6 +204,8 @@ const FIXED: &[(&str, &str, Class)] = &[
     ("destructive", "find /boot -execdir rm {} +", D),
     ("destructive", "ip netns exec blue rm -rf /", D),
     ("destructive", "ip netns exec blue reboot", D),
+    ("destructive", "ip vrf exec blue rm -rf /var/lib", D),
+    ("destructive", "ip netns e blue reboot", D),
     ("destructive", "chmod -R 777 /.", D),
     // false positives
     ("false-positive", "terraform plan -destroy", C),

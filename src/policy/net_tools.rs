@@ -90,6 +90,10 @@ pub(crate) fn ip_verbs(object: &str) -> (&'static [&'static str], &'static [&'st
             ],
             &["list", "show", "lst", "list-id", "help", "identify", "pids"],
         ),
+        "vrf" => (
+            &["show", "exec", "identify", "pids", "help"],
+            &["show", "identify", "pids", "help"],
+        ),
         _ => (
             &["show", "list", "lst", "help"],
             &["show", "list", "lst", "help"],
@@ -120,18 +124,18 @@ pub(crate) fn ip(args: &[String], depth: usize) -> Verdict {
     let Some(verb) = iproute_first(verb_word, verbs) else {
         return Verdict::change(format!("ip {object} {verb_word} is not a read-only verb"));
     };
-    if object == "netns" && verb == "exec" {
-        // ip netns exec NAME CMD…
+    if matches!(object, "netns" | "vrf") && verb == "exec" {
+        // ip netns exec NAME CMD…, ip vrf exec NAME CMD…
         return match ops.get(3) {
             Some(_) => {
                 let inner: Vec<String> = ops[3..].iter().map(|s| s.to_string()).collect();
                 let v = classify::argv(&inner, depth + 1);
                 v.clone().at_least_change(&format!(
-                    "ip netns exec runs {} in a namespace: {}",
-                    inner[0], v.reason
+                    "ip {object} exec runs {} in {object} {}: {}",
+                    inner[0], ops[2], v.reason
                 ))
             }
-            None => Verdict::change("ip netns exec without a command"),
+            None => Verdict::change(format!("ip {object} exec without a command")),
         };
     }
     if read.contains(&verb) {
