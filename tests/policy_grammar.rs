@@ -407,6 +407,8 @@ fn nft_reparses_newlines_in_one_argument() {
         (&["nft", "list ruleset\nflush ruleset"], D),
         (&["nft", "list ruleset;", "add table ip x"], C),
         (&["nft", "list ruleset\nlist tables"], R),
+        (&["nft", "list rulesetflush ruleset"], C),
+        (&["nft", "list", "ruleset", "flush", "ruleset"], C),
     ];
     for (a, want) in rows {
         let got = classify_argv(&argv(a));

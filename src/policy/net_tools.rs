@@ -258,7 +258,8 @@ pub(crate) fn nft(args: &[String]) -> Verdict {
             continue;
         };
         let v = match *first {
-            "list" | "describe" => continue,
+            "list" if nft_listing(&words[1..]) => continue,
+            "describe" => continue,
             "flush" | "delete" | "destroy" => {
                 Verdict::destructive(format!("nft {first} removes firewall rules"))
             }
@@ -290,5 +291,48 @@ pub(crate) fn net_listing(name: &str, args: &[String]) -> Verdict {
         Verdict::read_only(format!("{name} only lists"))
     } else {
         Verdict::change(format!("{name} {} changes networking", ops.join(" ")))
+    }
+}
+
+/// `list OBJECT [FAMILY] [TABLE [NAME]]` with a known object and no verb among the rest: the
+/// only `list` forms that are read-only (a word run together with another command, as in
+/// `list rulesetflush ruleset`, is not one).
+fn nft_listing(rest: &[&str]) -> bool {
+    const OBJECTS: &[&str] = &[
+        "ruleset",
+        "tables",
+        "table",
+        "chains",
+        "chain",
+        "sets",
+        "set",
+        "maps",
+        "map",
+        "counters",
+        "counter",
+        "quotas",
+        "quota",
+        "flowtables",
+        "flowtable",
+        "meters",
+        "meter",
+        "limits",
+        "limit",
+        "secmarks",
+        "secmark",
+        "synproxys",
+        "synproxy",
+        "ct",
+        "hooks",
+    ];
+    const VERBS: &[&str] = &[
+        "add", "create", "insert", "replace", "delete", "destroy", "flush", "reset", "rename",
+        "import", "export", "monitor", "list", "get", "describe",
+    ];
+    match rest.split_first() {
+        Some((object, tail)) => {
+            OBJECTS.contains(object) && tail.len() <= 4 && !tail.iter().any(|w| VERBS.contains(w))
+        }
+        None => false,
     }
 }
