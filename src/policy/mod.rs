@@ -7,6 +7,7 @@ mod grammar;
 mod host_tools;
 mod net_tools;
 mod options;
+mod packages;
 mod prefix;
 mod processes;
 mod redact;

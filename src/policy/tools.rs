@@ -1,6 +1,6 @@
 //! Subcommand-aware rules for multi-command tools: systemctl, journalctl, kubectl, docker,
-//! crictl, psql/mysql, find, sed, awk, helm, terraform, the systemd `*ctl` family and the
-//! package managers. Global options are read with each tool's grammar from `tables/`, so an
+//! crictl, psql/mysql, find, sed, awk, helm, terraform and the systemd `*ctl` family (package
+//! managers are in `packages.rs`). Global options are read with each tool's grammar from `tables/`, so an
 //! option's value is never taken for the subcommand. The network tools (ip, curl, wget,
 //! openssl, iptables/nft) are in `net_tools.rs`.
 
@@ -9,8 +9,8 @@ use super::containers::{docker, kubectl};
 use super::net_tools::{curl, ip, iptables, net_listing, nft, openssl, wget};
 use super::rules::options_verdict;
 use super::sql::{redis, sql_client};
-use super::tables;
 use super::text_tools::{awk, find, sed};
+use super::{packages, tables};
 
 /// Classify `name args…` when `name` is a tool with subcommands; `None` for other names.
 pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verdict> {
@@ -90,30 +90,13 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
         }
         "timedatectl" | "hostnamectl" | "loginctl" | "networkctl" | "resolvectl" | "localectl"
         | "busctl" => systemd_ctl(name, args),
-        "dpkg" | "dpkg-query" => dpkg(name, args),
-        "rpm" => rpm(args),
-        "apt" | "apt-cache" => {
-            let parsed = tables::grammar(name).parse(args);
-            if let Some(v) = options_verdict(name, &parsed) {
-                return Some(v);
-            }
-            match parsed.operands().first() {
-                Some(s) if APT_READ.contains(s) => {
-                    Verdict::read_only(format!("{name} {s} only reads"))
-                }
-                Some(s) => Verdict::change(format!("{name} {s} is not on the read-only allowlist")),
-                None => Verdict::change(format!("{name} without a subcommand")),
-            }
-        }
+        "dpkg" | "dpkg-query" => packages::dpkg(name, args),
+        "rpm" => packages::rpm(args),
+        "apt" | "apt-cache" => packages::apt(name, args),
         _ => return None,
     };
     Some(v)
 }
-
-const APT_READ: &[&str] = &[
-    "list", "show", "policy", "search", "depends", "rdepends", "madison", "showpkg", "stats",
-    "pkgnames", "showsrc",
-];
 
 /// The subcommand after the global options read with `key`'s grammar: read-only when in `ro`,
 /// destructive when in `destroy`.
@@ -316,54 +299,6 @@ fn terraform(name: &str, args: &[String]) -> Verdict {
     }
     options_verdict(name, &sub_parsed)
         .unwrap_or_else(|| Verdict::read_only(format!("{name} {sub} only reads")))
-}
-
-fn dpkg(name: &str, args: &[String]) -> Verdict {
-    const READ: &[&str] = &[
-        "--list",
-        "--listfiles",
-        "--status",
-        "--search",
-        "--print-avail",
-        "--get-selections",
-        "--print-architecture",
-        "--print-foreign-architectures",
-        "--show",
-        "--contents",
-        "--info",
-        "--compare-versions",
-        "--audit",
-        "--verify",
-        "--control-list",
-        "--control-show",
-        "--control-path",
-        "--help",
-        "--version",
-    ];
-    let parsed = tables::grammar(name).parse(args);
-    if let Some(v) = options_verdict(name, &parsed) {
-        return v.at_least_change(&format!("{name} changes packages"));
-    }
-    if READ.iter().any(|r| parsed.has(r)) {
-        Verdict::read_only(format!("{name} query only reads"))
-    } else {
-        Verdict::change(format!("{name} without a query action"))
-    }
-}
-
-/// rpm in query (`-q`) or verify (`-V`) mode only; its option letters mean other things in
-/// install mode, so any other first option is a change.
-fn rpm(args: &[String]) -> Verdict {
-    let query = args.first().is_some_and(|a| {
-        (a.starts_with("-q") || a.starts_with("-V")) && !a.starts_with("--")
-            || a == "--query"
-            || a == "--verify"
-    });
-    if !query {
-        return Verdict::change("rpm changes packages");
-    }
-    let parsed = tables::grammar("rpm").parse(args);
-    options_verdict("rpm", &parsed).unwrap_or_else(|| Verdict::read_only("rpm -q only reads"))
 }
 
 /// mysql options that run statements or programs, or write files, before any SQL is read;
