@@ -16,6 +16,23 @@ fn bench(c: &mut Criterion) {
             ))
         })
     });
+    c.bench_function("classify reader options", |b| {
+        b.iter(|| {
+            classify(black_box(
+                "journalctl -u nginx --since '1 hour ago' -p err -n 200 --no-pager",
+            ))
+        })
+    });
+    c.bench_function("classify ip abbreviation", |b| {
+        b.iter(|| classify(black_box("ip -br -4 a s dev eth0")))
+    });
+    c.bench_function("classify curl write", |b| {
+        b.iter(|| {
+            classify(black_box(
+                "curl -fsSL -o /etc/cron.d/job --retry 3 https://x.example/job",
+            ))
+        })
+    });
     c.bench_function("prefix_covers", |b| {
         b.iter(|| {
             prefix_covers(

@@ -299,7 +299,7 @@ const TABLE: &[(&str, Class)] = &[
     ("mkfs -t xfs /dev/sdb", D),
     ("/sbin/mkfs.xfs /dev/sdb", D),
     ("dd if=/dev/zero of=/dev/sda bs=1M", D),
-    ("dd if=/dev/sda bs=512 count=1", C),
+    ("dd if=/dev/sda bs=512 count=1", R),
     ("shred -u secret.txt", D),
     ("wipefs -a /dev/sdb", D),
     ("fdisk /dev/sda", D),
@@ -444,7 +444,7 @@ fn approval_prefixes() {
         ("cat /etc/hosts", Some("cat")),
         (
             "sudo systemctl restart nginx",
-            Some("sudo systemctl restart"),
+            Some("sudo systemctl restart nginx"),
         ),
         ("ls 2>&1", Some("ls")),
         ("ls && rm x", None),
@@ -482,9 +482,9 @@ fn approval_prefixes() {
         ("systemctl status", "systemctl status nginx", true),
         ("systemctl status", "systemctl --no-pager status sshd", true),
         ("systemctl status", "systemctl restart nginx", false),
-        ("systemctl", "systemctl restart nginx", true),
+        ("systemctl", "systemctl restart nginx", false),
         ("systemctl", "systemctl reboot", false),
-        ("rm", "rm /tmp/x", true),
+        ("rm", "rm /tmp/x", false),
         ("rm", "rm -rf /tmp/x", false),
         (
             "kubectl get",
@@ -495,7 +495,7 @@ fn approval_prefixes() {
         (
             "sudo systemctl restart",
             "sudo systemctl restart nginx",
-            true,
+            false,
         ),
         (
             "sudo systemctl restart",

@@ -1,38 +1,41 @@
 //! Single commands whose class depends on their arguments: file tools (rm, mv, cp, tee,
-//! chmod, dd), processes (kill, killall), the host (shutdown, mount, sysctl, partitioning) and
-//! readers with a writing flag (sort -o, dmesg -c, date -s).
+//! chmod, dd), the host (shutdown, mount, sysctl, partitioning, date, hostname) and readers
+//! with an operand that writes (uniq IN OUT). Every argv is read with the
+//! tool's grammar from `tables/`; processes (kill, killall, pkill, crontab) are in
+//! `processes.rs`.
 
 use super::classify::Verdict;
-use super::options::{flag_value, has_flag, operands, opts};
+use super::grammar::Parsed;
+use super::processes;
+use super::rules::options_verdict;
 use super::system_paths::{is_block_device, is_system_path};
+use super::tables;
 
-/// File and process tools: rm, mv, cp, chmod, dd, kill, …
+/// `tool`'s argv read with its grammar table.
+fn parse<'a>(tool: &str, args: &'a [String]) -> Parsed<'a> {
+    tables::grammar(tool).parse(args)
+}
+
+/// File, host and process tools: rm, mv, cp, chmod, dd, kill, …
 pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
     let v = match name {
         "rm" => {
-            let parsed = opts(args, "", &[], false);
-            if has_flag(
-                &parsed,
-                &[
-                    "-r",
-                    "-R",
-                    "-f",
-                    "--recursive",
-                    "--force",
-                    "--no-preserve-root",
-                ],
-            ) {
+            let parsed = parse("rm", args);
+            if ["-r", "-R", "-f", "--no-preserve-root"]
+                .iter()
+                .any(|f| parsed.has(f))
+            {
                 Verdict::destructive("rm -r/-f is destructive")
-            } else if let Some(p) = operands(&parsed).into_iter().find(|p| is_system_path(p)) {
+            } else if let Some(p) = parsed.operands().into_iter().find(|p| is_system_path(p)) {
                 Verdict::destructive(format!("rm of system path {p}"))
             } else {
                 Verdict::change("rm deletes files")
             }
         }
         "mv" | "cp" | "install" | "ln" | "rsync" => {
-            let parsed = opts(args, "tSTo", &["--target-directory", "--suffix"], false);
-            let ops = operands(&parsed);
-            let dest_flag = flag_value(&parsed, &["-t", "--target-directory"]);
+            let parsed = parse(name, args);
+            let ops = parsed.operands();
+            let dest_flag = parsed.value("--target-directory");
             let targets: Vec<&str> = if name == "mv" {
                 ops.iter().copied().chain(dest_flag).collect()
             } else {
@@ -46,22 +49,20 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
                 None => Verdict::change(format!("{name} changes files")),
             }
         }
-        "tee" => {
-            let parsed = opts(args, "", &[], false);
-            match operands(&parsed)
-                .into_iter()
-                .find(|t| is_block_device(t) || is_system_path(t))
-            {
-                Some(t) => Verdict::destructive(format!("tee overwrites {t}")),
-                None => Verdict::change("tee writes files"),
-            }
-        }
+        "tee" => match parse("tee", args)
+            .operands()
+            .into_iter()
+            .find(|t| is_block_device(t) || is_system_path(t))
+        {
+            Some(t) => Verdict::destructive(format!("tee overwrites {t}")),
+            None => Verdict::change("tee writes files"),
+        },
         "chmod" | "chown" | "chgrp" | "setfacl" => {
-            let parsed = opts(args, "", &["--reference"], false);
-            let recursive = has_flag(&parsed, &["-R", "--recursive"]);
-            let ops = operands(&parsed);
+            let parsed = parse(name, args);
+            let recursive = parsed.has("-R");
+            let ops = parsed.operands();
             let root = ops.iter().find(|p| {
-                p.trim_end_matches(['/', '*']).is_empty() && p.starts_with('/')
+                p.trim_end_matches(['/', '*', '.']).is_empty() && p.starts_with('/')
                     || (recursive && is_system_path(p))
             });
             match root {
@@ -72,10 +73,7 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
                 None => Verdict::change(format!("{name} changes permissions")),
             }
         }
-        "dd" => match args.iter().find(|a| a.starts_with("of=")) {
-            Some(of) => Verdict::destructive(format!("dd {of} writes raw data")),
-            None => Verdict::change("dd is not on the read-only allowlist"),
-        },
+        "dd" => dd(args),
         "shutdown" => {
             if args.iter().any(|a| a == "-c" || a == "--show") {
                 Verdict::change("shutdown -c/--show")
@@ -89,161 +87,87 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
             }
             _ => Verdict::change(format!("{name} is not on the read-only allowlist")),
         },
-        "kill" => kill(args),
-        "killall" | "pkill" => {
-            let gentle = args.iter().any(|a| {
-                matches!(
-                    a.trim_start_matches('-').trim_start_matches("SIG"),
-                    "HUP" | "USR1" | "USR2" | "0" | "1" | "10" | "12"
-                ) && a.starts_with('-')
-            }) || args.iter().any(|a| a == "-l" || a == "--list");
-            if gentle {
-                Verdict::change(format!("{name} signals processes by name"))
-            } else {
-                Verdict::destructive(format!("{name} kills every process matching a name"))
-            }
-        }
-        "crontab" => match args.iter().find(|a| a.starts_with('-')).map(String::as_str) {
-            Some("-l") => Verdict::read_only("crontab -l lists"),
-            Some(f) if f.contains('r') => Verdict::destructive("crontab -r removes the crontab"),
-            _ => Verdict::change("crontab edits the crontab"),
-        },
-        "fdisk" | "sfdisk" | "parted" => {
-            let listing =
-                args.iter().any(|a| {
-                    matches!(
-                        a.as_str(),
-                        "-l" | "--list" | "-d" | "--dump" | "-s" | "--show-size"
-                    )
-                }) || (name == "parted" && args.iter().any(|a| a == "print") && args.len() <= 3);
-            if listing {
-                Verdict::read_only(format!("{name} only lists partitions"))
-            } else {
-                Verdict::destructive(format!("{name} edits partition tables"))
-            }
-        }
+        "kill" => processes::kill(args),
+        "killall" | "pkill" => processes::killall(name, args),
+        "crontab" => processes::crontab(args),
+        "fdisk" | "sfdisk" | "parted" => partitions(name, args),
         "top" => {
-            if args
-                .iter()
-                .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('b'))
-            {
-                Verdict::read_only("top -b only reads")
-            } else {
-                Verdict::change("top without -b is interactive")
+            let parsed = parse("top", args);
+            match options_verdict("top", &parsed) {
+                Some(v) => v,
+                None if parsed.has("-b") => Verdict::read_only("top -b only reads"),
+                None => Verdict::change("top without -b is interactive"),
             }
         }
-        "sort" => no_flags(name, args, &["-o", "--output"], "writes a file"),
         "uniq" => {
-            let parsed = opts(
-                args,
-                "fsw",
-                &["--skip-fields", "--skip-chars", "--check-chars"],
-                false,
-            );
-            if operands(&parsed).len() > 1 {
-                Verdict::change("uniq writes its second operand")
+            let parsed = parse("uniq", args);
+            if let Some(v) = options_verdict("uniq", &parsed) {
+                v
+            } else if let Some(out) = parsed.operands().get(1) {
+                if is_system_path(out) || is_block_device(out) {
+                    Verdict::destructive(format!("uniq overwrites {out}"))
+                } else {
+                    Verdict::change("uniq writes its second operand")
+                }
             } else {
                 Verdict::read_only("uniq only reads")
             }
         }
-        "dmesg" => no_flags(
-            name,
-            args,
-            &[
-                "-c",
-                "-C",
-                "--clear",
-                "--read-clear",
-                "-n",
-                "--console-level",
-                "-D",
-                "--console-off",
-                "-E",
-                "--console-on",
-            ],
-            "changes the kernel log",
-        ),
         "hostname" => {
-            let ok = [
-                "-f",
-                "-s",
-                "-d",
-                "-i",
-                "-I",
-                "-A",
-                "-a",
-                "-y",
-                "--fqdn",
-                "--long",
-                "--short",
-                "--domain",
-                "--ip-address",
-                "--all-ip-addresses",
-                "--all-fqdns",
-                "--alias",
-            ];
-            if args.iter().all(|a| ok.contains(&a.as_str())) {
-                Verdict::read_only("hostname only reads")
-            } else {
-                Verdict::change("hostname with arguments sets the hostname")
+            let parsed = parse("hostname", args);
+            match options_verdict("hostname", &parsed) {
+                Some(v) => v,
+                None if !parsed.operands().is_empty() => {
+                    Verdict::change("hostname with an operand sets the hostname")
+                }
+                None => Verdict::read_only("hostname only reads"),
             }
         }
         "date" => {
-            let parsed = opts(
-                args,
-                "dfrs",
-                &["--date", "--file", "--reference", "--set"],
-                false,
-            );
-            if has_flag(&parsed, &["-s", "--set"])
-                || operands(&parsed).iter().any(|o| !o.starts_with('+'))
-            {
-                Verdict::change("date with a time sets the clock")
-            } else {
-                Verdict::read_only("date only reads")
+            let parsed = parse("date", args);
+            match options_verdict("date", &parsed) {
+                Some(_) if parsed.has("--set") => Verdict::change("date -s sets the clock"),
+                Some(v) => v,
+                None if parsed.operands().iter().any(|o| !o.starts_with('+')) => {
+                    Verdict::change("date with a time sets the clock")
+                }
+                None => Verdict::read_only("date only reads"),
             }
         }
         "mount" => {
-            if args.is_empty() || args.iter().all(|a| a == "-l") {
-                Verdict::read_only("mount without arguments lists mounts")
+            let parsed = parse("mount", args);
+            if options_verdict("mount", &parsed).is_none() && parsed.operands().is_empty() {
+                Verdict::read_only("mount without a device lists mounts")
             } else {
                 Verdict::change("mount changes mounts")
             }
         }
         "swapon" => {
-            if args.is_empty()
-                || args.iter().all(|a| {
-                    matches!(
-                        a.as_str(),
-                        "-s" | "--summary" | "--show" | "--bytes" | "--noheadings"
-                    )
-                })
-            {
+            let parsed = parse("swapon", args);
+            if options_verdict("swapon", &parsed).is_none() && parsed.operands().is_empty() {
                 Verdict::read_only("swapon only lists")
             } else {
                 Verdict::change("swapon changes swap")
             }
         }
         "ping" | "ping6" => {
-            let parsed = opts(args, "ciIlmMpQsStTwWB", &[], false);
-            if has_flag(&parsed, &["-f"]) {
-                Verdict::change("ping -f floods")
-            } else if flag_value(&parsed, &["-c"]).is_some() {
-                Verdict::read_only("ping -c only probes")
-            } else {
-                Verdict::change("ping without -c never ends")
+            let parsed = parse("ping", args);
+            match options_verdict(name, &parsed) {
+                Some(v) => v,
+                None if parsed.value("-c").is_some() || parsed.value("-w").is_some() => {
+                    Verdict::read_only(format!("{name} -c only probes"))
+                }
+                None => Verdict::change(format!("{name} without -c never ends")),
             }
         }
         "sysctl" => {
-            let writes = args.iter().any(|a| {
-                a.contains('=')
-                    || matches!(a.as_str(), "-w" | "--write" | "-p" | "--load" | "--system")
-                    || a.starts_with("-p")
-            });
-            if writes {
-                Verdict::change("sysctl sets kernel parameters")
-            } else {
-                Verdict::read_only("sysctl only reads")
+            let parsed = parse("sysctl", args);
+            match options_verdict("sysctl", &parsed) {
+                Some(v) => v.at_least_change("sysctl sets kernel parameters"),
+                None if parsed.operands().iter().any(|o| o.contains('=')) => {
+                    Verdict::change("sysctl NAME=VALUE sets a kernel parameter")
+                }
+                None => Verdict::read_only("sysctl only reads"),
             }
         }
         _ => return None,
@@ -251,50 +175,59 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
     Some(v)
 }
 
-fn no_flags(name: &str, args: &[String], banned: &[&str], what: &str) -> Verdict {
-    let hit = args.iter().find(|a| {
-        banned.iter().any(|b| {
-            a.as_str() == *b
-                || (b.starts_with("--") && a.starts_with(&format!("{b}=")))
-                || (b.len() == 2
-                    && !b.starts_with("--")
-                    && a.starts_with('-')
-                    && !a.starts_with("--")
-                    && a.contains(&b[1..]))
-        })
-    });
-    match hit {
-        Some(flag) => Verdict::change(format!("{name} {flag} {what}")),
-        None => Verdict::read_only(format!("{name} only reads")),
+/// Outputs of `dd of=` that write nothing.
+const HARMLESS: &[&str] = &["/dev/null", "/dev/stdout", "/dev/stderr", "-"];
+
+/// `dd`: operands are `key=value`. Writing a real file is destructive (raw overwrite); a
+/// copy to nowhere or to standard output only reads.
+fn dd(args: &[String]) -> Verdict {
+    const READ_KEYS: &[&str] = &[
+        "if", "bs", "ibs", "obs", "cbs", "count", "skip", "iseek", "status", "iflag",
+    ];
+    let mut verdict = Verdict::read_only("dd only reads");
+    for arg in args {
+        match arg.split_once('=') {
+            Some(("of", out)) if HARMLESS.contains(&out) => {}
+            Some(("of", _)) => return Verdict::destructive(format!("dd {arg} writes raw data")),
+            Some((key, _)) if READ_KEYS.contains(&key) => {}
+            _ => verdict = verdict.at_least_change(&format!("dd {arg} is not a read-only operand")),
+        }
     }
+    verdict
 }
 
-fn kill(args: &[String]) -> Verdict {
-    if args
-        .iter()
-        .any(|a| a == "-l" || a == "-L" || a == "--list" || a == "--table")
-    {
-        return Verdict::read_only("kill -l lists signals");
+/// fdisk, sfdisk, parted: read-only only in their listing forms.
+fn partitions(name: &str, args: &[String]) -> Verdict {
+    let parsed = parse(name, args);
+    let edits = || Verdict::destructive(format!("{name} edits partition tables"));
+    if parsed.first_unsafe().is_some() {
+        return edits();
     }
-    let mut targets = Vec::new();
-    let mut i = 0;
-    let mut after_dashes = false;
-    while i < args.len() {
-        let a = args[i].as_str();
-        if after_dashes {
-            targets.push(a);
-        } else if a == "--" {
-            after_dashes = true;
-        } else if a == "-s" || a == "-n" || a == "--signal" {
-            i += 1;
-        } else if !a.starts_with('-') || a == "-1" && i > 0 {
-            targets.push(a);
+    if parsed.bad().is_some() {
+        return Verdict::change(format!("{name}: {}", parsed.bad().unwrap_or_default()));
+    }
+    let listing = match name {
+        "parted" => {
+            let ops = parsed.operands();
+            parsed.has("--list") && ops.is_empty() || matches!(ops.as_slice(), [_, "print"])
         }
-        i += 1;
-    }
-    match targets.iter().find(|t| matches!(**t, "1" | "-1")) {
-        Some(&"1") => Verdict::destructive("kill of PID 1 (init) takes the host down"),
-        Some(_) => Verdict::destructive("kill -1 signals every process"),
-        None => Verdict::change("kill signals processes"),
+        "fdisk" => parsed.has("--list") || parsed.has("--list-details") || parsed.has("--getsz"),
+        _ => [
+            "--list",
+            "--dump",
+            "--show-size",
+            "--json",
+            "--list-free",
+            "--show-geometry",
+            "--verify",
+            "--list-types",
+        ]
+        .iter()
+        .any(|f| parsed.has(f)),
+    };
+    if listing {
+        Verdict::read_only(format!("{name} only lists partitions"))
+    } else {
+        edits()
     }
 }

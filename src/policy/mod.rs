@@ -3,17 +3,19 @@
 
 mod classify;
 mod containers;
-#[allow(dead_code)] // used by the classifier as the tool tables move onto it
 mod grammar;
 mod host_tools;
 mod net_tools;
 mod options;
+mod packages;
 mod prefix;
+mod processes;
 mod redact;
 mod rules;
 mod shell;
 mod sql;
 mod system_paths;
+mod tables;
 mod text_tools;
 mod tools;
 mod wrappers;
@@ -73,17 +75,33 @@ pub fn classify_argv(argv: &[String]) -> Classification {
     }
 }
 
-/// The normalized prefix an operator may approve for the rest of an incident, or None when
-/// the command is chained, substituted, redirected or otherwise not a single simple command.
-/// Destructive commands never have a prefix.
-pub fn approval_prefix(command: &str) -> Option<String> {
+pub use prefix::ApprovalPrefix;
+
+/// The prefix an operator may approve for the rest of an incident, with the class of the
+/// approved command, or None when the command is chained, substituted, redirected or
+/// otherwise not a single simple command. Destructive commands never have a prefix. A
+/// read-only command's prefix is its program and subcommand (`kubectl get`); a change
+/// command's is the whole normalized command (`systemctl restart cron`).
+pub fn approval_prefix_for(command: &str) -> Option<ApprovalPrefix> {
     prefix::approval_prefix(command)
 }
 
-/// True when `command` is a single simple, non-destructive command covered by an approved
-/// `prefix` (token-wise prefix of its normalized form).
-pub fn prefix_covers(prefix: &str, command: &str) -> bool {
+/// True when `command` is a single simple command covered by `prefix` whose own class is no
+/// higher than the prefix's class (a prefix never widens a class).
+pub fn prefix_covers_typed(prefix: &ApprovalPrefix, command: &str) -> bool {
     prefix::prefix_covers(prefix, command)
+}
+
+/// The text of [`approval_prefix_for`], for callers that still store prefixes as strings.
+pub fn approval_prefix(command: &str) -> Option<String> {
+    prefix::approval_prefix(command).map(|p| p.text)
+}
+
+/// [`prefix_covers_typed`] for a prefix stored as text: its class is taken as that of the
+/// prefix text itself, capped at `change`, so a text prefix never covers more than the typed
+/// one would.
+pub fn prefix_covers(prefix: &str, command: &str) -> bool {
+    prefix::prefix_covers(&prefix::untyped(prefix), command)
 }
 
 /// Text with secrets masked, and how many were masked.

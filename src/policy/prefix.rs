@@ -1,87 +1,109 @@
-//! Normalized approval prefixes ("approve `systemctl status` for this incident") and the check
-//! that a later command is covered by one. Only a single simple command ever has a prefix.
+//! Approval prefixes ("approve `systemctl status` for this incident") and the check that a
+//! later command is covered by one. A prefix never widens a class: it stores the class of
+//! the approved command and covers only commands of that class or lower. Scope follows the
+//! class: a read-only command's prefix is its program and subcommand (`kubectl get`,
+//! `ip link show`), a change command's is the whole normalized command, and a destructive
+//! command has none. Only a single simple command ever has a prefix. Subcommands are found
+//! with the same grammar tables the classifier uses.
+
+use serde::{Deserialize, Serialize};
 
 use super::Class;
 use super::classify;
-use super::options::{Opt, operands, opts};
+use super::net_tools::{IP_OBJECTS, ip_verbs};
 use super::shell::{self, Word};
+use super::tables::{self, iproute_first};
 
-/// Tools whose first operand is a subcommand that belongs in the prefix, with the short and
-/// long global options that take a value before it.
-const MULTI: &[(&str, &str, &[&str])] = &[
-    (
-        "systemctl",
-        "tHMpnos",
-        &[
-            "--type",
-            "--state",
-            "--property",
-            "--host",
-            "--machine",
-            "--lines",
-            "--output",
-        ],
-    ),
-    (
-        "kubectl",
-        "ns",
-        &[
-            "--namespace",
-            "--context",
-            "--cluster",
-            "--user",
-            "--kubeconfig",
-            "--server",
-            "--token",
-            "--as",
-            "--as-group",
-            "--request-timeout",
-        ],
-    ),
-    (
-        "docker",
-        "Hcl",
-        &["--host", "--context", "--config", "--log-level"],
-    ),
-    ("podman", "", &[]),
-    (
-        "crictl",
-        "",
-        &[
-            "--runtime-endpoint",
-            "--image-endpoint",
-            "--config",
-            "--timeout",
-        ],
-    ),
-    ("ip", "n", &["-netns"]),
-    (
-        "helm",
-        "n",
-        &["--namespace", "--kube-context", "--kubeconfig"],
-    ),
-    ("nft", "", &[]),
-    ("openssl", "", &[]),
-    ("apt", "", &[]),
-    ("apt-get", "", &[]),
-    ("git", "C", &["--git-dir", "--work-tree"]),
-    ("terraform", "", &[]),
-    ("timedatectl", "", &[]),
-    ("hostnamectl", "", &[]),
+/// A remembered prefix: its normalized text and the class of the command approved with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalPrefix {
+    pub text: String,
+    pub class: Class,
+}
+
+/// Tools whose subcommand belongs in a read-only prefix, with the grammar table that reads
+/// their global options.
+const MULTI: &[(&str, &str)] = &[
+    ("systemctl", "systemctl"),
+    ("kubectl", "kubectl"),
+    ("docker", "docker"),
+    ("nerdctl", "docker"),
+    ("podman", "podman"),
+    ("crictl", "crictl"),
+    ("helm", "helm"),
+    ("nft", "nft"),
+    ("apt", "apt"),
+    ("apt-get", "apt-get"),
+    ("apt-cache", "apt-cache"),
+    ("terraform", "terraform"),
+    ("tofu", "tofu"),
+    ("timedatectl", "systemd-ctl"),
+    ("hostnamectl", "systemd-ctl"),
+    ("loginctl", "systemd-ctl"),
+    ("networkctl", "systemd-ctl"),
+    ("resolvectl", "systemd-ctl"),
+    ("localectl", "systemd-ctl"),
 ];
 
 /// Commands that run other commands: approving their prefix would approve anything.
 const RUNNERS: &[&str] = &[
-    "sh", "bash", "dash", "zsh", "ksh", "ash", "fish", "su", "ssh", "watch", "xargs", "env",
-    "timeout", "nice", "nohup", "time", "stdbuf", "ionice", "exec", "command", "busybox", "eval",
-    "source", ".", "doas", "python", "python3", "perl", "ruby", "node", "awk", "gawk", "sed",
-    "chroot", "nsenter", "unshare", "setsid", "flock", "parallel", "script",
+    "sh",
+    "bash",
+    "dash",
+    "zsh",
+    "ksh",
+    "ash",
+    "fish",
+    "su",
+    "ssh",
+    "watch",
+    "xargs",
+    "env",
+    "timeout",
+    "nice",
+    "nohup",
+    "time",
+    "stdbuf",
+    "ionice",
+    "exec",
+    "command",
+    "busybox",
+    "eval",
+    "source",
+    ".",
+    "doas",
+    "python",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "awk",
+    "gawk",
+    "mawk",
+    "nawk",
+    "sed",
+    "chroot",
+    "nsenter",
+    "unshare",
+    "setsid",
+    "flock",
+    "parallel",
+    "script",
+    "coproc",
+    "runuser",
+    "setpriv",
+    "systemd-run",
+    "taskset",
+    "chrt",
+    "numactl",
+    "prlimit",
 ];
 
 const TRUSTED_DIRS: &[&str] = &["/bin", "/usr/bin", "/sbin", "/usr/sbin"];
 
-/// Normalized prefix tokens of `command`, or `None` when it is not one plain simple command.
-fn tokens(command: &str) -> Option<Vec<String>> {
+/// One plain simple command: its program name (without a trusted directory) and argument
+/// values, or `None` when it is chained, piped, redirected, expanded or otherwise not plain.
+fn simple(command: &str) -> Option<(String, Vec<String>)> {
     let script = shell::parse(command);
     if !script.hazards.is_empty() || script.pipes > 0 {
         return None;
@@ -102,13 +124,10 @@ fn tokens(command: &str) -> Option<Vec<String>> {
         Some(_) => return None,
         None => name,
     };
-    if base.is_empty() {
+    if base.is_empty() || RUNNERS.contains(&base.as_str()) {
         return None;
     }
     let values: Vec<String> = args.iter().filter_map(|w| w.value.clone()).collect();
-    if RUNNERS.contains(&base.as_str()) {
-        return None;
-    }
     let runs_commands = values.iter().any(|v| {
         matches!(
             v.as_str(),
@@ -118,23 +137,46 @@ fn tokens(command: &str) -> Option<Vec<String>> {
     if runs_commands {
         return None;
     }
-    if base == "sudo" {
-        // Only bare `sudo CMD …`: sudo options change who runs it.
-        let (inner, _) = values.split_first()?;
-        if inner.starts_with('-') {
+    if base == "sudo" && values.first().is_none_or(|v| v.starts_with('-')) {
+        // sudo options change who runs it.
+        return None;
+    }
+    Some((base, values))
+}
+
+/// Program and subcommand of a read-only command (`kubectl get`, `ip link show`).
+fn key(base: &str, values: &[String]) -> Option<Vec<String>> {
+    let mut out = vec![base.to_string()];
+    if base == "ip" {
+        let parsed = tables::grammar("ip").parse(values);
+        if parsed.bad().is_some() {
             return None;
         }
-        let rest = shell_join(&values);
-        let mut out = vec!["sudo".to_string()];
-        out.extend(tokens(&rest)?);
+        let ops = parsed.operands();
+        if let Some(object) = ops.first().and_then(|w| iproute_first(w, IP_OBJECTS)) {
+            out.push(object.to_string());
+            if let Some(verb) = ops.get(1) {
+                let verbs = ip_verbs(object).0;
+                out.push(iproute_first(verb, verbs).unwrap_or(verb).to_string());
+            }
+        }
         return Some(out);
     }
-    let mut out = vec![base.clone()];
-    if let Some((_, short_val, long_val)) = MULTI.iter().find(|(n, _, _)| *n == base) {
-        let parsed = opts(&values, short_val, long_val, true);
-        match operands(&parsed).first() {
+    if base == "sudo" {
+        let (inner, rest) = values.split_first()?;
+        let mut inner_key = key(inner, rest)?;
+        out.append(&mut inner_key);
+        return Some(out);
+    }
+    if base == "openssl" {
+        out.extend(values.first().cloned());
+        return Some(out);
+    }
+    if let Some((_, grammar)) = MULTI.iter().find(|(n, _)| *n == base) {
+        let parsed = tables::grammar(grammar).parse(values);
+        match parsed.operands().first() {
             Some(sub) => out.push((*sub).to_string()),
-            None if parsed.iter().any(|o| matches!(o, Opt::Flag { .. })) => return None,
+            None if parsed.opts().next().is_some() || parsed.bad().is_some() => return None,
             None => {}
         }
     }
@@ -158,27 +200,59 @@ fn shell_join(words: &[String]) -> String {
         .join(" ")
 }
 
-/// The prefix an operator may approve for the incident, or `None` (chained, substituted,
-/// piped, redirected, wrapped with options, expanded, or destructive commands have none).
-pub(crate) fn approval_prefix(command: &str) -> Option<String> {
-    if classify::script(command, 0).class == Class::Destructive {
-        return None;
-    }
-    tokens(command).map(|t| t.join(" "))
+/// The whole normalized command.
+fn full(base: &str, values: &[String]) -> String {
+    let mut words = vec![base.to_string()];
+    words.extend(values.iter().cloned());
+    shell_join(&words)
 }
 
-/// True when `command` is a single simple, non-destructive command whose normalized tokens
-/// start with the tokens of `prefix`.
-pub(crate) fn prefix_covers(prefix: &str, command: &str) -> bool {
-    let wanted: Vec<&str> = prefix.split_whitespace().collect();
-    if wanted.is_empty() {
+/// The prefix an operator may approve for the incident, with the command's class, or `None`
+/// (chained, substituted, piped, redirected, wrapped with options, expanded, or destructive
+/// commands have none).
+pub(crate) fn approval_prefix(command: &str) -> Option<ApprovalPrefix> {
+    let class = classify::script(command, 0).class;
+    let (base, values) = simple(command)?;
+    let text = match class {
+        Class::Destructive => return None,
+        Class::ReadOnly => key(&base, &values)?.join(" "),
+        Class::Change => full(&base, &values),
+    };
+    Some(ApprovalPrefix { text, class })
+}
+
+/// True when `command` is a single simple command covered by `prefix`: its own class is no
+/// higher than the prefix's (and never destructive); a read-only prefix covers a command whose
+/// program and subcommand start with the prefix's words, a change prefix only the same
+/// normalized command.
+pub(crate) fn prefix_covers(prefix: &ApprovalPrefix, command: &str) -> bool {
+    let wanted: Vec<&str> = prefix.text.split_whitespace().collect();
+    if wanted.is_empty() || prefix.class == Class::Destructive {
         return false;
     }
-    if classify::script(command, 0).class == Class::Destructive {
+    let class = classify::script(command, 0).class;
+    if class == Class::Destructive || class > prefix.class {
         return false;
     }
-    let Some(have) = tokens(command) else {
+    let Some((base, values)) = simple(command) else {
         return false;
     };
-    have.len() >= wanted.len() && wanted.iter().zip(&have).all(|(w, h)| *w == h)
+    match prefix.class {
+        Class::ReadOnly => key(&base, &values).is_some_and(|have| {
+            have.len() >= wanted.len() && wanted.iter().zip(&have).all(|(w, h)| *w == h)
+        }),
+        Class::Change => full(&base, &values) == prefix.text,
+        Class::Destructive => false,
+    }
+}
+
+/// A prefix stored as text only: its class is that of the prefix text itself, capped at
+/// `change` (so a change prefix covers only the identical command, and a bare program name
+/// covers only read-only commands of that program).
+pub(crate) fn untyped(prefix: &str) -> ApprovalPrefix {
+    let class = classify::script(prefix, 0).class.min(Class::Change);
+    ApprovalPrefix {
+        text: prefix.split_whitespace().collect::<Vec<_>>().join(" "),
+        class,
+    }
 }

@@ -1,127 +1,16 @@
-//! The allowlist and destructive tables for one command's argv: path resolution, wrappers
-//! (`sudo`, `env`, `xargs`, …), plain readers, and the commands that destroy data or hosts.
+//! One command's argv: path resolution, wrappers (`sudo`, `env`, `xargs`, …), plain readers
+//! (read-only only when every option is one their grammar table marks safe), shell builtins
+//! that evaluate their arguments, and the commands that destroy data or hosts.
 //! Argument-dependent single commands (rm, kill, mount, …) live in `host_tools.rs`;
 //! subcommand-aware tools (systemctl, kubectl, docker, psql, …) in `tools.rs`.
 
 use super::classify::Verdict;
-use super::{host_tools, tools, wrappers};
+use super::grammar::{Effect, Parsed};
+use super::system_paths::{is_block_device, is_system_path};
+use super::{host_tools, tables, tools, wrappers};
 
 /// Directories whose binaries are trusted to be the real tool of that name.
 const TRUSTED_DIRS: &[&str] = &["/bin", "/usr/bin", "/sbin", "/usr/sbin"];
-
-/// Inspection commands that are read-only whatever their arguments.
-const READERS: &[&str] = &[
-    "uptime",
-    "free",
-    "df",
-    "du",
-    "lsblk",
-    "findmnt",
-    "vmstat",
-    "iostat",
-    "mpstat",
-    "sar",
-    "nproc",
-    "uname",
-    "id",
-    "whoami",
-    "groups",
-    "ls",
-    "stat",
-    "file",
-    "wc",
-    "cut",
-    "head",
-    "tail",
-    "cat",
-    "tac",
-    "nl",
-    "grep",
-    "egrep",
-    "fgrep",
-    "zgrep",
-    "zcat",
-    "bzcat",
-    "xzcat",
-    "lsof",
-    "w",
-    "who",
-    "last",
-    "ps",
-    "pstree",
-    "pgrep",
-    "pidof",
-    "lscpu",
-    "lsmem",
-    "lsmod",
-    "lspci",
-    "lsusb",
-    "lsns",
-    "lslocks",
-    "printenv",
-    "pwd",
-    "which",
-    "whereis",
-    "basename",
-    "dirname",
-    "realpath",
-    "readlink",
-    "md5sum",
-    "sha1sum",
-    "sha256sum",
-    "sha512sum",
-    "b2sum",
-    "cksum",
-    "column",
-    "jq",
-    "strings",
-    "od",
-    "hexdump",
-    "getent",
-    "dig",
-    "host",
-    "nslookup",
-    "echo",
-    "printf",
-    "true",
-    "false",
-    "tr",
-    "comm",
-    "diff",
-    "cmp",
-    "tree",
-    "seq",
-    "sleep",
-    "test",
-    "[",
-    "expr",
-    "numfmt",
-    "fold",
-    "rev",
-    "paste",
-    "join",
-    "expand",
-    "unexpand",
-    "hostid",
-    "arch",
-    "tty",
-    "locale",
-    "getconf",
-    "netstat",
-    "blkid",
-    "lastlog",
-    "tracepath",
-    "traceroute",
-    "iptables-save",
-    "ip6tables-save",
-    "free",
-    "nstat",
-    "ifconfig",
-    "route",
-    "arp",
-    "timeout-free",
-    "zdiff",
-];
 
 /// Full-screen or never-ending interactive programs.
 const INTERACTIVE: &[&str] = &[
@@ -182,8 +71,13 @@ fn by_name(name: &str, args: &[String], depth: usize) -> Verdict {
     if let Some(v) = tools::classify(name, args, depth) {
         return v;
     }
-    if READERS.contains(&name) {
-        return Verdict::read_only(format!("{name} only reads"));
+    if let Some(grammar) = tables::reader_grammar(name) {
+        let parsed = grammar.parse(args);
+        return options_verdict(name, &parsed)
+            .unwrap_or_else(|| Verdict::read_only(format!("{name} only reads")));
+    }
+    if let Some(v) = builtin(name, args) {
+        return v;
     }
     if INTERACTIVE.contains(&name) {
         return Verdict::change(format!("{name} is interactive"));
@@ -193,4 +87,50 @@ fn by_name(name: &str, args: &[String], depth: usize) -> Verdict {
     }
     host_tools::files(name, args)
         .unwrap_or_else(|| Verdict::change(format!("{name} is not on the read-only allowlist")))
+}
+
+/// Why the options keep a command from being read-only: `None` when every option is known
+/// and safe; destructive when an option writes a system path or a block device.
+pub(crate) fn options_verdict(tool: &str, parsed: &Parsed) -> Option<Verdict> {
+    let why = parsed.not_read_only(tool)?;
+    let overwrites = parsed.opts().find_map(|(d, spelled, v)| {
+        let v = v?;
+        (d.effect == Effect::WritesValue && (is_system_path(v) || is_block_device(v)))
+            .then(|| format!("{tool} {spelled} overwrites {v}"))
+    });
+    Some(match overwrites {
+        Some(reason) => Verdict::destructive(reason),
+        None => Verdict::change(why),
+    })
+}
+
+/// Shell builtins and tiny utilities whose arguments are data, except where bash evaluates
+/// them: `test -v 'a[$(cmd)]'` and `printf -v 'a[$(cmd)]'` run the subscript.
+fn builtin(name: &str, args: &[String]) -> Option<Verdict> {
+    let v = match name {
+        "echo" | "expr" => Verdict::read_only(format!("{name} only prints")),
+        "test" | "[" => match args.iter().find(|a| matches!(a.as_str(), "-v" | "-R")) {
+            Some(op) => Verdict::change(format!(
+                "{name} {op} evaluates an array subscript, which can run commands"
+            )),
+            None => Verdict::read_only(format!("{name} only tests")),
+        },
+        "printf" => {
+            let parsed = tables::grammar("printf").parse(args);
+            options_verdict(name, &parsed).map_or_else(
+                || Verdict::read_only("printf only prints"),
+                |v| {
+                    if parsed.has("-v") {
+                        Verdict::change(
+                            "printf -v assigns a variable; bash evaluates its array subscript",
+                        )
+                    } else {
+                        v
+                    }
+                },
+            )
+        }
+        _ => return None,
+    };
+    Some(v)
 }

@@ -1,19 +1,41 @@
-//! find (`-exec`, `-delete`), sed (`-i`, `w`/`e` commands) and awk (`system`, redirects).
+//! find (`-exec`, `-delete`), sed (`-i`, `w`/`e` commands) and awk (`system`, pipes, output
+//! redirection told apart from `>` comparisons by reading the program's tokens).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::classify::{self, Verdict};
-use super::options::{Opt, has_flag, operands, opts};
+use super::rules::options_verdict;
+use super::tables;
+
+/// find's starting points: the words before the first expression word.
+fn find_roots(args: &[String]) -> Vec<&str> {
+    let mut i = 0;
+    while i < args.len() && matches!(args[i].as_str(), "-H" | "-L" | "-P" | "-D" | "-O") {
+        i += if args[i] == "-D" { 2 } else { 1 };
+    }
+    let roots: Vec<&str> = args[i.min(args.len())..]
+        .iter()
+        .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!" && *a != ")")
+        .map(String::as_str)
+        .collect();
+    if roots.is_empty() { vec!["."] } else { roots }
+}
 
 pub(crate) fn find(args: &[String], depth: usize) -> Verdict {
     let mut verdict = Verdict::read_only("find only reads");
+    let roots = find_roots(args);
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
             "-delete" => return Verdict::destructive("find -delete removes files"),
             "-fprint" | "-fprint0" | "-fprintf" | "-fls" => {
+                if let Some(out) = args.get(i + 1)
+                    && super::system_paths::is_system_path(out)
+                {
+                    return Verdict::destructive(format!("find {} overwrites {out}", args[i]));
+                }
                 verdict = verdict.at_least_change(&format!("find {} writes a file", args[i]));
             }
             action @ ("-exec" | "-execdir" | "-ok" | "-okdir") => {
@@ -22,9 +44,16 @@ pub(crate) fn find(args: &[String], depth: usize) -> Verdict {
                     .position(|a| a == ";" || a == "+")
                     .map(|p| i + 1 + p)
                     .unwrap_or(args.len());
-                let inner = classify::argv(&args[i + 1..end], depth + 1);
-                if inner.class == super::Class::Destructive {
-                    return Verdict::destructive(format!("find {action}: {}", inner.reason));
+                let template = &args[i + 1..end];
+                // `{}` is each file found under the starting points: classify the command
+                // with every root in its place.
+                for root in &roots {
+                    let inner: Vec<String> =
+                        template.iter().map(|a| a.replace("{}", root)).collect();
+                    let v = classify::argv(&inner, depth + 1);
+                    if v.class == super::Class::Destructive {
+                        return Verdict::destructive(format!("find {action}: {}", v.reason));
+                    }
                 }
                 verdict = verdict.at_least_change(&format!(
                     "find {action} runs {}",
@@ -45,31 +74,13 @@ static SED_ADDR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub(crate) fn sed(args: &[String]) -> Verdict {
-    let parsed = opts(
-        args,
-        "eflS",
-        &["--expression", "--file", "--line-length"],
-        false,
-    );
-    if let Some(Opt::Flag { name, .. }) = parsed.iter().find(
-        |o| matches!(o, Opt::Flag { name, .. } if name == "-i" || name.starts_with("--in-place")),
-    ) {
-        return Verdict::change(format!("sed {name} edits files in place"));
+    let parsed = tables::grammar("sed").parse(args);
+    if let Some(v) = options_verdict("sed", &parsed) {
+        return v.at_least_change("sed edits files or runs a script file");
     }
-    if has_flag(&parsed, &["-f", "--file"]) {
-        return Verdict::change("sed -f runs a script file");
-    }
-    let mut scripts: Vec<&str> = parsed
-        .iter()
-        .filter_map(|o| match o {
-            Opt::Flag { name, value } if name == "-e" || name == "--expression" => {
-                Some(value.unwrap_or(""))
-            }
-            _ => None,
-        })
-        .collect();
+    let mut scripts: Vec<&str> = parsed.values("--expression");
     if scripts.is_empty() {
-        scripts.extend(operands(&parsed).first());
+        scripts.extend(parsed.operands().first());
     }
     match scripts
         .iter()
@@ -124,33 +135,153 @@ fn sed_command_reads(cmd: &str) -> bool {
 }
 
 pub(crate) fn awk(name: &str, args: &[String]) -> Verdict {
-    let parsed = opts(
-        args,
-        "Fvfie",
-        &[
-            "--file",
-            "--include",
-            "--exec",
-            "--source",
-            "--assign",
-            "--field-separator",
-            "--load",
-        ],
-        false,
-    );
-    if let Some(Opt::Flag { name: f, .. }) = parsed.iter().find(|o| matches!(o, Opt::Flag { name, .. } if matches!(name.as_str(), "-f" | "-i" | "-e" | "--file" | "--include" | "--exec" | "--source" | "--load" | "-l"))) {
-        return Verdict::change(format!("{name} {f} loads program code"));
-    }
-    let Some(program) = operands(&parsed).first().copied() else {
-        return Verdict::change(format!("{name} without a program"));
-    };
-    if program.contains("system")
-        || program.contains('>')
-        || program.contains('|')
-        || program.contains("@load")
-    {
-        Verdict::change(format!("{name} program may write files or run commands"))
+    let key = if matches!(name, "mawk" | "nawk") {
+        "mawk"
     } else {
-        Verdict::read_only(format!("{name} only reads"))
+        "gawk"
+    };
+    let parsed = tables::grammar(key).parse(args);
+    if let Some(v) = options_verdict(name, &parsed) {
+        return v.at_least_change(&format!("{name} loads program code or writes files"));
     }
+    let sources = parsed.values("--source");
+    let programs: Vec<&str> = if sources.is_empty() {
+        match parsed.operands().first() {
+            Some(p) => vec![*p],
+            None => return Verdict::change(format!("{name} without a program")),
+        }
+    } else {
+        sources
+    };
+    match programs.iter().find_map(|p| awk_program_effect(p)) {
+        Some(why) => Verdict::change(format!("{name} program {why}")),
+        None => Verdict::read_only(format!("{name} only reads")),
+    }
+}
+
+/// Why an awk program may write files or run commands, or `None` when it only reads: it
+/// calls `system`, pipes to or from a command, redirects `print`/`printf` output to a file,
+/// or loads code (`@load`, `@include`, indirect calls). A `>` outside a `print` statement
+/// (or inside its parentheses) is a comparison.
+pub(crate) fn awk_program_effect(program: &str) -> Option<String> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Prev {
+        Operator,
+        Operand,
+    }
+    let chars: Vec<char> = program.chars().collect();
+    let mut prev = Prev::Operator;
+    let mut depth: i32 = 0;
+    let mut print_depth: Option<i32> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '#' => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '"' => {
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                prev = Prev::Operand;
+                continue;
+            }
+            '/' if prev == Prev::Operator => {
+                i += 1;
+                let mut in_class = false;
+                while i < chars.len() && (chars[i] != '/' || in_class) {
+                    match chars[i] {
+                        '\\' => i += 1,
+                        '[' => in_class = true,
+                        ']' => in_class = false,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                prev = Prev::Operand;
+                continue;
+            }
+            '@' => return Some("loads code or calls a function by name (`@`)".into()),
+            '|' => {
+                if chars.get(i + 1) == Some(&'|') {
+                    i += 2;
+                    prev = Prev::Operator;
+                    continue;
+                }
+                return Some("pipes to or from a command (`|`)".into());
+            }
+            '>' => {
+                if chars.get(i + 1) == Some(&'=') {
+                    i += 2;
+                    prev = Prev::Operator;
+                    continue;
+                }
+                if print_depth == Some(depth) {
+                    let skip = if chars.get(i + 1) == Some(&'>') { 2 } else { 1 };
+                    let rest: String = chars[i + skip..].iter().collect();
+                    let target = rest.trim_start();
+                    let harmless = ["\"/dev/stderr\"", "\"/dev/stdout\"", "\"-\""]
+                        .iter()
+                        .any(|t| target.starts_with(t));
+                    if !harmless {
+                        return Some("redirects output to a file (`>`)".into());
+                    }
+                }
+                prev = Prev::Operator;
+            }
+            '(' | '[' => {
+                depth += 1;
+                prev = Prev::Operator;
+            }
+            ')' | ']' => {
+                depth -= 1;
+                prev = Prev::Operand;
+            }
+            ';' | '\n' | '{' | '}' => {
+                if c != '{' {
+                    print_depth = None;
+                }
+                prev = Prev::Operator;
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let start = i;
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                match word.as_str() {
+                    "system" => return Some("runs a command (`system`)".into()),
+                    "print" | "printf" => {
+                        print_depth = Some(depth);
+                        prev = Prev::Operator;
+                    }
+                    "in" | "if" | "while" | "for" | "do" | "else" | "return" | "case"
+                    | "delete" | "exit" | "getline" => prev = Prev::Operator,
+                    _ => prev = Prev::Operand,
+                }
+                continue;
+            }
+            c if c.is_ascii_digit() || c == '$' => {
+                prev = if c == '$' {
+                    Prev::Operator
+                } else {
+                    Prev::Operand
+                };
+            }
+            c if c.is_whitespace() => {}
+            _ => prev = Prev::Operator,
+        }
+        i += 1;
+    }
+    None
 }

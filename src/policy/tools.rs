@@ -1,43 +1,29 @@
-//! Subcommand-aware rules for multi-command tools: systemctl, journalctl, ss, kubectl, docker,
-//! crictl, psql/mysql, find, sed, awk, helm, terraform, packages; the network tools (ip, curl,
+//! Subcommand-aware rules for multi-command tools: systemctl, journalctl, kubectl, docker,
+//! crictl, psql/mysql, find, sed, awk, helm, terraform and the systemd `*ctl` family (package
+//! managers are in `packages.rs`). Global options are read with each tool's grammar from `tables/`, so an
+//! option's value is never taken for the subcommand. The network tools (ip, curl, wget,
 //! openssl, iptables/nft) are in `net_tools.rs`.
 
 use super::classify::Verdict;
 use super::containers::{docker, kubectl};
-use super::net_tools::{curl, ip, iptables, nft, openssl};
-use super::options::{operands, opts};
+use super::net_tools::{curl, ip, iptables, net_listing, nft, openssl, wget};
+use super::rules::options_verdict;
 use super::sql::{redis, sql_client};
 use super::text_tools::{awk, find, sed};
+use super::{packages, tables};
 
 /// Classify `name args…` when `name` is a tool with subcommands; `None` for other names.
 pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verdict> {
     let v = match name {
         "systemctl" => systemctl(args),
         "journalctl" => journalctl(args),
-        "ip" => ip(args),
-        "ss" => {
-            if args.iter().any(|a| {
-                a == "-K"
-                    || a == "--kill"
-                    || (a.starts_with('-') && !a.starts_with("--") && a.contains('K'))
-            }) {
-                Verdict::change("ss -K kills sockets")
-            } else {
-                Verdict::read_only("ss only reads")
-            }
-        }
+        "ip" => ip(args, depth),
         "kubectl" => kubectl(args, depth),
         "docker" | "podman" | "nerdctl" => docker(name, args, depth),
         "crictl" => sub_table(
             name,
+            name,
             args,
-            "",
-            &[
-                "--runtime-endpoint",
-                "--image-endpoint",
-                "--config",
-                "--timeout",
-            ],
             &[
                 "ps",
                 "pods",
@@ -56,8 +42,9 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
             &[],
         ),
         "curl" => curl(args),
-        "wget" => Verdict::change("wget saves files"),
+        "wget" => wget(args),
         "openssl" => openssl(args),
+        "ifconfig" | "route" | "arp" => net_listing(name, args),
         "psql" => sql_client(
             name,
             args,
@@ -66,14 +53,16 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
             &["-f", "--file", "-o", "--output", "-L", "--log-file"],
             &["-l", "--list"],
         ),
-        "mysql" | "mariadb" => sql_client(
-            name,
-            args,
-            "DehPSu",
-            &["-e", "--execute"],
-            &["--tee", "-T"],
-            &[],
-        ),
+        "mysql" | "mariadb" => mysql_unsafe(name, args).unwrap_or_else(|| {
+            sql_client(
+                name,
+                args,
+                "DehPSu",
+                &["-e", "--execute"],
+                &["--tee", "-T"],
+                &[],
+            )
+        }),
         "redis-cli" => redis(args),
         "iptables" | "ip6tables" | "iptables-legacy" | "iptables-nft" | "ip6tables-legacy"
         | "ip6tables-nft" => iptables(name, args),
@@ -84,35 +73,14 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
         "git" => Verdict::change("git runs repository-configured hooks, pagers and helpers"),
         "helm" => sub_table(
             name,
+            name,
             args,
-            "n",
-            &["--namespace", "--kube-context", "--kubeconfig"],
             &[
                 "list", "ls", "status", "get", "history", "show", "version", "search", "env",
             ],
             &["uninstall", "delete", "del", "un"],
         ),
-        "terraform" | "tofu" => {
-            if args.iter().any(|a| a == "-destroy") {
-                Verdict::destructive(format!("{name} apply -destroy"))
-            } else {
-                sub_table(
-                    name,
-                    args,
-                    "",
-                    &[],
-                    &[
-                        "show",
-                        "version",
-                        "output",
-                        "validate",
-                        "providers",
-                        "graph",
-                    ],
-                    &["destroy"],
-                )
-            }
-        }
+        "terraform" | "tofu" => terraform(name, args),
         "service" => {
             if args.len() == 2 && args[1] == "status" || args.iter().any(|a| a == "--status-all") {
                 Verdict::read_only("service status only reads")
@@ -121,136 +89,84 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
             }
         }
         "timedatectl" | "hostnamectl" | "loginctl" | "networkctl" | "resolvectl" | "localectl"
-        | "busctl" => {
-            match operands(&opts(
-                args,
-                "HMp",
-                &["--host", "--machine", "--property"],
-                false,
-            ))
-            .first()
-            {
-                None => Verdict::read_only(format!("{name} status only reads")),
-                Some(s)
-                    if s.starts_with("status")
-                        || s.starts_with("show")
-                        || s.starts_with("list")
-                        || *s == "timesync-status"
-                        || *s == "statistics" =>
-                {
-                    Verdict::read_only(format!("{name} {s} only reads"))
-                }
-                Some(s) => Verdict::change(format!("{name} {s} changes settings")),
-            }
-        }
-        "dpkg" | "dpkg-query" => {
-            let ro = [
-                "-l",
-                "-L",
-                "-s",
-                "-S",
-                "-p",
-                "--list",
-                "--listfiles",
-                "--status",
-                "--search",
-                "--print-avail",
-                "--get-selections",
-                "--print-architecture",
-                "-W",
-                "--show",
-            ];
-            if args.first().is_some_and(|a| ro.contains(&a.as_str())) || name == "dpkg-query" {
-                Verdict::read_only(format!("{name} query only reads"))
-            } else {
-                Verdict::change(format!("{name} changes packages"))
-            }
-        }
-        "rpm" => {
-            if args.first().is_some_and(|a| {
-                a.starts_with("-q") || a == "--query" || a == "-V" || a == "--verify"
-            }) {
-                Verdict::read_only("rpm -q only reads")
-            } else {
-                Verdict::change("rpm changes packages")
-            }
-        }
-        "apt" | "apt-cache" => sub_table(
-            name,
-            args,
-            "ocq",
-            &[],
-            &[
-                "list", "show", "policy", "search", "depends", "rdepends", "madison", "showpkg",
-                "stats", "pkgnames", "showsrc",
-            ],
-            &[],
-        ),
+        | "busctl" => systemd_ctl(name, args),
+        "dpkg" | "dpkg-query" => packages::dpkg(name, args),
+        "rpm" => packages::rpm(args),
+        "apt" | "apt-cache" => packages::apt(name, args),
         _ => return None,
     };
     Some(v)
 }
 
-/// First operand is a subcommand: read-only when in `ro`, destructive when in `destroy`.
-fn sub_table(
-    name: &str,
-    args: &[String],
-    short_val: &str,
-    long_val: &[&str],
-    ro: &[&str],
-    destroy: &[&str],
-) -> Verdict {
-    let parsed = opts(args, short_val, long_val, true);
-    match operands(&parsed).first() {
-        Some(s) if destroy.contains(s) => {
-            Verdict::destructive(format!("{name} {s} is destructive"))
-        }
-        Some(s) if ro.contains(s) => Verdict::read_only(format!("{name} {s} only reads")),
+/// The subcommand after the global options read with `key`'s grammar: read-only when in `ro`,
+/// destructive when in `destroy`.
+fn sub_table(name: &str, key: &str, args: &[String], ro: &[&str], destroy: &[&str]) -> Verdict {
+    let parsed = tables::grammar(key).parse(args);
+    let sub = parsed.operands().first().copied();
+    if let Some(s) = sub.filter(|s| destroy.contains(s)) {
+        return Verdict::destructive(format!("{name} {s} is destructive"));
+    }
+    if let Some(v) = options_verdict(name, &parsed) {
+        return v;
+    }
+    match sub {
+        Some(s) if ro.contains(&s) => Verdict::read_only(format!("{name} {s} only reads")),
         Some(s) => Verdict::change(format!("{name} {s} is not on the read-only allowlist")),
         None => Verdict::change(format!("{name} without a subcommand")),
     }
 }
 
+/// systemctl verbs that only read.
+pub(crate) const SYSTEMCTL_READ: &[&str] = &[
+    "status",
+    "show",
+    "is-active",
+    "is-enabled",
+    "is-failed",
+    "is-system-running",
+    "list-units",
+    "list-unit-files",
+    "list-timers",
+    "list-sockets",
+    "list-dependencies",
+    "list-jobs",
+    "list-machines",
+    "list-paths",
+    "list-automounts",
+    "cat",
+    "show-environment",
+    "get-default",
+    "help",
+];
+
+/// Targets that take the host down or out of service when started or isolated.
+fn host_down_target(unit: &str) -> bool {
+    let unit = unit.strip_suffix(".target").unwrap_or(unit);
+    matches!(
+        unit,
+        "rescue"
+            | "emergency"
+            | "poweroff"
+            | "reboot"
+            | "halt"
+            | "kexec"
+            | "shutdown"
+            | "soft-reboot"
+            | "sleep"
+            | "suspend"
+            | "hibernate"
+            | "hybrid-sleep"
+            | "suspend-then-hibernate"
+            | "runlevel0"
+            | "runlevel1"
+            | "runlevel6"
+            | "final"
+            | "exit"
+            | "ctrl-alt-del"
+    )
+}
+
 fn systemctl(args: &[String]) -> Verdict {
-    let parsed = opts(
-        args,
-        "tHMpnosP",
-        &[
-            "--type",
-            "--state",
-            "--property",
-            "--host",
-            "--machine",
-            "--lines",
-            "--output",
-            "--signal",
-            "--kill-whom",
-            "--root",
-            "--job-mode",
-            "--what",
-        ],
-        false,
-    );
-    const RO: &[&str] = &[
-        "status",
-        "show",
-        "is-active",
-        "is-enabled",
-        "is-failed",
-        "is-system-running",
-        "list-units",
-        "list-unit-files",
-        "list-timers",
-        "list-sockets",
-        "list-dependencies",
-        "list-jobs",
-        "list-machines",
-        "list-paths",
-        "cat",
-        "show-environment",
-        "get-default",
-        "help",
-    ];
     const DESTROY: &[&str] = &[
         "reboot",
         "poweroff",
@@ -262,37 +178,154 @@ fn systemctl(args: &[String]) -> Verdict {
         "suspend",
         "hibernate",
         "hybrid-sleep",
+        "suspend-then-hibernate",
+        "exit",
+        "switch-root",
     ];
-    match operands(&parsed).first() {
+    let parsed = tables::grammar("systemctl").parse(args);
+    let ops = parsed.operands();
+    let verb = ops.first().copied();
+    if let Some(s) = verb.filter(|s| DESTROY.contains(s)) {
+        return Verdict::destructive(format!("systemctl {s} stops the host"));
+    }
+    let starts = |s: &&str| {
+        matches!(
+            *s,
+            "isolate" | "start" | "restart" | "reload-or-restart" | "try-restart"
+        )
+    };
+    if let Some(s) = verb.filter(starts)
+        && let Some(t) = ops[1..].iter().find(|u| host_down_target(u))
+    {
+        return Verdict::destructive(format!("systemctl {s} {t} takes the host out of service"));
+    }
+    if let Some(v) = options_verdict("systemctl", &parsed) {
+        return v;
+    }
+    match verb {
         None => Verdict::read_only("systemctl lists units"),
-        Some(s) if RO.contains(s) => Verdict::read_only(format!("systemctl {s} only reads")),
-        Some(s) if DESTROY.contains(s) => {
-            Verdict::destructive(format!("systemctl {s} stops the host"))
+        Some(s) if SYSTEMCTL_READ.contains(&s) => {
+            Verdict::read_only(format!("systemctl {s} only reads"))
         }
         Some(s) => Verdict::change(format!("systemctl {s} changes a unit")),
     }
 }
 
+/// journalctl `-b`/`-n` take an optional value that may be the next word (`-b -1`, `-n 50`),
+/// as journalctl itself reads them.
 fn journalctl(args: &[String]) -> Verdict {
-    const WRITES: &[&str] = &[
-        "--vacuum-size",
-        "--vacuum-time",
-        "--vacuum-files",
-        "--rotate",
-        "--flush",
-        "--sync",
-        "--relinquish-var",
-        "--smart-relinquish-var",
-        "--setup-keys",
-        "--update-catalog",
-        "--cursor-file",
-    ];
-    match args.iter().find(|a| {
-        WRITES
-            .iter()
-            .any(|w| a.as_str() == *w || a.starts_with(&format!("{w}=")))
-    }) {
-        Some(flag) => Verdict::change(format!("journalctl {flag} changes the journal")),
-        None => Verdict::read_only("journalctl only reads"),
+    let mut joined: Vec<String> = Vec::with_capacity(args.len());
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        let next = args.get(i + 1);
+        let optional = matches!(a.as_str(), "-b" | "--boot" | "-n" | "--lines");
+        let value_like = next.is_some_and(|n| {
+            let body = n.strip_prefix(['-', '+']).unwrap_or(n);
+            n == "all"
+                || (!body.is_empty() && body.chars().all(|c| c.is_ascii_digit()))
+                || (a.contains('b') && n.len() == 32 && n.chars().all(|c| c.is_ascii_hexdigit()))
+        });
+        if optional && value_like {
+            let long = if a.contains('b') { "--boot" } else { "--lines" };
+            joined.push(format!(
+                "{long}={}",
+                next.map(String::as_str).unwrap_or_default()
+            ));
+            i += 2;
+        } else {
+            joined.push(a.clone());
+            i += 1;
+        }
     }
+    let parsed = tables::grammar("journalctl").parse(&joined);
+    options_verdict("journalctl", &parsed)
+        .map(|v| v.at_least_change("journalctl changes the journal"))
+        .unwrap_or_else(|| Verdict::read_only("journalctl only reads"))
+}
+
+fn systemd_ctl(name: &str, args: &[String]) -> Verdict {
+    let parsed = tables::grammar("systemd-ctl").parse(args);
+    if let Some(v) = options_verdict(name, &parsed) {
+        return v;
+    }
+    match parsed.operands().first() {
+        None => Verdict::read_only(format!("{name} status only reads")),
+        Some(s)
+            if s.starts_with("status")
+                || s.starts_with("show")
+                || s.starts_with("list")
+                || *s == "timesync-status"
+                || *s == "statistics" =>
+        {
+            Verdict::read_only(format!("{name} {s} only reads"))
+        }
+        Some(s) => Verdict::change(format!("{name} {s} changes settings")),
+    }
+}
+
+fn terraform(name: &str, args: &[String]) -> Verdict {
+    let parsed = tables::grammar("terraform").parse(args);
+    let ops = parsed.operands();
+    let Some((sub, rest)) = ops.split_first() else {
+        return Verdict::change(format!("{name} without a subcommand"));
+    };
+    let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+    let sub_parsed = tables::grammar("terraform-sub").parse(&rest);
+    let destroy_flag = sub_parsed.has("--destroy");
+    match *sub {
+        "destroy" => return Verdict::destructive(format!("{name} destroy is destructive")),
+        "apply" if destroy_flag => {
+            return Verdict::destructive(format!("{name} apply -destroy is destructive"));
+        }
+        "apply" if rest.iter().any(|a| a.contains("destroy")) => {
+            return Verdict::destructive(format!("{name} apply with a destroy plan"));
+        }
+        _ => {}
+    }
+    if let Some(v) = options_verdict(name, &parsed) {
+        return v;
+    }
+    const READ: &[&str] = &[
+        "show",
+        "version",
+        "output",
+        "validate",
+        "providers",
+        "graph",
+    ];
+    if !READ.contains(sub) {
+        return Verdict::change(format!("{name} {sub} is not on the read-only allowlist"));
+    }
+    options_verdict(name, &sub_parsed)
+        .unwrap_or_else(|| Verdict::read_only(format!("{name} {sub} only reads")))
+}
+
+/// mysql options that run statements or programs, or write files, before any SQL is read;
+/// mysql accepts unambiguous prefixes of its long options (`--init-c`).
+fn mysql_unsafe(name: &str, args: &[String]) -> Option<Verdict> {
+    const UNSAFE: &[&str] = &[
+        "init-command",
+        "tee",
+        "pager",
+        "plugin-dir",
+        "default-auth",
+        "load-data-local-dir",
+        "local-infile",
+        "defaults-file",
+        "defaults-extra-file",
+        "defaults-group-suffix",
+        "system-command",
+        "execute-file",
+    ];
+    args.iter().find_map(|a| {
+        let body = a.strip_prefix("--")?;
+        let opt = body.split_once('=').map_or(body, |(n, _)| n);
+        let opt = opt.strip_prefix("loose-").unwrap_or(opt);
+        (opt.len() >= 3 && UNSAFE.iter().any(|u| u.starts_with(opt))).then(|| {
+            Verdict::change(format!(
+                "{name} {a} runs statements, programs or writes files"
+            ))
+        })
+    })
 }

@@ -162,6 +162,7 @@ pub(crate) fn parse<'a>(grammar: &'a Grammar, args: &'a [String]) -> Parsed<'a> 
         }
         match grammar.style {
             Style::Exact => exact(grammar, args, arg, &mut i, &mut out),
+            Style::FirstPrefix => first_prefix(grammar, args, arg, &mut i, &mut out),
             Style::Gnu => {
                 if let Some(long) = arg.strip_prefix("--") {
                     long_opt(grammar, args, long, arg, &mut i, &mut out, false);
@@ -308,7 +309,25 @@ fn cluster<'a>(
     out: &mut Parsed<'a>,
 ) {
     let body = &arg[1..];
+    let mut skip_to = 0;
     for (pos, c) in body.char_indices() {
+        if pos < skip_to {
+            continue;
+        }
+        if c.is_ascii_digit()
+            && let Some(def) = grammar.defs.iter().position(OptDef::is_numeric)
+        {
+            let digits = body[pos..]
+                .find(|d: char| !d.is_ascii_digit())
+                .map_or(body.len(), |n| pos + n);
+            out.items.push(Item::Opt {
+                def,
+                spelled: format!("-{}", &body[pos..digits]),
+                value: Some(&body[pos..digits]),
+            });
+            skip_to = digits;
+            continue;
+        }
         let spelled = format!("-{c}");
         let Some(def) = grammar.defs.iter().position(|d| d.short == Some(c)) else {
             out.items.push(Item::Bad {
@@ -355,6 +374,37 @@ fn exact<'a>(
             .position(|d| d.short == Some(c) || d.long.iter().any(|l| l == name)),
         _ => long_candidates(grammar, name, false).first().copied(),
     };
+    match def {
+        Some(def) => take_value(grammar, args, def, spelled, attached, i, out),
+        None => out.items.push(Item::Bad {
+            spelled: spelled.to_string(),
+            why: Bad::Unknown,
+        }),
+    }
+}
+
+/// iproute2: `-name` or `--name`, the first definition with a long name that `name` prefixes.
+fn first_prefix<'a>(
+    grammar: &Grammar,
+    args: &'a [String],
+    arg: &'a str,
+    i: &mut usize,
+    out: &mut Parsed<'a>,
+) {
+    let body = arg.strip_prefix("--").unwrap_or(&arg[1..]);
+    let (name, attached) = match body.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (body, None),
+    };
+    let spelled = arg.split_once('=').map_or(arg, |(n, _)| n);
+    let def = (!name.is_empty())
+        .then(|| {
+            grammar.defs.iter().position(|d| {
+                d.long.iter().any(|l| l.starts_with(name))
+                    || d.short.is_some_and(|c| name.chars().eq(std::iter::once(c)))
+            })
+        })
+        .flatten();
     match def {
         Some(def) => take_value(grammar, args, def, spelled, attached, i, out),
         None => out.items.push(Item::Bad {

@@ -19,12 +19,16 @@ pub(crate) enum Style {
     /// GNU `getopt_long`: `-abc` clusters, `-ofile`, `--long`, `--long=value`, unambiguous long
     /// prefixes (`--outp` is `--output`), options anywhere unless `stop_at_operand`.
     Gnu,
+    #[allow(dead_code)] // no table needs it yet
     /// GNU `getopt_long_only`: like `Gnu`, but `-long` is tried as a long option (exact or
     /// unambiguous prefix) before it is read as a short cluster.
     LongOnly,
     /// Exact names only, with one or two dashes and an optional `=value` (OpenSSL's
     /// `opt_next`); no abbreviations, no clusters.
     Exact,
+    /// iproute2's `matches()`: one or two dashes, no clusters, and a word names the first
+    /// option (in table order) that it is a non-empty prefix of (`-b` is `-batch`, not `-brief`).
+    FirstPrefix,
 }
 
 /// The option grammar of one tool.
@@ -63,6 +67,7 @@ impl Grammar {
         getopt::parse(self, args)
     }
 
+    #[allow(dead_code)] // used by the grammar tests
     /// The definition whose canonical name (`--long`, else `-s`) is `name`.
     pub(crate) fn def(&self, name: &str) -> Option<&OptDef> {
         self.defs.iter().find(|d| d.canonical() == name)

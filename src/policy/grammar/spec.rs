@@ -11,6 +11,9 @@
 //!   something: never read-only), `>` (writes the file named by its value: read-only only when
 //!   that value is `/dev/null`, `/dev/stdout`, `/dev/stderr` or `-`).
 //!
+//! - `#` alone: the tool takes a number as an option (`head -20`, `grep -5`): a dash followed by
+//!   digits is read as that option, with the digits as its value.
+//!
 //! Example: `o/output:> k/key: c/check /compress-program:! V/version-sort`.
 
 /// Whether an option takes a value.
@@ -55,6 +58,11 @@ impl OptDef {
         }
     }
 
+    /// True for the `-NUM` option (`head -20`).
+    pub(crate) fn is_numeric(&self) -> bool {
+        self.short.is_none() && self.long.len() == 1 && self.long[0] == "#"
+    }
+
     /// True when `name` (`-s` or `--long`) names this option.
     pub(crate) fn is(&self, name: &str) -> bool {
         match name.strip_prefix("--") {
@@ -77,6 +85,14 @@ pub(crate) fn parse(spec: &str) -> Vec<OptDef> {
 }
 
 fn entry(raw: &str) -> Option<OptDef> {
+    if raw == "#" {
+        return Some(OptDef {
+            short: None,
+            long: vec!["#".to_string()],
+            arg: Arg::Required,
+            effect: Effect::Safe,
+        });
+    }
     let (body, effect) = if let Some(b) = raw.strip_suffix('!') {
         (b, Effect::Unsafe)
     } else if let Some(b) = raw.strip_suffix('>') {

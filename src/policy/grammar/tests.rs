@@ -127,3 +127,40 @@ fn aliases_share_one_definition() {
     let a = args("--col");
     assert!(g.parse(&a).bad().is_none());
 }
+
+#[test]
+fn first_prefix_takes_the_first_option_in_table_order() {
+    let g = Grammar::new(
+        Style::FirstPrefix,
+        "/family: /force /batch:! /brief /stats /json",
+    );
+    let a = args("-b file link");
+    let p = g.parse(&a);
+    assert_eq!(p.value("--batch"), Some("file"));
+    assert!(p.first_unsafe().is_some());
+    let a = args("-br link");
+    let p = g.parse(&a);
+    assert!(p.has("--brief") && p.first_unsafe().is_none());
+    let a = args("-f inet --fo -s -j addr");
+    let p = g.parse(&a);
+    assert_eq!(p.value("--family"), Some("inet"));
+    assert!(p.has("--force") && p.has("--stats") && p.has("--json"));
+    assert_eq!(p.operands(), vec!["addr"]);
+    let a = args("-x addr");
+    assert!(g.parse(&a).bad().is_some());
+}
+
+#[test]
+fn numeric_options_take_their_digits() {
+    let g = Grammar::gnu("# n/lines: f q");
+    let a = args("-20 file");
+    let p = g.parse(&a);
+    assert_eq!(p.value("--#"), Some("20"));
+    assert_eq!(p.operands(), vec!["file"]);
+    let a = args("-5fq file");
+    let p = g.parse(&a);
+    assert!(p.has("-f") && p.has("-q") && p.bad().is_none());
+    let g = Grammar::gnu("n/lines: f");
+    let a = args("-20 file");
+    assert!(g.parse(&a).bad().is_some());
+}
