@@ -73,6 +73,14 @@ fn pem(g: &mut Gen, kind: &str, lines: usize) -> String {
     )
 }
 
+/// The key material of a PEM block (the armor lines are not secret).
+fn pem_body(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn samples() -> Vec<Sample> {
     let g = &mut Gen(0x5eed_0f_5ec2e75);
     let mut v = Vec::new();
@@ -316,7 +324,7 @@ fn samples() -> Vec<Sample> {
             Some(format!("app-server --db-password {s}")),
         ));
         let key = pem(g, if v.len() < 40 { "RSA " } else { "" }, 24);
-        v.push(sample("private-key", key.clone(), key, None));
+        v.push(sample("private-key", pem_body(&key), key, None));
     }
     v
 }
@@ -426,30 +434,58 @@ fn filler(n: usize) -> String {
     out
 }
 
-/// More than the 16 KiB cap: PEM keys and sample lines packed around both cut points.
-fn big_log(samples: &[Sample], g: &mut Gen) -> String {
+/// Sample lines (PEM keys aside), `n` of them from the `from`th on, cycling.
+fn dense(samples: &[Sample], from: usize, n: usize) -> String {
     let lines: Vec<&str> = samples
         .iter()
         .filter(|s| s.family != "private-key")
         .map(|s| s.line.as_str())
         .collect();
-    let dense = |from: usize, out: &mut String, n: usize| {
-        for l in lines.iter().cycle().skip(from).take(n) {
-            out.push_str(l);
-            out.push('\n');
-        }
-    };
+    let mut out = String::new();
+    for l in lines.iter().cycle().skip(from).take(n) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
+/// More than the 16 KiB cap, cut 8 KiB in: a PEM key straddles the head's cut, and sample
+/// lines are packed all around it.
+fn big_head(samples: &[Sample], g: &mut Gen, keys: &mut Vec<Sample>) -> String {
     let mut out = filler(6_000);
-    out.push_str(&pem(g, "RSA ", 40));
+    let key = pem(g, "RSA ", 40);
+    keys.push(sample(
+        "private-key (head cut)",
+        pem_body(&key),
+        key.clone(),
+        None,
+    ));
+    out.push_str(&key);
     out.push('\n');
-    dense(0, &mut out, 40);
+    out.push_str(&dense(samples, 0, 40));
     out.push_str(&filler(40_000));
-    dense(20, &mut out, 25);
-    // The tail's BEGIN falls in the omitted middle, its body and END in the kept tail.
-    out.push_str(&pem(g, "OPENSSH ", 60));
+    out
+}
+
+/// More than the cap, the last 8 KiB kept: a PEM key whose BEGIN falls in the omitted
+/// middle and whose body and END are in the kept tail, sample lines packed around the cut.
+fn big_tail(samples: &[Sample], g: &mut Gen, keys: &mut Vec<Sample>) -> String {
+    let mut out = filler(40_000);
+    out.push_str(&dense(samples, 20, 25));
+    let key = pem(g, "OPENSSH ", 60);
+    keys.push(sample(
+        "private-key (tail cut)",
+        pem_body(&key),
+        key.clone(),
+        None,
+    ));
+    out.push_str(&key);
     out.push('\n');
-    dense(7, &mut out, 20);
-    out.push_str(&filler(1_500));
+    let after = dense(samples, 7, 20);
+    out.push_str(&after);
+    // The model's tail is the last ~8 KiB: put its start in the middle of the key body.
+    let tail: usize = (16 * 1024 - 48) / 2;
+    out.push_str(&filler(tail.saturating_sub(key.len() / 2 + after.len())));
     out
 }
 
@@ -476,8 +512,11 @@ async fn planted_secrets_never_reach_the_model_server() {
         .map(|(i, s)| format!("# sample {i} ({})\n{}\n", s.family, s.line))
         .collect();
     std::fs::write(&cat_file, &text).expect("write");
-    let big = root.join("big.log");
-    std::fs::write(&big, big_log(&all, g)).expect("write");
+    let mut keys = Vec::new();
+    let head_log = root.join("big-head.log");
+    std::fs::write(&head_log, big_head(&all, g, &mut keys)).expect("write");
+    let tail_log = root.join("big-tail.log");
+    std::fs::write(&tail_log, big_tail(&all, g, &mut keys)).expect("write");
     let env_file = root.join("env.sh");
     let bare = [g.s(B64, 40), g.s(PW, 18), g.s(AN, 32)];
     std::fs::write(
@@ -497,7 +536,8 @@ async fn planted_secrets_never_reach_the_model_server() {
     let mut calls = vec![
         shell(&format!("cat {}", cat_file.display())),
         shell(&format!("ps -eww -o pid=,args= | grep -F {tag}")),
-        shell(&format!("cat {}", big.display())),
+        shell(&format!("cat {}", head_log.display())),
+        shell(&format!("cat {}", tail_log.display())),
         shell(&format!(". {env} && printenv AWS_SECRET_ACCESS_KEY")),
         shell(&format!(". {env}; echo $DB_PASSWORD")),
         shell(&format!(". {env}; echo \"${{API_TOKEN}}\"")),
@@ -542,32 +582,9 @@ async fn planted_secrets_never_reach_the_model_server() {
     handle.send(Op::Shutdown);
     assert_one_result_per_call_in_log(&events);
     let bodies = serde_json::to_string(&fake.requests()).expect("json");
-    // Every path really reached the model (masked), so the check below means something.
-    for want in [
-        "# sample 0 (aws-key)",
-        "bytes omitted]",
-        "Planted config seen on web01",
-        "It ran: echo edited-3 #",
-        "no, the config already says",
-        &tag,
-    ] {
-        assert!(
-            bodies.contains(want),
-            "{want:?} missing from the request bodies"
-        );
-    }
-    assert!(
-        bodies.contains(&format!(
-            "; : {tag} mysql -uroot -p[REDACTED:password] -h db.internal"
-        )),
-        "the ps line of mysql -p did not reach the model masked"
-    );
-    assert!(
-        bodies.contains("[REDACTED:env-value]"),
-        "printenv output not masked"
-    );
     let mut everything = all.clone();
     everything.extend(printed);
+    everything.extend(keys);
     // Per path, so a failure says which path leaked which family.
     let last = fake.requests().last().cloned().expect("a request");
     let mut report = Vec::new();
@@ -582,7 +599,8 @@ async fn planted_secrets_never_reach_the_model_server() {
     let labels = [
         "cat",
         "ps",
-        "output over the cap",
+        "output over the cap (key across the head cut)",
+        "output over the cap (key across the tail cut)",
         "printenv",
         "echo $VAR",
         "echo \"${VAR}\"",
@@ -610,6 +628,31 @@ async fn planted_secrets_never_reach_the_model_server() {
         "every request body of the first session",
         &everything,
         &bodies,
+    );
+
+    // Every path really reached the model (masked), so the check below means something.
+    for want in [
+        "# sample 0 (aws-key)",
+        "bytes omitted]",
+        "Planted config seen on web01",
+        "It ran: echo edited-3 #",
+        "no, the config already says",
+        &tag,
+    ] {
+        assert!(
+            bodies.contains(want),
+            "{want:?} missing from the request bodies"
+        );
+    }
+    assert!(
+        bodies.contains(&format!(
+            "; : {tag} mysql -uroot -p[REDACTED:password] -h db.internal"
+        )),
+        "the ps line of mysql -p did not reach the model masked"
+    );
+    assert!(
+        bodies.contains("[REDACTED:env-value]"),
+        "printenv output not masked"
     );
 
     let stored = std::fs::read_to_string(root.join("data/corrections.jsonl")).expect("corrections");
