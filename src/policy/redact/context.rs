@@ -86,3 +86,35 @@ pub(super) fn find(command: &str, text: &str, out: &mut Vec<Candidate>) {
         at += line.len();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::prints_secret;
+
+    #[test]
+    fn commands_that_print_a_secret_variable() {
+        for c in [
+            "printenv AWS_SECRET_ACCESS_KEY",
+            "sudo -E printenv DB_PASSWORD",
+            "echo $GITHUB_TOKEN",
+            "echo \"${VAULT_TOKEN}\"",
+            "echo \"${API_KEY:-unset}\"",
+            ". /etc/app.env && printenv SECRET_KEY_BASE",
+            "printenv HOME MYSQL_PWD",
+            "printf '%s\\n' \"$PGPASSWORD\" | base64",
+        ] {
+            assert!(prints_secret(c), "{c}");
+        }
+        for c in [
+            "printenv",
+            "printenv HOME PATH",
+            "echo $PASSWORD_MIN_LENGTH",
+            "echo $HOME",
+            "env | grep TOKEN",
+            "cat /etc/app.env",
+            "echo token",
+        ] {
+            assert!(!prints_secret(c), "{c}");
+        }
+    }
+}
