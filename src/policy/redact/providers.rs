@@ -378,7 +378,7 @@ pub(super) static SPECS: &[Spec] = &[
     ),
     raw(
         "telegram-token",
-        &["bot", "telegr"],
+        &[":aa"],
         r"\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b",
     ),
     raw(
