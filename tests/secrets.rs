@@ -82,7 +82,7 @@ fn pem_body(pem: &str) -> String {
 }
 
 fn samples() -> Vec<Sample> {
-    let g = &mut Gen(0x5eed_0f_5ec2e75);
+    let g = &mut Gen(0x5eed_0f5e_c2e7);
     let mut v = Vec::new();
     for _ in 0..2 {
         let s = format!("AKIA{}", g.s(UPPER, 16));
@@ -608,7 +608,7 @@ async fn planted_secrets_never_reach_the_model_server() {
     for (i, (_, content)) in tool_messages(&last).into_iter().enumerate() {
         let label = match labels.get(i) {
             Some(l) => l.to_string(),
-            None if (i - labels.len()) % 2 == 0 => "operator edit".into(),
+            None if (i - labels.len()).is_multiple_of(2) => "operator edit".into(),
             None => "rejection reason".into(),
         };
         paths.push((label, content));
@@ -849,6 +849,7 @@ fn every_provider_format_is_masked_by_its_shape() {
     let r = Redactor::new(Vec::new());
     let mut failures = Vec::new();
     let tokens = provider_tokens();
+    let marker = regex::Regex::new(r"\[REDACTED:[a-z0-9-]+\]").expect("marker regex");
     for (family, token) in &tokens {
         let secret = token.rsplit([' ', ':']).next().unwrap_or(token);
         let secret = if secret.len() >= 16 {
@@ -859,9 +860,7 @@ fn every_provider_format_is_masked_by_its_shape() {
         let line = format!("2026-11-25T03:00:00Z worker[42]: using {token} for upload\n");
         let out = r.redact(&line).text;
         // Marker kinds name the provider (`[REDACTED:rubygems-token]`); only the rest counts.
-        let out = regex::Regex::new(r"\[REDACTED:[a-z0-9-]+\]")
-            .map(|re| re.replace_all(&out, "[REDACTED]").into_owned())
-            .unwrap_or(out);
+        let out = marker.replace_all(&out, "[REDACTED]").into_owned();
         let piece = secret
             .as_bytes()
             .windows(8)
