@@ -90,6 +90,20 @@ pub(super) fn find(command: &str, text: &str, out: &mut Vec<Candidate>) {
 #[cfg(test)]
 mod tests {
     use super::prints_secret;
+    use crate::policy::Redactor;
+
+    #[test]
+    fn bare_values_are_masked_only_with_the_command_as_context() {
+        let r = Redactor::default();
+        let value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE1\n";
+        assert_eq!(r.redact(value).text, value);
+        let out = r.redact_output("printenv AWS_SECRET_ACCESS_KEY", value);
+        assert_eq!(out.text, "[REDACTED:env-value]\n");
+        assert_eq!(out.count, 1);
+        let out = r.redact_output("echo \"${DB_PASSWORD}\"", "  hunter2-xyz \n");
+        assert_eq!(out.text, "  [REDACTED:env-value] \n");
+        assert_eq!(r.redact_output("printenv HOME", "/root\n").text, "/root\n");
+    }
 
     #[test]
     fn commands_that_print_a_secret_variable() {
