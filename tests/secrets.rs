@@ -894,6 +894,7 @@ fn ordinary_ops_output_stays_readable() {
         "Nov 25 03:00:01 web1 sshd[2211]: Accepted publickey for ops from 10.0.0.5 port 50022 ssh2: ED25519 SHA256:uM1Qp8xT3bX4w9mZ6aC2rD5eF7gH0iJ1kL2nO3pQ4rS\n",
         "auth: required\ncredentials: include\nssl_key: /etc/ssl/private/web.key\nkey_file = /etc/app/key.pem\n",
         "tokenizer=bpe keyboard=us passenger=4 bypass: true\n",
+        "the default password is set by the installer\n",
         "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----\n",
         "/dev/sda1        50G   45G  5.0G  90% /\n2001:db8::1 fe80::1%eth0\n12:00:01:223 tick\n",
     ];
