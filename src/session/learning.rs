@@ -94,6 +94,16 @@ fn cap(text: &str, max: usize) -> String {
     }
 }
 
+/// A label's value redacted with its name as context (`db_password=…` alone is a bare value).
+fn clean_label(key: &str, value: &str, redactor: &Redactor) -> String {
+    let pair = redactor.redact(&format!("{key}={value}")).text;
+    match pair.strip_prefix(&format!("{key}=")) {
+        Some(value) => cap(value, 200),
+        None if crate::policy::is_secret_name(key) => "[REDACTED:secret]".to_string(),
+        None => cap(&redactor.redact(value).text, 200),
+    }
+}
+
 impl Correction {
     /// A record for an edit in session `session_id`; text is redacted and capped before storing.
     pub fn new(
@@ -115,7 +125,7 @@ impl Correction {
                 .labels
                 .iter()
                 .take(32)
-                .map(|(k, v)| (cap(k, 64), clean(v, 200)))
+                .map(|(k, v)| (cap(k, 64), clean_label(k, v, redactor)))
                 .collect(),
             tool: cap(tool, 64),
             proposed: clean(proposed, 2000),
@@ -372,6 +382,27 @@ mod tests {
             fingerprint: None,
             raw: serde_json::Value::Null,
         }
+    }
+
+    #[test]
+    fn secret_label_values_are_redacted_with_their_name_as_context() {
+        let a = alert(
+            "DB down",
+            "db01",
+            &[("db_password", "Zq8-hunter-77"), ("team", "dba")],
+        );
+        let c = Correction::new(
+            "s1",
+            &a,
+            "local_shell",
+            "mysql -uroot -pS3cr3tPw0rd app",
+            "mysql -uroot -pS3cr3tPw0rd -e 'show processlist'",
+            &Redactor::default(),
+        );
+        let json = serde_json::to_string(&c).unwrap_or_default();
+        assert!(!json.contains("Zq8-hunter-77"), "{json}");
+        assert!(!json.contains("S3cr3tPw0rd"), "{json}");
+        assert!(json.contains("dba"), "{json}");
     }
 
     fn disk(host: &str) -> Alert {

@@ -86,3 +86,49 @@ pub(super) fn find(command: &str, text: &str, out: &mut Vec<Candidate>) {
         at += line.len();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::prints_secret;
+    use crate::policy::Redactor;
+
+    #[test]
+    fn bare_values_are_masked_only_with_the_command_as_context() {
+        let r = Redactor::default();
+        let value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE1\n";
+        assert_eq!(r.redact(value).text, value);
+        let out = r.redact_output("printenv AWS_SECRET_ACCESS_KEY", value);
+        assert_eq!(out.text, "[REDACTED:env-value]\n");
+        assert_eq!(out.count, 1);
+        let out = r.redact_output("echo \"${DB_PASSWORD}\"", "  hunter2-xyz \n");
+        assert_eq!(out.text, "  [REDACTED:env-value] \n");
+        assert_eq!(r.redact_output("printenv HOME", "/root\n").text, "/root\n");
+    }
+
+    #[test]
+    fn commands_that_print_a_secret_variable() {
+        for c in [
+            "printenv AWS_SECRET_ACCESS_KEY",
+            "sudo -E printenv DB_PASSWORD",
+            "echo $GITHUB_TOKEN",
+            "echo \"${VAULT_TOKEN}\"",
+            "echo \"${API_KEY:-unset}\"",
+            ". /etc/app.env && printenv SECRET_KEY_BASE",
+            "printenv HOME MYSQL_PWD",
+            "printf '%s\\n' \"$PGPASSWORD\" | base64",
+        ] {
+            assert!(prints_secret(c), "{c}");
+        }
+        for c in [
+            "printenv",
+            "printenv HOME PATH",
+            "echo $PASSWORD_MIN_LENGTH",
+            "echo $HOME",
+            "env | grep TOKEN",
+            "cat /etc/app.env",
+            "echo token",
+        ] {
+            assert!(!prints_secret(c), "{c}");
+        }
+    }
+}

@@ -12,7 +12,7 @@ pub(super) static SPECS: &[Spec] = &[
     raw("password-hash", &["{sha}", "{ssha}"], r"(?i):(\{S?SHA\}[A-Za-z0-9+/]{27,}={0,2})"),
     // .netrc: `machine h login u password p` (one line or several).
     raw("password", &["machine", "default"],
-        r"\b(?:machine[ \t\r\n]+\S+|default)(?:[ \t\r\n]+(?:login|account|port|protocol)[ \t\r\n]+\S+)*[ \t\r\n]+password[ \t\r\n]+(\S+)"),
+        r"\b(?:machine[ \t\r\n]+\S+|default[ \t\r\n]+(?:login|account)[ \t\r\n]+\S+)(?:[ \t\r\n]+(?:login|account|port|protocol)[ \t\r\n]+\S+)*[ \t\r\n]+password[ \t\r\n]+(\S+)"),
     // .pgpass: `host:port:database:user:password`, one per line.
     raw("password", &[":"], r"(?m)^[A-Za-z0-9_.*\[\]-]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:((?:[^\s:\\]|\\.)(?:[^\s\\]|\\.){2,})$")
         .check(Check::Any),

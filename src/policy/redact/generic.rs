@@ -72,9 +72,11 @@ fn word_class(word: &str) -> Option<Class> {
         "licensekey",
         "appkey",
     ];
-    if word.ends_with("password") || word.ends_with("passwd") || word.ends_with("passphrase") {
-        Some(Class::Password)
-    } else if matches!(word, "pwd" | "pass" | "pw" | "passwort" | "pword") {
+    if word.ends_with("password")
+        || word.ends_with("passwd")
+        || word.ends_with("passphrase")
+        || matches!(word, "pwd" | "pass" | "pw" | "passwort" | "pword")
+    {
         Some(Class::Password)
     } else if word.ends_with("token") {
         Some(Class::Token)

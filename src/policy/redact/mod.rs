@@ -7,9 +7,11 @@ mod cli;
 mod context;
 mod files;
 mod generic;
+mod named;
 mod pem;
 mod providers;
 mod rules;
+mod saas;
 
 /// Shortest configured literal that is masked; shorter values would shred normal output.
 pub const MIN_CONFIGURED_LEN: usize = 4;

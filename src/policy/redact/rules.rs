@@ -149,6 +149,8 @@ fn ascii_classes(pattern: &str) -> String {
 static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
     let specs = super::providers::SPECS
         .iter()
+        .chain(super::saas::SPECS)
+        .chain(super::named::SPECS)
         .chain(super::cli::SPECS)
         .chain(super::files::SPECS);
     let mut rules = Vec::new();
