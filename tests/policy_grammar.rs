@@ -116,7 +116,7 @@ const FIXED: &[(&str, &str, Class)] = &[
     (
         "writer-option",
         "mysql --init-command='DROP TABLE t' -e 'SELECT 1'",
-        C,
+        D,
     ),
     (
         "writer-option",
@@ -413,5 +413,13 @@ fn nft_reparses_newlines_in_one_argument() {
     for (a, want) in rows {
         let got = classify_argv(&argv(a));
         assert_eq!(got.class, *want, "{a:?}: {}", got.reason);
+    }
+    // The same through the shell: a newline inside double quotes is part of the word.
+    for (line, want) in [
+        ("nft \"list ruleset\nflush ruleset\"", D),
+        ("nft \"list ruleset\nlist tables\"", R),
+    ] {
+        let got = opsassist::policy::classify(line);
+        assert_eq!(got.class, want, "{line:?}: {}", got.reason);
     }
 }

@@ -191,7 +191,6 @@ fn a_double_a_on_three_calls_runs_only_the_first() {
 }
 
 #[test]
-#[ignore = "needs branch sec-grammar: approval_prefix keeps the whole normalized change command"]
 fn a_prefix_on_a_restart_does_not_cover_another_unit() {
     let n = nonce();
     let shims = tempfile::tempdir().expect("tempdir");

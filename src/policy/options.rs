@@ -93,18 +93,3 @@ pub(crate) fn operands<'a>(parsed: &[Opt<'a>]) -> Vec<&'a str> {
         })
         .collect()
 }
-
-/// True when any flag is named one of `names`.
-pub(crate) fn has_flag(parsed: &[Opt], names: &[&str]) -> bool {
-    parsed
-        .iter()
-        .any(|o| matches!(o, Opt::Flag { name, .. } if names.contains(&name.as_str())))
-}
-
-/// Value of the first flag named one of `names`.
-pub(crate) fn flag_value<'a>(parsed: &[Opt<'a>], names: &[&str]) -> Option<&'a str> {
-    parsed.iter().find_map(|o| match o {
-        Opt::Flag { name, value } if names.contains(&name.as_str()) => *value,
-        _ => None,
-    })
-}

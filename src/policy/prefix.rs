@@ -97,6 +97,16 @@ const RUNNERS: &[&str] = &[
     "chrt",
     "numactl",
     "prlimit",
+    "sg",
+    "builtin",
+    "pkexec",
+    "run0",
+    "cgexec",
+    "strace",
+    "ltrace",
+    "sshpass",
+    "fakeroot",
+    "unbuffer",
 ];
 
 const TRUSTED_DIRS: &[&str] = &["/bin", "/usr/bin", "/sbin", "/usr/sbin"];

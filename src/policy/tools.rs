@@ -53,16 +53,22 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
             &["-f", "--file", "-o", "--output", "-L", "--log-file"],
             &["-l", "--list"],
         ),
-        "mysql" | "mariadb" => mysql_unsafe(name, args).unwrap_or_else(|| {
-            sql_client(
+        "mysql" | "mariadb" => {
+            // The SQL client reads `--init-command` SQL too (a DROP there is destructive);
+            // the option list here keeps everything that runs or writes at least `change`.
+            let sql = sql_client(
                 name,
                 args,
                 "DehPSu",
                 &["-e", "--execute"],
                 &["--tee", "-T"],
                 &[],
-            )
-        }),
+            );
+            match mysql_unsafe(name, args) {
+                Some(unsafe_opt) if unsafe_opt.class >= sql.class => unsafe_opt,
+                _ => sql,
+            }
+        }
         "redis-cli" => redis(args),
         "iptables" | "ip6tables" | "iptables-legacy" | "iptables-nft" | "ip6tables-legacy"
         | "ip6tables-nft" => iptables(name, args),

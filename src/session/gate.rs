@@ -1,7 +1,7 @@
 //! The approval gate's rules: mode, class, remembered prefixes and typed confirmation decide
 //! whether a call runs without asking, must be asked, is refused, or must be asked again.
 
-use crate::policy::{self, Class};
+use crate::policy::{self, ApprovalPrefix, Class};
 use crate::protocol::{DecisionKind, Mode, Target};
 
 /// The word an operator must type to run a destructive command.
@@ -67,7 +67,9 @@ pub enum Ruling {
 pub struct Gate {
     mode: Mode,
     auto_read_only: bool,
-    prefixes: Vec<(Target, String)>,
+    /// Each remembered prefix keeps the class of the command it was approved on, so it never
+    /// covers a later command of a higher class.
+    prefixes: Vec<(Target, ApprovalPrefix)>,
 }
 
 impl Gate {
@@ -81,7 +83,7 @@ impl Gate {
     }
 
     /// Prefixes approved for the rest of this incident, with the target each covers.
-    pub fn prefixes(&self) -> &[(Target, String)] {
+    pub fn prefixes(&self) -> &[(Target, ApprovalPrefix)] {
         &self.prefixes
     }
 
@@ -108,9 +110,9 @@ impl Gate {
             && let Some((_, prefix)) = self
                 .prefixes
                 .iter()
-                .find(|(t, p)| t == target && policy::prefix_covers(p, command))
+                .find(|(t, p)| t == target && policy::prefix_covers_typed(p, command))
         {
-            return Screen::Auto(format!("approved prefix `{prefix}` on {target}"));
+            return Screen::Auto(format!("approved prefix `{}` on {target}", prefix.text));
         }
         Screen::Ask
     }
@@ -146,7 +148,8 @@ impl Gate {
         if !remember {
             return Ruling::Run { note: None };
         }
-        match offer(class, command).prefix {
+        let offered = offer(class, command).prefix;
+        match policy::approval_prefix_for(command).filter(|p| offered.as_ref() == Some(&p.text)) {
             Some(prefix) => {
                 let entry = (target.clone(), prefix);
                 if !self.prefixes.contains(&entry) {
@@ -272,7 +275,11 @@ mod tests {
             gate.approve(Class::Change, &Target::Local, command, None, true),
             Ruling::Run { note: None }
         );
-        let remembered: Vec<&str> = gate.prefixes().iter().map(|(_, p)| p.as_str()).collect();
+        let remembered: Vec<&str> = gate
+            .prefixes()
+            .iter()
+            .map(|(_, p)| p.text.as_str())
+            .collect();
         assert_eq!(
             remembered,
             offered.iter().map(String::as_str).collect::<Vec<_>>()
@@ -335,5 +342,38 @@ mod tests {
             gate.screen(Class::Change, &db, "systemctl restart nginx"),
             Screen::Ask
         );
+        assert_eq!(
+            gate.screen(Class::Change, &web, "systemctl restart php-fpm"),
+            Screen::Ask,
+            "a change prefix is the whole command, never just the verb"
+        );
+    }
+
+    #[test]
+    fn a_read_only_prefix_never_covers_a_change_of_the_same_tool() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        let command = "ip link show";
+        let class = policy::classify(command).class;
+        assert_eq!(class, Class::ReadOnly);
+        assert_eq!(
+            gate.approve(class, &Target::Local, command, None, true),
+            Ruling::Run { note: None }
+        );
+        assert!(matches!(
+            gate.screen(Class::ReadOnly, &Target::Local, "ip link show eth0"),
+            Screen::Auto(_)
+        ));
+        for wider in [
+            "ip link set eth0 down",
+            "ip l s eth0 down",
+            "ip link delete eth0",
+        ] {
+            let class = policy::classify(wider).class;
+            assert_eq!(
+                gate.screen(class, &Target::Local, wider),
+                Screen::Ask,
+                "{wider}"
+            );
+        }
     }
 }

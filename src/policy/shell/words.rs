@@ -65,15 +65,17 @@ impl Walker<'_> {
             "string" => {
                 word.escaped = true;
                 let mut cursor = node.walk();
-                let mut out = String::new();
-                let mut dynamic = false;
-                for child in node.named_children(&mut cursor) {
-                    match child.kind() {
-                        "string_content" => out.push_str(&unescape_dquote(&self.text(child))),
-                        _ => dynamic = true,
-                    }
-                }
-                (!dynamic).then_some(out)
+                let dynamic = node
+                    .named_children(&mut cursor)
+                    .any(|child| child.kind() != "string_content");
+                // The literal is everything between the quotes: tree-sitter leaves newlines
+                // out of `string_content`, and `nft "list ruleset<newline>flush ruleset"`
+                // must keep its newline.
+                let inner = text
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .unwrap_or(&text);
+                (!dynamic).then(|| unescape_dquote(inner))
             }
             _ => None,
         };
