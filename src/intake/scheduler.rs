@@ -122,7 +122,8 @@ impl Scheduler {
             let Some(id) = self.queue.pop_front() else {
                 break;
             };
-            if let Some(incident) = self.incidents.get(&id)
+            if self.wants(&id)
+                && let Some(incident) = self.incidents.get(&id)
                 && incident.is_pending()
                 && !out.iter().any(|i: &Incident| i.id == id)
             {
@@ -150,5 +151,110 @@ impl Scheduler {
     /// Sessions running now.
     pub fn running(&self) -> usize {
         self.running.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::intake::{Intake, IntakeOptions};
+    use crate::store::FileStore;
+
+    fn payload(range: std::ops::Range<usize>, severity: &str, status: &str) -> Vec<u8> {
+        let items: Vec<String> = range
+            .map(|n| {
+                format!(
+                    r#"{{"version":"4","status":"{status}","alerts":[{{"status":"{status}","labels":{{"alertname":"A{n}","severity":"{severity}"}},"annotations":{{}},"startsAt":"2026-01-01T00:00:00Z","fingerprint":"f{n}"}}]}}"#
+                )
+            })
+            .collect();
+        format!("[{}]", items.join(",")).into_bytes()
+    }
+
+    fn auto(max: usize, min: Option<Rank>) -> Scheduler {
+        Scheduler::new(SchedulerOptions {
+            investigate: Investigate::Auto,
+            max_concurrent: max,
+            min_severity: min,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_storm_of_10000_starts_three_then_one_per_free_slot() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(FileStore::in_dir(dir.path()));
+        let options = IntakeOptions {
+            inbox_capacity: 20_000,
+            ..IntakeOptions::default()
+        };
+        let intake = Intake::open(store.clone(), options).expect("open");
+        let max = 64 << 20;
+        intake
+            .ingest(&payload(0..10_000, "critical", "firing"), None, max)
+            .await
+            .expect("storm");
+        intake
+            .ingest(&payload(10_000..10_010, "info", "firing"), None, max)
+            .await
+            .expect("info");
+        let mut scheduler = auto(3, Some(Rank::Warning));
+        let update = scheduler.poll(store.as_ref()).expect("poll");
+        assert_eq!(update.opened.len(), 10_010);
+        assert_eq!(scheduler.queued(), 10_000, "info alerts do not auto-start");
+        let due = scheduler.due();
+        assert_eq!(due.len(), 3);
+        for (n, incident) in due.iter().enumerate() {
+            assert!(store.claim(&incident.id, "test").expect("claim"));
+            scheduler.started(&format!("s{n}"));
+        }
+        scheduler.poll(store.as_ref()).expect("poll");
+        assert!(scheduler.due().is_empty(), "no free slot");
+        scheduler.finished("s1");
+        let next = scheduler.due();
+        assert_eq!(next.len(), 1);
+        assert!(
+            !due.iter().any(|d| d.id == next[0].id),
+            "the next one, not a started one"
+        );
+    }
+
+    #[tokio::test]
+    async fn manual_starts_nothing_and_flapping_is_not_restarted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(FileStore::in_dir(dir.path()));
+        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let max = 1 << 20;
+        intake
+            .ingest(&payload(0..1, "critical", "firing"), None, max)
+            .await
+            .expect("fire");
+        let mut manual = Scheduler::new(SchedulerOptions {
+            investigate: Investigate::Manual,
+            max_concurrent: 3,
+            min_severity: None,
+        });
+        manual.poll(store.as_ref()).expect("poll");
+        assert!(manual.due().is_empty());
+        for _ in 0..3 {
+            intake
+                .ingest(&payload(0..1, "critical", "resolved"), None, max)
+                .await
+                .expect("r");
+            intake
+                .ingest(&payload(0..1, "critical", "firing"), None, max)
+                .await
+                .expect("f");
+        }
+        let mut scheduler = auto(3, None);
+        scheduler.poll(store.as_ref()).expect("poll");
+        let incident = scheduler.incidents().iter().next().expect("one").clone();
+        assert!(incident.is_flapping());
+        assert_eq!(incident.reopened, 3);
+        assert!(
+            scheduler.due().is_empty(),
+            "a flapping incident waits for the operator"
+        );
     }
 }
