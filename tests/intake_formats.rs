@@ -231,3 +231,50 @@ async fn floods_get_429_and_a_full_inbox_503_with_retry_after() {
     assert_eq!(code, 200);
     assert_eq!(session_count(root), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let served = setup(dir.path(), "request_timeout_secs = 2\n");
+    let started = std::time::Instant::now();
+    // Half a request line, then nothing (slowloris); and a connection that never speaks.
+    let mut slow = tokio::net::TcpStream::connect(&served.addr)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+    slow.write_all(b"POST /v1/alerts HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut idle = tokio::net::TcpStream::connect(&served.addr)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(8), async {
+        let _ = slow.read_to_end(&mut buf).await;
+        let _ = idle.read_to_end(&mut buf).await;
+    })
+    .await;
+    assert!(closed.is_ok(), "connections still open after 8 s");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    // A body that stalls after its headers gets 408.
+    let mut stalled = tokio::net::TcpStream::connect(&served.addr)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+    stalled
+        .write_all(
+            format!("POST /v1/alerts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 100\r\n\r\n{{\"title\"")
+                .as_bytes(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(8),
+        stalled.read_to_end(&mut answer),
+    )
+    .await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let (code, _, _) = status(reqwest::Client::new().get(served.url("/healthz"))).await;
+    assert_eq!(code, 200);
+}

@@ -27,7 +27,8 @@ use crate::text::neutralize_line;
 
 /// Most connections served at once; further ones wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 1024;
-/// Time a client has to send a request's headers (slowloris, half-open connections).
+/// Longest time a client has to send a request's headers (slowloris, half-open and idle
+/// connections); shorter when `request_timeout` is.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the receiver could not start.
@@ -71,6 +72,7 @@ pub struct Receiver {
     pub addr: SocketAddr,
     listener: TcpListener,
     router: Router,
+    header_timeout: Duration,
 }
 
 /// Bind `listen` and build the routes; refuse a non-loopback address without auth.
@@ -92,10 +94,12 @@ pub async fn bind(
     if !addr.ip().is_loopback() && !options.auth.is_enabled() && !options.insecure_no_auth {
         return Err(ServeError::Insecure(addr));
     }
+    let header_timeout = HEADER_TIMEOUT.min(options.request_timeout);
     Ok(Receiver {
         addr,
         listener,
         router: router(intake, options),
+        header_timeout,
     })
 }
 
@@ -139,6 +143,7 @@ impl Receiver {
             };
             let _ = stream.set_nodelay(true);
             let router = self.router.clone();
+            let header_timeout = self.header_timeout;
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
                     req.extensions_mut().insert(ConnectInfo(peer));
@@ -147,7 +152,7 @@ impl Receiver {
                 let mut builder = hyper::server::conn::http1::Builder::new();
                 builder
                     .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
+                    .header_read_timeout(header_timeout)
                     .keep_alive(true);
                 if let Err(e) = builder
                     .serve_connection(TokioIo::new(stream), service)
