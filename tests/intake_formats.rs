@@ -278,3 +278,69 @@ async fn slow_and_idle_connections_are_closed() {
     let (code, _, _) = status(reqwest::Client::new().get(served.url("/healthz"))).await;
     assert_eq!(code, 200);
 }
+
+#[test]
+fn https_from_pem_files() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    let (cert, key) = (root.join("cert.pem"), root.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap_or_else(|e| panic!("openssl: {e}"));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    write_config(
+        root,
+        &format!(
+            "tls_cert_file = {:?}\ntls_key_file = {:?}\n",
+            cert.display().to_string(),
+            key.display().to_string()
+        ),
+    );
+    let served = Served::start(root);
+    let curl = |scheme: &str| {
+        std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--max-time",
+                "5",
+            ])
+            .arg("--cacert")
+            .arg(&cert)
+            .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
+            .arg("--data-binary")
+            .arg(format!("@{FIXTURES}/grafana-nginx-5xx.json"))
+            .arg(format!("{scheme}://{}/v1/alerts", served.addr))
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_else(|e| panic!("curl: {e}"))
+    };
+    assert_eq!(curl("https"), "200");
+    assert_ne!(
+        curl("http"),
+        "200",
+        "plain HTTP is not served on a TLS port"
+    );
+    assert_eq!(incidents(root).len(), 1);
+}

@@ -2,7 +2,6 @@
 //! same receiver started inside the console by `opsassist tui --listen`.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,23 +32,22 @@ pub struct ServeArgs {
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9095";
 
 /// Open the inbox, bind `listen` and serve in the background on the current runtime until
-/// the returned sender is dropped or fired. Returns the bound address.
+/// [`Running::stop`] is fired or dropped.
 pub async fn start_receiver(
     paths: &Paths,
     config: &Config,
     listen: &str,
     insecure_no_auth: bool,
-) -> anyhow::Result<(
-    SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-)> {
+) -> anyhow::Result<Running> {
     let intake_config = &config.intake;
-    if intake_config.tls_cert_file.is_some() || intake_config.tls_key_file.is_some() {
-        anyhow::bail!(
-            "[intake] tls_cert_file/tls_key_file: TLS is not supported yet; terminate TLS in a reverse proxy"
-        );
-    }
+    let tls = match (&intake_config.tls_cert_file, &intake_config.tls_key_file) {
+        (Some(cert), Some(key)) => {
+            Some(opsassist::intake::tls::load(cert, key).context("[intake] TLS")?)
+        }
+        (None, None) => None,
+        _ => anyhow::bail!("[intake] set both tls_cert_file and tls_key_file, or neither"),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let auth = Auth::load(
         intake_config.token_file.as_deref(),
         intake_config.pagerduty_secrets_file.as_deref(),
@@ -75,6 +73,7 @@ pub async fn start_receiver(
             rate_burst: intake_config.rate_burst,
             request_timeout: Duration::from_secs(intake_config.request_timeout_secs.max(1)),
             insecure_no_auth,
+            tls,
         },
     )
     .await?;
@@ -83,7 +82,20 @@ pub async fn start_receiver(
     let task = tokio::spawn(receiver.serve(async move {
         let _ = stop_rx.await;
     }));
-    Ok((addr, stop_tx, task))
+    Ok(Running {
+        url: format!("{scheme}://{addr}/v1/alerts"),
+        stop: stop_tx,
+        task,
+    })
+}
+
+/// A receiver serving in the background.
+pub struct Running {
+    /// `http(s)://ADDR/v1/alerts`.
+    pub url: String,
+    /// Send (or drop) to stop accepting.
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    pub task: tokio::task::JoinHandle<()>,
 }
 
 /// Run `opsassist serve`.
@@ -102,21 +114,17 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         use tokio::signal::unix::{SignalKind, signal};
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sigint = signal(SignalKind::interrupt())?;
-        let (addr, stop, task) =
-            start_receiver(paths, &config, &listen, args.insecure_no_auth).await?;
+        let running = start_receiver(paths, &config, &listen, args.insecure_no_auth).await?;
         let mut stdout = std::io::stdout();
-        let _ = writeln!(
-            stdout,
-            "opsassist: receiving alerts on http://{addr}/v1/alerts"
-        );
+        let _ = writeln!(stdout, "opsassist: receiving alerts on {}", running.url);
         let _ = stdout.flush();
-        tracing::info!("receiving alerts on {addr}");
+        tracing::info!("receiving alerts on {}", running.url);
         tokio::select! {
             _ = sigterm.recv() => {}
             _ = sigint.recv() => {}
         }
-        let _ = stop.send(());
-        let _ = task.await;
+        let _ = running.stop.send(());
+        let _ = running.task.await;
         Ok(ExitCode::SUCCESS)
     })
 }

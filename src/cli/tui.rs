@@ -73,9 +73,9 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             None => None,
         };
         opsassist::tui::run(core, TuiOptions { keymap, alerts }).await?;
-        if let Some((_, stop, task)) = receiver {
-            let _ = stop.send(());
-            let _ = task.await;
+        if let Some(running) = receiver {
+            let _ = running.stop.send(());
+            let _ = running.task.await;
         }
         Ok(ExitCode::SUCCESS)
     })

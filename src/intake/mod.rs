@@ -14,6 +14,7 @@ pub mod ratelimit;
 pub mod scheduler;
 pub mod server;
 pub mod severity;
+pub mod tls;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

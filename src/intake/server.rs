@@ -57,6 +57,8 @@ pub struct ReceiverOptions {
     pub request_timeout: Duration,
     /// Allow a non-loopback address without credentials.
     pub insecure_no_auth: bool,
+    /// Serve HTTPS with this config ([`super::tls::load`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 struct AppState {
@@ -73,6 +75,7 @@ pub struct Receiver {
     listener: TcpListener,
     router: Router,
     header_timeout: Duration,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Bind `listen` and build the routes; refuse a non-loopback address without auth.
@@ -95,11 +98,13 @@ pub async fn bind(
         return Err(ServeError::Insecure(addr));
     }
     let header_timeout = HEADER_TIMEOUT.min(options.request_timeout);
+    let tls = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     Ok(Receiver {
         addr,
         listener,
         router: router(intake, options),
         header_timeout,
+        tls,
     })
 }
 
@@ -144,25 +149,44 @@ impl Receiver {
             let _ = stream.set_nodelay(true);
             let router = self.router.clone();
             let header_timeout = self.header_timeout;
+            let tls = self.tls.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
-                    req.extensions_mut().insert(ConnectInfo(peer));
-                    router.clone().oneshot(req.map(Body::new))
-                });
-                let mut builder = hyper::server::conn::http1::Builder::new();
-                builder
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
-                    .keep_alive(true);
-                if let Err(e) = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    tracing::debug!("receiver: connection from {peer}: {e}");
+                match tls {
+                    None => serve_connection(stream, peer, router, header_timeout).await,
+                    Some(acceptor) => {
+                        match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => {
+                                serve_connection(stream, peer, router, header_timeout).await
+                            }
+                            Ok(Err(e)) => tracing::debug!("receiver: TLS from {peer}: {e}"),
+                            Err(_) => {
+                                tracing::debug!("receiver: TLS handshake from {peer} timed out")
+                            }
+                        }
+                    }
                 }
                 drop(permit);
             });
         }
+    }
+}
+
+/// Serve HTTP/1.1 on one connection, with the header-read timeout.
+async fn serve_connection<I>(io: I, peer: SocketAddr, router: Router, header_timeout: Duration)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(req.map(Body::new))
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    if let Err(e) = builder.serve_connection(TokioIo::new(io), service).await {
+        tracing::debug!("receiver: connection from {peer}: {e}");
     }
 }
 

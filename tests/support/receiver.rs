@@ -55,7 +55,7 @@ impl Served {
         let mut line = String::new();
         let _ = BufReader::new(stdout).read_line(&mut line);
         let addr = line
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
             .unwrap_or_else(|| panic!("opsassist serve did not start: {line:?}"))
