@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use opsassist::config::Investigate;
 use opsassist::intake::auth::Auth;
+use opsassist::intake::scheduler::{Scheduler, SchedulerOptions};
 use opsassist::intake::server::{self, ReceiverOptions};
 use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::store::FileStore;
@@ -202,6 +204,46 @@ fn bench(c: &mut Criterion) {
     });
     report("groups of 10", &latencies);
     group.finish();
+
+    // What a console does when 10,000 alerts land: read the new records and decide what to
+    // start (off the UI thread; the UI gets one status line per poll).
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let store = Arc::new(FileStore::in_dir(dir.path()));
+    let intake = Intake::open(
+        store.clone(),
+        IntakeOptions {
+            inbox_capacity: 1_000_000,
+            ..IntakeOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("intake: {e}"));
+    let storm: Vec<u8> = format!(
+        "[{}]",
+        (0..10)
+            .map(|g| String::from_utf8_lossy(&group_of(g * 1000, 1000)).into_owned())
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+    .into_bytes();
+    rig.runtime
+        .block_on(intake.ingest(&storm, None, 64 << 20))
+        .unwrap_or_else(|e| panic!("storm: {e}"));
+    let mut console = c.benchmark_group("intake_console");
+    console.throughput(Throughput::Elements(10_000));
+    console.sample_size(10);
+    console.bench_function("scheduler_poll_10000_new_incidents", |b| {
+        b.iter(|| {
+            let mut scheduler = Scheduler::new(SchedulerOptions {
+                investigate: Investigate::Auto,
+                max_concurrent: 3,
+                min_severity: None,
+            });
+            let update = scheduler.poll(store.as_ref()).unwrap_or_default();
+            assert_eq!(update.opened.len(), 10_000);
+            assert_eq!(scheduler.due().len(), 3);
+        })
+    });
+    console.finish();
 }
 
 criterion_group!(benches, bench);
