@@ -33,6 +33,10 @@ pub struct Config {
     pub keys: BTreeMap<String, String>,
     pub learning: LearningConfig,
     pub intake: IntakeConfig,
+    /// `[watch.docker]`: the Docker watcher.
+    pub watch: crate::docker::WatchConfig,
+    /// `[notify]`: email, Slack and webhook notifications of incidents.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 /// Learning from operator edits (`data_dir/corrections.jsonl`).

@@ -7,10 +7,12 @@
 pub mod alert;
 pub mod audit;
 pub mod config;
+pub mod docker;
 pub mod exec;
 pub mod headless;
 pub mod intake;
 pub mod llm;
+pub mod notify;
 pub mod paths;
 pub mod policy;
 pub mod protocol;

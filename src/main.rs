@@ -46,6 +46,9 @@ enum Command {
     /// List and validate tools (tools.toml)
     #[command(subcommand)]
     Tools(cli::tools::ToolsCommand),
+    /// Watch Docker containers: failures become incidents (headless; --once for cron)
+    #[command(subcommand)]
+    Watch(cli::watch::WatchCommand),
     /// Check the setup: config, tools, LLM connection and every ssh host
     Doctor(cli::doctor::DoctorArgs),
 }
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => cli::audit::run(&paths, cmd),
         Command::Tools(cmd) => cli::tools::run(&paths, cmd),
         Command::Doctor(args) => cli::doctor::run(&paths, args),
+        Command::Watch(cmd) => cli::watch::run(&paths, cmd),
     };
     match result {
         Ok(code) => code,

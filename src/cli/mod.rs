@@ -11,6 +11,7 @@ pub mod serve;
 pub mod sessions;
 pub mod tools;
 pub mod tui;
+pub mod watch;
 
 /// Exit code for input the operator must fix (bad alert, bad tools file).
 pub const EXIT_BAD_INPUT: u8 = 2;

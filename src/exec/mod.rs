@@ -5,6 +5,7 @@
 //! show them), plus a final `[opsassist: timed out …]` note when the deadline hit; its sha256
 //! is over exactly those bytes.
 
+pub mod docker;
 mod local;
 pub mod output;
 mod process;
@@ -65,6 +66,11 @@ pub enum ExecError {
     /// The target is not an inventory name (checked again here, after the registry).
     #[error("host `{0}` is not in the inventory")]
     UnknownHost(String),
+    /// The container is not a watched Docker container; nothing was sent to Docker.
+    #[error(
+        "container `{0}` is not watched ([watch.docker] labels); refused before the Docker API was called"
+    )]
+    NotWatched(String),
     /// The full-output file could not be created or written.
     #[error("cannot write output file {path}: {source}")]
     Output {
@@ -81,6 +87,7 @@ pub enum ExecError {
 pub struct Executor {
     ssh: SshClient,
     hosts: BTreeMap<String, HostEntry>,
+    docker: crate::docker::DockerWatchConfig,
 }
 
 impl Executor {
@@ -89,6 +96,7 @@ impl Executor {
         Executor {
             ssh: SshClient::new(&config.ssh, &paths.data_dir),
             hosts: config.hosts.clone(),
+            docker: config.watch.docker.clone(),
         }
     }
 
@@ -132,6 +140,7 @@ impl Executor {
                     .ok_or_else(|| ExecError::UnknownHost(host.clone()))?;
                 self.run_ssh(entry, &request).await
             }
+            Target::Docker { container } => docker::run(&self.docker, container, &request).await,
         }
     }
 

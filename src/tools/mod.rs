@@ -267,6 +267,9 @@ impl ToolRegistry {
         let target = match &original.target {
             Target::Local => Target::Local,
             Target::Ssh { host } => check_host(host, inventory)?,
+            Target::Docker { container } => Target::Docker {
+                container: container.clone(),
+            },
         };
         Ok(ResolvedCall {
             target,
