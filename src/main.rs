@@ -49,6 +49,9 @@ enum Command {
     /// Watch Docker containers: failures become incidents (headless; --once for cron)
     #[command(subcommand)]
     Watch(cli::watch::WatchCommand),
+    /// Incident notifications (email, Slack, webhook)
+    #[command(subcommand)]
+    Notify(cli::notify::NotifyCommand),
     /// Check the setup: config, tools, LLM connection and every ssh host
     Doctor(cli::doctor::DoctorArgs),
 }
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Tools(cmd) => cli::tools::run(&paths, cmd),
         Command::Doctor(args) => cli::doctor::run(&paths, args),
         Command::Watch(cmd) => cli::watch::run(&paths, cmd),
+        Command::Notify(cmd) => cli::notify::run(&paths, cmd),
     };
     match result {
         Ok(code) => code,

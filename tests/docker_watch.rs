@@ -5,6 +5,8 @@
 
 #[path = "support/dockerd.rs"]
 mod dockerd;
+#[path = "support/hooks.rs"]
+mod hooks;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +15,8 @@ use opsassist::docker::watch::{WatchEvent, Watcher};
 use opsassist::docker::{DockerWatchConfig, Engine};
 use opsassist::exec::{ExecError, ExecRequest, Executor};
 use opsassist::intake::{Intake, IntakeOptions};
+use opsassist::notify::config::WebhookConfig;
+use opsassist::notify::{Notifier, NotifyConfig};
 use opsassist::paths::Paths;
 use opsassist::policy::Redactor;
 use opsassist::protocol::Target;
@@ -295,8 +299,20 @@ async fn auto_restart_gives_up_after_three_and_keeps_the_incident_open() {
     config.auto_restart = true;
     config.max_restart_attempts = 3;
     let s = setup(&config).await;
+    let receiver = hooks::HttpHooks::start().await;
+    let notifier = Notifier::new(
+        NotifyConfig {
+            webhook: Some(WebhookConfig {
+                url: format!("{}/generic", receiver.base),
+                token_file: None,
+            }),
+            ..NotifyConfig::default()
+        },
+        Redactor::default(),
+        None,
+    );
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let watcher = s.watcher.clone();
+    let watcher = s.watcher.clone().with_notifier(notifier.clone());
     let task = tokio::spawn(async move { watcher.run(tx).await });
     tokio::time::sleep(Duration::from_millis(700)).await;
     dockerd::run_container(
@@ -345,6 +361,19 @@ async fn auto_restart_gives_up_after_three_and_keeps_the_incident_open() {
         "{audit}"
     );
     assert_eq!(audit.matches("\"decision\":\"auto\"").count(), 3, "{audit}");
+    notifier.drain().await;
+    let sent = receiver.bodies("generic");
+    let triggers: Vec<&str> = sent.iter().filter_map(|b| b["trigger"].as_str()).collect();
+    assert_eq!(triggers, ["opened", "verification_failed"], "{sent:?}");
+    let failed = &sent[1];
+    assert_eq!(failed["incident"], incident.as_str());
+    assert_eq!(failed["ran"].as_array().map(Vec::len), Some(3), "{failed}");
+    assert!(
+        failed["verification"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("✘ exited again with code 1")),
+        "{failed}"
+    );
     task.abort();
 }
 

@@ -6,6 +6,7 @@ pub mod common;
 pub mod doctor;
 pub mod incidents;
 pub mod logging;
+pub mod notify;
 pub mod run;
 pub mod serve;
 pub mod sessions;

@@ -12,6 +12,7 @@ use opsassist::config::Config;
 use opsassist::docker::watch::{Checked, WatchEvent, Watcher};
 use opsassist::docker::{Engine, FailureKind};
 use opsassist::intake::{Intake, IntakeOptions};
+use opsassist::notify::Notifier;
 use opsassist::paths::Paths;
 use opsassist::policy::Redactor;
 use opsassist::store::FileStore;
@@ -52,13 +53,16 @@ pub async fn start_watcher(paths: &Paths, config: &Config) -> anyhow::Result<Wat
         },
     )
     .context("cannot open the inbox")?;
-    Ok(Watcher::new(
-        engine,
-        docker.clone(),
-        intake,
-        Redactor::new(config.policy.redact_values.clone()),
-        paths.audit_log(),
-    ))
+    let redactor = Redactor::new(config.policy.redact_values.clone());
+    let notifier = Notifier::new(
+        config.notify.clone(),
+        redactor.clone(),
+        Some(paths.data_dir.join("notify.jsonl")),
+    );
+    Ok(
+        Watcher::new(engine, docker.clone(), intake, redactor, paths.audit_log())
+            .with_notifier(notifier),
+    )
 }
 
 /// Run `opsassist watch`.
@@ -75,6 +79,13 @@ pub fn run(paths: &Paths, cmd: WatchCommand) -> anyhow::Result<ExitCode> {
             let checked = watcher.check_all().await?;
             let failed = checked.iter().filter(|c| c.failure.is_some()).count();
             print_summary(&checked, args.json)?;
+            if let Some(n) = watcher.notifier() {
+                for d in n.drain().await {
+                    if let Some(e) = d.error {
+                        eprintln!("opsassist: notify {}: {}", d.channel, neutralize_line(&e));
+                    }
+                }
+            }
             return Ok(if failed > 0 {
                 ExitCode::from(1)
             } else {

@@ -16,6 +16,7 @@ use super::heal::{self, HealReport};
 use super::{DockerError, DockerWatchConfig, Engine, Evidence, FailureKind};
 use crate::alert::Status;
 use crate::intake::{Intake, OutcomeKind};
+use crate::notify::{Notice, Notifier, Ran, Trigger};
 use crate::policy::Redactor;
 
 /// One watched container's state after a check.
@@ -60,6 +61,7 @@ pub struct Watcher {
     healing: Arc<Mutex<HashSet<String>>>,
     /// Containers auto_restart gave up on: not retried until they are seen running again.
     gave_up: Arc<Mutex<HashSet<String>>>,
+    notifier: Option<Notifier>,
 }
 
 impl Watcher {
@@ -78,6 +80,24 @@ impl Watcher {
             audit_path,
             healing: Arc::default(),
             gave_up: Arc::default(),
+            notifier: None,
+        }
+    }
+
+    /// Send notifications (opened, resolved, verification failed) through `notifier`.
+    pub fn with_notifier(mut self, notifier: Notifier) -> Watcher {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// The notifier, if any (to wait for sends before exiting).
+    pub fn notifier(&self) -> Option<&Notifier> {
+        self.notifier.as_ref()
+    }
+
+    fn notify(&self, notice: Notice) {
+        if let Some(n) = &self.notifier {
+            n.notify(notice);
         }
     }
 
@@ -137,10 +157,22 @@ impl Watcher {
         let alert = evidence.to_alert(kind, None);
         let outcome = self
             .intake
-            .accept(vec![alert])
+            .accept(vec![alert.clone()])
             .await
             .map_err(|e| DockerError::Api(format!("intake: {e}")))?;
         if let Some(o) = outcome.into_iter().next() {
+            if matches!(o.kind, OutcomeKind::Opened | OutcomeKind::Reopened) {
+                self.notify(Notice {
+                    trigger: Trigger::Opened,
+                    incident: o.incident.clone(),
+                    severity: alert.severity.clone().unwrap_or_default(),
+                    title: alert.title.clone(),
+                    what_happened: evidence.describe(),
+                    ran: Vec::new(),
+                    verification: None,
+                    diagnosis: None,
+                });
+            }
             checked.incident = (!o.incident.is_empty()).then_some(o.incident);
             checked.outcome = Some(o.kind);
         }
@@ -291,6 +323,7 @@ impl Watcher {
                             this.resolve(&evidence, kind).await;
                         }
                     }
+                    this.notify(heal_notice(&incident, &checked, &report));
                     let _ = events.send(WatchEvent::Healed { incident, report }).await;
                 }
                 Err(e) => {
@@ -305,5 +338,54 @@ impl Watcher {
                 h.remove(&checked.id);
             }
         });
+    }
+}
+
+/// The notice for the end of an auto_restart run: resolved, or verification failed.
+fn heal_notice(incident: &str, checked: &Checked, report: &HealReport) -> Notice {
+    let ran = report
+        .attempts
+        .iter()
+        .map(|a| Ran {
+            command: format!("docker restart {}", checked.name),
+            approved_by: heal::AUTO_RESTART_RULE.to_string(),
+            result: a
+                .verdict
+                .as_ref()
+                .map(|v| v.to_string())
+                .or_else(|| a.error.clone()),
+        })
+        .collect();
+    let last = report
+        .attempts
+        .last()
+        .and_then(|a| a.verdict.as_ref().map(|v| v.to_string()));
+    let failure = checked.failure.map(FailureKind::name).unwrap_or("failed");
+    Notice {
+        trigger: if report.healed {
+            Trigger::Resolved
+        } else {
+            Trigger::VerificationFailed
+        },
+        incident: incident.to_string(),
+        severity: "critical".into(),
+        title: format!("container {} {failure}", checked.name),
+        what_happened: format!(
+            "container {} ({failure}, exit code {}); auto_restart tried {} time(s) and {}",
+            checked.name,
+            checked
+                .exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
+            report.attempts.len(),
+            if report.healed {
+                "it is running again"
+            } else {
+                "gave up: the incident stays open"
+            }
+        ),
+        ran,
+        verification: last,
+        diagnosis: None,
     }
 }

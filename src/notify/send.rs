@@ -35,6 +35,7 @@ pub struct Notifier {
     http: reqwest::Client,
     record: Option<PathBuf>,
     last_approval: Arc<Mutex<HashMap<String, Instant>>>,
+    pending: Arc<Mutex<Vec<tokio::task::JoinHandle<Vec<Delivery>>>>>,
 }
 
 impl Notifier {
@@ -50,6 +51,7 @@ impl Notifier {
             http,
             record,
             last_approval: Arc::default(),
+            pending: Arc::default(),
         }
     }
 
@@ -58,15 +60,37 @@ impl Notifier {
         self.config.email.is_some() || self.config.slack.is_some() || self.config.webhook.is_some()
     }
 
-    /// Send in the background (never blocks the caller, never fails it). Returns the task, or
-    /// None when the trigger is off, rate-limited, or no channel is configured.
-    pub fn notify(&self, notice: Notice) -> Option<tokio::task::JoinHandle<Vec<Delivery>>> {
+    /// Send in the background: never blocks the caller, never fails it. False when the
+    /// trigger is off, rate-limited, or no channel is configured.
+    pub fn notify(&self, notice: Notice) -> bool {
         if !self.wanted(&notice) {
-            return None;
+            return false;
         }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
         let this = self.clone();
-        let handle = tokio::runtime::Handle::try_current().ok()?;
-        Some(handle.spawn(async move { this.send_all(notice).await }))
+        let task = handle.spawn(async move { this.send_all(notice).await });
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.retain(|t| !t.is_finished());
+            pending.push(task);
+        }
+        true
+    }
+
+    /// Wait for every background send (retries included) to end; their deliveries.
+    pub async fn drain(&self) -> Vec<Delivery> {
+        let tasks: Vec<_> = match self.pending.lock() {
+            Ok(mut p) => p.drain(..).collect(),
+            Err(_) => return Vec::new(),
+        };
+        let mut out = Vec::new();
+        for t in tasks {
+            if let Ok(d) = t.await {
+                out.extend(d);
+            }
+        }
+        out
     }
 
     fn wanted(&self, notice: &Notice) -> bool {
