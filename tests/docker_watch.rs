@@ -272,7 +272,11 @@ async fn approved_docker_restart_brings_it_back_and_verifies() {
             target: Target::Docker {
                 container: "oa-heal-web".into(),
             },
-            program: Program::Argv(vec!["docker_restart".into()]),
+            program: Program::Argv(vec![
+                "docker".into(),
+                "restart".into(),
+                "oa-heal-web".into(),
+            ]),
             timeout: Duration::from_secs(30),
             output_cap: 4096,
             output_path: dir.path().join("out"),
@@ -405,7 +409,7 @@ async fn restart_of_an_unwatched_container_is_refused() {
                 target: Target::Docker {
                     container: name.into(),
                 },
-                program: Program::Argv(vec!["docker_restart".into()]),
+                program: Program::Argv(vec!["docker".into(), "restart".into(), name.into()]),
                 timeout: Duration::from_secs(30),
                 output_cap: 4096,
                 output_path: dir.path().join("out"),

@@ -1,7 +1,8 @@
 //! The Docker executor target: tool calls on a watched container run through the Engine API
-//! (bollard), never the `docker` CLI. The program is `[operation]` (`docker_ps`,
-//! `docker_inspect`, `docker_logs` [lines], `docker_restart`, `docker_start`, `docker_stop`);
-//! a container outside the watched set is refused before any call that names it is made.
+//! (bollard), never the `docker` CLI. The program reads like the CLI so policy classifies it
+//! (`docker ps`, `docker inspect C`, `docker logs --tail N C`, `docker restart C`,
+//! `docker start C`, `docker stop C`); the container is the call's target, and one outside
+//! the watched set is refused before any call that names it is made.
 
 use std::time::{Duration, Instant};
 
@@ -64,46 +65,62 @@ async fn perform(
     container: &str,
     argv: &[String],
 ) -> Result<String, DockerError> {
+    let (op, rest) = match argv {
+        [docker, op, rest @ ..] if docker == "docker" => (op.as_str(), rest),
+        _ => {
+            return Err(DockerError::Api(format!(
+                "not a docker operation: {}",
+                argv.join(" ")
+            )));
+        }
+    };
+    let mut lines = config.log_lines;
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i].as_str() {
+            "--tail" | "-n" => {
+                lines = rest
+                    .get(i + 1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(lines);
+                i += 1;
+            }
+            o => operands.push(o),
+        }
+        i += 1;
+    }
+    // The argv may only name the target container.
+    if let Some(other) = operands.iter().find(|o| **o != container) {
+        return Err(DockerError::NotWatched((*other).to_string()));
+    }
     let engine = Engine::connect(config).await?;
+    if op == "ps" && container.is_empty() {
+        return ps(&engine, None).await;
+    }
     // Refused before anything names the container to Docker.
     let info = engine.resolve(container).await?;
     let verify_window = Duration::from_secs(config.verify_secs);
-    match argv[0].as_str() {
-        "docker_ps" => {
-            let mut out = String::new();
-            for c in engine.list().await? {
-                out.push_str(&format!(
-                    "{}\t{}\t{}\t{}\n",
-                    c.name, c.image, c.state, c.status
-                ));
-            }
-            Ok(out)
-        }
-        "docker_inspect" => {
+    match op {
+        "ps" => ps(&engine, Some(&info.name)).await,
+        "inspect" => {
             let inspect = engine.inspect(&info.id).await?;
             serde_json::to_string_pretty(&inspect).map_err(|e| DockerError::Api(e.to_string()))
         }
-        "docker_logs" => {
-            let lines = argv
-                .get(1)
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(config.log_lines)
-                .clamp(1, 10_000);
-            engine.logs(&info.id, lines).await
-        }
-        "docker_restart" => {
+        "logs" => engine.logs(&info.id, lines.clamp(1, 10_000)).await,
+        "restart" => {
             engine
                 .restart(&info.id, config.restart_timeout_secs)
                 .await?;
             let verdict = verify::verify(&engine, &info.id, verify_window).await?;
             Ok(format!("restarted {}\n{verdict}\n", info.name))
         }
-        "docker_start" => {
+        "start" => {
             engine.start(&info.id).await?;
             let verdict = verify::verify(&engine, &info.id, verify_window).await?;
             Ok(format!("started {}\n{verdict}\n", info.name))
         }
-        "docker_stop" => {
+        "stop" => {
             engine.stop(&info.id, config.restart_timeout_secs).await?;
             Ok(format!("stopped {}\n", info.name))
         }
@@ -111,4 +128,19 @@ async fn perform(
             "unknown docker operation `{other}`"
         ))),
     }
+}
+
+/// Every watched container: name, image, state, status.
+async fn ps(engine: &Engine, only: Option<&str>) -> Result<String, DockerError> {
+    let mut out = String::from("NAME\tIMAGE\tSTATE\tSTATUS\n");
+    for c in engine.list().await? {
+        if only.is_some_and(|n| n != c.name) {
+            continue;
+        }
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            c.name, c.image, c.state, c.status
+        ));
+    }
+    Ok(out)
 }
