@@ -63,16 +63,26 @@ async fn email_reaches_a_real_smtp_server_as_html_and_plain_without_secrets() {
     assert_eq!(deliveries[0].error, None, "{deliveries:?}");
     let messages = smtpd.messages();
     assert_eq!(messages.len(), 1);
-    let mail = &messages[0];
     assert!(
-        mail.contains(
-            "Subject: [opsassist] CRITICAL verification failed: container web exited with code 1 (inc-1)"
+        messages[0].contains("multipart/alternative"),
+        "{}",
+        messages[0]
+    );
+    let decoded = smtpd.decoded();
+    let mail = &decoded[0];
+    assert!(
+        mail.starts_with(
+            "Subject: [opsassist] CRITICAL verification failed: container web exited with code 1 (inc-1)\n"
         ),
         "{mail}"
     );
-    assert!(mail.contains("Content-Type: text/html"), "{mail}");
-    assert!(mail.contains("Content-Type: text/plain"), "{mail}");
-    assert!(mail.contains("multipart/alternative"), "{mail}");
+    assert!(mail.contains("--- part text/plain ---"), "{mail}");
+    assert!(mail.contains("--- part text/html ---"), "{mail}");
+    assert!(mail.contains("<h3>What ran</h3>"), "{mail}");
+    assert!(
+        mail.contains("approved by [watch.docker] auto_restart"),
+        "{mail}"
+    );
     assert!(!mail.contains(TOKEN), "token leaked: {mail}");
     assert!(
         !mail.contains(CONFIGURED),

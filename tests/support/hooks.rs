@@ -74,18 +74,26 @@ impl HttpHooks {
 }
 
 const SMTPD: &str = r#"
-import sys, time, pathlib
+import sys, time, pathlib, email, email.policy
 from aiosmtpd.controller import Controller
 out = pathlib.Path(sys.argv[1])
 class Store:
     n = 0
     async def handle_DATA(self, server, session, envelope):
         Store.n += 1
-        (out / f"{Store.n}.eml").write_bytes(envelope.original_content or envelope.content)
+        raw = envelope.original_content or envelope.content
+        (out / f"{Store.n}.eml").write_bytes(raw)
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        text = f"Subject: {msg['subject']}\n"
+        for part in msg.walk():
+            if part.get_content_maintype() == "multipart":
+                continue
+            text += f"--- part {part.get_content_type()} ---\n{part.get_content()}\n"
+        (out / f"{Store.n}.decoded").write_text(text)
         return "250 OK stored"
-c = Controller(Store(), hostname="127.0.0.1", port=0)
+c = Controller(Store(), hostname="127.0.0.1", port=int(sys.argv[2]))
 c.start()
-print(c.server.sockets[0].getsockname()[1], flush=True)
+print(sys.argv[2], flush=True)
 while True:
     time.sleep(3600)
 "#;
@@ -118,11 +126,15 @@ impl Smtpd {
             return Err("python3-aiosmtpd is not installed".into());
         }
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| e.to_string())?;
         let mut child = Command::new(python)
             .args(["-c", SMTPD])
             .arg(dir)
+            .arg(port.to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start aiosmtpd: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
@@ -130,10 +142,9 @@ impl Smtpd {
         BufReader::new(stdout)
             .read_line(&mut line)
             .map_err(|e| e.to_string())?;
-        let port: u16 = line
-            .trim()
-            .parse()
-            .map_err(|e| format!("aiosmtpd did not print its port ({line:?}): {e}"))?;
+        if line.trim() != port.to_string() {
+            panic!("aiosmtpd did not start (printed {line:?}); see its stderr above");
+        }
         Ok(Smtpd {
             port,
             dir: dir.to_path_buf(),
@@ -141,11 +152,21 @@ impl Smtpd {
         })
     }
 
-    /// The stored messages, in arrival order.
+    /// The stored messages (raw), in arrival order.
     pub fn messages(&self) -> Vec<String> {
+        self.files("eml")
+    }
+
+    /// The stored messages decoded by Python's `email` package: the subject, then each part
+    /// as `--- part TYPE ---` and its decoded content.
+    pub fn decoded(&self) -> Vec<String> {
+        self.files("decoded")
+    }
+
+    fn files(&self, ext: &str) -> Vec<String> {
         let mut out = Vec::new();
         for n in 1.. {
-            match std::fs::read(self.dir.join(format!("{n}.eml"))) {
+            match std::fs::read(self.dir.join(format!("{n}.{ext}"))) {
                 Ok(bytes) => out.push(String::from_utf8_lossy(&bytes).into_owned()),
                 Err(_) => break,
             }
