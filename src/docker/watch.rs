@@ -318,10 +318,10 @@ impl Watcher {
                     {
                         g.insert(checked.id.clone());
                     }
-                    if report.healed {
-                        if let Ok(evidence) = this.evidence(&checked.id).await {
-                            this.resolve(&evidence, kind).await;
-                        }
+                    if report.healed
+                        && let Ok(evidence) = this.evidence(&checked.id).await
+                    {
+                        this.resolve(&evidence, kind).await;
                     }
                     this.notify(heal_notice(&incident, &checked, &report));
                     let _ = events.send(WatchEvent::Healed { incident, report }).await;

@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+/// Every POST so far: (path, JSON body).
+type Received = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
+
 /// An HTTP receiver: every POST body (as JSON) with its path.
 pub struct HttpHooks {
     pub base: String,
-    pub received: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
+    pub received: Received,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -25,12 +28,12 @@ impl HttpHooks {
     /// Bind 127.0.0.1:0 and serve on the current runtime.
     pub async fn start() -> HttpHooks {
         use axum::extract::{Path as AxPath, State};
-        let received: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
+        let received: Received = Arc::default();
         let app = axum::Router::new()
             .route(
                 "/{hook}",
                 axum::routing::post(
-                    |State(store): State<Arc<Mutex<Vec<(String, serde_json::Value)>>>>,
+                    |State(store): State<Received>,
                      AxPath(hook): AxPath<String>,
                      body: axum::body::Bytes| async move {
                         let value = serde_json::from_slice(&body)
