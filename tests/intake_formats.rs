@@ -364,3 +364,41 @@ fn https_from_pem_files() {
     );
     assert_eq!(incidents(root).len(), 1);
 }
+
+#[test]
+fn a_public_address_without_auth_is_refused_unless_insecure() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("config")).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    std::fs::write(
+        root.join("config/config.toml"),
+        "[intake]\nrate_per_client = 5\n",
+    )
+    .unwrap_or_else(|e| panic!("config: {e}"));
+    let out = receiver::opsassist(root)
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap_or_else(|e| panic!("serve: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0") && stderr.contains("--insecure-no-auth"),
+        "{stderr}"
+    );
+    // Loopback without auth is fine; so is a public address with the explicit flag.
+    let mut child = receiver::opsassist(root)
+        .args(["serve", "--listen", "0.0.0.0:0", "--insecure-no-auth"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("serve: {e}"));
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.contains("receiving alerts on http://0.0.0.0:"),
+        "{line}"
+    );
+}
