@@ -29,9 +29,14 @@ fn one_alert(n: usize) -> Vec<u8> {
 }
 
 fn group_of(start: usize, size: usize) -> Vec<u8> {
+    group_over(start, size, DISTINCT)
+}
+
+/// A group of `size` alerts with fingerprints `start..start + size` modulo `distinct`.
+fn group_over(start: usize, size: usize, distinct: usize) -> Vec<u8> {
     let alerts: Vec<String> = (start..start + size)
         .map(|i| {
-            let i = i % DISTINCT;
+            let i = i % distinct;
             format!(
                 r#"{{"status":"firing","labels":{{"alertname":"HostHighCpuLoad","instance":"web-{i}:9100","severity":"critical"}},"annotations":{{"summary":"CPU high on web-{i}"}},"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://p","fingerprint":"g{i:012x}"}}"#
             )
@@ -220,7 +225,7 @@ fn bench(c: &mut Criterion) {
     let storm: Vec<u8> = format!(
         "[{}]",
         (0..10)
-            .map(|g| String::from_utf8_lossy(&group_of(g * 1000, 1000)).into_owned())
+            .map(|g| String::from_utf8_lossy(&group_over(g * 1000, 1000, 10_000)).into_owned())
             .collect::<Vec<_>>()
             .join(",")
     )

@@ -226,7 +226,27 @@ async fn floods_get_429_and_a_full_inbox_503_with_retry_after() {
     .await;
     assert_eq!(code, 503, "a third incident does not fit: {body}");
     assert!(retry.is_some(), "503 carries Retry-After");
-    assert_eq!(incidents(root).len(), 2);
+    let listed = incidents(root);
+    assert_eq!(listed.len(), 2);
+    // The operator takes one up from the command line: room for the next incident.
+    let id = listed[0]["id"].as_str().unwrap_or_default().to_string();
+    let take = |id: &str| {
+        receiver::opsassist(root)
+            .args(["incidents", "take", id])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    assert!(take(&id));
+    assert!(!take(&id), "taken once");
+    let (code, _, body) = status(
+        client
+            .post(served.url("/v1/alerts"))
+            .header("authorization", &bearer)
+            .body(generic(7)),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
     let (code, _, _) = status(client.get(served.url("/healthz"))).await;
     assert_eq!(code, 200);
     assert_eq!(session_count(root), 0);
@@ -343,4 +363,42 @@ fn https_from_pem_files() {
         "plain HTTP is not served on a TLS port"
     );
     assert_eq!(incidents(root).len(), 1);
+}
+
+#[test]
+fn a_public_address_without_auth_is_refused_unless_insecure() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("config")).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    std::fs::write(
+        root.join("config/config.toml"),
+        "[intake]\nrate_per_client = 5\n",
+    )
+    .unwrap_or_else(|e| panic!("config: {e}"));
+    let out = receiver::opsassist(root)
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap_or_else(|e| panic!("serve: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0") && stderr.contains("--insecure-no-auth"),
+        "{stderr}"
+    );
+    // Loopback without auth is fine; so is a public address with the explicit flag.
+    let mut child = receiver::opsassist(root)
+        .args(["serve", "--listen", "0.0.0.0:0", "--insecure-no-auth"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("serve: {e}"));
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.contains("receiving alerts on http://0.0.0.0:"),
+        "{line}"
+    );
 }

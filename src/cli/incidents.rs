@@ -18,12 +18,39 @@ pub enum IncidentsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Mark a waiting incident as taken up by you, outside a console (it stops counting
+    /// towards [intake] inbox_capacity and will not auto-start)
+    Take {
+        /// Incident id (from `opsassist incidents list`)
+        id: String,
+    },
 }
 
 /// Run `opsassist incidents`.
 pub fn run(paths: &Paths, cmd: IncidentsCommand) -> anyhow::Result<ExitCode> {
-    let IncidentsCommand::List { json } = cmd;
     let store = FileStore::open(paths);
+    let json = match cmd {
+        IncidentsCommand::List { json } => json,
+        IncidentsCommand::Take { id } => {
+            let who = format!(
+                "cli-{}",
+                std::env::var("USER").unwrap_or_else(|_| std::process::id().to_string())
+            );
+            if store.claim(&id, &who)? {
+                println!(
+                    "incident {} taken by {}",
+                    neutralize_line(&id),
+                    neutralize_line(&who)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!(
+                "opsassist: incident {} is unknown or already taken",
+                neutralize_line(&id)
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
     let incidents = store.incidents()?;
     if json {
         for incident in incidents.iter() {
