@@ -30,3 +30,6 @@ impl From<bollard::errors::Error> for DockerError {
         DockerError::Api(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests;
