@@ -119,6 +119,10 @@ async fn labelled_exit_becomes_an_incident_within_two_seconds_unlabelled_none() 
         .unwrap_or_else(|| panic!("no finished time in {:?}", incident.alert))
         .with_timezone(&chrono::Utc);
     let lag = seen - finished;
+    eprintln!(
+        "incident {} ms after the container exited",
+        lag.num_milliseconds()
+    );
     assert!(
         lag < chrono::Duration::seconds(2),
         "incident {lag} after the exit"
