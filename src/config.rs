@@ -34,6 +34,11 @@ pub struct Config {
     pub learning: LearningConfig,
     pub audit: AuditConfig,
     pub tui: TuiConfig,
+    pub intake: IntakeConfig,
+    /// `[watch.docker]`: the Docker watcher.
+    pub watch: crate::docker::WatchConfig,
+    /// `[notify]`: email, Slack and webhook notifications of incidents.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 /// The console's own settings (`[tui]`).
@@ -78,6 +83,67 @@ impl Default for LearningConfig {
         LearningConfig {
             enabled: true,
             max_examples: 3,
+        }
+    }
+}
+
+/// Whether a new incident from the receiver starts its model session by itself.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Investigate {
+    /// Start at once (every call is still gated), up to `max_concurrent_investigations`.
+    Auto,
+    /// Wait for the operator.
+    #[default]
+    Manual,
+}
+
+/// The alert receiver (`opsassist serve`, `opsassist tui --listen`) and what new incidents do.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// Address to listen on when `--listen` is not given.
+    pub listen: Option<String>,
+    /// File holding the bearer token (or `user:password` for HTTP basic); never the command line.
+    pub token_file: Option<PathBuf>,
+    /// File holding PagerDuty webhook signing secrets, one per line (any one may match).
+    pub pagerduty_secrets_file: Option<PathBuf>,
+    pub investigate: Investigate,
+    /// Model sessions the receiver's incidents may run at once; the rest queue.
+    pub max_concurrent_investigations: usize,
+    /// Lowest severity that auto-starts (`info`, `warning`, `error`, `critical`); unset = all.
+    pub min_severity: Option<String>,
+    /// Requests per second one client address may send (0 = no limit).
+    pub rate_per_client: u32,
+    /// Requests a client may send at once above the rate.
+    pub rate_burst: u32,
+    /// Incidents open and not yet taken up before new ones are refused with 503.
+    pub inbox_capacity: usize,
+    /// Alerts waiting for the disk before new requests are refused with 503.
+    pub queue_capacity: usize,
+    /// Seconds a request (headers and body) may take.
+    pub request_timeout_secs: u64,
+    /// PEM certificate chain and key for HTTPS; both or neither.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig {
+            listen: None,
+            token_file: None,
+            pagerduty_secrets_file: None,
+            investigate: Investigate::Manual,
+            max_concurrent_investigations: 3,
+            min_severity: None,
+            rate_per_client: 50,
+            rate_burst: 200,
+            inbox_capacity: 10_000,
+            queue_capacity: 20_000,
+            request_timeout_secs: 30,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }

@@ -7,13 +7,17 @@
 pub mod alert;
 pub mod audit;
 pub mod config;
+pub mod docker;
 pub mod exec;
 pub mod headless;
+pub mod intake;
 pub mod llm;
+pub mod notify;
 pub mod paths;
 pub mod policy;
 pub mod protocol;
 pub mod session;
+pub mod store;
 pub mod text;
 pub mod tools;
 pub mod tui;

@@ -31,6 +31,12 @@ enum Command {
     /// Work with alert payloads
     #[command(subcommand)]
     Alert(cli::alert::AlertCommand),
+    /// Receive alerts over HTTP (Alertmanager, Grafana, PagerDuty, Opsgenie, Datadog,
+    /// Zabbix) into the inbox, headless
+    Serve(cli::serve::ServeArgs),
+    /// List incidents received by the alert receiver
+    #[command(subcommand)]
+    Incidents(cli::incidents::IncidentsCommand),
     /// List and show incident sessions
     #[command(subcommand)]
     Sessions(cli::sessions::SessionsCommand),
@@ -40,6 +46,12 @@ enum Command {
     /// List and validate tools (tools.toml)
     #[command(subcommand)]
     Tools(cli::tools::ToolsCommand),
+    /// Watch Docker containers: failures become incidents (headless; --once for cron)
+    #[command(subcommand)]
+    Watch(cli::watch::WatchCommand),
+    /// Incident notifications (email, Slack, webhook)
+    #[command(subcommand)]
+    Notify(cli::notify::NotifyCommand),
     /// Check the setup: config, tools, LLM connection and every ssh host
     Doctor(cli::doctor::DoctorArgs),
 }
@@ -52,10 +64,14 @@ fn main() -> ExitCode {
         Command::Tui(args) => cli::tui::run(&paths, args),
         Command::Run(args) => cli::run::run(&paths, args),
         Command::Alert(cmd) => cli::alert::run(&paths, cmd),
+        Command::Serve(args) => cli::serve::run(&paths, args),
+        Command::Incidents(cmd) => cli::incidents::run(&paths, cmd),
         Command::Sessions(cmd) => cli::sessions::run(&paths, cmd),
         Command::Audit(cmd) => cli::audit::run(&paths, cmd),
         Command::Tools(cmd) => cli::tools::run(&paths, cmd),
         Command::Doctor(args) => cli::doctor::run(&paths, args),
+        Command::Watch(cmd) => cli::watch::run(&paths, cmd),
+        Command::Notify(cmd) => cli::notify::run(&paths, cmd),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,8 @@ pub enum Target {
     Local,
     /// On an inventory host, through the system `ssh`. `host` is the inventory name.
     Ssh { host: String },
+    /// A watched Docker container, through the Engine API. `container` is its name.
+    Docker { container: String },
 }
 
 impl std::fmt::Display for Target {
@@ -24,6 +26,7 @@ impl std::fmt::Display for Target {
         match self {
             Target::Local => f.write_str("local"),
             Target::Ssh { host } => write!(f, "ssh: {host}"),
+            Target::Docker { container } => write!(f, "docker: {container}"),
         }
     }
 }

@@ -4,11 +4,15 @@ pub mod alert;
 pub mod audit;
 pub mod common;
 pub mod doctor;
+pub mod incidents;
 pub mod logging;
+pub mod notify;
 pub mod run;
+pub mod serve;
 pub mod sessions;
 pub mod tools;
 pub mod tui;
+pub mod watch;
 
 /// Exit code for input the operator must fix (bad alert, bad tools file).
 pub const EXIT_BAD_INPUT: u8 = 2;

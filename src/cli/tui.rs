@@ -19,6 +19,12 @@ pub struct TuiArgs {
     /// Open with this alert payload loaded (any supported format)
     #[arg(long, value_name = "FILE")]
     pub alert: Option<PathBuf>,
+    /// Also receive alerts over HTTP on this address (as `opsassist serve` does)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Allow a non-loopback --listen address without [intake] token_file
+    #[arg(long, requires = "listen")]
+    pub insecure_no_auth: bool,
     #[command(flatten)]
     pub provider: ProviderArgs,
 }
@@ -59,7 +65,18 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        let receiver = match &args.listen {
+            Some(listen) => Some(
+                super::serve::start_receiver(paths, &core.config, listen, args.insecure_no_auth)
+                    .await?,
+            ),
+            None => None,
+        };
         opsassist::tui::run(core, TuiOptions { keymap, alerts }).await?;
+        if let Some(running) = receiver {
+            let _ = running.stop.send(());
+            let _ = running.task.await;
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

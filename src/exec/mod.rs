@@ -6,6 +6,7 @@
 //! is over exactly those bytes.
 
 mod cut;
+pub mod docker;
 mod local;
 pub mod output;
 mod process;
@@ -69,6 +70,11 @@ pub enum ExecError {
     /// The target is not an inventory name (checked again here, after the registry).
     #[error("host `{0}` is not in the inventory")]
     UnknownHost(String),
+    /// The container is not a watched Docker container; nothing was sent to Docker.
+    #[error(
+        "container `{0}` is not watched ([watch.docker] labels); refused before the Docker API was called"
+    )]
+    NotWatched(String),
     /// The full-output file could not be created or written.
     #[error("cannot write output file {path}: {source}")]
     Output {
@@ -85,6 +91,7 @@ pub enum ExecError {
 pub struct Executor {
     ssh: SshClient,
     hosts: BTreeMap<String, HostEntry>,
+    docker: crate::docker::DockerWatchConfig,
 }
 
 impl Executor {
@@ -93,6 +100,7 @@ impl Executor {
         Executor {
             ssh: SshClient::new(&config.ssh, &paths.data_dir),
             hosts: config.hosts.clone(),
+            docker: config.watch.docker.clone(),
         }
     }
 
@@ -137,6 +145,7 @@ impl Executor {
                     .ok_or_else(|| ExecError::UnknownHost(host.clone()))?;
                 self.run_ssh(entry, &request).await
             }
+            Target::Docker { container } => docker::run(&self.docker, container, &request).await,
         }
     }
 

@@ -37,6 +37,11 @@ pub enum ToolsError {
     /// The target host is not an inventory name; nothing was run.
     #[error("host `{host}` is not in the inventory (allowed: {allowed}); refused before ssh ran")]
     HostNotAllowed { host: String, allowed: String },
+    /// The container is not a watched Docker container; nothing was sent to Docker.
+    #[error(
+        "container `{container}` is not watched (allowed: {allowed}); refused before the Docker API was called"
+    )]
+    ContainerNotWatched { container: String, allowed: String },
 }
 
 /// What runs: a shell string for `sh -c`, or an argv executed directly.
@@ -91,6 +96,8 @@ pub struct ToolSummary {
 pub struct ToolRegistry {
     tools: Vec<ToolDef>,
     origin: String,
+    /// Names of the watched Docker containers: the only values a `docker:` target takes.
+    watched: Vec<String>,
 }
 
 impl ToolRegistry {
@@ -103,6 +110,7 @@ impl ToolRegistry {
         Ok(ToolRegistry {
             tools,
             origin: origin.into(),
+            watched: Vec::new(),
         })
     }
 
@@ -127,6 +135,12 @@ impl ToolRegistry {
         }
     }
 
+    /// Set the watched Docker containers (from `[watch.docker]`): docker tools offer exactly
+    /// these names and refuse every other. With none, docker tools are not offered.
+    pub fn set_watched_containers(&mut self, names: Vec<String>) {
+        self.watched = names;
+    }
+
     /// Where the tools came from (a path, or "built-in tools.toml").
     pub fn origin(&self) -> &str {
         &self.origin
@@ -144,6 +158,7 @@ impl ToolRegistry {
                         format!("ssh:{{{p}}}")
                     }
                     TargetRule::Param(p) => format!("local|ssh:{{{p}}}"),
+                    TargetRule::Docker(p) => format!("docker:{{{p}}}"),
                 },
                 timeout: t.timeout,
                 output_cap: t.output_cap,
@@ -173,8 +188,15 @@ impl ToolRegistry {
         for tool in &self.tools {
             let host_param = match &tool.target {
                 TargetRule::Param(p) => Some(p.as_str()),
-                TargetRule::Local => None,
+                TargetRule::Local | TargetRule::Docker(_) => None,
             };
+            let container_param = match &tool.target {
+                TargetRule::Docker(p) => Some(p.as_str()),
+                _ => None,
+            };
+            if container_param.is_some() && self.watched.is_empty() {
+                continue;
+            }
             let mut properties = Map::new();
             let mut required = Vec::new();
             let mut skip_tool = false;
@@ -187,6 +209,14 @@ impl ToolRegistry {
                 let mut schema = param_schema(param);
                 if is_host {
                     schema.insert("enum".into(), Value::Array(hosts.clone()));
+                }
+                if container_param == Some(param.name.as_str()) {
+                    let names = self
+                        .watched
+                        .iter()
+                        .map(|n| Value::from(n.as_str()))
+                        .collect();
+                    schema.insert("enum".into(), Value::Array(names));
                 }
                 if param.required {
                     required.push(Value::from(param.name.as_str()));
@@ -232,7 +262,7 @@ impl ToolRegistry {
     ) -> Result<ResolvedCall, ToolsError> {
         let def = self.find(&call.name)?;
         let args = args::check(def, &call.arguments).map_err(|message| bad(def, message))?;
-        build(def, args, inventory)
+        build(def, args, inventory, &self.watched)
     }
 
     /// Resolve an operator edit of `original`: a new command line for shell tools, new JSON
@@ -250,7 +280,7 @@ impl ToolRegistry {
             if args.reason.is_none() {
                 args.reason = original.reason.clone();
             }
-            return build(def, args, inventory);
+            return build(def, args, inventory, &self.watched);
         }
         if replacement.trim().is_empty() {
             return Err(bad(
@@ -267,6 +297,9 @@ impl ToolRegistry {
         let target = match &original.target {
             Target::Local => Target::Local,
             Target::Ssh { host } => check_host(host, inventory)?,
+            Target::Docker { container } => Target::Docker {
+                container: container.clone(),
+            },
         };
         Ok(ResolvedCall {
             target,
@@ -327,6 +360,7 @@ fn build(
     def: &ToolDef,
     args: args::Args,
     inventory: &BTreeMap<String, HostEntry>,
+    watched: &[String],
 ) -> Result<ResolvedCall, ToolsError> {
     let target = match &def.target {
         TargetRule::Local => Target::Local,
@@ -334,6 +368,21 @@ fn build(
             None => Target::Local,
             Some(host) => check_host(host, inventory)?,
         },
+        TargetRule::Docker(p) => {
+            let name = args.values.get(p).cloned().unwrap_or_default();
+            // Absent (an optional parameter): the tool is about all watched containers.
+            if !watched.contains(&name) && args.values.contains_key(p) {
+                return Err(ToolsError::ContainerNotWatched {
+                    container: name,
+                    allowed: if watched.is_empty() {
+                        "none".into()
+                    } else {
+                        watched.join(", ")
+                    },
+                });
+            }
+            Target::Docker { container: name }
+        }
     };
     let value = |name: &str| -> Result<String, ToolsError> {
         args.values

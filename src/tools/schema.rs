@@ -21,6 +21,8 @@ pub enum TargetRule {
     Local,
     /// The named string parameter holds an inventory host name (absent: local, if optional).
     Param(String),
+    /// The named string parameter holds a watched Docker container name (`docker:NAME`).
+    Docker(String),
 }
 
 /// One argv template element.
@@ -180,12 +182,13 @@ fn parse_tool(table: &Table) -> Result<ToolDef, String> {
     };
     let target = match get_str(table, "target")? {
         None | Some("local") => TargetRule::Local,
-        Some(t) => match t.strip_prefix("param:") {
-            Some(p) => TargetRule::Param(p.to_string()),
-            None => {
+        Some(t) => match (t.strip_prefix("param:"), t.strip_prefix("docker:")) {
+            (Some(p), _) => TargetRule::Param(p.to_string()),
+            (None, Some(p)) => TargetRule::Docker(p.to_string()),
+            (None, None) => {
                 return Err(field(
                     "target",
-                    format!("\"{t}\" is not \"local\" or \"param:NAME\""),
+                    format!("\"{t}\" is not \"local\", \"param:NAME\" or \"docker:NAME\""),
                 ));
             }
         },
@@ -363,6 +366,35 @@ fn check_uses(params: &[ParamDef], target: &TargetRule, template: &Template) -> 
             ));
         }
         used.push(host);
+    }
+    if let TargetRule::Docker(container) = target {
+        let Some(def) = params.iter().find(|d| d.name == *container) else {
+            return Err(field(
+                "target",
+                format!("parameter \"{container}\" is not declared"),
+            ));
+        };
+        if def.kind != Kind::String || def.enum_values.is_some() || def.default.is_some() {
+            return Err(field(
+                "target",
+                format!(
+                    "parameter \"{container}\" must be a plain string (the watched containers supply the enum)"
+                ),
+            ));
+        }
+        let Template::Argv(elems) = template else {
+            return Err(field(
+                "target",
+                "a docker tool needs an argv, not a shell line",
+            ));
+        };
+        if !matches!(elems.first(), Some(Elem::Literal(p)) if p == "docker") {
+            return Err(field(
+                "argv",
+                "a docker tool's argv starts with \"docker\" (it is run through the Engine API)",
+            ));
+        }
+        used.push(container);
     }
     for p in params {
         if !used.contains(&p.name.as_str()) {

@@ -215,6 +215,12 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         tails: HashMap::new(),
     };
 
+    let mut intake_handles = super::intake_watch::start(
+        core.clone(),
+        runner.events_tx.clone(),
+        runner.tasks_tx.clone(),
+    );
+
     let probe_core = core.clone();
     tokio::spawn(async move {
         let result = probe_core.provider.probe().await.map_err(|e| e.to_string());
@@ -310,6 +316,10 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
                 app.apply_app_event(task);
                 dirty = true;
                 runner.execute_all(&mut app, Vec::new())
+            }
+            Some(handle) = intake_handles.recv() => {
+                runner.sessions.insert(handle.id.clone(), handle);
+                false
             }
             _ = tick.tick(), if dirty => {
                 draw_now = true;

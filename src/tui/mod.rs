@@ -9,6 +9,7 @@ mod apply_event;
 pub mod event_loop;
 mod forms;
 mod input;
+mod intake_watch;
 pub mod keymap;
 pub mod live_output;
 pub mod output_file;

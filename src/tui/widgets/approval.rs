@@ -203,7 +203,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
     let target_style = match call.target {
         Target::Local => Style::new().fg(Color::Black).bg(Color::Cyan),
-        Target::Ssh { .. } => Style::new().fg(Color::Black).bg(Color::Magenta),
+        Target::Ssh { .. } | Target::Docker { .. } => {
+            Style::new().fg(Color::Black).bg(Color::Magenta)
+        }
     }
     .add_modifier(Modifier::BOLD);
     let target_line = Line::from(vec![

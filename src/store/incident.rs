@@ -1,0 +1,176 @@
+//! Incident state derived from inbox records: one [`Incident`] per dedup key, with its count,
+//! last-seen time, resolve-at-source, reopen history (flapping) and claiming session.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{Change, DedupKey, InboxRecord};
+use crate::alert::Alert;
+
+/// Reopens inside this window count towards flapping.
+pub const FLAP_WINDOW_MINUTES: i64 = 60;
+/// This many reopens inside [`FLAP_WINDOW_MINUTES`] mark an incident as flapping.
+pub const FLAP_REOPENS: usize = 3;
+
+/// Whether the source still reports the alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum IncidentState {
+    /// Firing at the source.
+    Open,
+    /// The source said it ended, at this time. A running session is not stopped by this.
+    ResolvedAtSource { at: DateTime<Utc> },
+}
+
+/// One incident as the inbox describes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: String,
+    pub key: DedupKey,
+    /// The latest firing alert (the first one, or the one that reopened it).
+    pub alert: Alert,
+    pub opened_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Notifications received for it (the first one included).
+    pub count: u64,
+    #[serde(flatten)]
+    pub state: IncidentState,
+    /// Times it fired again after a resolve.
+    pub reopened: u32,
+    /// Reopen times inside the flapping window.
+    #[serde(skip)]
+    recent_reopens: Vec<DateTime<Utc>>,
+    /// Who took it up since it last (re)opened.
+    pub claimed_by: Option<String>,
+    /// Every model session started for it, oldest first.
+    pub sessions: Vec<String>,
+}
+
+impl Incident {
+    /// True when it reopened [`FLAP_REOPENS`] times within the last [`FLAP_WINDOW_MINUTES`].
+    pub fn is_flapping(&self) -> bool {
+        self.recent_reopens.len() >= FLAP_REOPENS
+    }
+
+    /// Open at the source and not yet taken up by any session.
+    pub fn is_pending(&self) -> bool {
+        self.state == IncidentState::Open && self.claimed_by.is_none()
+    }
+}
+
+/// Every incident by id, with the dedup index and first-opened order.
+#[derive(Debug, Clone, Default)]
+pub struct Incidents {
+    by_id: HashMap<String, Incident>,
+    by_key: HashMap<DedupKey, String>,
+    order: Vec<String>,
+    pending: usize,
+}
+
+impl Incidents {
+    /// Apply one record. Records for unknown incidents (other than `Opened`) are ignored.
+    pub fn apply(&mut self, record: &InboxRecord) {
+        let before = self.by_id.get(&record.incident).map(Incident::is_pending);
+        match &record.change {
+            Change::Opened { key, alert } => {
+                if self.by_id.contains_key(&record.incident) {
+                    return;
+                }
+                self.by_key.insert(key.clone(), record.incident.clone());
+                self.order.push(record.incident.clone());
+                self.by_id.insert(
+                    record.incident.clone(),
+                    Incident {
+                        id: record.incident.clone(),
+                        key: key.clone(),
+                        alert: (**alert).clone(),
+                        opened_at: record.at,
+                        last_seen: record.at,
+                        count: 1,
+                        state: IncidentState::Open,
+                        reopened: 0,
+                        recent_reopens: Vec::new(),
+                        claimed_by: None,
+                        sessions: Vec::new(),
+                    },
+                );
+            }
+            change => {
+                let Some(incident) = self.by_id.get_mut(&record.incident) else {
+                    return;
+                };
+                match change {
+                    Change::Opened { .. } => {}
+                    Change::Repeated => {
+                        incident.count += 1;
+                        incident.last_seen = record.at;
+                    }
+                    Change::ResolvedAtSource => {
+                        incident.count += 1;
+                        incident.last_seen = record.at;
+                        incident.state = IncidentState::ResolvedAtSource { at: record.at };
+                    }
+                    Change::Reopened { alert } => {
+                        incident.count += 1;
+                        incident.last_seen = record.at;
+                        incident.alert = (**alert).clone();
+                        incident.state = IncidentState::Open;
+                        incident.reopened += 1;
+                        incident.claimed_by = None;
+                        let since = record.at - Duration::minutes(FLAP_WINDOW_MINUTES);
+                        incident.recent_reopens.retain(|t| *t > since);
+                        incident.recent_reopens.push(record.at);
+                    }
+                    Change::Claimed { by } => {
+                        if incident.claimed_by.is_none() {
+                            incident.claimed_by = Some(by.clone());
+                        }
+                    }
+                    Change::Started { session } => {
+                        if !incident.sessions.contains(session) {
+                            incident.sessions.push(session.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let after = self.by_id.get(&record.incident).map(Incident::is_pending);
+        match (before.unwrap_or(false), after.unwrap_or(false)) {
+            (false, true) => self.pending += 1,
+            (true, false) => self.pending = self.pending.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// The incident with this id.
+    pub fn get(&self, id: &str) -> Option<&Incident> {
+        self.by_id.get(id)
+    }
+
+    /// The incident with this dedup key.
+    pub fn by_key(&self, key: &DedupKey) -> Option<&Incident> {
+        self.by_key.get(key).and_then(|id| self.by_id.get(id))
+    }
+
+    /// Incidents open at the source that no session has taken up: the inbox depth.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// How many incidents there are.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Every incident, in the order they first opened.
+    pub fn iter(&self) -> impl Iterator<Item = &Incident> {
+        self.order.iter().filter_map(|id| self.by_id.get(id))
+    }
+}

@@ -1,0 +1,112 @@
+//! The storage boundary for incidents: the [`Store`] trait (intake inbox, dedup keys, claims)
+//! and the incident state derived from the inbox records. [`FileStore`] keeps it in the data
+//! dir; a PostgreSQL team-mode store is meant to be a second implementation of the same trait.
+//!
+//! The inbox is an append-only sequence of [`InboxRecord`]s. Every incident, its alert, its
+//! repeat count, resolve-at-source and claim by a session is one record, so any process can
+//! rebuild [`Incidents`] by reading the records in order and follow new ones from a cursor.
+//! Session event logs, the audit chain and corrections still live in their own modules;
+//! they can move behind this trait later as further record kinds or methods.
+
+mod files;
+mod incident;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::alert::{Alert, Source};
+
+pub use files::FileStore;
+pub use incident::{Incident, IncidentState, Incidents};
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// Another process already receives alerts into this data dir.
+    #[error("another opsassist process is already receiving alerts into {0}")]
+    ReceiverBusy(std::path::PathBuf),
+    #[error("cannot encode an inbox record: {0}")]
+    Encode(String),
+}
+
+/// The dedup key of an incident: the alert's source and its fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DedupKey {
+    pub source: Source,
+    pub fingerprint: String,
+}
+
+impl std::hash::Hash for DedupKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.source.name().hash(state);
+        self.fingerprint.hash(state);
+    }
+}
+
+/// One durable inbox entry: what happened to which incident, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxRecord {
+    pub at: DateTime<Utc>,
+    /// Incident id (`inc-…`).
+    pub incident: String,
+    pub change: Change,
+}
+
+/// What an [`InboxRecord`] changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// A new incident, from the first alert with this key.
+    Opened { key: DedupKey, alert: Box<Alert> },
+    /// The same alert again while the incident is open: count and last-seen move.
+    Repeated,
+    /// The source says the alert ended.
+    ResolvedAtSource,
+    /// The alert fired again after it was resolved at source: the same incident reopens.
+    Reopened { alert: Box<Alert> },
+    /// A console took the incident up (auto-start or the operator); `by` names the claimant.
+    Claimed { by: String },
+    /// The claimant started this model session for it.
+    Started { session: String },
+}
+
+/// Where a reader is in the inbox (a byte offset for [`FileStore`]).
+pub type Cursor = u64;
+
+/// Everything that stores incidents: the receiver, every console and (later) team mode.
+pub trait Store: Send + Sync {
+    /// Append `records` durably, in order: returns only once they are on disk (one sync for
+    /// the whole batch, so callers group-commit by passing many records). The range is where
+    /// they landed: a reader at `range.start` that reads up to `range.end` sees exactly them.
+    fn append(&self, records: &[InboxRecord]) -> Result<std::ops::Range<Cursor>, StoreError>;
+
+    /// Every complete record from `cursor` on, and the cursor after the last one. A record
+    /// still being written is left for the next call.
+    fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError>;
+
+    /// The exclusive right to receive (and so to dedup) alerts for this store, held until the
+    /// returned guard is dropped. A second receiver gets [`StoreError::ReceiverBusy`].
+    fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError>;
+
+    /// Record that `by` took up `incident`, unless someone already did since the incident last
+    /// (re)opened. True when this call made the claim. Atomic across processes.
+    fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError>;
+
+    /// Every incident, rebuilt from the records.
+    fn incidents(&self) -> Result<Incidents, StoreError> {
+        let (records, _) = self.read_from(0)?;
+        let mut incidents = Incidents::default();
+        for record in &records {
+            incidents.apply(record);
+        }
+        Ok(incidents)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,126 @@
+//! FileStore: round trip, torn tails, claims and the receiver lock.
+
+use std::io::Write;
+
+use chrono::Utc;
+
+use super::*;
+use crate::alert::{Alert, Source, Status};
+
+fn alert(title: &str) -> Alert {
+    Alert {
+        source: Source::Alertmanager,
+        title: title.into(),
+        severity: Some("critical".into()),
+        status: Status::Firing,
+        host: Some("web-1".into()),
+        description: None,
+        starts_at: None,
+        url: None,
+        labels: Default::default(),
+        fingerprint: Some("fp1".into()),
+        raw: serde_json::Value::Null,
+    }
+}
+
+fn opened(id: &str) -> InboxRecord {
+    InboxRecord {
+        at: Utc::now(),
+        incident: id.into(),
+        change: Change::Opened {
+            key: DedupKey {
+                source: Source::Alertmanager,
+                fingerprint: format!("fp-{id}"),
+            },
+            alert: Box::new(alert(id)),
+        },
+    }
+}
+
+#[test]
+fn records_round_trip_and_follow_from_a_cursor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = FileStore::in_dir(dir.path());
+    assert_eq!(store.read_from(0).expect("empty").0, Vec::new());
+    store.append(&[opened("a"), opened("b")]).expect("append");
+    let (first, cursor) = store.read_from(0).expect("read");
+    assert_eq!(first.len(), 2);
+    let repeat = InboxRecord {
+        at: Utc::now(),
+        incident: "a".into(),
+        change: Change::Repeated,
+    };
+    store.append(std::slice::from_ref(&repeat)).expect("append");
+    let (more, _) = store.read_from(cursor).expect("read");
+    assert_eq!(more, vec![repeat]);
+    let incidents = store.incidents().expect("incidents");
+    assert_eq!(incidents.len(), 2);
+    assert_eq!(incidents.get("a").map(|i| i.count), Some(2));
+    assert_eq!(incidents.pending(), 2);
+}
+
+#[test]
+fn a_torn_last_line_is_skipped_then_cut_by_the_next_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = FileStore::in_dir(dir.path());
+    store.append(&[opened("a")]).expect("append");
+    let mut raw = std::fs::OpenOptions::new()
+        .append(true)
+        .open(store.inbox_path())
+        .expect("open");
+    raw.write_all(br#"{"at":"2026-"#).expect("torn");
+    let (records, cursor) = store.read_from(0).expect("read");
+    assert_eq!(records.len(), 1);
+    let again = FileStore::in_dir(dir.path());
+    again.append(&[opened("b")]).expect("append after torn");
+    let (rest, _) = again.read_from(cursor).expect("read");
+    assert_eq!(
+        rest.len(),
+        1,
+        "the torn bytes are gone, the new record intact"
+    );
+    assert_eq!(again.incidents().expect("incidents").len(), 2);
+}
+
+#[test]
+fn an_incident_is_claimed_once_until_it_reopens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = FileStore::in_dir(dir.path());
+    let two = FileStore::in_dir(dir.path());
+    one.append(&[opened("a")]).expect("append");
+    assert!(one.claim("a", "s1").expect("claim"));
+    assert!(
+        !two.claim("a", "s2").expect("claim"),
+        "another console lost the race"
+    );
+    assert!(
+        !one.claim("nope", "s3").expect("claim"),
+        "unknown incidents are not claimed"
+    );
+    one.append(&[InboxRecord {
+        at: Utc::now(),
+        incident: "a".into(),
+        change: Change::Reopened {
+            alert: Box::new(alert("a")),
+        },
+    }])
+    .expect("reopen");
+    assert!(two.claim("a", "s2").expect("claim after reopen"));
+    let incidents = one.incidents().expect("incidents");
+    let a = incidents.get("a").expect("a");
+    assert_eq!(a.claimed_by.as_deref(), Some("s2"));
+    assert_eq!(incidents.pending(), 0);
+}
+
+#[test]
+fn only_one_receiver_per_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = FileStore::in_dir(dir.path());
+    let guard = one.lock_receiver().expect("first");
+    assert!(matches!(
+        FileStore::in_dir(dir.path()).lock_receiver(),
+        Err(StoreError::ReceiverBusy(_))
+    ));
+    drop(guard);
+    assert!(FileStore::in_dir(dir.path()).lock_receiver().is_ok());
+}

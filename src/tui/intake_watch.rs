@@ -1,0 +1,181 @@
+//! The console's link to the alert inbox: every console follows `<data dir>/inbox` (written
+//! by `opsassist serve` or any `tui --listen`) four times a second, tells the operator what
+//! arrived in one status line per poll (never one event per alert, so a storm cannot flood
+//! the UI), and in `investigate = "auto"` starts the sessions the core scheduler hands out,
+//! after claiming each incident so two consoles never start the same one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::intake::scheduler::{Scheduler, SchedulerOptions, Update};
+use crate::protocol::{Event, EventEnvelope};
+use crate::session::{self, Core, SessionHandle};
+use crate::store::{Change, FileStore, InboxRecord, Incident, Store};
+
+use super::app::AppEvent;
+
+/// How often the inbox is read.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Start following the inbox. Sessions it starts send their events to `events`; their
+/// handles arrive on the returned channel for the event loop to keep.
+pub fn start(
+    core: Arc<Core>,
+    events: mpsc::UnboundedSender<EventEnvelope>,
+    tasks: mpsc::UnboundedSender<AppEvent>,
+) -> mpsc::UnboundedReceiver<SessionHandle> {
+    let (handles_tx, handles_rx) = mpsc::unbounded_channel();
+    let options = match SchedulerOptions::from_config(&core.config.intake) {
+        Ok(options) => options,
+        Err(message) => {
+            let _ = tasks.send(AppEvent::Notice(message));
+            return handles_rx;
+        }
+    };
+    tokio::spawn(follow(core, options, events, tasks, handles_tx));
+    handles_rx
+}
+
+async fn follow(
+    core: Arc<Core>,
+    options: SchedulerOptions,
+    events: mpsc::UnboundedSender<EventEnvelope>,
+    tasks: mpsc::UnboundedSender<AppEvent>,
+    handles: mpsc::UnboundedSender<SessionHandle>,
+) {
+    let store: Arc<dyn Store> = Arc::new(FileStore::open(&core.paths));
+    let mut scheduler = Scheduler::new(options);
+    let claimant = format!("console-{}", std::process::id());
+    // Auto-started sessions report here; `Finished` frees their slot.
+    let (auto_tx, mut auto_rx) = mpsc::unbounded_channel::<EventEnvelope>();
+    let mut tick = tokio::time::interval(POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut first = true;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            Some(envelope) = auto_rx.recv() => {
+                if matches!(envelope.event, Event::Finished { .. }) {
+                    scheduler.finished(&envelope.session_id);
+                }
+                if events.send(envelope).is_err() {
+                    return;
+                }
+                continue;
+            }
+        }
+        let polled = {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut scheduler = scheduler;
+                let update = scheduler.poll(store.as_ref());
+                (scheduler, update)
+            })
+            .await
+        };
+        let Ok((back, update)) = polled else {
+            return;
+        };
+        scheduler = back;
+        match update {
+            Ok(update) => {
+                if let Some(line) = notice(&scheduler, &update, first)
+                    && tasks.send(AppEvent::Notice(line)).is_err()
+                {
+                    return;
+                }
+            }
+            Err(e) => tracing::warn!("intake watch: cannot read the inbox: {e}"),
+        }
+        first = false;
+        for incident in scheduler.due() {
+            match launch(&core, store.as_ref(), &claimant, &incident, &auto_tx) {
+                Ok(Some(handle)) => {
+                    scheduler.started(&handle.id);
+                    if handles.send(handle).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(message) => {
+                    let _ = tasks.send(AppEvent::SessionStartFailed(message));
+                }
+            }
+        }
+    }
+}
+
+/// Claim `incident` and start its session; None when another console took it first.
+fn launch(
+    core: &Arc<Core>,
+    store: &dyn Store,
+    claimant: &str,
+    incident: &Incident,
+    events: &mpsc::UnboundedSender<EventEnvelope>,
+) -> Result<Option<SessionHandle>, String> {
+    match store.claim(&incident.id, claimant) {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(e) => return Err(format!("cannot claim incident {}: {e}", incident.id)),
+    }
+    let handle = session::start(core.clone(), incident.alert.clone(), events.clone())
+        .map_err(|e| format!("could not open incident {}: {e}", incident.id))?;
+    let started = InboxRecord {
+        at: chrono::Utc::now(),
+        incident: incident.id.clone(),
+        change: Change::Started {
+            session: handle.id.clone(),
+        },
+    };
+    if let Err(e) = store.append(std::slice::from_ref(&started)) {
+        tracing::warn!("intake watch: cannot record session {}: {e}", handle.id);
+    }
+    Ok(Some(handle))
+}
+
+/// One status line for what a poll found, or None when nothing worth saying happened.
+fn notice(scheduler: &Scheduler, update: &Update, first: bool) -> Option<String> {
+    let incidents = scheduler.incidents();
+    let waiting = incidents.pending();
+    if first {
+        return (waiting > 0).then(|| format!("inbox: {waiting} incident(s) waiting"));
+    }
+    let resolved = match update.resolved.as_slice() {
+        [] => String::new(),
+        [one] => format!("; {one} resolved at source"),
+        many => format!("; {} resolved at source", many.len()),
+    };
+    let opened = match update.opened.as_slice() {
+        [] if resolved.is_empty() => return None,
+        [] => String::new(),
+        [one] => match incidents.get(one) {
+            Some(i) if i.reopened > 0 => format!(
+                "incident reopened (fired again after resolve): {}",
+                crate::text::neutralize_line(&i.alert.summary_line())
+            ),
+            Some(i) => format!(
+                "new incident from {}: {}",
+                i.key.source,
+                crate::text::neutralize_line(&i.alert.summary_line())
+            ),
+            None => format!("new incident {one}"),
+        },
+        many => format!("{} new incidents from the receiver", many.len()),
+    };
+    let queued = scheduler.queued();
+    let tail = if queued > 0 {
+        format!(" ({waiting} waiting, {queued} queued for investigation)")
+    } else {
+        format!(" ({waiting} waiting)")
+    };
+    let mut line = opened;
+    if line.is_empty() {
+        line = resolved.trim_start_matches("; ").to_string();
+    } else {
+        line.push_str(&resolved);
+    }
+    line.push_str(&tail);
+    Some(line)
+}

@@ -1,0 +1,203 @@
+//! The console picks up received alerts live, in tmux: `opsassist tui --listen` with
+//! `investigate = "auto"` receives an Alertmanager webhook, opens the incident and the
+//! scripted model's first call waits for approval; a second console without `--listen`
+//! (manual) sees a new incident from another receiver's inbox in its status line.
+
+#[path = "support/receiver.rs"]
+mod receiver;
+mod support;
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use receiver::{Served, TOKEN, incidents, write_config};
+use serde_json::json;
+use support::fake_llm::{FakeLlm, Reply};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, root: &std::path::Path, command: &str) -> Tmux {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let tmux = Tmux {
+            socket: format!("opsassist-intake-{name}-{}x{t:x}", std::process::id()),
+        };
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "-e",
+            &format!("OPSASSIST_DATA_DIR={}", root.join("data").display()),
+            "-e",
+            &format!("OPSASSIST_CONFIG_DIR={}", root.join("config").display()),
+            "-e",
+            "OPENAI_API_KEY=sk-fake",
+            &format!("{command}; echo OPSASSIST-EXIT=$?; exec sleep 600"),
+        ]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux (tests/run.sh installs it): {e}"));
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen =
+                String::from_utf8_lossy(&self.run(&["capture-pane", "-p"]).stdout).into_owned();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    l.local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"))
+        .port()
+}
+
+fn post(url: &str, body: &serde_json::Value) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(serde_json::to_vec(body).unwrap_or_default())
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    })
+}
+
+fn am_group(title: &str, fingerprint: &str) -> serde_json::Value {
+    json!({
+        "version": "4", "status": "firing", "receiver": "opsassist", "groupLabels": {},
+        "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am.example.com",
+        "alerts": [{
+            "status": "firing",
+            "labels": {"alertname": "HostHighCpuLoad", "instance": "web-7:9100", "severity": "critical"},
+            "annotations": {"summary": title},
+            "startsAt": "2026-01-01T00:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus.example.com", "fingerprint": fingerprint
+        }]
+    })
+}
+
+#[test]
+fn tui_listen_auto_starts_the_incident_and_waits_for_approval() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "investigate = \"auto\"\nrate_per_client = 0\n");
+    let fake = FakeLlm::spawn_blocking_openai(vec![Reply::ToolCalls(vec![(
+        "local_shell".into(),
+        json!({ "command": "uptime # intake-auto" }),
+    )])]);
+    let port = free_port();
+    let tmux = Tmux::start(
+        "auto",
+        root,
+        &format!(
+            "{} tui --provider openai --base-url {} --model fake-model --listen 127.0.0.1:{port}",
+            env!("CARGO_BIN_EXE_opsassist"),
+            fake.base_url
+        ),
+    );
+    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    let url = format!("http://127.0.0.1:{port}/v1/alerts");
+    assert_eq!(
+        post(&url, &am_group("CPU pegged on web-7 (intake e2e)", "e2e1")),
+        200
+    );
+    let received = Instant::now();
+    tmux.wait_for("the incident", |s| s.contains("CPU pegged on web-7"));
+    assert!(
+        received.elapsed() < Duration::from_secs(2),
+        "picked up within a second or so"
+    );
+    tmux.wait_for("the first call waiting for approval", |s| {
+        s.contains("Approve?") && s.contains("uptime # intake-auto")
+    });
+    // The same alert again: one incident, one session.
+    assert_eq!(
+        post(&url, &am_group("CPU pegged on web-7 (intake e2e)", "e2e1")),
+        200
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    let listed = incidents(root);
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(listed[0]["count"], 2);
+    assert_eq!(listed[0]["sessions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(fake.chat_count(), 1, "one model session");
+}
+
+#[test]
+fn a_console_sees_what_another_process_received() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "rate_per_client = 0\n");
+    let served = Served::start(root);
+    let fake = FakeLlm::spawn_blocking_openai(Vec::new());
+    let tmux = Tmux::start(
+        "manual",
+        root,
+        &format!(
+            "{} tui --provider openai --base-url {} --model fake-model",
+            env!("CARGO_BIN_EXE_opsassist"),
+            fake.base_url
+        ),
+    );
+    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    assert_eq!(
+        post(
+            &served.url("/v1/alerts"),
+            &am_group("Disk full on db-9 (manual e2e)", "m1")
+        ),
+        200
+    );
+    tmux.wait_for("the notice", |s| {
+        s.contains("new incident from alertmanager") && s.contains("Disk full on db-9")
+    });
+    assert_eq!(fake.chat_count(), 0, "manual: nothing starts by itself");
+}
