@@ -8,6 +8,7 @@ pub mod openai;
 mod openai_transport;
 pub mod retry;
 mod stream_guard;
+pub mod text_calls;
 
 pub use build::{
     DEFAULT_OLLAMA_BASE_URL, DEFAULT_OLLAMA_MODEL, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL,
