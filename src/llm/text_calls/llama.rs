@@ -15,6 +15,9 @@ pub(crate) fn find_python_tag(
     covered: &mut Vec<Range<usize>>,
 ) {
     for at in scan::markers(text, PYTHON_TAG, hidden) {
+        if covered.iter().any(|r| r.contains(&at)) {
+            continue;
+        }
         let body_start = at + PYTHON_TAG.len();
         let rest = &text[body_start..];
         let (values, used) = json::values_at(rest);

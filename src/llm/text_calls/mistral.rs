@@ -17,6 +17,9 @@ pub(crate) fn find(
     covered: &mut Vec<Range<usize>>,
 ) {
     for at in scan::markers(text, MARKER, hidden) {
+        if covered.iter().any(|r| r.contains(&at)) {
+            continue;
+        }
         let body_start = at + MARKER.len();
         let rest = &text[body_start..];
         let (values, used) = json::values_at(rest);
