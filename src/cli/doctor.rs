@@ -1,4 +1,5 @@
-//! `opsassist doctor`: check config, tools, the LLM server and every inventory host.
+//! `opsassist doctor`: check config, tools, the LLM server (and what the model can do: native
+//! or text tool calls, streaming, context length) and every inventory host.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -112,7 +113,7 @@ async fn check_llm(config: &Config) -> bool {
     match tokio::time::timeout(Duration::from_secs(20), provider.probe()).await {
         Ok(Ok(())) => {
             ok("llm", &what);
-            true
+            check_model(provider.as_ref(), config).await
         }
         Ok(Err(err)) => {
             fail("llm", &format!("{what}: {err}"));
@@ -123,4 +124,39 @@ async fn check_llm(config: &Config) -> bool {
             false
         }
     }
+}
+
+/// Probe what the model can do with one short request; prints the verdict and a
+/// recommendation. True when the console can use the model in some `tool_calls` mode.
+async fn check_model(provider: &dyn opsassist::llm::Provider, config: &Config) -> bool {
+    let http = reqwest::Client::new();
+    let secs = config.llm.request_timeout_secs.clamp(5, 300);
+    let probe = opsassist::llm::probe::probe_capabilities(provider, &http);
+    let caps = match tokio::time::timeout(Duration::from_secs(secs), probe).await {
+        Ok(Ok(caps)) => caps,
+        Ok(Err(err)) => {
+            fail("model", &format!("the probe request failed: {err}"));
+            return false;
+        }
+        Err(_) => {
+            fail("model", &format!("no answer to the probe in {secs} s"));
+            return false;
+        }
+    };
+    if let Some(why) = &caps.tools_field_rejected {
+        println!(
+            "--  model: the server refused the tools field ({}); probed in text mode",
+            neutralize_line(why)
+        );
+    }
+    if caps.usable() {
+        ok("model", &caps.summary());
+    } else {
+        fail("model", &caps.summary());
+    }
+    println!(
+        "--  recommendation: {}",
+        neutralize_line(&caps.recommendation())
+    );
+    caps.usable()
 }

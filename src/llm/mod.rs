@@ -6,6 +6,7 @@ mod errors;
 pub mod ollama;
 pub mod openai;
 mod openai_transport;
+pub mod probe;
 pub mod retry;
 mod stream_guard;
 pub mod text_calls;
