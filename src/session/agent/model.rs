@@ -39,13 +39,15 @@ async fn stream_with_retry(
     specs: Vec<ToolSpec>,
     max_retries: u32,
     deltas: mpsc::UnboundedSender<String>,
+    thinking: mpsc::UnboundedSender<String>,
     retries: mpsc::UnboundedSender<Retry>,
 ) -> Result<AssistantTurn, LlmError> {
-    crate::llm::stream_with_retry(
+    crate::llm::stream_with_retry_thinking(
         provider.as_ref(),
         &messages,
         &specs,
         &deltas,
+        &thinking,
         max_retries,
         |error, attempt, delay| {
             let _ = retries.send(Retry {
@@ -96,12 +98,14 @@ impl Agent {
         };
         let (delta_tx, mut delta_rx) = mpsc::unbounded_channel::<String>();
         let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<Retry>();
+        let (thinking_tx, mut thinking_rx) = mpsc::unbounded_channel::<String>();
         let task = tokio::spawn(stream_with_retry(
             Arc::clone(&self.core.provider),
             messages,
             specs,
             self.core.config.llm.max_retries,
             delta_tx,
+            thinking_tx,
             retry_tx,
         ));
         let abort = task.abort_handle();
@@ -112,6 +116,9 @@ impl Agent {
                 biased;
                 Some(text) = delta_rx.recv() => {
                     self.emit(Event::ModelDelta { text })?;
+                }
+                Some(text) = thinking_rx.recv() => {
+                    self.emit(Event::ThinkingDelta { text })?;
                 }
                 Some(retry) = retry_rx.recv() => {
                     self.emit(Event::Warning {
@@ -138,6 +145,9 @@ impl Agent {
                 },
             }
         };
+        while let Ok(text) = thinking_rx.try_recv() {
+            self.emit(Event::ThinkingDelta { text })?;
+        }
         while let Ok(text) = delta_rx.try_recv() {
             self.emit(Event::ModelDelta { text })?;
         }

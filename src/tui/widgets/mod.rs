@@ -7,6 +7,7 @@ mod editor;
 mod help;
 mod incidents;
 mod status;
+pub mod thinking;
 mod transcript;
 mod wrap;
 
