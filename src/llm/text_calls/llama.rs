@@ -58,6 +58,7 @@ pub(crate) fn find_bare(
         let at = line_at + lead;
         if at < skip_to
             || !line[lead..].starts_with('{')
+            || scan::in_block_quote(text, at)
             || fences.iter().any(|f| f.whole.contains(&at))
             || covered.iter().any(|r| r.contains(&at))
         {

@@ -33,6 +33,7 @@ pub(crate) fn candidates(text: &str) -> Vec<Candidate> {
             .iter()
             .any(|f| !f.holds_calls() && f.whole.contains(&pos))
             || in_inline_code(text, pos)
+            || in_block_quote(text, pos)
     };
     let mut out = Vec::new();
     let mut covered: Vec<Range<usize>> = Vec::new();
@@ -56,6 +57,13 @@ pub(crate) fn in_inline_code(text: &str, pos: usize) -> bool {
         0
     };
     ticks.saturating_sub(fence_ticks) % 2 == 1
+}
+
+/// True when `pos` is on a `>` block-quote line: the model is quoting something (often a
+/// command's output), not writing a call.
+pub(crate) fn in_block_quote(text: &str, pos: usize) -> bool {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..].trim_start().starts_with('>')
 }
 
 /// Lines of `text` with their byte offsets.
