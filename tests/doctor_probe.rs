@@ -49,7 +49,7 @@ fn doctor_prints_the_three_verdicts() {
         let (ok, text) = doctor(&native, flavor);
         assert!(ok, "{flavor:?}: {text}");
         assert!(
-            text.contains("ok  model native tool calls: yes; text tool calls: not recovered"),
+            text.contains("ok  model native tool calls: yes; text tool calls: not recovered; streaming: not seen"),
             "{flavor:?}: {text}"
         );
         assert!(
@@ -80,7 +80,7 @@ fn doctor_prints_the_three_verdicts() {
         let (ok, text) = doctor(&none, flavor);
         assert!(!ok, "{flavor:?}: {text}");
         assert!(
-            text.contains("FAIL model: native tool calls: no; text tool calls: not recovered"),
+            text.contains("FAIL model: native tool calls: no; text tool calls: not recovered; streaming: yes; context: not reported"),
             "{flavor:?}: {text}"
         );
         assert!(

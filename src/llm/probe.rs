@@ -22,8 +22,9 @@ pub struct Capabilities {
     pub text_calls: bool,
     /// The server rejected the request with a `tools` field; the probe retried in text mode.
     pub tools_field_rejected: Option<String>,
-    /// The answer arrived in more than one piece.
-    pub streaming: bool,
+    /// The answer's text arrived in more than one piece; None when it had no text (only a
+    /// native call), so there was nothing to see streaming.
+    pub streaming: Option<bool>,
     /// Context length (tokens), when the server reports one.
     pub context_length: Option<u64>,
 }
@@ -72,7 +73,8 @@ impl Capabilities {
             } else {
                 "not recovered"
             },
-            yes_no(self.streaming),
+            self.streaming
+                .map_or("not seen (the answer was only a tool call)", yes_no),
         )
     }
 }
@@ -142,7 +144,7 @@ pub async fn probe_capabilities(
         native_calls,
         text_calls,
         tools_field_rejected: rejected,
-        streaming: pieces > 1,
+        streaming: (!turn.content.is_empty()).then_some(pieces > 1),
         context_length,
     })
 }
