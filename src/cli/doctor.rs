@@ -8,6 +8,7 @@ use clap::Args;
 
 use opsassist::config::Config;
 use opsassist::exec::SshClient;
+use opsassist::llm::probe::SavedVerdict;
 use opsassist::paths::Paths;
 use opsassist::text::neutralize_line;
 use opsassist::tools::ToolRegistry;
@@ -62,7 +63,7 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     runtime.block_on(async {
         if !args.no_llm {
-            failed += usize::from(!check_llm(&config).await);
+            failed += usize::from(!check_llm(&config, &paths.data_dir).await);
         }
         if config.hosts.is_empty() {
             println!("--  hosts: none in config.toml ([hosts.NAME] destination = \"...\")");
@@ -96,7 +97,7 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Build the configured provider and probe it; prints one line. True when reachable.
-async fn check_llm(config: &Config) -> bool {
+async fn check_llm(config: &Config, data_dir: &std::path::Path) -> bool {
     let provider = match opsassist::llm::build_provider(&config.llm) {
         Ok(provider) => provider,
         Err(err) => {
@@ -113,7 +114,7 @@ async fn check_llm(config: &Config) -> bool {
     match tokio::time::timeout(Duration::from_secs(20), provider.probe()).await {
         Ok(Ok(())) => {
             ok("llm", &what);
-            check_model(provider.as_ref(), config).await
+            check_model(provider.as_ref(), config, data_dir).await
         }
         Ok(Err(err)) => {
             fail("llm", &format!("{what}: {err}"));
@@ -128,7 +129,11 @@ async fn check_llm(config: &Config) -> bool {
 
 /// Probe what the model can do with one short request; prints the verdict and a
 /// recommendation. True when the console can use the model in some `tool_calls` mode.
-async fn check_model(provider: &dyn opsassist::llm::Provider, config: &Config) -> bool {
+async fn check_model(
+    provider: &dyn opsassist::llm::Provider,
+    config: &Config,
+    data_dir: &std::path::Path,
+) -> bool {
     let http = reqwest::Client::new();
     let secs = config.llm.request_timeout_secs.clamp(5, 300);
     let probe = opsassist::llm::probe::probe_capabilities(provider, &http);
@@ -158,5 +163,9 @@ async fn check_model(provider: &dyn opsassist::llm::Provider, config: &Config) -
         "--  recommendation: {}",
         neutralize_line(&caps.recommendation())
     );
+    // The console shows this verdict when it connects to the same server and model.
+    if let Err(err) = SavedVerdict::new(provider, &caps).save(data_dir) {
+        println!("--  model: verdict not saved for the console: {err}");
+    }
     caps.usable()
 }

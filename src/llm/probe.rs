@@ -204,6 +204,63 @@ fn find_context(body: &Value) -> Option<u64> {
         .and_then(|(_, v)| v.as_u64())
 }
 
+/// The verdict `opsassist doctor` last printed for one server and model, kept in the data dir
+/// so the console can show it when it connects (without a probe request of its own).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedVerdict {
+    pub provider: String,
+    pub base_url: String,
+    pub model: String,
+    pub summary: String,
+    pub recommendation: String,
+    /// RFC 3339 time of the probe.
+    pub at: String,
+}
+
+impl SavedVerdict {
+    /// The verdict for `provider` now.
+    pub fn new(provider: &dyn Provider, caps: &Capabilities) -> Self {
+        SavedVerdict {
+            provider: provider.name().into(),
+            base_url: provider.base_url().into(),
+            model: provider.model().into(),
+            summary: caps.summary(),
+            recommendation: caps.recommendation(),
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+
+    /// The file in `data_dir` that holds the last verdict.
+    pub fn path(data_dir: &std::path::Path) -> std::path::PathBuf {
+        data_dir.join("model-verdict.json")
+    }
+
+    /// Write it (best effort is the caller's choice).
+    pub fn save(&self, data_dir: &std::path::Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(data_dir)?;
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(Self::path(data_dir), text)
+    }
+
+    /// The saved verdict, when there is one for this very server and model.
+    pub fn load_for(data_dir: &std::path::Path, provider: &dyn Provider) -> Option<Self> {
+        let text = std::fs::read_to_string(Self::path(data_dir)).ok()?;
+        let saved: SavedVerdict = serde_json::from_str(&text).ok()?;
+        (saved.provider == provider.name()
+            && saved.base_url == provider.base_url()
+            && saved.model == provider.model())
+        .then_some(saved)
+    }
+
+    /// One line for the console's note.
+    pub fn line(&self) -> String {
+        crate::text::neutralize_line(&format!(
+            "model check by opsassist doctor ({}): {}; {}",
+            self.at, self.summary, self.recommendation
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +274,34 @@ mod tests {
         let show = json!({"model_info": {"llama.context_length": 131072}});
         assert_eq!(find_context(&show), Some(131072));
         assert_eq!(find_context(&json!({"models": []})), None);
+    }
+
+    #[test]
+    fn a_saved_verdict_is_shown_only_for_the_same_server_and_model() {
+        let cfg = |model: &str| crate::config::LlmConfig {
+            provider: crate::config::ProviderKind::Openai,
+            base_url: Some("http://127.0.0.1:9/v1".into()),
+            model: Some(model.into()),
+            ..Default::default()
+        };
+        let a = crate::llm::build_provider_with_env(&cfg("qwen"), &|_| None).expect("provider");
+        let b = crate::llm::build_provider_with_env(&cfg("llama"), &|_| None).expect("provider");
+        let dir = std::env::temp_dir().join(format!("opsassist-verdict-{}", std::process::id()));
+        let caps = Capabilities {
+            native_calls: false,
+            text_calls: true,
+            tools_field_rejected: None,
+            streaming: Some(true),
+            context_length: Some(8192),
+        };
+        SavedVerdict::new(a.as_ref(), &caps)
+            .save(&dir)
+            .expect("saved");
+        let line = SavedVerdict::load_for(&dir, a.as_ref())
+            .expect("same model")
+            .line();
+        assert!(line.contains("text tool calls: recovered"), "{line}");
+        assert!(SavedVerdict::load_for(&dir, b.as_ref()).is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
