@@ -168,6 +168,25 @@ pub struct LlmConfig {
     /// Most tokens the model may generate in one turn (OpenAI-compatible `max_tokens`,
     /// Ollama `options.num_predict`); a turn cut at the cap ends with what it had. 0 = no cap.
     pub max_tokens: u32,
+    /// How tool calls travel: `native` (the API's tool-call field only), `auto` (native, and a
+    /// well-formed call the model printed as text is recovered), `text` (no `tools` field is
+    /// sent; the tools are described in the system prompt and calls are read from the text).
+    pub tool_calls: ToolCallMode,
+    /// Most calls recovered from one answer's text; the rest are not taken.
+    pub max_text_calls: usize,
+}
+
+/// How tool calls travel between opsassist and the model (`[llm] tool_calls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolCallMode {
+    /// Only the API's tool-call field.
+    Native,
+    /// Native calls, and calls printed as text when a turn has none.
+    #[default]
+    Auto,
+    /// No `tools` field: tools in the system prompt, calls read from the text.
+    Text,
 }
 
 impl Default for LlmConfig {
@@ -180,6 +199,8 @@ impl Default for LlmConfig {
             request_timeout_secs: 300,
             stream_idle_timeout_secs: 60,
             max_tokens: 4096,
+            tool_calls: ToolCallMode::Auto,
+            max_text_calls: 4,
         }
     }
 }

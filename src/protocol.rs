@@ -303,6 +303,12 @@ pub enum Event {
     Error { message: String },
     /// The model finished, the step limit was hit, or the operator stopped the session.
     Finished { state: SessionState, reason: String },
+    /// A streamed piece of the model's reasoning (Ollama `thinking`, OpenAI-compatible
+    /// `reasoning_content`). Logged and shown collapsed; never sent back to the model.
+    ThinkingDelta {
+        #[serde(default)]
+        text: String,
+    },
 }
 
 /// An [`Event`] with its place in the session log.

@@ -110,3 +110,136 @@ async fn llama_cpp_accepts_our_tool_definitions_and_history() {
         assert!(!call.id.is_empty() && !call.name.is_empty());
     }
 }
+
+/// A whole session in `tool_calls = "text"` mode against the tiny model: no `tools` field is
+/// sent; whatever the model writes, the session must end cleanly (calls it proposes are
+/// rejected, nothing runs). Then `opsassist doctor` probes the same server; both outcomes are
+/// printed for the record, and doctor's verdict must be one of its three and agree with the
+/// probe's own numbers.
+#[tokio::test]
+async fn llama_cpp_text_mode_session_ends_cleanly_and_doctor_reports_it() {
+    use std::sync::{Arc, Mutex};
+
+    use opsassist::audit::AuditLog;
+    use opsassist::config::{Config, ToolCallMode};
+    use opsassist::exec::Executor;
+    use opsassist::paths::Paths;
+    use opsassist::policy::Redactor;
+    use opsassist::protocol::{Decision, Event, Mode, Op};
+    use opsassist::session::prompt::{Prompts, render_system};
+    use opsassist::session::{self, Core, SessionOptions};
+    use opsassist::tools::ToolRegistry;
+
+    let Some((url, provider)) = llama_provider() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = Paths::in_dir(dir.path());
+    std::fs::create_dir_all(&paths.data_dir).expect("data dir");
+    std::fs::create_dir_all(&paths.config_dir).expect("config dir");
+    let mut config = Config::default();
+    config.llm.provider = ProviderKind::Openai;
+    config.llm.base_url = Some(url.clone());
+    config.llm.model = Some("smollm2".into());
+    config.llm.max_retries = 0;
+    config.llm.max_tokens = 256;
+    config.llm.tool_calls = ToolCallMode::Text;
+    let prompts = Prompts::load(&paths.config_dir).expect("prompts");
+    let core = Arc::new(Core {
+        system_prompt: render_system(&prompts.system, Mode::Check, &config.hosts),
+        user_template: prompts.user,
+        provider,
+        tools: ToolRegistry::load(&paths.config_dir).expect("tools"),
+        executor: Executor::new(&config, &paths),
+        audit: Arc::new(Mutex::new(
+            AuditLog::open(&paths.audit_log()).expect("audit"),
+        )),
+        redactor: Redactor::new(Vec::new()),
+        options: SessionOptions {
+            mode: Mode::Check,
+            auto_approve_read_only: false,
+            max_steps: 3,
+        },
+        config,
+        paths,
+    });
+    let payload = serde_json::json!({"title": "Disk almost full on web01",
+        "description": "/ is 97% full", "host": "web01", "severity": "warning"});
+    let alert = opsassist::alert::parse(payload.to_string().as_bytes(), &Default::default())
+        .expect("alert")
+        .remove(0);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = session::start(core, alert, tx).expect("session starts");
+    let mut recovered = Vec::new();
+    let mut finished = None;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
+    while finished.is_none() {
+        let envelope = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("session against {url} did not end in 600 s"))
+            .unwrap_or_else(|| panic!("session against {url} ended without Finished"));
+        match envelope.event {
+            Event::ApprovalRequested { proposal } => {
+                recovered.push(format!("{} {}", proposal.tool, proposal.command));
+                assert!(handle.send(Op::Decide {
+                    call_id: proposal.call_id,
+                    decision: Decision::Reject {
+                        reason: "conformance run: nothing is executed".into(),
+                    },
+                }));
+            }
+            Event::Note { message } if message.contains("recovered") => {
+                eprintln!("note: {message}");
+            }
+            Event::Warning { message } => eprintln!("warning: {message}"),
+            Event::Finished { state, reason } => finished = Some((state, reason)),
+            _ => {}
+        }
+    }
+    eprintln!(
+        "llama.cpp text mode: {} recoverable call(s) {:?}; finished {:?}",
+        recovered.len(),
+        recovered,
+        finished
+    );
+    let (state, reason) = finished.expect("finished");
+    assert_ne!(
+        state,
+        opsassist::protocol::SessionState::Failed,
+        "session failed: {reason}"
+    );
+
+    // The real binary's verdict on the same server.
+    let config_dir = dir.path().join("doctor-config");
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    std::fs::write(
+        config_dir.join("config.toml"),
+        format!("[llm]\nprovider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"smollm2\"\nmax_tokens = 256\n"),
+    )
+    .expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .args(["doctor"])
+        .env("OPSASSIST_CONFIG_DIR", &config_dir)
+        .env("OPSASSIST_DATA_DIR", dir.path().join("doctor-data"))
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .expect("doctor runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("doctor:\n{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("native tool calls:"))
+        .unwrap_or_else(|| panic!("no model verdict in doctor's output:\n{text}"));
+    let usable = line.contains("native tool calls: yes") || line.contains("recovered;");
+    assert_eq!(line.starts_with("ok  model"), usable, "{line}");
+    assert!(
+        line.contains("context: 8192 tokens"),
+        "llama.cpp /props n_ctx: {line}"
+    );
+    let advice = if usable {
+        "tool_calls"
+    } else {
+        "this model never called the tool"
+    };
+    assert!(text.contains(advice), "{text}");
+}

@@ -38,6 +38,7 @@ fn provider_capped(
         request_timeout_secs: 30,
         stream_idle_timeout_secs: 60,
         max_tokens,
+        ..LlmConfig::default()
     };
     let key = key.map(str::to_string);
     build_provider_with_env(&cfg, &move |name| {

@@ -1,4 +1,5 @@
-//! `opsassist doctor`: check config, tools, the LLM server and every inventory host.
+//! `opsassist doctor`: check config, tools, the LLM server (and what the model can do: native
+//! or text tool calls, streaming, context length) and every inventory host.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use clap::Args;
 
 use opsassist::config::Config;
 use opsassist::exec::SshClient;
+use opsassist::llm::probe::SavedVerdict;
 use opsassist::paths::Paths;
 use opsassist::text::neutralize_line;
 use opsassist::tools::ToolRegistry;
@@ -61,7 +63,7 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     runtime.block_on(async {
         if !args.no_llm {
-            failed += usize::from(!check_llm(&config).await);
+            failed += usize::from(!check_llm(&config, &paths.data_dir).await);
         }
         if config.hosts.is_empty() {
             println!("--  hosts: none in config.toml ([hosts.NAME] destination = \"...\")");
@@ -95,7 +97,7 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Build the configured provider and probe it; prints one line. True when reachable.
-async fn check_llm(config: &Config) -> bool {
+async fn check_llm(config: &Config, data_dir: &std::path::Path) -> bool {
     let provider = match opsassist::llm::build_provider(&config.llm) {
         Ok(provider) => provider,
         Err(err) => {
@@ -112,7 +114,7 @@ async fn check_llm(config: &Config) -> bool {
     match tokio::time::timeout(Duration::from_secs(20), provider.probe()).await {
         Ok(Ok(())) => {
             ok("llm", &what);
-            true
+            check_model(provider.as_ref(), config, data_dir).await
         }
         Ok(Err(err)) => {
             fail("llm", &format!("{what}: {err}"));
@@ -123,4 +125,47 @@ async fn check_llm(config: &Config) -> bool {
             false
         }
     }
+}
+
+/// Probe what the model can do with one short request; prints the verdict and a
+/// recommendation. True when the console can use the model in some `tool_calls` mode.
+async fn check_model(
+    provider: &dyn opsassist::llm::Provider,
+    config: &Config,
+    data_dir: &std::path::Path,
+) -> bool {
+    let http = reqwest::Client::new();
+    let secs = config.llm.request_timeout_secs.clamp(5, 300);
+    let probe = opsassist::llm::probe::probe_capabilities(provider, &http);
+    let caps = match tokio::time::timeout(Duration::from_secs(secs), probe).await {
+        Ok(Ok(caps)) => caps,
+        Ok(Err(err)) => {
+            fail("model", &format!("the probe request failed: {err}"));
+            return false;
+        }
+        Err(_) => {
+            fail("model", &format!("no answer to the probe in {secs} s"));
+            return false;
+        }
+    };
+    if let Some(why) = &caps.tools_field_rejected {
+        println!(
+            "--  model: the server refused the tools field ({}); probed in text mode",
+            neutralize_line(why)
+        );
+    }
+    if caps.usable() {
+        ok("model", &caps.summary());
+    } else {
+        fail("model", &caps.summary());
+    }
+    println!(
+        "--  recommendation: {}",
+        neutralize_line(&caps.recommendation())
+    );
+    // The console shows this verdict when it connects to the same server and model.
+    if let Err(err) = SavedVerdict::new(provider, &caps).save(data_dir) {
+        println!("--  model: verdict not saved for the console: {err}");
+    }
+    caps.usable()
 }

@@ -47,6 +47,8 @@ impl Transcript {
                     }
                 )?;
             }
+            // Reasoning stays in the session log; the headless transcript shows answers only.
+            Event::ThinkingDelta { .. } => {}
             Event::ModelDelta { text } => {
                 write!(out, "{}", neutralize(text))?;
                 self.mid_line = !text.ends_with('\n');

@@ -6,14 +6,16 @@ mod errors;
 pub mod ollama;
 pub mod openai;
 mod openai_transport;
+pub mod probe;
 pub mod retry;
 mod stream_guard;
+pub mod text_calls;
 
 pub use build::{
     DEFAULT_OLLAMA_BASE_URL, DEFAULT_OLLAMA_MODEL, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL,
     build_provider, build_provider_with_env, ollama_host_url, resolve_base_url, resolved_model,
 };
-pub use retry::{RetryPolicy, stream_with_policy, stream_with_retry};
+pub use retry::{RetryPolicy, stream_with_policy, stream_with_retry, stream_with_retry_thinking};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -121,6 +123,19 @@ pub trait Provider: Send + Sync {
         tools: &[ToolSpec],
         deltas: &mpsc::UnboundedSender<String>,
     ) -> Result<AssistantTurn, LlmError>;
+    /// [`Provider::stream_turn`], with the model's reasoning (Ollama `thinking`,
+    /// OpenAI-compatible `reasoning_content`) streamed to `thinking`. It is never part of the
+    /// turn's content, so it is never sent back to the model. The default streams no thinking.
+    async fn stream_turn_with_thinking(
+        &self,
+        messages: &[ChatMessage],
+        tools: &[ToolSpec],
+        deltas: &mpsc::UnboundedSender<String>,
+        thinking: &mpsc::UnboundedSender<String>,
+    ) -> Result<AssistantTurn, LlmError> {
+        let _ = thinking;
+        self.stream_turn(messages, tools, deltas).await
+    }
     /// Cheap reachability check used for the "no LLM" banner.
     async fn probe(&self) -> Result<(), LlmError>;
 }

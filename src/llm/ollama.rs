@@ -128,6 +128,18 @@ impl Provider for OllamaProvider {
         tools: &[ToolSpec],
         deltas: &mpsc::UnboundedSender<String>,
     ) -> Result<AssistantTurn, LlmError> {
+        let (thinking, _) = mpsc::unbounded_channel();
+        self.stream_turn_with_thinking(messages, tools, deltas, &thinking)
+            .await
+    }
+
+    async fn stream_turn_with_thinking(
+        &self,
+        messages: &[ChatMessage],
+        tools: &[ToolSpec],
+        deltas: &mpsc::UnboundedSender<String>,
+        thinking: &mpsc::UnboundedSender<String>,
+    ) -> Result<AssistantTurn, LlmError> {
         let body = self.request_body(messages, tools)?;
         let url = self.url("/api/chat");
         let transport = |e: reqwest::Error| {
@@ -176,6 +188,9 @@ impl Provider for OllamaProvider {
                 if let Some(text) = turn.apply_line(&line)? {
                     let _ = deltas.send(text);
                 }
+                if let Some(text) = turn.thinking.take() {
+                    let _ = thinking.send(text);
+                }
                 if turn.done {
                     return Ok(turn.finish());
                 }
@@ -185,6 +200,9 @@ impl Provider for OllamaProvider {
             && let Ok(Some(text)) = turn.apply_line(&buf)
         {
             let _ = deltas.send(text);
+        }
+        if let Some(text) = turn.thinking.take() {
+            let _ = thinking.send(text);
         }
         if turn.done {
             return Ok(turn.finish());
@@ -227,6 +245,8 @@ struct OllamaTurn {
     done: bool,
     truncated: bool,
     next_id: usize,
+    /// Reasoning carried by the last line (`message.thinking`), taken by the stream loop.
+    thinking: Option<String>,
 }
 
 impl OllamaTurn {
@@ -238,6 +258,7 @@ impl OllamaTurn {
             done: false,
             truncated: false,
             next_id: prior_calls + 1,
+            thinking: None,
         }
     }
 
@@ -277,6 +298,7 @@ impl OllamaTurn {
                 }
             }
         }
+        self.thinking = chunk.message.thinking.filter(|t| !t.is_empty());
         let piece = chunk.message.content;
         if piece.is_empty() {
             return Ok(None);
@@ -378,6 +400,18 @@ mod tests {
                 completion_tokens: 3
             })
         );
+    }
+
+    #[test]
+    fn thinking_is_taken_apart_from_the_content() {
+        let mut turn = OllamaTurn::new(0);
+        let line = br#"{"model":"m","created_at":"t","message":{"role":"assistant","content":"","thinking":"disk is full?"},"done":false}"#;
+        assert_eq!(turn.apply_line(line).unwrap(), None);
+        assert_eq!(turn.thinking.take().as_deref(), Some("disk is full?"));
+        let line = br#"{"model":"m","created_at":"t","message":{"role":"assistant","content":"Disk."},"done":true}"#;
+        assert_eq!(turn.apply_line(line).unwrap().as_deref(), Some("Disk."));
+        assert_eq!(turn.thinking, None);
+        assert_eq!(turn.finish().content, "Disk.");
     }
 
     #[test]

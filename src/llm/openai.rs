@@ -163,13 +163,26 @@ impl Provider for OpenAiProvider {
         tools: &[ToolSpec],
         deltas: &mpsc::UnboundedSender<String>,
     ) -> Result<AssistantTurn, LlmError> {
+        let (thinking, _) = mpsc::unbounded_channel();
+        self.stream_turn_with_thinking(messages, tools, deltas, &thinking)
+            .await
+    }
+
+    async fn stream_turn_with_thinking(
+        &self,
+        messages: &[ChatMessage],
+        tools: &[ToolSpec],
+        deltas: &mpsc::UnboundedSender<String>,
+        thinking: &mpsc::UnboundedSender<String>,
+    ) -> Result<AssistantTurn, LlmError> {
         let (secs, setting) = self.timeouts.next_chunk(false);
         let mut stream = loop {
             let chat = self.client.chat();
+            // Chunks are read as JSON first: `reasoning_content` is not in async-openai's type.
             match within(
                 secs,
                 setting,
-                chat.create_stream(self.request(messages, tools)),
+                chat.create_stream_byot::<_, serde_json::Value>(self.request(messages, tools)),
             )
             .await?
             {
@@ -186,7 +199,14 @@ impl Provider for OpenAiProvider {
                 break;
             };
             begun = true;
-            let chunk = item.map_err(|e| self.map_error(e))?;
+            let raw = item.map_err(|e| self.map_error(e))?;
+            if let Some(text) = reasoning_of(&raw) {
+                let _ = thinking.send(text);
+            }
+            let chunk = serde_json::from_value::<CreateChatCompletionStreamResponse>(raw.clone())
+                .map_err(|e| {
+                self.map_error(OpenAIError::JSONDeserialize(e, raw.to_string()))
+            })?;
             if let Some(text) = turn.apply(chunk) {
                 let _ = deltas.send(text);
             }
@@ -223,6 +243,17 @@ impl Provider for OpenAiProvider {
             &self.base_url,
         ))
     }
+}
+
+/// The reasoning a chunk carries: `reasoning_content` (llama.cpp, DeepSeek, vLLM before 0.9)
+/// or `reasoning` (vLLM, OpenRouter, LM Studio).
+fn reasoning_of(chunk: &serde_json::Value) -> Option<String> {
+    let delta = chunk.pointer("/choices/0/delta")?;
+    let text = delta
+        .get("reasoning_content")
+        .or_else(|| delta.get("reasoning"))?
+        .as_str()?;
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// Accumulates one streamed turn: text, tool calls by index, usage, and whether it finished.
@@ -417,5 +448,26 @@ fn map_openai_error(err: OpenAIError, model: &str, url: &str, timeout_secs: u64)
         other => LlmError::Other {
             detail: snippet(&other.to_string()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_is_read_from_either_field_and_kept_out_of_the_content() {
+        let chunk = serde_json::json!({"id": "c", "object": "chat.completion.chunk", "created": 1,
+            "model": "m", "choices": [{"index": 0, "delta": {"reasoning_content": "hmm, disk"}}]});
+        assert_eq!(reasoning_of(&chunk).as_deref(), Some("hmm, disk"));
+        let mut turn = TurnBuilder::default();
+        let parsed: CreateChatCompletionStreamResponse =
+            serde_json::from_value(chunk).expect("chunk parses");
+        assert_eq!(turn.apply(parsed), None);
+        assert!(turn.content.is_empty());
+        let vllm = serde_json::json!({"choices": [{"index": 0, "delta": {"reasoning": "r"}}]});
+        assert_eq!(reasoning_of(&vllm).as_deref(), Some("r"));
+        let plain = serde_json::json!({"choices": [{"index": 0, "delta": {"content": "x"}}]});
+        assert_eq!(reasoning_of(&plain), None);
     }
 }

@@ -86,6 +86,35 @@ pub async fn stream_with_policy(
     }
 }
 
+/// [`stream_with_retry`] that also streams the model's reasoning to `thinking`.
+pub async fn stream_with_retry_thinking(
+    provider: &dyn Provider,
+    messages: &[ChatMessage],
+    tools: &[ToolSpec],
+    deltas: &mpsc::UnboundedSender<String>,
+    thinking: &mpsc::UnboundedSender<String>,
+    max_retries: u32,
+    mut on_retry: impl FnMut(&LlmError, u32, Duration),
+) -> Result<AssistantTurn, LlmError> {
+    let policy = RetryPolicy::new(max_retries);
+    let mut attempt = 0u32;
+    loop {
+        match provider
+            .stream_turn_with_thinking(messages, tools, deltas, thinking)
+            .await
+        {
+            Ok(turn) => return Ok(turn),
+            Err(e) if e.is_transient() && attempt < policy.max_retries => {
+                attempt += 1;
+                let delay = policy.delay(attempt);
+                on_retry(&e, attempt, delay);
+                tokio::time::sleep(delay).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -321,6 +321,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
         // The exact prompts and tool-result messages are for the model and for resuming;
         // the transcript shows the alert, the calls and their outputs instead.
         Event::Prompt { .. } | Event::ToolResult { .. } => {}
+        Event::ThinkingDelta { text } => super::widgets::thinking::apply(incident, &text),
     }
     global
 }

@@ -224,7 +224,17 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     let probe_core = core.clone();
     tokio::spawn(async move {
         let result = probe_core.provider.probe().await.map_err(|e| e.to_string());
+        let reachable = result.is_ok();
         let _ = tasks_tx.send(AppEvent::Probe(result));
+        // What `opsassist doctor` found this model can do (tool calls, streaming, context).
+        if reachable
+            && let Some(verdict) = crate::llm::probe::SavedVerdict::load_for(
+                &probe_core.paths.data_dir,
+                probe_core.provider.as_ref(),
+            )
+        {
+            let _ = tasks_tx.send(AppEvent::Notice(verdict.line()));
+        }
     });
 
     match session::recover(core.clone(), runner.events_tx.clone()) {

@@ -8,6 +8,7 @@ mod editor;
 mod help;
 mod incidents;
 mod status;
+pub mod thinking;
 mod transcript;
 mod wrap;
 
