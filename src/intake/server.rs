@@ -220,9 +220,16 @@ async fn post_format(
     receive(&state, peer, &headers, body, Some(format)).await
 }
 
+/// Count and answer a refused request. The connection is closed after the answer: the body
+/// may be unread, and a client must not reuse a connection the server is about to drop.
 fn refuse(state: &AppState, reason: Reject, status: StatusCode, message: String) -> Response {
     state.intake.metrics().reject(reason);
-    (status, format!("{}\n", neutralize_line(&message))).into_response()
+    (
+        status,
+        [(header::CONNECTION, HeaderValue::from_static("close"))],
+        format!("{}\n", neutralize_line(&message)),
+    )
+        .into_response()
 }
 
 fn retry_after(mut response: Response, wait: Duration) -> Response {
