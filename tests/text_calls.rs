@@ -48,7 +48,7 @@ fn fixtures() -> Vec<Fixture> {
             .or_else(|| raw.split_once("---\r\n"))
             .unwrap_or_else(|| panic!("{}: no --- line", path.display()));
         let mut fixture = Fixture {
-            name: path.file_name().unwrap().to_string_lossy().into_owned(),
+            name: path.file_name().expect("fixture file name").to_string_lossy().into_owned(),
             max: 4,
             calls: Vec::new(),
             rejects: Vec::new(),
@@ -57,9 +57,9 @@ fn fixtures() -> Vec<Fixture> {
         for line in head.lines() {
             if let Some(rest) = line.strip_prefix("call: ") {
                 let mut parts = rest.splitn(3, ' ');
-                let format = parts.next().unwrap().to_string();
-                let name = parts.next().unwrap().to_string();
-                let args = serde_json::from_str(parts.next().unwrap()).expect("fixture args");
+                let format = parts.next().expect("call: FORMAT").to_string();
+                let name = parts.next().expect("call: FORMAT NAME").to_string();
+                let args = serde_json::from_str(parts.next().expect("call: FORMAT NAME ARGS")).expect("fixture args");
                 fixture.calls.push((format, name, args));
             } else if let Some(rest) = line.strip_prefix("reject: ") {
                 fixture.rejects.push(rest.to_string());
