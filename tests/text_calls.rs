@@ -48,7 +48,11 @@ fn fixtures() -> Vec<Fixture> {
             .or_else(|| raw.split_once("---\r\n"))
             .unwrap_or_else(|| panic!("{}: no --- line", path.display()));
         let mut fixture = Fixture {
-            name: path.file_name().expect("fixture file name").to_string_lossy().into_owned(),
+            name: path
+                .file_name()
+                .expect("fixture file name")
+                .to_string_lossy()
+                .into_owned(),
             max: 4,
             calls: Vec::new(),
             rejects: Vec::new(),
@@ -59,7 +63,8 @@ fn fixtures() -> Vec<Fixture> {
                 let mut parts = rest.splitn(3, ' ');
                 let format = parts.next().expect("call: FORMAT").to_string();
                 let name = parts.next().expect("call: FORMAT NAME").to_string();
-                let args = serde_json::from_str(parts.next().expect("call: FORMAT NAME ARGS")).expect("fixture args");
+                let args = serde_json::from_str(parts.next().expect("call: FORMAT NAME ARGS"))
+                    .expect("fixture args");
                 fixture.calls.push((format, name, args));
             } else if let Some(rest) = line.strip_prefix("reject: ") {
                 fixture.rejects.push(rest.to_string());
