@@ -341,7 +341,7 @@ fn tools_check_points_at_the_tool_and_field() {
 
     let out = opsassist(&["tools", "check"], dir.path());
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("built-in tools.toml: 8 tools"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("built-in tools.toml: 14 tools"));
 
     // A tools.toml in the config dir replaces the built-in set.
     std::fs::write(
