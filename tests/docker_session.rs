@@ -337,3 +337,77 @@ async fn a_failed_session_notifies_and_a_dead_receiver_does_not_block_it() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_that_does_not_hold_sends_verification_failed() {
+    let Some(d) = dockerd::daemon_or_skip("a_restart_that_does_not_hold") else {
+        return;
+    };
+    let docker = d.client().await;
+    dockerd::run_container(
+        &docker,
+        dockerd::Spec {
+            name: "oa-sess-broken",
+            script: "echo broken; sleep 1; exit 1",
+            labels: &[("environment", "production"), ("oa-test", "sess-broken")],
+            health: None,
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let hooks = hooks::HttpHooks::start().await;
+    let notify = NotifyConfig {
+        webhook: Some(WebhookConfig {
+            url: format!("{}/generic", hooks.base),
+            token_file: None,
+        }),
+        attempts: 1,
+        ..NotifyConfig::default()
+    };
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![
+            Reply::ToolCalls(vec![restart("oa-sess-broken")]),
+            Reply::Text("It keeps exiting with code 1.".into()),
+        ],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let core = docker_core(
+        dir.path(),
+        &fake,
+        Mode::Heal,
+        Some((
+            watch_config(d, "sess-broken"),
+            vec!["oa-sess-broken".into()],
+        )),
+        notify,
+    );
+    let (_h, _rx, events) =
+        run_session(core, alert("oa-sess-broken exited", "x"), |_| approve()).await;
+    let out = results(&events);
+    assert!(out.contains("✘ exited again with code 1"), "{out}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let bodies = loop {
+        let b = hooks.bodies("generic");
+        if b.len() >= 3 || tokio::time::Instant::now() > deadline {
+            break b;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let triggers: Vec<&str> = bodies
+        .iter()
+        .filter_map(|b| b["trigger"].as_str())
+        .collect();
+    assert!(triggers.contains(&"verification_failed"), "{bodies:?}");
+    let failed = bodies
+        .iter()
+        .find(|b| b["trigger"] == "verification_failed")
+        .unwrap_or_else(|| panic!("{bodies:?}"));
+    assert!(
+        failed["verification"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("✘ exited again with code 1")),
+        "{failed}"
+    );
+}

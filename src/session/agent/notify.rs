@@ -4,7 +4,7 @@
 
 use crate::alert::Alert;
 use crate::notify::{Notice, Notifier, Ran, Trigger};
-use crate::protocol::{Event, SessionState, Verdict};
+use crate::protocol::{Event, SessionState, Target, Verdict};
 use crate::session::Core;
 
 /// Reason `finish` gives when the model answered without tool calls.
@@ -22,6 +22,8 @@ pub(crate) struct SessionNotifier {
     ran: Vec<Ran>,
     /// The model's latest text (the diagnosis when it finishes).
     last_text: String,
+    /// The call running now is on a Docker container (its result carries a verdict).
+    docker_call: bool,
 }
 
 impl SessionNotifier {
@@ -41,6 +43,7 @@ impl SessionNotifier {
             last_verdict: None,
             ran: Vec::new(),
             last_text: String::new(),
+            docker_call: false,
         })
     }
 
@@ -93,19 +96,31 @@ impl SessionNotifier {
                     _ => None,
                 };
             }
-            Event::ExecStarted { command, .. } => self.ran.push(Ran {
-                command: command.clone(),
-                approved_by: self
-                    .last_verdict
-                    .take()
-                    .unwrap_or_else(|| "operator".into()),
-                result: None,
-            }),
+            Event::ExecStarted {
+                command, target, ..
+            } => {
+                self.docker_call = matches!(target, Target::Docker { .. });
+                self.ran.push(Ran {
+                    command: command.clone(),
+                    approved_by: self
+                        .last_verdict
+                        .take()
+                        .unwrap_or_else(|| "operator".into()),
+                    result: None,
+                })
+            }
             Event::ToolResult { content, .. } => {
                 if let Some(last) = self.ran.last_mut()
                     && last.result.is_none()
                 {
                     last.result = Some(content.chars().take(2000).collect());
+                }
+                // A restart or start on a container whose verification failed.
+                if std::mem::take(&mut self.docker_call)
+                    && content.lines().any(|l| l.starts_with("✘ "))
+                {
+                    let notice = self.notice(Trigger::VerificationFailed, None);
+                    self.notifier.notify(notice);
                 }
             }
             Event::Finished { state, reason } => {
