@@ -113,3 +113,63 @@ fn a_watched_name_resolves_to_a_docker_target_classified_like_the_cli() {
         assert_eq!(classify_argv(argv).class, class, "{tool}");
     }
 }
+
+#[test]
+fn docker_stop_is_destructive_by_its_declaration_and_the_shell_cli_stays_change() {
+    use opsassist::session::edit::classify_call;
+    use opsassist::session::gate::offer;
+    let r = registry(&["web"]);
+    let stop = r
+        .resolve(
+            &call("docker_stop", r#"{"container":"web"}"#),
+            &BTreeMap::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stop.command, "docker stop web");
+    let class = classify_call(&stop);
+    assert_eq!(class.class, Class::Destructive, "{}", class.reason);
+    assert!(class.reason.contains("tools.toml"), "{}", class.reason);
+    assert!(offer(class.class, &stop.command).needs_confirm);
+    // A declared class only raises: docker_restart (declares none) stays change.
+    let restart = r
+        .resolve(
+            &call("docker_restart", r#"{"container":"web"}"#),
+            &BTreeMap::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(classify_call(&restart).class, Class::Change);
+    // Stays as is: the same words in a shell are the CLI's policy, `change`.
+    assert_eq!(
+        opsassist::policy::classify("docker stop web").class,
+        Class::Change
+    );
+}
+
+#[test]
+fn only_docker_tools_declare_a_class_and_only_known_classes() {
+    let local = r#"
+[[tool]]
+name = "t"
+description = "d"
+argv = ["true"]
+class = "read-only"
+"#;
+    let err = ToolRegistry::parse(local, "t.toml")
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err.to_string().contains("field \"class\""), "{err}");
+    let bad = r#"
+[[tool]]
+name = "t"
+description = "d"
+target = "docker:container"
+argv = ["docker", "stop", "{container}"]
+class = "harmless"
+[tool.parameters]
+required = ["container"]
+[tool.parameters.properties.container]
+type = "string"
+"#;
+    let err = ToolRegistry::parse(bad, "t.toml").map(|_| ()).unwrap_err();
+    assert!(err.to_string().contains("harmless"), "{err}");
+}

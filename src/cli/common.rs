@@ -39,8 +39,20 @@ pub struct ProviderArgs {
 }
 
 /// Load config, apply the CLI overrides and build everything a session needs: provider (no
-/// network I/O yet), tools, executor, redactor, audit log and prompts.
+/// network I/O yet), tools, executor, redactor, audit log and prompts. No Docker watcher runs
+/// here, so the docker tools are not offered.
 pub fn build_core(paths: &Paths, args: &ProviderArgs) -> anyhow::Result<Arc<Core>> {
+    build_core_watching(paths, args, Vec::new())
+}
+
+/// [`build_core`] for a process that runs the Docker watcher: `watched` (the names of the
+/// containers matching `[watch.docker] labels`) become the docker tools' container enum; with
+/// none, the docker tools are not offered.
+pub fn build_core_watching(
+    paths: &Paths,
+    args: &ProviderArgs,
+    watched: Vec<String>,
+) -> anyhow::Result<Arc<Core>> {
     let mut config = Config::load_for(paths)?;
     if let Some(provider) = args.provider {
         if provider != config.llm.provider && args.base_url.is_none() {
@@ -73,7 +85,8 @@ pub fn build_core(paths: &Paths, args: &ProviderArgs) -> anyhow::Result<Arc<Core
         ),
     };
     let provider = opsassist::llm::build_provider(&config.llm)?;
-    let tools = ToolRegistry::load(&paths.config_dir)?;
+    let mut tools = ToolRegistry::load(&paths.config_dir)?;
+    tools.set_watched_containers(watched);
     let executor = Executor::new(&config, paths);
     let redactor = Redactor::new(config.policy.redact_values.clone());
     let audit =

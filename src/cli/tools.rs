@@ -37,6 +37,10 @@ pub fn run(paths: &Paths, cmd: ToolsCommand) -> anyhow::Result<ExitCode> {
         }
     };
     let summaries = registry.summaries();
+    let docker_tools = summaries
+        .iter()
+        .filter(|s| s.target.starts_with("docker:"))
+        .count();
     match cmd {
         ToolsCommand::Check { .. } => {
             println!("ok: {}: {} tools", registry.origin(), summaries.len());
@@ -68,6 +72,13 @@ pub fn run(paths: &Paths, cmd: ToolsCommand) -> anyhow::Result<ExitCode> {
                     s.description
                 );
                 println!("{:width$}  runs: {}", "", s.template);
+            }
+            if docker_tools > 0 {
+                println!(
+                    "note: the {docker_tools} docker: tools are offered to the model only while a Docker \
+                     watcher runs in the same process (`opsassist tui --watch docker`), scoped to the \
+                     containers matching [watch.docker] labels; otherwise they are left out"
+                );
             }
         }
     }

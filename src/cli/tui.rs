@@ -11,7 +11,14 @@ use opsassist::alert::{ParseOptions, parse};
 use opsassist::paths::Paths;
 use opsassist::tui::{Keymap, TuiOptions};
 
-use super::common::{ProviderArgs, build_core};
+use super::common::{ProviderArgs, build_core_watching};
+
+/// What `tui --watch` runs inside the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WatchKind {
+    /// The Docker watcher of `opsassist watch docker` ([watch.docker] in config.toml)
+    Docker,
+}
 
 /// Arguments of `opsassist tui`.
 #[derive(Debug, Args)]
@@ -25,6 +32,10 @@ pub struct TuiArgs {
     /// Allow a non-loopback --listen address without [intake] token_file
     #[arg(long, requires = "listen")]
     pub insecure_no_auth: bool,
+    /// Also run this watcher in the console (failed containers become incidents; sessions
+    /// get the docker tools for the watched containers)
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub watch: Option<WatchKind>,
     #[command(flatten)]
     pub provider: ProviderArgs,
 }
@@ -42,7 +53,23 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let core = build_core(paths, &args.provider)?;
+        let (watcher, watched) = match args.watch {
+            Some(WatchKind::Docker) => {
+                let config = opsassist::config::Config::load_for(paths)?;
+                let watcher = super::watch::start_watcher(paths, &config).await?;
+                let names = watcher
+                    .engine()
+                    .list()
+                    .await
+                    .context("cannot list the watched Docker containers")?
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect();
+                (Some(watcher), names)
+            }
+            None => (None, Vec::new()),
+        };
+        let core = build_core_watching(paths, &args.provider, watched)?;
         let keymap = Keymap::from_config(&core.config.keys)
             .with_context(|| format!("in {}", paths.config_file.display()))?;
         let mut alerts = Vec::new();
@@ -72,11 +99,70 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             ),
             None => None,
         };
-        opsassist::tui::run(core, TuiOptions { keymap, alerts }).await?;
+        let (watch_notices, watch_task) = match watcher {
+            Some(watcher) => {
+                let (notices, task) = run_watcher(watcher);
+                (Some(notices), Some(task))
+            }
+            None => (None, None),
+        };
+        let options = TuiOptions {
+            keymap,
+            alerts,
+            watch_notices,
+            auto_restart: args.watch.is_some() && core.config.watch.docker.auto_restart,
+        };
+        opsassist::tui::run(core, options).await?;
+        if let Some(task) = watch_task {
+            task.abort();
+        }
         if let Some(running) = receiver {
             let _ = running.stop.send(());
             let _ = running.task.await;
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Run the Docker watcher in the background; its events become one status line each (the
+/// incidents themselves reach the console through the inbox, like any alert).
+fn run_watcher(
+    watcher: opsassist::docker::watch::Watcher,
+) -> (
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+    tokio::task::JoinHandle<()>,
+) {
+    use opsassist::docker::watch::WatchEvent;
+    let (events_tx, mut events_rx) = tokio::sync::mpsc::channel(256);
+    let (notices_tx, notices_rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let run = watcher.run(events_tx);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                _ = &mut run => return,
+                event = events_rx.recv() => {
+                    let Some(event) = event else { return };
+                    let line = match event {
+                        WatchEvent::Incident(c) => format!(
+                            "docker: {} {} → incident {}",
+                            c.name,
+                            c.failure.map(|f| f.name()).unwrap_or("failed"),
+                            c.incident.as_deref().unwrap_or("-")
+                        ),
+                        WatchEvent::Healed { incident, report } => format!(
+                            "docker: auto-restart of {} {} ({incident})",
+                            report.container,
+                            if report.healed { "verified" } else { "gave up" }
+                        ),
+                        WatchEvent::Warning { message } => format!("docker watch: {message}"),
+                    };
+                    if notices_tx.send(opsassist::text::neutralize_line(&line)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    (notices_rx, task)
 }

@@ -21,6 +21,7 @@ mod decide;
 mod exec;
 mod learn;
 mod model;
+mod notify;
 mod resume;
 
 use decide::Decided;
@@ -89,6 +90,8 @@ pub(crate) struct Agent {
     /// The nonce in this session's untrusted-data markers (alert, command output, past
     /// corrections). Set when the prompts are rendered, or read back from them on resume.
     nonce: String,
+    /// `[notify]`: awaiting approval, failed and the diagnosis (None: no channel).
+    notifier: Option<notify::SessionNotifier>,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -109,6 +112,7 @@ impl Agent {
     ) -> Agent {
         let specs = core.tools.specs(&core.config.hosts);
         let gate = Gate::new(core.options.mode, core.options.auto_approve_read_only);
+        let notifier = notify::SessionNotifier::new(&core, &id);
         Agent {
             core,
             id,
@@ -128,6 +132,7 @@ impl Agent {
             connected: None,
             alert: None,
             nonce: super::untrusted::fresh_nonce(),
+            notifier,
         }
     }
 
@@ -161,7 +166,12 @@ impl Agent {
                 replay,
                 alert,
                 warnings,
-            } => self.resume(*replay, *alert, warnings).await?,
+            } => {
+                if let Some(n) = &mut self.notifier {
+                    n.set_alert(&alert);
+                }
+                self.resume(*replay, *alert, warnings).await?
+            }
         };
         if flow != Flow::Continue {
             return Ok(());
@@ -543,6 +553,9 @@ impl Agent {
     /// before it (deltas are never fsync'd on their own).
     fn emit(&mut self, event: Event) -> Result<(), SessionError> {
         let delta = matches!(event, Event::ModelDelta { .. });
+        if let Some(n) = &mut self.notifier {
+            n.on_event(&event);
+        }
         let envelope = self.log.append(event)?;
         if delta && self.outbox.is_empty() {
             let _ = self.events.send(envelope);

@@ -5,9 +5,22 @@ use crate::policy::{self, Classification};
 use crate::tools::{Program, ResolvedCall};
 
 /// The policy class of exactly what a resolved call would run.
+/// A class tools.toml declares for the tool (docker tools) is a floor: it raises, never lowers.
 pub fn classify_call(resolved: &ResolvedCall) -> Classification {
-    match &resolved.program {
+    let mut c = match &resolved.program {
         Program::Shell(command) => policy::classify(command),
         Program::Argv(argv) => policy::classify_argv(argv),
+    };
+    if let Some(declared) = resolved.declared_class
+        && declared > c.class
+    {
+        c.reason = format!(
+            "tools.toml declares {} {} ({})",
+            resolved.tool,
+            declared.as_str(),
+            c.reason
+        );
+        c.class = declared;
     }
+    c
 }

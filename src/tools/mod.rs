@@ -76,6 +76,9 @@ pub struct ResolvedCall {
     pub output_cap: usize,
     /// True for shell tools: an edit replaces the command line rather than the JSON arguments.
     pub shell: bool,
+    /// The least class tools.toml declares for this tool (`class = "destructive"` on
+    /// `docker_stop`); classification takes the higher of it and the policy's class.
+    pub declared_class: Option<crate::policy::Class>,
 }
 
 /// One line of `opsassist tools list`.
@@ -418,6 +421,7 @@ fn build(
         timeout: def.timeout,
         output_cap: def.output_cap,
         shell: !matches!(def.template, Template::Argv(_)),
+        declared_class: def.class,
     })
 }
 

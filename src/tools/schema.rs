@@ -7,6 +7,7 @@ use toml::{Table, Value};
 
 use super::params::parse_parameters;
 pub use super::params::{Kind, ParamDef};
+use crate::policy::Class;
 
 /// Default `timeout_secs`.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
@@ -52,6 +53,9 @@ pub struct ToolDef {
     pub params: Vec<ParamDef>,
     pub timeout: Duration,
     pub output_cap: usize,
+    /// `class = "…"` (docker tools only): the least class the call gets, whatever the policy
+    /// reads in its argv (the policy may still raise it, never lower it).
+    pub class: Option<Class>,
 }
 
 impl ToolDef {
@@ -129,6 +133,7 @@ const TOOL_KEYS: &[&str] = &[
     "parameters",
     "timeout_secs",
     "output_cap_bytes",
+    "class",
 ];
 
 pub(super) fn field(name: &str, message: impl std::fmt::Display) -> String {
@@ -210,6 +215,25 @@ fn parse_tool(table: &Table) -> Result<ToolDef, String> {
             ));
         }
     };
+    let class = match get_str(table, "class")? {
+        None => None,
+        Some(_) if !matches!(target, TargetRule::Docker(_)) => {
+            return Err(field(
+                "class",
+                "only docker tools (target = \"docker:NAME\") declare a class; \
+                 the policy classifies every other tool from what it runs",
+            ));
+        }
+        Some("read-only") => Some(Class::ReadOnly),
+        Some("change") => Some(Class::Change),
+        Some("destructive") => Some(Class::Destructive),
+        Some(other) => {
+            return Err(field(
+                "class",
+                format!("\"{other}\" is not \"read-only\", \"change\" or \"destructive\""),
+            ));
+        }
+    };
     Ok(ToolDef {
         name: name.to_string(),
         description: description.to_string(),
@@ -218,6 +242,7 @@ fn parse_tool(table: &Table) -> Result<ToolDef, String> {
         params,
         timeout: Duration::from_secs(timeout_secs),
         output_cap,
+        class,
     })
 }
 

@@ -37,11 +37,20 @@ impl From<std::io::Error> for TuiError {
     }
 }
 
+/// The console's Docker watcher restarts failed containers itself (the status bar says so);
+/// set once at start.
+pub(super) static AUTO_RESTART: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// What the dashboard starts with.
 pub struct TuiOptions {
     pub keymap: Keymap,
     /// Alerts to open at start (`--alert FILE`).
     pub alerts: Vec<Alert>,
+    /// Status lines from a watcher running in the console (`--watch docker`).
+    pub watch_notices: Option<mpsc::UnboundedReceiver<String>>,
+    /// The watcher restarts failed containers itself (`[watch.docker] auto_restart`).
+    pub auto_restart: bool,
 }
 
 struct Runner {
@@ -220,6 +229,19 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         runner.events_tx.clone(),
         runner.tasks_tx.clone(),
     );
+
+    // `--watch docker`: the watcher's status lines, and the auto-restart badge.
+    AUTO_RESTART.store(options.auto_restart, std::sync::atomic::Ordering::Relaxed);
+    if let Some(mut notices) = options.watch_notices {
+        let tx = runner.tasks_tx.clone();
+        tokio::spawn(async move {
+            while let Some(line) = notices.recv().await {
+                if tx.send(AppEvent::Notice(line)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
 
     let probe_core = core.clone();
     tokio::spawn(async move {

@@ -51,6 +51,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             ""
         }),
+        if super::super::event_loop::AUTO_RESTART.load(std::sync::atomic::Ordering::Relaxed) {
+            Span::styled(
+                " · auto-restart on ",
+                Style::new().fg(Color::Black).bg(Color::Magenta),
+            )
+        } else {
+            Span::raw("")
+        },
         Span::raw(format!(
             " · tokens {} · redacted {} │ ",
             app.tokens, app.redactions
