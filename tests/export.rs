@@ -568,3 +568,69 @@ fn an_unknown_session_is_a_one_line_error() {
         assert!(!msg.contains('\n'), "{msg}");
     }
 }
+
+fn cli(root: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .args(args)
+        .env("OPSASSIST_DATA_DIR", root.join("data"))
+        .env("OPSASSIST_CONFIG_DIR", root.join("config"))
+        .output()
+        .expect("run opsassist")
+}
+
+#[test]
+fn cli_writes_the_file_0600_and_prints_its_path_or_fails_in_one_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_incident(dir.path());
+    let out_file = dir.path().join("postmortem.html");
+    let out_arg = out_file.to_str().expect("utf-8 path");
+    let run = cli(
+        dir.path(),
+        &[
+            "sessions", "export", ID, "--format", "html", "--out", out_arg,
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), out_arg);
+    let meta = std::fs::metadata(&out_file).expect("written");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let html = std::fs::read_to_string(&out_file).expect("read");
+    assert!(html.contains("opsassist audit verify"));
+
+    let run = cli(dir.path(), &["sessions", "export", ID, "--format", "json"]);
+    assert!(run.status.success(), "{run:?}");
+    let value: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json on stdout");
+    assert_eq!(value["session_id"], ID);
+
+    let run = cli(
+        dir.path(),
+        &["sessions", "export", "20990101-000000-nope00"],
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no session"), "{err}");
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn exported_audit_hashes_are_the_ones_audit_verify_checks() {
+    let (text, paths, _dir) = exported(Format::Json);
+    let report = opsassist::audit::verify(&paths.audit_log()).expect("verify");
+    assert!(report.is_intact(), "{report:?}");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let exported: Vec<&str> = value["audit"]["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["hash"].as_str())
+        .collect();
+    let on_disk: Vec<String> = opsassist::audit::read_records(&paths.audit_log())
+        .expect("records")
+        .into_iter()
+        .filter(|r| r.session == ID)
+        .map(|r| r.hash)
+        .collect();
+    assert_eq!(exported, on_disk);
+}
