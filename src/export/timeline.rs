@@ -206,18 +206,12 @@ impl Timeline {
                 Event::UserMessage { text } => {
                     t.entries.push(Entry::OperatorMessage { at, text: r(text) });
                 }
-                Event::CallProposed { proposal } => {
-                    if t.call_mut(&proposal.call_id).is_none() {
-                        t.entries
-                            .push(Entry::Call(Box::new(call_view(proposal, at, &r))));
-                    }
-                }
-                Event::ApprovalRequested { proposal } => {
-                    // Older logs have no CallProposed: the request is the proposal.
-                    if t.call_mut(&proposal.call_id).is_none() {
-                        t.entries
-                            .push(Entry::Call(Box::new(call_view(proposal, at, &r))));
-                    }
+                // Older logs have no CallProposed: there the approval request is the proposal.
+                Event::CallProposed { proposal } | Event::ApprovalRequested { proposal }
+                    if t.call_mut(&proposal.call_id).is_none() =>
+                {
+                    t.entries
+                        .push(Entry::Call(Box::new(call_view(proposal, at, &r))));
                 }
                 Event::ApprovalReasked { call_id, why, .. } => {
                     if let Some(call) = t.call_mut(call_id) {
@@ -425,7 +419,14 @@ fn excerpt(text: &str) -> (String, bool) {
     let mut out = String::new();
     let mut truncated = false;
     for (i, line) in text.lines().enumerate() {
-        if i >= EXCERPT_LINES || out.chars().count() + line.chars().count() > EXCERPT_CHARS {
+        let used = out.chars().count();
+        if i >= EXCERPT_LINES || used + line.chars().count() > EXCERPT_CHARS {
+            if i > 0 && i < EXCERPT_LINES {
+                out.push('\n');
+            }
+            if i < EXCERPT_LINES {
+                out.extend(line.chars().take(EXCERPT_CHARS.saturating_sub(used)));
+            }
             truncated = true;
             break;
         }
@@ -446,5 +447,17 @@ mod tests {
         assert_eq!(line_diff("top", "top -b -n 1"), "- top\n+ top -b -n 1");
         assert_eq!(line_diff("a\nb\nc", "a\nx\nc"), "  a\n- b\n+ x\n  c");
         assert_eq!(line_diff("same", "same"), "  same");
+    }
+
+    #[test]
+    fn excerpt_keeps_the_head_of_an_over_long_output() {
+        let (text, cut) = super::excerpt(&"x".repeat(10_000));
+        assert!(cut);
+        assert_eq!(text.len(), super::EXCERPT_CHARS);
+        let many: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let (text, cut) = super::excerpt(&many);
+        assert!(cut);
+        assert_eq!(text.lines().count(), super::EXCERPT_LINES);
+        assert_eq!(super::excerpt("a\nb"), ("a\nb".to_string(), false));
     }
 }
