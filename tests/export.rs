@@ -4,6 +4,9 @@
 //!
 //! Update the goldens with `UPDATE_GOLDEN=1 cargo test --test export`.
 
+mod session_harness;
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use opsassist::alert::{Alert, Source, Status};
@@ -633,4 +636,83 @@ fn exported_audit_hashes_are_the_ones_audit_verify_checks() {
         .map(|r| r.hash)
         .collect();
     assert_eq!(exported, on_disk);
+}
+
+/// The real session loop against the fake OpenAI server: approve (output with an AWS key),
+/// edit (a password typed in), reject (a token in the reason); the export shows each decision
+/// with the operator from the audit log, the exec results, and none of the secrets.
+#[tokio::test]
+async fn a_session_driven_through_the_real_loop_exports_its_decisions() {
+    use opsassist::protocol::Decision;
+    use support::fake_llm::{FakeLlm, Flavor, Reply};
+    let shell = |command: &str| {
+        (
+            "local_shell".to_string(),
+            serde_json::json!({"command": command, "reason": "look"}),
+        )
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![
+            Reply::TextThenTools(
+                "Looking.".into(),
+                vec![
+                    shell(&format!("echo AWS_ACCESS_KEY_ID={AWS_KEY}")),
+                    shell("echo two"),
+                    shell("echo three"),
+                ],
+            ),
+            Reply::Text("Done: it was the disk.".into()),
+        ],
+    )
+    .await;
+    let core = session_harness::core(dir.path(), &fake, &session_harness::Setup::default());
+    let paths = core.paths.clone();
+    let mut n = 0;
+    let (_h, _rx, events) = session_harness::run_session(
+        core,
+        session_harness::alert("disk <script>", "full"),
+        move |_| {
+            n += 1;
+            Some(match n {
+                1 => Decision::Approve { confirm: None },
+                2 => Decision::Edit {
+                    replacement: format!("echo PGPASSWORD={DB_PASSWORD}"),
+                    confirm: None,
+                },
+                _ => Decision::Reject {
+                    reason: format!("not with {GH_TOKEN}"),
+                },
+            })
+        },
+    )
+    .await;
+    let id = events[0].session_id.clone();
+    let redactor = Redactor::default();
+    let json = export::export(&paths, &id, Format::Json, &redactor).expect("json");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid");
+    let calls: Vec<&serde_json::Value> = value["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["type"] == "call")
+        .collect();
+    let kinds: Vec<&str> = calls
+        .iter()
+        .filter_map(|c| c["decision"]["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["approved", "edited", "rejected"], "{json}");
+    for call in &calls {
+        assert!(call["decision"]["operator"].is_string(), "{call}");
+    }
+    assert_eq!(calls[0]["execution"]["status"], "exit 0");
+    assert!(calls[2]["execution"].is_null());
+    assert!(value["audit"]["first_hash"].is_string());
+    for format in [Format::Md, Format::Json, Format::Html] {
+        let text = export::export(&paths, &id, format, &redactor).expect("export");
+        for secret in [AWS_KEY, DB_PASSWORD, GH_TOKEN] {
+            assert!(!text.contains(secret), "{format:?} leaks {secret}:\n{text}");
+        }
+    }
 }
