@@ -6,6 +6,7 @@ mod html;
 mod json;
 mod markdown;
 mod timeline;
+mod views;
 
 pub use timeline::{
     AlertView, AuditRef, AuditView, CallView, DecisionView, Entry, ExecView, SCHEMA, Timeline,
