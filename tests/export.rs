@@ -1,6 +1,7 @@
-//! `sessions export`: golden Markdown and JSON of a session with an approve, an edit, a reject,
-//! a refusal and an interrupted command (written through the real session and audit log
-//! writers), a standalone HTML page, and planted secrets that appear in no format.
+//! `sessions export`: golden Markdown and JSON of a session with an approve, an edit, a
+//! reject, a refusal, an interrupted command and an auto-approval (written through the real
+//! session and audit log writers), the same decisions from a session driven through the real
+//! loop, a standalone HTML page, and planted secrets that appear in no format.
 //!
 //! Update the goldens with `UPDATE_GOLDEN=1 cargo test --test export`.
 
@@ -392,6 +393,28 @@ fn write_incident(root: &Path) -> Paths {
     w.ev(Event::UserMessage {
         text: format!("carry on; I set PGPASSWORD={DB_PASSWORD} for you"),
     });
+    // 6. auto-approved by the read-only rule.
+    let uptime = proposal("call_6", "uptime", Class::ReadOnly, "check the load");
+    w.ev(Event::ModelText {
+        text: String::new(),
+        tool_calls: calls(&uptime),
+    });
+    w.propose(&uptime);
+    w.decide(
+        "call_6",
+        "auto",
+        Some("auto-approve read-only"),
+        Verdict::AutoApproved {
+            rule: "auto-approve read-only".into(),
+        },
+    );
+    w.run(summary(
+        "call_6",
+        "uptime",
+        " 03:20:01 up 41 days,  load average: 0.10, 0.20, 0.30",
+        0,
+        3,
+    ));
     w.ev(Event::ModelText {
         text: "The journal is the cause; vacuum it once you confirm.".into(),
         tool_calls: Vec::new(),
@@ -501,7 +524,14 @@ fn json_matches_its_golden_and_is_the_documented_schema() {
         .collect();
     assert_eq!(
         kinds,
-        ["approved", "edited", "rejected", "refused", "approved"]
+        [
+            "approved",
+            "edited",
+            "rejected",
+            "refused",
+            "approved",
+            "auto_approved"
+        ]
     );
     golden("session.json", &normalize(&text, &paths));
 }
