@@ -9,6 +9,7 @@ pub mod audit;
 pub mod config;
 pub mod docker;
 pub mod exec;
+pub mod export;
 pub mod headless;
 pub mod intake;
 pub mod llm;

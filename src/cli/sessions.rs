@@ -1,4 +1,5 @@
-//! `opsassist sessions`: list incident sessions and show one transcript.
+//! `opsassist sessions`: list incident sessions, show one transcript, export a postmortem
+//! timeline.
 
 use std::process::ExitCode;
 
@@ -25,6 +26,18 @@ pub enum SessionsCommand {
         /// Print the raw event log (JSONL) instead of a transcript
         #[arg(long)]
         json: bool,
+    },
+    /// Write a postmortem timeline of one session (alert, messages, decisions, executions,
+    /// audit hashes), secrets redacted
+    Export {
+        /// Session id (from `opsassist sessions list`)
+        id: String,
+        /// Output format
+        #[arg(long, value_enum, default_value = "md")]
+        format: opsassist::export::Format,
+        /// Write to this file (mode 0600) and print its path, instead of stdout
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -83,5 +96,46 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        SessionsCommand::Export { id, format, out } => export(paths, &id, format, out),
     }
+}
+
+/// `sessions export`: render the timeline, then print it or write it (0600) to `out`.
+fn export(
+    paths: &Paths,
+    id: &str,
+    format: opsassist::export::Format,
+    out: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let redact_values = match opsassist::config::Config::load_for(paths) {
+        Ok(config) => config.policy.redact_values,
+        Err(err) => {
+            eprintln!(
+                "opsassist: warning: {}; exporting with the built-in redaction rules only",
+                neutralize_line(&err.to_string())
+            );
+            Vec::new()
+        }
+    };
+    let redactor = opsassist::policy::Redactor::new(redact_values);
+    let text = opsassist::export::export(paths, id, format, &redactor)?;
+    match out {
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        Some(path) => {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            println!("{}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
