@@ -41,11 +41,8 @@ impl RuleSet {
             })
             .collect();
         // The first rule of the highest action wins.
-        let winner = hits
-            .iter()
-            .filter(|h| Some(h.action) == hits.iter().map(|h| h.action).max())
-            .next()
-            .cloned();
+        let top = hits.iter().map(|h| h.action).max();
+        let winner = hits.iter().find(|h| Some(h.action) == top).cloned();
         Outcome { hits, winner }
     }
 }
@@ -156,13 +153,13 @@ fn segment_starts(wanted: &[String], have: &[String], depth: usize) -> bool {
             rest = tail;
             continue;
         }
-        if SHELLS.contains(&base) && depth < 4 {
-            if let Some(at) = tail
+        if SHELLS.contains(&base)
+            && depth < 4
+            && let Some(at) = tail
                 .iter()
                 .position(|w| w.starts_with('-') && w.contains('c'))
-            {
-                return segment_starts(wanted, &tail[at + 1..], depth + 1);
-            }
+        {
+            return segment_starts(wanted, &tail[at + 1..], depth + 1);
         }
         let (w0, wrest) = match wanted.split_first() {
             Some(split) => split,
