@@ -195,3 +195,83 @@ fn check_passes_good_files_and_fails_bad_ones_with_one_line() {
     assert_eq!(code, Some(2));
     assert!(err.contains("team-rules.toml:1"), "{err}");
 }
+
+/// Unescape the body of a Rust string literal (the escapes the policy table uses).
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            '\\' => out.push('\\'),
+            '"' => out.push('"'),
+            '\'' => out.push('\''),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// `policy explain` agrees with the policy table's class for every row, and says what the
+/// gate does by default: ask (with `yes` for destructive) in heal mode, and in check mode ask
+/// for read-only and refuse anything else.
+#[test]
+fn explain_agrees_with_the_policy_table_corpus() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let table = include_str!("policy_table.rs");
+    let mut rows = 0;
+    let mut wrong = Vec::new();
+    for line in table.lines() {
+        let Some(row) = line.trim().strip_prefix("(\"") else {
+            continue;
+        };
+        let Some((body, class)) = row.rsplit_once("\", ") else {
+            continue;
+        };
+        let class = match class {
+            "R)," => "read-only",
+            "C)," => "change",
+            "D)," => "destructive",
+            _ => continue,
+        };
+        let Some(command) = unescape(body) else {
+            continue;
+        };
+        if command.trim().is_empty() {
+            continue;
+        }
+        rows += 1;
+        let (code, out, err) = opsassist(dir.path(), &["policy", "explain", "--", &command]);
+        let heal = if class == "destructive" {
+            "heal   ask, approval needs the typed word `yes`\n"
+        } else {
+            "heal   ask\n"
+        };
+        let check = if class == "read-only" {
+            "check  ask\n".to_string()
+        } else {
+            format!(
+                "check  refuse: refused: the session is in check mode (diagnose only) and this command is classified `{class}`"
+            )
+        };
+        let ok = code == Some(0)
+            && out.contains(&format!("class:   {class} ("))
+            && out.contains(heal)
+            && out.contains(&check);
+        if !ok {
+            wrong.push(format!("{command:?} want {class}: {out}{err}"));
+        }
+    }
+    assert!(rows > 300, "the corpus was read ({rows} rows)");
+    assert!(
+        wrong.is_empty(),
+        "{} rows disagree:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
