@@ -331,3 +331,16 @@ fn the_team_file_loads_and_keeps_the_class_of_its_examples() {
     assert_eq!(set.rules[0].class, Class::ReadOnly);
     assert_eq!(set.rules[1].class, Class::Change);
 }
+
+#[test]
+fn a_read_only_prefix_longer_than_program_and_subcommand_is_explained() {
+    let err = load(
+        "[[rule]]\nname = \"long\"\naction = \"allow\"\nprefix = \"systemctl status nginx\"\nmatch = [\"systemctl status nginx\"]\n",
+    )
+    .err()
+    .unwrap_or_default();
+    assert!(
+        err.contains("not covered by the read-only prefix `systemctl status nginx` (its own prefix is `systemctl status`)"),
+        "{err}"
+    );
+}

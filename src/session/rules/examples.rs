@@ -88,8 +88,11 @@ pub(super) fn check(
     for example in &rule.matches {
         if !matching::covers(&rule, example) {
             let why = if rule.action == Action::Allow {
+                let own = policy::approval_prefix_for(example)
+                    .map(|p| format!(" (its own prefix is `{}`)", p.text))
+                    .unwrap_or_default();
                 format!(
-                    "is not covered by the {} prefix `{}`",
+                    "is not covered by the {} prefix `{}`{own}",
                     rule.class.as_str(),
                     rule.prefix
                 )
