@@ -152,6 +152,19 @@ fn precedence_table() {
             "uptime; sudo reboot",
             "refuse:no-reboot-prod",
         ),
+        (
+            "ssh_shell",
+            &web,
+            "timeout 5s /sbin/reboot",
+            "refuse:no-reboot-prod",
+        ),
+        (
+            "ssh_shell",
+            &web,
+            "nice -n 5 reboot",
+            "refuse:no-reboot-prod",
+        ),
+        ("ssh_shell", &web, "echo reboot", "ask"),
         ("ssh_shell", &stage, "reboot", "ask"),
         ("local_shell", &Target::Local, "reboot", "ask"),
     ];

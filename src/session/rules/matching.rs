@@ -100,6 +100,7 @@ pub(super) fn covers(rule: &Rule, command: &str) -> bool {
 
 const WRAPPERS: &[&str] = &[
     "sudo", "doas", "env", "nohup", "exec", "command", "nice", "time", "builtin", "run0",
+    "timeout", "xargs", "watch", "setsid", "stdbuf", "ionice",
 ];
 const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"];
 
@@ -144,7 +145,10 @@ fn segment_starts(wanted: &[String], have: &[String], depth: usize) -> bool {
         let is_assignment = first.split_once('=').is_some_and(|(name, _)| {
             !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
-        if is_assignment || first.starts_with('-') && rest.len() < have.len() {
+        // Options and numbers (`nice -n 5`, `timeout 5s`) after a wrapper.
+        let wrapper_arg = rest.len() < have.len()
+            && (first.starts_with('-') || first.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        if is_assignment || wrapper_arg {
             rest = tail;
             continue;
         }
