@@ -17,6 +17,9 @@ pub enum ConfigError {
     },
     #[error("invalid config {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    /// A rules file failed to load or one of its examples failed (one line, file:line).
+    #[error("approval rules: {0}")]
+    Rules(#[from] crate::session::rules::RulesError),
 }
 
 /// The whole config file. Every section is optional.
@@ -39,6 +42,10 @@ pub struct Config {
     pub watch: crate::docker::WatchConfig,
     /// `[notify]`: email, Slack and webhook notifications of incidents.
     pub notify: crate::notify::NotifyConfig,
+    /// The approval rules in force (`rules.toml` and `[policy] rules`), loaded by
+    /// [`Config::load_for`]; not a config.toml section.
+    #[serde(skip)]
+    pub rules: std::sync::Arc<crate::session::rules::RuleSet>,
 }
 
 /// The console's own settings (`[tui]`).
@@ -283,6 +290,8 @@ pub struct PolicyConfig {
     pub auto_approve: Option<String>,
     /// Literal values to mask in anything sent to the model.
     pub redact_values: Vec<String>,
+    /// More approval rules files (relative to the config dir), after `rules.toml`.
+    pub rules: Vec<PathBuf>,
 }
 
 impl Config {
@@ -298,7 +307,22 @@ impl Config {
                 ),
             });
         }
-        Self::load(&paths.config_file)
+        let mut config = Self::load(&paths.config_file)?;
+        config.load_rules(&paths.config_dir)?;
+        Ok(config)
+    }
+
+    /// Load the approval rules: `rules.toml` in `config_dir` and `[policy] rules`, matched
+    /// against this inventory's host tags. A rule whose examples fail is an error.
+    pub fn load_rules(&mut self, config_dir: &Path) -> Result<(), ConfigError> {
+        let tags = self
+            .hosts
+            .iter()
+            .map(|(name, host)| (name.clone(), host.tags.clone()))
+            .collect();
+        let set = crate::session::rules::RuleSet::load(config_dir, &self.policy.rules, tags)?;
+        self.rules = std::sync::Arc::new(set);
+        Ok(())
     }
 
     /// Load `path`; a missing file means all defaults.

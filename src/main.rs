@@ -52,6 +52,9 @@ enum Command {
     /// Incident notifications (email, Slack, webhook)
     #[command(subcommand)]
     Notify(cli::notify::NotifyCommand),
+    /// Explain what the approval gate does with a command; check approval rules files
+    #[command(subcommand)]
+    Policy(cli::policy::PolicyCommand),
     /// Check the setup: config, tools, LLM connection and every ssh host
     Doctor(cli::doctor::DoctorArgs),
 }
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => cli::doctor::run(&paths, args),
         Command::Watch(cmd) => cli::watch::run(&paths, cmd),
         Command::Notify(cmd) => cli::notify::run(&paths, cmd),
+        Command::Policy(cmd) => cli::policy::run(&paths, cmd),
     };
     match result {
         Ok(code) => code,

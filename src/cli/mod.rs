@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod incidents;
 pub mod logging;
 pub mod notify;
+pub mod policy;
 pub mod run;
 pub mod serve;
 pub mod sessions;

@@ -111,7 +111,8 @@ impl Agent {
         ops: mpsc::UnboundedReceiver<Op>,
     ) -> Agent {
         let specs = core.tools.specs(&core.config.hosts);
-        let gate = Gate::new(core.options.mode, core.options.auto_approve_read_only);
+        let gate = Gate::new(core.options.mode, core.options.auto_approve_read_only)
+            .with_rules(Arc::clone(&core.config.rules));
         let notifier = notify::SessionNotifier::new(&core, &id);
         Agent {
             core,
@@ -420,10 +421,12 @@ impl Agent {
             class: class.class,
         })?;
         Ok(
-            match self
-                .gate
-                .screen(class.class, &resolved.target, &resolved.command)
-            {
+            match self.gate.screen_call(
+                class.class,
+                Some(&resolved.tool),
+                &resolved.target,
+                &resolved.command,
+            ) {
                 Screen::Refuse(reason) => {
                     self.refuse(&call.id, &reason)?;
                     Item::Answered(reason)

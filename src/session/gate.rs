@@ -1,8 +1,13 @@
 //! The approval gate's rules: mode, class, remembered prefixes and typed confirmation decide
 //! whether a call runs without asking, must be asked, is refused, or must be asked again.
+//! The approval rules files come first: forbid > ask > allow > the class defaults, and a
+//! forbid holds over the operator's approval and edit.
+
+use std::sync::Arc;
 
 use crate::policy::{self, ApprovalPrefix, Class};
 use crate::protocol::{DecisionKind, Mode, Target};
+use crate::session::rules::{Action, Hit, RuleSet};
 
 /// The word an operator must type to run a destructive command.
 pub const CONFIRM_WORD: &str = "yes";
@@ -70,6 +75,17 @@ pub struct Gate {
     /// Each remembered prefix keeps the class of the command it was approved on, so it never
     /// covers a later command of a higher class.
     prefixes: Vec<(Target, ApprovalPrefix)>,
+    /// The approval rules in force.
+    rules: Arc<RuleSet>,
+}
+
+/// The refusal a forbid rule gives, to the model and the operator alike.
+pub fn forbidden(hit: &Hit) -> String {
+    if hit.reason.trim().is_empty() {
+        format!("forbidden by {}", hit.label)
+    } else {
+        format!("forbidden by {}: {}", hit.label, hit.reason.trim())
+    }
 }
 
 impl Gate {
@@ -79,7 +95,19 @@ impl Gate {
             mode,
             auto_read_only,
             prefixes: Vec::new(),
+            rules: Arc::new(RuleSet::default()),
         }
+    }
+
+    /// This gate with the approval rules `rules` in force.
+    pub fn with_rules(mut self, rules: Arc<RuleSet>) -> Gate {
+        self.rules = rules;
+        self
+    }
+
+    /// The winning rule for a call, if any rule matches.
+    fn rule_for(&self, tool: Option<&str>, target: &Target, command: &str) -> Option<Hit> {
+        self.rules.evaluate(tool, target, command).winner
     }
 
     /// Prefixes approved for the rest of this incident, with the target each covers.
@@ -98,10 +126,34 @@ impl Gate {
         })
     }
 
-    /// Decide what happens to a new proposal of `class` running `command` on `target`.
+    /// Decide what happens to a new proposal of `class` running `command` on `target`, by an
+    /// unknown tool (rules scoped to tools: only forbid and ask ones apply).
     pub fn screen(&self, class: Class, target: &Target, command: &str) -> Screen {
+        self.screen_call(class, None, target, command)
+    }
+
+    /// Decide what happens to a new proposal of `class` running `command` through `tool` on
+    /// `target`: forbid rules refuse, then the mode, then ask rules ask, allow rules run it.
+    pub fn screen_call(
+        &self,
+        class: Class,
+        tool: Option<&str>,
+        target: &Target,
+        command: &str,
+    ) -> Screen {
+        let rule = self.rule_for(tool, target, command);
+        if let Some(hit) = rule.as_ref().filter(|h| h.action == Action::Forbid) {
+            return Screen::Refuse(forbidden(hit));
+        }
         if let Some(reason) = self.mode_refusal(class) {
             return Screen::Refuse(reason);
+        }
+        match rule {
+            Some(hit) if hit.action == Action::Ask => return Screen::Ask,
+            Some(hit) if hit.action == Action::Allow && class != Class::Destructive => {
+                return Screen::Auto(hit.label);
+            }
+            _ => {}
         }
         if class == Class::ReadOnly && self.auto_read_only {
             return Screen::Auto("auto-approve read-only".into());
@@ -127,6 +179,26 @@ impl Gate {
         confirm: Option<&str>,
         remember: bool,
     ) -> Ruling {
+        self.approve_call(class, None, target, command, confirm, remember)
+    }
+
+    /// [`Gate::approve`] for a call through `tool`: a forbid rule refuses whatever the
+    /// operator approved or edited.
+    pub fn approve_call(
+        &mut self,
+        class: Class,
+        tool: Option<&str>,
+        target: &Target,
+        command: &str,
+        confirm: Option<&str>,
+        remember: bool,
+    ) -> Ruling {
+        if let Some(hit) = self
+            .rule_for(tool, target, command)
+            .filter(|h| h.action == Action::Forbid)
+        {
+            return Ruling::Refuse(forbidden(&hit));
+        }
         if let Some(reason) = self.mode_refusal(class) {
             return Ruling::Refuse(reason);
         }

@@ -13,6 +13,7 @@ pub mod log;
 pub mod prompt;
 mod reason;
 mod recover;
+pub mod rules;
 mod store;
 pub mod untrusted;
 

@@ -117,8 +117,9 @@ impl Agent {
         confirm: Option<&str>,
         remember: bool,
     ) -> Result<Ruled, SessionError> {
-        match self.gate.approve(
+        match self.gate.approve_call(
             class.class,
+            Some(&resolved.tool),
             &resolved.target,
             &resolved.command,
             confirm,
@@ -182,10 +183,14 @@ impl Agent {
             }
         };
         let class = crate::session::edit::classify_call(&edited);
-        match self
-            .gate
-            .approve(class.class, &edited.target, &edited.command, confirm, false)
-        {
+        match self.gate.approve_call(
+            class.class,
+            Some(&edited.tool),
+            &edited.target,
+            &edited.command,
+            confirm,
+            false,
+        ) {
             Ruling::AskAgain(warning) => Ok(Ruled::Reask(Reask {
                 why: format!("the edited command is {}: {warning}", class.class.as_str()),
                 command: edited.command.clone(),

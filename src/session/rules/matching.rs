@@ -1,0 +1,176 @@
+//! Which rules match a call (tool, target, command) and which one wins: forbid > ask > allow.
+//! An allow rule covers a command only as an approval prefix of its class would (a single
+//! plain command, never chained, substituted, redirected or destructive); forbid and ask
+//! rules match the prefix at the start of any command in the line, however it is chained or
+//! wrapped, so they err on the side of stopping.
+
+use std::collections::BTreeMap;
+
+use super::{Action, Rule, RuleSet};
+use crate::policy::{self, ApprovalPrefix};
+use crate::protocol::Target;
+
+/// A rule that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub action: Action,
+    /// "rule `name` (rules.toml:12)".
+    pub label: String,
+    pub reason: String,
+}
+
+/// Every rule that matched a call, in load order, and the one that wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub hits: Vec<Hit>,
+    pub winner: Option<Hit>,
+}
+
+impl RuleSet {
+    /// The rules that match `command` run by `tool` (None: unknown, so only forbid and ask
+    /// rules scoped to tools still match) on `target`, and the winner.
+    pub fn evaluate(&self, tool: Option<&str>, target: &Target, command: &str) -> Outcome {
+        let hits: Vec<Hit> = self
+            .rules
+            .iter()
+            .filter(|r| rule_matches(r, tool, target, command, &self.host_tags))
+            .map(|r| Hit {
+                action: r.action,
+                label: r.label(),
+                reason: r.reason.clone(),
+            })
+            .collect();
+        // The first rule of the highest action wins.
+        let top = hits.iter().map(|h| h.action).max();
+        let winner = hits.iter().find(|h| Some(h.action) == top).cloned();
+        Outcome { hits, winner }
+    }
+}
+
+fn rule_matches(
+    rule: &Rule,
+    tool: Option<&str>,
+    target: &Target,
+    command: &str,
+    host_tags: &BTreeMap<String, Vec<String>>,
+) -> bool {
+    let tool_ok = rule.tools.is_empty()
+        || match tool {
+            Some(tool) => rule.tools.iter().any(|t| t == tool),
+            None => rule.action != Action::Allow,
+        };
+    tool_ok && targets_match(&rule.targets, target, host_tags) && covers(rule, command)
+}
+
+/// True when `target` is one of `targets` (empty: every target): `local`, an inventory host
+/// name, or `tag:NAME` for any host with that tag.
+pub(super) fn targets_match(
+    targets: &[String],
+    target: &Target,
+    host_tags: &BTreeMap<String, Vec<String>>,
+) -> bool {
+    if targets.is_empty() {
+        return true;
+    }
+    targets.iter().any(|t| match target {
+        Target::Local => t == "local",
+        Target::Ssh { host } => match t.strip_prefix("tag:") {
+            Some(tag) => host_tags
+                .get(host)
+                .is_some_and(|tags| tags.iter().any(|have| have == tag)),
+            None => t == host,
+        },
+        Target::Docker { container } => t == &format!("docker:{container}"),
+    })
+}
+
+/// True when the rule's prefix covers `command` (see the module doc for the two meanings).
+pub(super) fn covers(rule: &Rule, command: &str) -> bool {
+    match rule.action {
+        Action::Allow => policy::prefix_covers_typed(
+            &ApprovalPrefix {
+                text: rule.prefix.clone(),
+                class: rule.class,
+            },
+            command,
+        ),
+        Action::Ask | Action::Forbid => starts_any_command(&rule.prefix, command),
+    }
+}
+
+const WRAPPERS: &[&str] = &[
+    "sudo", "doas", "env", "nohup", "exec", "command", "nice", "time", "builtin", "run0",
+    "timeout", "xargs", "watch", "setsid", "stdbuf", "ionice",
+];
+const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"];
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| !"'\"\\".contains(*c))
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn basename(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
+/// True when some command in `line` (split at `;`, `&`, `|`, newlines, parentheses, braces
+/// and backticks, past wrappers such as `sudo` and env assignments, and into `sh -c` texts)
+/// starts with the words of `prefix`.
+pub(super) fn starts_any_command(prefix: &str, line: &str) -> bool {
+    let wanted = words(prefix);
+    if wanted.is_empty() {
+        return false;
+    }
+    let split: String = line
+        .chars()
+        .map(|c| if ";&|\n(){}`".contains(c) { '\n' } else { c })
+        .collect();
+    split
+        .split('\n')
+        .any(|segment| segment_starts(&wanted, &words(segment), 0))
+}
+
+fn segment_starts(wanted: &[String], have: &[String], depth: usize) -> bool {
+    let mut rest = have;
+    loop {
+        let Some((first, tail)) = rest.split_first() else {
+            return false;
+        };
+        let is_assignment = first.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        // Options and numbers (`nice -n 5`, `timeout 5s`) after a wrapper.
+        let wrapper_arg = rest.len() < have.len()
+            && (first.starts_with('-') || first.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        if is_assignment || wrapper_arg {
+            rest = tail;
+            continue;
+        }
+        let base = basename(first);
+        if WRAPPERS.contains(&base) {
+            rest = tail;
+            continue;
+        }
+        if SHELLS.contains(&base)
+            && depth < 4
+            && let Some(at) = tail
+                .iter()
+                .position(|w| w.starts_with('-') && w.contains('c'))
+        {
+            return segment_starts(wanted, &tail[at + 1..], depth + 1);
+        }
+        let (w0, wrest) = match wanted.split_first() {
+            Some(split) => split,
+            None => return false,
+        };
+        return basename(w0) == base
+            && tail.len() >= wrest.len()
+            && wrest.iter().zip(tail).all(|(w, h)| w == h);
+    }
+}
