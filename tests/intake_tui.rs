@@ -201,3 +201,79 @@ fn a_console_sees_what_another_process_received() {
     });
     assert_eq!(fake.chat_count(), 0, "manual: nothing starts by itself");
 }
+
+/// Manual mode: a received incident is listed as waiting for the operator; the start key
+/// claims it through the store and starts its session. Two consoles press it: one session.
+#[test]
+fn manual_start_key_claims_the_waiting_incident_once_across_consoles() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "investigate = \"manual\"\nrate_per_client = 0\n");
+    let served = Served::start(root);
+    let fake = FakeLlm::spawn_blocking_openai(vec![Reply::ToolCalls(vec![(
+        "local_shell".into(),
+        json!({ "command": "df -h # intake-manual" }),
+    )])]);
+    let console = |name: &str| {
+        Tmux::start(
+            name,
+            root,
+            &format!(
+                "{} tui --provider openai --base-url {} --model fake-model",
+                env!("CARGO_BIN_EXE_opsassist"),
+                fake.base_url
+            ),
+        )
+    };
+    let a = console("start-a");
+    let b = console("start-b");
+    a.wait_for("dashboard", |s| s.contains("Incidents"));
+    b.wait_for("dashboard", |s| s.contains("Incidents"));
+    assert_eq!(
+        post(
+            &served.url("/v1/alerts"),
+            &am_group("Queue backlog on mq-3 (start key e2e)", "s1")
+        ),
+        200
+    );
+    for console in [&a, &b] {
+        console.wait_for("the waiting row", |s| {
+            s.contains("Queue backlog on mq-3") && s.contains("waiting for you (s start")
+        });
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(fake.chat_count(), 0, "manual: nothing starts by itself");
+    a.run(&["send-keys", "s"]);
+    b.run(&["send-keys", "s"]);
+    // Either console may win the claim; the winner shows the first call waiting.
+    let start = Instant::now();
+    loop {
+        let screens: Vec<String> = [&a, &b]
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.run(&["capture-pane", "-p"]).stdout).into_owned())
+            .collect();
+        let won = screens
+            .iter()
+            .filter(|s| s.contains("Approve?") && s.contains("df -h # intake-manual"))
+            .count();
+        if won == 1 && screens.iter().all(|s| !s.contains("waiting for you")) {
+            break;
+        }
+        assert!(
+            won <= 1 && start.elapsed() < Duration::from_secs(30),
+            "one console starts the session, the row leaves both:\n{}\n----\n{}",
+            screens[0],
+            screens[1]
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let listed = incidents(root);
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(
+        listed[0]["sessions"].as_array().map(Vec::len),
+        Some(1),
+        "one winner: {listed:#?}"
+    );
+    assert_eq!(fake.chat_count(), 1, "one model session");
+}

@@ -76,6 +76,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw("   "),
             Span::styled(incident.state.label(), state_style(incident.state)),
         ]);
+        if incident.received {
+            second.push_span(Span::styled(
+                format!(
+                    " · waiting for you ({} start investigation)",
+                    app.keymap
+                        .label(super::super::keymap::Action::StartInvestigation)
+                ),
+                Style::new().fg(Color::Yellow),
+            ));
+        }
         if let Some((_, _, n)) = incident.pending() {
             second.push_span(Span::styled(format!(" ({n})"), state_style(incident.state)));
         }
