@@ -94,6 +94,13 @@ pub enum AppEvent {
     },
     /// Received incidents that wait for the operator, as the inbox has them now.
     Waiting(Vec<super::inbox::Waiting>),
+    /// The alert source of a session resolved it or it fired again: the session logs it.
+    SourceStatus {
+        session_id: String,
+        status: crate::protocol::SourceStatus,
+        at: chrono::DateTime<chrono::Utc>,
+        source: String,
+    },
     /// Where the start key's requests go (the intake watcher claims and starts them).
     IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
 }
@@ -172,6 +179,8 @@ pub struct Incident {
     pub history: History,
     /// A received incident with no session yet (its `session_id` is the incident id).
     pub received: bool,
+    /// The alert source's last word on it ("✔ resolved at source at …"), for the list.
+    pub source_status: Option<String>,
 }
 
 impl Incident {
@@ -195,6 +204,7 @@ impl Incident {
             calls: CallCounts::default(),
             history: History::Live,
             received: false,
+            source_status: None,
         }
     }
 
@@ -464,6 +474,12 @@ impl App {
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::IntakeLink(link) => self.intake_link = Some(link),
+            AppEvent::SourceStatus {
+                session_id,
+                status,
+                at,
+                source,
+            } => self.source_status(session_id, status, at, source),
             AppEvent::OutputIndexed {
                 session_id,
                 call_id,

@@ -115,6 +115,25 @@ async fn follow(
         scheduler = back;
         match update {
             Ok(update) => {
+                // Tell this console's sessions what their alert's source said (first poll:
+                // history, already in their logs or from before they existed).
+                for (id, status, at) in update.source_changes.iter().filter(|_| !first) {
+                    let Some(incident) = scheduler.incidents().get(id) else {
+                        continue;
+                    };
+                    let Some(session_id) = incident.sessions.last() else {
+                        continue;
+                    };
+                    let change = AppEvent::SourceStatus {
+                        session_id: session_id.clone(),
+                        status: *status,
+                        at: *at,
+                        source: incident.key.source.name().to_string(),
+                    };
+                    if tasks.send(change).is_err() {
+                        return;
+                    }
+                }
                 let waiting = waiting(scheduler.incidents());
                 if waiting != listed {
                     listed = waiting.clone();

@@ -86,6 +86,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Style::new().fg(Color::Yellow),
             ));
         }
+        if let Some(status) = &incident.source_status {
+            second.push_span(Span::styled(
+                format!(" · {status}"),
+                Style::new().fg(Color::Green),
+            ));
+        }
         if let Some((_, _, n)) = incident.pending() {
             second.push_span(Span::styled(format!(" ({n})"), state_style(incident.state)));
         }
