@@ -1,4 +1,5 @@
-//! `opsassist sessions`: list incident sessions and show one transcript.
+//! `opsassist sessions`: list incident sessions and show one transcript. The list also shows
+//! received incidents (the intake inbox) that have no session yet, as state "new".
 
 use std::process::ExitCode;
 
@@ -7,6 +8,7 @@ use clap::Subcommand;
 use opsassist::headless::Transcript;
 use opsassist::paths::Paths;
 use opsassist::session;
+use opsassist::store::{FileStore, Store};
 use opsassist::text::neutralize_line;
 
 /// `opsassist sessions` subcommands.
@@ -32,13 +34,25 @@ pub enum SessionsCommand {
 pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SessionsCommand::List { json } => {
-            let sessions = session::list(paths)?;
+            let mut sessions = session::list(paths)?;
+            let received = received_without_session(paths);
             if json {
+                for s in &received {
+                    let mut value = serde_json::to_value(s)?;
+                    if let Some(object) = value.as_object_mut() {
+                        object.insert("received".into(), serde_json::Value::Bool(true));
+                    }
+                    println!("{value}");
+                }
                 for s in &sessions {
                     println!("{}", serde_json::to_string(s)?);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
+            let received_ids: std::collections::HashSet<String> =
+                received.iter().map(|s| s.id.clone()).collect();
+            sessions.extend(received);
+            sessions.sort_by(|a, b| b.started.cmp(&a.started));
             if sessions.is_empty() {
                 println!("no sessions in {}", paths.sessions_dir().display());
                 return Ok(ExitCode::SUCCESS);
@@ -57,11 +71,16 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
                     ),
                     None => format!("[{}] {}", s.severity.as_deref().unwrap_or("-"), s.title),
                 };
+                let state = if received_ids.contains(&s.id) {
+                    "new (received)"
+                } else {
+                    s.state.label()
+                };
                 println!(
                     "{:<23} {:<16} {:<18} {}",
                     s.id,
                     started,
-                    s.state.label(),
+                    state,
                     neutralize_line(&alert)
                 );
             }
@@ -84,4 +103,32 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Received incidents (the intake inbox) that no session has taken up yet, as session rows
+/// (id: the incident id, state new). An unreadable inbox is reported and listed as empty.
+fn received_without_session(paths: &Paths) -> Vec<session::SessionSummary> {
+    if !paths.data_dir.join("inbox").exists() {
+        return Vec::new();
+    }
+    let incidents = match FileStore::open(paths).incidents() {
+        Ok(incidents) => incidents,
+        Err(e) => {
+            eprintln!("opsassist: cannot read the incident inbox: {e}");
+            return Vec::new();
+        }
+    };
+    incidents
+        .iter()
+        .filter(|i| i.sessions.is_empty())
+        .map(|i| session::SessionSummary {
+            id: i.id.clone(),
+            started: i.opened_at,
+            title: neutralize_line(&i.alert.title),
+            host: i.alert.host.as_deref().map(neutralize_line),
+            severity: i.alert.severity.as_deref().map(neutralize_line),
+            source: i.key.source.name().to_string(),
+            state: opsassist::protocol::SessionState::New,
+        })
+        .collect()
 }
