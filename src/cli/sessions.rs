@@ -52,7 +52,7 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             let received_ids: std::collections::HashSet<String> =
                 received.iter().map(|s| s.id.clone()).collect();
             sessions.extend(received);
-            sessions.sort_by(|a, b| b.started.cmp(&a.started));
+            sessions.sort_by_key(|s| std::cmp::Reverse(s.started));
             if sessions.is_empty() {
                 println!("no sessions in {}", paths.sessions_dir().display());
                 return Ok(ExitCode::SUCCESS);
