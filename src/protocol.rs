@@ -52,6 +52,35 @@ pub enum Op {
     UserMessage { text: String },
     /// Stop the session: pending calls are rejected, nothing more runs.
     Shutdown,
+    /// The alert's source changed its status (resolved, or fired again): the session logs
+    /// it as [`Event::SourceStatus`] and goes on; the operator decides what to do.
+    SourceStatus {
+        status: SourceStatus,
+        at: DateTime<Utc>,
+        source: String,
+    },
+}
+
+/// What the alert's source said about it after the session started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceStatus {
+    /// The source says the alert ended.
+    Resolved,
+    /// The alert fired again after it was resolved.
+    FiredAgain,
+}
+
+impl SourceStatus {
+    /// One transcript line: "✔ resolved at source at 03:12:04 (alertmanager)".
+    pub fn line(self, at: DateTime<Utc>, source: &str) -> String {
+        let time = at.format("%H:%M:%S");
+        let source = crate::text::neutralize_line(source);
+        match self {
+            SourceStatus::Resolved => format!("✔ resolved at source at {time} ({source})"),
+            SourceStatus::FiredAgain => format!("↺ fired again at {time} ({source})"),
+        }
+    }
 }
 
 /// What the operator decided about one proposed tool call.
@@ -308,6 +337,13 @@ pub enum Event {
     ThinkingDelta {
         #[serde(default)]
         text: String,
+    },
+    /// The alert's source resolved it, or it fired again (sent by a console that follows
+    /// the inbox). The session is not stopped.
+    SourceStatus {
+        status: SourceStatus,
+        at: DateTime<Utc>,
+        source: String,
     },
 }
 

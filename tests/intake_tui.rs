@@ -201,3 +201,158 @@ fn a_console_sees_what_another_process_received() {
     });
     assert_eq!(fake.chat_count(), 0, "manual: nothing starts by itself");
 }
+
+/// Manual mode: a received incident is listed as waiting for the operator; the start key
+/// claims it through the store and starts its session. Two consoles press it: one session.
+#[test]
+fn manual_start_key_claims_the_waiting_incident_once_across_consoles() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "investigate = \"manual\"\nrate_per_client = 0\n");
+    let served = Served::start(root);
+    let fake = FakeLlm::spawn_blocking_openai(vec![Reply::ToolCalls(vec![(
+        "local_shell".into(),
+        json!({ "command": "df -h # intake-manual" }),
+    )])]);
+    let console = |name: &str| {
+        Tmux::start(
+            name,
+            root,
+            &format!(
+                "{} tui --provider openai --base-url {} --model fake-model",
+                env!("CARGO_BIN_EXE_opsassist"),
+                fake.base_url
+            ),
+        )
+    };
+    let a = console("start-a");
+    let b = console("start-b");
+    a.wait_for("dashboard", |s| s.contains("Incidents"));
+    b.wait_for("dashboard", |s| s.contains("Incidents"));
+    assert_eq!(
+        post(
+            &served.url("/v1/alerts"),
+            &am_group("Queue backlog on mq-3 (start key e2e)", "s1")
+        ),
+        200
+    );
+    for console in [&a, &b] {
+        console.wait_for("the waiting row", |s| {
+            s.contains("Queue backlog on mq-3") && s.contains("waiting for you (s start")
+        });
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(fake.chat_count(), 0, "manual: nothing starts by itself");
+    a.run(&["send-keys", "s"]);
+    b.run(&["send-keys", "s"]);
+    // Either console may win the claim; the winner shows the first call waiting.
+    let start = Instant::now();
+    loop {
+        let screens: Vec<String> = [&a, &b]
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.run(&["capture-pane", "-p"]).stdout).into_owned())
+            .collect();
+        let won = screens
+            .iter()
+            .filter(|s| s.contains("Approve?") && s.contains("df -h # intake-manual"))
+            .count();
+        if won == 1 && screens.iter().all(|s| !s.contains("waiting for you")) {
+            break;
+        }
+        assert!(
+            won <= 1 && start.elapsed() < Duration::from_secs(30),
+            "one console starts the session, the row leaves both:\n{}\n----\n{}",
+            screens[0],
+            screens[1]
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let listed = incidents(root);
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(
+        listed[0]["sessions"].as_array().map(Vec::len),
+        Some(1),
+        "one winner: {listed:#?}"
+    );
+    assert_eq!(fake.chat_count(), 1, "one model session");
+}
+
+/// Resolved at source, then fired again: the running session's transcript and the list say
+/// so, the session goes on (its call still waits), and both lines are in its log on disk.
+#[test]
+fn resolve_and_refire_reach_the_session_transcript_and_its_log() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "investigate = \"auto\"\nrate_per_client = 0\n");
+    let fake = FakeLlm::spawn_blocking_openai(vec![Reply::ToolCalls(vec![(
+        "local_shell".into(),
+        json!({ "command": "uptime # intake-resolve" }),
+    )])]);
+    let port = free_port();
+    let tmux = Tmux::start(
+        "resolve",
+        root,
+        &format!(
+            "{} tui --provider openai --base-url {} --model fake-model --listen 127.0.0.1:{port}",
+            env!("CARGO_BIN_EXE_opsassist"),
+            fake.base_url
+        ),
+    );
+    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    let url = format!("http://127.0.0.1:{port}/v1/alerts");
+    let firing = am_group("Memory leak on api-2 (resolve e2e)", "r1");
+    assert_eq!(post(&url, &firing), 200);
+    tmux.wait_for("the first call waiting for approval", |s| {
+        s.contains("Approve?") && s.contains("uptime # intake-resolve")
+    });
+    let mut resolved = firing.clone();
+    resolved["status"] = json!("resolved");
+    resolved["alerts"][0]["status"] = json!("resolved");
+    resolved["alerts"][0]["endsAt"] = json!("2026-01-01T00:10:00Z");
+    assert_eq!(post(&url, &resolved), 200);
+    let screen = tmux.wait_for("resolved at source in the transcript", |s| {
+        s.matches("✔ resolved at source at").count() >= 2
+    });
+    assert!(screen.contains("(alertmanager)"), "{screen}");
+    assert!(
+        screen.contains("Approve?"),
+        "the session is not stopped:\n{screen}"
+    );
+    assert_eq!(post(&url, &firing), 200);
+    tmux.wait_for("fired again", |s| s.contains("↺ fired again at"));
+    // Persisted: the session log holds both, so a restart shows them.
+    let sessions = root.join("data/sessions");
+    let start = Instant::now();
+    loop {
+        let logs: String = std::fs::read_dir(&sessions)
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| {
+                        let path = e.path();
+                        let file = if path.is_dir() {
+                            std::fs::read_dir(&path)
+                                .ok()?
+                                .flatten()
+                                .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+                                .collect::<String>()
+                        } else {
+                            std::fs::read_to_string(&path).unwrap_or_default()
+                        };
+                        Some(file)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if logs.contains(r#""status":"resolved""#) && logs.contains(r#""status":"fired_again""#) {
+            assert!(logs.contains(r#""type":"source_status""#));
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "source status not in the session log:\n{logs}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(fake.chat_count(), 1, "nothing restarted");
+}

@@ -1,5 +1,5 @@
-//! `opsassist sessions`: list incident sessions, show one transcript, export a postmortem
-//! timeline.
+//! `opsassist sessions`: list incident sessions (and received incidents with no session yet,
+//! as state "new"), show one transcript, export a postmortem timeline.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ use clap::Subcommand;
 use opsassist::headless::Transcript;
 use opsassist::paths::Paths;
 use opsassist::session;
+use opsassist::store::{FileStore, Store};
 use opsassist::text::neutralize_line;
 
 /// `opsassist sessions` subcommands.
@@ -45,13 +46,25 @@ pub enum SessionsCommand {
 pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SessionsCommand::List { json } => {
-            let sessions = session::list(paths)?;
+            let mut sessions = session::list(paths)?;
+            let received = received_without_session(paths);
             if json {
+                for s in &received {
+                    let mut value = serde_json::to_value(s)?;
+                    if let Some(object) = value.as_object_mut() {
+                        object.insert("received".into(), serde_json::Value::Bool(true));
+                    }
+                    println!("{value}");
+                }
                 for s in &sessions {
                     println!("{}", serde_json::to_string(s)?);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
+            let received_ids: std::collections::HashSet<String> =
+                received.iter().map(|s| s.id.clone()).collect();
+            sessions.extend(received);
+            sessions.sort_by_key(|s| std::cmp::Reverse(s.started));
             if sessions.is_empty() {
                 println!("no sessions in {}", paths.sessions_dir().display());
                 return Ok(ExitCode::SUCCESS);
@@ -70,11 +83,16 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
                     ),
                     None => format!("[{}] {}", s.severity.as_deref().unwrap_or("-"), s.title),
                 };
+                let state = if received_ids.contains(&s.id) {
+                    "new (received)"
+                } else {
+                    s.state.label()
+                };
                 println!(
                     "{:<23} {:<16} {:<18} {}",
                     s.id,
                     started,
-                    s.state.label(),
+                    state,
                     neutralize_line(&alert)
                 );
             }
@@ -138,4 +156,32 @@ fn export(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Received incidents (the intake inbox) that no session has taken up yet, as session rows
+/// (id: the incident id, state new). An unreadable inbox is reported and listed as empty.
+fn received_without_session(paths: &Paths) -> Vec<session::SessionSummary> {
+    if !paths.data_dir.join("inbox").exists() {
+        return Vec::new();
+    }
+    let incidents = match FileStore::open(paths).incidents() {
+        Ok(incidents) => incidents,
+        Err(e) => {
+            eprintln!("opsassist: cannot read the incident inbox: {e}");
+            return Vec::new();
+        }
+    };
+    incidents
+        .iter()
+        .filter(|i| i.sessions.is_empty())
+        .map(|i| session::SessionSummary {
+            id: i.id.clone(),
+            started: i.opened_at,
+            title: neutralize_line(&i.alert.title),
+            host: i.alert.host.as_deref().map(neutralize_line),
+            severity: i.alert.severity.as_deref().map(neutralize_line),
+            source: i.key.source.name().to_string(),
+            state: opsassist::protocol::SessionState::New,
+        })
+        .collect()
 }

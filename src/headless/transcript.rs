@@ -167,6 +167,10 @@ impl Transcript {
                     }
                 )?;
             }
+            Event::SourceStatus { status, at, source } => {
+                self.end_line(out)?;
+                writeln!(out, "{}", status.line(*at, source))?;
+            }
             Event::Note { message } => {
                 self.end_line(out)?;
                 writeln!(out, "· note: {}", neutralize_line(message))?;
@@ -312,5 +316,42 @@ mod tests {
             assert_eq!(text.matches("command: uptime").count(), 1, "{text}");
             assert!(text.contains("a remembers `uptime`"), "{text}");
         }
+    }
+
+    #[test]
+    fn source_status_lines_name_the_time_and_a_neutralized_source() {
+        use chrono::TimeZone;
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 1, 1, 3, 12, 4)
+            .single()
+            .unwrap_or_default();
+        let text = render(vec![
+            Event::SourceStatus {
+                status: crate::protocol::SourceStatus::Resolved,
+                at,
+                source: "alertmanager".into(),
+            },
+            Event::SourceStatus {
+                status: crate::protocol::SourceStatus::FiredAgain,
+                at,
+                source: "evil\u{1b}[2J".into(),
+            },
+        ]);
+        assert!(
+            text.contains("✔ resolved at source at 03:12:04 (alertmanager)\n"),
+            "{text}"
+        );
+        assert!(text.contains("↺ fired again at 03:12:04 ("), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+        let line = serde_json::to_string(&Event::SourceStatus {
+            status: crate::protocol::SourceStatus::FiredAgain,
+            at,
+            source: "grafana".into(),
+        })
+        .unwrap_or_default();
+        assert!(
+            line.contains(r#""type":"source_status","status":"fired_again""#),
+            "{line}"
+        );
     }
 }

@@ -5,7 +5,10 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use chrono::{DateTime, Utc};
+
 use crate::config::{IntakeConfig, Investigate};
+use crate::protocol::SourceStatus;
 use crate::store::{Change, Cursor, Incident, Incidents, Store, StoreError};
 
 use super::severity::{self, Rank};
@@ -47,6 +50,8 @@ pub struct Update {
     pub resolved: Vec<String>,
     /// Repeat notifications.
     pub repeats: usize,
+    /// Resolves and re-fires, in order, with their time: (incident, status, at).
+    pub source_changes: Vec<(String, SourceStatus, DateTime<Utc>)>,
 }
 
 /// Follows the inbox and decides which incidents to start.
@@ -84,12 +89,26 @@ impl Scheduler {
             self.incidents.apply(record);
             match &record.change {
                 Change::Opened { .. } | Change::Reopened { .. } => {
+                    if matches!(record.change, Change::Reopened { .. }) {
+                        update.source_changes.push((
+                            record.incident.clone(),
+                            SourceStatus::FiredAgain,
+                            record.at,
+                        ));
+                    }
                     update.opened.push(record.incident.clone());
                     if self.wants(&record.incident) {
                         self.queue.push_back(record.incident.clone());
                     }
                 }
-                Change::ResolvedAtSource => update.resolved.push(record.incident.clone()),
+                Change::ResolvedAtSource => {
+                    update.resolved.push(record.incident.clone());
+                    update.source_changes.push((
+                        record.incident.clone(),
+                        SourceStatus::Resolved,
+                        record.at,
+                    ));
+                }
                 Change::Repeated => update.repeats += 1,
                 Change::Claimed { .. } | Change::Started { .. } => {}
             }
@@ -101,7 +120,10 @@ impl Scheduler {
         let Some(incident) = self.incidents.get(id) else {
             return false;
         };
+        // A re-fire of an incident that already had a session is shown in that session's
+        // transcript; whether to investigate again is the operator's call (the start key).
         self.options.investigate == Investigate::Auto
+            && incident.sessions.is_empty()
             && !incident.is_flapping()
             && severity::passes(
                 incident.alert.severity.as_deref(),

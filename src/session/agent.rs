@@ -192,6 +192,8 @@ impl Agent {
                 Op::Decide { call_id, .. } => {
                     self.warn(format!("no pending tool call `{call_id}`"))?;
                 }
+                // Logged by `next_op`.
+                Op::SourceStatus { .. } => {}
                 Op::Shutdown => {
                     if !matches!(self.state, Some(SessionState::Done | SessionState::Failed)) {
                         self.finish(SessionState::Done, "stopped by the operator")?;
@@ -498,19 +500,29 @@ impl Agent {
 
     /// Next op: the backlog first (ops that arrived during a model turn), then the channel
     /// (after a durability point: the operator has seen everything before waiting).
+    /// A source status is logged here and never returned: it changes nothing in the flow.
     async fn next_op(&mut self) -> Result<Option<Op>, SessionError> {
-        if let Some(op) = self.backlog.pop_front() {
-            return Ok(Some(op));
+        loop {
+            let op = if let Some(op) = self.backlog.pop_front() {
+                Some(op)
+            } else {
+                self.flush()?;
+                if self.ops_closed {
+                    return Ok(None);
+                }
+                let op = self.ops.recv().await;
+                if op.is_none() {
+                    self.ops_closed = true;
+                }
+                op
+            };
+            match op {
+                Some(Op::SourceStatus { status, at, source }) => {
+                    self.emit(Event::SourceStatus { status, at, source })?;
+                }
+                other => return Ok(other),
+            }
         }
-        self.flush()?;
-        if self.ops_closed {
-            return Ok(None);
-        }
-        let op = self.ops.recv().await;
-        if op.is_none() {
-            self.ops_closed = true;
-        }
-        Ok(op)
     }
 
     fn finish(&mut self, state: SessionState, reason: &str) -> Result<(), SessionError> {

@@ -92,6 +92,17 @@ pub enum AppEvent {
         call_id: String,
         tail: super::live_output::Tail,
     },
+    /// Received incidents that wait for the operator, as the inbox has them now.
+    Waiting(Vec<super::inbox::Waiting>),
+    /// The alert source of a session resolved it or it fired again: the session logs it.
+    SourceStatus {
+        session_id: String,
+        status: crate::protocol::SourceStatus,
+        at: chrono::DateTime<chrono::Utc>,
+        source: String,
+    },
+    /// Where the start key's requests go (the intake watcher claims and starts them).
+    IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -166,6 +177,10 @@ pub struct Incident {
     pub calls: CallCounts,
     /// Whether the transcript is loaded (past incidents load theirs when selected).
     pub history: History,
+    /// A received incident with no session yet (its `session_id` is the incident id).
+    pub received: bool,
+    /// The alert source's last word on it ("✔ resolved at source at …"), for the list.
+    pub source_status: Option<String>,
 }
 
 impl Incident {
@@ -188,6 +203,8 @@ impl Incident {
             reasks: HashMap::new(),
             calls: CallCounts::default(),
             history: History::Live,
+            received: false,
+            source_status: None,
         }
     }
 
@@ -264,6 +281,10 @@ pub struct App {
     pub(super) watched: HashSet<(String, String)>,
     /// Watch/stop commands waiting for the event loop.
     pub(super) watch_commands: Vec<Command>,
+    /// The intake watcher's start requests channel, once it follows the inbox.
+    pub(super) intake_link: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// Received incidents the operator asked to start (incident ids), not yet handed over.
+    pub intake_starts: Vec<String>,
 }
 
 /// The order states are counted and listed in.
@@ -310,6 +331,8 @@ impl App {
             loaded_past: None,
             watched: HashSet::new(),
             watch_commands: Vec::new(),
+            intake_link: None,
+            intake_starts: Vec::new(),
         }
     }
 
@@ -449,6 +472,14 @@ impl App {
             }
             AppEvent::History { session_id, result } => self.load_history(&session_id, result),
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
+            AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
+            AppEvent::IntakeLink(link) => self.intake_link = Some(link),
+            AppEvent::SourceStatus {
+                session_id,
+                status,
+                at,
+                source,
+            } => self.source_status(session_id, status, at, source),
             AppEvent::OutputIndexed {
                 session_id,
                 call_id,
@@ -487,6 +518,7 @@ impl App {
     /// Reads the selected incident's view needs: its log if it is a past incident not loaded
     /// yet, else output windows it does not hold yet.
     pub fn pending_io(&mut self) -> Vec<Command> {
+        self.flush_intake_starts();
         let mut commands = std::mem::take(&mut self.watch_commands);
         commands.extend(self.view_io());
         commands

@@ -318,6 +318,11 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             note(incident, kind, &format!("{}: {reason}", state.label()));
         }
         Event::Note { message } => note(incident, NoteKind::Info, &message),
+        Event::SourceStatus { status, at, source } => {
+            let line = status.line(at, &source);
+            note(incident, NoteKind::Info, &line);
+            incident.source_status = Some(line);
+        }
         // The exact prompts and tool-result messages are for the model and for resuming;
         // the transcript shows the alert, the calls and their outputs instead.
         Event::Prompt { .. } | Event::ToolResult { .. } => {}

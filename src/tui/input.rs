@@ -134,6 +134,10 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::StartInvestigation => {
+                self.start_investigation();
+                Vec::new()
+            }
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Incidents => Focus::Transcript,

@@ -2,7 +2,9 @@
 //! by `opsassist serve` or any `tui --listen`) four times a second, tells the operator what
 //! arrived in one status line per poll (never one event per alert, so a storm cannot flood
 //! the UI), and in `investigate = "auto"` starts the sessions the core scheduler hands out,
-//! after claiming each incident so two consoles never start the same one.
+//! after claiming each incident so two consoles never start the same one. It also lists the
+//! incidents that wait for the operator and starts the one the operator picks (the start
+//! key), through the same claim: one winner across consoles.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +17,7 @@ use crate::session::{self, Core, SessionHandle};
 use crate::store::{Change, FileStore, InboxRecord, Incident, Store};
 
 use super::app::AppEvent;
+use super::inbox::{MAX_WAITING_ROWS, Waiting};
 
 /// How often the inbox is read.
 const POLL: Duration = Duration::from_millis(250);
@@ -52,10 +55,41 @@ async fn follow(
     let (auto_tx, mut auto_rx) = mpsc::unbounded_channel::<EventEnvelope>();
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The start key's requests (incident ids), from the app.
+    let (start_tx, mut start_rx) = mpsc::unbounded_channel::<String>();
+    if tasks.send(AppEvent::IntakeLink(start_tx)).is_err() {
+        return;
+    }
     let mut first = true;
+    let mut listed: Vec<Waiting> = Vec::new();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            Some(id) = start_rx.recv() => {
+                let incident = scheduler.incidents().get(&id).cloned();
+                let Some(incident) = incident else {
+                    let _ = tasks.send(AppEvent::Notice(format!("incident {id} is not in the inbox")));
+                    continue;
+                };
+                match launch(&core, store.as_ref(), &claimant, &incident, &auto_tx) {
+                    Ok(Some(handle)) => {
+                        scheduler.started(&handle.id);
+                        if handles.send(handle).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => {
+                        let _ = tasks.send(AppEvent::Notice(format!(
+                            "incident {id} was already taken up (another console or the auto scheduler)"
+                        )));
+                    }
+                    Err(message) => {
+                        let _ = tasks.send(AppEvent::SessionStartFailed(message));
+                    }
+                }
+                // The claim shows at the next poll, which drops the waiting row.
+                continue;
+            }
             Some(envelope) = auto_rx.recv() => {
                 if matches!(envelope.event, Event::Finished { .. }) {
                     scheduler.finished(&envelope.session_id);
@@ -81,6 +115,32 @@ async fn follow(
         scheduler = back;
         match update {
             Ok(update) => {
+                // Tell this console's sessions what their alert's source said (first poll:
+                // history, already in their logs or from before they existed).
+                for (id, status, at) in update.source_changes.iter().filter(|_| !first) {
+                    let Some(incident) = scheduler.incidents().get(id) else {
+                        continue;
+                    };
+                    let Some(session_id) = incident.sessions.last() else {
+                        continue;
+                    };
+                    let change = AppEvent::SourceStatus {
+                        session_id: session_id.clone(),
+                        status: *status,
+                        at: *at,
+                        source: incident.key.source.name().to_string(),
+                    };
+                    if tasks.send(change).is_err() {
+                        return;
+                    }
+                }
+                let waiting = waiting(scheduler.incidents());
+                if waiting != listed {
+                    listed = waiting.clone();
+                    if tasks.send(AppEvent::Waiting(waiting)).is_err() {
+                        return;
+                    }
+                }
                 if let Some(line) = notice(&scheduler, &update, first)
                     && tasks.send(AppEvent::Notice(line)).is_err()
                 {
@@ -105,6 +165,20 @@ async fn follow(
             }
         }
     }
+}
+
+/// The incidents that wait for the operator (oldest first, at most
+/// [`MAX_WAITING_ROWS`]).
+fn waiting(incidents: &crate::store::Incidents) -> Vec<Waiting> {
+    if incidents.pending() == 0 {
+        return Vec::new();
+    }
+    incidents
+        .iter()
+        .filter(|i| i.is_pending())
+        .take(MAX_WAITING_ROWS)
+        .map(Waiting::from_incident)
+        .collect()
 }
 
 /// Claim `incident` and start its session; None when another console took it first.

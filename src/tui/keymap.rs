@@ -15,6 +15,8 @@ pub enum Action {
     Edit,
     Reject,
     Message,
+    /// Start the investigation of a received incident that waits for the operator.
+    StartInvestigation,
     FocusNext,
     Up,
     Down,
@@ -29,13 +31,14 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
         Action::Edit,
         Action::Reject,
         Action::Message,
+        Action::StartInvestigation,
         Action::FocusNext,
         Action::Up,
         Action::Down,
@@ -57,6 +60,7 @@ impl Action {
             Action::Edit => "edit",
             Action::Reject => "reject",
             Action::Message => "message",
+            Action::StartInvestigation => "start",
             Action::FocusNext => "focus",
             Action::Up => "up",
             Action::Down => "down",
@@ -79,6 +83,9 @@ impl Action {
             Action::Edit => "edit the pending call, Ctrl+S runs the edited version",
             Action::Reject => "reject the pending call with a reason",
             Action::Message => "send the model a follow-up message",
+            Action::StartInvestigation => {
+                "start the selected received incident (new · waiting for you)"
+            }
             Action::FocusNext => "move focus: incidents → transcript",
             Action::Up => "move up (incident, or previous tool call)",
             Action::Down => "move down (incident, or next tool call)",
@@ -100,6 +107,7 @@ impl Action {
             Action::Edit => &["e"],
             Action::Reject => &["r"],
             Action::Message => &["m"],
+            Action::StartInvestigation => &["s"],
             Action::FocusNext => &["tab"],
             Action::Up => &["k", "up"],
             Action::Down => &["j", "down"],

@@ -8,6 +8,7 @@ mod apply_call;
 mod apply_event;
 pub mod event_loop;
 mod forms;
+mod inbox;
 mod input;
 mod intake_watch;
 pub mod keymap;

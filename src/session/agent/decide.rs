@@ -56,6 +56,8 @@ impl Agent {
                     match self.next_op().await? {
                         None => return Ok(Decided::Abandon),
                         Some(Op::Shutdown) => return Ok(Decided::Stop),
+                        // Logged by `next_op`.
+                        Some(Op::SourceStatus { .. }) => continue,
                         Some(Op::UserMessage { text }) => {
                             self.warn(
                                 "message queued: it reaches the model after the pending calls are decided"

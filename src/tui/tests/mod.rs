@@ -2,6 +2,7 @@
 //! command each key produces, driven by synthetic protocol events.
 
 mod guard;
+mod inbox;
 mod keys;
 mod live;
 mod past;

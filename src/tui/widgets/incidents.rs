@@ -76,6 +76,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw("   "),
             Span::styled(incident.state.label(), state_style(incident.state)),
         ]);
+        if incident.received {
+            second.push_span(Span::styled(
+                format!(
+                    " · waiting for you ({} start investigation)",
+                    app.keymap
+                        .label(super::super::keymap::Action::StartInvestigation)
+                ),
+                Style::new().fg(Color::Yellow),
+            ));
+        }
+        if let Some(status) = &incident.source_status {
+            second.push_span(Span::styled(
+                format!(" · {status}"),
+                Style::new().fg(Color::Green),
+            ));
+        }
         if let Some((_, _, n)) = incident.pending() {
             second.push_span(Span::styled(format!(" ({n})"), state_style(incident.state)));
         }

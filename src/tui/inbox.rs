@@ -1,0 +1,148 @@
+//! Received incidents in the console's list: rows for inbox incidents that wait for the
+//! operator (no session yet), kept in step with the inbox, and the start key's request,
+//! which the intake watcher turns into an atomic claim through the store.
+
+use crate::protocol::SessionState;
+
+use super::app::{App, Incident, state_slot};
+use super::transcript_store::NoteKind;
+
+/// At most this many waiting incidents are listed (the oldest first); `opsassist incidents
+/// list` shows them all. A storm of alerts cannot grow the list without bound.
+pub const MAX_WAITING_ROWS: usize = 200;
+
+/// One received incident that waits for the operator, as the console lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    /// Incident id (`inc-…`): the row's id until a session takes it up.
+    pub id: String,
+    pub source: String,
+    pub severity: Option<String>,
+    pub host: Option<String>,
+    pub title: String,
+}
+
+impl Waiting {
+    pub fn from_incident(incident: &crate::store::Incident) -> Waiting {
+        let line = crate::text::neutralize_line;
+        let alert = &incident.alert;
+        Waiting {
+            id: incident.id.clone(),
+            source: alert.source.to_string(),
+            severity: alert.severity.as_deref().map(line),
+            host: alert.host.as_deref().map(line),
+            title: line(&alert.title),
+        }
+    }
+}
+
+impl App {
+    /// The inbox's waiting incidents now: add rows for new ones, drop rows of those taken
+    /// up since (by this console or another).
+    pub(super) fn apply_waiting(&mut self, waiting: Vec<Waiting>) {
+        let keep: std::collections::HashSet<&str> = waiting.iter().map(|w| w.id.as_str()).collect();
+        let gone: Vec<String> = self
+            .incidents
+            .iter()
+            .filter(|i| i.received && !keep.contains(i.session_id.as_str()))
+            .map(|i| i.session_id.clone())
+            .collect();
+        for id in gone {
+            self.remove_row(&id);
+        }
+        for item in waiting {
+            if self.by_id.contains_key(&item.id) {
+                continue;
+            }
+            self.insert_live(&item.id);
+            if let Some(row) = self.incident_mut(&item.id) {
+                row.received = true;
+                row.source = item.source;
+                row.severity = item.severity;
+                row.host = item.host;
+                row.title = item.title;
+            }
+        }
+    }
+
+    /// Remove one row (a waiting incident that was taken up).
+    fn remove_row(&mut self, id: &str) {
+        let Some(pos) = self.by_id.remove(id) else {
+            return;
+        };
+        let row: Incident = self.incidents.remove(pos);
+        for index in self.by_id.values_mut() {
+            if *index > pos {
+                *index -= 1;
+            }
+        }
+        if pos < self.live_len {
+            self.live_len -= 1;
+        }
+        self.counts[state_slot(row.state)] -= 1;
+        if self.selected > pos || (self.selected == pos && self.selected >= self.incidents.len()) {
+            self.selected = self.selected.saturating_sub(1);
+        }
+    }
+
+    /// The start key: ask the intake watcher to claim the selected waiting incident and
+    /// start its session. Another console may win the claim; then nothing starts here.
+    pub(super) fn start_investigation(&mut self) {
+        let Some(row) = self.current() else {
+            self.notify(NoteKind::Info, "no incident selected");
+            return;
+        };
+        if !row.received || row.state != SessionState::New {
+            self.notify(
+                NoteKind::Info,
+                "this incident already has a session: only received incidents waiting for you start with this key",
+            );
+            return;
+        }
+        let id = row.session_id.clone();
+        if self.intake_starts.contains(&id) {
+            return;
+        }
+        self.notify(
+            NoteKind::Info,
+            format!("starting the investigation of {id}…"),
+        );
+        self.intake_starts.push(id);
+        self.follow_new_incident();
+    }
+
+    /// Hand the start requests to the intake watcher (called with the other IO).
+    pub(super) fn flush_intake_starts(&mut self) {
+        if self.intake_starts.is_empty() {
+            return;
+        }
+        let Some(link) = &self.intake_link else {
+            self.notify(NoteKind::Error, "the inbox is not followed: cannot start");
+            self.intake_starts.clear();
+            return;
+        };
+        for id in self.intake_starts.drain(..) {
+            let _ = link.send(id);
+        }
+    }
+
+    /// Hand a source status to the session, if it runs in this console (a session of this
+    /// run or recovered by it); the session logs it and the transcript shows it from there.
+    pub(super) fn source_status(
+        &mut self,
+        session_id: String,
+        status: crate::protocol::SourceStatus,
+        at: chrono::DateTime<chrono::Utc>,
+        source: String,
+    ) {
+        let mine = self.by_id.get(&session_id).is_some_and(|&i| {
+            i < self.live_len && self.incidents.get(i).is_some_and(|row| !row.received)
+        });
+        if mine {
+            self.watch_commands.push(super::app::Command::Send {
+                session_id,
+                op: crate::protocol::Op::SourceStatus { status, at, source },
+            });
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Received incidents waiting for the operator: listed as rows, started with the start key
+//! (handed to the intake watcher), dropped once taken up, with the selection kept in place.
+
+use crossterm::event::KeyCode;
+use tokio::sync::mpsc;
+
+use super::super::app::AppEvent;
+use super::super::inbox::Waiting;
+use super::{app, key};
+
+fn waiting(id: &str) -> Waiting {
+    Waiting {
+        id: id.into(),
+        source: "alertmanager".into(),
+        severity: Some("critical".into()),
+        host: Some("mq-3".into()),
+        title: format!("Queue backlog {id}"),
+    }
+}
+
+#[test]
+fn start_key_hands_the_selected_waiting_incident_to_the_watcher() {
+    let mut app = app();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    app.apply_app_event(AppEvent::IntakeLink(tx));
+    app.apply_app_event(AppEvent::Waiting(vec![waiting("inc-1"), waiting("inc-2")]));
+    assert_eq!(app.incidents.len(), 2);
+    assert!(app.incidents.iter().all(|i| i.received));
+    let selected = app.current().map(|i| i.session_id.clone());
+    assert!(app.handle_key(key(KeyCode::Char('s'))).is_empty());
+    // Pressed twice before the watcher answers: one request.
+    app.handle_key(key(KeyCode::Char('s')));
+    app.pending_io();
+    assert_eq!(rx.try_recv().ok(), selected);
+    assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn taken_rows_leave_and_the_selection_stays_on_its_incident() {
+    let mut app = app();
+    app.apply_app_event(AppEvent::Waiting(vec![
+        waiting("inc-1"),
+        waiting("inc-2"),
+        waiting("inc-3"),
+    ]));
+    let keep = app.incidents[2].session_id.clone();
+    app.selected = 2;
+    let gone = app.incidents[0].session_id.clone();
+    let rest: Vec<Waiting> = app
+        .incidents
+        .iter()
+        .filter(|i| i.session_id != gone)
+        .map(|i| waiting(&i.session_id))
+        .collect();
+    app.apply_app_event(AppEvent::Waiting(rest));
+    assert_eq!(app.incidents.len(), 2);
+    assert_eq!(app.current().map(|i| i.session_id.clone()), Some(keep));
+    assert_eq!(app.live_len(), 2);
+    assert_eq!(app.state_counts().iter().map(|(_, n)| n).sum::<usize>(), 2);
+    app.apply_app_event(AppEvent::Waiting(Vec::new()));
+    assert!(app.incidents.is_empty());
+}
+
+#[test]
+fn start_key_on_a_session_row_starts_nothing() {
+    let mut app = app();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    app.apply_app_event(AppEvent::IntakeLink(tx));
+    super::feed(&mut app, super::SID, super::started());
+    app.handle_key(key(KeyCode::Char('s')));
+    app.pending_io();
+    assert!(rx.try_recv().is_err());
+}
