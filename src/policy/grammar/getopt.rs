@@ -360,27 +360,16 @@ fn exact<'a>(
     i: &mut usize,
     out: &mut Parsed<'a>,
 ) {
-    let body = arg.strip_prefix("--").unwrap_or(&arg[1..]);
-    let (name, attached) = match body.split_once('=') {
-        Some((n, v)) => (n, Some(v)),
-        None => (body, None),
-    };
-    let spelled = arg.split_once('=').map_or(arg, |(n, _)| n);
-    let mut chars = name.chars();
-    let def = match (chars.next(), chars.next()) {
-        (Some(c), None) => grammar
-            .defs
-            .iter()
-            .position(|d| d.short == Some(c) || d.long.iter().any(|l| l == name)),
-        _ => long_candidates(grammar, name, false).first().copied(),
-    };
-    match def {
-        Some(def) => take_value(grammar, args, def, spelled, attached, i, out),
-        None => out.items.push(Item::Bad {
-            spelled: spelled.to_string(),
-            why: Bad::Unknown,
-        }),
-    }
+    named(grammar, args, arg, i, out, |name| {
+        let mut chars = name.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => grammar
+                .defs
+                .iter()
+                .position(|d| d.short == Some(c) || d.long.iter().any(|l| l == name)),
+            _ => long_candidates(grammar, name, false).first().copied(),
+        }
+    });
 }
 
 /// iproute2: `-name` or `--name`, the first definition with a long name that `name` prefixes.
@@ -391,21 +380,35 @@ fn first_prefix<'a>(
     i: &mut usize,
     out: &mut Parsed<'a>,
 ) {
+    named(grammar, args, arg, i, out, |name| {
+        (!name.is_empty())
+            .then(|| {
+                grammar.defs.iter().position(|d| {
+                    d.long.iter().any(|l| l.starts_with(name))
+                        || d.short.is_some_and(|c| name.chars().eq(std::iter::once(c)))
+                })
+            })
+            .flatten()
+    });
+}
+
+/// One `-name[=value]` / `--name[=value]` word, with `find` choosing the definition of `name`
+/// (the styles without clusters differ only in how a name is looked up).
+fn named<'a>(
+    grammar: &Grammar,
+    args: &'a [String],
+    arg: &'a str,
+    i: &mut usize,
+    out: &mut Parsed<'a>,
+    find: impl Fn(&str) -> Option<usize>,
+) {
     let body = arg.strip_prefix("--").unwrap_or(&arg[1..]);
     let (name, attached) = match body.split_once('=') {
         Some((n, v)) => (n, Some(v)),
         None => (body, None),
     };
     let spelled = arg.split_once('=').map_or(arg, |(n, _)| n);
-    let def = (!name.is_empty())
-        .then(|| {
-            grammar.defs.iter().position(|d| {
-                d.long.iter().any(|l| l.starts_with(name))
-                    || d.short.is_some_and(|c| name.chars().eq(std::iter::once(c)))
-            })
-        })
-        .flatten();
-    match def {
+    match find(name) {
         Some(def) => take_value(grammar, args, def, spelled, attached, i, out),
         None => out.items.push(Item::Bad {
             spelled: spelled.to_string(),
