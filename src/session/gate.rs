@@ -220,8 +220,8 @@ impl Gate {
         if !remember {
             return Ruling::Run { note: None };
         }
-        let offered = offer(class, command).prefix;
-        match policy::approval_prefix_for(command).filter(|p| offered.as_ref() == Some(&p.text)) {
+        // Destructive commands returned above, so this is exactly the prefix `offer` showed.
+        match policy::approval_prefix_for(command) {
             Some(prefix) => {
                 let entry = (target.clone(), prefix);
                 if !self.prefixes.contains(&entry) {
