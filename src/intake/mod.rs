@@ -2,29 +2,36 @@
 //! parsed alerts to [`Intake`], which applies the one dedup rule (`dedup`), writes the result
 //! to the [`Store`] with group commit, and answers only once it is on disk.
 //!
-//! One writer thread owns the dedup state: it takes every queued request, decides each alert
-//! against the incidents so far, appends all resulting records with one sync, then replies.
+//! One writer thread (`writer`) decides the receiver's alerts: it takes every queued request,
+//! catches up on what other processes appended (pastes go through [`paste::Paste`], the same
+//! rule in `ledger`), decides each alert, appends all resulting records with one sync inside a
+//! store transaction, then replies.
 //! The queue is bounded (`queue_capacity` alerts) and so is the inbox (`inbox_capacity`
 //! pending incidents); past either, requests are refused so senders retry later.
 
 pub mod auth;
 pub mod dedup;
+mod ledger;
 pub mod metrics;
+pub mod paste;
 pub mod ratelimit;
 pub mod scheduler;
 pub mod server;
 pub mod severity;
 pub mod tls;
+mod writer;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
 
-use chrono::Utc;
 use tokio::sync::oneshot;
 
 use crate::alert::{self, Alert, AlertError, ParseOptions, Source};
-use crate::store::{Change, Cursor, InboxRecord, Incidents, Store, StoreError};
+use crate::store::{Store, StoreError};
+
+use ledger::Ledger;
+use writer::{Job, Writer};
 
 pub use dedup::{Decision, key_of};
 pub use metrics::{Metrics, Reject};
@@ -89,13 +96,6 @@ impl Default for IntakeOptions {
     }
 }
 
-type Reply = oneshot::Sender<Result<Vec<Outcome>, IntakeError>>;
-
-struct Job {
-    alerts: Vec<Alert>,
-    reply: Reply,
-}
-
 /// The receiving end of the inbox. Cheap to clone; the writer stops when the last clone drops.
 #[derive(Clone)]
 pub struct Intake {
@@ -110,27 +110,27 @@ impl Intake {
     /// Take the receiver lock of `store`, rebuild the incidents from it and start the writer.
     pub fn open(store: Arc<dyn Store>, options: IntakeOptions) -> Result<Intake, IntakeError> {
         let lock = store.lock_receiver()?;
-        let (records, cursor) = store.read_from(0)?;
-        let mut incidents = Incidents::default();
-        for record in &records {
-            incidents.apply(record);
-        }
-        drop(records);
+        // A receiver start is a quiet moment to compact an inbox that grew past its limit.
+        store.maintain()?;
+        let mut ledger = Ledger::new();
+        let cursor = store.transact(0, &mut |records, reset| {
+            ledger.catch_up(records, reset);
+            Vec::new()
+        })?;
+        ledger.cursor = cursor;
         let metrics = Arc::new(Metrics::default());
         metrics
             .inbox_depth
-            .store(incidents.pending() as u64, Ordering::Relaxed);
+            .store(ledger.incidents.pending() as u64, Ordering::Relaxed);
         let (tx, rx) = mpsc::sync_channel(options.queue_capacity.max(1));
         let queued = Arc::new(AtomicUsize::new(0));
         let writer = Writer {
             store,
-            incidents,
-            cursor,
+            ledger,
             rx,
             queued: queued.clone(),
             metrics: metrics.clone(),
             options: options.clone(),
-            ids: IdMaker::new(),
         };
         std::thread::Builder::new()
             .name("intake-writer".into())
@@ -214,190 +214,6 @@ impl Intake {
             .received
             .fetch_add(alerts.len() as u64, Ordering::Relaxed);
         self.accept(alerts).await
-    }
-}
-
-/// Incident ids: `inc-<start time>-<random>-<n>`, unique per writer run.
-struct IdMaker {
-    prefix: String,
-    next: u64,
-}
-
-impl IdMaker {
-    fn new() -> IdMaker {
-        IdMaker {
-            prefix: format!(
-                "inc-{}-{}",
-                Utc::now().format("%Y%m%d-%H%M%S"),
-                crate::session::random_hex(2)
-            ),
-            next: 1,
-        }
-    }
-
-    fn make(&mut self) -> String {
-        let id = format!("{}-{}", self.prefix, self.next);
-        self.next += 1;
-        id
-    }
-}
-
-struct Writer {
-    store: Arc<dyn Store>,
-    incidents: Incidents,
-    /// Where this writer has read the store up to (claims by other processes come after).
-    cursor: Cursor,
-    rx: Receiver<Job>,
-    queued: Arc<AtomicUsize>,
-    metrics: Arc<Metrics>,
-    options: IntakeOptions,
-    ids: IdMaker,
-}
-
-impl Writer {
-    fn run(mut self) {
-        while let Ok(first) = self.rx.recv() {
-            let mut jobs = vec![first];
-            while jobs.len() < self.options.max_batch {
-                match self.rx.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
-            self.batch(jobs);
-        }
-    }
-
-    /// Claims written by consoles since the last look (the only records other processes add).
-    fn catch_up(&mut self) {
-        match self.store.read_from(self.cursor) {
-            Ok((records, next)) => {
-                for record in records {
-                    if matches!(
-                        record.change,
-                        Change::Claimed { .. } | Change::Started { .. }
-                    ) {
-                        self.incidents.apply(&record);
-                    }
-                }
-                self.cursor = next;
-            }
-            Err(e) => tracing::warn!("intake: cannot read the inbox: {e}"),
-        }
-    }
-
-    fn batch(&mut self, jobs: Vec<Job>) {
-        self.catch_up();
-        let now = Utc::now();
-        let mut records = Vec::new();
-        let mut results: Vec<(Reply, Result<Vec<Outcome>, IntakeError>, usize)> = Vec::new();
-        let mut counts = [0u64; 5];
-        for job in jobs {
-            let n = job.alerts.len();
-            let new = job
-                .alerts
-                .iter()
-                .filter(|a| matches!(dedup::decide(&self.incidents, a), Decision::Open(_)))
-                .count();
-            let pending = self.incidents.pending();
-            if new > 0 && pending + new > self.options.inbox_capacity {
-                results.push((job.reply, Err(IntakeError::InboxFull(pending)), n));
-                continue;
-            }
-            let mut outcomes = Vec::with_capacity(n);
-            for alert in job.alerts {
-                let (record, kind) = match dedup::decide(&self.incidents, &alert) {
-                    Decision::Open(key) => (
-                        Some((
-                            self.ids.make(),
-                            Change::Opened {
-                                key,
-                                alert: Box::new(alert),
-                            },
-                        )),
-                        OutcomeKind::Opened,
-                    ),
-                    Decision::Repeat(id) => (Some((id, Change::Repeated)), OutcomeKind::Repeated),
-                    Decision::Resolve(id) => {
-                        (Some((id, Change::ResolvedAtSource)), OutcomeKind::Resolved)
-                    }
-                    Decision::Reopen(id) => (
-                        Some((
-                            id,
-                            Change::Reopened {
-                                alert: Box::new(alert),
-                            },
-                        )),
-                        OutcomeKind::Reopened,
-                    ),
-                    Decision::Ignore => (None, OutcomeKind::Ignored),
-                };
-                counts[kind.clone() as usize] += 1;
-                let incident = match record {
-                    Some((incident, change)) => {
-                        let record = InboxRecord {
-                            at: now,
-                            incident: incident.clone(),
-                            change,
-                        };
-                        self.incidents.apply(&record);
-                        records.push(record);
-                        incident
-                    }
-                    None => String::new(),
-                };
-                outcomes.push(Outcome { incident, kind });
-            }
-            results.push((job.reply, Ok(outcomes), n));
-        }
-        let written = if records.is_empty() {
-            Ok(())
-        } else {
-            self.store.append(&records).map(|range| {
-                if range.start == self.cursor {
-                    self.cursor = range.end;
-                }
-            })
-        };
-        let failed = written.as_ref().err().map(|e| e.to_string());
-        if let Some(e) = &failed {
-            tracing::error!("intake: cannot write the inbox: {e}");
-            // Forget what was not written: rebuild from what is on disk.
-            if let Ok((all, cursor)) = self.store.read_from(0) {
-                self.incidents = Incidents::default();
-                for record in &all {
-                    self.incidents.apply(record);
-                }
-                self.cursor = cursor;
-            }
-        } else {
-            let m = &self.metrics;
-            m.opened.fetch_add(counts[0], Ordering::Relaxed);
-            m.deduplicated.fetch_add(counts[1], Ordering::Relaxed);
-            m.resolved.fetch_add(counts[2], Ordering::Relaxed);
-            m.reopened.fetch_add(counts[3], Ordering::Relaxed);
-            m.ignored.fetch_add(counts[4], Ordering::Relaxed);
-        }
-        self.metrics
-            .inbox_depth
-            .store(self.incidents.pending() as u64, Ordering::Relaxed);
-        for (reply, result, n) in results {
-            let left = self.queued.fetch_sub(n, Ordering::AcqRel).saturating_sub(n);
-            self.metrics
-                .queue_depth
-                .store(left as u64, Ordering::Relaxed);
-            let result = match (result, &failed) {
-                (Ok(_), Some(e)) => Err(IntakeError::WriteFailed(e.clone())),
-                (Ok(outcomes), None) => {
-                    self.metrics
-                        .accepted
-                        .fetch_add(outcomes.len() as u64, Ordering::Relaxed);
-                    Ok(outcomes)
-                }
-                (Err(e), _) => Err(e),
-            };
-            let _ = reply.send(result);
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{IntakeConfig, Investigate};
 use crate::protocol::SourceStatus;
-use crate::store::{Change, Cursor, Incident, Incidents, Store, StoreError};
+use crate::store::{Change, Cursor, Incident, Incidents, Store, StoreError, is_reset};
 
 use super::severity::{self, Rank};
 
@@ -62,6 +62,11 @@ pub struct Scheduler {
     queue: VecDeque<String>,
     /// Sessions this scheduler started that have not finished.
     running: HashSet<String>,
+    /// Other unfinished sessions of inbox incidents (recovered after a crash, or started
+    /// before this scheduler): they hold investigation slots too.
+    adopted: HashSet<String>,
+    /// Sessions of inbox incidents already seen finished: never looked at again.
+    done: HashSet<String>,
 }
 
 impl Scheduler {
@@ -72,6 +77,8 @@ impl Scheduler {
             cursor: 0,
             queue: VecDeque::new(),
             running: HashSet::new(),
+            adopted: HashSet::new(),
+            done: HashSet::new(),
         }
     }
 
@@ -83,11 +90,30 @@ impl Scheduler {
     /// Read what is new in `store`.
     pub fn poll(&mut self, store: &dyn Store) -> Result<Update, StoreError> {
         let (records, next) = store.read_from(self.cursor)?;
+        // After a compaction the records start over with snapshots: rebuild from them, and
+        // treat only incidents this scheduler did not know yet as new.
+        let known = if is_reset(self.cursor, next) {
+            Some(std::mem::take(&mut self.incidents))
+        } else {
+            None
+        };
         self.cursor = next;
         let mut update = Update::default();
         for record in &records {
+            let new = match &known {
+                Some(known) => known.get(&record.incident).is_none(),
+                None => self.incidents.get(&record.incident).is_none(),
+            };
             self.incidents.apply(record);
             match &record.change {
+                Change::Snapshot { incident, .. } => {
+                    if new && incident.is_pending() {
+                        update.opened.push(record.incident.clone());
+                        if self.wants(&record.incident) {
+                            self.queue.push_back(record.incident.clone());
+                        }
+                    }
+                }
                 Change::Opened { .. } | Change::Reopened { .. } => {
                     if matches!(record.change, Change::Reopened { .. }) {
                         update.source_changes.push((
@@ -136,10 +162,7 @@ impl Scheduler {
     /// [`Scheduler::started`].
     pub fn due(&mut self) -> Vec<Incident> {
         let mut out = Vec::new();
-        let free = self
-            .options
-            .max_concurrent
-            .saturating_sub(self.running.len());
+        let free = self.options.max_concurrent.saturating_sub(self.running());
         while out.len() < free {
             let Some(id) = self.queue.pop_front() else {
                 break;
@@ -162,17 +185,58 @@ impl Scheduler {
 
     /// A session this scheduler started.
     pub fn started(&mut self, session: &str) {
+        self.adopted.remove(session);
         self.running.insert(session.to_string());
     }
 
     /// A session ended (or could not start); its slot is free.
     pub fn finished(&mut self, session: &str) {
         self.running.remove(session);
+        if self.adopted.remove(session) {
+            self.done.insert(session.to_string());
+        }
     }
 
-    /// Sessions running now.
+    /// Count the unfinished sessions of inbox incidents that this scheduler did not start
+    /// (a console's sessions recovered after a crash, or ones another process runs) against
+    /// `max_concurrent_investigations`, and free the slots of those that finished since.
+    /// `is_open` says whether a session has not finished (its log does not end in
+    /// `Finished`); a session seen finished once is not asked about again.
+    pub fn adopt_running(&mut self, is_open: &dyn Fn(&str) -> bool) {
+        let mut finished = Vec::new();
+        for session in &self.adopted {
+            if !is_open(session) {
+                finished.push(session.clone());
+            }
+        }
+        for session in finished {
+            self.adopted.remove(&session);
+            self.done.insert(session);
+        }
+        let mut found = Vec::new();
+        for incident in self.incidents.iter() {
+            for session in &incident.sessions {
+                if self.running.contains(session)
+                    || self.adopted.contains(session)
+                    || self.done.contains(session)
+                {
+                    continue;
+                }
+                found.push(session.clone());
+            }
+        }
+        for session in found {
+            if is_open(&session) {
+                self.adopted.insert(session);
+            } else {
+                self.done.insert(session);
+            }
+        }
+    }
+
+    /// Sessions holding investigation slots now (started here, or adopted).
     pub fn running(&self) -> usize {
-        self.running.len()
+        self.running.len() + self.adopted.len()
     }
 }
 
@@ -240,6 +304,49 @@ mod tests {
             !due.iter().any(|d| d.id == next[0].id),
             "the next one, not a started one"
         );
+    }
+
+    #[tokio::test]
+    async fn recovered_sessions_hold_investigation_slots() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(FileStore::in_dir(dir.path()));
+        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let max = 1 << 20;
+        let first = intake
+            .ingest(&payload(0..1, "critical", "firing"), None, max)
+            .await
+            .expect("fire");
+        // A console started it before it crashed; its session log is not finished.
+        assert!(
+            store
+                .claim(&first[0].incident, "old-console")
+                .expect("claim")
+        );
+        store
+            .append(&[crate::store::InboxRecord {
+                at: Utc::now(),
+                incident: first[0].incident.clone(),
+                change: Change::Started {
+                    session: "s-recovered".into(),
+                },
+            }])
+            .expect("started");
+        intake
+            .ingest(&payload(1..2, "critical", "firing"), None, max)
+            .await
+            .expect("second");
+        let mut scheduler = auto(1, None);
+        scheduler.poll(store.as_ref()).expect("poll");
+        let open: &dyn Fn(&str) -> bool = &|s| s == "s-recovered";
+        scheduler.adopt_running(open);
+        assert_eq!(scheduler.running(), 1);
+        assert!(
+            scheduler.due().is_empty(),
+            "the recovered session holds the only slot"
+        );
+        scheduler.adopt_running(&|_| false);
+        assert_eq!(scheduler.running(), 0, "it finished: the slot is free");
+        assert_eq!(scheduler.due().len(), 1);
     }
 
     #[tokio::test]

@@ -127,3 +127,128 @@ async fn garbage_is_refused_and_nothing_is_stored() {
     assert!(matches!(err, Err(IntakeError::Parse(_))));
     assert!(store.incidents().expect("incidents").is_empty());
 }
+
+/// Records another process (a paste in a console) appends are part of the receiver's dedup
+/// state: the receiver does not open a second incident for the same key.
+#[tokio::test]
+async fn the_receiver_dedups_against_incidents_another_process_opened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (intake, store) = open(dir.path(), IntakeOptions::default());
+    let max = 1 << 20;
+    // Warm the writer up so it has a cursor past the start.
+    intake
+        .ingest(am("warm", "firing").as_bytes(), None, max)
+        .await
+        .expect("warm");
+    // Another process opens an incident for fingerprint "cc" (its own store handle).
+    let other = FileStore::in_dir(dir.path());
+    let alert = crate::alert::parse(am("cc", "firing").as_bytes(), &ParseOptions::default())
+        .expect("parse")
+        .remove(0);
+    let key = key_of(&alert);
+    other
+        .append(&[crate::store::InboxRecord {
+            at: chrono::Utc::now(),
+            incident: "inc-other-1".into(),
+            change: crate::store::Change::Opened {
+                key,
+                alert: Box::new(alert),
+            },
+        }])
+        .expect("append");
+    let outcomes = intake
+        .ingest(am("cc", "firing").as_bytes(), None, max)
+        .await
+        .expect("cc");
+    assert_eq!(
+        outcomes,
+        vec![Outcome {
+            incident: "inc-other-1".into(),
+            kind: OutcomeKind::Repeated
+        }]
+    );
+    let incidents = store.incidents().expect("incidents");
+    assert_eq!(incidents.len(), 2);
+    assert_eq!(incidents.get("inc-other-1").map(|i| i.count), Some(2));
+}
+
+/// A paste, in another process while a receiver runs, goes through the same rule: a repeat
+/// of a received alert counts on that incident; a new pasted alert is opened and claimed, and
+/// the receiver then counts its webhook on the pasted incident.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paste_and_receiver_share_one_dedup_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (intake, store) = open(dir.path(), IntakeOptions::default());
+    let max = 1 << 20;
+    let received = intake
+        .ingest(am("dd", "firing").as_bytes(), None, max)
+        .await
+        .expect("dd");
+    let paste = paste::Paste::new(Arc::new(FileStore::in_dir(dir.path())));
+    let parse = |fp: &str| {
+        crate::alert::parse(am(fp, "firing").as_bytes(), &ParseOptions::default()).expect("parse")
+    };
+    let pasted =
+        tokio::task::block_in_place(|| paste.accept(parse("dd"), "console-1")).expect("paste dd");
+    assert_eq!(kinds(&pasted), vec![OutcomeKind::Repeated]);
+    assert_eq!(pasted[0].incident, received[0].incident);
+    assert_eq!(
+        paste.incident(&pasted[0].incident).map(|i| i.count),
+        Some(2)
+    );
+    let new =
+        tokio::task::block_in_place(|| paste.accept(parse("ee"), "console-1")).expect("paste ee");
+    assert_eq!(kinds(&new), vec![OutcomeKind::Opened]);
+    let again = tokio::task::block_in_place(|| paste.accept(parse("ee"), "console-1"))
+        .expect("paste ee again");
+    assert_eq!(kinds(&again), vec![OutcomeKind::Repeated]);
+    let hooked = intake
+        .ingest(am("ee", "firing").as_bytes(), None, max)
+        .await
+        .expect("ee");
+    assert_eq!(kinds(&hooked), vec![OutcomeKind::Repeated]);
+    assert_eq!(hooked[0].incident, new[0].incident);
+    let incidents = store.incidents().expect("incidents");
+    assert_eq!(incidents.len(), 2);
+    let ee = incidents.get(&new[0].incident).expect("ee");
+    assert_eq!(ee.count, 3);
+    assert_eq!(
+        ee.claimed_by.as_deref(),
+        Some("console-1"),
+        "the paster took it up"
+    );
+    assert_eq!(incidents.pending(), 1, "only the received one waits");
+}
+
+/// The receiver compacts a grown inbox between batches and keeps deduplicating after it.
+#[tokio::test]
+async fn the_receiver_compacts_and_keeps_counting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(FileStore::in_dir(dir.path()).compact_over(64 * 1024));
+    let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+    let max = 1 << 20;
+    let mut first = None;
+    for _ in 0..1000 {
+        let out = intake
+            .ingest(am("ff", "firing").as_bytes(), None, max)
+            .await
+            .expect("ff");
+        first.get_or_insert(out[0].incident.clone());
+    }
+    let len = std::fs::metadata(store.inbox_path()).expect("meta").len();
+    assert!(len < 128 * 1024, "compacted: {len} bytes");
+    let (_, cursor) = store.read_from(0).expect("read");
+    assert!(crate::store::cursor_generation(cursor) >= 1);
+    let incidents = store.incidents().expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    let ff = incidents.iter().next().expect("ff");
+    assert_eq!((ff.id.clone(), ff.count), (first.expect("first"), 1000));
+    drop(intake);
+    // A restart reads the compacted inbox and still knows the incident.
+    let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("reopen");
+    let out = intake
+        .ingest(am("ff", "resolved").as_bytes(), None, max)
+        .await
+        .expect("resolve");
+    assert_eq!(kinds(&out), vec![OutcomeKind::Resolved]);
+}

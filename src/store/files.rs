@@ -7,15 +7,20 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use nix::fcntl::{Flock, FlockArg};
 
-use super::{Change, Cursor, InboxRecord, Store, StoreError};
+use super::{Change, Cursor, InboxRecord, Store, StoreError, is_reset};
 use crate::paths::Paths;
+
+pub mod compact;
+
+use compact::{at, offset_of};
 
 /// The inbox in a data dir.
 pub struct FileStore {
@@ -25,7 +30,14 @@ pub struct FileStore {
     writer: Mutex<Option<File>>,
     /// Which incidents are claimed, as of `offset`; caught up under the lock before a claim.
     claims: Mutex<ClaimIndex>,
+    /// [`Store::maintain`] compacts past this size (and past twice the last snapshot).
+    compact_over: AtomicU64,
+    /// The size of the last snapshot this store wrote.
+    last_snapshot: AtomicU64,
 }
+
+/// The inbox size past which the receiver compacts it, by default.
+pub const COMPACT_OVER_BYTES: u64 = 64 << 20;
 
 #[derive(Default)]
 struct ClaimIndex {
@@ -46,7 +58,15 @@ impl FileStore {
             inbox: dir.join("inbox.jsonl"),
             writer: Mutex::new(None),
             claims: Mutex::new(ClaimIndex::default()),
+            compact_over: AtomicU64::new(COMPACT_OVER_BYTES),
+            last_snapshot: AtomicU64::new(0),
         }
+    }
+
+    /// Compact (in [`Store::maintain`]) once the inbox is over `bytes`.
+    pub fn compact_over(self, bytes: u64) -> FileStore {
+        self.compact_over.store(bytes, Ordering::Relaxed);
+        self
     }
 
     /// The inbox file.
@@ -89,9 +109,31 @@ impl FileStore {
             .ok_or_else(|| self.io(std::io::Error::other("no inbox handle")))
     }
 
+    /// Take the inbox's write lock through the append handle in `slot`. A compaction (here or
+    /// in another process) renames a new file over the inbox while holding the old one's
+    /// lock, so after locking, a handle whose file is no longer the inbox is reopened.
+    fn lock_current(&self, slot: &mut Option<File>) -> Result<Flock<File>, StoreError> {
+        for _ in 0..16 {
+            let file = self.writer_file(slot)?;
+            let guard = self.lock(file)?;
+            let ours = file.metadata().map_err(|e| self.io(e))?.ino();
+            match std::fs::metadata(&self.inbox) {
+                Ok(meta) if meta.ino() == ours => return Ok(guard),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(self.io(e)),
+            }
+            drop(guard);
+            *slot = None;
+        }
+        Err(self.io(std::io::Error::other(
+            "the inbox keeps being replaced; cannot lock it",
+        )))
+    }
+
     /// Write `bytes` (whole lines) at the end and sync; the caller holds the flock. Returns
     /// the offset they were written at.
-    fn write_locked(&self, file: &mut File, bytes: &[u8]) -> Result<Cursor, StoreError> {
+    fn write_locked(&self, file: &mut File, bytes: &[u8]) -> Result<u64, StoreError> {
         let start = cut_torn_tail(file).map_err(|e| self.io(e))?;
         if bytes.is_empty() {
             return Ok(start);
@@ -105,6 +147,33 @@ impl FileStore {
         let dup = file.try_clone().map_err(|e| self.io(e))?;
         Flock::lock(dup, FlockArg::LockExclusive)
             .map_err(|(_, errno)| self.io(std::io::Error::from(errno)))
+    }
+
+    /// Rewrite the inbox as one snapshot record per incident that `keep` keeps, in a new
+    /// generation (see [`compact`]). Readers and writers in any process follow it.
+    pub fn compact(
+        &self,
+        keep: &dyn Fn(&super::Incident) -> bool,
+    ) -> Result<compact::Compacted, StoreError> {
+        let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_current(&mut slot)?;
+        let (records, _) = self.read_from(0)?;
+        let generation = self.generation()?;
+        let compacted = compact::rewrite(self, &records, generation + 1, keep)?;
+        // The old handle (and its lock) is of the replaced file.
+        *slot = None;
+        self.last_snapshot
+            .store(compacted.bytes_after, Ordering::Relaxed);
+        Ok(compacted)
+    }
+
+    /// The generation of the inbox file now (0 when it has no header or does not exist).
+    fn generation(&self) -> Result<u64, StoreError> {
+        match File::open(&self.inbox) {
+            Ok(file) => compact::read_generation(&file).map_err(|e| self.io(e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(self.io(e)),
+        }
     }
 }
 
@@ -149,10 +218,11 @@ impl Store for FileStore {
     fn append(&self, records: &[InboxRecord]) -> Result<std::ops::Range<Cursor>, StoreError> {
         let bytes = encode(records)?;
         let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_current(&mut slot)?;
         let file = self.writer_file(&mut slot)?;
-        let _guard = self.lock(file)?;
+        let generation = compact::read_generation(file).map_err(|e| self.io(e))?;
         let start = self.write_locked(file, &bytes)?;
-        Ok(start..start + bytes.len() as u64)
+        Ok(at(generation, start)..at(generation, start + bytes.len() as u64))
     }
 
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
@@ -163,30 +233,76 @@ impl Store for FileStore {
             }
             Err(e) => return Err(self.io(e)),
         };
+        let generation = compact::read_generation(&file).map_err(|e| self.io(e))?;
+        // A cursor of another generation (the inbox was compacted since) starts over.
+        let from = if cursor != 0 && super::cursor_generation(cursor) == generation {
+            offset_of(cursor)
+        } else {
+            0
+        };
         let len = file.metadata().map_err(|e| self.io(e))?.len();
-        if len <= cursor {
+        if len <= from {
             // Unchanged, or cut back below the cursor (a torn tail): nothing new.
-            return Ok((Vec::new(), cursor.min(len)));
+            return Ok((Vec::new(), at(generation, from.min(len))));
         }
-        file.seek(SeekFrom::Start(cursor)).map_err(|e| self.io(e))?;
-        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(from)).map_err(|e| self.io(e))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(len - from).unwrap_or(0));
         file.read_to_end(&mut bytes).map_err(|e| self.io(e))?;
         let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
-            return Ok((Vec::new(), cursor));
+            return Ok((Vec::new(), at(generation, from)));
         };
         let mut records = Vec::new();
         for (n, line) in bytes[..end].split(|b| *b == b'\n').enumerate() {
-            if line.is_empty() {
+            if line.is_empty() || compact::is_header(line) {
                 continue;
             }
             match serde_json::from_slice::<InboxRecord>(line) {
                 Ok(record) => records.push(record),
                 Err(e) => {
-                    tracing::warn!("inbox: skipping an unreadable record ({n} after {cursor}): {e}")
+                    tracing::warn!("inbox: skipping an unreadable record ({n} after {from}): {e}")
                 }
             }
         }
-        Ok((records, cursor + end as u64 + 1))
+        Ok((records, at(generation, from + end as u64 + 1)))
+    }
+
+    fn transact(
+        &self,
+        cursor: Cursor,
+        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+    ) -> Result<Cursor, StoreError> {
+        let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_current(&mut slot)?;
+        let file = self.writer_file(&mut slot)?;
+        // Under the lock nobody appends, so a torn tail can be cut before reading.
+        cut_torn_tail(file).map_err(|e| self.io(e))?;
+        let (records, next) = self.read_from(cursor)?;
+        let out = decide(records, is_reset(cursor, next));
+        if out.is_empty() {
+            return Ok(next);
+        }
+        let bytes = encode(&out)?;
+        let start = self.write_locked(file, &bytes)?;
+        Ok(at(
+            super::cursor_generation(next),
+            start + bytes.len() as u64,
+        ))
+    }
+
+    fn maintain(&self) -> Result<bool, StoreError> {
+        let limit = self
+            .compact_over
+            .load(Ordering::Relaxed)
+            .max(2 * self.last_snapshot.load(Ordering::Relaxed));
+        match std::fs::metadata(&self.inbox) {
+            Ok(meta) if meta.len() > limit => {}
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(self.io(e)),
+        }
+        let now = Utc::now();
+        self.compact(&|incident| compact::open_or_recent(incident, now))?;
+        Ok(true)
     }
 
     fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError> {
@@ -216,10 +332,13 @@ impl Store for FileStore {
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {
         let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_current(&mut slot)?;
         let file = self.writer_file(&mut slot)?;
-        let _guard = self.lock(file)?;
         let mut index = self.claims.lock().unwrap_or_else(|p| p.into_inner());
         let (records, next) = self.read_from(index.offset)?;
+        if is_reset(index.offset, next) {
+            index.claimed.clear();
+        }
         for record in records {
             match record.change {
                 Change::Opened { .. } | Change::Reopened { .. } => {
@@ -227,6 +346,10 @@ impl Store for FileStore {
                 }
                 Change::Claimed { .. } => {
                     index.claimed.insert(record.incident, true);
+                }
+                Change::Snapshot { incident: snap, .. } => {
+                    let taken = snap.claimed_by.is_some();
+                    index.claimed.insert(record.incident, taken);
                 }
                 Change::Repeated | Change::ResolvedAtSource | Change::Started { .. } => {}
             }
@@ -246,3 +369,6 @@ impl Store for FileStore {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests;

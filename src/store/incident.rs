@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Change, DedupKey, InboxRecord};
 use crate::alert::Alert;
@@ -15,7 +15,7 @@ pub const FLAP_WINDOW_MINUTES: i64 = 60;
 pub const FLAP_REOPENS: usize = 3;
 
 /// Whether the source still reports the alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum IncidentState {
     /// Firing at the source.
@@ -25,7 +25,7 @@ pub enum IncidentState {
 }
 
 /// One incident as the inbox describes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: String,
     pub key: DedupKey,
@@ -57,6 +57,11 @@ impl Incident {
     /// Open at the source and not yet taken up by any session.
     pub fn is_pending(&self) -> bool {
         self.state == IncidentState::Open && self.claimed_by.is_none()
+    }
+
+    /// Reopen times inside the flapping window (kept across an inbox compaction).
+    pub fn recent_reopens(&self) -> &[DateTime<Utc>] {
+        &self.recent_reopens
     }
 }
 
@@ -97,12 +102,30 @@ impl Incidents {
                     },
                 );
             }
+            Change::Snapshot {
+                incident,
+                recent_reopens,
+            } => {
+                let mut incident = (**incident).clone();
+                incident.id = record.incident.clone();
+                incident.recent_reopens = recent_reopens.clone();
+                match self.by_id.get(&record.incident) {
+                    Some(old) if old.key != incident.key => {
+                        self.by_key.remove(&old.key);
+                    }
+                    Some(_) => {}
+                    None => self.order.push(record.incident.clone()),
+                }
+                self.by_key
+                    .insert(incident.key.clone(), record.incident.clone());
+                self.by_id.insert(record.incident.clone(), incident);
+            }
             change => {
                 let Some(incident) = self.by_id.get_mut(&record.incident) else {
                     return;
                 };
                 match change {
-                    Change::Opened { .. } => {}
+                    Change::Opened { .. } | Change::Snapshot { .. } => {}
                     Change::Repeated => {
                         incident.count += 1;
                         incident.last_seen = record.at;

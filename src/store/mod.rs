@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::alert::{Alert, Source};
 
 pub use files::FileStore;
+pub use files::compact::{Compacted, open_or_recent};
 pub use incident::{Incident, IncidentState, Incidents};
 
 /// Storage failures.
@@ -73,10 +74,34 @@ pub enum Change {
     Claimed { by: String },
     /// The claimant started this model session for it.
     Started { session: String },
+    /// Inbox compaction's record of the incident as it stood: it replaces whatever a reader
+    /// had for this id (count, state, claim and sessions are absolute, not increments).
+    Snapshot {
+        incident: Box<Incident>,
+        /// Reopen times inside the flapping window.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        recent_reopens: Vec<DateTime<Utc>>,
+    },
 }
 
-/// Where a reader is in the inbox (a byte offset for [`FileStore`]).
+/// Where a reader is in the inbox. For [`FileStore`]: the inbox generation in the top
+/// [`GENERATION_BITS`] bits and a byte offset below them; 0 is the start of any generation.
 pub type Cursor = u64;
+
+/// Bits of a [`Cursor`] that hold the inbox generation (bumped by each compaction).
+pub const GENERATION_BITS: u32 = 24;
+
+/// The inbox generation a cursor belongs to.
+pub fn cursor_generation(cursor: Cursor) -> u64 {
+    cursor >> (64 - GENERATION_BITS)
+}
+
+/// True when a read from `before` that returned `after` started over in a new generation
+/// (the inbox was compacted): the records begin with snapshots, so rebuild from them
+/// instead of applying them on top of what was read before.
+pub fn is_reset(before: Cursor, after: Cursor) -> bool {
+    before != 0 && cursor_generation(before) != cursor_generation(after)
+}
 
 /// Everything that stores incidents: the receiver, every console and (later) team mode.
 pub trait Store: Send + Sync {
@@ -96,6 +121,32 @@ pub trait Store: Send + Sync {
     /// Record that `by` took up `incident`, unless someone already did since the incident last
     /// (re)opened. True when this call made the claim. Atomic across processes.
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError>;
+
+    /// Read what other writers appended since `cursor`, hand it to `decide` (with true when
+    /// the read started over after a compaction, see [`is_reset`]) and append what it
+    /// returns, with no other append in between, across processes: this is how two writers
+    /// (the receiver and a paste) share one dedup state. Returns the cursor after both.
+    /// The default is not atomic across processes; stores that can be should override it.
+    fn transact(
+        &self,
+        cursor: Cursor,
+        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+    ) -> Result<Cursor, StoreError> {
+        let (records, next) = self.read_from(cursor)?;
+        let reset = is_reset(cursor, next);
+        let out = decide(records, reset);
+        if out.is_empty() {
+            return Ok(next);
+        }
+        let range = self.append(&out)?;
+        Ok(if range.start == next { range.end } else { next })
+    }
+
+    /// Housekeeping the receiver runs at start and between batches; [`FileStore`] compacts
+    /// an inbox that grew past its limit. True when it did something.
+    fn maintain(&self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
 
     /// Every incident, rebuilt from the records.
     fn incidents(&self) -> Result<Incidents, StoreError> {

@@ -102,9 +102,13 @@ async fn follow(
         }
         let polled = {
             let store = store.clone();
+            let paths = core.paths.clone();
             tokio::task::spawn_blocking(move || {
                 let mut scheduler = scheduler;
                 let update = scheduler.poll(store.as_ref());
+                // Sessions of inbox incidents recovered after a crash (or run by another
+                // console) hold slots of max_concurrent_investigations too.
+                scheduler.adopt_running(&|session| session_open(&paths, session));
                 (scheduler, update)
             })
             .await
@@ -164,6 +168,23 @@ async fn follow(
                 }
             }
         }
+    }
+}
+
+/// True when `session`'s log exists and does not end in `Finished`.
+fn session_open(paths: &crate::paths::Paths, session: &str) -> bool {
+    let valid = !session.is_empty()
+        && session.len() <= 64
+        && session
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return false;
+    }
+    let path = paths.sessions_dir().join(format!("{session}.jsonl"));
+    match session::log::last_event(&path) {
+        Ok(Some(last)) => !matches!(last.event, Event::Finished { .. }),
+        Ok(None) | Err(_) => false,
     }
 }
 

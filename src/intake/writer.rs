@@ -1,0 +1,122 @@
+//! The receiver's writer thread: it takes every queued request, and inside one store
+//! transaction catches up on what other writers (pastes, claims) appended, decides each alert
+//! against the incidents so far, appends all resulting records with one sync, then replies.
+//! Between batches it lets the store do its housekeeping (inbox compaction).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
+
+use chrono::Utc;
+
+use super::ledger::{Counts, Ledger};
+use super::{IntakeError, IntakeOptions, Metrics, Outcome};
+use crate::alert::Alert;
+use crate::store::Store;
+
+pub(super) type Reply = tokio::sync::oneshot::Sender<Result<Vec<Outcome>, IntakeError>>;
+
+pub(super) struct Job {
+    pub(super) alerts: Vec<Alert>,
+    pub(super) reply: Reply,
+}
+
+pub(super) struct Writer {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) ledger: Ledger,
+    pub(super) rx: Receiver<Job>,
+    pub(super) queued: Arc<AtomicUsize>,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) options: IntakeOptions,
+}
+
+type Answer = (Reply, Result<Vec<Outcome>, IntakeError>, usize);
+
+impl Writer {
+    pub(super) fn run(mut self) {
+        while let Ok(first) = self.rx.recv() {
+            let mut jobs = vec![first];
+            while jobs.len() < self.options.max_batch {
+                match self.rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.batch(jobs);
+            if let Err(e) = self.store.maintain() {
+                tracing::warn!("intake: inbox housekeeping failed: {e}");
+            }
+        }
+    }
+
+    fn batch(&mut self, jobs: Vec<Job>) {
+        let now = Utc::now();
+        let store = self.store.clone();
+        let capacity = self.options.inbox_capacity;
+        let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
+        let mut counts: Counts = [0; 5];
+        let mut jobs = Some(jobs);
+        let ledger = &mut self.ledger;
+        let written = store.transact(ledger.cursor, &mut |others, reset| {
+            ledger.catch_up(others, reset);
+            let mut records = Vec::new();
+            for job in jobs.take().into_iter().flatten() {
+                let n = job.alerts.len();
+                let new = ledger.new_incidents(&job.alerts);
+                let pending = ledger.incidents.pending();
+                if new > 0 && pending + new > capacity {
+                    answers.push((job.reply, Err(IntakeError::InboxFull(pending)), n));
+                    continue;
+                }
+                let outcomes = ledger.decide(job.alerts, now, None, &mut records, &mut counts);
+                answers.push((job.reply, Ok(outcomes), n));
+            }
+            records
+        });
+        // The store failed before deciding anything: every job gets the error.
+        for job in jobs.take().into_iter().flatten() {
+            let n = job.alerts.len();
+            answers.push((job.reply, Ok(Vec::new()), n));
+        }
+        let failed = match written {
+            Ok(cursor) => {
+                self.ledger.cursor = cursor;
+                None
+            }
+            Err(e) => {
+                tracing::error!("intake: cannot write the inbox: {e}");
+                // Forget what was not written: the next batch rebuilds from what is on disk.
+                self.ledger.forget();
+                Some(e.to_string())
+            }
+        };
+        if failed.is_none() {
+            let m = &self.metrics;
+            m.opened.fetch_add(counts[0], Ordering::Relaxed);
+            m.deduplicated.fetch_add(counts[1], Ordering::Relaxed);
+            m.resolved.fetch_add(counts[2], Ordering::Relaxed);
+            m.reopened.fetch_add(counts[3], Ordering::Relaxed);
+            m.ignored.fetch_add(counts[4], Ordering::Relaxed);
+            self.metrics
+                .inbox_depth
+                .store(self.ledger.incidents.pending() as u64, Ordering::Relaxed);
+        }
+        for (reply, result, n) in answers {
+            let left = self.queued.fetch_sub(n, Ordering::AcqRel).saturating_sub(n);
+            self.metrics
+                .queue_depth
+                .store(left as u64, Ordering::Relaxed);
+            let result = match (result, &failed) {
+                (Ok(_), Some(e)) => Err(IntakeError::WriteFailed(e.clone())),
+                (Ok(outcomes), None) => {
+                    self.metrics
+                        .accepted
+                        .fetch_add(outcomes.len() as u64, Ordering::Relaxed);
+                    Ok(outcomes)
+                }
+                (Err(e), _) => Err(e),
+            };
+            let _ = reply.send(result);
+        }
+    }
+}
