@@ -78,8 +78,10 @@ impl Ledger {
             .count()
     }
 
-    /// Decide each alert, apply the result and push its records onto `records`; a new
-    /// incident is also claimed by `claim_as` when given (a paste starts its own session).
+    /// Decide each alert, apply the result and push its records onto `records`. With
+    /// `claim_as` (a paste, whose operator starts the session): a new or reopened incident is
+    /// also claimed by it, and an alert that would be ignored (resolved, with no incident)
+    /// opens one, since the operator asked to look at it.
     pub(crate) fn decide(
         &mut self,
         alerts: Vec<Alert>,
@@ -90,7 +92,11 @@ impl Ledger {
     ) -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(alerts.len());
         for alert in alerts {
-            let (change, kind) = match dedup::decide(&self.incidents, &alert) {
+            let decision = match dedup::decide(&self.incidents, &alert) {
+                Decision::Ignore if claim_as.is_some() => Decision::Open(dedup::key_of(&alert)),
+                decision => decision,
+            };
+            let (change, kind) = match decision {
                 Decision::Open(key) => (
                     Some((
                         self.ids.make(),
@@ -119,7 +125,8 @@ impl Ledger {
             counts[kind.clone() as usize] += 1;
             let incident = match change {
                 Some((incident, change)) => {
-                    let claim = matches!(change, Change::Opened { .. }) && claim_as.is_some();
+                    let claim = matches!(change, Change::Opened { .. } | Change::Reopened { .. })
+                        && claim_as.is_some();
                     self.push(records, now, incident.clone(), change);
                     if let (true, Some(by)) = (claim, claim_as) {
                         let by = by.to_string();

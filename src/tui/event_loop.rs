@@ -60,6 +60,8 @@ struct Runner {
     sessions: HashMap<String, SessionHandle>,
     /// Pollers of running calls' output files, by (session id, call id).
     tails: HashMap<(String, String), tokio::task::JoinHandle<()>>,
+    /// Pasted alerts go to the intake module (`intake_paste`).
+    paste: Option<super::intake_paste::PasteLink>,
 }
 
 impl Runner {
@@ -96,13 +98,15 @@ impl Runner {
                 });
             }
             Command::StartSession { alert } => {
-                match session::start(self.core.clone(), *alert, self.events_tx.clone()) {
-                    Ok(handle) => {
-                        self.sessions.insert(handle.id.clone(), handle);
-                    }
-                    Err(e) => app.apply_app_event(AppEvent::SessionStartFailed(format!(
-                        "could not open the incident: {e}"
-                    ))),
+                // Through the intake module: deduplicated against the inbox first.
+                let opened = match &self.paste {
+                    Some(link) => link.open(*alert),
+                    None => false,
+                };
+                if !opened {
+                    app.apply_app_event(AppEvent::SessionStartFailed(
+                        "could not open the incident: the intake task has stopped".into(),
+                    ));
                 }
             }
             Command::Send { session_id, op } => {
@@ -222,13 +226,15 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         tasks_tx: tasks_tx.clone(),
         sessions: HashMap::new(),
         tails: HashMap::new(),
+        paste: None,
     };
 
-    let mut intake_handles = super::intake_watch::start(
+    let (mut intake_handles, paste) = super::intake_watch::start(
         core.clone(),
         runner.events_tx.clone(),
         runner.tasks_tx.clone(),
     );
+    runner.paste = Some(paste);
 
     // `--watch docker`: the watcher's status lines, and the auto-restart badge.
     AUTO_RESTART.store(options.auto_restart, std::sync::atomic::Ordering::Relaxed);

@@ -18,27 +18,36 @@ use crate::store::{Change, FileStore, InboxRecord, Incident, Store};
 
 use super::app::AppEvent;
 use super::inbox::{MAX_WAITING_ROWS, Waiting};
+use super::intake_paste::PasteLink;
 
 /// How often the inbox is read.
 const POLL: Duration = Duration::from_millis(250);
 
 /// Start following the inbox. Sessions it starts send their events to `events`; their
 /// handles arrive on the returned channel for the event loop to keep.
+/// Pasted alerts go through the returned link (see `intake_paste`); their sessions' handles
+/// arrive on the same channel.
 pub fn start(
     core: Arc<Core>,
     events: mpsc::UnboundedSender<EventEnvelope>,
     tasks: mpsc::UnboundedSender<AppEvent>,
-) -> mpsc::UnboundedReceiver<SessionHandle> {
+) -> (mpsc::UnboundedReceiver<SessionHandle>, PasteLink) {
     let (handles_tx, handles_rx) = mpsc::unbounded_channel();
+    let paste = super::intake_paste::start(
+        core.clone(),
+        events.clone(),
+        tasks.clone(),
+        handles_tx.clone(),
+    );
     let options = match SchedulerOptions::from_config(&core.config.intake) {
         Ok(options) => options,
         Err(message) => {
             let _ = tasks.send(AppEvent::Notice(message));
-            return handles_rx;
+            return (handles_rx, paste);
         }
     };
     tokio::spawn(follow(core, options, events, tasks, handles_tx));
-    handles_rx
+    (handles_rx, paste)
 }
 
 async fn follow(

@@ -10,6 +10,7 @@ pub mod event_loop;
 mod forms;
 mod inbox;
 mod input;
+mod intake_paste;
 mod intake_watch;
 pub mod keymap;
 pub mod live_output;
