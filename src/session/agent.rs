@@ -22,6 +22,7 @@ mod exec;
 mod learn;
 mod model;
 mod notify;
+mod ops;
 mod resume;
 
 use decide::Decided;
@@ -92,6 +93,8 @@ pub(crate) struct Agent {
     nonce: String,
     /// `[notify]`: awaiting approval, failed and the diagnosis (None: no channel).
     notifier: Option<notify::SessionNotifier>,
+    /// The last model turn failed or was interrupted: `Op::Retry` sends it again.
+    retryable: bool,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -134,6 +137,7 @@ impl Agent {
             alert: None,
             nonce: super::untrusted::fresh_nonce(),
             notifier,
+            retryable: false,
         }
     }
 
@@ -192,6 +196,22 @@ impl Agent {
                 Op::Decide { call_id, .. } => {
                     self.warn(format!("no pending tool call `{call_id}`"))?;
                 }
+                Op::Retry if self.retryable => {
+                    self.emit(Event::Note {
+                        message: "retrying the last model turn".into(),
+                    })?;
+                    self.steps = 0;
+                    if self.investigate().await? != Flow::Continue {
+                        return Ok(());
+                    }
+                }
+                Op::Retry => {
+                    self.warn("nothing to retry: the last model turn did not fail".into())?
+                }
+                Op::Cancel { .. } => self.warn("no command is running".into())?,
+                Op::Interrupt => {
+                    self.warn("nothing to interrupt: the model is not working".into())?
+                }
                 // Logged by `next_op`.
                 Op::SourceStatus { .. } => {}
                 Op::Shutdown => {
@@ -247,15 +267,34 @@ impl Agent {
             }
             self.steps += 1;
             self.set_state(SessionState::Investigating)?;
+            self.retryable = false;
             let turn = match self.model_turn().await? {
                 model::TurnOutcome::Turn(turn) => turn,
+                model::TurnOutcome::Interrupted(after) => {
+                    self.retryable = true;
+                    let after = format!("{:.1} s", after.as_secs_f64());
+                    self.emit(Event::Warning {
+                        message: format!("⏹ model turn interrupted by operator after {after}"),
+                    })?;
+                    self.audit(AuditEntry::Decision {
+                        call_id: format!("model-turn-{}", self.steps),
+                        decision: "interrupt".into(),
+                        reason: Some(format!("model turn interrupted by operator after {after}")),
+                    })?;
+                    self.finish(
+                        SessionState::Done,
+                        "interrupted by the operator; send a message (m) or retry the turn (R)",
+                    )?;
+                    return Ok(Flow::Continue);
+                }
                 model::TurnOutcome::Failed(err) => {
+                    self.retryable = true;
                     self.emit(Event::Error {
                         message: format!("model turn failed: {err}"),
                     })?;
                     self.finish(
                         SessionState::Failed,
-                        &format!("{err}; send a message to retry"),
+                        &format!("{err}; retry the turn (R) or send a message"),
                     )?;
                     return Ok(Flow::Continue);
                 }

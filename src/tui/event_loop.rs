@@ -194,6 +194,7 @@ impl Runner {
 fn draw(guard: &mut TerminalGuard, app: &mut App) -> Result<(), TuiError> {
     let now = std::time::Instant::now();
     app.now = now;
+    app.expire_message(now);
     let frame = guard.terminal.draw(|f| render(app, f))?;
     let area = frame.area;
     app.drawn(area.width, area.height, now);
@@ -367,7 +368,8 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         if draw_now {
             draw(&mut guard, &mut app)?;
             // Redraw while a newly shown call's guard runs, so its hint counts down and goes.
-            dirty = app.guard_left(std::time::Instant::now()) > 0;
+            dirty = app.guard_left(std::time::Instant::now()) > 0
+                || super::widgets::spinner::animating(&app);
         }
     }
     for task in runner.tails.values() {

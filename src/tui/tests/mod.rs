@@ -135,6 +135,8 @@ pub(super) fn summary(call_id: &str, command: &str, output: &str) -> Box<ExecSum
         redactions: 1,
         model_output: output.into(),
         interrupted: false,
+        cancelled: false,
+        dropped_bytes: 0,
     })
 }
 
