@@ -9,6 +9,7 @@ mod past;
 mod scale;
 mod screens;
 mod small;
+mod spinner;
 
 use std::collections::BTreeMap;
 

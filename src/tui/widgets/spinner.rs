@@ -13,6 +13,9 @@ use crate::protocol::SessionState;
 
 const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
+/// The spinner shows once the model has worked this long (fast turns do not flicker).
+pub const SPINNER_AFTER: Duration = Duration::from_secs(1);
+
 /// How long a status message stays.
 pub const MESSAGE_TTL: Duration = Duration::from_secs(6);
 
@@ -23,6 +26,9 @@ pub fn working_line(app: &App, incident: &Incident, now: Instant) -> Option<Line
     }
     let since = incident.working_since?;
     let elapsed = now.saturating_duration_since(since);
+    if elapsed < SPINNER_AFTER {
+        return None;
+    }
     let frame = FRAMES[(elapsed.as_millis() / 100) as usize % FRAMES.len()];
     let key = app.keymap.label(Action::Interrupt);
     Some(Line::from(vec![
