@@ -151,3 +151,28 @@ fn a_disconnect_mid_stream_is_retried_and_the_session_goes_on() {
     assert_eq!(fake.chat_count(), 4);
     pane.quit();
 }
+
+#[test]
+fn a_clean_quit_is_not_reported_as_a_crash_on_restart() {
+    let n = nonce();
+    let fake = FakeLlm::spawn_blocking_openai(vec![tool_call(&format!("echo e2e-quit-{n}"))]);
+    let first = Pane::start("cleanquit", &fake);
+    first.open_incident(&n);
+    first.wait_for("approval panel", |s| {
+        s.contains("Approve?") && s.contains(&format!("echo e2e-quit-{n}"))
+    });
+    first.quit();
+    let dir = first.dir.clone();
+    drop(first);
+
+    let second = Pane::start_in("cleanquit2", &fake, dir);
+    let screen = second.wait_for("reopened incident with its pending call", |s| {
+        s.contains(&format!("web-e2e {n}")) && s.contains("Approve?")
+    });
+    assert!(screen.contains("the console was closed"), "{screen}");
+    assert!(
+        !screen.contains("stopped while this session was open"),
+        "a clean quit reported as a crash:\n{screen}"
+    );
+    second.quit();
+}

@@ -27,6 +27,10 @@ mod resume;
 
 use decide::Decided;
 
+/// The note a session logs when every handle was dropped while it was open (the console
+/// quit cleanly): recovery then knows opsassist did not die, and says so.
+pub(crate) const CONSOLE_CLOSED: &str = "the console was closed while this session was open; it resumes here when opsassist starts again";
+
 /// How a session task begins.
 pub(crate) enum Start {
     /// A new alert: log it, render the prompts, investigate.
@@ -144,7 +148,10 @@ impl Agent {
     /// The task body. A log or audit failure stops the session with an (unlogged) error event.
     pub(crate) async fn run(mut self, start: Start) {
         let result = match self.drive(start).await {
-            Ok(()) => self.flush().and_then(|()| self.log.sync()),
+            Ok(()) => self
+                .closed_note()
+                .and_then(|()| self.flush())
+                .and_then(|()| self.log.sync()),
             Err(err) => {
                 // Deliver what was logged before the failure, if it can still be made durable.
                 let _ = self.flush();
@@ -162,6 +169,17 @@ impl Agent {
                 },
             });
         }
+    }
+
+    /// When the front end let go of an open session (a clean quit), say so in the log.
+    fn closed_note(&mut self) -> Result<(), SessionError> {
+        let finished = matches!(self.state, Some(SessionState::Done | SessionState::Failed));
+        if self.ops_closed && !finished {
+            self.emit(Event::Note {
+                message: CONSOLE_CLOSED.into(),
+            })?;
+        }
+        Ok(())
     }
 
     async fn drive(&mut self, start: Start) -> Result<(), SessionError> {

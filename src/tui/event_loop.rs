@@ -376,5 +376,9 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         task.abort();
     }
     drop(guard);
+    // Let go of the sessions and give them a moment to log that the console closed (so the
+    // next start does not report a crash).
+    runner.sessions.clear();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     Ok(())
 }
