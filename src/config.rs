@@ -231,6 +231,11 @@ pub struct Limits {
     pub max_alert_bytes: usize,
     /// Model turns per session before it is handed back to the operator.
     pub max_steps: u32,
+    /// Largest output file kept per command; beyond it the head and tail are kept and the
+    /// middle is dropped (0: no limit). Default 256 MiB.
+    pub max_output_file_bytes: u64,
+    /// Seconds between TERM and KILL when the operator cancels a running command.
+    pub cancel_grace_secs: u64,
 }
 
 impl Default for Limits {
@@ -238,6 +243,8 @@ impl Default for Limits {
         Limits {
             max_alert_bytes: 10 * 1024 * 1024,
             max_steps: 30,
+            max_output_file_bytes: crate::exec::output::DEFAULT_MAX_FILE_BYTES,
+            cancel_grace_secs: 5,
         }
     }
 }

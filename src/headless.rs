@@ -190,7 +190,7 @@ async fn confirm_edit(
     let Some(word) = lines.next().await else {
         return Ok(None);
     };
-    if word.trim() == "yes" {
+    if word.trim().eq_ignore_ascii_case("yes") {
         return Ok(Some(Decision::Edit {
             replacement: replacement.to_string(),
             confirm: Some("yes".into()),

@@ -59,8 +59,37 @@ enum Command {
     Doctor(cli::doctor::DoctorArgs),
 }
 
+/// True when `err` comes from writing to a pipe whose reader went away (`| head -1`).
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A closed pipe ends every command quietly with status 0, as for any Unix filter
+/// (`doctor | head -1`): `println!` panics on a closed stdout, so that one panic exits 0
+/// without a message; every other panic is reported as before.
+fn exit_quietly_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    exit_quietly_on_closed_pipe();
     let paths = Paths::resolve(cli.config.as_deref());
     let _log_guard = cli::logging::init(&paths);
     let result = match cli.command {
@@ -79,6 +108,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!(
                 "opsassist: {}",

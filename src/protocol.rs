@@ -59,6 +59,17 @@ pub enum Op {
         at: DateTime<Utc>,
         source: String,
     },
+    /// Cancel the running command (`call_id`, or whichever runs when None): TERM to its
+    /// process group, KILL after `[limits] cancel_grace_secs`. The model is told.
+    Cancel {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_id: Option<String>,
+    },
+    /// Interrupt the model turn that is streaming or waiting; the session waits for the
+    /// operator (a message, or [`Op::Retry`]).
+    Interrupt,
+    /// Send the last turn again after it failed or was interrupted, without a new message.
+    Retry,
 }
 
 /// What the alert's source said about it after the session started.
@@ -219,6 +230,17 @@ pub struct ExecSummary {
     /// and `model_output` is "interrupted: outcome unknown". Absent (false) in older logs.
     #[serde(default)]
     pub interrupted: bool,
+    /// The operator cancelled the command while it ran (absent, false, in older logs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+    /// Bytes of output left out of the output file by `[limits] max_output_file_bytes`
+    /// (its head and tail are kept). Absent (0) in older logs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped_bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Coarse state of an incident, as shown in the incident list.

@@ -67,6 +67,8 @@ fn summary(call_id: &str, command: &str, output: &str, exit: i32, ms: u64) -> Ex
         redactions: 0,
         model_output: output.into(),
         interrupted: false,
+        cancelled: false,
+        dropped_bytes: 0,
     }
 }
 
@@ -388,6 +390,8 @@ fn write_incident(root: &Path) -> Paths {
             redactions: 0,
             model_output: INTERRUPTED.into(),
             interrupted: true,
+            cancelled: false,
+            dropped_bytes: 0,
         }),
     });
     w.ev(Event::UserMessage {

@@ -38,6 +38,25 @@ pub struct ProviderArgs {
     pub max_steps: Option<u32>,
 }
 
+impl ProviderArgs {
+    /// Apply `--provider`, `--model` and `--base-url` to `config` (a new provider without a
+    /// base URL uses its own default address).
+    pub fn apply_provider(&self, config: &mut Config) {
+        if let Some(provider) = self.provider {
+            if provider != config.llm.provider && self.base_url.is_none() {
+                config.llm.base_url = None;
+            }
+            config.llm.provider = provider;
+        }
+        if let Some(model) = &self.model {
+            config.llm.model = Some(model.clone());
+        }
+        if let Some(url) = &self.base_url {
+            config.llm.base_url = Some(url.clone());
+        }
+    }
+}
+
 /// Load config, apply the CLI overrides and build everything a session needs: provider (no
 /// network I/O yet), tools, executor, redactor, audit log and prompts. No Docker watcher runs
 /// here, so the docker tools are not offered.
@@ -54,18 +73,7 @@ pub fn build_core_watching(
     watched: Vec<String>,
 ) -> anyhow::Result<Arc<Core>> {
     let mut config = Config::load_for(paths)?;
-    if let Some(provider) = args.provider {
-        if provider != config.llm.provider && args.base_url.is_none() {
-            config.llm.base_url = None;
-        }
-        config.llm.provider = provider;
-    }
-    if let Some(model) = &args.model {
-        config.llm.model = Some(model.clone());
-    }
-    if let Some(url) = &args.base_url {
-        config.llm.base_url = Some(url.clone());
-    }
+    args.apply_provider(&mut config);
     if let Some(mode) = args.mode {
         config.policy.mode = mode;
     }

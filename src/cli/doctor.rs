@@ -19,6 +19,9 @@ pub struct DoctorArgs {
     /// Skip the LLM server check (only config, tools and ssh hosts)
     #[arg(long)]
     pub no_llm: bool,
+    /// The same provider flags as `tui` and `run` (--provider, --model, --base-url …)
+    #[command(flatten)]
+    pub provider: super::common::ProviderArgs,
 }
 
 fn ok(what: &str, detail: &str) {
@@ -33,7 +36,8 @@ fn fail(what: &str, detail: &str) {
 pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0usize;
     let config = match Config::load_for(paths) {
-        Ok(config) => {
+        Ok(mut config) => {
+            args.provider.apply_provider(&mut config);
             let note = if paths.config_file.exists() {
                 ""
             } else {
@@ -47,6 +51,17 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    match opsassist::tui::keymap::Keymap::from_config(&config.keys) {
+        Ok(_) if config.keys.is_empty() => ok("keys", "defaults"),
+        Ok(_) => ok(
+            "keys",
+            &format!("{} override(s) in [keys]", config.keys.len()),
+        ),
+        Err(err) => {
+            failed += 1;
+            fail("keys", &err.to_string());
+        }
+    }
     match ToolRegistry::load(&paths.config_dir) {
         Ok(tools) => ok(
             "tools",

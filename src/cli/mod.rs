@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod logging;
 pub mod notify;
 pub mod policy;
+pub mod prune;
 pub mod run;
 pub mod serve;
 pub mod sessions;

@@ -22,7 +22,7 @@ pub enum SessionsCommand {
     },
     /// Print the transcript of one session
     Show {
-        /// Session id (from `opsassist sessions list`)
+        /// Session id, or a unique prefix of it (from `opsassist sessions list`)
         id: String,
         /// Print the raw event log (JSONL) instead of a transcript
         #[arg(long)]
@@ -31,7 +31,7 @@ pub enum SessionsCommand {
     /// Write a postmortem timeline of one session (alert, messages, decisions, executions,
     /// audit hashes), secrets redacted
     Export {
-        /// Session id (from `opsassist sessions list`)
+        /// Session id, or a unique prefix of it (from `opsassist sessions list`)
         id: String,
         /// Output format
         #[arg(long, value_enum, default_value = "md")]
@@ -39,6 +39,16 @@ pub enum SessionsCommand {
         /// Write to this file (mode 0600) and print its path, instead of stdout
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+    },
+    /// Remove finished sessions (done or failed) older than an age, with their saved
+    /// outputs. Open incidents and the audit log are never touched.
+    Prune {
+        /// Age of the session's last activity: 30d, 12h, 2w
+        #[arg(long, value_name = "AGE", value_parser = super::prune::parse_age)]
+        older_than: std::time::Duration,
+        /// Only say what would be removed
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -99,6 +109,7 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         SessionsCommand::Show { id, json } => {
+            let id = super::prune::resolve_id(paths, &id)?;
             let events = session::read_log(paths, &id)?;
             let mut out = std::io::stdout().lock();
             if json {
@@ -114,7 +125,31 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        SessionsCommand::Export { id, format, out } => export(paths, &id, format, out),
+        SessionsCommand::Export { id, format, out } => {
+            let id = super::prune::resolve_id(paths, &id)?;
+            export(paths, &id, format, out)
+        }
+        SessionsCommand::Prune {
+            older_than,
+            dry_run,
+        } => {
+            let pruned = super::prune::prune(paths, older_than, dry_run)?;
+            println!(
+                "{} {} session(s), {} bytes{}",
+                if dry_run { "would remove" } else { "removed" },
+                pruned.sessions,
+                pruned.bytes,
+                if pruned.kept_open > 0 {
+                    format!(
+                        "; kept {} old session(s) that are still open",
+                        pruned.kept_open
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn run(
             .map_err(output_error)?;
     }
     let bytes = sink.cap.total();
-    let (sha, capped) = sink.finish().map_err(output_error)?;
+    let (sha, capped, _) = sink.finish().map_err(output_error)?;
     Ok(ExecOutcome {
         exit_code: (!timed_out).then_some(if failed { 1 } else { 0 }),
         signal: None,
@@ -58,6 +58,8 @@ pub async fn run(
         output_sha256: sha,
         capped_output: capped.render(),
         capture: capped,
+        cancelled: false,
+        dropped_bytes: 0,
     })
 }
 

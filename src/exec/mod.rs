@@ -22,7 +22,7 @@ use crate::protocol::Target;
 use crate::tools::Program;
 
 pub use output::OutputCap;
-pub use process::TERM_GRACE;
+pub use process::{Cancel, DEFAULT_CANCEL_GRACE, Supervision, TERM_GRACE};
 pub use ssh::SshClient;
 
 /// One execution to perform.
@@ -56,6 +56,10 @@ pub struct ExecOutcome {
     pub capped_output: String,
     /// The kept head and tail, with slack beyond the cut, for redaction before cutting.
     pub capture: OutputCap,
+    /// The operator cancelled the run (TERM, then KILL after the grace period).
+    pub cancelled: bool,
+    /// Bytes left out of the output file by `[limits] max_output_file_bytes`.
+    pub dropped_bytes: u64,
 }
 
 /// Failures to run at all (the command's own failures are in [`ExecOutcome`]).
@@ -92,6 +96,10 @@ pub struct Executor {
     ssh: SshClient,
     hosts: BTreeMap<String, HostEntry>,
     docker: crate::docker::DockerWatchConfig,
+    /// Time between TERM and KILL when the operator cancels.
+    cancel_grace: Duration,
+    /// Largest output file kept per run (0: no limit).
+    max_file_bytes: u64,
 }
 
 impl Executor {
@@ -101,6 +109,16 @@ impl Executor {
             ssh: SshClient::new(&config.ssh, &paths.data_dir),
             hosts: config.hosts.clone(),
             docker: config.watch.docker.clone(),
+            cancel_grace: Duration::from_secs(config.limits.cancel_grace_secs),
+            max_file_bytes: config.limits.max_output_file_bytes,
+        }
+    }
+
+    fn supervision(&self, cancel: Cancel) -> Supervision {
+        Supervision {
+            cancel,
+            grace: self.cancel_grace,
+            max_file_bytes: self.max_file_bytes,
         }
     }
 
@@ -114,15 +132,27 @@ impl Executor {
     /// commands run under `timeout -k` on the host; the local ssh gets the same treatment
     /// when the remote side does not answer in time.
     pub async fn run(&self, request: ExecRequest) -> Result<ExecOutcome, ExecError> {
+        self.run_cancellable(request, Cancel::never()).await
+    }
+
+    /// [`Executor::run`] that stops when `cancel` fires: TERM to the local process group (for
+    /// ssh: the local ssh, whose closed channel makes the remote wrapper TERM the remote
+    /// group), then KILL after `[limits] cancel_grace_secs`.
+    pub async fn run_cancellable(
+        &self,
+        request: ExecRequest,
+        cancel: Cancel,
+    ) -> Result<ExecOutcome, ExecError> {
         match &request.target {
             Target::Local => {
                 let (cmd, name) = local::command(&request.program)?;
-                let done = process::supervise(
+                let done = process::supervise_with(
                     cmd,
                     &name,
                     request.timeout,
                     request.output_cap,
                     &request.output_path,
+                    self.supervision(cancel),
                 )
                 .await?;
                 Ok(ExecOutcome {
@@ -136,6 +166,8 @@ impl Executor {
                     output_sha256: done.sha256,
                     capped_output: done.capped.render(),
                     capture: done.capped,
+                    cancelled: done.cancelled,
+                    dropped_bytes: done.dropped_bytes,
                 })
             }
             Target::Ssh { host } => {
@@ -143,7 +175,7 @@ impl Executor {
                     .hosts
                     .get(host)
                     .ok_or_else(|| ExecError::UnknownHost(host.clone()))?;
-                self.run_ssh(entry, &request).await
+                self.run_ssh(entry, &request, cancel).await
             }
             Target::Docker { container } => docker::run(&self.docker, container, &request).await,
         }
@@ -153,6 +185,7 @@ impl Executor {
         &self,
         entry: &HostEntry,
         request: &ExecRequest,
+        cancel: Cancel,
     ) -> Result<ExecOutcome, ExecError> {
         if matches!(&request.program, Program::Argv(argv) if argv.is_empty()) {
             return Err(ExecError::Spawn {
@@ -169,12 +202,13 @@ impl Executor {
             + Duration::from_secs(
                 ssh::REMOTE_KILL_AFTER_SECS + self.ssh.connect_timeout_secs() + 2,
             );
-        let done = process::supervise(
+        let done = process::supervise_with(
             cmd,
             "ssh",
             local_deadline,
             request.output_cap,
             &request.output_path,
+            self.supervision(cancel),
         )
         .await?;
         let code = done.exit_code();
@@ -198,6 +232,8 @@ impl Executor {
             output_sha256: done.sha256,
             capped_output: done.capped.render(),
             capture: done.capped,
+            cancelled: done.cancelled,
+            dropped_bytes: done.dropped_bytes,
         })
     }
 }

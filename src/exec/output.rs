@@ -214,7 +214,12 @@ impl Ring {
     }
 }
 
+/// Default largest output file (`[limits] max_output_file_bytes`): 256 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The full-output file (mode 0600, parent dirs 0700) with a running sha256 and the cap.
+/// Past `max_file_bytes` the file keeps its head; the tail is kept in two rotating segment
+/// files beside it and appended after a marker when the run ends, so disk use stays bounded.
 pub struct OutputSink {
     path: PathBuf,
     file: std::io::BufWriter<std::fs::File>,
@@ -223,15 +228,53 @@ pub struct OutputSink {
     /// Bytes written since the last flush (readers tailing the file do not see them yet).
     unflushed: bool,
     last_flush: std::time::Instant,
+    /// Bytes of the head written to `file`; its limit (None: no file cap).
+    head_written: u64,
+    head_limit: Option<u64>,
+    tail_limit: u64,
+    /// The segment receiving the tail now, and its length; whether the other one is full.
+    tail: Option<TailSegments>,
+    total: u64,
+}
+
+/// Two files holding the last bytes of an output that overflowed the file cap.
+struct TailSegments {
+    paths: [PathBuf; 2],
+    current: usize,
+    writer: std::io::BufWriter<std::fs::File>,
+    len: u64,
+    /// The other segment holds exactly `tail_limit` older bytes.
+    previous_full: bool,
 }
 
 /// Longest time written output may sit in the buffer before it reaches the file, so a
 /// front end tailing the file sees it arrive.
 pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(file)
+}
+
 impl OutputSink {
-    /// Create (or truncate) `path` privately.
+    /// Create (or truncate) `path` privately, with no limit on its size.
     pub fn create(path: &Path, cap: usize) -> std::io::Result<OutputSink> {
+        OutputSink::create_capped(path, cap, 0)
+    }
+
+    /// Create (or truncate) `path` privately; past `max_file_bytes` (0: no limit) only the
+    /// first and last halves of the output are kept in it.
+    pub fn create_capped(
+        path: &Path,
+        cap: usize,
+        max_file_bytes: u64,
+    ) -> std::io::Result<OutputSink> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
@@ -240,13 +283,8 @@ impl OutputSink {
                 .mode(0o700)
                 .create(parent)?;
         }
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        let file = private_file(path)?;
+        let head_limit = (max_file_bytes > 0).then(|| max_file_bytes / 2);
         Ok(OutputSink {
             path: path.to_path_buf(),
             file: std::io::BufWriter::with_capacity(64 * 1024, file),
@@ -254,17 +292,80 @@ impl OutputSink {
             cap: OutputCap::with_slack(cap, SLACK),
             unflushed: false,
             last_flush: std::time::Instant::now(),
+            head_written: 0,
+            head_limit,
+            tail_limit: max_file_bytes - head_limit.unwrap_or(0),
+            tail: None,
+            total: 0,
         })
     }
 
     /// Append a chunk (stdout and stderr interleave in arrival order).
     pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
-        self.file.write_all(chunk)?;
-        self.hasher.update(chunk);
         self.cap.push(chunk);
+        self.total += chunk.len() as u64;
+        let mut rest = chunk;
+        let room = match self.head_limit {
+            None => rest.len(),
+            Some(limit) => usize::try_from(limit.saturating_sub(self.head_written))
+                .unwrap_or(usize::MAX)
+                .min(rest.len()),
+        };
+        if room > 0 {
+            self.file.write_all(&rest[..room])?;
+            self.hasher.update(&rest[..room]);
+            self.head_written += room as u64;
+            rest = &rest[room..];
+        }
+        if !rest.is_empty() {
+            self.write_tail(rest)?;
+        }
         self.unflushed = true;
         if self.last_flush.elapsed() >= FLUSH_EVERY {
             self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Past the head: into the current tail segment, switching segments when it is full.
+    fn write_tail(&mut self, mut rest: &[u8]) -> std::io::Result<()> {
+        let limit = self.tail_limit.max(1);
+        if self.tail.is_none() {
+            let name = |i: u8| {
+                let mut p = self.path.clone().into_os_string();
+                p.push(format!(".tail{i}"));
+                PathBuf::from(p)
+            };
+            let paths = [name(0), name(1)];
+            let writer = std::io::BufWriter::with_capacity(64 * 1024, private_file(&paths[0])?);
+            self.tail = Some(TailSegments {
+                paths,
+                current: 0,
+                writer,
+                len: 0,
+                previous_full: false,
+            });
+        }
+        let Some(tail) = self.tail.as_mut() else {
+            return Ok(());
+        };
+        while !rest.is_empty() {
+            if tail.len >= limit {
+                tail.writer.flush()?;
+                tail.current = 1 - tail.current;
+                tail.writer = std::io::BufWriter::with_capacity(
+                    64 * 1024,
+                    private_file(&tail.paths[tail.current])?,
+                );
+                tail.len = 0;
+                tail.previous_full = true;
+            }
+            let n = usize::try_from(limit - tail.len)
+                .unwrap_or(usize::MAX)
+                .min(rest.len());
+            tail.writer.write_all(&rest[..n])?;
+            tail.len += n as u64;
+            rest = &rest[n..];
         }
         Ok(())
     }
@@ -277,6 +378,9 @@ impl OutputSink {
     /// Push buffered bytes to the file (not to the disk: no fsync) so readers see them.
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.file.flush()?;
+        if let Some(tail) = &mut self.tail {
+            tail.writer.flush()?;
+        }
         self.unflushed = false;
         self.last_flush = std::time::Instant::now();
         Ok(())
@@ -287,11 +391,58 @@ impl OutputSink {
         self.write(format!("\n[opsassist: {text}]\n").as_bytes())
     }
 
-    /// Flush to disk and return (sha256 hex, the capture for rendering).
-    pub fn finish(mut self) -> std::io::Result<(String, OutputCap)> {
+    /// Copy `len` bytes of `path` from `skip` into the file (and the hash).
+    fn append_from(&mut self, path: &Path, skip: u64, len: u64) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut source = std::fs::File::open(path)?;
+        source.seek(SeekFrom::Start(skip))?;
+        let mut source = source.take(len);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = source.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.file.write_all(&buf[..n])?;
+            self.hasher.update(&buf[..n]);
+        }
+    }
+
+    /// Flush to disk and return (sha256 hex, the capture for rendering, bytes dropped from
+    /// the file by `max_file_bytes`).
+    pub fn finish(mut self) -> std::io::Result<(String, OutputCap, u64)> {
+        let mut dropped = 0;
+        if let Some(mut tail) = self.tail.take() {
+            tail.writer.flush()?;
+            let from_previous = if tail.previous_full {
+                self.tail_limit.saturating_sub(tail.len)
+            } else {
+                0
+            };
+            let kept = from_previous + tail.len;
+            dropped = self.total - self.head_written - kept;
+            if dropped > 0 {
+                let marker = format!(
+                    "\n[opsassist: {dropped} bytes dropped here: the output is over \
+                     [limits] max_output_file_bytes; its head and tail are kept]\n"
+                );
+                self.file.write_all(marker.as_bytes())?;
+                self.hasher.update(marker.as_bytes());
+            }
+            let previous = tail.paths[1 - tail.current].clone();
+            let current = tail.paths[tail.current].clone();
+            if from_previous > 0 {
+                self.append_from(&previous, self.tail_limit - from_previous, from_previous)?;
+            }
+            self.append_from(&current, 0, tail.len)?;
+            drop(tail.writer);
+            for path in &tail.paths {
+                let _ = std::fs::remove_file(path);
+            }
+        }
         self.file.flush()?;
         self.file.get_ref().sync_data()?;
-        Ok((hex::encode(self.hasher.finalize()), self.cap))
+        Ok((hex::encode(self.hasher.finalize()), self.cap, dropped))
     }
 
     pub fn path(&self) -> &Path {
@@ -352,5 +503,64 @@ mod tests {
         assert_eq!(cap.total(), 800 * 65536);
         assert!(cap.memory_bytes() <= 16 * 1024, "{}", cap.memory_bytes());
         assert!(cap.render().len() <= 16 * 1024);
+    }
+
+    fn sink_in(dir: &tempfile::TempDir, max: u64) -> (PathBuf, OutputSink) {
+        let path = dir.path().join("out.log");
+        let sink = OutputSink::create_capped(&path, 1024, max).unwrap_or_else(|e| panic!("{e}"));
+        (path, sink)
+    }
+
+    #[test]
+    fn an_output_over_the_file_cap_keeps_head_and_tail_and_says_what_was_dropped() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (path, mut sink) = sink_in(&dir, 1000);
+        let text: String = (0..10_000).map(|i| format!("line {i}\n")).collect();
+        for chunk in text.as_bytes().chunks(333) {
+            sink.write(chunk).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let (sha, _, dropped) = sink.finish().unwrap_or_else(|e| panic!("{e}"));
+        let stored = std::fs::read(&path).unwrap_or_default();
+        let stored_text = String::from_utf8_lossy(&stored);
+        assert!(stored_text.starts_with("line 0\nline 1\n"), "{stored_text}");
+        assert!(stored_text.ends_with("line 9999\n"), "{stored_text}");
+        assert_eq!(dropped, text.len() as u64 - 1000);
+        assert!(
+            stored_text.contains(&format!("[opsassist: {dropped} bytes dropped here")),
+            "{stored_text}"
+        );
+        let marker = stored_text.find("\n[opsassist:").unwrap_or(0);
+        let after = stored_text[marker..]
+            .find("]\n")
+            .map_or(0, |i| marker + i + 2);
+        assert_eq!(
+            marker + (stored.len() - after),
+            1000,
+            "head + tail = the cap"
+        );
+        assert_eq!(
+            &text.as_bytes()[text.len() - (stored.len() - after)..],
+            &stored[after..]
+        );
+        assert_eq!(
+            sha,
+            hex::encode(Sha256::digest(&stored)),
+            "hash of the stored file"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(leftovers.len(), 1, "tail segments removed: {leftovers:?}");
+    }
+
+    #[test]
+    fn an_output_within_the_file_cap_is_stored_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (path, mut sink) = sink_in(&dir, 1000);
+        sink.write(&[b'a'; 600]).unwrap_or_else(|e| panic!("{e}"));
+        sink.write(&[b'b'; 400]).unwrap_or_else(|e| panic!("{e}"));
+        let (_, _, dropped) = sink.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(dropped, 0);
+        assert_eq!(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0), 1000);
     }
 }

@@ -34,6 +34,10 @@ pub struct Finished {
     pub capped: super::output::OutputCap,
     /// The last few KiB of stderr alone.
     pub stderr_tail: Vec<u8>,
+    /// The operator cancelled it: the group got TERM, then KILL after the grace period.
+    pub cancelled: bool,
+    /// Bytes of output not kept in the file (over `max_output_file_bytes`).
+    pub dropped_bytes: u64,
 }
 
 impl Finished {
@@ -65,22 +69,86 @@ impl Drop for GroupGuard {
     }
 }
 
+/// How a supervised run may be stopped early and how much of its output is kept on disk.
+#[derive(Debug, Clone)]
+pub struct Supervision {
+    /// Becomes true when the operator cancels the run.
+    pub cancel: Cancel,
+    /// Time between TERM and KILL on cancel.
+    pub grace: Duration,
+    /// Largest output file; beyond it the head and the tail are kept.
+    pub max_file_bytes: u64,
+}
+
+impl Default for Supervision {
+    fn default() -> Self {
+        Supervision {
+            cancel: Cancel::never(),
+            grace: DEFAULT_CANCEL_GRACE,
+            max_file_bytes: super::output::DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// Default time between TERM and KILL when the operator cancels (`[limits] cancel_grace_secs`).
+pub const DEFAULT_CANCEL_GRACE: Duration = Duration::from_secs(5);
+
+/// The operator's cancel request for one run (a watch channel: true once cancelled).
+#[derive(Debug, Clone)]
+pub struct Cancel(tokio::sync::watch::Receiver<bool>);
+
+impl Cancel {
+    /// A cancel signal and the sender that fires it.
+    pub fn new() -> (tokio::sync::watch::Sender<bool>, Cancel) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        (tx, Cancel(rx))
+    }
+
+    /// A signal that never fires.
+    pub fn never() -> Cancel {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        // Keep the sender alive forever so `changed()` never resolves.
+        std::mem::forget(tx);
+        Cancel(rx)
+    }
+
+    /// Resolves when the run is cancelled (never if the sender is gone without cancelling).
+    pub async fn cancelled(&mut self) {
+        loop {
+            if *self.0.borrow_and_update() {
+                return;
+            }
+            if self.0.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
 /// Spawn `cmd` in a new process group with stdin closed and supervise it until it exits
-/// and its output pipes close, or until `timeout` (then TERM, grace, KILL). Output goes to
-/// `output_path` (stdout and stderr interleaved in arrival order) and into a cap of
-/// `output_cap` bytes.
-pub async fn supervise(
+/// and its output pipes close, until `timeout` (then TERM, grace, KILL), or until the
+/// operator cancels it (TERM to the group, KILL after `supervision.grace`). Output goes to
+/// `output_path` (stdout and stderr interleaved in arrival order, capped at
+/// `supervision.max_file_bytes` keeping head and tail) and into a cap of `output_cap` bytes.
+pub async fn supervise_with(
     mut cmd: Command,
     program: &str,
     timeout: Duration,
     output_cap: usize,
     output_path: &Path,
+    supervision: Supervision,
 ) -> Result<Finished, ExecError> {
+    let Supervision {
+        mut cancel,
+        grace,
+        max_file_bytes,
+    } = supervision;
     let output_err = |source| ExecError::Output {
         path: output_path.to_path_buf(),
         source,
     };
-    let mut sink = OutputSink::create(output_path, output_cap).map_err(output_err)?;
+    let mut sink =
+        OutputSink::create_capped(output_path, output_cap, max_file_bytes).map_err(output_err)?;
     cmd.process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -109,6 +177,7 @@ pub async fn supervise(
     let mut stderr_tail: Vec<u8> = Vec::new();
     let mut status: Option<ExitStatus> = None;
     let mut timed_out = false;
+    let mut cancelled = false;
     let mut killed = false;
     let mut wake = deadline;
     let mut flush_tick = tokio::time::interval(super::output::FLUSH_EVERY);
@@ -143,8 +212,19 @@ pub async fn supervise(
             _ = flush_tick.tick(), if sink.unflushed() => {
                 sink.flush().map_err(output_err)?;
             }
+            _ = cancel.cancelled(), if !cancelled && !timed_out => {
+                cancelled = true;
+                guard.signal(Signal::SIGTERM);
+                wake = tokio::time::Instant::now() + grace;
+            }
             _ = tokio::time::sleep_until(wake) => {
-                if !timed_out {
+                if cancelled && !killed {
+                    killed = true;
+                    guard.signal(Signal::SIGKILL);
+                    wake = tokio::time::Instant::now() + TERM_GRACE;
+                } else if cancelled {
+                    break;
+                } else if !timed_out {
                     timed_out = true;
                     guard.signal(Signal::SIGTERM);
                     wake = tokio::time::Instant::now() + TERM_GRACE;
@@ -166,10 +246,10 @@ pub async fn supervise(
             .and_then(Result::ok);
     }
     let duration = start.elapsed();
-    if timed_out {
+    if timed_out || cancelled {
         guard.signal(Signal::SIGKILL);
     }
-    if status.is_some() || timed_out {
+    if status.is_some() || timed_out || cancelled {
         guard.pgid = None;
     }
     if timed_out {
@@ -178,9 +258,15 @@ pub async fn supervise(
             timeout.as_secs_f64()
         ))
         .map_err(output_err)?;
+    } else if cancelled {
+        sink.note(&format!(
+            "cancelled by operator after {:.1} s; process group stopped",
+            duration.as_secs_f64()
+        ))
+        .map_err(output_err)?;
     }
     drop(guard);
-    let (sha256, capped) = sink.finish().map_err(output_err)?;
+    let (sha256, capped, dropped_bytes) = sink.finish().map_err(output_err)?;
     Ok(Finished {
         status,
         timed_out,
@@ -190,6 +276,8 @@ pub async fn supervise(
         sha256,
         capped,
         stderr_tail,
+        cancelled,
+        dropped_bytes,
     })
 }
 
@@ -208,7 +296,15 @@ mod tests {
         cmd.arg("-c").arg("echo first-line; sleep 30");
         let run_path = path.clone();
         let run = tokio::spawn(async move {
-            supervise(cmd, "sh", Duration::from_secs(60), 4096, &run_path).await
+            supervise_with(
+                cmd,
+                "sh",
+                Duration::from_secs(60),
+                4096,
+                &run_path,
+                Supervision::default(),
+            )
+            .await
         });
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -224,5 +320,73 @@ mod tests {
         }
         assert!(!run.is_finished(), "the command should still be running");
         run.abort();
+    }
+
+    fn pgrep(pattern: &str) -> String {
+        std::process::Command::new("pgrep")
+            .args(["-f", pattern])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    }
+
+    async fn cancel_after_start(script: &str, grace: Duration) -> (Finished, Duration) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let path = dir.path().join("out.log");
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(script);
+        let (fire, cancel) = Cancel::new();
+        let supervision = Supervision {
+            cancel,
+            grace,
+            ..Supervision::default()
+        };
+        let run = tokio::spawn(async move {
+            supervise_with(cmd, "sh", Duration::from_secs(60), 4096, &path, supervision).await
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sent = Instant::now();
+        let _ = fire.send(true);
+        let done = match run.await {
+            Ok(Ok(done)) => done,
+            other => panic!("supervise: {other:?}"),
+        };
+        (done, sent.elapsed())
+    }
+
+    #[tokio::test]
+    async fn cancel_terms_the_whole_group() {
+        let marker = format!("{}.{}", 30, std::process::id());
+        let (done, took) = cancel_after_start(
+            &format!("sleep {marker} & sleep {marker}; wait"),
+            TERM_GRACE,
+        )
+        .await;
+        assert!(done.cancelled);
+        assert_eq!(done.signal(), Some(15), "{:?}", done.status);
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        assert_eq!(
+            pgrep(&format!("sleep {marker}")),
+            "",
+            "a sleep survived the cancel"
+        );
+    }
+
+    #[tokio::test]
+    async fn cancel_kills_what_ignores_term_after_the_grace() {
+        let marker = format!("{}.{}", 29, std::process::id());
+        let (done, took) = cancel_after_start(
+            &format!("trap '' TERM; sleep {marker} & trap '' TERM; wait; wait"),
+            Duration::from_millis(700),
+        )
+        .await;
+        assert!(done.cancelled);
+        assert!(took >= Duration::from_millis(700), "{took:?}");
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        assert_eq!(
+            pgrep(&format!("sleep {marker}")),
+            "",
+            "a sleep survived the KILL"
+        );
     }
 }

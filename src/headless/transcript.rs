@@ -138,6 +138,10 @@ impl Transcript {
             }
             Event::ExecFinished { summary } => {
                 let status = match (summary.exit_code, summary.signal) {
+                    _ if summary.cancelled => format!(
+                        "cancelled by operator after {:.1} s",
+                        summary.duration_ms as f64 / 1000.0
+                    ),
                     _ if summary.timed_out => "timed out".to_string(),
                     _ if summary.connection_error.is_some() => format!(
                         "ssh failed: {}",

@@ -151,9 +151,40 @@ pub(crate) fn from_transport(
             detail: format!("connection to {url} broke mid-response: {root}"),
         };
     }
+    if dropped_connection(err) {
+        return LlmError::StreamCut {
+            detail: format!("{url} closed the connection before answering: {root}"),
+        };
+    }
     LlmError::Other {
         detail: format!("{url}: {root}"),
     }
+}
+
+/// The server (or a proxy) closed or reset the connection after the request was sent and
+/// before a response: a restart or a cut, retried like a 5xx.
+fn dropped_connection(err: &reqwest::Error) -> bool {
+    let mut source = err.source();
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>()
+            && (h.is_incomplete_message() || h.is_canceled() || h.is_closed())
+        {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// The innermost error text, which is where reqwest/hyper keep "connection refused".

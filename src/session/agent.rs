@@ -22,9 +22,14 @@ mod exec;
 mod learn;
 mod model;
 mod notify;
+mod ops;
 mod resume;
 
 use decide::Decided;
+
+/// The note a session logs when every handle was dropped while it was open (the console
+/// quit cleanly): recovery then knows opsassist did not die, and says so.
+pub(crate) const CONSOLE_CLOSED: &str = "the console was closed while this session was open; it resumes here when opsassist starts again";
 
 /// How a session task begins.
 pub(crate) enum Start {
@@ -92,6 +97,8 @@ pub(crate) struct Agent {
     nonce: String,
     /// `[notify]`: awaiting approval, failed and the diagnosis (None: no channel).
     notifier: Option<notify::SessionNotifier>,
+    /// The last model turn failed or was interrupted: `Op::Retry` sends it again.
+    retryable: bool,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -134,13 +141,17 @@ impl Agent {
             alert: None,
             nonce: super::untrusted::fresh_nonce(),
             notifier,
+            retryable: false,
         }
     }
 
     /// The task body. A log or audit failure stops the session with an (unlogged) error event.
     pub(crate) async fn run(mut self, start: Start) {
         let result = match self.drive(start).await {
-            Ok(()) => self.flush().and_then(|()| self.log.sync()),
+            Ok(()) => self
+                .closed_note()
+                .and_then(|()| self.flush())
+                .and_then(|()| self.log.sync()),
             Err(err) => {
                 // Deliver what was logged before the failure, if it can still be made durable.
                 let _ = self.flush();
@@ -158,6 +169,17 @@ impl Agent {
                 },
             });
         }
+    }
+
+    /// When the front end let go of an open session (a clean quit), say so in the log.
+    fn closed_note(&mut self) -> Result<(), SessionError> {
+        let finished = matches!(self.state, Some(SessionState::Done | SessionState::Failed));
+        if self.ops_closed && !finished {
+            self.emit(Event::Note {
+                message: CONSOLE_CLOSED.into(),
+            })?;
+        }
+        Ok(())
     }
 
     async fn drive(&mut self, start: Start) -> Result<(), SessionError> {
@@ -191,6 +213,22 @@ impl Agent {
                 }
                 Op::Decide { call_id, .. } => {
                     self.warn(format!("no pending tool call `{call_id}`"))?;
+                }
+                Op::Retry if self.retryable => {
+                    self.emit(Event::Note {
+                        message: "retrying the last model turn".into(),
+                    })?;
+                    self.steps = 0;
+                    if self.investigate().await? != Flow::Continue {
+                        return Ok(());
+                    }
+                }
+                Op::Retry => {
+                    self.warn("nothing to retry: the last model turn did not fail".into())?
+                }
+                Op::Cancel { .. } => self.warn("no command is running".into())?,
+                Op::Interrupt => {
+                    self.warn("nothing to interrupt: the model is not working".into())?
                 }
                 // Logged by `next_op`.
                 Op::SourceStatus { .. } => {}
@@ -247,15 +285,34 @@ impl Agent {
             }
             self.steps += 1;
             self.set_state(SessionState::Investigating)?;
+            self.retryable = false;
             let turn = match self.model_turn().await? {
                 model::TurnOutcome::Turn(turn) => turn,
+                model::TurnOutcome::Interrupted(after) => {
+                    self.retryable = true;
+                    let after = format!("{:.1} s", after.as_secs_f64());
+                    self.emit(Event::Warning {
+                        message: format!("⏹ model turn interrupted by operator after {after}"),
+                    })?;
+                    self.audit(AuditEntry::Decision {
+                        call_id: format!("model-turn-{}", self.steps),
+                        decision: "interrupt".into(),
+                        reason: Some(format!("model turn interrupted by operator after {after}")),
+                    })?;
+                    self.finish(
+                        SessionState::Done,
+                        "interrupted by the operator; send a message (m) or retry the turn (R)",
+                    )?;
+                    return Ok(Flow::Continue);
+                }
                 model::TurnOutcome::Failed(err) => {
+                    self.retryable = true;
                     self.emit(Event::Error {
                         message: format!("model turn failed: {err}"),
                     })?;
                     self.finish(
                         SessionState::Failed,
-                        &format!("{err}; send a message to retry"),
+                        &format!("{err}; retry the turn (R) or send a message"),
                     )?;
                     return Ok(Flow::Continue);
                 }

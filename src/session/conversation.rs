@@ -37,7 +37,12 @@ pub(crate) fn exec_result(
             "The operator edited your command before running it.\nYou proposed: {before}\nIt ran: {after}\n\n"
         ));
     }
-    let status = if let Some(err) = &summary.connection_error {
+    let status = if summary.cancelled {
+        format!(
+            "cancelled by the operator after {} ms (TERM, then KILL); the command did not finish and its output may be incomplete",
+            summary.duration_ms
+        )
+    } else if let Some(err) = &summary.connection_error {
         format!("ssh connection failed (the command did not run or its result is unknown): {err}")
     } else if summary.timed_out {
         format!("timed out after {} ms and was killed", summary.duration_ms)

@@ -210,7 +210,7 @@ impl Gate {
                         .into(),
                 );
             }
-            if confirm.map(str::trim) != Some(CONFIRM_WORD) {
+            if !confirm.is_some_and(|c| c.trim().eq_ignore_ascii_case(CONFIRM_WORD)) {
                 return Ruling::AskAgain(
                     "destructive command: type `yes` to confirm (a bare approval is not enough)"
                         .into(),
@@ -372,6 +372,36 @@ mod tests {
             Ruling::AskAgain(_)
         ));
         assert!(gate.prefixes().is_empty());
+    }
+
+    #[test]
+    fn a_destructive_approval_takes_yes_in_any_case() {
+        let mut gate = Gate::new(Mode::Heal, false);
+        for word in ["yes", "YES", " Yes "] {
+            assert!(
+                matches!(
+                    gate.approve(
+                        Class::Destructive,
+                        &Target::Local,
+                        "rm -rf /tmp/x",
+                        Some(word),
+                        false
+                    ),
+                    Ruling::Run { .. }
+                ),
+                "{word:?}"
+            );
+        }
+        assert!(matches!(
+            gate.approve(
+                Class::Destructive,
+                &Target::Local,
+                "rm -rf /tmp/x",
+                Some("y"),
+                false
+            ),
+            Ruling::AskAgain(_)
+        ));
     }
 
     #[test]

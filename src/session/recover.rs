@@ -100,7 +100,12 @@ pub fn resume(
         contents.events.last().map(|e| &e.event),
         Some(Event::Finished { .. })
     );
-    if !terminal {
+    // A clean quit left this note last: opsassist did not die, nothing to warn about.
+    let closed_cleanly = matches!(
+        contents.events.last().map(|e| &e.event),
+        Some(Event::Note { message }) if message == super::agent::CONSOLE_CLOSED
+    );
+    if !terminal && !closed_cleanly {
         warnings.push(
             "opsassist stopped while this session was open; resumed from the session log".into(),
         );

@@ -119,6 +119,8 @@ pub enum LlmState {
     Probing,
     Reachable,
     Unreachable(String),
+    /// Model requests failed during a session (cleared by the next success).
+    Disconnected(String),
 }
 
 /// Which pane j/k act on.
@@ -181,6 +183,8 @@ pub struct Incident {
     pub received: bool,
     /// The alert source's last word on it ("✔ resolved at source at …"), for the list.
     pub source_status: Option<String>,
+    /// Since when the model works on it (set when it starts investigating), for the spinner.
+    pub working_since: Option<std::time::Instant>,
 }
 
 impl Incident {
@@ -205,6 +209,7 @@ impl Incident {
             history: History::Live,
             received: false,
             source_status: None,
+            working_since: None,
         }
     }
 
@@ -253,6 +258,8 @@ pub struct App {
     pub redactions: usize,
     /// Status-line message (last notice, error or hint).
     pub message: Option<(NoteKind, String)>,
+    /// The message on screen and when it was first drawn (it clears after a while).
+    pub(super) message_shown: Option<(String, std::time::Instant)>,
     /// Height of the transcript body at the last render (for paging and output windows).
     pub transcript_height: Cell<u16>,
     /// Select the next incident that starts (the operator just opened it).
@@ -317,6 +324,7 @@ impl App {
             tokens: 0,
             redactions: 0,
             message: None,
+            message_shown: None,
             transcript_height: Cell::new(20),
             follow_new: false,
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
@@ -439,7 +447,7 @@ impl App {
                     self.llm = if ok {
                         LlmState::Reachable
                     } else {
-                        LlmState::Unreachable(detail)
+                        LlmState::Disconnected(detail)
                     };
                 }
                 super::apply_event::Global::Watch { call_id, path } => {

@@ -143,6 +143,13 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             });
         }
         Event::State { state } => {
+            if state == SessionState::Investigating {
+                if incident.state != state || incident.working_since.is_none() {
+                    incident.working_since = Some(std::time::Instant::now());
+                }
+            } else {
+                incident.working_since = None;
+            }
             incident.state = state;
             if state != SessionState::Running {
                 global.push(Global::Unwatch { call_id: None });

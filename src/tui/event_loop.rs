@@ -198,6 +198,7 @@ impl Runner {
 fn draw(guard: &mut TerminalGuard, app: &mut App) -> Result<(), TuiError> {
     let now = std::time::Instant::now();
     app.now = now;
+    app.expire_message(now);
     let frame = guard.terminal.draw(|f| render(app, f))?;
     let area = frame.area;
     app.drawn(area.width, area.height, now);
@@ -373,12 +374,17 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         if draw_now {
             draw(&mut guard, &mut app)?;
             // Redraw while a newly shown call's guard runs, so its hint counts down and goes.
-            dirty = app.guard_left(std::time::Instant::now()) > 0;
+            dirty = app.guard_left(std::time::Instant::now()) > 0
+                || super::widgets::spinner::animating(&app);
         }
     }
     for task in runner.tails.values() {
         task.abort();
     }
     drop(guard);
+    // Let go of the sessions and give them a moment to log that the console closed (so the
+    // next start does not report a crash).
+    runner.sessions.clear();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     Ok(())
 }

@@ -158,6 +158,9 @@ impl App {
                 Vec::new()
             }
             Action::Expand => self.toggle_output(),
+            Action::Cancel => self.cancel_running(),
+            Action::Interrupt => self.interrupt_model(),
+            Action::Retry => self.retry_turn(),
             Action::Help => {
                 self.overlay = Overlay::Help(0);
                 Vec::new()

@@ -27,11 +27,17 @@ pub enum Action {
     Expand,
     Help,
     Quit,
+    /// Cancel the selected incident's running command (TERM, then KILL).
+    Cancel,
+    /// Interrupt the selected incident's model turn.
+    Interrupt,
+    /// Send the selected incident's failed or interrupted model turn again.
+    Retry,
 }
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
@@ -47,6 +53,9 @@ impl Action {
         Action::Top,
         Action::Bottom,
         Action::Expand,
+        Action::Cancel,
+        Action::Interrupt,
+        Action::Retry,
         Action::Help,
         Action::Quit,
     ];
@@ -71,6 +80,9 @@ impl Action {
             Action::Expand => "expand",
             Action::Help => "help",
             Action::Quit => "quit",
+            Action::Cancel => "cancel",
+            Action::Interrupt => "interrupt",
+            Action::Retry => "retry",
         }
     }
 
@@ -96,6 +108,9 @@ impl Action {
             Action::Expand => "expand / collapse the selected tool call's output",
             Action::Help => "show / hide this help",
             Action::Quit => "quit (asks while anything is pending or running)",
+            Action::Cancel => "cancel the running command (TERM, then KILL after the grace)",
+            Action::Interrupt => "interrupt the model while it streams or waits",
+            Action::Retry => "retry the model turn that failed or was interrupted",
         }
     }
 
@@ -118,6 +133,9 @@ impl Action {
             Action::Expand => &["enter"],
             Action::Help => &["?"],
             Action::Quit => &["q", "ctrl+c"],
+            Action::Cancel => &["x"],
+            Action::Interrupt => &["esc"],
+            Action::Retry => &["R"],
         }
     }
 
@@ -363,12 +381,15 @@ mod tests {
             (KeyCode::Char('?'), KeyModifiers::SHIFT, Action::Help),
             (KeyCode::Char('q'), KeyModifiers::NONE, Action::Quit),
             (KeyCode::Char('c'), KeyModifiers::CONTROL, Action::Quit),
+            (KeyCode::Char('x'), KeyModifiers::NONE, Action::Cancel),
+            (KeyCode::Esc, KeyModifiers::NONE, Action::Interrupt),
+            (KeyCode::Char('R'), KeyModifiers::SHIFT, Action::Retry),
         ];
         for (code, mods, action) in cases {
             assert_eq!(map.resolve(&press(code, mods)), Some(action), "{code:?}");
         }
         assert_eq!(
-            map.resolve(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
+            map.resolve(&press(KeyCode::Char('z'), KeyModifiers::NONE)),
             None
         );
     }

@@ -6,6 +6,7 @@
 pub mod app;
 mod apply_call;
 mod apply_event;
+mod control;
 pub mod event_loop;
 mod forms;
 mod inbox;

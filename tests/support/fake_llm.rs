@@ -28,6 +28,9 @@ pub enum Reply {
     Status(u16, String),
     /// Start streaming, then drop the connection mid-body (no end of stream).
     CutMidStream,
+    /// The `disconnect` fault: read the request, then close the connection without a byte
+    /// of response (a proxy or server restarting mid-request).
+    Disconnect,
     /// Start streaming, then send a chunk that is not valid JSON.
     Malformed,
     /// Text cut at the token cap: OpenAI `finish_reason: "length"`, Ollama
@@ -335,6 +338,10 @@ async fn chat(
     if let Reply::Status(code, body) = &reply {
         return send_whole(socket, *code, body).await;
     }
+    if matches!(reply, Reply::Disconnect) {
+        let _ = socket.shutdown().await;
+        return false;
+    }
     let content_type = match flavor {
         Flavor::OpenAi => "text/event-stream",
         Flavor::Ollama => "application/x-ndjson",
@@ -459,7 +466,7 @@ fn openai_events(reply: &Reply, model: &str, number: usize) -> Vec<String> {
             out.push("data: [DONE]\n\n".into());
             return out;
         }
-        Reply::Status(..) => return Vec::new(),
+        Reply::Status(..) | Reply::Disconnect => return Vec::new(),
     };
     for piece in split_text(text, 4) {
         out.push(openai_chunk(model, json!({"content": piece}), None));
@@ -535,7 +542,7 @@ fn ollama_lines(reply: &Reply, model: &str) -> Vec<String> {
         }
         Reply::Truncated(t) => (t.as_str(), &[][..]),
         Reply::TruncatedToolCall(..) => ("", &[][..]),
-        Reply::Status(..) => return Vec::new(),
+        Reply::Status(..) | Reply::Disconnect => return Vec::new(),
     };
     let text = match reply {
         Reply::TruncatedToolCall(name, args) => {

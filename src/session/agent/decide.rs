@@ -58,6 +58,16 @@ impl Agent {
                         Some(Op::Shutdown) => return Ok(Decided::Stop),
                         // Logged by `next_op`.
                         Some(Op::SourceStatus { .. }) => continue,
+                        Some(Op::Cancel { .. }) => {
+                            self.warn("no command is running: the call waits for approval".into())?;
+                            continue;
+                        }
+                        Some(Op::Interrupt | Op::Retry) => {
+                            self.warn(
+                                "the model is not working: a call waits for approval".into(),
+                            )?;
+                            continue;
+                        }
                         Some(Op::UserMessage { text }) => {
                             self.warn(
                                 "message queued: it reaches the model after the pending calls are decided"

@@ -3,8 +3,8 @@
 
 use super::Agent;
 use crate::audit::AuditEntry;
-use crate::exec::ExecRequest;
-use crate::protocol::{Event, ExecSummary, SessionState};
+use crate::exec::{Cancel, ExecRequest};
+use crate::protocol::{Event, ExecSummary, Op, SessionState};
 use crate::session::SessionError;
 use crate::session::conversation;
 use crate::session::prompt::untrusted;
@@ -18,6 +18,22 @@ fn file_safe(call_id: &str) -> String {
         .take(64)
         .collect();
     if safe.is_empty() { "call".into() } else { safe }
+}
+
+/// A byte count for a transcript line (`14.2 MiB`).
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 impl Agent {
@@ -56,7 +72,48 @@ impl Agent {
             output_path: output_path.clone(),
         };
         let core = std::sync::Arc::clone(&self.core);
-        let summary = match core.executor.run(request).await {
+        let (fire, cancel) = Cancel::new();
+        let run = core.executor.run_cancellable(request, cancel);
+        tokio::pin!(run);
+        let mut cancel_sent = false;
+        let result = loop {
+            self.flush()?;
+            tokio::select! {
+                biased;
+                result = &mut run => break result,
+                op = self.ops.recv(), if !self.ops_closed => match op {
+                    Some(Op::Cancel { call_id: target })
+                        if target.as_deref().is_none_or(|t| t == call_id) =>
+                    {
+                        if !cancel_sent {
+                            cancel_sent = true;
+                            let _ = fire.send(true);
+                            self.emit(Event::Note {
+                                message: format!(
+                                    "cancelling `{}`: TERM sent to its process group (KILL after {} s)",
+                                    crate::text::neutralize_line(&resolved.command),
+                                    self.core.config.limits.cancel_grace_secs
+                                ),
+                            })?;
+                        }
+                    }
+                    Some(Op::Cancel { call_id: Some(other) }) => {
+                        self.warn(format!("no running command `{other}` to cancel"))?;
+                    }
+                    Some(Op::Interrupt) => {
+                        self.warn(
+                            "a command is running: cancel it (x); the model is not working now"
+                                .into(),
+                        )?;
+                    }
+                    Some(op) => self.queue_op(op)?,
+                    // Every handle is gone: the command runs to its end (crash recovery
+                    // covers a process that dies meanwhile).
+                    None => self.ops_closed = true,
+                },
+            }
+        };
+        let summary = match result {
             Ok(outcome) => {
                 // Redact before the cut (the capture keeps slack around it), in the command's
                 // context (`printenv TOKEN` prints a bare value), then neutralise.
@@ -82,6 +139,8 @@ impl Agent {
                     redactions,
                     model_output,
                     interrupted: false,
+                    cancelled: outcome.cancelled,
+                    dropped_bytes: outcome.dropped_bytes,
                 }
             }
             Err(err) => ExecSummary {
@@ -103,8 +162,34 @@ impl Agent {
                     untrusted(&self.core.redactor, &err.to_string()).0
                 ),
                 interrupted: false,
+                cancelled: false,
+                dropped_bytes: 0,
             },
         };
+        if summary.cancelled {
+            self.emit(Event::Warning {
+                message: format!(
+                    "⏹ cancelled by operator after {:.1} s",
+                    summary.duration_ms as f64 / 1000.0
+                ),
+            })?;
+            self.audit(AuditEntry::Decision {
+                call_id: call_id.to_string(),
+                decision: "cancel".into(),
+                reason: Some(format!(
+                    "cancelled by operator after {:.1} s",
+                    summary.duration_ms as f64 / 1000.0
+                )),
+            })?;
+        }
+        if summary.dropped_bytes > 0 {
+            self.warn(format!(
+                "the output file keeps its head and tail: {} in the middle dropped \
+                 ([limits] max_output_file_bytes = {})",
+                size(summary.dropped_bytes),
+                size(self.core.config.limits.max_output_file_bytes)
+            ))?;
+        }
         self.emit(Event::ExecFinished {
             summary: Box::new(summary.clone()),
         })?;

@@ -21,6 +21,8 @@ pub(crate) enum TurnOutcome {
     Failed(LlmError),
     /// The operator sent `Shutdown` during the turn.
     Stopped,
+    /// The operator interrupted the turn (`Op::Interrupt`) after this long.
+    Interrupted(Duration),
     /// Every handle was dropped during the turn.
     Abandoned,
 }
@@ -110,6 +112,7 @@ impl Agent {
         ));
         let abort = task.abort_handle();
         let mut task = task;
+        let started = std::time::Instant::now();
         let result = loop {
             self.flush()?;
             tokio::select! {
@@ -121,6 +124,13 @@ impl Agent {
                     self.emit(Event::ThinkingDelta { text })?;
                 }
                 Some(retry) = retry_rx.recv() => {
+                    if self.connected != Some(false) {
+                        self.connected = Some(false);
+                        self.emit(Event::Connection {
+                            connected: false,
+                            detail: retry.error.to_string(),
+                        })?;
+                    }
                     self.emit(Event::Warning {
                         message: format!(
                             "model request failed ({}); retry {}/{} in {:.1} s",
@@ -136,7 +146,14 @@ impl Agent {
                         abort.abort();
                         return Ok(TurnOutcome::Stopped);
                     }
-                    Some(op) => self.backlog.push_back(op),
+                    Some(Op::Interrupt) => {
+                        abort.abort();
+                        return Ok(TurnOutcome::Interrupted(started.elapsed()));
+                    }
+                    Some(Op::Retry) => {
+                        self.warn("the model is working: interrupt it first (Esc)".into())?;
+                    }
+                    Some(op) => self.queue_op(op)?,
                     None => {
                         self.ops_closed = true;
                         abort.abort();
@@ -173,11 +190,7 @@ impl Agent {
                     self.core.provider.base_url()
                 ),
             ),
-            TurnOutcome::Failed(
-                err @ (LlmError::Connect { .. }
-                | LlmError::Auth { .. }
-                | LlmError::UnknownModel { .. }),
-            ) => (false, err.to_string()),
+            TurnOutcome::Failed(err) => (false, err.to_string()),
             _ => return Ok(()),
         };
         if self.connected == Some(connected) {

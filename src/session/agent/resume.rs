@@ -137,6 +137,8 @@ impl Agent {
                 redactions: 0,
                 model_output: INTERRUPTED.into(),
                 interrupted: true,
+                cancelled: false,
+                dropped_bytes: 0,
             }),
         })?;
         Ok(content)

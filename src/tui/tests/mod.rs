@@ -9,6 +9,7 @@ mod past;
 mod scale;
 mod screens;
 mod small;
+mod spinner;
 
 use std::collections::BTreeMap;
 
@@ -135,6 +136,8 @@ pub(super) fn summary(call_id: &str, command: &str, output: &str) -> Box<ExecSum
         redactions: 1,
         model_output: output.into(),
         interrupted: false,
+        cancelled: false,
+        dropped_bytes: 0,
     })
 }
 

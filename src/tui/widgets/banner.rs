@@ -65,6 +65,13 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     } else {
         p.model.as_str()
     };
+    let ollama = if p.name == "ollama" {
+        format!(
+            " • Ollama: start it (ollama serve, default http://127.0.0.1:11434) and run: ollama pull {model}"
+        )
+    } else {
+        " • Ollama: opsassist tui --provider ollama (default http://127.0.0.1:11434)".to_string()
+    };
     vec![
         Line::styled(
             neutralize_line(&format!(
@@ -73,9 +80,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
             )),
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         ),
-        Line::from(format!(
-            " • Ollama: start it (ollama serve, default http://127.0.0.1:11434) and run: ollama pull {model}"
-        )),
+        Line::from(ollama),
         Line::from(" • OpenAI: OPENAI_API_KEY=… opsassist tui --provider openai"),
         Line::from(
             " • llama.cpp / vLLM / LM Studio: opsassist tui --provider openai --base-url http://127.0.0.1:8080/v1",

@@ -7,6 +7,7 @@ mod call_view;
 mod editor;
 mod help;
 mod incidents;
+pub mod spinner;
 mod status;
 pub mod thinking;
 mod transcript;

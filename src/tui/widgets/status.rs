@@ -26,6 +26,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         LlmState::Probing => ("◌ connecting", Style::new().fg(Color::Yellow)),
         LlmState::Reachable => ("● connected", Style::new().fg(Color::Green)),
         LlmState::Unreachable(_) => ("○ no LLM", Style::new().fg(Color::Red)),
+        LlmState::Disconnected(_) => ("✘ disconnected", Style::new().fg(Color::Red)),
     };
     let p = &app.provider;
     let bold = Style::new().add_modifier(Modifier::BOLD);
@@ -64,6 +65,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app.tokens, app.redactions
         )),
     ];
+    spans.extend(super::spinner::context_hints(app));
     for (action, label) in [
         (Action::NewAlert, "new"),
         (Action::Approve, "approve"),

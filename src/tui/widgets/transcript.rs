@@ -128,8 +128,20 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
             (None, Some(sig)) => parts.push(format!("killed by signal {sig}")),
             (None, None) => parts.push("did not run".to_string()),
         }
+        if s.cancelled {
+            parts.push(format!(
+                "cancelled by operator after {:.1} s",
+                s.duration_ms as f64 / 1000.0
+            ));
+        }
         if s.timed_out {
             parts.push("timed out".into());
+        }
+        if s.dropped_bytes > 0 {
+            parts.push(format!(
+                "{} dropped from its output file",
+                human_bytes(s.dropped_bytes)
+            ));
         }
         if let Some(e) = &s.connection_error {
             parts.push(format!("ssh: {}", crate::text::neutralize_line(e)));
@@ -331,8 +343,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         if follow { " · following" } else { "" }
     );
     let block = Block::bordered().title(title).border_style(border);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    if inner.height > 2
+        && let Some(line) = super::spinner::working_line(app, incident, app.now)
+    {
+        inner.height -= 1;
+        let row = Rect {
+            y: inner.y + inner.height,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(line), row);
+    }
     app.transcript_height.set(inner.height);
     let height = usize::from(inner.height);
     let width = usize::from(inner.width);
