@@ -89,6 +89,7 @@ impl Writer {
             target: p.target.clone(),
             command: p.command.clone(),
             class: p.class,
+            recovered_from_text: false,
         });
         self.ev(Event::CallProposed {
             proposal: p.clone(),

@@ -19,6 +19,7 @@ use crate::tools::ResolvedCall;
 
 mod decide;
 mod exec;
+mod for_good;
 mod learn;
 mod model;
 mod notify;
@@ -92,6 +93,8 @@ pub(crate) struct Agent {
     nonce: String,
     /// `[notify]`: awaiting approval, failed and the diagnosis (None: no channel).
     notifier: Option<notify::SessionNotifier>,
+    /// Ids of the calls recovered from the model's text (not native tool calls).
+    recovered: std::collections::HashSet<String>,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -134,6 +137,7 @@ impl Agent {
             alert: None,
             nonce: super::untrusted::fresh_nonce(),
             notifier,
+            recovered: Default::default(),
         }
     }
 
@@ -411,6 +415,13 @@ impl Agent {
             needs_confirm: offer.needs_confirm,
             prefix: offer.prefix,
             decisions: offer.decisions,
+            scopes: self.gate.scopes(
+                class.class,
+                &resolved.tool,
+                &resolved.target,
+                &resolved.command,
+            ),
+            recovered_from_text: self.recovered.contains(&call.id),
         };
         self.emit(Event::CallProposed {
             proposal: proposal.clone(),
@@ -421,6 +432,7 @@ impl Agent {
             target: resolved.target.clone(),
             command: resolved.command.clone(),
             class: class.class,
+            recovered_from_text: self.recovered.contains(&call.id),
         })?;
         Ok(
             match self.gate.screen_call(
@@ -468,6 +480,8 @@ impl Agent {
                 needs_confirm: false,
                 prefix: None,
                 decisions: Vec::new(),
+                scopes: Vec::new(),
+                recovered_from_text: self.recovered.contains(&call.id),
             },
         })?;
         self.refuse(&call.id, reason)

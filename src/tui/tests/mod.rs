@@ -19,7 +19,9 @@ use ratatui::backend::TestBackend;
 
 use crate::alert::{Alert, Source, Status};
 use crate::policy::Class;
-use crate::protocol::{Event, EventEnvelope, ExecSummary, Mode, Proposal, SessionState, Target};
+use crate::protocol::{
+    Event, EventEnvelope, ExecSummary, Mode, Proposal, RuleScope, SessionState, Target,
+};
 
 use super::app::{App, LlmState, ProviderInfo};
 use super::keymap::Keymap;
@@ -111,8 +113,20 @@ pub(super) fn proposal(call_id: &str, command: &str, class: Class) -> Proposal {
         },
         shell: true,
         needs_confirm: offer.needs_confirm,
+        // A core with a personal rules file offers the incident, the host and its tag.
+        scopes: match offer.prefix {
+            Some(_) => vec![
+                RuleScope::Incident,
+                RuleScope::Host {
+                    host: "web01".into(),
+                },
+                RuleScope::Tag { tag: "prod".into() },
+            ],
+            None => Vec::new(),
+        },
         prefix: offer.prefix,
         decisions: offer.decisions,
+        recovered_from_text: false,
     }
 }
 
