@@ -47,6 +47,8 @@ fn proposal(call_id: &str, command: &str, class: Class, reason: &str) -> Proposa
             DecisionKind::Edit,
             DecisionKind::Reject,
         ],
+        scopes: Vec::new(),
+        recovered_from_text: false,
     }
 }
 

@@ -27,11 +27,13 @@ pub enum Action {
     Expand,
     Help,
     Quit,
+    /// The rules view: approval rules in force, revoke a personal one.
+    Rules,
 }
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
@@ -49,6 +51,7 @@ impl Action {
         Action::Expand,
         Action::Help,
         Action::Quit,
+        Action::Rules,
     ];
 
     /// The name used in `[keys]` of config.toml.
@@ -71,6 +74,7 @@ impl Action {
             Action::Expand => "expand",
             Action::Help => "help",
             Action::Quit => "quit",
+            Action::Rules => "rules",
         }
     }
 
@@ -96,6 +100,7 @@ impl Action {
             Action::Expand => "expand / collapse the selected tool call's output",
             Action::Help => "show / hide this help",
             Action::Quit => "quit (asks while anything is pending or running)",
+            Action::Rules => "approval rules in force; revoke a personal rule",
         }
     }
 
@@ -118,6 +123,7 @@ impl Action {
             Action::Expand => &["enter"],
             Action::Help => &["?"],
             Action::Quit => &["q", "ctrl+c"],
+            Action::Rules => &["P"],
         }
     }
 

@@ -6,6 +6,7 @@ mod inbox;
 mod keys;
 mod live;
 mod past;
+mod rules_keys;
 mod scale;
 mod screens;
 mod small;
