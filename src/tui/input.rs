@@ -370,6 +370,9 @@ impl App {
         let session_id = incident.session_id.clone();
         let mut command = None;
         incident.transcript.update(i, |entry| {
+            if let Entry::Thinking(thinking) = entry {
+                thinking.expanded = !thinking.expanded;
+            }
             if let Entry::Call(call) = entry
                 && let Some(out) = &mut call.output
             {

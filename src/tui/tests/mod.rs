@@ -10,6 +10,7 @@ mod rules_keys;
 mod scale;
 mod screens;
 mod small;
+mod thinking;
 
 use std::collections::BTreeMap;
 
