@@ -102,6 +102,10 @@ pub enum Decision {
     Approve { confirm: Option<String> },
     /// Run as proposed and approve later calls with the same normalized prefix in this incident.
     ApprovePrefix,
+    /// Run as proposed and write an allow rule for its prefix, for good, to the operator's
+    /// personal rules file (`scope` is one of the proposal's [`Proposal::scopes`] other than
+    /// [`RuleScope::Incident`], which is [`Decision::ApprovePrefix`]).
+    ApproveRule { scope: RuleScope },
     /// Run an edited version. For shell tools `replacement` is the new command line; for other
     /// tools it is the new JSON arguments. Destructive edits need `confirm == Some("yes")`.
     Edit {
@@ -124,6 +128,59 @@ pub enum DecisionKind {
     Edit,
     /// [`Decision::Reject`].
     Reject,
+}
+
+/// How long and where a prefix approval holds, as the core offers it for one pending call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RuleScope {
+    /// The rest of this incident (a remembered prefix, nothing written).
+    Incident,
+    /// This target for good: `host` is the rule target (`local`, an inventory host name or
+    /// `docker:NAME`).
+    Host { host: String },
+    /// Every host with this inventory tag, for good.
+    Tag { tag: String },
+}
+
+impl RuleScope {
+    /// "this incident", "host web01 for good", "tag prod for good".
+    pub fn label(&self) -> String {
+        match self {
+            RuleScope::Incident => "this incident".into(),
+            RuleScope::Host { host } => {
+                format!("host {} for good", crate::text::neutralize_line(host))
+            }
+            RuleScope::Tag { tag } => format!("tag {} for good", crate::text::neutralize_line(tag)),
+        }
+    }
+
+    /// The rule target this scope writes (`None` for the incident scope).
+    pub fn rule_target(&self) -> Option<String> {
+        match self {
+            RuleScope::Incident => None,
+            RuleScope::Host { host } => Some(host.clone()),
+            RuleScope::Tag { tag } => Some(format!("tag:{tag}")),
+        }
+    }
+}
+
+/// One approval rule in force, as a front end lists it (the rules view). `revocable` is
+/// decided by the core: only the operator's personal rules can be revoked from a console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub name: String,
+    /// `allow`, `ask` or `forbid`.
+    pub action: String,
+    /// `file:line` of its `[[rule]]` header.
+    pub origin: String,
+    /// Empty: every target.
+    pub targets: Vec<String>,
+    /// Empty: every tool.
+    pub tools: Vec<String>,
+    pub prefix: String,
+    pub reason: String,
+    pub revocable: bool,
 }
 
 fn default_decisions() -> Vec<DecisionKind> {
@@ -166,6 +223,15 @@ pub struct Proposal {
     /// prefix approval).
     #[serde(default = "default_decisions")]
     pub decisions: Vec<DecisionKind>,
+    /// The scopes `A` may offer, decided by the core: [`RuleScope::Incident`] when a prefix
+    /// is offered, then the "for good" ones whose rule the core would write and load (never
+    /// for destructive or unprefixable calls). Empty in logs older than this field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<RuleScope>,
+    /// The call was recovered from the model's text, not a native tool call. Absent (false)
+    /// in older logs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovered_from_text: bool,
 }
 
 impl Proposal {

@@ -33,6 +33,7 @@ fn proposal(n: usize) -> AuditEntry {
         },
         command: format!("df -h /var/{n}"),
         class: Class::ReadOnly,
+        recovered_from_text: false,
     }
 }
 

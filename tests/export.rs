@@ -47,6 +47,8 @@ fn proposal(call_id: &str, command: &str, class: Class, reason: &str) -> Proposa
             DecisionKind::Edit,
             DecisionKind::Reject,
         ],
+        scopes: Vec::new(),
+        recovered_from_text: false,
     }
 }
 
@@ -91,6 +93,7 @@ impl Writer {
             target: p.target.clone(),
             command: p.command.clone(),
             class: p.class,
+            recovered_from_text: false,
         });
         self.ev(Event::CallProposed {
             proposal: p.clone(),

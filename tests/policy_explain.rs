@@ -275,3 +275,80 @@ fn explain_agrees_with_the_policy_table_corpus() {
         wrong.join("\n")
     );
 }
+
+/// `--json` prints the same verdict as the text, as one object with stable field names.
+#[test]
+fn explain_json_is_the_same_verdict_for_scripts() {
+    let dir = setup();
+    let (code, out, err) = opsassist(
+        dir.path(),
+        &[
+            "policy",
+            "explain",
+            "--json",
+            "--target",
+            "web01",
+            "--",
+            "sudo -u root reboot",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["command"], "sudo -u root reboot");
+    assert_eq!(v["target"], "ssh: web01");
+    assert_eq!(v["tool"], "remote_shell");
+    assert_eq!(v["class"], "destructive");
+    assert!(v["prefix"].is_null(), "{out}");
+    assert_eq!(v["rules_loaded"], 3);
+    assert_eq!(v["rules"][0]["action"], "forbid");
+    assert_eq!(
+        v["rules"][0]["label"],
+        "rule `no-reboot-prod` (team-rules.toml:2)"
+    );
+    assert_eq!(v["rules"][0]["wins"], true);
+    for mode in ["heal", "check"] {
+        assert_eq!(v[mode]["outcome"], "refuse", "{out}");
+        assert!(
+            v[mode]["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("no-reboot-prod")),
+            "{out}"
+        );
+    }
+
+    let (_, out, _) = opsassist(
+        dir.path(),
+        &[
+            "policy",
+            "explain",
+            "--json",
+            "--",
+            "systemctl status nginx",
+        ],
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
+    assert_eq!(v["class"], "read-only");
+    assert_eq!(v["prefix"]["text"], "systemctl status");
+    assert_eq!(v["prefix"]["class"], "read-only");
+    assert_eq!(v["heal"]["outcome"], "run");
+    assert_eq!(
+        v["heal"]["detail"],
+        "rule `systemctl-status` (rules.toml:1)"
+    );
+    assert_eq!(v["check"]["outcome"], "run");
+
+    let (_, out, _) = opsassist(
+        dir.path(),
+        &[
+            "policy", "explain", "--json", "--target", "stage01", "--", "reboot",
+        ],
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
+    assert_eq!(v["rules"], serde_json::json!([]));
+    assert_eq!(v["heal"]["outcome"], "ask_confirm");
+    assert_eq!(v["check"]["outcome"], "refuse");
+}

@@ -21,10 +21,7 @@ fn tags() -> BTreeMap<String, Vec<String>> {
 }
 
 fn load(text: &str) -> Result<RuleSet, String> {
-    let mut set = RuleSet {
-        rules: Vec::new(),
-        host_tags: tags(),
-    };
+    let mut set = RuleSet::new(tags());
     set.add_text("rules.toml", text)
         .map_err(|e| e.to_string())?;
     Ok(set)

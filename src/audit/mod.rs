@@ -45,6 +45,10 @@ pub enum AuditEntry {
         target: Target,
         command: String,
         class: Class,
+        /// The call was recovered from the model's text, not a native tool call (absent,
+        /// false, in older records, whose bytes and hashes are unchanged).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        recovered_from_text: bool,
     },
     Edit {
         call_id: String,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Subcommand;
+use serde::Serialize;
 
 use opsassist::config::Config;
 use opsassist::paths::Paths;
@@ -29,6 +30,9 @@ pub enum PolicyCommand {
         /// The tool that would run it [default: local_shell locally, remote_shell on a host]
         #[arg(long)]
         tool: Option<String>,
+        /// Print one JSON object (stable fields, `"version": 1`) instead of text
+        #[arg(long)]
+        json: bool,
         /// The command (after `--`)
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
@@ -47,8 +51,9 @@ pub fn run(paths: &Paths, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Explain {
             target,
             tool,
+            json,
             command,
-        } => explain(paths, &target, tool, &command.join(" ")),
+        } => explain(paths, &target, tool, &command.join(" "), json),
     }
 }
 
@@ -62,14 +67,13 @@ fn check(paths: &Paths, file: Option<PathBuf>) -> ExitCode {
         Some(file) => Config::load(&paths.config_file)
             .map_err(|e| e.to_string())
             .and_then(|config| {
-                let mut set = RuleSet {
-                    rules: Vec::new(),
-                    host_tags: config
+                let mut set = RuleSet::new(
+                    config
                         .hosts
                         .iter()
                         .map(|(name, host)| (name.clone(), host.tags.clone()))
                         .collect(),
-                };
+                );
                 set.add_file(&file).map_err(|e| e.to_string())?;
                 Ok((set, file.display().to_string()))
             }),
@@ -98,11 +102,54 @@ fn check(paths: &Paths, file: Option<PathBuf>) -> ExitCode {
     }
 }
 
+/// Everything `policy explain` says about one command, printed as text or as JSON.
+#[derive(Debug, Serialize)]
+struct Explained {
+    /// Bumped only when a field changes meaning or goes away.
+    version: u32,
+    command: String,
+    target: String,
+    tool: String,
+    class: &'static str,
+    class_reason: String,
+    /// None: no prefix or allow rule can cover the command.
+    prefix: Option<PrefixOut>,
+    rules_loaded: usize,
+    /// Every rule that matches, in load order.
+    rules: Vec<RuleOut>,
+    heal: VerdictOut,
+    check: VerdictOut,
+}
+
+#[derive(Debug, Serialize)]
+struct PrefixOut {
+    text: String,
+    class: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct RuleOut {
+    action: &'static str,
+    /// "rule `name` (file:line)".
+    label: String,
+    reason: String,
+    wins: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct VerdictOut {
+    /// `run`, `ask`, `ask_confirm` (approval needs the typed `yes`) or `refuse`.
+    outcome: &'static str,
+    /// The rule that runs it, or the refusal's reason (empty for ask).
+    detail: String,
+}
+
 fn explain(
     paths: &Paths,
     target: &str,
     tool: Option<String>,
     command: &str,
+    json: bool,
 ) -> anyhow::Result<ExitCode> {
     let config = match Config::load_for(paths) {
         Ok(config) => config,
@@ -125,59 +172,98 @@ fn explain(
     });
     let auto_read_only = config.policy.auto_approve.as_deref().map(str::trim) == Some("read-only");
     let classified = policy::classify(command);
+    let outcome = config.rules.evaluate(Some(&tool), &target, command);
+    let verdict = |mode: Mode| {
+        let gate = Gate::new(mode, auto_read_only).with_rules(Arc::clone(&config.rules));
+        match gate.screen_call(classified.class, Some(&tool), &target, command) {
+            Screen::Auto(rule) => VerdictOut {
+                outcome: "run",
+                detail: rule,
+            },
+            Screen::Ask if classified.class == Class::Destructive => VerdictOut {
+                outcome: "ask_confirm",
+                detail: String::new(),
+            },
+            Screen::Ask => VerdictOut {
+                outcome: "ask",
+                detail: String::new(),
+            },
+            Screen::Refuse(reason) => VerdictOut {
+                outcome: "refuse",
+                detail: reason,
+            },
+        }
+    };
+    let (heal, check) = (verdict(Mode::Heal), verdict(Mode::Check));
+    let explained = Explained {
+        version: 1,
+        command: command.to_string(),
+        target: target.to_string(),
+        tool,
+        class: classified.class.as_str(),
+        class_reason: classified.reason.clone(),
+        prefix: policy::approval_prefix_for(command).map(|p| PrefixOut {
+            text: p.text,
+            class: p.class.as_str(),
+        }),
+        rules_loaded: config.rules.all().len(),
+        rules: outcome
+            .hits
+            .iter()
+            .map(|hit| RuleOut {
+                action: hit.action.as_str(),
+                label: hit.label.clone(),
+                reason: hit.reason.clone(),
+                wins: outcome.winner.as_ref() == Some(hit),
+            })
+            .collect(),
+        heal,
+        check,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&explained)?);
+    } else {
+        print_text(&explained);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_text(e: &Explained) {
     let show = neutralize_line;
-    println!("command: {}", show(command));
-    println!("target:  {target}   tool: {}", show(&tool));
-    println!(
-        "class:   {} ({})",
-        classified.class.as_str(),
-        show(&classified.reason)
-    );
-    match policy::approval_prefix_for(command) {
-        Some(prefix) => println!(
-            "prefix:  `{}` ({})",
-            show(&prefix.text),
-            prefix.class.as_str()
-        ),
+    println!("command: {}", show(&e.command));
+    println!("target:  {}   tool: {}", e.target, show(&e.tool));
+    println!("class:   {} ({})", e.class, show(&e.class_reason));
+    match &e.prefix {
+        Some(prefix) => println!("prefix:  `{}` ({})", show(&prefix.text), prefix.class),
         None => println!(
             "prefix:  none (chained, substituted, redirected, wrapped or destructive: no prefix or allow rule can cover it)"
         ),
     }
-    let outcome = config.rules.evaluate(Some(&tool), &target, command);
-    if outcome.hits.is_empty() {
-        println!("rules:   none match ({} loaded)", config.rules.rules.len());
+    if e.rules.is_empty() {
+        println!("rules:   none match ({} loaded)", e.rules_loaded);
     } else {
         println!("rules:");
-        for hit in &outcome.hits {
-            let wins = outcome.winner.as_ref() == Some(hit);
+        for rule in &e.rules {
             println!(
                 "  {:6} {}{}{}",
-                hit.action.as_str(),
-                show(&hit.label),
-                if hit.reason.is_empty() {
+                rule.action,
+                show(&rule.label),
+                if rule.reason.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", show(&hit.reason))
+                    format!(": {}", show(&rule.reason))
                 },
-                if wins { "   <- wins" } else { "" }
+                if rule.wins { "   <- wins" } else { "" }
             );
         }
     }
-    for mode in [Mode::Heal, Mode::Check] {
-        let gate = Gate::new(mode, auto_read_only).with_rules(Arc::clone(&config.rules));
-        let verdict = match gate.screen_call(classified.class, Some(&tool), &target, command) {
-            Screen::Auto(rule) => format!("run without asking ({})", show(&rule)),
-            Screen::Ask if classified.class == Class::Destructive => {
-                "ask, approval needs the typed word `yes`".into()
-            }
-            Screen::Ask => "ask".into(),
-            Screen::Refuse(reason) => format!("refuse: {}", show(&reason)),
+    for (name, verdict) in [("heal", &e.heal), ("check", &e.check)] {
+        let line = match verdict.outcome {
+            "run" => format!("run without asking ({})", show(&verdict.detail)),
+            "ask_confirm" => "ask, approval needs the typed word `yes`".into(),
+            "refuse" => format!("refuse: {}", show(&verdict.detail)),
+            _ => "ask".into(),
         };
-        let name = match mode {
-            Mode::Heal => "heal",
-            Mode::Check => "check",
-        };
-        println!("{name:6} {verdict}");
+        println!("{name:6} {line}");
     }
-    Ok(ExitCode::SUCCESS)
 }

@@ -62,6 +62,7 @@ pub async fn auto_restart(
                 target: target.clone(),
                 command: command.clone(),
                 class: Class::Change,
+                recovered_from_text: false,
             },
         );
         audit(

@@ -283,6 +283,8 @@ mod tests {
                 DecisionKind::Edit,
                 DecisionKind::Reject,
             ],
+            scopes: Vec::new(),
+            recovered_from_text: false,
         }
     }
 

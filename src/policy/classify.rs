@@ -17,6 +17,34 @@ thread_local! {
     static WORK: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
     /// Standard input of the command being classified, when the command line shows it.
     static STDIN: RefCell<Option<Rc<Input>>> = const { RefCell::new(None) };
+    /// When set, every command the classifier reaches (after unwrapping) is recorded here.
+    static SEEN: RefCell<Option<super::unwrapped::Unwrapped>> = const { RefCell::new(None) };
+}
+
+/// Record `argv` (a command the classifier reached) when a caller collects them.
+fn seen(argv: impl FnOnce() -> Vec<String>) {
+    SEEN.with(|s| {
+        if let Some(seen) = s.borrow_mut().as_mut() {
+            seen.record(argv());
+        }
+    });
+}
+
+/// Note that a command could not be seen through (computed name, too complex).
+fn opaque() {
+    SEEN.with(|s| {
+        if let Some(seen) = s.borrow_mut().as_mut() {
+            seen.opaque = true;
+        }
+    });
+}
+
+/// Run `f`, collecting every command the classifier reaches while it runs.
+pub(crate) fn collecting<T>(f: impl FnOnce() -> T) -> (T, super::unwrapped::Unwrapped) {
+    let previous = SEEN.with(|s| s.replace(Some(Default::default())));
+    let out = f();
+    let collected = SEEN.with(|s| s.replace(previous)).unwrap_or_default();
+    (out, collected)
 }
 
 /// What the command now being classified reads on standard input (`None`: the terminal, or
@@ -94,6 +122,7 @@ fn charge(depth: usize, bytes: usize) -> bool {
 }
 
 fn too_complex() -> Verdict {
+    opaque();
     Verdict::destructive("command too complex to analyse (treated as destructive)")
 }
 
@@ -169,6 +198,7 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
         return Verdict::change("variable assignment");
     };
     let Some(name) = name_word.value.clone() else {
+        opaque();
         return Verdict::change(format!(
             "command name `{}` is expanded at run time",
             name_word.source
@@ -178,6 +208,7 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
         .iter()
         .map(|w| w.value.clone().unwrap_or_else(|| w.source.clone()))
         .collect();
+    seen(|| std::iter::once(name.clone()).chain(args.clone()).collect());
     let mut verdict = match &cmd.stdin {
         Some(input) => with_stdin(Some(input.clone()), || rules::classify(&name, &args, depth)),
         None => rules::classify(&name, &args, depth),
@@ -240,6 +271,10 @@ pub(crate) fn argv(argv: &[String], depth: usize) -> Verdict {
     let Some((name, args)) = argv.split_first() else {
         return Verdict::change("empty command");
     };
+    if name.contains(['$', '`']) {
+        opaque();
+    }
+    seen(|| argv.to_vec());
     if !charge(depth, argv.iter().map(String::len).sum()) {
         return too_complex();
     }

@@ -18,6 +18,7 @@ mod system_paths;
 mod tables;
 mod text_tools;
 mod tools;
+mod unwrapped;
 mod wrappers;
 
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,7 @@ pub fn classify_argv(argv: &[String]) -> Classification {
 }
 
 pub use prefix::ApprovalPrefix;
+pub use unwrapped::{Unwrapped, unwrap};
 
 /// The prefix an operator may approve for the rest of an incident, with the class of the
 /// approved command, or None when the command is chained, substituted, redirected or

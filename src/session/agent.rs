@@ -19,6 +19,7 @@ use crate::tools::ResolvedCall;
 
 mod decide;
 mod exec;
+mod for_good;
 mod learn;
 mod model;
 mod notify;
@@ -99,6 +100,8 @@ pub(crate) struct Agent {
     notifier: Option<notify::SessionNotifier>,
     /// The last model turn failed or was interrupted: `Op::Retry` sends it again.
     retryable: bool,
+    /// Ids of the calls recovered from the model's text (not native tool calls).
+    recovered: std::collections::HashSet<String>,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -142,6 +145,7 @@ impl Agent {
             nonce: super::untrusted::fresh_nonce(),
             notifier,
             retryable: false,
+            recovered: Default::default(),
         }
     }
 
@@ -468,6 +472,13 @@ impl Agent {
             needs_confirm: offer.needs_confirm,
             prefix: offer.prefix,
             decisions: offer.decisions,
+            scopes: self.gate.scopes(
+                class.class,
+                &resolved.tool,
+                &resolved.target,
+                &resolved.command,
+            ),
+            recovered_from_text: self.recovered.contains(&call.id),
         };
         self.emit(Event::CallProposed {
             proposal: proposal.clone(),
@@ -478,6 +489,7 @@ impl Agent {
             target: resolved.target.clone(),
             command: resolved.command.clone(),
             class: class.class,
+            recovered_from_text: self.recovered.contains(&call.id),
         })?;
         Ok(
             match self.gate.screen_call(
@@ -525,6 +537,8 @@ impl Agent {
                 needs_confirm: false,
                 prefix: None,
                 decisions: Vec::new(),
+                scopes: Vec::new(),
+                recovered_from_text: self.recovered.contains(&call.id),
             },
         })?;
         self.refuse(&call.id, reason)

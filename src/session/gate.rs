@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::policy::{self, ApprovalPrefix, Class};
-use crate::protocol::{DecisionKind, Mode, Target};
-use crate::session::rules::{Action, Hit, RuleSet};
+use crate::protocol::{DecisionKind, Mode, RuleScope, Target};
+use crate::session::rules::{Action, Hit, Rule, RuleSet};
 
 /// The word an operator must type to run a destructive command.
 pub const CONFIRM_WORD: &str = "yes";
@@ -167,6 +167,70 @@ impl Gate {
             return Screen::Auto(format!("approved prefix `{}` on {target}", prefix.text));
         }
         Screen::Ask
+    }
+
+    /// The scopes `A` may offer for a call: the incident when a prefix is offered, then each
+    /// "for good" scope (this host, each of its tags) whose allow rule the core would write
+    /// and load. Nothing for destructive or unprefixable calls.
+    pub fn scopes(
+        &self,
+        class: Class,
+        tool: &str,
+        target: &Target,
+        command: &str,
+    ) -> Vec<RuleScope> {
+        if offer(class, command).prefix.is_none() {
+            return Vec::new();
+        }
+        let mut candidates = match target {
+            Target::Local => vec![RuleScope::Host {
+                host: "local".into(),
+            }],
+            Target::Ssh { host } => vec![RuleScope::Host { host: host.clone() }],
+            Target::Docker { container } => vec![RuleScope::Host {
+                host: format!("docker:{container}"),
+            }],
+        };
+        if let Target::Ssh { host } = target {
+            let tags = self.rules.host_tags.get(host).cloned().unwrap_or_default();
+            candidates.extend(tags.into_iter().map(|tag| RuleScope::Tag { tag }));
+        }
+        let mut scopes = vec![RuleScope::Incident];
+        scopes.extend(
+            candidates
+                .into_iter()
+                .filter(|scope| self.rules.personal_rule_text(scope, tool, command).is_ok()),
+        );
+        scopes
+    }
+
+    /// Rule on an approval "for good" in `scope`: the same checks as a plain approval, then
+    /// the allow rule is written to the personal rules file and put in force. `Err` is the
+    /// ruling to carry out instead (refused, or asked again when the scope is not offered or
+    /// the rule could not be written).
+    pub fn approve_for_good(
+        &mut self,
+        class: Class,
+        tool: &str,
+        target: &Target,
+        command: &str,
+        scope: &RuleScope,
+    ) -> Result<Rule, Ruling> {
+        if *scope == RuleScope::Incident
+            || !self.scopes(class, tool, target, command).contains(scope)
+        {
+            return Err(Ruling::AskAgain(format!(
+                "`{}` is not offered for this command: approve it once or for this incident",
+                scope.label()
+            )));
+        }
+        match self.approve_call(class, Some(tool), target, command, None, false) {
+            Ruling::Run { .. } => {}
+            other => return Err(other),
+        }
+        self.rules
+            .add_personal(scope, tool, command)
+            .map_err(|e| Ruling::AskAgain(format!("no rule was written: {e}")))
     }
 
     /// Rule on an approval (or an edit's approval) of `class`/`command`. With `remember`, the

@@ -55,6 +55,10 @@ pub enum Command {
         session_id: String,
         call_id: Option<String>,
     },
+    /// Ask the core for the approval rules in force (the rules view).
+    LoadRules,
+    /// Ask the core to revoke the personal rule `name`.
+    RevokeRule { name: String },
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
 }
@@ -103,6 +107,8 @@ pub enum AppEvent {
     },
     /// Where the start key's requests go (the intake watcher claims and starts them).
     IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
+    /// The approval rules in force, as the core lists them (or why it could not).
+    Rules(Result<Vec<crate::protocol::RuleInfo>, String>),
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -482,6 +488,7 @@ impl App {
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::IntakeLink(link) => self.intake_link = Some(link),
+            AppEvent::Rules(result) => self.apply_rules(result),
             AppEvent::SourceStatus {
                 session_id,
                 status,

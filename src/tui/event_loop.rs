@@ -69,6 +69,17 @@ impl Runner {
     fn execute(&mut self, app: &mut App, command: Command) -> bool {
         match command {
             Command::Quit => return true,
+            Command::LoadRules => {
+                app.apply_app_event(AppEvent::Rules(Ok(self.core.config.rules.infos())));
+            }
+            Command::RevokeRule { name } => {
+                let notice = match self.core.config.rules.revoke_personal(&name) {
+                    Ok(rule) => format!("revoked {}: it no longer applies", rule.label()),
+                    Err(e) => format!("not revoked: {e}"),
+                };
+                app.apply_app_event(AppEvent::Notice(notice));
+                app.apply_app_event(AppEvent::Rules(Ok(self.core.config.rules.infos())));
+            }
             Command::WatchOutput {
                 session_id,
                 call_id,

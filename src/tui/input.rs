@@ -59,6 +59,8 @@ impl App {
             },
             Overlay::Editor(editor) => self.editor_key(editor, key),
             Overlay::Prompt(prompt) => self.prompt_key(prompt, key),
+            Overlay::Scope(prompt) => self.scope_prompt_key(prompt, key),
+            Overlay::Rules(view) => self.rules_view_key(view, key),
         }
     }
 
@@ -74,7 +76,11 @@ impl App {
                 paste_into(&mut editor, text);
                 self.overlay = Overlay::Editor(editor);
             }
-            Overlay::Help(_) | Overlay::ConfirmQuit | Overlay::CallView(_) => {}
+            Overlay::Help(_)
+            | Overlay::ConfirmQuit
+            | Overlay::CallView(_)
+            | Overlay::Scope(_)
+            | Overlay::Rules(_) => {}
         }
         Vec::new()
     }
@@ -165,6 +171,7 @@ impl App {
                 self.overlay = Overlay::Help(0);
                 Vec::new()
             }
+            Action::Rules => self.open_rules_view(),
             Action::Quit => {
                 let (pending, running) = self.busy();
                 if pending + running > 0 {
@@ -198,15 +205,7 @@ impl App {
                 );
                 return Vec::new();
             };
-            self.notify(
-                NoteKind::Info,
-                format!(
-                    "approved; `{}` is remembered for this incident",
-                    crate::text::neutralize_line(prefix)
-                ),
-            );
-            self.mark_decided(&call.call_id);
-            return decide(&session_id, &call.call_id, Decision::ApprovePrefix);
+            return self.open_scope_prompt(session_id, call.call_id, prefix.clone(), call.scopes);
         }
         if call.needs_confirm {
             let purpose = match call.edit {
@@ -374,6 +373,9 @@ impl App {
         let session_id = incident.session_id.clone();
         let mut command = None;
         incident.transcript.update(i, |entry| {
+            if let Entry::Thinking(thinking) = entry {
+                thinking.expanded = !thinking.expanded;
+            }
             if let Entry::Call(call) = entry
                 && let Some(out) = &mut call.output
             {

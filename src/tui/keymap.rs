@@ -33,11 +33,14 @@ pub enum Action {
     Interrupt,
     /// Send the selected incident's failed or interrupted model turn again.
     Retry,
+    /// The rules view: approval rules in force, revoke a personal one.
+    Rules,
 }
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 18] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
@@ -58,6 +61,7 @@ impl Action {
         Action::Retry,
         Action::Help,
         Action::Quit,
+        Action::Rules,
     ];
 
     /// The name used in `[keys]` of config.toml.
@@ -83,6 +87,7 @@ impl Action {
             Action::Cancel => "cancel",
             Action::Interrupt => "interrupt",
             Action::Retry => "retry",
+            Action::Rules => "rules",
         }
     }
 
@@ -111,6 +116,7 @@ impl Action {
             Action::Cancel => "cancel the running command (TERM, then KILL after the grace)",
             Action::Interrupt => "interrupt the model while it streams or waits",
             Action::Retry => "retry the model turn that failed or was interrupted",
+            Action::Rules => "approval rules in force; revoke a personal rule",
         }
     }
 
@@ -136,6 +142,7 @@ impl Action {
             Action::Cancel => &["x"],
             Action::Interrupt => &["esc"],
             Action::Retry => &["R"],
+            Action::Rules => &["P"],
         }
     }
 

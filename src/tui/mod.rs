@@ -19,6 +19,8 @@ pub mod output_file;
 pub mod overlay;
 mod past;
 mod pending;
+pub mod rules_view;
+pub mod scope_prompt;
 pub mod terminal;
 pub mod transcript_store;
 pub mod widgets;

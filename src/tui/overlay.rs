@@ -125,4 +125,8 @@ pub enum Overlay {
     Prompt(PromptState),
     ConfirmQuit,
     CallView(CallViewState),
+    /// The `A` scope prompt for a pending call.
+    Scope(super::scope_prompt::ScopePrompt),
+    /// The rules view (`P`).
+    Rules(super::rules_view::RulesView),
 }

@@ -35,6 +35,10 @@ pub struct PanelCall {
     pub needs_confirm: bool,
     /// What `A` remembers (None: not offered).
     pub prefix: Option<String>,
+    /// The scopes `A` offers, as the core decided them.
+    pub scopes: Vec<crate::protocol::RuleScope>,
+    /// The model printed this call as text (not a native tool call).
+    pub recovered_from_text: bool,
     /// An edit waiting for `yes`: approving sends it again with the typed word.
     pub edit: Option<String>,
     /// Why the core asked again, if it did.
@@ -74,6 +78,8 @@ impl Incident {
                 .prefix
                 .clone()
                 .filter(|_| proposal.allows(DecisionKind::ApprovePrefix)),
+            scopes: proposal.scopes.clone(),
+            recovered_from_text: proposal.recovered_from_text,
             edit: None,
             why: None,
             pos,
@@ -88,6 +94,7 @@ impl Incident {
             if reask.edit.is_some() {
                 call.edit = reask.edit.clone();
                 call.prefix = None;
+                call.scopes = Vec::new();
             }
         }
         Some(call)

@@ -137,6 +137,8 @@ pub enum Entry {
         kind: NoteKind,
         text: String,
     },
+    /// The model's reasoning for one turn: one dim line, expanded with Enter when selected.
+    Thinking(Box<super::widgets::thinking::ThinkingEntry>),
 }
 
 impl Entry {
@@ -147,6 +149,7 @@ impl Entry {
             Entry::Text { lines, .. } => lines.len().max(1),
             Entry::Call(call) => call.line_count(),
             Entry::Note { .. } => 1,
+            Entry::Thinking(thinking) => thinking.line_count(),
         }
     }
 }
@@ -228,12 +231,12 @@ impl TranscriptStore {
         Some((i, line - self.starts[i]))
     }
 
-    /// Indices of the call entries, in order.
+    /// Entries j/k select: tool calls and thinking blocks (Enter expands the selected one).
     pub fn call_indices(&self) -> impl Iterator<Item = usize> + '_ {
         self.entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| matches!(e, Entry::Call(_)))
+            .filter(|(_, e)| matches!(e, Entry::Call(_) | Entry::Thinking(_)))
             .map(|(i, _)| i)
     }
 }

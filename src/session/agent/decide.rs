@@ -22,12 +22,12 @@ pub(super) enum Ruled {
 
 /// Why a call is asked again and what an approval would now run and need.
 pub(super) struct Reask {
-    why: String,
-    command: String,
-    class: crate::policy::Class,
-    class_reason: String,
-    needs_confirm: bool,
-    edit: Option<String>,
+    pub(super) why: String,
+    pub(super) command: String,
+    pub(super) class: crate::policy::Class,
+    pub(super) class_reason: String,
+    pub(super) needs_confirm: bool,
+    pub(super) edit: Option<String>,
 }
 
 /// The end of one call's wait in the approval queue.
@@ -96,6 +96,9 @@ impl Agent {
                         .await?
                 }
                 Decision::ApprovePrefix => self.approve(call, resolved, class, None, true).await?,
+                Decision::ApproveRule { scope } => {
+                    self.approve_for_good(call, resolved, class, &scope).await?
+                }
                 Decision::Edit {
                     replacement,
                     confirm,

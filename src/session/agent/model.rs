@@ -223,8 +223,10 @@ impl Agent {
                 })
                 .sum();
             for (i, call) in recovery.calls.iter().enumerate() {
+                let id = format!("text_call_{}", prior + i + 1);
+                self.recovered.insert(id.clone());
                 turn.tool_calls.push(ToolCall {
-                    id: format!("text_call_{}", prior + i + 1),
+                    id,
                     name: call.name.clone(),
                     arguments: call.arguments.clone(),
                 });

@@ -2,12 +2,14 @@
 //! An allow rule covers a command only as an approval prefix of its class would (a single
 //! plain command, never chained, substituted, redirected or destructive); forbid and ask
 //! rules match the prefix at the start of any command in the line, however it is chained or
-//! wrapped, so they err on the side of stopping.
+//! wrapped (the classifier's own unwrapping of runners, `policy::unwrap`), so they err on the
+//! side of stopping. A command whose name is computed at run time (`$(echo reboot)`) cannot
+//! be seen through: it is asked whenever a forbid rule applies to its tool and target.
 
 use std::collections::BTreeMap;
 
 use super::{Action, Rule, RuleSet};
-use crate::policy::{self, ApprovalPrefix};
+use crate::policy::{self, ApprovalPrefix, Unwrapped};
 use crate::protocol::Target;
 
 /// A rule that matched.
@@ -30,16 +32,33 @@ impl RuleSet {
     /// The rules that match `command` run by `tool` (None: unknown, so only forbid and ask
     /// rules scoped to tools still match) on `target`, and the winner.
     pub fn evaluate(&self, tool: Option<&str>, target: &Target, command: &str) -> Outcome {
-        let hits: Vec<Hit> = self
-            .rules
+        let unwrapped = policy::unwrap(command);
+        let rules = self.all();
+        let applies =
+            |r: &Rule| tool_matches(r, tool) && targets_match(&r.targets, target, &self.host_tags);
+        let mut hits: Vec<Hit> = rules
             .iter()
-            .filter(|r| rule_matches(r, tool, target, command, &self.host_tags))
+            .filter(|r| applies(r) && covers_with(r, command, &unwrapped))
             .map(|r| Hit {
                 action: r.action,
                 label: r.label(),
                 reason: r.reason.clone(),
             })
             .collect();
+        if unwrapped.opaque
+            && !hits.iter().any(|h| h.action == Action::Forbid)
+            && let Some(forbid) = rules
+                .iter()
+                .find(|r| r.action == Action::Forbid && applies(r))
+        {
+            hits.push(Hit {
+                action: Action::Ask,
+                label: forbid.label(),
+                reason: "the command's name is computed at run time (`$(…)`, backticks or a \
+                         variable), so this forbid rule cannot see what it runs: asked"
+                    .into(),
+            });
+        }
         // The first rule of the highest action wins.
         let top = hits.iter().map(|h| h.action).max();
         let winner = hits.iter().find(|h| Some(h.action) == top).cloned();
@@ -47,19 +66,12 @@ impl RuleSet {
     }
 }
 
-fn rule_matches(
-    rule: &Rule,
-    tool: Option<&str>,
-    target: &Target,
-    command: &str,
-    host_tags: &BTreeMap<String, Vec<String>>,
-) -> bool {
-    let tool_ok = rule.tools.is_empty()
+fn tool_matches(rule: &Rule, tool: Option<&str>) -> bool {
+    rule.tools.is_empty()
         || match tool {
             Some(tool) => rule.tools.iter().any(|t| t == tool),
             None => rule.action != Action::Allow,
-        };
-    tool_ok && targets_match(&rule.targets, target, host_tags) && covers(rule, command)
+        }
 }
 
 /// True when `target` is one of `targets` (empty: every target): `local`, an inventory host
@@ -86,6 +98,11 @@ pub(super) fn targets_match(
 
 /// True when the rule's prefix covers `command` (see the module doc for the two meanings).
 pub(super) fn covers(rule: &Rule, command: &str) -> bool {
+    covers_with(rule, command, &policy::unwrap(command))
+}
+
+/// [`covers`] with the command's unwrapping already done.
+fn covers_with(rule: &Rule, command: &str, unwrapped: &Unwrapped) -> bool {
     match rule.action {
         Action::Allow => policy::prefix_covers_typed(
             &ApprovalPrefix {
@@ -94,8 +111,25 @@ pub(super) fn covers(rule: &Rule, command: &str) -> bool {
             },
             command,
         ),
-        Action::Ask | Action::Forbid => starts_any_command(&rule.prefix, command),
+        Action::Ask | Action::Forbid => {
+            starts_any_command(&rule.prefix, command) || starts_unwrapped(&rule.prefix, unwrapped)
+        }
     }
+}
+
+/// True when some command the classifier found in the line starts with the prefix's words.
+fn starts_unwrapped(prefix: &str, unwrapped: &Unwrapped) -> bool {
+    let wanted = words(prefix);
+    let Some((w0, wrest)) = wanted.split_first() else {
+        return false;
+    };
+    unwrapped.commands.iter().any(|argv| {
+        argv.split_first().is_some_and(|(name, args)| {
+            basename(name) == basename(w0)
+                && args.len() >= wrest.len()
+                && wrest.iter().zip(args).all(|(w, a)| w == a)
+        })
+    })
 }
 
 const WRAPPERS: &[&str] = &[

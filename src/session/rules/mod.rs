@@ -1,9 +1,11 @@
 //! The approval rules files (`rules.toml` in the config dir plus `[policy] rules = [...]`):
 //! their format, loading and the one-line load errors. Matching lives in `matching`, the
-//! checks of each rule's `match`/`not_match` examples in `examples`.
+//! checks of each rule's `match`/`not_match` examples in `examples`, the operator's personal
+//! file (written and revoked from the console) in `personal`.
 
 mod examples;
 mod matching;
+mod personal;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use serde::Deserialize;
 use crate::policy::Class;
 
 pub use matching::{Hit, Outcome};
+pub use personal::{PERSONAL_FILE, Personal};
 
 /// The rules file that lives in the config dir.
 pub const RULES_FILE: &str = "rules.toml";
@@ -100,21 +103,30 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Inventory host name → its tags.
     pub host_tags: BTreeMap<String, Vec<String>>,
+    /// The operator's personal rules (`personal-rules.toml`), shared and changed in place.
+    pub personal: Personal,
 }
 
 impl RuleSet {
-    /// Load `rules.toml` from `config_dir` (if present) and then every file of `extra`
-    /// (relative paths are taken from `config_dir`; they must exist). Every rule's examples
+    /// An empty set matched with the inventory's host tags.
+    pub fn new(host_tags: BTreeMap<String, Vec<String>>) -> RuleSet {
+        RuleSet {
+            rules: Vec::new(),
+            host_tags,
+            personal: Personal::default(),
+        }
+    }
+
+    /// Load `rules.toml` from `config_dir` (if present), then every file of `extra`
+    /// (relative paths are taken from `config_dir`; they must exist), then the personal
+    /// file [`PERSONAL_FILE`] (if present). Every rule's examples
     /// are checked; the first failure is the error.
     pub fn load(
         config_dir: &Path,
         extra: &[PathBuf],
         host_tags: BTreeMap<String, Vec<String>>,
     ) -> Result<RuleSet, RulesError> {
-        let mut set = RuleSet {
-            rules: Vec::new(),
-            host_tags,
-        };
+        let mut set = RuleSet::new(host_tags);
         let default = config_dir.join(RULES_FILE);
         if default.exists() {
             set.add_file(&default)?;
@@ -127,6 +139,7 @@ impl RuleSet {
             };
             set.add_file(&path)?;
         }
+        set.load_personal(config_dir.join(PERSONAL_FILE))?;
         Ok(set)
     }
 

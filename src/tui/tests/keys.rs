@@ -309,7 +309,9 @@ fn r_rejects_with_reason() {
 #[test]
 fn shift_a_approves_prefix_but_not_destructive() {
     let mut app = with_pending(Class::ReadOnly);
-    let out = app.handle_key(key(KeyCode::Char('A')));
+    // `A` opens the scope prompt; its first option is this incident.
+    assert!(app.handle_key(key(KeyCode::Char('A'))).is_empty());
+    let out = app.handle_key(key(KeyCode::Enter));
     assert_eq!(decision(&out), Some(Decision::ApprovePrefix));
 
     let mut app = with_pending(Class::Destructive);

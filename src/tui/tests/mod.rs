@@ -6,10 +6,12 @@ mod inbox;
 mod keys;
 mod live;
 mod past;
+mod rules_keys;
 mod scale;
 mod screens;
 mod small;
 mod spinner;
+mod thinking;
 
 use std::collections::BTreeMap;
 
@@ -20,7 +22,9 @@ use ratatui::backend::TestBackend;
 
 use crate::alert::{Alert, Source, Status};
 use crate::policy::Class;
-use crate::protocol::{Event, EventEnvelope, ExecSummary, Mode, Proposal, SessionState, Target};
+use crate::protocol::{
+    Event, EventEnvelope, ExecSummary, Mode, Proposal, RuleScope, SessionState, Target,
+};
 
 use super::app::{App, LlmState, ProviderInfo};
 use super::keymap::Keymap;
@@ -112,8 +116,20 @@ pub(super) fn proposal(call_id: &str, command: &str, class: Class) -> Proposal {
         },
         shell: true,
         needs_confirm: offer.needs_confirm,
+        // A core with a personal rules file offers the incident, the host and its tag.
+        scopes: match offer.prefix {
+            Some(_) => vec![
+                RuleScope::Incident,
+                RuleScope::Host {
+                    host: "web01".into(),
+                },
+                RuleScope::Tag { tag: "prod".into() },
+            ],
+            None => Vec::new(),
+        },
         prefix: offer.prefix,
         decisions: offer.decisions,
+        recovered_from_text: false,
     }
 }
 

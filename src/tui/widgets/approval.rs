@@ -164,6 +164,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let title = if call.edit.is_some() {
         format!(" Run your edit? call {} of {} ", call.pos, call.len)
+    } else if call.recovered_from_text {
+        // The model printed this call as text; the core recovered it (not a native call).
+        format!(
+            " Approve? call {} of {} · recovered from text ",
+            call.pos, call.len
+        )
     } else {
         format!(
             " Approve? call {} of {} (oldest first) ",

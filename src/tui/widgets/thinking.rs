@@ -1,50 +1,102 @@
-//! The model's reasoning in the transcript: one collapsed line per turn
-//! (`▸ thinking · N chars`), updated in place as `ThinkingDelta` events arrive. The text itself
+//! The model's reasoning in the transcript: one dim, collapsed block per turn
+//! (`▸ thinking · N chars · …latest words`), updated in place as `ThinkingDelta` events
+//! arrive; selected with j/k, Enter (the Expand action) shows the whole text, dim. The text
 //! stays in the session log; it is never sent back to the model.
+
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
 
 use crate::text::neutralize_line;
 use crate::tui::app::Incident;
-use crate::tui::transcript_store::{Entry, NoteKind};
+use crate::tui::transcript_store::Entry;
 
-const PREFIX: &str = "▸ thinking · ";
+/// Most reasoning kept for one block (the log keeps all of it).
+const MAX_CHARS: usize = 256 * 1024;
 
-/// The collapsed line for `chars` characters of reasoning whose latest words are `tail`.
-pub fn summary(chars: usize, tail: &str) -> String {
-    let tail: String = tail.split_whitespace().collect::<Vec<_>>().join(" ");
-    let start = tail.char_indices().rev().nth(59).map_or(0, |(i, _)| i);
+/// One turn's reasoning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThinkingEntry {
+    /// The reasoning as streamed (up to [`MAX_CHARS`]), raw; neutralized when drawn.
+    pub text: String,
+    /// Characters streamed (all of them, also past the cap).
+    pub chars: usize,
+    /// Shown whole (Enter on the selected block) instead of one line.
+    pub expanded: bool,
+}
+
+impl ThinkingEntry {
+    /// Lines it takes: one collapsed; the header and every text line expanded.
+    pub fn line_count(&self) -> usize {
+        if self.expanded {
+            1 + self.text.split('\n').count()
+        } else {
+            1
+        }
+    }
+
+    /// Line `offset` of the block; `selected` marks it in the margin.
+    pub fn line(&self, offset: usize, selected: bool) -> Line<'static> {
+        let style = Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM);
+        let lead = if selected { "▶ " } else { "  " };
+        if offset == 0 {
+            let text = if self.expanded {
+                format!("▾ thinking · {} chars [Enter to collapse]", self.chars)
+            } else {
+                summary(self.chars, &self.text)
+            };
+            return Line::from(vec![
+                Span::styled(lead, Style::new().fg(Color::Cyan)),
+                Span::styled(text, style.add_modifier(Modifier::ITALIC)),
+            ]);
+        }
+        let text = self.text.split('\n').nth(offset - 1).unwrap_or_default();
+        Line::from(vec![
+            Span::styled("  ┆ ", style),
+            Span::styled(neutralize_line(text), style),
+        ])
+    }
+}
+
+/// The collapsed line for `chars` characters of reasoning ending with `text`.
+pub fn summary(chars: usize, text: &str) -> String {
+    let tail: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let start = tail.char_indices().rev().nth(19).map_or(0, |(i, _)| i);
     format!(
-        "{PREFIX}{chars} chars · …{}",
+        "▸ thinking · {chars} chars · …{}",
         neutralize_line(&tail[start..])
     )
 }
 
-/// Chars already counted in a collapsed line, or None when `text` is not one.
-fn counted(text: &str) -> Option<usize> {
-    text.strip_prefix(PREFIX)?.split(' ').next()?.parse().ok()
-}
-
-/// Fold one reasoning delta into the incident's transcript.
+/// Fold one reasoning delta into the incident's transcript: into the last block when the
+/// transcript still ends with it, else a new block.
 pub fn apply(incident: &mut Incident, text: &str) {
-    let chars = text.chars().count();
     if let Some(i) = incident.transcript.last_index()
-        && let Entry::Note {
-            kind: NoteKind::Info,
-            text: line,
-        } = &incident.transcript.entries()[i]
-        && let Some(before) = counted(line)
+        && matches!(incident.transcript.entries()[i], Entry::Thinking(_))
     {
-        let updated = summary(before + chars, text);
         incident.transcript.update(i, |e| {
-            if let Entry::Note { text, .. } = e {
-                *text = updated;
+            if let Entry::Thinking(thinking) = e {
+                push(thinking, text);
             }
         });
         return;
     }
-    incident.transcript.push(Entry::Note {
-        kind: NoteKind::Info,
-        text: summary(chars, text),
-    });
+    let mut thinking = ThinkingEntry::default();
+    push(&mut thinking, text);
+    incident
+        .transcript
+        .push(Entry::Thinking(Box::new(thinking)));
+}
+
+fn push(thinking: &mut ThinkingEntry, text: &str) {
+    thinking.chars += text.chars().count();
+    let room = MAX_CHARS.saturating_sub(thinking.text.len());
+    if room > 0 {
+        let mut cut = room.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        thinking.text.push_str(&text[..cut]);
+    }
 }
 
 #[cfg(test)]
@@ -52,16 +104,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn deltas_fold_into_one_collapsed_line() {
+    fn deltas_fold_into_one_collapsed_block() {
         let mut incident = Incident::new("s1");
         apply(&mut incident, "The alert says disk is full.");
         apply(&mut incident, " Check df first.\x1b[2J");
-        let notes: Vec<&Entry> = incident.transcript.entries().iter().collect();
-        assert_eq!(notes.len(), 1);
-        let Entry::Note { text, .. } = notes[0] else {
-            panic!("{notes:?}")
+        let entries = incident.transcript.entries();
+        assert_eq!(entries.len(), 1);
+        let Entry::Thinking(thinking) = &entries[0] else {
+            panic!("{entries:?}")
         };
-        assert!(text.starts_with("▸ thinking · 48 chars · …"), "{text}");
-        assert!(!text.contains('\x1b'), "{text}");
+        assert_eq!(thinking.chars, 48);
+        assert!(!thinking.expanded);
+        let line = thinking.line(0, false).to_string();
+        assert!(line.contains("▸ thinking · 48 chars · …"), "{line}");
+        assert!(!line.contains('\x1b'), "{line}");
     }
 }
