@@ -40,7 +40,6 @@ pub enum Action {
 impl Action {
     /// Every action, in the order the help lists them.
     pub const ALL: [Action; 21] = [
-    pub const ALL: [Action; 18] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
