@@ -58,9 +58,9 @@ impl Action {
         Action::Cancel,
         Action::Interrupt,
         Action::Retry,
+        Action::Rules,
         Action::Help,
         Action::Quit,
-        Action::Rules,
     ];
 
     /// The name used in `[keys]` of config.toml.
