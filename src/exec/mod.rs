@@ -119,6 +119,7 @@ impl Executor {
             cancel,
             grace: self.cancel_grace,
             max_file_bytes: self.max_file_bytes,
+            hold_stdin: false,
         }
     }
 
@@ -208,12 +209,16 @@ impl Executor {
             local_deadline,
             request.output_cap,
             &request.output_path,
-            self.supervision(cancel),
+            Supervision {
+                hold_stdin: true,
+                ..self.supervision(cancel)
+            },
         )
         .await?;
         let code = done.exit_code();
-        let connection_error =
-            (code == Some(255)).then(|| ssh::connection_error(&done.stderr_tail));
+        // A cancelled ssh exits 255 too: that is the operator, not the connection.
+        let connection_error = (code == Some(255) && !done.cancelled)
+            .then(|| ssh::connection_error(&done.stderr_tail));
         // `timeout` exits 124 after TERM and 137 after KILL.
         let remote_timeout =
             matches!(code, Some(124) | Some(137)) && done.duration >= request.timeout;

@@ -78,6 +78,9 @@ pub struct Supervision {
     pub grace: Duration,
     /// Largest output file; beyond it the head and the tail are kept.
     pub max_file_bytes: u64,
+    /// Give the child a stdin pipe held open until it ends (closed at once on cancel): the
+    /// remote ssh wrapper stops the command when it reads EOF. Otherwise stdin is /dev/null.
+    pub hold_stdin: bool,
 }
 
 impl Default for Supervision {
@@ -86,6 +89,7 @@ impl Default for Supervision {
             cancel: Cancel::never(),
             grace: DEFAULT_CANCEL_GRACE,
             max_file_bytes: super::output::DEFAULT_MAX_FILE_BYTES,
+            hold_stdin: false,
         }
     }
 }
@@ -142,6 +146,7 @@ pub async fn supervise_with(
         mut cancel,
         grace,
         max_file_bytes,
+        hold_stdin,
     } = supervision;
     let output_err = |source| ExecError::Output {
         path: output_path.to_path_buf(),
@@ -150,7 +155,11 @@ pub async fn supervise_with(
     let mut sink =
         OutputSink::create_capped(output_path, output_cap, max_file_bytes).map_err(output_err)?;
     cmd.process_group(0)
-        .stdin(Stdio::null())
+        .stdin(if hold_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
@@ -159,6 +168,7 @@ pub async fn supervise_with(
         program: program.to_string(),
         source,
     })?;
+    let mut held_stdin = child.stdin.take();
     let mut guard = GroupGuard {
         pgid: child.id().map(|id| Pid::from_raw(id as i32)),
     };
@@ -214,6 +224,7 @@ pub async fn supervise_with(
             }
             _ = cancel.cancelled(), if !cancelled && !timed_out => {
                 cancelled = true;
+                drop(held_stdin.take());
                 guard.signal(Signal::SIGTERM);
                 wake = tokio::time::Instant::now() + grace;
             }
@@ -245,6 +256,7 @@ pub async fn supervise_with(
             .ok()
             .and_then(Result::ok);
     }
+    drop(held_stdin);
     let duration = start.elapsed();
     if timed_out || cancelled {
         guard.signal(Signal::SIGKILL);

@@ -153,14 +153,24 @@ impl SshClient {
 }
 
 /// The remote command line: `program` exactly as approved, under `timeout -k` so the remote
-/// side stops it even if the connection is lost.
+/// side stops it even if the connection is lost, inside a small `sh` wrapper that stops it
+/// when the channel closes (the operator cancelled, or the local ssh died): the wrapper
+/// watches its stdin (which opsassist holds open) and on EOF sends TERM to `timeout`, which
+/// passes it to the command's process group and sends KILL after the grace. The command
+/// itself reads /dev/null, as before.
 pub fn remote_command(program: &Program, timeout: Duration) -> String {
     let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
     let prefix = format!("timeout -k {REMOTE_KILL_AFTER_SECS} {}", secs.max(1));
-    match program {
+    let inner = match program {
         Program::Shell(command) => format!("{prefix} sh -c {}", shell_quote(command)),
         Program::Argv(argv) => format!("{prefix} {}", shell_join(argv)),
-    }
+    };
+    let script = format!(
+        "exec 3<&0; {inner} </dev/null & p=$!; \
+         (cat >/dev/null <&3; kill -TERM $p) >/dev/null 2>&1 & w=$!; \
+         exec 3<&-; wait $p; s=$?; kill $w 2>/dev/null; exit $s"
+    );
+    format!("sh -c {}", shell_quote(&script))
 }
 
 /// ssh's own complaint as one line (from its stderr).
@@ -209,18 +219,85 @@ fn ensure_private_dir(dir: &Path, uid: u32) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// Run `remote` as the remote login shell would, with stdin held open like the channel.
+    fn run_remote(remote: &str) -> (std::process::Output, std::time::Duration) {
+        let start = Instant::now();
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(remote)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("sh: {e}"));
+        let held = child.stdin.take();
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("wait: {e}"));
+        drop(held);
+        (out, start.elapsed())
+    }
+
     #[test]
     fn remote_command_carries_the_approved_string_verbatim() {
-        let approved = "echo \"$HOME\" 'it'\\''s'; printf '%s\\n' a\nb";
+        let approved = "echo \"$HOME\" 'it'\\''s'; printf '%s\\n' a\nb; exit 3";
         let remote = remote_command(&Program::Shell(approved.into()), Duration::from_secs(30));
-        assert!(remote.starts_with("timeout -k 5 30 sh -c '"));
-        // The remote login shell parses `remote`; emulate it and check what sh -c receives.
-        let out = std::process::Command::new("sh")
+        assert!(remote.starts_with("sh -c '"), "{remote}");
+        let expected = std::process::Command::new("sh")
             .arg("-c")
-            .arg(remote.replacen("timeout -k 5 30 sh -c", "printf %s", 1))
+            .arg(approved)
             .output()
             .unwrap_or_else(|e| panic!("sh: {e}"));
-        assert_eq!(String::from_utf8_lossy(&out.stdout), approved);
+        let (out, _) = run_remote(&remote);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&expected.stdout)
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "the command's status comes back"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&expected.stderr),
+            "the wrapper adds nothing to stderr"
+        );
+    }
+
+    #[test]
+    fn the_remote_wrapper_stops_the_command_when_the_channel_closes() {
+        let marker = format!("sleep 33.{}", std::process::id());
+        let remote = remote_command(
+            &Program::Shell(format!("trap '' HUP; {marker} & {marker}; wait")),
+            Duration::from_secs(60),
+        );
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&remote)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("sh: {e}"));
+        std::thread::sleep(Duration::from_millis(500));
+        let start = Instant::now();
+        drop(child.stdin.take());
+        let status = child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            matches!(status.code(), Some(124 | 143)),
+            "stopped by the TERM timeout passed on: {status:?}"
+        );
+        let left = std::process::Command::new("pgrep")
+            .args(["-f", &marker])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        assert_eq!(left, "", "the command's processes survived");
     }
 
     #[test]

@@ -20,6 +20,24 @@ fn file_safe(call_id: &str) -> String {
     if safe.is_empty() { "call".into() } else { safe }
 }
 
+/// The output of a call whose ssh connection failed, without ssh's own complaint (it is in
+/// `connection_error` already: shown once) and without the `\r` ssh puts before line ends.
+fn without_ssh_error(output: &str, error: &str) -> String {
+    let mut kept = String::with_capacity(output.len());
+    for line in output.split_inclusive('\n') {
+        let text = line.trim_end_matches(['\n', '\r']);
+        let clean = text.trim_matches(|c: char| c == '\r' || c.is_whitespace());
+        if !clean.is_empty() && error.contains(clean) {
+            continue;
+        }
+        kept.push_str(&text.replace('\r', ""));
+        if line.ends_with('\n') {
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
 /// A byte count for a transcript line (`14.2 MiB`).
 fn size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -121,6 +139,10 @@ impl Agent {
                 let (redacted, masked) = outcome
                     .capture
                     .render_with(|text| redactor.spans(Some(&resolved.command), text));
+                let redacted = match &outcome.connection_error {
+                    Some(error) => without_ssh_error(&redacted, error),
+                    None => redacted,
+                };
                 let (model_output, more) = untrusted(redactor, &redacted);
                 let redactions = masked + more;
                 ExecSummary {
@@ -211,7 +233,17 @@ impl Agent {
 
 #[cfg(test)]
 mod tests {
-    use super::file_safe;
+    use super::{file_safe, without_ssh_error};
+
+    #[test]
+    fn an_ssh_failure_is_shown_once_without_carriage_returns() {
+        let output = "No ED25519 host key is known for [127.0.0.1]:2222.\r\nHost key verification failed.\r\n";
+        let error = crate::exec::ssh::connection_error(output.as_bytes());
+        assert_eq!(without_ssh_error(output, &error), "");
+        let mixed = "partial output\r\nConnection to web01 closed by remote host.\r\n";
+        let error = "Connection to web01 closed by remote host.";
+        assert_eq!(without_ssh_error(mixed, error), "partial output\n");
+    }
 
     #[test]
     fn call_ids_cannot_escape_the_output_dir() {

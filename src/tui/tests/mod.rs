@@ -1,6 +1,7 @@
 //! Dashboard tests: screens rendered into `TestBackend` (insta snapshots) and the exact
 //! command each key produces, driven by synthetic protocol events.
 
+mod edges;
 mod guard;
 mod inbox;
 mod keys;
