@@ -230,7 +230,9 @@ async fn llama_cpp_text_mode_session_ends_cleanly_and_doctor_reports_it() {
         .lines()
         .find(|l| l.contains("native tool calls:"))
         .unwrap_or_else(|| panic!("no model verdict in doctor's output:\n{text}"));
-    let usable = line.contains("native tool calls: yes") || line.contains("recovered;");
+    // "text tool calls: not recovered;" also ends in "recovered;": match the whole field.
+    let usable =
+        line.contains("native tool calls: yes") || line.contains("text tool calls: recovered;");
     assert_eq!(line.starts_with("ok  model"), usable, "{line}");
     assert!(
         line.contains("context: 8192 tokens"),

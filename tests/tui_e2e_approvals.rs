@@ -76,6 +76,9 @@ fn a_prefix_approved_call_is_visible_with_its_command_and_rule() {
             && s.contains("A remembers: `systemctl status`")
     });
     pane.decide(&["A"]);
+    // `A` asks for how long; the first scope is this incident.
+    pane.wait_for("scope prompt", |s| s.contains("1 this incident"));
+    pane.keys(&["1"]);
     let screen = pane.wait_for("second call and answer", |s| {
         s.contains(&format!("final-{n}"))
     });
@@ -214,6 +217,9 @@ fn a_prefix_on_a_restart_does_not_cover_another_unit() {
         s.contains("A remembers: `systemctl restart cron`")
     });
     pane.decide(&["A"]);
+    // `A` asks for how long; the first scope is this incident.
+    pane.wait_for("scope prompt", |s| s.contains("1 this incident"));
+    pane.keys(&["1"]);
     let screen = pane.wait_for("second restart asked, not auto-approved", |s| {
         s.contains("Approve?") && s.contains("$ systemctl restart postgresql")
     });

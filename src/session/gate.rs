@@ -216,6 +216,11 @@ impl Gate {
         command: &str,
         scope: &RuleScope,
     ) -> Result<Rule, Ruling> {
+        // A forbid rule or the mode refuses first, whatever was asked for.
+        let ruling = self.approve_call(class, Some(tool), target, command, None, false);
+        if let Ruling::Refuse(_) = ruling {
+            return Err(ruling);
+        }
         if *scope == RuleScope::Incident
             || !self.scopes(class, tool, target, command).contains(scope)
         {
@@ -224,9 +229,8 @@ impl Gate {
                 scope.label()
             )));
         }
-        match self.approve_call(class, Some(tool), target, command, None, false) {
-            Ruling::Run { .. } => {}
-            other => return Err(other),
+        if !matches!(ruling, Ruling::Run { .. }) {
+            return Err(ruling);
         }
         self.rules
             .add_personal(scope, tool, command)

@@ -156,7 +156,7 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
         ));
     }
     // Rows shown: all but the header, the detail lines and the keys line.
-    let room = height.saturating_sub(5).max(1);
+    let room = height.saturating_sub(6).max(1);
     let first = view.selected.saturating_sub(room.saturating_sub(1));
     for (i, row) in rows.iter().enumerate().skip(first).take(room) {
         let color = match row.action.as_str() {
@@ -181,7 +181,7 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
         ]));
     }
     let used = lines.len();
-    for _ in used..height.saturating_sub(3) {
+    for _ in used..height.saturating_sub(4) {
         lines.push(Line::from(""));
     }
     if let Some(row) = rows.get(view.selected) {
@@ -211,6 +211,21 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
             )
         });
     }
+    // The status line is under this view: its last message (and the revoke question) is here.
+    let notice = match (&view.confirm, &app.message) {
+        (Some(name), _) => Line::styled(
+            fit(
+                &format!("revoke personal rule `{name}`? y revokes, any other key keeps it"),
+                width,
+            ),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+        (None, Some((_, message))) => {
+            Line::styled(fit(message, width), Style::new().fg(Color::Gray))
+        }
+        (None, None) => Line::from(""),
+    };
+    lines.push(notice);
     let keys = format!(
         "{}/{} move · r revoke a personal rule · Esc close",
         app.keymap.label(Action::Down),
