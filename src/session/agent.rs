@@ -23,6 +23,7 @@ mod learn;
 mod model;
 mod notify;
 mod resume;
+mod verify;
 
 use decide::Decided;
 
@@ -92,6 +93,8 @@ pub(crate) struct Agent {
     nonce: String,
     /// `[notify]`: awaiting approval, failed and the diagnosis (None: no channel).
     notifier: Option<notify::SessionNotifier>,
+    /// Whether the last change was checked (verified resolution, the verify-once hook).
+    resolution: super::resolution::Tracker,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -134,6 +137,7 @@ impl Agent {
             alert: None,
             nonce: super::untrusted::fresh_nonce(),
             notifier,
+            resolution: Default::default(),
         }
     }
 
@@ -293,6 +297,9 @@ impl Agent {
                 ))?;
             }
             if tool_calls.is_empty() {
+                if self.ask_to_verify(truncated)? {
+                    continue;
+                }
                 let reason = if truncated {
                     "the model's answer was cut at max_tokens; send a message to continue"
                 } else {
@@ -568,6 +575,7 @@ impl Agent {
     /// before it (deltas are never fsync'd on their own).
     fn emit(&mut self, event: Event) -> Result<(), SessionError> {
         let delta = matches!(event, Event::ModelDelta { .. });
+        self.resolution.observe(&event);
         if let Some(n) = &mut self.notifier {
             n.on_event(&event);
         }
