@@ -55,6 +55,8 @@ pub enum Command {
         session_id: String,
         call_id: Option<String>,
     },
+    /// Write the Markdown export of a session and report its path (a notice).
+    Export { session_id: String },
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
 }

@@ -158,6 +158,7 @@ impl App {
                 Vec::new()
             }
             Action::Expand => self.toggle_output(),
+            Action::Export => self.export_selected(),
             Action::Help => {
                 self.overlay = Overlay::Help(0);
                 Vec::new()

@@ -25,13 +25,14 @@ pub enum Action {
     Top,
     Bottom,
     Expand,
+    Export,
     Help,
     Quit,
 }
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
@@ -47,6 +48,7 @@ impl Action {
         Action::Top,
         Action::Bottom,
         Action::Expand,
+        Action::Export,
         Action::Help,
         Action::Quit,
     ];
@@ -69,6 +71,7 @@ impl Action {
             Action::Top => "top",
             Action::Bottom => "bottom",
             Action::Expand => "expand",
+            Action::Export => "export",
             Action::Help => "help",
             Action::Quit => "quit",
         }
@@ -94,6 +97,7 @@ impl Action {
             Action::Top => "transcript: go to the top",
             Action::Bottom => "transcript: go to the end and follow",
             Action::Expand => "expand / collapse the selected tool call's output",
+            Action::Export => "export the incident's timeline (Markdown), show the file",
             Action::Help => "show / hide this help",
             Action::Quit => "quit (asks while anything is pending or running)",
         }
@@ -116,6 +120,7 @@ impl Action {
             Action::Top => &["g"],
             Action::Bottom => &["G"],
             Action::Expand => &["enter"],
+            Action::Export => &["E"],
             Action::Help => &["?"],
             Action::Quit => &["q", "ctrl+c"],
         }

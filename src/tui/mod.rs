@@ -7,6 +7,7 @@ pub mod app;
 mod apply_call;
 mod apply_event;
 pub mod event_loop;
+mod export_key;
 mod forms;
 mod inbox;
 mod input;
