@@ -8,6 +8,7 @@ pub mod alert;
 pub mod audit;
 pub mod config;
 pub mod docker;
+pub mod eval;
 pub mod exec;
 pub mod export;
 pub mod headless;

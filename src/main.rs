@@ -55,6 +55,8 @@ enum Command {
     /// Explain what the approval gate does with a command; check approval rules files
     #[command(subcommand)]
     Policy(cli::policy::PolicyCommand),
+    /// Evaluate a model on real, sandboxed faults (scenarios) and report pass rates
+    Eval(cli::eval::EvalArgs),
     /// Check the setup: config, tools, LLM connection and every ssh host
     Doctor(cli::doctor::DoctorArgs),
 }
@@ -102,6 +104,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => cli::audit::run(&paths, cmd),
         Command::Tools(cmd) => cli::tools::run(&paths, cmd),
         Command::Doctor(args) => cli::doctor::run(&paths, args),
+        Command::Eval(args) => cli::eval::run(&paths, args),
         Command::Watch(cmd) => cli::watch::run(&paths, cmd),
         Command::Notify(cmd) => cli::notify::run(&paths, cmd),
         Command::Policy(cmd) => cli::policy::run(&paths, cmd),

@@ -753,3 +753,22 @@ async fn a_session_driven_through_the_real_loop_exports_its_decisions() {
         }
     }
 }
+
+#[test]
+fn the_console_export_writes_markdown_0600_under_the_data_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = write_incident(dir.path());
+    let redactor = opsassist::policy::Redactor::new(Vec::new());
+    let path = opsassist::export::write_to_data_dir(&paths, ID, Format::Md, &redactor)
+        .expect("export written");
+    assert_eq!(path, paths.data_dir.join(format!("exports/{ID}.md")));
+    let meta = std::fs::metadata(&path).expect("written");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let md = std::fs::read_to_string(&path).expect("read");
+    assert!(md.starts_with("# Incident timeline"), "{md}");
+    assert!(md.contains("- Resolution: verified"), "{md}");
+    assert!(
+        opsassist::export::write_to_data_dir(&paths, "../../etc/x", Format::Md, &redactor).is_err()
+    );
+}

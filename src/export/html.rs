@@ -58,6 +58,14 @@ pub fn render(t: &Timeline) -> String {
             escape(&out.reason)
         );
     }
+    if let Some(state) = &t.resolution {
+        let note = t
+            .resolution_note
+            .as_deref()
+            .map(|n| format!(" ({})", escape(n)))
+            .unwrap_or_default();
+        let _ = writeln!(o, "<p>Resolution: <b>{}</b>{note}</p>", escape(state));
+    }
     o.push_str("<h2>Alert</h2>\n<ul>");
     let _ = write!(
         o,

@@ -65,6 +65,16 @@ pub fn render(t: &Timeline) -> String {
             inline(&o.reason)
         );
     }
+    if let Some(state) = &t.resolution {
+        match &t.resolution_note {
+            Some(note) => {
+                let _ = writeln!(out, "- Resolution: {state} ({})", inline(note));
+            }
+            None => {
+                let _ = writeln!(out, "- Resolution: {state}");
+            }
+        }
+    }
     out.push_str("\n## Alert\n\n");
     let _ = writeln!(out, "- Source: {}", a.source);
     let _ = writeln!(out, "- Status: {}", a.status);

@@ -2,12 +2,14 @@
 //! as Markdown, JSON (`opsassist.export.v1`) or a self-contained HTML page. Every text taken
 //! from the logs passes through the [`Redactor`](crate::policy::Redactor) on the way in.
 
+mod file;
 mod html;
 mod json;
 mod markdown;
 mod timeline;
 mod views;
 
+pub use file::write_to_data_dir;
 pub use timeline::{
     AlertView, AuditRef, AuditView, CallView, DecisionView, Entry, ExecView, SCHEMA, Timeline,
 };
@@ -36,6 +38,11 @@ pub enum ExportError {
     Audit(#[from] crate::audit::AuditError),
     #[error("cannot encode export: {0}")]
     Encode(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Build the timeline of session `id` from its log and the audit log of `paths`.

@@ -23,6 +23,12 @@ pub struct Timeline {
     pub alert: AlertView,
     pub entries: Vec<Entry>,
     pub outcome: Option<Outcome>,
+    /// `verified`, `unverified` or `resolved by operator` (None: nothing was changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    /// The operator's note when they declared it resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_note: Option<String>,
     pub audit: AuditView,
 }
 
@@ -167,8 +173,17 @@ impl Timeline {
             alert: AlertView::default(),
             entries: Vec::new(),
             outcome: None,
+            resolution: None,
+            resolution_note: None,
             audit: audit_view(&own),
         };
+        let resolution = crate::session::resolution::of_events(events.iter().map(|e| &e.event));
+        if let Some(state) = resolution {
+            t.resolution = Some(state.label().to_string());
+            if let crate::session::resolution::Resolution::ResolvedByOperator { note } = &state {
+                t.resolution_note = Some(r(note));
+            }
+        }
         for env in events {
             let at = time(&env.at);
             match &env.event {

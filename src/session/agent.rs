@@ -25,6 +25,7 @@ mod model;
 mod notify;
 mod ops;
 mod resume;
+mod verify;
 
 use decide::Decided;
 
@@ -102,6 +103,8 @@ pub(crate) struct Agent {
     retryable: bool,
     /// Ids of the calls recovered from the model's text (not native tool calls).
     recovered: std::collections::HashSet<String>,
+    /// Whether the last change was checked (verified resolution, the verify-once hook).
+    resolution: super::resolution::Tracker,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -146,6 +149,7 @@ impl Agent {
             notifier,
             retryable: false,
             recovered: Default::default(),
+            resolution: Default::default(),
         }
     }
 
@@ -354,6 +358,9 @@ impl Agent {
                 ))?;
             }
             if tool_calls.is_empty() {
+                if self.ask_to_verify(truncated)? {
+                    continue;
+                }
                 let reason = if truncated {
                     "the model's answer was cut at max_tokens; send a message to continue"
                 } else {
@@ -639,6 +646,7 @@ impl Agent {
     /// before it (deltas are never fsync'd on their own).
     fn emit(&mut self, event: Event) -> Result<(), SessionError> {
         let delta = matches!(event, Event::ModelDelta { .. });
+        self.resolution.observe(&event);
         if let Some(n) = &mut self.notifier {
             n.on_event(&event);
         }

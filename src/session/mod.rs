@@ -13,6 +13,7 @@ pub mod log;
 pub mod prompt;
 mod reason;
 mod recover;
+pub mod resolution;
 pub mod rules;
 mod store;
 pub mod untrusted;
@@ -130,7 +131,7 @@ pub fn start(
 }
 
 /// A fresh random hex string of `bytes` bytes (session ids, data-marker nonces).
-pub(crate) fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> String {
     use std::io::Read;
     let mut buf = vec![0u8; bytes];
     let ok = std::fs::File::open("/dev/urandom")

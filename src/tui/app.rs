@@ -59,6 +59,8 @@ pub enum Command {
     LoadRules,
     /// Ask the core to revoke the personal rule `name`.
     RevokeRule { name: String },
+    /// Write the Markdown export of a session and report its path (a notice).
+    Export { session_id: String },
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
 }

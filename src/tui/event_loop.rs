@@ -142,6 +142,13 @@ impl Runner {
                     )));
                 }
             }
+            Command::Export { session_id } => {
+                let tx = self.tasks_tx.clone();
+                let core = self.core.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(super::export_key::write(&core, &session_id));
+                });
+            }
             Command::LoadHistory { session_id } => {
                 let tx = self.tasks_tx.clone();
                 let core = self.core.clone();

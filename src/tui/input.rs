@@ -167,6 +167,7 @@ impl App {
             Action::Cancel => self.cancel_running(),
             Action::Interrupt => self.interrupt_model(),
             Action::Retry => self.retry_turn(),
+            Action::Export => self.export_selected(),
             Action::Help => {
                 self.overlay = Overlay::Help(0);
                 Vec::new()

@@ -25,6 +25,7 @@ pub enum Action {
     Top,
     Bottom,
     Expand,
+    Export,
     Help,
     Quit,
     /// Cancel the selected incident's running command (TERM, then KILL).
@@ -39,7 +40,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
@@ -59,6 +60,7 @@ impl Action {
         Action::Interrupt,
         Action::Retry,
         Action::Rules,
+        Action::Export,
         Action::Help,
         Action::Quit,
     ];
@@ -81,6 +83,7 @@ impl Action {
             Action::Top => "top",
             Action::Bottom => "bottom",
             Action::Expand => "expand",
+            Action::Export => "export",
             Action::Help => "help",
             Action::Quit => "quit",
             Action::Cancel => "cancel",
@@ -110,6 +113,7 @@ impl Action {
             Action::Top => "transcript: go to the top",
             Action::Bottom => "transcript: go to the end and follow",
             Action::Expand => "expand / collapse the selected tool call's output",
+            Action::Export => "export the incident's timeline (Markdown), show the file",
             Action::Help => "show / hide this help",
             Action::Quit => "quit (asks while anything is pending or running)",
             Action::Cancel => "cancel the running command (TERM, then KILL after the grace)",
@@ -136,6 +140,7 @@ impl Action {
             Action::Top => &["g"],
             Action::Bottom => &["G"],
             Action::Expand => &["enter"],
+            Action::Export => &["E"],
             Action::Help => &["?"],
             Action::Quit => &["q", "ctrl+c"],
             Action::Cancel => &["x"],

@@ -8,6 +8,7 @@ mod apply_call;
 mod apply_event;
 mod control;
 pub mod event_loop;
+mod export_key;
 mod forms;
 mod inbox;
 mod input;

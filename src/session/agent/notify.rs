@@ -24,6 +24,8 @@ pub(crate) struct SessionNotifier {
     last_text: String,
     /// The call running now is on a Docker container (its result carries a verdict).
     docker_call: bool,
+    /// Verified / unverified resolution, carried by the "resolved" notice.
+    resolution: crate::session::resolution::Tracker,
 }
 
 impl SessionNotifier {
@@ -44,6 +46,7 @@ impl SessionNotifier {
             ran: Vec::new(),
             last_text: String::new(),
             docker_call: false,
+            resolution: Default::default(),
         })
     }
 
@@ -78,6 +81,7 @@ impl SessionNotifier {
 
     /// Look at one session event before it is logged; send what it calls for.
     pub(crate) fn on_event(&mut self, event: &Event) {
+        self.resolution.observe(event);
         match event {
             Event::SessionStarted { alert, .. } => self.set_alert(alert),
             Event::ModelText { text, .. } => self.last_text = text.clone(),
@@ -133,10 +137,17 @@ impl SessionNotifier {
                     }
                     SessionState::Done if reason == MODEL_FINISHED => {
                         let diagnosis = self.last_text.trim().to_string();
-                        self.notice(
+                        let mut n = self.notice(
                             Trigger::Resolved,
                             (!diagnosis.is_empty()).then_some(diagnosis),
-                        )
+                        );
+                        if let Some(state) = self.resolution.state() {
+                            n.verification = Some(match n.verification {
+                                Some(line) => format!("resolution: {} · {line}", state.label()),
+                                None => format!("resolution: {}", state.label()),
+                            });
+                        }
+                        n
                     }
                     _ => return,
                 };

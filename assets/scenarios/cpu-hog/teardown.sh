@@ -1,0 +1,3 @@
+#!/bin/sh
+pkill -9 -f "$SANDBOX/" || true
+exit 0

@@ -1,0 +1,3 @@
+#!/bin/sh
+rm -rf "$SANDBOX/tls"
+exit 0

@@ -1,0 +1,3 @@
+#!/bin/sh
+rm -rf "$SANDBOX/spool"
+exit 0

@@ -1,0 +1,3 @@
+#!/bin/sh
+rm -rf "$SANDBOX/var"
+exit 0

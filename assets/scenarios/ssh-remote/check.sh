@@ -1,0 +1,2 @@
+#!/bin/sh
+"$SANDBOX/remote/bin/health"

@@ -1,0 +1,112 @@
+//! Verified resolution in the real session loop: after an approved change and a final answer
+//! with no check since, the core asks the model to verify exactly once; the incident is
+//! "verified" only once a read-only call ran after the change.
+
+mod session_harness;
+mod support;
+
+use serde_json::json;
+
+use opsassist::protocol::{Event, EventEnvelope};
+use opsassist::session::resolution::{self, Resolution, VERIFY_PROMPT};
+use session_harness::*;
+use support::fake_llm::{FakeLlm, Reply};
+
+fn shell(command: &str) -> Reply {
+    Reply::ToolCalls(vec![(
+        "local_shell".into(),
+        json!({"command": command, "reason": "test step"}),
+    )])
+}
+
+fn asks(events: &[EventEnvelope]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(&e.event, Event::UserMessage { text } if text == VERIFY_PROMPT))
+        .count()
+}
+
+fn state(events: &[EventEnvelope]) -> Option<Resolution> {
+    resolution::of_events(events.iter().map(|e| &e.event))
+}
+
+fn prompt_in_requests(fake: &FakeLlm) -> Vec<usize> {
+    fake.requests()
+        .iter()
+        .map(|body| {
+            body["messages"]
+                .as_array()
+                .map(|m| {
+                    m.iter()
+                        .filter(|m| m["role"] == "user" && m["content"] == VERIFY_PROMPT)
+                        .count()
+                })
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_change_then_a_final_answer_is_asked_to_verify_exactly_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("flag");
+    let fake = FakeLlm::openai(vec![
+        shell(&format!("touch {}", target.display())),
+        Reply::Text("Fixed.".into()),
+        // Asked to verify, the model concludes again without checking: not asked twice.
+        Reply::Text("I am sure it is fixed.".into()),
+    ])
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+    assert!(target.exists());
+    assert_eq!(asks(&events), 1);
+    assert_eq!(fake.chat_count(), 3);
+    assert_eq!(prompt_in_requests(&fake), vec![0, 0, 1]);
+    assert_eq!(state(&events), Some(Resolution::Unverified));
+    assert!(matches!(
+        events.last().map(|e| &e.event),
+        Some(Event::Finished { .. })
+    ));
+}
+
+#[tokio::test]
+async fn the_incident_is_verified_only_after_a_read_only_call_ran_after_the_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("flag");
+    let fake = FakeLlm::openai(vec![
+        shell(&format!("touch {}", target.display())),
+        Reply::Text("Fixed.".into()),
+        shell(&format!("ls -l {}", target.display())),
+        Reply::Text("Verified: the flag is there.".into()),
+    ])
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+    assert_eq!(asks(&events), 1);
+    let ask_at = events
+        .iter()
+        .position(|e| matches!(&e.event, Event::UserMessage { text } if text == VERIFY_PROMPT))
+        .expect("asked");
+    assert_eq!(state(&events[..ask_at]), Some(Resolution::Unverified));
+    assert_eq!(state(&events), Some(Resolution::Verified));
+    assert_eq!(fake.chat_count(), 4);
+}
+
+#[tokio::test]
+async fn read_only_sessions_and_checked_changes_are_never_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("flag");
+    let fake = FakeLlm::openai(vec![
+        shell("uptime"),
+        shell(&format!("touch {}", target.display())),
+        shell(&format!("ls -l {}", target.display())),
+        Reply::Text("Done and checked.".into()),
+    ])
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+    assert_eq!(asks(&events), 0);
+    assert_eq!(fake.chat_count(), 4);
+    assert_eq!(state(&events), Some(Resolution::Verified));
+}
