@@ -57,6 +57,9 @@ enum Command {
     Policy(cli::policy::PolicyCommand),
     /// Check the setup: config, tools, LLM connection and every ssh host
     Doctor(cli::doctor::DoctorArgs),
+    /// Team mode: claims on incidents and moving a data dir into the team database
+    #[command(subcommand)]
+    Store(cli::store::StoreCommand),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Watch(cmd) => cli::watch::run(&paths, cmd),
         Command::Notify(cmd) => cli::notify::run(&paths, cmd),
         Command::Policy(cmd) => cli::policy::run(&paths, cmd),
+        Command::Store(cmd) => cli::store::run(&paths, cmd),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod run;
 pub mod serve;
 pub mod sessions;
+pub mod store;
 pub mod tools;
 pub mod tui;
 pub mod watch;

@@ -270,13 +270,17 @@ impl Writer {
 
     /// Claims written by consoles since the last look (the only records other processes add).
     fn catch_up(&mut self) {
-        match self.store.read_from(self.cursor) {
+        let shared = self.store.is_shared();
+        match self.store.read_others_from(self.cursor) {
             Ok((records, next)) => {
                 for record in records {
-                    if matches!(
-                        record.change,
-                        Change::Claimed { .. } | Change::Started { .. }
-                    ) {
+                    // In team mode other receivers open and resolve incidents too.
+                    if shared
+                        || matches!(
+                            record.change,
+                            Change::Claimed { .. } | Change::Started { .. }
+                        )
+                    {
                         self.incidents.apply(&record);
                     }
                 }

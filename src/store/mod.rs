@@ -8,16 +8,23 @@
 //! Session event logs, the audit chain and corrections still live in their own modules;
 //! they can move behind this trait later as further record kinds or methods.
 
+pub mod board;
 mod files;
+mod files_board;
 mod incident;
+pub mod open;
+pub mod postgres;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::alert::{Alert, Source};
 
+pub use board::{Board, Claim, ClaimOutcome, operator_from_env};
 pub use files::FileStore;
 pub use incident::{Incident, IncidentState, Incidents};
+pub use open::{Opened, open};
+pub use postgres::PgStore;
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +39,9 @@ pub enum StoreError {
     ReceiverBusy(std::path::PathBuf),
     #[error("cannot encode an inbox record: {0}")]
     Encode(String),
+    /// The database refused or the connection failed.
+    #[error("store database: {0}")]
+    Db(String),
 }
 
 /// The dedup key of an incident: the alert's source and its fingerprint.
@@ -96,6 +106,18 @@ pub trait Store: Send + Sync {
     /// Record that `by` took up `incident`, unless someone already did since the incident last
     /// (re)opened. True when this call made the claim. Atomic across processes.
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError>;
+
+    /// True when other receivers may write to this store too (team mode): the intake writer
+    /// then follows their records, not only claims.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// [`Store::read_from`] without the records this process appended itself (a shared
+    /// store's receivers follow each other with it). The default is every record.
+    fn read_others_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+        self.read_from(cursor)
+    }
 
     /// Every incident, rebuilt from the records.
     fn incidents(&self) -> Result<Incidents, StoreError> {
