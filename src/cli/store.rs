@@ -74,10 +74,15 @@ fn connect(config: &Config, url: &str) -> anyhow::Result<PgStore> {
     Ok(PgStore::connect(url, password.as_deref())?)
 }
 
-/// The audit chain's home in team mode (None: the file).
+/// The audit chain's home in team mode (None: the file). In team mode this also installs
+/// the database as the session events' sink, so sessions built with it share their events.
 pub fn audit_sink(_paths: &Paths, config: &Config) -> anyhow::Result<Option<Arc<dyn AuditSink>>> {
     match opsassist::store::open::url(&config.store) {
-        Some(url) => Ok(Some(Arc::new(connect(config, &url)?))),
+        Some(url) => {
+            let pg = Arc::new(connect(config, &url)?);
+            opsassist::session::log::set_event_sink(pg.clone());
+            Ok(Some(pg))
+        }
         None => Ok(None),
     }
 }

@@ -9,6 +9,7 @@
 mod audit;
 mod claims;
 mod copy;
+mod events;
 mod inbox;
 mod listen;
 pub mod migrations;
