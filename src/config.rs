@@ -42,10 +42,35 @@ pub struct Config {
     pub watch: crate::docker::WatchConfig,
     /// `[notify]`: email, Slack and webhook notifications of incidents.
     pub notify: crate::notify::NotifyConfig,
+    /// `[store]`: where incidents, claims (and in team mode more) live.
+    pub store: StoreConfig,
     /// The approval rules in force (`rules.toml` and `[policy] rules`), loaded by
     /// [`Config::load_for`]; not a config.toml section.
     #[serde(skip)]
     pub rules: std::sync::Arc<crate::session::rules::RuleSet>,
+}
+
+/// `[store]`: the data dir (default) or a shared PostgreSQL database (team mode).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user@host/db?sslmode=…` (no password here: use `password_file`, or put the
+    /// whole URL in `OPSASSIST_STORE_URL`). Unset: the files in the data dir.
+    pub url: Option<String>,
+    /// File holding the database password (mode 0600); never the command line.
+    pub password_file: Option<PathBuf>,
+    /// Seconds a claim lasts without renewal; a claimant whose console died loses it then.
+    pub lease_secs: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            url: None,
+            password_file: None,
+            lease_secs: 30,
+        }
+    }
 }
 
 /// The console's own settings (`[tui]`).

@@ -59,6 +59,9 @@ enum Command {
     Eval(cli::eval::EvalArgs),
     /// Check the setup: config, tools, LLM connection and every ssh host
     Doctor(cli::doctor::DoctorArgs),
+    /// Team mode: claims on incidents and moving a data dir into the team database
+    #[command(subcommand)]
+    Store(cli::store::StoreCommand),
 }
 
 /// True when `err` comes from writing to a pipe whose reader went away (`| head -1`).
@@ -108,6 +111,7 @@ fn main() -> ExitCode {
         Command::Watch(cmd) => cli::watch::run(&paths, cmd),
         Command::Notify(cmd) => cli::notify::run(&paths, cmd),
         Command::Policy(cmd) => cli::policy::run(&paths, cmd),
+        Command::Store(cmd) => cli::store::run(&paths, cmd),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need on a fresh Debian/Ubuntu machine
-# (openssh-server for the real-sshd tests, tmux for the end-to-end terminal tests), then runs
+# (openssh-server for the real-sshd tests, tmux for the end-to-end terminal tests, postgresql
+# for the team-mode tests), then runs
 # every test. Run as root or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-a
 [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need+=(busybox-static)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+# Team mode: a throwaway PostgreSQL cluster (tests/support/postgres.rs runs initdb/postgres
+# from /usr/lib/postgresql/*/bin as an unprivileged user).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   SUDO=""

@@ -17,6 +17,14 @@ pub struct AuditLog {
     warnings: Vec<String>,
     /// Signs every record appended (`hmac`) when set.
     key: Option<AuditKey>,
+    /// When set, records go to this shared chain (the team database) instead of the file.
+    sink: Option<std::sync::Arc<dyn super::AuditSink>>,
+}
+
+impl std::fmt::Debug for dyn super::AuditSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditSink({})", self.describe())
+    }
 }
 
 /// Where the chain stands at the end of the file.
@@ -47,6 +55,7 @@ impl AuditLog {
             operator,
             warnings: Vec::new(),
             key: None,
+            sink: None,
         })
     }
 
@@ -56,13 +65,37 @@ impl AuditLog {
         self
     }
 
+    /// Send every record appended from now on to `sink` (the team database) instead of the
+    /// file; `None` keeps the file.
+    pub fn with_sink(mut self, sink: Option<std::sync::Arc<dyn super::AuditSink>>) -> AuditLog {
+        self.sink = sink;
+        self
+    }
+
+    /// The records of the chain in force (the sink's when set, else the file's).
+    fn chain_records(&self) -> Result<Vec<Record>, AuditError> {
+        match &self.sink {
+            Some(sink) => {
+                let lines = sink.lines().map_err(|message| AuditError::Encode {
+                    path: sink.describe().into(),
+                    message,
+                })?;
+                Ok(lines
+                    .iter()
+                    .filter_map(|l| serde_json::from_str::<Record>(l).ok())
+                    .collect())
+            }
+            None => super::read_records(&self.path),
+        }
+    }
+
     /// Whether the log already holds an end record (`exec_end` or `exec_interrupted`) for
     /// `call_id` of `session_id`: crash recovery writes its record only once.
     pub fn has_end_record(&self, session_id: &str, call_id: &str) -> Result<bool, AuditError> {
-        if !self.path.exists() {
+        if self.sink.is_none() && !self.path.exists() {
             return Ok(false);
         }
-        Ok(super::read_records(&self.path)?.iter().any(|r| {
+        Ok(self.chain_records()?.iter().any(|r| {
             r.session == session_id
                 && matches!(
                     r.entry.get("kind").and_then(|k| k.as_str()),
@@ -85,6 +118,9 @@ impl AuditLog {
     /// Append one record for `session_id`, fsync'd before returning. A torn last line left by
     /// a crash is cut first (with a warning, see [`AuditLog::take_warnings`]).
     pub fn append(&mut self, session_id: &str, entry: AuditEntry) -> Result<(), AuditError> {
+        if let Some(sink) = self.sink.clone() {
+            return self.append_to_sink(sink.as_ref(), session_id, &entry);
+        }
         let path = self.path.clone();
         let io = |source| AuditError::Io {
             path: path.clone(),
@@ -122,6 +158,37 @@ impl AuditLog {
         file.sync_data().map_err(io)?;
         // Closing the file releases the flock.
         Ok(())
+    }
+}
+
+impl AuditLog {
+    /// [`AuditLog::append`] into the shared chain: the sink holds its lock while the line is
+    /// built from its chain head and stored.
+    fn append_to_sink(
+        &self,
+        sink: &dyn super::AuditSink,
+        session_id: &str,
+        entry: &AuditEntry,
+    ) -> Result<(), AuditError> {
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let key = self.key.as_ref();
+        let operator = self.operator.clone();
+        let mut build = |seq: u64, prev: &str| {
+            let body = Body {
+                seq,
+                time: &time,
+                operator: &operator,
+                session: session_id,
+                entry,
+                prev,
+            };
+            record::encode(&body, key).map_err(|e| e.to_string())
+        };
+        sink.append_line(session_id, &self.operator, &mut build)
+            .map_err(|message| AuditError::Encode {
+                path: sink.describe().into(),
+                message,
+            })
     }
 }
 

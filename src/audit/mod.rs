@@ -17,6 +17,7 @@ mod crosscheck;
 mod key;
 mod log;
 mod record;
+mod sink;
 mod verify;
 
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ pub use crosscheck::{Execution, Missing, cross_check, session_executions};
 pub use key::AuditKey;
 pub use log::AuditLog;
 pub use record::{GENESIS, Record};
+pub use sink::AuditSink;
 pub use verify::{Broken, VerifyReport, read_records, verify, verify_with};
 
 /// `outcome` of an [`AuditEntry::ExecInterrupted`] record.
@@ -87,6 +89,13 @@ pub enum AuditEntry {
         output_bytes: u64,
         output_sha256: String,
     },
+    /// Team mode: the operator claimed, released or handed over an incident. `action` is
+    /// claim, take_over, release or hand_over; `other` is the previous or next claimant.
+    Claim {
+        incident: String,
+        action: String,
+        other: Option<String>,
+    },
 }
 
 impl AuditEntry {
@@ -99,6 +108,7 @@ impl AuditEntry {
             AuditEntry::ExecStart { .. } => "exec_start",
             AuditEntry::ExecEnd { .. } => "exec_end",
             AuditEntry::ExecInterrupted { .. } => "exec_interrupted",
+            AuditEntry::Claim { .. } => "claim",
         }
     }
 }

@@ -21,6 +21,13 @@ pub enum AuditCommand {
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
     },
+    /// Write the audit chain as JSONL (from the team database when [store] url or
+    /// OPSASSIST_STORE_URL names one, else a copy of audit.jsonl); `verify --file` checks it
+    Export {
+        /// Where to write (mode 0600)
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
     /// Create a new audit key (mode 0600; refuses to overwrite); then set
     /// `[audit] key_file` to it in config.toml
     Keygen {
@@ -140,6 +147,32 @@ fn verify(paths: &Paths, path: &Path) -> anyhow::Result<bool> {
 /// Run `opsassist audit`.
 pub fn run(paths: &Paths, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        AuditCommand::Verify { file: None } if super::store::team_url(paths)?.is_some() => {
+            let lines = super::store::audit_lines(paths)?;
+            let tmp = super::store::private_temp(paths, "audit-verify")?;
+            super::store::write_lines(&tmp, &lines)?;
+            println!("checking the audit chain in the team database");
+            let ok = verify(paths, &tmp);
+            let _ = std::fs::remove_file(&tmp);
+            Ok(if ok? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        AuditCommand::Export { out } => {
+            let lines = match super::store::team_url(paths)? {
+                Some(_) => super::store::audit_lines(paths)?,
+                None if paths.audit_log().exists() => std::fs::read_to_string(paths.audit_log())?
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+                None => Vec::new(),
+            };
+            super::store::write_lines(&out, &lines)?;
+            println!("wrote {} audit records to {}", lines.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         AuditCommand::Verify { file } => {
             let path = file.unwrap_or_else(|| paths.audit_log());
             Ok(if verify(paths, &path)? {

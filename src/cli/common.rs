@@ -97,8 +97,9 @@ pub fn build_core_watching(
     tools.set_watched_containers(watched);
     let executor = Executor::new(&config, paths);
     let redactor = Redactor::new(config.policy.redact_values.clone());
-    let audit =
-        AuditLog::open(&paths.audit_log())?.with_key(super::audit::load_key(paths, &config)?);
+    let audit = AuditLog::open(&paths.audit_log())?
+        .with_key(super::audit::load_key(paths, &config)?)
+        .with_sink(super::store::audit_sink(paths, &config)?);
     let prompts = Prompts::load(&paths.config_dir)?;
     let options = SessionOptions {
         mode: config.policy.mode,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use opsassist::paths::Paths;
-use opsassist::store::{FileStore, IncidentState, Store};
+use opsassist::store::IncidentState;
 use opsassist::text::neutralize_line;
 
 /// `opsassist incidents` subcommands.
@@ -28,7 +28,9 @@ pub enum IncidentsCommand {
 
 /// Run `opsassist incidents`.
 pub fn run(paths: &Paths, cmd: IncidentsCommand) -> anyhow::Result<ExitCode> {
-    let store = FileStore::open(paths);
+    let config = opsassist::config::Config::load_for(paths)?;
+    let opened = opsassist::store::open(paths, &config.store)?;
+    let store = opened.store.as_ref();
     let json = match cmd {
         IncidentsCommand::List { json } => json,
         IncidentsCommand::Take { id } => {
@@ -59,7 +61,7 @@ pub fn run(paths: &Paths, cmd: IncidentsCommand) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if incidents.is_empty() {
-        println!("no incidents in {}", store.inbox_path().display());
+        println!("no incidents in {}", opened.board.describe());
         return Ok(ExitCode::SUCCESS);
     }
     println!(

@@ -13,6 +13,7 @@ pub mod prune;
 pub mod run;
 pub mod serve;
 pub mod sessions;
+pub mod store;
 pub mod tools;
 pub mod tui;
 pub mod watch;

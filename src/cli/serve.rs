@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,7 +13,6 @@ use opsassist::intake::auth::Auth;
 use opsassist::intake::server::{self, ReceiverOptions};
 use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::paths::Paths;
-use opsassist::store::FileStore;
 
 /// Arguments of `opsassist serve`.
 #[derive(Debug, Args)]
@@ -53,7 +51,9 @@ pub async fn start_receiver(
         intake_config.pagerduty_secrets_file.as_deref(),
     )
     .context("[intake] credentials")?;
-    let store = Arc::new(FileStore::open(paths));
+    let store = opsassist::store::open(paths, &config.store)
+        .context("cannot open the store")?
+        .store;
     let intake = Intake::open(
         store,
         IntakeOptions {

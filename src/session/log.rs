@@ -14,6 +14,11 @@
 //!   a command was spawned, is on disk. Lost at most: events appended since the last sync that
 //!   nobody saw and nothing acted on, and streamed `ModelDelta`s (shown unsynced; the
 //!   `ModelText` that completes them is synced before it is shown).
+//!
+//! Team mode: with an [`EventSink`] installed ([`set_event_sink`], the team database), every
+//! sync also commits the events appended since the last one to the sink, after the fdatasync
+//! and before `sync` returns, so an event is committed in the database before any front end
+//! sees it and before a command is spawned. The file stays as it is on disk.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -26,6 +31,26 @@ use nix::fcntl::{Flock, FlockArg};
 use super::SessionError;
 use crate::protocol::{Event, EventEnvelope};
 
+/// A shared home for session events (the team database): each event line by (session, seq).
+pub trait EventSink: Send + Sync {
+    /// Commit `events` ((seq, line) pairs) of `session`; an existing seq is overwritten.
+    fn put(&self, session: &str, events: &[(u64, String)]) -> Result<(), String>;
+    /// Every line stored for `session`, in seq order.
+    fn lines(&self, session: &str) -> Result<Vec<String>, String>;
+}
+
+static EVENT_SINK: std::sync::OnceLock<std::sync::Arc<dyn EventSink>> = std::sync::OnceLock::new();
+
+/// Send every session log's events to `sink` too (once per process; later calls are ignored).
+pub fn set_event_sink(sink: std::sync::Arc<dyn EventSink>) {
+    let _ = EVENT_SINK.set(sink);
+}
+
+/// The installed sink, if any.
+pub fn event_sink() -> Option<std::sync::Arc<dyn EventSink>> {
+    EVENT_SINK.get().cloned()
+}
+
 /// The open, exclusively locked log of one session. Only one process writes a session: the
 /// lock is held for as long as the writer lives, so two consoles never drive the same incident.
 pub struct SessionLog {
@@ -35,6 +60,8 @@ pub struct SessionLog {
     seq: u64,
     /// Bytes were written since the last fdatasync.
     dirty: bool,
+    /// Events not yet committed to the sink, when one is installed.
+    unshared: Vec<(u64, String)>,
 }
 
 impl std::fmt::Debug for SessionLog {
@@ -84,6 +111,7 @@ impl SessionLog {
             session_id: session_id.to_string(),
             seq: 0,
             dirty: false,
+            unshared: Vec::new(),
         })
     }
 
@@ -104,6 +132,7 @@ impl SessionLog {
             session_id: session_id.to_string(),
             seq: last_seq,
             dirty: false,
+            unshared: Vec::new(),
         })
     }
 
@@ -132,6 +161,11 @@ impl SessionLog {
         self.file.write_all(&line).map_err(io_err(&self.path))?;
         self.dirty = true;
         self.seq += 1;
+        if EVENT_SINK.get().is_some() {
+            line.pop();
+            self.unshared
+                .push((envelope.seq, String::from_utf8_lossy(&line).into_owned()));
+        }
         Ok(envelope)
     }
 
@@ -141,6 +175,20 @@ impl SessionLog {
             self.file.sync_data().map_err(io_err(&self.path))?;
             self.dirty = false;
         }
+        self.share()
+    }
+
+    /// Commit the events not yet in the sink (nothing to do without one).
+    fn share(&mut self) -> Result<(), SessionError> {
+        if self.unshared.is_empty() {
+            return Ok(());
+        }
+        if let Some(sink) = EVENT_SINK.get() {
+            sink.put(&self.session_id, &self.unshared).map_err(|e| {
+                io_err(&self.path)(std::io::Error::other(format!("team database: {e}")))
+            })?;
+        }
+        self.unshared.clear();
         Ok(())
     }
 
@@ -156,6 +204,7 @@ impl Drop for SessionLog {
         if self.dirty {
             let _ = self.file.sync_data();
         }
+        let _ = self.share();
     }
 }
 

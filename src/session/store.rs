@@ -69,6 +69,62 @@ pub(crate) fn create_log(paths: &Paths) -> Result<(String, SessionLog), SessionE
     })
 }
 
+/// Team mode: write session `id`'s events from the shared sink into this data dir's log
+/// (created mode 0600, or replaced when the sink holds more events), so another operator's
+/// session can be resumed here exactly as after a crash. Returns how many events the local
+/// log holds afterwards; `NotFound` when neither has the session.
+pub fn materialize(paths: &Paths, id: &str) -> Result<usize, SessionError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = log_path(paths, id)?;
+    let local = if path.exists() {
+        log::read(&path)?.events.len()
+    } else {
+        0
+    };
+    let Some(sink) = log::event_sink() else {
+        return if local > 0 {
+            Ok(local)
+        } else {
+            Err(SessionError::NotFound(id.to_string()))
+        };
+    };
+    let lines = sink.lines(id).map_err(|e| SessionError::Log {
+        path: path.clone(),
+        source: std::io::Error::other(format!("team database: {e}")),
+    })?;
+    if lines.len() <= local {
+        return if local > 0 {
+            Ok(local)
+        } else {
+            Err(SessionError::NotFound(id.to_string()))
+        };
+    }
+    if log::is_locked(&path) {
+        return Err(SessionError::Busy(id.to_string()));
+    }
+    let io = |source| SessionError::Log {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(paths.sessions_dir()).map_err(io)?;
+    let tmp = path.with_extension("jsonl.tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(io)?;
+    for line in &lines {
+        file.write_all(line.as_bytes()).map_err(io)?;
+        file.write_all(b"\n").map_err(io)?;
+    }
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    Ok(lines.len())
+}
+
 /// True when a state means the session has ended its work.
 pub(crate) fn is_terminal(state: SessionState) -> bool {
     matches!(state, SessionState::Done | SessionState::Failed)

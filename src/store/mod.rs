@@ -8,17 +8,24 @@
 //! Session event logs, the audit chain and corrections still live in their own modules;
 //! they can move behind this trait later as further record kinds or methods.
 
+pub mod board;
 mod files;
+mod files_board;
 mod incident;
+pub mod open;
+pub mod postgres;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::alert::{Alert, Source};
 
+pub use board::{Board, Claim, ClaimOutcome, operator_from_env};
 pub use files::FileStore;
 pub use files::compact::{Compacted, open_or_recent};
 pub use incident::{Incident, IncidentState, Incidents};
+pub use open::{Opened, open};
+pub use postgres::PgStore;
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +40,9 @@ pub enum StoreError {
     ReceiverBusy(std::path::PathBuf),
     #[error("cannot encode an inbox record: {0}")]
     Encode(String),
+    /// The database refused or the connection failed.
+    #[error("store database: {0}")]
+    Db(String),
 }
 
 /// The dedup key of an incident: the alert's source and its fingerprint.
@@ -146,6 +156,18 @@ pub trait Store: Send + Sync {
     /// an inbox that grew past its limit. True when it did something.
     fn maintain(&self) -> Result<bool, StoreError> {
         Ok(false)
+    }
+
+    /// True when other receivers may write to this store too (team mode): the intake writer
+    /// then follows their records, not only claims.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// [`Store::read_from`] without the records this process appended itself (a shared
+    /// store's receivers follow each other with it). The default is every record.
+    fn read_others_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+        self.read_from(cursor)
     }
 
     /// Every incident, rebuilt from the records.

@@ -21,6 +21,11 @@ use opsassist::tools::ToolRegistry;
 
 use crate::support::fake_llm::{FakeLlm, Flavor};
 
+/// The store every [`core`] uses: unset = the files in the data dir (the default); a test
+/// binary that sets it (tests/team_sessions.rs) runs the same scenarios with the session
+/// events and the audit chain in that PostgreSQL database.
+pub static STORE_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// Session settings for one test.
 #[derive(Clone)]
 pub struct Setup {
@@ -58,7 +63,12 @@ pub fn core(root: &std::path::Path, fake: &FakeLlm, setup: &Setup) -> Arc<Core> 
     let provider = opsassist::llm::build_provider(&config.llm).expect("provider");
     let tools = ToolRegistry::load(&paths.config_dir).expect("tools");
     let executor = Executor::new(&config, &paths);
-    let audit = AuditLog::open(&paths.audit_log()).expect("audit");
+    let mut audit = AuditLog::open(&paths.audit_log()).expect("audit");
+    if let Some(url) = STORE_URL.get() {
+        let pg = Arc::new(opsassist::store::PgStore::connect(url, None).expect("team store"));
+        opsassist::session::log::set_event_sink(pg.clone());
+        audit = audit.with_sink(Some(pg));
+    }
     let prompts = Prompts::load(&paths.config_dir).expect("prompts");
     let system_prompt = render_system(&prompts.system, setup.mode, &config.hosts);
     Arc::new(Core {

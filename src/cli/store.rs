@@ -1,0 +1,352 @@
+//! `opsassist store`: team-mode claims from the command line (claim, release, hand over,
+//! list), `store migrate` (copy a files data dir into the team database and verify it), and
+//! the helpers other commands use to reach the team database (audit chain, temp files).
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use opsassist::audit::{self, AuditEntry, AuditLog, AuditSink};
+use opsassist::config::Config;
+use opsassist::paths::Paths;
+use opsassist::store::{ClaimOutcome, FileStore, PgStore, Store, operator_from_env};
+use opsassist::text::neutralize_line;
+
+/// `opsassist store` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Take an incident for you ($USER) with a lease; exit 1 naming who holds it otherwise
+    Claim {
+        /// Incident id
+        id: String,
+    },
+    /// Give your claim on an incident up
+    Release { id: String },
+    /// Pass your claim on an incident to another operator
+    Handover {
+        id: String,
+        /// The operator who takes it over
+        #[arg(long, value_name = "USER")]
+        to: String,
+    },
+    /// List live claims: who is on which incident, until when
+    Claims {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy this data dir's sessions, audit log, corrections and inbox into the team
+    /// database, then verify counts and the audit chain
+    Migrate {
+        /// Only `files` (this data dir)
+        #[arg(long, value_name = "KIND")]
+        from: String,
+        /// `postgres://user@host/db` (password from [store] password_file), or `postgres`
+        /// for the configured [store] url / OPSASSIST_STORE_URL
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
+/// The team database URL in force for `paths`, if any.
+pub fn team_url(paths: &Paths) -> anyhow::Result<Option<String>> {
+    let config = Config::load_for(paths)?;
+    Ok(opsassist::store::open::url(&config.store))
+}
+
+fn connect(config: &Config, url: &str) -> anyhow::Result<PgStore> {
+    let password = match &config.store.password_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("[store] password_file {}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(PgStore::connect(url, password.as_deref())?)
+}
+
+/// The audit chain's home in team mode (None: the file). In team mode this also installs
+/// the database as the session events' sink, so sessions built with it share their events.
+pub fn audit_sink(_paths: &Paths, config: &Config) -> anyhow::Result<Option<Arc<dyn AuditSink>>> {
+    match opsassist::store::open::url(&config.store) {
+        Some(url) => {
+            let pg = Arc::new(connect(config, &url)?);
+            opsassist::session::log::set_event_sink(pg.clone());
+            Ok(Some(pg))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Every audit line in the team database.
+pub fn audit_lines(paths: &Paths) -> anyhow::Result<Vec<String>> {
+    let config = Config::load_for(paths)?;
+    let url = opsassist::store::open::url(&config.store).context("no team database configured")?;
+    connect(&config, &url)?
+        .lines()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A fresh private (0600) file path in the data dir, for a verify run.
+pub fn private_temp(paths: &Paths, what: &str) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(&paths.data_dir)?;
+    Ok(paths
+        .data_dir
+        .join(format!(".{what}-{}.jsonl", std::process::id())))
+}
+
+/// Write `lines` (each plus a newline) to `path`, mode 0600, synced.
+pub fn write_lines(path: &Path, lines: &[String]) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    for line in lines {
+        file.write_all(line.as_bytes())?;
+        file.write_all(b"\n")?;
+    }
+    file.sync_all()?;
+    Ok(())
+}
+
+fn audit_claim(paths: &Paths, config: &Config, incident: &str, action: &str, other: Option<&str>) {
+    let log = AuditLog::open(&paths.audit_log())
+        .map(|log| log.with_sink(audit_sink(paths, config).ok().flatten()));
+    let entry = AuditEntry::Claim {
+        incident: incident.to_string(),
+        action: action.to_string(),
+        other: other.map(str::to_string),
+    };
+    if let Err(e) = log.and_then(|mut log| log.append("", entry)) {
+        eprintln!("opsassist: warning: the audit log did not record the {action}: {e}");
+    }
+}
+
+/// Run `opsassist store`.
+pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
+    let config = Config::load_for(paths)?;
+    let me = operator_from_env();
+    if let StoreCommand::Migrate { from, to } = cmd {
+        return migrate(paths, &config, &from, &to);
+    }
+    let opened = opsassist::store::open(paths, &config.store)?;
+    let board = opened.board.as_ref();
+    match cmd {
+        StoreCommand::Claim { id } => match board.claim(&id, &me, opened.lease)? {
+            ClaimOutcome::Won {
+                claim,
+                took_over_from,
+            } => {
+                let action = if took_over_from.is_some() {
+                    "take_over"
+                } else {
+                    "claim"
+                };
+                audit_claim(paths, &config, &id, action, took_over_from.as_deref());
+                match took_over_from {
+                    Some(prev) => println!(
+                        "you are on {} (took over from {}, whose lease lapsed) until {}",
+                        neutralize_line(&id),
+                        neutralize_line(&prev),
+                        claim.lease_until.to_rfc3339()
+                    ),
+                    None => println!(
+                        "you are on {} until {}",
+                        neutralize_line(&id),
+                        claim.lease_until.to_rfc3339()
+                    ),
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            ClaimOutcome::Renewed { claim } => {
+                println!(
+                    "you are on {} (renewed) until {}",
+                    neutralize_line(&id),
+                    claim.lease_until.to_rfc3339()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            ClaimOutcome::Held { claim } => {
+                println!(
+                    "{} is on it (until {})",
+                    neutralize_line(&claim.operator),
+                    claim.lease_until.to_rfc3339()
+                );
+                Ok(ExitCode::from(1))
+            }
+        },
+        StoreCommand::Release { id } => {
+            if board.release(&id, &me)? {
+                audit_claim(paths, &config, &id, "release", None);
+                println!("released {}", neutralize_line(&id));
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("opsassist: you do not hold {}", neutralize_line(&id));
+                Ok(ExitCode::from(1))
+            }
+        }
+        StoreCommand::Handover { id, to } => {
+            let to = neutralize_line(to.trim());
+            if board.hand_over(&id, &me, &to, opened.lease)? {
+                audit_claim(paths, &config, &id, "hand_over", Some(&to));
+                println!("{} is now on {}", to, neutralize_line(&id));
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("opsassist: you do not hold {}", neutralize_line(&id));
+                Ok(ExitCode::from(1))
+            }
+        }
+        StoreCommand::Claims { json } => {
+            for claim in board.claims()? {
+                if json {
+                    println!("{}", serde_json::to_string(&claim)?);
+                } else {
+                    println!(
+                        "{:<34} {} is on it (until {})",
+                        neutralize_line(&claim.incident),
+                        neutralize_line(&claim.operator),
+                        claim.lease_until.to_rfc3339()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Migrate { .. } => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// `store migrate --from files --to URL`.
+fn migrate(paths: &Paths, config: &Config, from: &str, to: &str) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(from == "files", "--from accepts only `files`");
+    let url = if to == "postgres" {
+        opsassist::store::open::url(&config.store)
+            .context("--to postgres: no [store] url or OPSASSIST_STORE_URL")?
+    } else {
+        anyhow::ensure!(
+            to.starts_with("postgres://") || to.starts_with("postgresql://"),
+            "--to takes a postgres:// URL"
+        );
+        to.to_string()
+    };
+    let pg = connect(config, &url)?;
+    let before = pg.counts()?;
+    // Sessions.
+    let mut sessions = 0u64;
+    let mut events = 0u64;
+    if let Ok(dir) = std::fs::read_dir(paths.sessions_dir()) {
+        let mut files: Vec<PathBuf> = dir
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        files.sort();
+        for file in files {
+            let Some(id) = file.file_stem().map(|s| s.to_string_lossy().to_string()) else {
+                continue;
+            };
+            let lines = read_lines(&file)?;
+            events += lines.len() as u64;
+            sessions += 1;
+            pg.copy_session(&id, lines)?;
+        }
+    }
+    // Audit chain: verified on the way in.
+    let audit_path = paths.audit_log();
+    let mut audit_n = 0u64;
+    if audit_path.exists() {
+        let report = audit::verify(&audit_path)?;
+        if let Some(b) = report.broken {
+            anyhow::bail!(
+                "the audit log is broken at line {} ({}); fix it before migrating",
+                b.line,
+                neutralize_line(&b.reason)
+            );
+        }
+        let mut rows = Vec::new();
+        for line in read_lines(&audit_path)? {
+            let record: audit::Record = serde_json::from_str(&line)?;
+            rows.push((record.seq, record.session, record.operator, line));
+        }
+        audit_n = rows.len() as u64;
+        pg.copy_audit(rows)?;
+    }
+    // Corrections.
+    let corrections = read_lines(&paths.data_dir.join("corrections.jsonl"))?;
+    let corrections_n = corrections.len() as u64;
+    pg.copy_corrections(corrections)?;
+    // The inbox.
+    let (records, _) = FileStore::open(paths).read_from(0)?;
+    let inbox_n = records.len() as u64;
+    for chunk in records.chunks(1000) {
+        pg.append(chunk)?;
+    }
+    // Verify.
+    let after = pg.counts()?;
+    let mut ok = true;
+    let mut check = |what: &str, want: u64, got: u64| {
+        let mark = if want == got { "ok" } else { "MISMATCH" };
+        ok &= want == got;
+        println!("{mark}: {what}: {want} in files, {got} in the database");
+    };
+    check("sessions", sessions, after.sessions);
+    check(
+        "session events",
+        events,
+        after.session_events - before.session_events.min(after.session_events),
+    );
+    check("audit records", audit_n, after.audit);
+    check(
+        "corrections",
+        corrections_n,
+        after.corrections - before.corrections,
+    );
+    check("inbox records", inbox_n, after.inbox - before.inbox);
+    let lines = pg.lines().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tmp = private_temp(paths, "migrate-verify")?;
+    write_lines(&tmp, &lines)?;
+    let report = audit::verify(&tmp);
+    let _ = std::fs::remove_file(&tmp);
+    match report?.broken {
+        None => println!(
+            "ok: audit chain in the database intact ({} records)",
+            lines.len()
+        ),
+        Some(b) => {
+            ok = false;
+            println!(
+                "broken: audit chain in the database at seq {:?}: {}",
+                b.seq,
+                neutralize_line(&b.reason)
+            );
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,79 @@
+//! Choosing the store: PostgreSQL when `OPSASSIST_STORE_URL` or `[store] url` names a
+//! database (the password from `[store] password_file`, never the command line), else the
+//! files in the data dir.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::board::Board;
+use super::postgres::PgStore;
+use super::{FileStore, Store, StoreError};
+use crate::config::StoreConfig;
+use crate::paths::Paths;
+
+/// The environment variable that overrides `[store] url`.
+pub const URL_ENV: &str = "OPSASSIST_STORE_URL";
+
+/// An opened store: the inbox and the claims board, the same object seen two ways.
+#[derive(Clone)]
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    pub board: Arc<dyn Board>,
+    /// Set when the store is PostgreSQL (team mode).
+    pub postgres: Option<Arc<PgStore>>,
+    /// How long a claim lasts without renewal.
+    pub lease: Duration,
+}
+
+impl Opened {
+    /// True when the store is a shared database.
+    pub fn is_team(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+/// The database URL in force, if any: the environment first, then the config.
+pub fn url(config: &StoreConfig) -> Option<String> {
+    std::env::var(URL_ENV)
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .or_else(|| config.url.clone())
+}
+
+/// Read `[store] password_file` (first line, trimmed).
+fn password(config: &StoreConfig) -> Result<Option<String>, StoreError> {
+    let Some(path) = &config.password_file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| StoreError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(text.lines().next().map(|l| l.trim().to_string()))
+}
+
+/// Open the store `config` names for `paths`.
+pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
+    let lease = Duration::from_secs(config.lease_secs.max(1));
+    match url(config) {
+        Some(url) => {
+            let pg = Arc::new(PgStore::connect(&url, password(config)?.as_deref())?);
+            Ok(Opened {
+                store: pg.clone(),
+                board: pg.clone(),
+                postgres: Some(pg),
+                lease,
+            })
+        }
+        None => {
+            let files = Arc::new(FileStore::open(paths));
+            Ok(Opened {
+                store: files.clone(),
+                board: files,
+                postgres: None,
+                lease,
+            })
+        }
+    }
+}

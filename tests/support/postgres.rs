@@ -1,0 +1,265 @@
+//! A throwaway PostgreSQL cluster on 127.0.0.1 for the team-mode tests.
+//!
+//! [`cluster`] starts one cluster per test binary (on first use): Debian's `initdb` and
+//! `postgres` (from `/usr/lib/postgresql/*/bin`) run as an unprivileged user (`opsassist-pg`,
+//! created when the tests run as root; the current user otherwise) in a temp dir, on a free
+//! port, trust auth on loopback only. The server runs under a small `sh` guard whose stdin is
+//! a pipe from this process: when the test binary ends for any reason (normal exit, a panic,
+//! even `kill -9`), the pipe closes, and the guard stops the server (immediate shutdown) and
+//! deletes the temp dir. [`database`] makes a fresh empty database per test.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The unprivileged user that owns the cluster when the tests run as root.
+pub const PG_USER: &str = "opsassist-pg";
+
+/// A running cluster.
+pub struct Cluster {
+    pub port: u16,
+    /// Where the cluster lives (removed by the guard when the tests end).
+    pub root: PathBuf,
+    pub bin: PathBuf,
+    /// Keeps the guard's stdin open; dropping it (process exit) stops the server.
+    _guard: Mutex<(Child, ChildStdin)>,
+}
+
+impl Cluster {
+    /// `postgres://postgres@127.0.0.1:PORT/DB`.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// The server log so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.root.join("postgres.log")).unwrap_or_default()
+    }
+
+    /// Run SQL as the superuser in `db` with `psql` (one statement list, stops on error).
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(self.url(db))
+            .arg("-c")
+            .arg(sql)
+            .output()
+            .unwrap_or_else(|e| panic!("psql: {e}"));
+        if !out.status.success() {
+            panic!(
+                "psql {sql:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+/// The binary directory of the newest installed PostgreSQL.
+pub fn bin_dir() -> Option<PathBuf> {
+    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    dirs.sort();
+    dirs.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Create [`PG_USER`] if it does not exist (root only).
+fn ensure_user() {
+    let exists = Command::new("id")
+        .arg(PG_USER)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if exists {
+        return;
+    }
+    let out = Command::new("useradd")
+        .args([
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+        ])
+        .arg(PG_USER)
+        .output()
+        .unwrap_or_else(|e| panic!("useradd: {e}"));
+    // A parallel test binary may have created it meanwhile.
+    let raced = String::from_utf8_lossy(&out.stderr).contains("already exists");
+    assert!(
+        out.status.success() || raced,
+        "useradd {PG_USER}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `cmd` as the cluster's user: through `runuser` when root, directly otherwise.
+fn as_pg_user(root: bool, program: &Path) -> Command {
+    if root {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", PG_USER, "--"]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> u16 {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind 127.0.0.1:0: {e}"));
+    listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("local_addr: {e}"))
+        .port()
+}
+
+fn chown(path: &Path) {
+    let out = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{PG_USER}:"))
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("chown: {e}"));
+    assert!(out.status.success(), "chown {}", path.display());
+}
+
+fn start() -> Cluster {
+    let bin = bin_dir().unwrap_or_else(|| {
+        panic!("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb); tests/run.sh installs the `postgresql` package")
+    });
+    let root_user = is_root();
+    if root_user {
+        ensure_user();
+    }
+    // A private dir under /tmp (not a tempfile::TempDir: the guard, not this process,
+    // deletes it, so it goes even when the tests are killed).
+    let base = std::env::temp_dir().join(format!(
+        "opsassist-pg-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&base).unwrap_or_else(|e| panic!("mkdir {}: {e}", base.display()));
+    if root_user {
+        chown(&base);
+    }
+    let data = base.join("data");
+    let out = as_pg_user(root_user, &bin.join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap_or_else(|e| panic!("initdb: {e}"));
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = free_port();
+    // fsync stays on by default (benchmarks measure real durability); tests that only need
+    // speed may set OPSASSIST_TEST_PG_FSYNC=off.
+    let fsync = std::env::var("OPSASSIST_TEST_PG_FSYNC").unwrap_or_else(|_| "on".into());
+    let script = r#"
+"$1/postgres" -D "$2/data" -p "$3" -k "$2" -c listen_addresses=127.0.0.1 \
+  -c fsync="$4" -c max_connections=200 -c shared_buffers=32MB >"$2/postgres.log" 2>&1 </dev/null &
+pid=$!
+cat >/dev/null
+kill -QUIT "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+rm -rf "$2"
+"#;
+    let mut guard = as_pg_user(root_user, Path::new("/bin/sh"))
+        .arg("-c")
+        .arg(script)
+        .arg("sh")
+        .arg(&bin)
+        .arg(&base)
+        .arg(port.to_string())
+        .arg(&fsync)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start postgres: {e}"));
+    let stdin = guard
+        .stdin
+        .take()
+        .unwrap_or_else(|| panic!("postgres guard has no stdin"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && Command::new(bin.join("pg_isready"))
+                .args(["-q", "-h", "127.0.0.1", "-p"])
+                .arg(port.to_string())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+        if ready {
+            break;
+        }
+        if let Ok(Some(status)) = guard.try_wait() {
+            panic!(
+                "postgres exited ({status}): {}",
+                std::fs::read_to_string(base.join("postgres.log")).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "postgres did not start in 30s: {}",
+            std::fs::read_to_string(base.join("postgres.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Cluster {
+        port,
+        root: base,
+        bin,
+        _guard: Mutex::new((guard, stdin)),
+    }
+}
+
+/// The cluster of this test binary, started on first use.
+pub fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(start)
+}
+
+/// A fresh, empty database in the shared cluster; returns its URL.
+pub fn database(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let cluster = cluster();
+    let name = format!(
+        "{}_{}",
+        prefix
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<String>()
+            .to_lowercase(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    cluster.psql("postgres", &format!("CREATE DATABASE {name}"));
+    cluster.url(&name)
+}
