@@ -37,7 +37,10 @@ async fn a_huge_output_file_keeps_its_head_and_tail() {
     assert!(stored.ends_with("1099999\n1100000\n"));
     assert_eq!(outcome.dropped_bytes, total - 64 * 1024);
     assert!(
-        stored.contains(&format!("[opsassist: {} bytes dropped here", outcome.dropped_bytes)),
+        stored.contains(&format!(
+            "[opsassist: {} bytes dropped here",
+            outcome.dropped_bytes
+        )),
         "the file says what was dropped"
     );
     let leftovers = std::fs::read_dir(path.parent().expect("dir"))

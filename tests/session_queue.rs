@@ -24,17 +24,27 @@ async fn a_message_sent_while_the_model_streams_is_echoed_as_queued_then_sent() 
     let core = core(root.path(), &fake, &Setup::default());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let handle = session::start(core, alert("High CPU", "cpu at 99%"), tx).expect("start");
-    let first = drive(&handle, &mut rx, |_| None, |e| {
-        matches!(e, Event::ModelDelta { .. })
-    })
+    let first = drive(
+        &handle,
+        &mut rx,
+        |_| None,
+        |e| matches!(e, Event::ModelDelta { .. }),
+    )
     .await;
-    assert!(!first.iter().any(|e| matches!(e.event, Event::Finished { .. })));
+    assert!(
+        !first
+            .iter()
+            .any(|e| matches!(e.event, Event::Finished { .. }))
+    );
     assert!(handle.send(Op::UserMessage {
         text: "also check the disk".into()
     }));
-    let rest = drive(&handle, &mut rx, |_| None, |e| {
-        matches!(e, Event::UserMessage { text } if text == "also check the disk")
-    })
+    let rest = drive(
+        &handle,
+        &mut rx,
+        |_| None,
+        |e| matches!(e, Event::UserMessage { text } if text == "also check the disk"),
+    )
     .await;
     let queued = rest.iter().position(|e| {
         matches!(&e.event, Event::Note { message } if message.contains("queued") && message.contains("also check the disk"))
@@ -46,9 +56,12 @@ async fn a_message_sent_while_the_model_streams_is_echoed_as_queued_then_sent() 
         queued.is_some() && queued < finished,
         "echoed as queued while the model still worked: {rest:#?}"
     );
-    let last = drive(&handle, &mut rx, |_| None, |e| {
-        matches!(e, Event::Finished { .. })
-    })
+    let last = drive(
+        &handle,
+        &mut rx,
+        |_| None,
+        |e| matches!(e, Event::Finished { .. }),
+    )
     .await;
     assert!(!last.is_empty());
     let requests = fake.requests();

@@ -22,6 +22,15 @@ fn pgrep(pattern: &str) -> String {
 
 #[tokio::test]
 async fn a_cancelled_remote_command_dies_on_the_remote_host() {
+    cancel_remote("trap '' HUP;", "31").await;
+}
+
+#[tokio::test]
+async fn a_remote_command_that_ignores_term_is_killed_after_the_grace() {
+    cancel_remote("trap '' HUP TERM;", "32").await;
+}
+
+async fn cancel_remote(traps: &str, seconds: &str) {
     let sshd = TestSshd::start();
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let paths = Paths::in_dir(root.path());
@@ -30,9 +39,9 @@ async fn a_cancelled_remote_command_dies_on_the_remote_host() {
     let executor = Executor::new(&config, &paths);
     let tools = ToolRegistry::load(&paths.config_dir).unwrap_or_else(|e| panic!("{e}"));
     // A sleep in a pipeline and in the background too: the whole remote group must go.
-    let marker = format!("sleep 31.{}", std::process::id());
+    let marker = format!("sleep {seconds}.{}", std::process::id());
     // Processes that ignore HUP (like `nohup`) must go too.
-    let command = format!("trap '' HUP; echo started; {marker} | cat & {marker}; wait");
+    let command = format!("{traps} echo started; {marker} | cat & {marker}; wait");
     let call = tools
         .resolve(
             &ToolCall {

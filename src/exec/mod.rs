@@ -194,15 +194,14 @@ impl Executor {
                 source: std::io::Error::other("empty argv"),
             });
         }
-        let remote = ssh::remote_command(&request.program, request.timeout);
+        let kill_after = self.cancel_grace.as_secs().max(1);
+        let remote = ssh::remote_command_with(&request.program, request.timeout, kill_after);
         let cmd = self
             .ssh
             .command(entry, &remote)
             .map_err(ExecError::SshSetup)?;
-        let local_deadline = request.timeout
-            + Duration::from_secs(
-                ssh::REMOTE_KILL_AFTER_SECS + self.ssh.connect_timeout_secs() + 2,
-            );
+        let local_deadline =
+            request.timeout + Duration::from_secs(kill_after + self.ssh.connect_timeout_secs() + 2);
         let done = process::supervise_with(
             cmd,
             "ssh",

@@ -284,7 +284,7 @@ impl OutputSink {
                 .create(parent)?;
         }
         let file = private_file(path)?;
-        let head_limit = (max_file_bytes > 0).then(|| max_file_bytes / 2);
+        let head_limit = (max_file_bytes > 0).then_some(max_file_bytes / 2);
         Ok(OutputSink {
             path: path.to_path_buf(),
             file: std::io::BufWriter::with_capacity(64 * 1024, file),

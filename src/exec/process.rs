@@ -99,30 +99,35 @@ pub const DEFAULT_CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 /// The operator's cancel request for one run (a watch channel: true once cancelled).
 #[derive(Debug, Clone)]
-pub struct Cancel(tokio::sync::watch::Receiver<bool>);
+pub struct Cancel {
+    rx: tokio::sync::watch::Receiver<bool>,
+    /// For [`Cancel::never`]: the sender lives as long as the signal, so it never fires.
+    _never: Option<std::sync::Arc<tokio::sync::watch::Sender<bool>>>,
+}
 
 impl Cancel {
     /// A cancel signal and the sender that fires it.
     pub fn new() -> (tokio::sync::watch::Sender<bool>, Cancel) {
         let (tx, rx) = tokio::sync::watch::channel(false);
-        (tx, Cancel(rx))
+        (tx, Cancel { rx, _never: None })
     }
 
     /// A signal that never fires.
     pub fn never() -> Cancel {
         let (tx, rx) = tokio::sync::watch::channel(false);
-        // Keep the sender alive forever so `changed()` never resolves.
-        std::mem::forget(tx);
-        Cancel(rx)
+        Cancel {
+            rx,
+            _never: Some(std::sync::Arc::new(tx)),
+        }
     }
 
     /// Resolves when the run is cancelled (never if the sender is gone without cancelling).
     pub async fn cancelled(&mut self) {
         loop {
-            if *self.0.borrow_and_update() {
+            if *self.rx.borrow_and_update() {
                 return;
             }
-            if self.0.changed().await.is_err() {
+            if self.rx.changed().await.is_err() {
                 std::future::pending::<()>().await;
             }
         }

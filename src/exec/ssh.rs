@@ -159,8 +159,14 @@ impl SshClient {
 /// passes it to the command's process group and sends KILL after the grace. The command
 /// itself reads /dev/null, as before.
 pub fn remote_command(program: &Program, timeout: Duration) -> String {
+    remote_command_with(program, timeout, REMOTE_KILL_AFTER_SECS)
+}
+
+/// [`remote_command`] with `kill_after` seconds between the remote TERM and KILL
+/// (`[limits] cancel_grace_secs`).
+pub fn remote_command_with(program: &Program, timeout: Duration, kill_after: u64) -> String {
     let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
-    let prefix = format!("timeout -k {REMOTE_KILL_AFTER_SECS} {}", secs.max(1));
+    let prefix = format!("timeout -k {} {}", kill_after.max(1), secs.max(1));
     let inner = match program {
         Program::Shell(command) => format!("{prefix} sh -c {}", shell_quote(command)),
         Program::Argv(argv) => format!("{prefix} {}", shell_join(argv)),

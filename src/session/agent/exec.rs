@@ -103,7 +103,12 @@ impl Agent {
                     Some(Op::Cancel { call_id: target })
                         if target.as_deref().is_none_or(|t| t == call_id) =>
                     {
-                        if !cancel_sent {
+                        if matches!(resolved.target, crate::protocol::Target::Docker { .. }) {
+                            self.warn(
+                                "a Docker API call cannot be cancelled: it stops at its timeout"
+                                    .into(),
+                            )?;
+                        } else if !cancel_sent {
                             cancel_sent = true;
                             let _ = fire.send(true);
                             self.emit(Event::Note {
