@@ -96,6 +96,18 @@ impl RuleSet {
         command: &str,
     ) -> Result<(String, String), RulesError> {
         let state = self.personal.state();
+        self.compose(&state, scope, tool, command)
+    }
+
+    /// The new personal file text with the rule appended, checked as at load; read, built and
+    /// checked while the caller holds the lock, so two writers never lose each other's rule.
+    fn compose(
+        &self,
+        state: &State,
+        scope: &RuleScope,
+        tool: &str,
+        command: &str,
+    ) -> Result<(String, String), RulesError> {
         let path = state
             .path
             .clone()
@@ -107,7 +119,6 @@ impl RuleSet {
         };
         let mut taken: Vec<String> = self.rules.iter().map(|r| r.name.clone()).collect();
         taken.extend(state.rules.iter().map(|r| r.name.clone()));
-        drop(state);
         let (name, block) = block(scope, tool, command, &taken)?;
         let mut text = current;
         if !text.is_empty() && !text.ends_with('\n') {
@@ -126,13 +137,12 @@ impl RuleSet {
         tool: &str,
         command: &str,
     ) -> Result<Rule, RulesError> {
-        let (name, text) = self.personal_rule_text(scope, tool, command)?;
         let mut state = self.personal.state();
+        let (name, text) = self.compose(&state, scope, tool, command)?;
         let path = state
             .path
             .clone()
             .ok_or_else(|| RulesError("no config dir".into()))?;
-        // Checked again under the lock, against the text as it is written.
         let rules = self.check_personal_text(&text)?;
         write_atomic(&path, &text)?;
         state.rules = rules;
