@@ -6,6 +6,10 @@ use opsassist::config::{LlmConfig, ProviderKind};
 use opsassist::llm::{ChatMessage, build_provider_with_env};
 use tokio::sync::mpsc;
 
+/// One test at a time talks to the server: a request queued behind another test's session
+/// gets no byte until a slot frees, and would hit the client's idle timeout (60 s).
+static SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The openai provider pointed at `OPSASSIST_LLAMA_URL`, with no API key (a local server must
 /// work without one); None (with a skip note) when the variable is not set.
 fn llama_provider() -> Option<(String, std::sync::Arc<dyn opsassist::llm::Provider>)> {
@@ -33,6 +37,7 @@ async fn llama_cpp_streams_text_through_the_openai_provider() {
     let Some((url, provider)) = llama_provider() else {
         return;
     };
+    let _one_at_a_time = SERVER.lock().await;
     provider.probe().await.expect("probe GET /models");
     let messages = vec![
         ChatMessage::System {
@@ -68,6 +73,7 @@ async fn llama_cpp_accepts_our_tool_definitions_and_history() {
     let Some((url, provider)) = llama_provider() else {
         return;
     };
+    let _one_at_a_time = SERVER.lock().await;
     let tools = vec![opsassist::llm::ToolSpec {
         name: "disk_usage".into(),
         description: "Show disk usage of a path".into(),
@@ -133,6 +139,7 @@ async fn llama_cpp_text_mode_session_ends_cleanly_and_doctor_reports_it() {
     let Some((url, provider)) = llama_provider() else {
         return;
     };
+    let _one_at_a_time = SERVER.lock().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let paths = Paths::in_dir(dir.path());
     std::fs::create_dir_all(&paths.data_dir).expect("data dir");
