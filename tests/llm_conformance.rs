@@ -151,6 +151,11 @@ async fn llama_cpp_text_mode_session_ends_cleanly_and_doctor_reports_it() {
     config.llm.max_retries = 0;
     config.llm.max_tokens = 256;
     config.llm.tool_calls = ToolCallMode::Text;
+    config.llm.request_timeout_secs = 120;
+    // The session's provider is built from this config, so its turns are capped at 256
+    // tokens (the default provider would let the tiny model ramble for 4096 per turn).
+    drop(provider);
+    let provider = build_provider_with_env(&config.llm, &|_| None).expect("provider");
     let prompts = Prompts::load(&paths.config_dir).expect("prompts");
     let core = Arc::new(Core {
         system_prompt: render_system(&prompts.system, Mode::Check, &config.hosts),
