@@ -104,3 +104,51 @@ fn an_old_proposal_line_reads_as_not_recovered() {
     assert!(!proposal.recovered_from_text);
     assert!(proposal.scopes.is_empty());
 }
+
+/// A recovered call still pending when the front end went away is asked again after the
+/// resume with its mark (read back from the log, not from its id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mark_survives_a_resume() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "<tool_call>\n{\"name\": \"local_shell\", \"arguments\": {\"command\": \"echo resumed\", \"reason\": \"look\"}}\n</tool_call>";
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![Reply::Text(text.into()), Reply::Text("ok.".into())],
+    )
+    .await;
+    let core = with_mode(
+        core(dir.path(), &fake, &Setup::default()),
+        ToolCallMode::Auto,
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = opsassist::session::start(core.clone(), alert("t", "d"), tx).expect("start");
+    let id = handle.id.clone();
+    drive(
+        &handle,
+        &mut rx,
+        |_| None,
+        |e| matches!(e, Event::ApprovalRequested { .. }),
+    )
+    .await;
+    drop(handle);
+    drop(rx);
+    let log = core.paths.sessions_dir().join(format!("{id}.jsonl"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while opsassist::session::log::is_locked(&log) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "lock never released"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let recovered = opsassist::session::recover(core.clone(), tx).expect("recover");
+    assert_eq!(recovered.len(), 1);
+    let handle = recovered[0].handle.clone();
+    let events = drive(&handle, &mut rx, |_| approve(), finished).await;
+    handle.send(opsassist::protocol::Op::Shutdown);
+    let asked = asked(&events);
+    assert_eq!(asked.len(), 1, "{events:#?}");
+    assert!(asked[0].recovered_from_text, "{asked:?}");
+}

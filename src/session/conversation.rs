@@ -125,6 +125,8 @@ pub(crate) struct Replay {
     /// The session's marker nonce, read back from the logged alert prompt (a fresh one when
     /// the log has none), so markers stay the same across a crash-resume.
     pub nonce: String,
+    /// Calls the log shows were recovered from the model's text (`recovered_from_text`).
+    pub recovered: std::collections::HashSet<String>,
 }
 
 #[derive(Default)]
@@ -143,8 +145,12 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
     let mut steps = 0;
     let mut prompted = false;
     let mut nonce = None;
+    let mut recovered = std::collections::HashSet::new();
     for envelope in events {
         match &envelope.event {
+            Event::CallProposed { proposal } if proposal.recovered_from_text => {
+                recovered.insert(proposal.call_id.clone());
+            }
             Event::Prompt { system, user } => {
                 messages = vec![
                     ChatMessage::System {
@@ -251,5 +257,6 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
         steps,
         next,
         nonce,
+        recovered,
     }
 }

@@ -30,6 +30,7 @@ impl Agent {
             return self.open_prompts_only(alert).await;
         }
         self.nonce = replay.nonce;
+        self.recovered = replay.recovered;
         self.messages = replay.messages;
         self.steps = replay.steps;
         match replay.next {

@@ -6,6 +6,7 @@
 mod examples;
 mod matching;
 mod personal;
+mod personal_text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
