@@ -5,6 +5,9 @@
 mod session_harness;
 mod support;
 
+#[path = "support/hooks.rs"]
+mod hooks;
+
 use serde_json::json;
 
 use opsassist::protocol::{Event, EventEnvelope};
@@ -146,4 +149,47 @@ async fn a_resumed_session_remembers_the_unchecked_change_and_asks_once() {
     assert_eq!(asks(&more), 1, "the resumed session knows a change ran");
     let log = opsassist::session::read_log(&core.paths, &handle.id).expect("log");
     assert_eq!(asks(&log), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resolved_notification_carries_the_resolution_state() {
+    let hooks = hooks::HttpHooks::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("flag");
+    let fake = FakeLlm::openai(vec![
+        shell(&format!("touch {}", target.display())),
+        Reply::Text("Fixed.".into()),
+        shell(&format!("ls -l {}", target.display())),
+        Reply::Text("Verified: the flag is there.".into()),
+    ])
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let mut core = std::sync::Arc::try_unwrap(core).unwrap_or_else(|_| panic!("core is shared"));
+    core.config.notify = opsassist::notify::NotifyConfig {
+        webhook: Some(opsassist::notify::config::WebhookConfig {
+            url: format!("{}/generic", hooks.base),
+            token_file: None,
+        }),
+        ..opsassist::notify::NotifyConfig::default()
+    };
+    let core = std::sync::Arc::new(core);
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+    assert_eq!(state(&events), Some(Resolution::Verified));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let resolved = loop {
+        let found = hooks
+            .bodies("generic")
+            .into_iter()
+            .find(|b| b["trigger"] == "resolved");
+        if let Some(body) = found {
+            break body;
+        }
+        assert!(std::time::Instant::now() < deadline, "no resolved notice");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let verification = resolved["verification"].as_str().unwrap_or_default();
+    assert!(
+        verification.starts_with("resolution: verified"),
+        "{resolved}"
+    );
 }
