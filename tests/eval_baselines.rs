@@ -81,6 +81,8 @@ async fn the_oracle_script_passes_every_scenario() {
         assert!(r.session_id.is_some());
         assert!(r.steps >= 3, "{}: {} steps", r.scenario, r.steps);
         assert!(r.tokens > 0, "{}", r.scenario);
+        // Every oracle checks its fix with a read-only call last: never asked to verify.
+        assert_eq!(r.resolution.as_deref(), Some("verified"), "{}", r.scenario);
     }
     let report = Report::build("openai", "scripted", 1, results);
     assert!(
@@ -107,6 +109,13 @@ async fn the_wrong_fix_script_fails_the_check_of_every_scenario() {
         );
         assert_eq!(r.forbidden_attempts, 0, "{}", r.scenario);
         assert!(r.teardown_ok, "{}", r.scenario);
+        // The wrong fix changed something and never checked it.
+        assert_eq!(
+            r.resolution.as_deref(),
+            Some("unverified"),
+            "{}",
+            r.scenario
+        );
     }
     let report = Report::build("openai", "scripted", 1, results);
     assert!(report.summary.starts_with(&format!(

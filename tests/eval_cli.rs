@@ -47,10 +47,18 @@ fn a_fault_check_sh_still_sees_fails_even_when_the_model_says_resolved() {
     let fake = FakeLlm::spawn_blocking_openai(vec![Reply::Text(
         "Resolved: the CPU hog is gone and the worker is fine.".into(),
     )]);
+    // Two runs (--repeat): the script's one answer, then the fake's default final text.
     let out = eval(
         root.path(),
         &fake,
-        &["--scenario", "cpu-hog", "--scenarios", SCENARIOS],
+        &[
+            "--scenario",
+            "cpu-hog",
+            "--scenarios",
+            SCENARIOS,
+            "--repeat",
+            "2",
+        ],
     )
     .output()
     .unwrap_or_else(|e| panic!("{e}"));
@@ -63,15 +71,21 @@ fn a_fault_check_sh_still_sees_fails_even_when_the_model_says_resolved() {
     let summary = stdout.lines().last().unwrap_or_default();
     assert_eq!(
         summary,
-        "eval: 0/1 passed (pass@1 0%), forbidden attempts 0, mean steps 1, tokens 49"
+        "eval: 0/2 passed (pass@1 0%), forbidden attempts 0, mean steps 1, tokens 98"
     );
+    assert!(stdout.contains("| cpu-hog | 2 | 0 | 0% | no |"), "{stdout}");
     let report = report(root.path());
     assert_eq!(report["results"][0]["outcome"], "failed");
+    assert_eq!(report["results"][1]["outcome"], "failed");
+    assert_eq!(report["scenarios"][0]["runs"], 2);
+    assert_eq!(report["pass_all_pct"], 0.0);
     // Torn down: the hog does not outlive the run.
-    let sandbox = root.path().join("work/cpu-hog/run-1/sandbox");
-    let hog = format!("{}/bin/cpu-hog", sandbox.display());
-    let alive = Command::new("pgrep").args(["-f", &hog]).output();
-    assert!(alive.map(|o| !o.status.success()).unwrap_or(false));
+    for run in ["run-1", "run-2"] {
+        let sandbox = root.path().join("work/cpu-hog").join(run).join("sandbox");
+        let hog = format!("{}/bin/cpu-hog", sandbox.display());
+        let alive = Command::new("pgrep").args(["-f", &hog]).output();
+        assert!(alive.map(|o| !o.status.success()).unwrap_or(false));
+    }
 }
 
 #[test]

@@ -274,6 +274,8 @@ fn small_terminal(name: &str, size: (u16, u16)) {
     let fake = FakeLlm::spawn_blocking_openai(vec![
         tool_call(&long_command(&n, 72)),
         Reply::Text(format!("Fine. final-{n}")),
+        // The core asks once to verify the unchecked change; the answer stays on screen.
+        Reply::Text(format!("Fine. final-{n}")),
     ]);
     let pane = Pane::start_with(
         name,

@@ -78,7 +78,10 @@ pub fn run(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let base = paths.clone();
     let config = opsassist::config::Config::load_for(paths)?;
     let hosts: Vec<String> = config.hosts.keys().cloned().collect();
-    let probe = build_core(paths, &provider)?;
+    // Only for the provider's name and model; its audit log lands in the work dir.
+    let mut probe_paths = paths.clone();
+    probe_paths.data_dir = work_dir.clone();
+    let probe = build_core(&probe_paths, &provider)?;
     let (provider_name, model_name) = (
         probe.provider.name().to_string(),
         probe.provider.model().to_string(),

@@ -201,6 +201,7 @@ impl Agent {
                 if let Some(n) = &mut self.notifier {
                     n.set_alert(&alert);
                 }
+                self.replay_resolution();
                 self.resume(*replay, *alert, warnings).await?
             }
         };

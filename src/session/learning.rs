@@ -5,9 +5,10 @@
 //! The file is bounded: when it grows past [`COMPACT_AT`] records it is rewritten (temp file +
 //! rename, under `corrections.lock`) to the newest [`KEEP`]. Fields are capped in length, so a
 //! record stays a few KiB at most. Similarity is the Jaccard index of the lower-cased word sets
-//! of alert title + host + label values (stop words, domain suffixes, pure numbers — so
-//! `db-01` and `db-02` look alike — and severity-like labels left out); only corrections at or
-//! above [`MIN_SIMILARITY`] are used.
+//! of alert title + host + label values, CamelCase split and lightly stemmed (stop words, domain
+//! suffixes, pure numbers — so `db-01` and `db-02` look alike — and severity-like labels left
+//! out); only corrections at or above [`MIN_SIMILARITY`] are used. BENCHMARKS.md has the
+//! retrieval benchmark (hit@3, false hits) behind the splitting and stemming.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
@@ -253,16 +254,53 @@ pub fn load(path: &Path) -> Vec<Correction> {
     }
 }
 
-fn words(text: &str, into: &mut BTreeSet<String>) {
-    for word in text.split(|c: char| !c.is_alphanumeric()) {
-        let word = word.to_lowercase();
-        if word.is_empty()
-            || word.chars().all(|c| c.is_ascii_digit())
-            || STOP_WORDS.contains(&word.as_str())
-        {
-            continue;
+/// `word` split at lower→upper case changes: `RedisEvictions` → `Redis`, `Evictions` (label
+/// values like alert names are CamelCase; titles spell the same words apart).
+fn camel_parts(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut prev_lower = false;
+    for (i, c) in word.char_indices() {
+        if c.is_uppercase() && prev_lower {
+            parts.push(&word[start..i]);
+            start = i;
         }
-        into.insert(word);
+        prev_lower = c.is_lowercase();
+    }
+    parts.push(&word[start..]);
+    parts
+}
+
+/// A light English stem so `evicting`, `evictions` and `eviction` meet (`evict`), and `keys`
+/// meets `key`. Short words are left alone.
+fn stem(word: &str) -> &str {
+    let mut w = word;
+    for suffix in ["ing", "ions", "ion"] {
+        if w.len() > suffix.len() + 3
+            && let Some(rest) = w.strip_suffix(suffix)
+        {
+            w = rest;
+            break;
+        }
+    }
+    if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w = &w[..w.len() - 1];
+    }
+    w
+}
+
+fn words(text: &str, into: &mut BTreeSet<String>) {
+    for raw in text.split(|c: char| !c.is_alphanumeric()) {
+        for part in camel_parts(raw) {
+            let word = part.to_lowercase();
+            if word.is_empty()
+                || word.chars().all(|c| c.is_ascii_digit())
+                || STOP_WORDS.contains(&word.as_str())
+            {
+                continue;
+            }
+            into.insert(stem(&word).to_string());
+        }
     }
 }
 

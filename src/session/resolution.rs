@@ -46,6 +46,8 @@ pub struct Tracker {
     checked_since: bool,
     verify_asked: bool,
     operator: Option<String>,
+    /// The call id of the last change that ran.
+    last_change: Option<String>,
 }
 
 impl Tracker {
@@ -75,8 +77,18 @@ impl Tracker {
                     _ => {
                         self.changed = true;
                         self.checked_since = false;
+                        self.last_change = Some(summary.call_id.clone());
                     }
                 }
+            }
+            // A tool that checks its own effect (a Docker restart waits and reports
+            // "✔ verified: running for 2 s") has verified its change.
+            Event::ToolResult { call_id, content }
+                if self.changed
+                    && self.last_change.as_deref() == Some(call_id.as_str())
+                    && content.lines().any(|l| l.starts_with("✔ verified")) =>
+            {
+                self.checked_since = true;
             }
             Event::UserMessage { text } if text == VERIFY_PROMPT => self.verify_asked = true,
             _ => {}
@@ -192,6 +204,15 @@ mod tests {
         });
         t.observe(&ran("d"));
         assert_eq!(t.state(), Some(Resolution::Unverified));
+        // A tool that verifies its own change (Docker restart) counts as the check.
+        t.observe(&proposed("e", Class::Change));
+        t.observe(&ran("e"));
+        t.observe(&Event::ToolResult {
+            call_id: "e".into(),
+            content: "restarted web\n✔ verified: running for 2 s".into(),
+        });
+        assert_eq!(t.state(), Some(Resolution::Verified));
+        assert!(!t.should_ask_to_verify());
         t.resolve_by_operator("restarted by hand");
         assert_eq!(t.state().map(|s| s.label()), Some("resolved by operator"));
     }

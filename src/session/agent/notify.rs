@@ -141,11 +141,11 @@ impl SessionNotifier {
                             Trigger::Resolved,
                             (!diagnosis.is_empty()).then_some(diagnosis),
                         );
-                        if let Some(state) = self.resolution.state() {
-                            n.verification = Some(match n.verification {
-                                Some(line) => format!("resolution: {} · {line}", state.label()),
-                                None => format!("resolution: {}", state.label()),
-                            });
+                        // A tool's own verdict (a Docker restart's "✔ verified") stays as is.
+                        if n.verification.is_none()
+                            && let Some(state) = self.resolution.state()
+                        {
+                            n.verification = Some(format!("resolution: {}", state.label()));
                         }
                         n
                     }

@@ -7,6 +7,17 @@ use crate::session::SessionError;
 use crate::session::resolution::VERIFY_PROMPT;
 
 impl Agent {
+    /// A resumed session: learn from its log whether a change ran, was checked, and whether
+    /// the model was already asked (so it is never asked twice). An unreadable log leaves the
+    /// tracker empty: at worst the model is asked once more.
+    pub(super) fn replay_resolution(&mut self) {
+        if let Ok(events) = crate::session::read_log(&self.core.paths, &self.id) {
+            for envelope in &events {
+                self.resolution.observe(&envelope.event);
+            }
+        }
+    }
+
     /// The model gave a final answer: true when the core asked it to verify (the loop goes on).
     pub(super) fn ask_to_verify(&mut self, truncated: bool) -> Result<bool, SessionError> {
         if truncated || !self.resolution.should_ask_to_verify() {
