@@ -256,6 +256,8 @@ mod tests {
             needs_confirm: class == Class::Destructive,
             prefix: None,
             decisions: vec![],
+            scopes: vec![],
+            recovered_from_text: false,
         }
     }
 

@@ -148,6 +148,8 @@ mod tests {
                 needs_confirm: false,
                 prefix: None,
                 decisions: vec![],
+                scopes: vec![],
+                recovered_from_text: false,
             },
         }
     }
@@ -170,6 +172,8 @@ mod tests {
                 redactions: 0,
                 model_output: String::new(),
                 interrupted: false,
+                cancelled: false,
+                dropped_bytes: 0,
             }),
         }
     }
