@@ -89,6 +89,11 @@ async fn follow(
             _ = tick.tick() => {}
             Some(()) = changed.recv() => {}
             Some(id) = start_rx.recv() => {
+                if let Some(request) = super::team_keys::TeamRequest::decode(&id) {
+                    let line = super::team_watch::answer(&core, &opened, team.as_ref(), &claimant, request);
+                    let _ = tasks.send(AppEvent::Notice(line));
+                    continue;
+                }
                 let incident = scheduler.incidents().get(&id).cloned();
                 let Some(incident) = incident else {
                     let _ = tasks.send(AppEvent::Notice(format!("incident {id} is not in the inbox")));

@@ -17,6 +17,7 @@ pub mod output_file;
 pub mod overlay;
 mod past;
 mod pending;
+mod team_keys;
 mod team_watch;
 pub mod terminal;
 pub mod transcript_store;

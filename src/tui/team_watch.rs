@@ -103,3 +103,74 @@ impl TeamWatch {
         }
     }
 }
+
+/// Carry out a team key's request and say what happened, in one status line. The claim and
+/// release are audited with the operator (`$USER`).
+pub fn answer(
+    core: &crate::session::Core,
+    opened: &Opened,
+    team: Option<&TeamWatch>,
+    operator: &str,
+    request: super::team_keys::TeamRequest,
+) -> String {
+    use super::team_keys::TeamRequest;
+    use crate::text::neutralize_line;
+    let audit = |incident: &str, action: &str, other: Option<String>| {
+        let entry = crate::audit::AuditEntry::Claim {
+            incident: incident.to_string(),
+            action: action.to_string(),
+            other,
+        };
+        let mut log = core.audit.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = log.append("", entry) {
+            tracing::warn!("team: the audit log did not record the {action}: {e}");
+        }
+    };
+    match request {
+        TeamRequest::Claim(id) => match opened.board.lease(&id, operator, opened.lease) {
+            Ok(ClaimOutcome::Won { took_over_from, .. }) => {
+                if let Some(team) = team {
+                    team.hold(&id);
+                }
+                let action = if took_over_from.is_some() { "take_over" } else { "claim" };
+                audit(&id, action, took_over_from.clone());
+                match took_over_from {
+                    Some(prev) => format!(
+                        "you are on {} (took over from {}, whose lease lapsed)",
+                        neutralize_line(&id),
+                        neutralize_line(&prev)
+                    ),
+                    None => format!("you are on {}", neutralize_line(&id)),
+                }
+            }
+            Ok(ClaimOutcome::Renewed { .. }) => format!("you are on {}", neutralize_line(&id)),
+            Ok(ClaimOutcome::Held { claim }) => format!(
+                "{} is on it: watching {} read-only",
+                neutralize_line(&claim.operator),
+                neutralize_line(&id)
+            ),
+            Err(e) => format!("cannot claim {}: {e}", neutralize_line(&id)),
+        },
+        TeamRequest::Release(id) => match opened.board.release(&id, operator) {
+            Ok(true) => {
+                if let Some(team) = team {
+                    team.forget(&id);
+                }
+                audit(&id, "release", None);
+                format!("released {}", neutralize_line(&id))
+            }
+            Ok(false) => format!("you do not hold {}", neutralize_line(&id)),
+            Err(e) => format!("cannot release {}: {e}", neutralize_line(&id)),
+        },
+    }
+}
+
+impl TeamWatch {
+    /// Stop renewing the claim on `incident` (released).
+    pub fn forget(&self, incident: &str) {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(incident);
+    }
+}
