@@ -132,7 +132,11 @@ pub fn answer(
                 if let Some(team) = team {
                     team.hold(&id);
                 }
-                let action = if took_over_from.is_some() { "take_over" } else { "claim" };
+                let action = if took_over_from.is_some() {
+                    "take_over"
+                } else {
+                    "claim"
+                };
                 audit(&id, action, took_over_from.clone());
                 match took_over_from {
                     Some(prev) => format!(
