@@ -3,8 +3,6 @@
 //! PostgreSQL, and receiver ingest with 1 and 2 `opsassist serve` replicas on one database.
 //! Run: `cargo test --test team_bench -- --ignored --nocapture --test-threads 1`.
 
-#[path = "support/postgres.rs"]
-mod postgres;
 #[path = "support/receiver.rs"]
 mod receiver;
 mod session_harness;
@@ -17,6 +15,7 @@ use serde_json::json;
 use receiver::{Served, TOKEN, write_config};
 use session_harness::*;
 use support::fake_llm::{FakeLlm, Reply};
+use support::postgres;
 
 const SESSIONS: usize = 20;
 
