@@ -215,6 +215,11 @@ async fn kill_while_awaiting_approval_asks_again_after_restart() {
 /// audit append cuts it, and the operator sees why as a warning in that session.
 #[tokio::test]
 async fn a_torn_audit_record_is_cut_and_shown_as_a_warning() {
+    if std::env::var("OPSASSIST_TEST_STORE").as_deref() == Ok("postgres") {
+        // The torn record is in audit.jsonl; with the team store the chain is in the
+        // database (one transaction per record: nothing to tear).
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let fake = FakeLlm::openai(vec![
         Reply::ToolCalls(vec![(

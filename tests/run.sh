@@ -33,3 +33,6 @@ cargo clippy --locked --all-targets -- -D warnings
 # Every test: unit, integration (real sshd, real processes, fake LLM servers speaking the
 # real protocols), end-to-end in tmux; benches run once in test mode so they cannot rot.
 cargo test --locked --all-targets
+# The session-loop and crash-resume suites again, with the session events and the audit chain
+# also in a throwaway PostgreSQL cluster (team mode; tests/session_harness reads this).
+OPSASSIST_TEST_STORE=postgres cargo test --locked --test session_loop --test crash_resume

@@ -3,8 +3,6 @@
 //! PostgreSQL, and receiver ingest with 1 and 2 `opsassist serve` replicas on one database.
 //! Run: `cargo test --test team_bench -- --ignored --nocapture --test-threads 1`.
 
-#[path = "support/postgres.rs"]
-mod postgres;
 #[path = "support/receiver.rs"]
 mod receiver;
 mod session_harness;
@@ -17,6 +15,7 @@ use serde_json::json;
 use receiver::{Served, TOKEN, write_config};
 use session_harness::*;
 use support::fake_llm::{FakeLlm, Reply};
+use support::postgres;
 
 const SESSIONS: usize = 20;
 
@@ -103,11 +102,16 @@ async fn ingest(replicas: &[&Served], alerts: usize, concurrency: usize) -> f64 
 #[ignore]
 async fn receiver_ingest_one_and_two_replicas_on_one_database() {
     let url = postgres::database("bench_ingest");
-    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let dirs: Vec<_> = (0..3)
+        .map(|_| tempfile::tempdir().expect("tempdir"))
+        .collect();
     write_config(dirs[0].path(), "rate_per_client = 0\n");
     let files = Served::start(dirs[0].path());
     for d in &dirs[1..] {
-        write_config(d.path(), &format!("rate_per_client = 0\n[store]\nurl = {url:?}\n"));
+        write_config(
+            d.path(),
+            &format!("rate_per_client = 0\n[store]\nurl = {url:?}\n"),
+        );
     }
     let a = Served::start(dirs[1].path());
     let b = Served::start(dirs[2].path());

@@ -7,8 +7,6 @@
 //! the pending proposal is asked again.
 
 mod crash_harness;
-#[path = "support/postgres.rs"]
-mod postgres;
 mod session_harness;
 mod support;
 
@@ -23,6 +21,7 @@ use opsassist::protocol::{Decision, Event, Op};
 use opsassist::session::{self, log};
 use session_harness::*;
 use support::fake_llm::{FakeLlm, Reply};
+use support::postgres;
 
 /// The one database of this test binary (the event sink is per process).
 fn url() -> &'static str {

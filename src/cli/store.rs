@@ -144,7 +144,7 @@ pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
     let opened = opsassist::store::open(paths, &config.store)?;
     let board = opened.board.as_ref();
     match cmd {
-        StoreCommand::Claim { id } => match board.claim(&id, &me, opened.lease)? {
+        StoreCommand::Claim { id } => match board.lease(&id, &me, opened.lease)? {
             ClaimOutcome::Won {
                 claim,
                 took_over_from,

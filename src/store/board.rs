@@ -47,7 +47,7 @@ pub enum ClaimOutcome {
 pub trait Board: Send + Sync {
     /// Take `incident` for `operator` for `lease`, if nobody else holds a live claim. Atomic
     /// across processes: when two press at once exactly one wins.
-    fn claim(
+    fn lease(
         &self,
         incident: &str,
         operator: &str,

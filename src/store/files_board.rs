@@ -112,7 +112,7 @@ impl Stored {
 }
 
 impl Board for FileStore {
-    fn claim(
+    fn lease(
         &self,
         incident: &str,
         operator: &str,
@@ -212,5 +212,75 @@ impl Board for FileStore {
 
     fn describe(&self) -> String {
         format!("files:{}", dir_of(self).display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_winner_renew_release_hand_over_and_lapse() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = FileStore::in_dir(dir.path());
+        let b = FileStore::in_dir(dir.path());
+        let lease = Duration::from_secs(30);
+        assert!(matches!(
+            a.lease("inc-1", "alice", lease).expect("claim"),
+            ClaimOutcome::Won {
+                took_over_from: None,
+                ..
+            }
+        ));
+        match b.lease("inc-1", "bob", lease).expect("claim") {
+            ClaimOutcome::Held { claim } => assert_eq!(claim.operator, "alice"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            a.lease("inc-1", "alice", lease).expect("renew"),
+            ClaimOutcome::Renewed { .. }
+        ));
+        assert!(!b.release("inc-1", "bob").expect("release"));
+        assert!(
+            a.hand_over("inc-1", "alice", "bob", lease)
+                .expect("hand over")
+        );
+        assert_eq!(b.claims().expect("claims")[0].operator, "bob");
+        assert!(b.release("inc-1", "bob").expect("release"));
+        assert!(b.claims().expect("claims").is_empty());
+        // A lease that lapses is taken over, naming who had it.
+        a.lease("inc-2", "alice", Duration::from_millis(1))
+            .expect("claim");
+        std::thread::sleep(Duration::from_millis(1100));
+        match b.lease("inc-2", "bob", lease).expect("claim") {
+            ClaimOutcome::Won { took_over_from, .. } => {
+                assert_eq!(took_over_from.as_deref(), Some("alice"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn simultaneous_claims_from_threads_have_one_winner() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().to_path_buf();
+        let winners: usize = (0..8)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let store = FileStore::in_dir(&path);
+                    matches!(
+                        store
+                            .lease("inc", &format!("op{i}"), Duration::from_secs(30))
+                            .expect("claim"),
+                        ClaimOutcome::Won { .. }
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| usize::from(h.join().expect("join")))
+            .sum();
+        assert_eq!(winners, 1);
     }
 }

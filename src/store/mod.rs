@@ -1,12 +1,14 @@
 //! The storage boundary for incidents: the [`Store`] trait (intake inbox, dedup keys, claims)
-//! and the incident state derived from the inbox records. [`FileStore`] keeps it in the data
-//! dir; a PostgreSQL team-mode store is meant to be a second implementation of the same trait.
+//! and the incident state derived from the inbox records; [`Board`] (leased claims, change
+//! notifications). [`FileStore`] keeps them in the data dir; [`PgStore`] in one PostgreSQL
+//! database shared by a team (it also holds session events and the audit chain through
+//! `session::log::EventSink` and `audit::AuditSink`). [`open`] picks one from `[store]`.
 //!
 //! The inbox is an append-only sequence of [`InboxRecord`]s. Every incident, its alert, its
 //! repeat count, resolve-at-source and claim by a session is one record, so any process can
 //! rebuild [`Incidents`] by reading the records in order and follow new ones from a cursor.
-//! Session event logs, the audit chain and corrections still live in their own modules;
-//! they can move behind this trait later as further record kinds or methods.
+//! Session event logs, the audit chain and corrections keep their file formats in their own
+//! modules; in team mode their writers also commit to the database (see [`PgStore`]).
 
 pub mod board;
 mod files;

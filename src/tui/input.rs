@@ -144,6 +144,14 @@ impl App {
                 self.start_investigation();
                 Vec::new()
             }
+            Action::Claim => {
+                self.team_claim();
+                Vec::new()
+            }
+            Action::Release => {
+                self.team_release();
+                Vec::new()
+            }
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Incidents => Focus::Transcript,

@@ -4,7 +4,9 @@
 //! the UI), and in `investigate = "auto"` starts the sessions the core scheduler hands out,
 //! after claiming each incident so two consoles never start the same one. It also lists the
 //! incidents that wait for the operator and starts the one the operator picks (the start
-//! key), through the same claim: one winner across consoles.
+//! key), through the same claim: one winner across consoles. With a team database
+//! (`[store] url`) the board is shared by every console, wakes on `LISTEN`/`NOTIFY`, and each
+//! incident this console starts holds a leased claim (`team_watch`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::intake::scheduler::{Scheduler, SchedulerOptions, Update};
 use crate::protocol::{Event, EventEnvelope};
 use crate::session::{self, Core, SessionHandle};
-use crate::store::{Change, FileStore, InboxRecord, Incident, Store};
+use crate::store::{Change, InboxRecord, Incident, Store};
 
 use super::app::AppEvent;
 use super::inbox::{MAX_WAITING_ROWS, Waiting};
@@ -57,9 +59,25 @@ async fn follow(
     tasks: mpsc::UnboundedSender<AppEvent>,
     handles: mpsc::UnboundedSender<SessionHandle>,
 ) {
-    let store: Arc<dyn Store> = Arc::new(FileStore::open(&core.paths));
+    let opened = match crate::store::open(&core.paths, &core.config.store) {
+        Ok(opened) => opened,
+        Err(e) => {
+            let _ = tasks.send(AppEvent::Notice(format!("cannot open the store: {e}")));
+            return;
+        }
+    };
+    let store: Arc<dyn Store> = opened.store.clone();
     let mut scheduler = Scheduler::new(options);
-    let claimant = format!("console-{}", std::process::id());
+    // Team mode: the operator's name (`$USER`) marks what this console took up, and every
+    // session it starts holds a leased claim, renewed while the console lives.
+    let claimant = if opened.is_team() {
+        crate::store::operator_from_env()
+    } else {
+        format!("console-{}", std::process::id())
+    };
+    let team = opened
+        .is_team()
+        .then(|| super::team_watch::start(&opened, &claimant));
     // Auto-started sessions report here; `Finished` frees their slot.
     let (auto_tx, mut auto_rx) = mpsc::unbounded_channel::<EventEnvelope>();
     let mut tick = tokio::time::interval(POLL);
@@ -71,10 +89,20 @@ async fn follow(
     }
     let mut first = true;
     let mut listed: Vec<Waiting> = Vec::new();
+    let mut changed = team
+        .as_ref()
+        .map(|t| t.changes())
+        .unwrap_or_else(|| mpsc::unbounded_channel().1);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            Some(()) = changed.recv() => {}
             Some(id) = start_rx.recv() => {
+                if let Some(request) = super::team_keys::TeamRequest::decode(&id) {
+                    let line = super::team_watch::answer(&core, &opened, team.as_ref(), &claimant, request);
+                    let _ = tasks.send(AppEvent::Notice(line));
+                    continue;
+                }
                 let incident = scheduler.incidents().get(&id).cloned();
                 let Some(incident) = incident else {
                     let _ = tasks.send(AppEvent::Notice(format!("incident {id} is not in the inbox")));
@@ -83,6 +111,9 @@ async fn follow(
                 match launch(&core, store.as_ref(), &claimant, &incident, &auto_tx) {
                     Ok(Some(handle)) => {
                         scheduler.started(&handle.id);
+                        if let Some(team) = &team {
+                            team.hold(&incident.id);
+                        }
                         if handles.send(handle).is_err() {
                             return;
                         }
@@ -167,6 +198,9 @@ async fn follow(
             match launch(&core, store.as_ref(), &claimant, &incident, &auto_tx) {
                 Ok(Some(handle)) => {
                     scheduler.started(&handle.id);
+                    if let Some(team) = &team {
+                        team.hold(&incident.id);
+                    }
                     if handles.send(handle).is_err() {
                         return;
                     }

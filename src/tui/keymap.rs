@@ -17,6 +17,9 @@ pub enum Action {
     Message,
     /// Start the investigation of a received incident that waits for the operator.
     StartInvestigation,
+    /// Team mode: claim the selected incident for `$USER` (a lease), or release it.
+    Claim,
+    Release,
     FocusNext,
     Up,
     Down,
@@ -40,7 +43,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
@@ -48,6 +51,8 @@ impl Action {
         Action::Reject,
         Action::Message,
         Action::StartInvestigation,
+        Action::Claim,
+        Action::Release,
         Action::FocusNext,
         Action::Up,
         Action::Down,
@@ -75,6 +80,8 @@ impl Action {
             Action::Reject => "reject",
             Action::Message => "message",
             Action::StartInvestigation => "start",
+            Action::Claim => "claim",
+            Action::Release => "release",
             Action::FocusNext => "focus",
             Action::Up => "up",
             Action::Down => "down",
@@ -105,6 +112,8 @@ impl Action {
             Action::StartInvestigation => {
                 "start the selected received incident (new · waiting for you)"
             }
+            Action::Claim => "team: claim the selected incident (others see you are on it)",
+            Action::Release => "team: release your claim on the selected incident",
             Action::FocusNext => "move focus: incidents → transcript",
             Action::Up => "move up (incident, or previous tool call)",
             Action::Down => "move down (incident, or next tool call)",
@@ -132,6 +141,8 @@ impl Action {
             Action::Reject => &["r"],
             Action::Message => &["m"],
             Action::StartInvestigation => &["s"],
+            Action::Claim => &["c"],
+            Action::Release => &["C"],
             Action::FocusNext => &["tab"],
             Action::Up => &["k", "up"],
             Action::Down => &["j", "down"],

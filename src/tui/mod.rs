@@ -22,6 +22,8 @@ mod past;
 mod pending;
 pub mod rules_view;
 pub mod scope_prompt;
+mod team_keys;
+mod team_watch;
 pub mod terminal;
 pub mod transcript_store;
 pub mod widgets;

@@ -22,8 +22,8 @@ use opsassist::tools::ToolRegistry;
 use crate::support::fake_llm::{FakeLlm, Flavor};
 
 /// The store every [`core`] uses: unset = the files in the data dir (the default); a test
-/// binary that sets it (tests/team_sessions.rs) runs the same scenarios with the session
-/// events and the audit chain in that PostgreSQL database.
+/// binary that sets it (tests/team_sessions.rs), or `OPSASSIST_TEST_STORE=postgres`, runs the
+/// same scenarios with the session events and the audit chain also in PostgreSQL.
 pub static STORE_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Session settings for one test.
@@ -64,6 +64,11 @@ pub fn core(root: &std::path::Path, fake: &FakeLlm, setup: &Setup) -> Arc<Core> 
     let tools = ToolRegistry::load(&paths.config_dir).expect("tools");
     let executor = Executor::new(&config, &paths);
     let mut audit = AuditLog::open(&paths.audit_log()).expect("audit");
+    // `OPSASSIST_TEST_STORE=postgres` runs any suite built on this harness against a
+    // throwaway PostgreSQL cluster (tests/run.sh runs session_loop and crash_resume so).
+    if std::env::var("OPSASSIST_TEST_STORE").as_deref() == Ok("postgres") {
+        STORE_URL.get_or_init(|| crate::support::postgres::database("suite"));
+    }
     if let Some(url) = STORE_URL.get() {
         let pg = Arc::new(opsassist::store::PgStore::connect(url, None).expect("team store"));
         opsassist::session::log::set_event_sink(pg.clone());

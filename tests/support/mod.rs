@@ -3,5 +3,6 @@
 #![allow(dead_code)]
 
 pub mod fake_llm;
+pub mod postgres;
 pub mod sshd;
 pub mod tmux;

@@ -5,7 +5,7 @@
 //! created when the tests run as root; the current user otherwise) in a temp dir, on a free
 //! port, trust auth on loopback only. The server runs under a small `sh` guard whose stdin is
 //! a pipe from this process: when the test binary ends for any reason (normal exit, a panic,
-//! even `kill -9`), the pipe closes, and the guard stops the server (immediate shutdown) and
+//! even `kill -9`), the pipe closes, and the guard stops the server (fast shutdown) and
 //! deletes the temp dir. [`database`] makes a fresh empty database per test.
 #![allow(dead_code)]
 
@@ -187,9 +187,13 @@ fn start() -> Cluster {
   -c fsync="$4" -c max_connections=200 -c shared_buffers=32MB >"$2/postgres.log" 2>&1 </dev/null &
 pid=$!
 cat >/dev/null
-kill -QUIT "$pid" 2>/dev/null
+kill -INT "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-rm -rf "$2"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  rm -rf "$2" 2>/dev/null
+  [ -e "$2" ] || break
+  sleep 0.3
+done
 "#;
     let mut guard = as_pg_user(root_user, Path::new("/bin/sh"))
         .arg("-c")

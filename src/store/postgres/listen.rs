@@ -67,14 +67,10 @@ async fn listen(config: tokio_postgres::Config, state: Arc<(Mutex<State>, Condva
         match config.connect(NoTls).await {
             Ok((client, mut connection)) => {
                 let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-                let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
                 let listen = async {
-                    let ok = client
-                        .batch_execute(&format!("LISTEN {CHANNEL}"))
-                        .await
-                        .is_ok();
-                    if ok {
-                        let _ = ready_tx.send(());
+                    if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                        tracing::warn!("store: cannot LISTEN: {e}");
+                        return;
                     }
                     // Keep the client alive while the connection runs.
                     std::future::pending::<()>().await;
@@ -91,7 +87,6 @@ async fn listen(config: tokio_postgres::Config, state: Arc<(Mutex<State>, Condva
                         }
                     }
                 };
-                let _ = ready_rx;
                 tokio::select! {
                     _ = listen => {}
                     _ = drive => {}

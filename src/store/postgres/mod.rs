@@ -218,7 +218,7 @@ impl Store for PgStore {
 }
 
 impl Board for PgStore {
-    fn claim(
+    fn lease(
         &self,
         incident: &str,
         operator: &str,

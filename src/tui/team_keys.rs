@@ -1,0 +1,74 @@
+//! The team keys: `c` claims the selected incident for `$USER` with a lease, `C` releases it.
+//! The request travels to the inbox watcher over its link (the watcher owns the store), which
+//! answers with a notice: "you are on it", or "alice is on it" when someone else holds it.
+
+use super::app::App;
+use super::transcript_store::NoteKind;
+
+/// Marks a team request on the inbox watcher's link (incident ids never hold a NUL).
+const TAG: char = '\u{0}';
+
+/// What a team key asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamRequest {
+    Claim(String),
+    Release(String),
+}
+
+impl TeamRequest {
+    /// The request as it goes over the watcher's link.
+    pub fn encode(&self) -> String {
+        match self {
+            TeamRequest::Claim(id) => format!("{TAG}claim:{id}"),
+            TeamRequest::Release(id) => format!("{TAG}release:{id}"),
+        }
+    }
+
+    /// A team request from the link, or None for a plain start request.
+    pub fn decode(text: &str) -> Option<TeamRequest> {
+        let rest = text.strip_prefix(TAG)?;
+        if let Some(id) = rest.strip_prefix("claim:") {
+            return Some(TeamRequest::Claim(id.to_string()));
+        }
+        rest.strip_prefix("release:")
+            .map(|id| TeamRequest::Release(id.to_string()))
+    }
+}
+
+impl App {
+    /// `c`: claim the selected incident.
+    pub(super) fn team_claim(&mut self) {
+        self.team_request(TeamRequest::Claim);
+    }
+
+    /// `C`: release the selected incident.
+    pub(super) fn team_release(&mut self) {
+        self.team_request(TeamRequest::Release);
+    }
+
+    fn team_request(&mut self, make: fn(String) -> TeamRequest) {
+        let Some(row) = self.incidents.get(self.selected) else {
+            self.notify(NoteKind::Error, "no incident selected");
+            return;
+        };
+        let request = make(row.session_id.clone());
+        self.intake_starts.push(request.encode());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_and_plain_ids_are_not_requests() {
+        for r in [
+            TeamRequest::Claim("inc-1".into()),
+            TeamRequest::Release("20261125-1".into()),
+        ] {
+            assert_eq!(TeamRequest::decode(&r.encode()), Some(r));
+        }
+        assert_eq!(TeamRequest::decode("inc-1"), None);
+        assert_eq!(TeamRequest::decode("claim:inc-1"), None);
+    }
+}
