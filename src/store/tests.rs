@@ -88,13 +88,13 @@ fn an_incident_is_claimed_once_until_it_reopens() {
     let one = FileStore::in_dir(dir.path());
     let two = FileStore::in_dir(dir.path());
     one.append(&[opened("a")]).expect("append");
-    assert!(one.claim("a", "s1").expect("claim"));
+    assert!(Store::claim(&one, "a", "s1").expect("claim"));
     assert!(
-        !two.claim("a", "s2").expect("claim"),
+        !Store::claim(&two, "a", "s2").expect("claim"),
         "another console lost the race"
     );
     assert!(
-        !one.claim("nope", "s3").expect("claim"),
+        !Store::claim(&one, "nope", "s3").expect("claim"),
         "unknown incidents are not claimed"
     );
     one.append(&[InboxRecord {
@@ -105,7 +105,7 @@ fn an_incident_is_claimed_once_until_it_reopens() {
         },
     }])
     .expect("reopen");
-    assert!(two.claim("a", "s2").expect("claim after reopen"));
+    assert!(Store::claim(&two, "a", "s2").expect("claim after reopen"));
     let incidents = one.incidents().expect("incidents");
     let a = incidents.get("a").expect("a");
     assert_eq!(a.claimed_by.as_deref(), Some("s2"));

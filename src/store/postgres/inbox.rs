@@ -30,6 +30,7 @@ fn kind(change: &Change) -> &'static str {
         Change::Reopened { .. } => "reopened",
         Change::Claimed { .. } => "claimed",
         Change::Started { .. } => "started",
+        Change::Snapshot { .. } => "snapshot",
     }
 }
 
@@ -170,7 +171,12 @@ async fn reconcile(
                 set_firing(tx, &record.incident, false).await?;
             }
         }
-        Change::Repeated | Change::Claimed { .. } | Change::Started { .. } => {}
+        // Snapshots come from a files inbox's compaction (`store migrate` copies them as
+        // they are); they carry absolute state, nothing to reconcile.
+        Change::Repeated
+        | Change::Claimed { .. }
+        | Change::Started { .. }
+        | Change::Snapshot { .. } => {}
     }
     Ok(())
 }

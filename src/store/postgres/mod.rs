@@ -202,6 +202,24 @@ impl Store for PgStore {
         })
     }
 
+    /// The intake writer's read-decide-append. Between the read and the append another
+    /// replica may append: the append then reconciles against the database (the unique
+    /// dedup key has the last word, see `inbox`), and this process's own records are skipped
+    /// by later reads (`read_others_from`) so the writer never applies them twice.
+    fn transact(
+        &self,
+        cursor: Cursor,
+        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+    ) -> Result<Cursor, StoreError> {
+        let (records, next) = self.read_others_from(cursor)?;
+        let out = decide(records, false);
+        if out.is_empty() {
+            return Ok(next);
+        }
+        let range = self.append(&out)?;
+        Ok(if range.start == next { range.end } else { next })
+    }
+
     /// Receivers may run as many replicas as wanted: the database dedups.
     fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError> {
         Ok(Box::new(()))
