@@ -9,6 +9,7 @@ pub mod logging;
 pub mod notify;
 pub mod policy;
 pub mod run;
+pub mod run_intake;
 pub mod serve;
 pub mod sessions;
 pub mod tools;
