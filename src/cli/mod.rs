@@ -11,6 +11,7 @@ pub mod notify;
 pub mod policy;
 pub mod prune;
 pub mod run;
+pub mod run_intake;
 pub mod serve;
 pub mod sessions;
 pub mod store;

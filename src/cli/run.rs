@@ -78,6 +78,9 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
             neutralize_line(&first.summary_line())
         );
     }
+    // Through the intake module, like a paste in the console: a repeat of an open incident
+    // counts there (and this session is recorded on it) instead of opening another.
+    let incident = super::run_intake::record(paths, &first);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -98,6 +101,14 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
         args.json,
     ))?;
     runtime.shutdown_background();
+    if let Some(incident) = &incident {
+        let session_id = match &end {
+            HeadlessEnd::Completed { session_id, .. }
+            | HeadlessEnd::EndOfInput { session_id }
+            | HeadlessEnd::Failed { session_id, .. } => session_id,
+        };
+        super::run_intake::started(paths, incident, session_id);
+    }
     Ok(match end {
         HeadlessEnd::Completed { .. } => ExitCode::SUCCESS,
         HeadlessEnd::EndOfInput { session_id } => {

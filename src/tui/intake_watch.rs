@@ -29,7 +29,7 @@ const POLL: Duration = Duration::from_millis(250);
 /// handles arrive on the returned channel for the event loop to keep.
 /// Pasted alerts go through the returned link (see `intake_paste`); their sessions' handles
 /// arrive on the same channel.
-pub fn start(
+pub(super) fn start(
     core: Arc<Core>,
     events: mpsc::UnboundedSender<EventEnvelope>,
     tasks: mpsc::UnboundedSender<AppEvent>,
@@ -67,7 +67,7 @@ async fn follow(
         }
     };
     let store: Arc<dyn Store> = opened.store.clone();
-    let mut scheduler = Scheduler::new(options);
+    let mut follower = InboxFollower::new(options);
     // Team mode: the operator's name (`$USER`) marks what this console took up, and every
     // session it starts holds a leased claim, renewed while the console lives.
     let claimant = if opened.is_team() {
@@ -87,8 +87,6 @@ async fn follow(
     if tasks.send(AppEvent::IntakeLink(start_tx)).is_err() {
         return;
     }
-    let mut first = true;
-    let mut listed: Vec<Waiting> = Vec::new();
     let mut changed = team
         .as_ref()
         .map(|t| t.changes())
@@ -103,6 +101,7 @@ async fn follow(
                     let _ = tasks.send(AppEvent::Notice(line));
                     continue;
                 }
+                let scheduler = &mut follower.scheduler;
                 let incident = scheduler.incidents().get(&id).cloned();
                 let Some(incident) = incident else {
                     let _ = tasks.send(AppEvent::Notice(format!("incident {id} is not in the inbox")));
@@ -132,7 +131,7 @@ async fn follow(
             }
             Some(envelope) = auto_rx.recv() => {
                 if matches!(envelope.event, Event::Finished { .. }) {
-                    scheduler.finished(&envelope.session_id);
+                    follower.scheduler.finished(&envelope.session_id);
                 }
                 if events.send(envelope).is_err() {
                     return;
@@ -144,56 +143,27 @@ async fn follow(
             let store = store.clone();
             let paths = core.paths.clone();
             tokio::task::spawn_blocking(move || {
-                let mut scheduler = scheduler;
-                let update = scheduler.poll(store.as_ref());
+                let mut follower = follower;
+                let found = follower.poll(store.as_ref());
                 // Sessions of inbox incidents recovered after a crash (or run by another
                 // console) hold slots of max_concurrent_investigations too.
-                scheduler.adopt_running(&|session| session_open(&paths, session));
-                (scheduler, update)
+                follower
+                    .scheduler
+                    .adopt_running(&|session| session_open(&paths, session));
+                (follower, found)
             })
             .await
         };
-        let Ok((back, update)) = polled else {
+        let Ok((back, found)) = polled else {
             return;
         };
-        scheduler = back;
-        match update {
-            Ok(update) => {
-                // Tell this console's sessions what their alert's source said (first poll:
-                // history, already in their logs or from before they existed).
-                for (id, status, at) in update.source_changes.iter().filter(|_| !first) {
-                    let Some(incident) = scheduler.incidents().get(id) else {
-                        continue;
-                    };
-                    let Some(session_id) = incident.sessions.last() else {
-                        continue;
-                    };
-                    let change = AppEvent::SourceStatus {
-                        session_id: session_id.clone(),
-                        status: *status,
-                        at: *at,
-                        source: incident.key.source.name().to_string(),
-                    };
-                    if tasks.send(change).is_err() {
-                        return;
-                    }
-                }
-                let waiting = waiting(scheduler.incidents());
-                if waiting != listed {
-                    listed = waiting.clone();
-                    if tasks.send(AppEvent::Waiting(waiting)).is_err() {
-                        return;
-                    }
-                }
-                if let Some(line) = notice(&scheduler, &update, first)
-                    && tasks.send(AppEvent::Notice(line)).is_err()
-                {
-                    return;
-                }
+        follower = back;
+        for event in found {
+            if tasks.send(event).is_err() {
+                return;
             }
-            Err(e) => tracing::warn!("intake watch: cannot read the inbox: {e}"),
         }
-        first = false;
+        let scheduler = &mut follower.scheduler;
         for incident in scheduler.due() {
             match launch(&core, store.as_ref(), &claimant, &incident, &auto_tx) {
                 Ok(Some(handle)) => {
@@ -211,6 +181,63 @@ async fn follow(
                 }
             }
         }
+    }
+}
+
+/// The console's reading of the inbox, one poll at a time (on a blocking thread): the
+/// scheduler's update turned into what the app shows, at most one status line, the waiting
+/// rows when they changed and the source status of this console's sessions. A storm of
+/// alerts is a few events per poll, never one per alert. Public for the frame-time bench.
+pub struct InboxFollower {
+    pub scheduler: Scheduler,
+    first: bool,
+    listed: Vec<Waiting>,
+}
+
+impl InboxFollower {
+    pub fn new(options: SchedulerOptions) -> InboxFollower {
+        InboxFollower {
+            scheduler: Scheduler::new(options),
+            first: true,
+            listed: Vec::new(),
+        }
+    }
+
+    /// Read what is new in `store`; the events for the app.
+    pub fn poll(&mut self, store: &dyn Store) -> Vec<AppEvent> {
+        let mut out = Vec::new();
+        match self.scheduler.poll(store) {
+            Ok(update) => {
+                let scheduler = &self.scheduler;
+                // Tell this console's sessions what their alert's source said (first poll:
+                // history, already in their logs or from before they existed).
+                for (id, status, at) in update.source_changes.iter().filter(|_| !self.first) {
+                    let Some(incident) = scheduler.incidents().get(id) else {
+                        continue;
+                    };
+                    let Some(session_id) = incident.sessions.last() else {
+                        continue;
+                    };
+                    out.push(AppEvent::SourceStatus {
+                        session_id: session_id.clone(),
+                        status: *status,
+                        at: *at,
+                        source: incident.key.source.name().to_string(),
+                    });
+                }
+                let waiting = waiting(scheduler.incidents());
+                if waiting != self.listed {
+                    self.listed = waiting.clone();
+                    out.push(AppEvent::Waiting(waiting));
+                }
+                if let Some(line) = notice(scheduler, &update, self.first) {
+                    out.push(AppEvent::Notice(line));
+                }
+            }
+            Err(e) => tracing::warn!("intake watch: cannot read the inbox: {e}"),
+        }
+        self.first = false;
+        out
     }
 }
 

@@ -13,7 +13,7 @@ mod forms;
 mod inbox;
 mod input;
 mod intake_paste;
-mod intake_watch;
+pub mod intake_watch;
 pub mod keymap;
 pub mod live_output;
 pub mod output_file;

@@ -1,0 +1,234 @@
+//! The console's frame time while a storm of alerts arrives (issue 11): a real receiver
+//! (axum on loopback, bearer auth, durable group-committed FileStore inbox with dedup) takes
+//! Alertmanager groups of 10 from 8 concurrent HTTP clients, 10,000 new alerts per storm, storm
+//! after storm; the console's inbox follower (the code the TUI runs, on its own thread, every
+//! 250 ms) reads the inbox and hands the app its events; each measured frame applies what the
+//! follower produced since the last frame and draws the whole dashboard (200x60, TestBackend).
+//! Criterion reports the mean frame; p50/p99/max frames and the ingest rate during the run go
+//! to stderr.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use opsassist::config::Investigate;
+use opsassist::intake::auth::Auth;
+use opsassist::intake::scheduler::SchedulerOptions;
+use opsassist::intake::server::{self, ReceiverOptions};
+use opsassist::intake::{Intake, IntakeOptions};
+use opsassist::store::FileStore;
+use opsassist::tui::app::LlmState;
+use opsassist::tui::intake_watch::InboxFollower;
+use opsassist::tui::{App, AppEvent, Keymap, ProviderInfo, render};
+
+const TOKEN: &str = "bench-token";
+const STORM: usize = 10_000;
+const GROUP: usize = 10;
+const CLIENTS: usize = 8;
+
+fn group(storm: usize, start: usize) -> Vec<u8> {
+    let alerts: Vec<String> = (start..start + GROUP)
+        .map(|i| {
+            format!(
+                r#"{{"status":"firing","labels":{{"alertname":"DiskFull","instance":"db-{i}:9100","severity":"critical"}},"annotations":{{"summary":"Disk almost full on db-{i} (storm {storm})"}},"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://p","fingerprint":"s{storm}-{i:08x}"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"version":"4","status":"firing","receiver":"opsassist","groupLabels":{{}},"commonLabels":{{}},"commonAnnotations":{{}},"externalURL":"http://am","alerts":[{}]}}"#,
+        alerts.join(",")
+    )
+    .into_bytes()
+}
+
+/// Post storms of [`STORM`] new alerts until `stop`; counts alerts acknowledged.
+async fn storms(url: String, stop: Arc<AtomicBool>, acked: Arc<AtomicU64>) {
+    let client = reqwest::Client::new();
+    let mut storm = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+            (0..STORM / GROUP)
+                .map(|g| group(storm, g * GROUP))
+                .collect(),
+        );
+        let next = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..CLIENTS {
+            let (client, url, bodies, next, acked, stop) = (
+                client.clone(),
+                url.clone(),
+                bodies.clone(),
+                next.clone(),
+                acked.clone(),
+                stop.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(body) = bodies.get(i) else { break };
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let ok = client
+                        .post(&url)
+                        .header("authorization", format!("Bearer {TOKEN}"))
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status().is_success());
+                    if ok {
+                        acked.fetch_add(GROUP as u64, Ordering::Relaxed);
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        storm += 1;
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let store = Arc::new(FileStore::in_dir(dir.path()));
+    let intake = Intake::open(
+        store.clone(),
+        IntakeOptions {
+            inbox_capacity: 10_000_000,
+            ..IntakeOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("intake: {e}"));
+    let url = runtime.block_on(async {
+        let receiver = server::bind(
+            "127.0.0.1:0",
+            intake,
+            ReceiverOptions {
+                auth: Auth::new(Some(TOKEN), &[]),
+                max_bytes: 10 << 20,
+                rate_per_client: 0,
+                rate_burst: 0,
+                request_timeout: Duration::from_secs(30),
+                insecure_no_auth: false,
+                tls: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+        let url = format!("http://{}/v1/alerts", receiver.addr);
+        tokio::spawn(receiver.serve(std::future::pending()));
+        url
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(AtomicU64::new(0));
+    runtime.spawn(storms(url, stop.clone(), acked.clone()));
+
+    // The console's follower thread, as the TUI runs it (every 250 ms, off the UI thread).
+    let (tx, rx) = mpsc::channel::<Vec<AppEvent>>();
+    let polls = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    let follower = {
+        let (store, stop, polls) = (store.clone(), stop.clone(), polls.clone());
+        std::thread::spawn(move || {
+            let mut follower = InboxFollower::new(SchedulerOptions {
+                investigate: Investigate::Manual,
+                max_concurrent: 3,
+                min_severity: None,
+            });
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let events = follower.poll(store.as_ref());
+                polls
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(t.elapsed());
+                if tx.send(events).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        })
+    };
+
+    let mut app = App::new(
+        Keymap::default(),
+        ProviderInfo {
+            name: "openai".into(),
+            model: "bench".into(),
+            base_url: "http://127.0.0.1:8080/v1".into(),
+        },
+    );
+    app.llm = LlmState::Reachable;
+    let mut terminal =
+        Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("terminal: {e}"));
+    let mut frames: Vec<Duration> = Vec::new();
+    let started = Instant::now();
+    let acked_before = acked.load(Ordering::Relaxed);
+    c.bench_function(
+        "console frame while 10,000-alert storms arrive (200x60)",
+        |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let t = Instant::now();
+                    while let Ok(events) = rx.try_recv() {
+                        for event in events {
+                            app.apply_app_event(event);
+                        }
+                    }
+                    terminal
+                        .draw(|f| render(&app, f))
+                        .unwrap_or_else(|e| panic!("draw: {e}"));
+                    let frame = t.elapsed();
+                    frames.push(frame);
+                    total += frame;
+                }
+                total
+            })
+        },
+    );
+    let elapsed = started.elapsed();
+    let acked_now = acked.load(Ordering::Relaxed) - acked_before;
+    stop.store(true, Ordering::Relaxed);
+    let _ = follower.join();
+    frames.sort();
+    let mut polls = polls.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    polls.sort();
+    eprintln!(
+        "console frames: {} drawn, p50 {:?}, p99 {:?}, max {:?}; {} alerts acknowledged in {:.1} s ({:.0}/s) while drawing; follower poll p50 {:?}, max {:?}",
+        frames.len(),
+        percentile(&frames, 0.5),
+        percentile(&frames, 0.99),
+        frames.last().copied().unwrap_or_default(),
+        acked_now,
+        elapsed.as_secs_f64(),
+        acked_now as f64 / elapsed.as_secs_f64().max(1e-9),
+        percentile(&polls, 0.5),
+        polls.last().copied().unwrap_or_default(),
+    );
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(
+        screen.contains("Disk almost full"),
+        "the storm reached the dashboard"
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
