@@ -42,6 +42,7 @@ fn read_limited(mut reader: impl Read, max: usize, name: &str) -> anyhow::Result
 pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
     let core = build_core(paths, &args.provider)?;
     let max = core.config.limits.max_alert_bytes;
+    let store_config = core.config.store.clone();
     let (bytes, input): (Vec<u8>, Box<dyn BufRead + Send>) = if args.alert == "-" {
         let bytes = read_limited(std::io::stdin().lock(), max, "from stdin")?;
         let input: Box<dyn BufRead + Send> = match std::fs::File::open("/dev/tty") {
@@ -80,7 +81,7 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     // Through the intake module, like a paste in the console: a repeat of an open incident
     // counts there (and this session is recorded on it) instead of opening another.
-    let incident = super::run_intake::record(paths, &first);
+    let incident = super::run_intake::record(paths, &store_config, &first);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -107,7 +108,7 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
             | HeadlessEnd::EndOfInput { session_id }
             | HeadlessEnd::Failed { session_id, .. } => session_id,
         };
-        super::run_intake::started(paths, incident, session_id);
+        super::run_intake::started(paths, &store_config, incident, session_id);
     }
     Ok(match end {
         HeadlessEnd::Completed { .. } => ExitCode::SUCCESS,

@@ -4,19 +4,22 @@
 //! seen) instead of opening a duplicate, and the operator is told. The headless session still
 //! runs, since that is what `run` was asked for, and is recorded on that one incident.
 
-use std::sync::Arc;
 
 use opsassist::alert::Alert;
 use opsassist::intake::OutcomeKind;
 use opsassist::intake::paste::Paste;
+use opsassist::config::StoreConfig;
 use opsassist::paths::Paths;
-use opsassist::store::{Change, FileStore, InboxRecord, Store};
+use opsassist::store::{Change, InboxRecord};
 use opsassist::text::neutralize_line;
 
 /// Record `alert`; the incident it went to. A store that cannot be written only costs the
 /// dedup (a warning), never the investigation.
-pub fn record(paths: &Paths, alert: &Alert) -> Option<String> {
-    let store: Arc<dyn Store> = Arc::new(FileStore::open(paths));
+pub fn record(paths: &Paths, config: &StoreConfig, alert: &Alert) -> Option<String> {
+    let (store, warning) = opsassist::store::inbox_or_files(paths, config);
+    if let Some(warning) = warning {
+        eprintln!("warning: {}", neutralize_line(&warning));
+    }
     let paste = Paste::new(store);
     let claimant = format!("run-{}", std::process::id());
     let outcome = match paste.accept(vec![alert.clone()], &claimant) {
@@ -44,7 +47,7 @@ pub fn record(paths: &Paths, alert: &Alert) -> Option<String> {
 }
 
 /// Record that `session` investigated `incident`.
-pub fn started(paths: &Paths, incident: &str, session: &str) {
+pub fn started(paths: &Paths, config: &StoreConfig, incident: &str, session: &str) {
     let record = InboxRecord {
         at: chrono::Utc::now(),
         incident: incident.to_string(),
@@ -52,7 +55,8 @@ pub fn started(paths: &Paths, incident: &str, session: &str) {
             session: session.to_string(),
         },
     };
-    if let Err(e) = FileStore::open(paths).append(std::slice::from_ref(&record)) {
+    let (store, _) = opsassist::store::inbox_or_files(paths, config);
+    if let Err(e) = store.append(std::slice::from_ref(&record)) {
         tracing::warn!("run: cannot record session {session}: {e}");
     }
 }

@@ -26,7 +26,7 @@ pub use board::{Board, Claim, ClaimOutcome, operator_from_env};
 pub use files::FileStore;
 pub use files::compact::{Compacted, open_or_recent};
 pub use incident::{Incident, IncidentState, Incidents};
-pub use open::{Opened, open};
+pub use open::{Opened, inbox_or_files, open};
 pub use postgres::PgStore;
 
 /// Storage failures.

@@ -77,3 +77,18 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
         }
     }
 }
+
+/// The inbox a writer that must not lose its alert uses: the configured store, or the files
+/// in the data dir when the database cannot be opened (the warning says so). A paste or a
+/// Docker event is then counted locally instead of being dropped.
+pub fn inbox_or_files(paths: &Paths, config: &StoreConfig) -> (Arc<dyn Store>, Option<String>) {
+    match open(paths, config) {
+        Ok(opened) => (opened.store, None),
+        Err(e) => (
+            Arc::new(FileStore::open(paths)),
+            Some(format!(
+                "cannot open the store ({e}); alerts go to the inbox in the data dir"
+            )),
+        ),
+    }
+}

@@ -14,7 +14,7 @@ use crate::intake::paste::Paste;
 use crate::intake::{Outcome, OutcomeKind};
 use crate::protocol::EventEnvelope;
 use crate::session::{self, Core, SessionHandle};
-use crate::store::{Change, FileStore, InboxRecord, Store};
+use crate::store::{Change, InboxRecord, Store};
 
 use super::app::AppEvent;
 
@@ -39,7 +39,10 @@ pub(super) fn start(
     handles: mpsc::UnboundedSender<SessionHandle>,
 ) -> PasteLink {
     let (tx, mut rx) = mpsc::unbounded_channel::<Alert>();
-    let store: Arc<dyn Store> = Arc::new(FileStore::open(&core.paths));
+    let (store, warning) = crate::store::inbox_or_files(&core.paths, &core.config.store);
+    if let Some(warning) = warning {
+        let _ = tasks.send(AppEvent::Notice(warning));
+    }
     let paste = Arc::new(Paste::new(store.clone()));
     let claimant = format!("console-{}", std::process::id());
     tokio::spawn(async move {
