@@ -47,6 +47,7 @@ fn proposal(call_id: &str, command: &str, class: Class, reason: &str) -> Proposa
             DecisionKind::Edit,
             DecisionKind::Reject,
         ],
+        host_warning: None,
     }
 }
 

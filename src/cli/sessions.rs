@@ -182,6 +182,7 @@ fn received_without_session(paths: &Paths) -> Vec<session::SessionSummary> {
             severity: i.alert.severity.as_deref().map(neutralize_line),
             source: i.key.source.name().to_string(),
             state: opsassist::protocol::SessionState::New,
+            resolved: None,
         })
         .collect()
 }

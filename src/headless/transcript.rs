@@ -175,6 +175,10 @@ impl Transcript {
                 self.end_line(out)?;
                 writeln!(out, "· note: {}", neutralize_line(message))?;
             }
+            Event::Resolved { note } => {
+                self.end_line(out)?;
+                writeln!(out, "✔ resolved by the operator: {}", neutralize_line(note))?;
+            }
             Event::Warning { message } => {
                 self.end_line(out)?;
                 writeln!(out, "! warning: {}", neutralize_line(message))?;
@@ -279,6 +283,7 @@ mod tests {
                 DecisionKind::Edit,
                 DecisionKind::Reject,
             ],
+            host_warning: None,
         }
     }
 

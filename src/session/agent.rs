@@ -92,6 +92,8 @@ pub(crate) struct Agent {
     nonce: String,
     /// `[notify]`: awaiting approval, failed and the diagnosis (None: no channel).
     notifier: Option<notify::SessionNotifier>,
+    /// The last request sent to the model (shown by front ends as "what the model saw").
+    last_request: super::last_request::LastRequest,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -134,7 +136,13 @@ impl Agent {
             alert: None,
             nonce: super::untrusted::fresh_nonce(),
             notifier,
+            last_request: super::last_request::LastRequest::default(),
         }
+    }
+
+    /// The slot this session records its last model request in (shared with its handles).
+    pub(crate) fn last_request_slot(&self) -> super::last_request::LastRequest {
+        self.last_request.clone()
     }
 
     /// The task body. A log or audit failure stops the session with an (unlogged) error event.
@@ -193,7 +201,7 @@ impl Agent {
                     self.warn(format!("no pending tool call `{call_id}`"))?;
                 }
                 // Logged by `next_op`.
-                Op::SourceStatus { .. } => {}
+                Op::SourceStatus { .. } | Op::Resolve { .. } => {}
                 Op::Shutdown => {
                     if !matches!(self.state, Some(SessionState::Done | SessionState::Failed)) {
                         self.finish(SessionState::Done, "stopped by the operator")?;
@@ -411,6 +419,11 @@ impl Agent {
             needs_confirm: offer.needs_confirm,
             prefix: offer.prefix,
             decisions: offer.decisions,
+            host_warning: super::host_check::host_warning(
+                self.alert.as_ref().and_then(|a| a.host.as_deref()),
+                &resolved.target,
+                &core.config.hosts,
+            ),
         };
         self.emit(Event::CallProposed {
             proposal: proposal.clone(),
@@ -468,6 +481,7 @@ impl Agent {
                 needs_confirm: false,
                 prefix: None,
                 decisions: Vec::new(),
+                host_warning: None,
             },
         })?;
         self.refuse(&call.id, reason)
@@ -519,6 +533,11 @@ impl Agent {
             match op {
                 Some(Op::SourceStatus { status, at, source }) => {
                     self.emit(Event::SourceStatus { status, at, source })?;
+                }
+                Some(Op::Resolve { note }) => {
+                    let note = crate::text::neutralize_line(note.trim());
+                    self.emit(Event::Resolved { note })?;
+                    self.flush()?;
                 }
                 other => return Ok(other),
             }

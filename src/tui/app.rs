@@ -55,6 +55,21 @@ pub enum Command {
         session_id: String,
         call_id: Option<String>,
     },
+    /// Ask a session for the last request it sent to the model (`w`).
+    ModelInput { session_id: String },
+    /// Search an output file for `needle` (lower-case) in a task (`/`).
+    SearchOutput {
+        session_id: String,
+        call_id: String,
+        path: String,
+        needle: String,
+    },
+    /// Put `text` on the clipboard with OSC 52 (`y`).
+    Yank { text: String },
+    /// Put the start of an output file on the clipboard with OSC 52 (`y`).
+    YankFile { path: String },
+    /// Suspend the console and page an output file in `$PAGER` (`o`).
+    Pager { path: String },
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
 }
@@ -103,6 +118,18 @@ pub enum AppEvent {
     },
     /// Where the start key's requests go (the intake watcher claims and starts them).
     IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
+    /// A session's last model request (None: it sent none in this process).
+    ModelInput {
+        session_id: String,
+        request: Option<Arc<crate::session::last_request::SentRequest>>,
+    },
+    /// Lines of one output file that match a search.
+    SearchHits {
+        session_id: String,
+        call_id: String,
+        needle: String,
+        result: Result<Vec<usize>, String>,
+    },
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -181,6 +208,10 @@ pub struct Incident {
     pub received: bool,
     /// The alert source's last word on it ("✔ resolved at source at …"), for the list.
     pub source_status: Option<String>,
+    /// The alert as the session logged it (for the details view).
+    pub alert: Option<Box<Alert>>,
+    /// The operator's resolution note: the incident is archived out of the default list.
+    pub resolved: Option<String>,
 }
 
 impl Incident {
@@ -205,6 +236,8 @@ impl Incident {
             history: History::Live,
             received: false,
             source_status: None,
+            alert: None,
+            resolved: None,
         }
     }
 
@@ -217,6 +250,7 @@ impl Incident {
         incident.host = summary.host.as_deref().map(line);
         incident.title = line(&summary.title);
         incident.state = summary.state;
+        incident.resolved = summary.resolved.as_deref().map(line);
         incident.history = History::NotLoaded;
         incident
     }
@@ -285,6 +319,8 @@ pub struct App {
     pub(super) intake_link: Option<tokio::sync::mpsc::UnboundedSender<String>>,
     /// Received incidents the operator asked to start (incident ids), not yet handed over.
     pub intake_starts: Vec<String>,
+    /// Search, filter, bell and mouse state (`views.rs`).
+    pub views: super::views::ViewState,
 }
 
 /// The order states are counted and listed in.
@@ -333,6 +369,7 @@ impl App {
             watch_commands: Vec::new(),
             intake_link: None,
             intake_starts: Vec::new(),
+            views: super::views::ViewState::default(),
         }
     }
 
@@ -418,6 +455,12 @@ impl App {
 
     pub(super) fn apply_live(&mut self, envelope: EventEnvelope) {
         let id = envelope.session_id;
+        if matches!(
+            envelope.event,
+            crate::protocol::Event::ApprovalRequested { .. }
+        ) {
+            self.approval_arrived(&id);
+        }
         let mut global = Vec::new();
         let mut change = None;
         if let Some(incident) = self.incident_mut(&id) {
@@ -425,6 +468,7 @@ impl App {
             global = super::apply_event::apply(incident, envelope.event);
             change = Some((before, incident.state));
         }
+        self.keep_selection_listed();
         if let Some((before, after)) = change
             && before != after
         {
@@ -474,6 +518,16 @@ impl App {
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::IntakeLink(link) => self.intake_link = Some(link),
+            AppEvent::ModelInput {
+                session_id,
+                request,
+            } => self.show_model_input(&session_id, request),
+            AppEvent::SearchHits {
+                session_id,
+                call_id,
+                needle,
+                result,
+            } => self.search_hits(&session_id, &call_id, &needle, result),
             AppEvent::SourceStatus {
                 session_id,
                 status,

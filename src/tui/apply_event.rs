@@ -141,9 +141,11 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             incident.transcript.push(Entry::Alert {
                 lines: alert_lines(&alert),
             });
+            incident.alert = Some(alert);
         }
         Event::State { state } => {
             incident.state = state;
+            incident.resolved = None;
             if state != SessionState::Running {
                 global.push(Global::Unwatch { call_id: None });
             }
@@ -318,6 +320,14 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             note(incident, kind, &format!("{}: {reason}", state.label()));
         }
         Event::Note { message } => note(incident, NoteKind::Info, &message),
+        Event::Resolved { note: text } => {
+            note(
+                incident,
+                NoteKind::Info,
+                &format!("✔ resolved by the operator: {text}"),
+            );
+            incident.resolved = Some(neutralize_line(&text));
+        }
         Event::SourceStatus { status, at, source } => {
             let line = status.line(at, &source);
             note(incident, NoteKind::Info, &line);

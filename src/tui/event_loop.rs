@@ -60,6 +60,8 @@ struct Runner {
     sessions: HashMap<String, SessionHandle>,
     /// Pollers of running calls' output files, by (session id, call id).
     tails: HashMap<(String, String), tokio::task::JoinHandle<()>>,
+    /// An output file to page once the current key is handled (needs the terminal).
+    pager: Option<String>,
 }
 
 impl Runner {
@@ -67,6 +69,44 @@ impl Runner {
     fn execute(&mut self, app: &mut App, command: Command) -> bool {
         match command {
             Command::Quit => return true,
+            Command::ModelInput { session_id } => {
+                let request = self
+                    .sessions
+                    .get(&session_id)
+                    .and_then(|h| h.last_request());
+                app.apply_app_event(AppEvent::ModelInput {
+                    session_id,
+                    request,
+                });
+            }
+            Command::SearchOutput {
+                session_id,
+                call_id,
+                path,
+                needle,
+            } => {
+                let tx = self.tasks_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = super::search::search_file(std::path::Path::new(&path), &needle)
+                        .map_err(|e| format!("{path}: {e}"));
+                    let _ = tx.send(AppEvent::SearchHits {
+                        session_id,
+                        call_id,
+                        needle,
+                        result,
+                    });
+                });
+            }
+            Command::Yank { text } => yank_now(app, &text),
+            Command::YankFile { path } => {
+                match super::yank::read_capped(std::path::Path::new(&path)) {
+                    Ok(text) => yank_now(app, &text),
+                    Err(e) => {
+                        app.apply_app_event(AppEvent::Notice(format!("cannot copy {path}: {e}")))
+                    }
+                }
+            }
+            Command::Pager { path } => self.pager = Some(path),
             Command::WatchOutput {
                 session_id,
                 call_id,
@@ -190,8 +230,35 @@ impl Runner {
     }
 }
 
+/// Write the OSC 52 sequence for `text` and say what was copied.
+fn yank_now(app: &mut App, text: &str) {
+    use std::io::Write;
+    let (sequence, cut) = super::yank::osc52(text);
+    let mut out = std::io::stdout();
+    let written = out
+        .write_all(sequence.as_bytes())
+        .and_then(|()| out.flush());
+    let notice = match (written, cut) {
+        (Err(e), _) => format!("cannot copy: {e}"),
+        (Ok(()), true) => format!(
+            "copied the first {} to the clipboard (OSC 52)",
+            super::live_output::human_bytes(super::yank::MAX_YANK_BYTES as u64)
+        ),
+        (Ok(()), false) => format!(
+            "copied {} to the clipboard (OSC 52)",
+            super::live_output::human_bytes(text.len() as u64)
+        ),
+    };
+    app.apply_app_event(AppEvent::Notice(notice));
+}
+
 /// Draw a frame and record what it showed for decision keys ([`App::drawn`]).
 fn draw(guard: &mut TerminalGuard, app: &mut App) -> Result<(), TuiError> {
+    if app.take_bell() {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+    }
     let now = std::time::Instant::now();
     app.now = now;
     let frame = guard.terminal.draw(|f| render(app, f))?;
@@ -222,6 +289,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         tasks_tx: tasks_tx.clone(),
         sessions: HashMap::new(),
         tails: HashMap::new(),
+        pager: None,
     };
 
     let mut intake_handles = super::intake_watch::start(
@@ -286,7 +354,9 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    let mut guard = TerminalGuard::enter()?;
+    app.views.bell = core.config.ui.bell;
+    app.views.mouse = core.config.ui.mouse;
+    let mut guard = TerminalGuard::enter_with(app.views.mouse)?;
     let start: Vec<Command> = options
         .alerts
         .into_iter()
@@ -311,6 +381,12 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     draw_now = true;
                     let commands = app.handle_key_at(key, std::time::Instant::now());
+                    runner.execute_all(&mut app, commands)
+                }
+                Some(Ok(TermEvent::Mouse(mouse))) => {
+                    let size = guard.terminal.size()?;
+                    let commands = app.handle_mouse(mouse, size.width, size.height);
+                    draw_now = true;
                     runner.execute_all(&mut app, commands)
                 }
                 Some(Ok(TermEvent::Paste(text))) => {
@@ -363,6 +439,18 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         };
         if quit {
             break;
+        }
+        if let Some(path) = runner.pager.take() {
+            // The pager owns the terminal: stop reading keys until it exits.
+            drop(input);
+            let result = super::pager::run(&mut guard, &path);
+            input = EventStream::new();
+            let notice = match result {
+                Ok(done) => done,
+                Err(e) => format!("pager: {e}"),
+            };
+            app.apply_app_event(AppEvent::Notice(notice));
+            draw_now = true;
         }
         if draw_now {
             draw(&mut guard, &mut app)?;

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::protocol::{Decision, Op};
 
@@ -59,6 +59,7 @@ impl App {
             },
             Overlay::Editor(editor) => self.editor_key(editor, key),
             Overlay::Prompt(prompt) => self.prompt_key(prompt, key),
+            Overlay::Text(view) => self.text_view_key(view, key),
         }
     }
 
@@ -74,12 +75,30 @@ impl App {
                 paste_into(&mut editor, text);
                 self.overlay = Overlay::Editor(editor);
             }
-            Overlay::Help(_) | Overlay::ConfirmQuit | Overlay::CallView(_) => {}
+            Overlay::Help(_) | Overlay::ConfirmQuit | Overlay::CallView(_) | Overlay::Text(_) => {}
         }
         Vec::new()
     }
 
     fn dashboard_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        // While a search is active, n/N move between matches and Esc clears it.
+        if self.views.search.is_some() && !key.modifiers.contains(KeyModifiers::CONTROL) {
+            match key.code {
+                KeyCode::Char('n') => {
+                    self.search_step(true);
+                    return Vec::new();
+                }
+                KeyCode::Char('N') => {
+                    self.search_step(false);
+                    return Vec::new();
+                }
+                KeyCode::Esc => {
+                    self.views.search = None;
+                    return Vec::new();
+                }
+                _ => {}
+            }
+        }
         let Some(action) = self.keymap.resolve(&key) else {
             return Vec::new();
         };
@@ -158,6 +177,32 @@ impl App {
                 Vec::new()
             }
             Action::Expand => self.toggle_output(),
+            Action::Details => {
+                self.open_details();
+                Vec::new()
+            }
+            Action::ModelInput => self.ask_model_input(),
+            Action::Search => {
+                self.overlay = Overlay::Prompt(PromptState {
+                    purpose: PromptPurpose::Search,
+                    input: String::new(),
+                });
+                Vec::new()
+            }
+            Action::Yank => self.yank(),
+            Action::Pager => self.open_pager(),
+            Action::NextPending => {
+                self.next_pending();
+                Vec::new()
+            }
+            Action::Filter => {
+                self.ask_filter();
+                Vec::new()
+            }
+            Action::Resolve => {
+                self.ask_resolve();
+                Vec::new()
+            }
             Action::Help => {
                 self.overlay = Overlay::Help(0);
                 Vec::new()
@@ -306,11 +351,7 @@ impl App {
         if self.incidents.is_empty() {
             return;
         }
-        self.selected = if down {
-            (self.selected + 1).min(self.incidents.len() - 1)
-        } else {
-            self.selected.saturating_sub(1)
-        };
+        self.move_listed(down);
     }
 
     fn move_call(&mut self, down: bool) {

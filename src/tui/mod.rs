@@ -6,20 +6,28 @@
 pub mod app;
 mod apply_call;
 mod apply_event;
+mod details;
 pub mod event_loop;
+mod filter;
 mod forms;
 mod inbox;
 mod input;
 mod intake_watch;
 pub mod keymap;
 pub mod live_output;
+mod model_input;
+mod mouse;
 pub mod output_file;
 pub mod overlay;
+mod pager;
 mod past;
 mod pending;
+pub mod search;
 pub mod terminal;
 pub mod transcript_store;
+pub mod views;
 pub mod widgets;
+mod yank;
 
 #[cfg(test)]
 mod tests;

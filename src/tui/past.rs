@@ -111,6 +111,7 @@ impl App {
                 host: incident.host.take(),
                 title: std::mem::take(&mut incident.title),
                 state: incident.state,
+                resolved: incident.resolved.take(),
                 history: History::NotLoaded,
                 ..Incident::new(&id)
             };

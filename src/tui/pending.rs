@@ -39,6 +39,8 @@ pub struct PanelCall {
     pub edit: Option<String>,
     /// Why the core asked again, if it did.
     pub why: Option<String>,
+    /// The core's warning that the call runs elsewhere than the alerted host.
+    pub host_warning: Option<String>,
     /// 1-based position in the queue, and the queue length.
     pub pos: usize,
     pub len: usize,
@@ -76,6 +78,7 @@ impl Incident {
                 .filter(|_| proposal.allows(DecisionKind::ApprovePrefix)),
             edit: None,
             why: None,
+            host_warning: proposal.host_warning.clone(),
             pos,
             len,
         };

@@ -57,7 +57,7 @@ impl Agent {
                         None => return Ok(Decided::Abandon),
                         Some(Op::Shutdown) => return Ok(Decided::Stop),
                         // Logged by `next_op`.
-                        Some(Op::SourceStatus { .. }) => continue,
+                        Some(Op::SourceStatus { .. } | Op::Resolve { .. }) => continue,
                         Some(Op::UserMessage { text }) => {
                             self.warn(
                                 "message queued: it reaches the model after the pending calls are decided"

@@ -9,6 +9,7 @@ mod past;
 mod scale;
 mod screens;
 mod small;
+mod views;
 
 use std::collections::BTreeMap;
 
@@ -113,6 +114,7 @@ pub(super) fn proposal(call_id: &str, command: &str, class: Class) -> Proposal {
         needs_confirm: offer.needs_confirm,
         prefix: offer.prefix,
         decisions: offer.decisions,
+        host_warning: None,
     }
 }
 

@@ -8,6 +8,7 @@ mod editor;
 mod help;
 mod incidents;
 mod status;
+mod text_view;
 pub mod thinking;
 mod transcript;
 mod wrap;
@@ -21,6 +22,7 @@ use crate::protocol::SessionState;
 
 use super::app::{App, Overlay};
 
+pub use transcript::line_text;
 pub use wrap::wrap_line;
 
 /// Smallest terminal the dashboard draws into; below it only a notice is shown (and no
@@ -57,6 +59,37 @@ fn areas(app: &App, full: Rect) -> Areas {
         transcript,
         approval,
         status,
+    }
+}
+
+/// Which pane a screen cell is in (for the mouse), with the row inside the pane's border.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    List { row: u16, height: u16 },
+    Transcript { row: u16 },
+    Other,
+}
+
+/// The pane under (`column`, `row`) in a frame of `full` size, laid out as [`render`] does.
+pub fn pane_at(app: &App, full: Rect, column: u16, row: u16) -> Pane {
+    if too_small(full) {
+        return Pane::Other;
+    }
+    let a = areas(app, full);
+    let inside = |r: Rect| {
+        column > r.x && column + 1 < r.x + r.width && row > r.y && row + 1 < r.y + r.height
+    };
+    if inside(a.list) {
+        Pane::List {
+            row: row - a.list.y - 1,
+            height: a.list.height.saturating_sub(2),
+        }
+    } else if inside(a.transcript) {
+        Pane::Transcript {
+            row: row - a.transcript.y - 1,
+        }
+    } else {
+        Pane::Other
     }
 }
 
@@ -139,6 +172,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
         Overlay::ConfirmQuit => status::render_confirm_quit(app, frame),
         Overlay::CallView(view) => call_view::render(app, view, frame),
+        Overlay::Text(view) => text_view::render(view, frame),
     }
 }
 

@@ -268,8 +268,23 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
     }
 }
 
-/// Logical lines `from..to` of the transcript, styled.
-fn logical_lines(incident: &Incident, from: usize, to: usize) -> Vec<Line<'static>> {
+/// The plain text of line `offset` of `entry`, as drawn (for search).
+pub fn line_text(entry: &Entry, offset: usize) -> String {
+    entry_line(entry, offset, Mark::None)
+        .spans
+        .iter()
+        .map(|s| s.content.as_ref())
+        .collect()
+}
+
+/// Logical lines `from..to` of the transcript, styled; matches of an active search
+/// (`search`: the current match's line and the lower-case needle) highlighted.
+fn logical_lines(
+    incident: &Incident,
+    from: usize,
+    to: usize,
+    search: Option<(usize, &str)>,
+) -> Vec<Line<'static>> {
     let mut out = Vec::with_capacity(to.saturating_sub(from));
     // ▶ marks the call the approval panel asks about.
     let asked = incident
@@ -294,7 +309,14 @@ fn logical_lines(incident: &Incident, from: usize, to: usize) -> Vec<Line<'stati
         };
         let end = (incident.transcript.entry_start(i + 1)).min(to);
         for k in offset..offset + (end - line) {
-            out.push(entry_line(entry, k, mark));
+            let drawn = entry_line(entry, k, mark);
+            out.push(match search {
+                Some((current, needle)) => {
+                    let here = line + (k - offset);
+                    super::super::search::highlight(drawn, needle, here == current)
+                }
+                None => drawn,
+            });
         }
         line = end;
     }
@@ -324,11 +346,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let total = incident.transcript.len_lines();
     let follow = incident.scroll.is_none();
+    let search = app.search_line(incident);
+    let found = search.map(|(_, s)| {
+        let at = s.current.map_or(String::from("-"), |c| (c + 1).to_string());
+        let more = if s.pending > 0 { " (searching…)" } else { "" };
+        format!(
+            " /{} {at} of {}{more} ·",
+            crate::text::neutralize_line(&s.query),
+            s.hits.len()
+        )
+    });
+    let search = search.map(|(line, s)| (line, s.needle.as_str()));
+    // An active search leads the title so it shows on narrow terminals.
     let title = format!(
-        " {} · {} lines{} ",
+        "{} {} · {} lines{} ",
+        found.unwrap_or_default(),
         incident.title,
         total,
-        if follow { " · following" } else { "" }
+        if follow { " · following" } else { "" },
     );
     let block = Block::bordered().title(title).border_style(border);
     let inner = block.inner(area);
@@ -352,7 +387,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let mut end = total;
         while end > 0 && rows.len() < height {
             let start = end.saturating_sub(height - rows.len());
-            let mut chunk: Vec<Line<'static>> = logical_lines(incident, start, end)
+            let mut chunk: Vec<Line<'static>> = logical_lines(incident, start, end, search)
                 .into_iter()
                 .flat_map(|l| wrap_line(l, width))
                 .collect();
@@ -364,7 +399,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         rows.into_iter().skip(skip).collect()
     } else {
         let top = incident.view_top(height);
-        logical_lines(incident, top, (top + height).min(total))
+        logical_lines(incident, top, (top + height).min(total), search)
             .into_iter()
             .flat_map(|l| wrap_line(l, width))
             .take(height)
