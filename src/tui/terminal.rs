@@ -98,8 +98,16 @@ impl TerminalGuard {
         if MOUSE.load(std::sync::atomic::Ordering::Relaxed) {
             execute!(out, EnableMouseCapture)?;
         }
+        execute!(
+            out,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
         let _ = self.terminal.hide_cursor();
-        self.terminal.clear()
+        // Both buffers blank: the next draw writes every cell (no cursor query, which the
+        // key reader could answer late).
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 }
 
