@@ -107,7 +107,10 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
                     writeln!(out, "{}", serde_json::to_string(e)?)?;
                 }
             } else {
-                let mut transcript = Transcript::default();
+                let mut transcript = Transcript {
+                    times: true,
+                    ..Transcript::default()
+                };
                 for e in &events {
                     transcript.render(e, &mut out)?;
                 }

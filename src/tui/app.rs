@@ -212,6 +212,8 @@ pub struct Incident {
     pub alert: Option<Box<Alert>>,
     /// The operator's resolution note: the incident is archived out of the default list.
     pub resolved: Option<String>,
+    /// The model finished its turn with a question for the operator (not "done").
+    pub asked: bool,
 }
 
 impl Incident {
@@ -238,6 +240,7 @@ impl Incident {
             source_status: None,
             alert: None,
             resolved: None,
+            asked: false,
         }
     }
 
@@ -464,6 +467,7 @@ impl App {
         let mut global = Vec::new();
         let mut change = None;
         if let Some(incident) = self.incident_mut(&id) {
+            incident.transcript.set_clock(envelope.at);
             let before = incident.state;
             global = super::apply_event::apply(incident, envelope.event);
             change = Some((before, incident.state));

@@ -88,10 +88,13 @@ fn preview(summary: &ExecSummary) -> OutputView {
     } else {
         split_lines(summary.model_output.trim_end_matches('\n'))
     };
+    // A finished command's preview is its last lines (where the result usually is).
+    let total_lines = all.len();
+    let skip = total_lines.saturating_sub(PREVIEW_LINES);
     OutputView {
         path: summary.output_path.clone(),
-        total_lines: all.len(),
-        preview: all.into_iter().take(PREVIEW_LINES).collect(),
+        total_lines,
+        preview: all.into_iter().skip(skip).collect(),
         expanded: false,
         index: None,
         loading: false,
@@ -146,6 +149,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
         Event::State { state } => {
             incident.state = state;
             incident.resolved = None;
+            incident.asked = false;
             if state != SessionState::Running {
                 global.push(Global::Unwatch { call_id: None });
             }
@@ -311,6 +315,8 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
         Event::Error { message } => note(incident, NoteKind::Error, &message),
         Event::Finished { state, reason } => {
             incident.state = state;
+            incident.asked =
+                state == SessionState::Done && super::views::ends_with_question(incident);
             global.push(Global::Unwatch { call_id: None });
             let kind = if state == SessionState::Failed {
                 NoteKind::Error

@@ -71,6 +71,7 @@ impl App {
             Ok(events) => {
                 for envelope in events {
                     last_seq = last_seq.max(envelope.seq);
+                    incident.transcript.set_clock(envelope.at);
                     super::apply_event::apply(incident, envelope.event);
                 }
             }

@@ -9,6 +9,7 @@ mod past;
 mod scale;
 mod screens;
 mod small;
+mod time_units;
 mod views;
 
 use std::collections::BTreeMap;

@@ -85,7 +85,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ]);
         let mut second = Line::from(vec![
             Span::raw("   "),
-            Span::styled(incident.state.label(), state_style(incident.state)),
+            if incident.asked {
+                Span::styled(
+                    super::super::views::state_label(incident),
+                    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                )
+            } else {
+                Span::styled(incident.state.label(), state_style(incident.state))
+            },
         ]);
         if incident.received {
             second.push_span(Span::styled(

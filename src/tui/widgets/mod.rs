@@ -7,6 +7,7 @@ mod call_view;
 mod editor;
 mod help;
 mod incidents;
+mod markdown;
 mod status;
 mod text_view;
 pub mod thinking;

@@ -59,9 +59,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             Span::raw("")
         },
+        // The selected incident's token total (all incidents when none is selected).
         Span::raw(format!(
             " · tokens {} · redacted {} │ ",
-            app.tokens, app.redactions
+            app.current().map_or(app.tokens, |i| i.tokens),
+            app.redactions
         )),
     ];
     for (action, label) in [

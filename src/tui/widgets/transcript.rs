@@ -134,10 +134,11 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
         if let Some(e) = &s.connection_error {
             parts.push(format!("ssh: {}", crate::text::neutralize_line(e)));
         }
-        parts.push(format!("{} ms", s.duration_ms));
+        parts.push(crate::text_units::human_duration(s.duration_ms));
         parts.push(format!(
-            "{} B out, {} B err",
-            s.stdout_bytes, s.stderr_bytes
+            "{} out, {} err",
+            human_bytes(s.stdout_bytes),
+            human_bytes(s.stderr_bytes)
         ));
         if s.redactions > 0 {
             parts.push(format!("{} redacted", s.redactions));
@@ -166,15 +167,18 @@ fn output_line(out: &OutputView, offset: usize) -> Line<'static> {
         ])
     };
     if !out.expanded {
-        return match out.preview.get(offset) {
-            Some(l) => body(l),
-            None => Line::styled(
+        // The preview is the last lines: the hint about the earlier ones comes first.
+        let hidden = out.total_lines.saturating_sub(out.preview.len());
+        return match (hidden, offset) {
+            (0, k) => out.preview.get(k).map_or_else(|| body(""), |l| body(l)),
+            (n, 0) => Line::styled(
                 format!(
-                    "  [+{} lines, Enter to expand]",
-                    out.total_lines - out.preview.len()
+                    "  [{n} earlier line{}, Enter to expand]",
+                    if n == 1 { "" } else { "s" }
                 ),
                 Style::new().fg(Color::Cyan),
             ),
+            (_, k) => out.preview.get(k - 1).map_or_else(|| body(""), |l| body(l)),
         };
     }
     let body_len = out.index.as_ref().map_or(out.preview.len(), |i| i.len());
@@ -232,10 +236,16 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
             } else {
                 " ".repeat(prefix.chars().count())
             };
-            let mut line = Line::from(vec![
-                Span::styled(lead, Style::new().fg(Color::Cyan)),
-                Span::styled(text, style),
-            ]);
+            let mut line = Line::from(Span::styled(lead, Style::new().fg(Color::Cyan)));
+            match speaker {
+                Speaker::Model => {
+                    let in_code = super::markdown::in_code_block(lines, offset);
+                    for span in super::markdown::line_spans(&text, in_code, style) {
+                        line.push_span(span);
+                    }
+                }
+                Speaker::Operator => line.push_span(Span::styled(text, style)),
+            }
             if *streaming && offset + 1 == lines.len() {
                 line.push_span(Span::styled("▍", Style::new().fg(Color::Cyan)));
             }
@@ -309,7 +319,12 @@ fn logical_lines(
         };
         let end = (incident.transcript.entry_start(i + 1)).min(to);
         for k in offset..offset + (end - line) {
-            let drawn = entry_line(entry, k, mark);
+            let mut drawn = entry_line(entry, k, mark);
+            if k == 0
+                && let Some(at) = incident.transcript.time(i)
+            {
+                drawn.push_span(Span::styled(format!("  {}", at.format("%H:%M:%S")), dim()));
+            }
             out.push(match search {
                 Some((current, needle)) => {
                     let here = line + (k - offset);
