@@ -13,8 +13,9 @@ use support::tmux::{Opts, Pane, nonce, tool_call};
 fn slash_finds_a_word_in_a_100000_line_output() {
     let n = nonce();
     // The word is built by awk, so the command line itself does not contain it.
-    let command =
-        format!("seq 1 100000 | awk '{{ if ($1 == 76543) print \"find\" \"me-{n}\"; else print }}'");
+    let command = format!(
+        "seq 1 100000 | awk '{{ if ($1 == 76543) print \"find\" \"me-{n}\"; else print }}'"
+    );
     let fake = FakeLlm::spawn_blocking_openai(vec![
         tool_call(&command),
         Reply::Text(format!("Counted them. final-{n}")),
@@ -41,7 +42,9 @@ fn slash_finds_a_word_in_a_100000_line_output() {
     assert!(screen.contains("│ 76544"), "{screen}");
     // n stays on the only match; Esc clears the search and n is new-alert again.
     pane.keys(&["n"]);
-    pane.wait_for("still one match", |s| s.contains(&format!("/findme-{n} 1 of 1")));
+    pane.wait_for("still one match", |s| {
+        s.contains(&format!("/findme-{n} 1 of 1"))
+    });
     pane.keys(&["Escape"]);
     pane.wait_for("search cleared", |s| !s.contains(&format!("/findme-{n}")));
     pane.quit();
@@ -87,7 +90,10 @@ fn pager_gets_the_full_output_and_the_console_redraws_after_it() {
         s.contains("exited with") && s.contains("Incidents") && s.contains(&format!("final-{n}"))
     });
     assert!(screen.contains("┌ Incidents"), "{screen}");
-    assert!(pane.alternate_screen_on(), "the console did not take the screen back");
+    assert!(
+        pane.alternate_screen_on(),
+        "the console did not take the screen back"
+    );
     let expected: String = (1..=3000).map(|i| format!("{i}\n")).collect();
     let got = std::fs::read_to_string(&record).unwrap_or_default();
     assert_eq!(got.len(), expected.len(), "argument: not the full output");
