@@ -101,6 +101,9 @@ fn preview(summary: &ExecSummary) -> OutputView {
         window_start: 0,
         window: Vec::new(),
         error: None,
+        partial: summary.model_output.contains(" bytes omitted]")
+            || summary.stdout_bytes + summary.stderr_bytes
+                > summary.model_output.len() as u64 + 1024,
     }
 }
 
@@ -415,6 +418,27 @@ pub fn window_requests(incident: &mut Incident, height: usize) -> Vec<Command> {
             continue;
         };
         let Some(out) = &call.output else { continue };
+        if !out.expanded
+            && out.partial
+            && out.index.is_none()
+            && !out.loading
+            && out.error.is_none()
+            && !out.path.is_empty()
+        {
+            // A cut preview on screen: index the file so its line count is exact.
+            commands.push(Command::IndexOutput {
+                session_id: incident.session_id.clone(),
+                call_id: call.call_id.clone(),
+                path: out.path.clone(),
+            });
+            let call_id = call.call_id.clone();
+            with_call(incident, &call_id, |c| {
+                if let Some(out) = &mut c.output {
+                    out.loading = true;
+                }
+            });
+            continue;
+        }
         if !out.expanded || out.loading || out.error.is_some() {
             continue;
         }

@@ -47,6 +47,9 @@ pub struct OutputView {
     pub window: Vec<String>,
     /// Why the file could not be read, if it could not.
     pub error: Option<String>,
+    /// The preview comes from output the executor cut (head and tail): its line count is
+    /// known only once the file is indexed, which the view asks for when it shows the call.
+    pub partial: bool,
 }
 
 impl OutputView {

@@ -137,3 +137,64 @@ fn a_question_from_the_model_is_not_done() {
     assert!(!screen.contains("question for you"), "{screen}");
     assert!(screen.contains("   done"), "{screen}");
 }
+
+#[test]
+fn a_cut_output_gets_its_exact_line_count_and_keeps_it_through_expand_and_collapse() {
+    use super::super::app::{AppEvent, Command};
+    use crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("001-c1.log");
+    let body: String = (0..10_000).map(|i| format!("row {i}\n")).collect();
+    std::fs::write(&path, &body).unwrap();
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::CallProposed {
+        proposal: proposal("c1", "seq 10000", Class::ReadOnly),
+    });
+    // What the executor gives the model for a big output: head, marker, tail.
+    let mut s = summary(
+        "c1",
+        "seq 10000",
+        "row 0\nrow 1\n[68000 bytes omitted]\nrow 9998\nrow 9999\n",
+    );
+    s.stdout_bytes = body.len() as u64;
+    s.output_path = path.to_string_lossy().into_owned();
+    events.push(Event::ExecFinished { summary: s });
+    feed(&mut app, SID, events);
+    draw(&app, 120, 32);
+    let io = app.pending_io();
+    let index = io.iter().find_map(|c| match c {
+        Command::IndexOutput {
+            session_id,
+            call_id,
+            path,
+        } => Some((session_id.clone(), call_id.clone(), path.clone())),
+        _ => None,
+    });
+    let Some((session_id, call_id, file)) = index else {
+        panic!("the cut preview on screen was not indexed: {io:?}");
+    };
+    app.apply_app_event(AppEvent::OutputIndexed {
+        session_id,
+        call_id,
+        result: super::super::output_file::LineIndex::build(std::path::Path::new(&file))
+            .map(std::sync::Arc::new)
+            .map_err(|e| e.to_string()),
+    });
+    let screen = draw(&app, 120, 32).backend().to_string();
+    assert!(
+        screen.contains("[9996 earlier lines, Enter to expand]"),
+        "{screen}"
+    );
+    let collapsed = app.incidents[0].transcript.len_lines();
+    app.handle_key(key(KeyCode::Enter));
+    let expanded = app.incidents[0].transcript.len_lines();
+    assert_eq!(expanded, collapsed - 5 + 10_001, "body and the fold line");
+    let screen = draw(&app, 120, 32).backend().to_string();
+    assert!(
+        screen.contains("[10000 lines; Enter to collapse]"),
+        "{screen}"
+    );
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.incidents[0].transcript.len_lines(), collapsed);
+}
