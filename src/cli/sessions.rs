@@ -107,10 +107,8 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
                     writeln!(out, "{}", serde_json::to_string(e)?)?;
                 }
             } else {
-                let mut transcript = Transcript {
-                    times: true,
-                    ..Transcript::default()
-                };
+                let mut transcript = Transcript::default();
+                transcript.times = true;
                 for e in &events {
                     transcript.render(e, &mut out)?;
                 }
