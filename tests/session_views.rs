@@ -62,6 +62,12 @@ async fn proposals_warn_about_the_host_the_last_request_is_kept_and_a_resolution
         sent.messages
     );
     assert!(!sent.tools.is_empty(), "tools offered: {:?}", sent.tools);
+    // Rebuilt from the log (a console that did not send it): the same messages.
+    let rebuilt = session::last_request::rebuild(&core, &handle.id)
+        .expect("log")
+        .expect("an answered request");
+    assert!(rebuilt.from_log);
+    assert_eq!(rebuilt.messages, sent.messages);
 
     assert!(handle.send(Op::Resolve {
         note: "cleaned /var/log".into()

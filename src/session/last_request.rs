@@ -11,10 +11,46 @@ use crate::llm::{ChatMessage, ToolSpec};
 /// One request as it went to the model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentRequest {
+    /// When it was sent (rebuilt from a log: when its answer was logged).
     pub at: DateTime<Utc>,
     pub messages: Vec<ChatMessage>,
     /// Names of the tools offered (empty in text mode, where they are in the prompt).
     pub tools: Vec<String>,
+    /// Rebuilt from the session log (the session sent nothing in this process) rather than
+    /// recorded as sent.
+    pub from_log: bool,
+}
+
+/// The last answered request of session `id`, rebuilt from its log the way a resumed session
+/// rebuilds its conversation (prompts and results as logged, operator text redacted again).
+/// None when the model never answered. Blocking: reads the log.
+pub fn rebuild(core: &super::Core, id: &str) -> Result<Option<SentRequest>, super::SessionError> {
+    let events = super::read_log(&core.paths, id)?;
+    let replay = super::conversation::replay(&events, &core.redactor);
+    let Some(last) = replay
+        .messages
+        .iter()
+        .rposition(|m| matches!(m, ChatMessage::Assistant { .. }))
+    else {
+        return Ok(None);
+    };
+    let at = events
+        .iter()
+        .rev()
+        .find(|e| matches!(e.event, crate::protocol::Event::ModelText { .. }))
+        .map_or_else(Utc::now, |e| e.at);
+    let tools = core
+        .tools
+        .specs(&core.config.hosts)
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    Ok(Some(SentRequest {
+        at,
+        messages: replay.messages[..last].to_vec(),
+        tools,
+        from_log: true,
+    }))
 }
 
 /// The last request of one session, shared by its task and its handles.
@@ -28,6 +64,7 @@ impl LastRequest {
             at: Utc::now(),
             messages: messages.to_vec(),
             tools: specs.iter().map(|s| s.name.clone()).collect(),
+            from_log: false,
         };
         if let Ok(mut slot) = self.0.lock() {
             *slot = Some(Arc::new(sent));

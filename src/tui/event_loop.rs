@@ -70,14 +70,31 @@ impl Runner {
         match command {
             Command::Quit => return true,
             Command::ModelInput { session_id } => {
-                let request = self
+                match self
                     .sessions
                     .get(&session_id)
-                    .and_then(|h| h.last_request());
-                app.apply_app_event(AppEvent::ModelInput {
-                    session_id,
-                    request,
-                });
+                    .and_then(|h| h.last_request())
+                {
+                    Some(request) => app.apply_app_event(AppEvent::ModelInput {
+                        session_id,
+                        request: Some(request),
+                    }),
+                    None => {
+                        // Not sent by this process: rebuilt from the session log.
+                        let tx = self.tasks_tx.clone();
+                        let core = self.core.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let event = match session::last_request::rebuild(&core, &session_id) {
+                                Ok(request) => AppEvent::ModelInput {
+                                    session_id,
+                                    request: request.map(Arc::new),
+                                },
+                                Err(e) => AppEvent::Notice(format!("cannot read the log: {e}")),
+                            };
+                            let _ = tx.send(event);
+                        });
+                    }
+                }
             }
             Command::SearchOutput {
                 session_id,

@@ -14,19 +14,22 @@ pub fn view(request: Option<&SentRequest>) -> TextView {
     let Some(request) = request else {
         v.push(
             Tone::Warn,
-            "No request was sent by this session since this console started.",
-        );
-        v.push(
-            Tone::Dim,
-            "The last request is kept in memory by the running session; send a message to \
-             continue the incident and it shows here.",
+            "The model has not answered a request in this incident yet.",
         );
         return v;
     };
+    if request.from_log {
+        v.push(
+            Tone::Warn,
+            "Rebuilt from the session log (not sent by this console): the request the model \
+             last answered.",
+        );
+    }
     v.push(
         Tone::Dim,
         format!(
-            "sent {} · {} message(s) · tools offered: {}",
+            "{} {} · {} message(s) · tools offered: {}",
+            if request.from_log { "answered" } else { "sent" },
             request.at.format("%Y-%m-%d %H:%M:%S UTC"),
             request.messages.len(),
             if request.tools.is_empty() {

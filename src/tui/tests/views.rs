@@ -111,6 +111,7 @@ fn sent() -> SentRequest {
             },
         ],
         tools: vec!["ssh_shell".into(), "local_shell".into()],
+        from_log: false,
     }
 }
 
@@ -148,7 +149,7 @@ fn w_for_a_session_that_sent_nothing_says_so() {
         request: None,
     });
     let screen = draw(&app, 80, 24).backend().to_string();
-    assert!(screen.contains("No request was sent"), "{screen}");
+    assert!(screen.contains("has not answered a request"), "{screen}");
 }
 
 fn with_output(lines: usize) -> App {
