@@ -104,5 +104,7 @@ fn pager_gets_the_full_output_and_the_console_redraws_after_it() {
     pane.keys(&["?"]);
     pane.wait_for("help after the pager", |s| s.contains("Keys"));
     pane.keys(&["Escape"]);
+    // Wait for it to close: an Esc followed at once by `q` reads as Alt+q.
+    pane.wait_for("help closed", |s| !s.contains("Keys ·"));
     pane.quit();
 }

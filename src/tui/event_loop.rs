@@ -360,6 +360,9 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         ))),
     }
 
+    // Approvals reopened from logs at startup are not new: no bell for them.
+    app.take_bell();
+
     let list_core = core.clone();
     let list_tx = runner.tasks_tx.clone();
     tokio::task::spawn_blocking(move || {
@@ -460,7 +463,8 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         if let Some(path) = runner.pager.take() {
             // The pager owns the terminal: stop reading keys until it exits.
             drop(input);
-            let result = super::pager::run(&mut guard, &path);
+            // Sessions keep running on the other workers while the pager has the terminal.
+            let result = tokio::task::block_in_place(|| super::pager::run(&mut guard, &path));
             input = EventStream::new();
             let notice = match result {
                 Ok(done) => done,
