@@ -32,11 +32,13 @@ pub struct Config {
     /// The ssh inventory: the only hosts a tool may target, by name.
     pub hosts: BTreeMap<String, HostEntry>,
     pub policy: PolicyConfig,
-    /// Key binding overrides for the TUI: action name → key (e.g. `approve = "y"`).
+    /// Key binding overrides for the TUI: action name → key (e.g. `approve = "z"`).
     pub keys: BTreeMap<String, String>,
     pub learning: LearningConfig,
     pub audit: AuditConfig,
     pub tui: TuiConfig,
+    /// `[ui]`: the console's bell and mouse.
+    pub ui: UiConfig,
     pub intake: IntakeConfig,
     /// `[watch.docker]`: the Docker watcher.
     pub watch: crate::docker::WatchConfig,
@@ -86,6 +88,25 @@ impl Default for TuiConfig {
     fn default() -> Self {
         TuiConfig {
             approval_guard_ms: 400,
+        }
+    }
+}
+
+/// `[ui]`: how the console talks to the terminal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// Ring the terminal bell when an approval arrives in an incident that is not selected.
+    pub bell: bool,
+    /// Mouse wheel and clicks; off for terminals where it gets in the way of copying.
+    pub mouse: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            bell: true,
+            mouse: true,
         }
     }
 }

@@ -21,5 +21,6 @@ pub mod protocol;
 pub mod session;
 pub mod store;
 pub mod text;
+pub mod text_units;
 pub mod tools;
 pub mod tui;

@@ -52,6 +52,9 @@ pub enum Op {
     UserMessage { text: String },
     /// Stop the session: pending calls are rejected, nothing more runs.
     Shutdown,
+    /// The operator marks the incident resolved with a note: the session logs it as
+    /// [`Event::Resolved`] (front ends archive the incident) and goes on.
+    Resolve { note: String },
     /// The alert's source changed its status (resolved, or fired again): the session logs
     /// it as [`Event::SourceStatus`] and goes on; the operator decides what to do.
     SourceStatus {
@@ -232,6 +235,9 @@ pub struct Proposal {
     /// in older logs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recovered_from_text: bool,
+    /// Set when the alert names a host and this call runs elsewhere (decided by the core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_warning: Option<String>,
 }
 
 impl Proposal {
@@ -426,6 +432,8 @@ pub enum Event {
         #[serde(default)]
         text: String,
     },
+    /// The operator marked the incident resolved, with a note. Later activity reopens it.
+    Resolved { note: String },
     /// The alert's source resolved it, or it fired again (sent by a console that follows
     /// the inbox). The session is not stopped.
     SourceStatus {

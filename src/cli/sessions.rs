@@ -119,6 +119,7 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
                 }
             } else {
                 let mut transcript = Transcript::default();
+                transcript.times = true;
                 for e in &events {
                     transcript.render(e, &mut out)?;
                 }
@@ -217,6 +218,7 @@ fn received_without_session(paths: &Paths) -> Vec<session::SessionSummary> {
             severity: i.alert.severity.as_deref().map(neutralize_line),
             source: i.key.source.name().to_string(),
             state: opsassist::protocol::SessionState::New,
+            resolved: None,
         })
         .collect()
 }

@@ -14,9 +14,34 @@ pub struct Transcript {
     streamed: bool,
     /// Calls already printed by `CallProposed` (older logs only have `ApprovalRequested`).
     shown: HashSet<String>,
+    /// Start each block with its time (`[03:12:04]`), as `sessions show` does.
+    pub times: bool,
 }
 
 impl Transcript {
+    /// Whether `event` prints a new block (so its time goes in front of it).
+    fn starts_block(&self, event: &Event) -> bool {
+        match event {
+            Event::SessionStarted { .. }
+            | Event::UserMessage { .. }
+            | Event::CallProposed { .. }
+            | Event::ApprovalReasked { .. }
+            | Event::Decided { .. }
+            | Event::ExecStarted { .. }
+            | Event::Note { .. }
+            | Event::Warning { .. }
+            | Event::Error { .. }
+            | Event::Resolved { .. }
+            | Event::ExecFinished { .. }
+            | Event::Finished { .. }
+            | Event::SourceStatus { .. } => true,
+            Event::ApprovalRequested { proposal } => !self.shown.contains(&proposal.call_id),
+            Event::ModelDelta { text } => !self.streamed && !text.is_empty(),
+            Event::ModelText { text, .. } => !self.streamed && !text.is_empty(),
+            _ => false,
+        }
+    }
+
     fn end_line(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
         if self.mid_line {
             writeln!(out)?;
@@ -27,6 +52,10 @@ impl Transcript {
 
     /// Write one event; streamed deltas are printed as they come.
     pub fn render(&mut self, envelope: &EventEnvelope, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.times && self.starts_block(&envelope.event) {
+            self.end_line(out)?;
+            write!(out, "[{}] ", envelope.at.format("%H:%M:%S"))?;
+        }
         match &envelope.event {
             Event::SessionStarted {
                 alert,
@@ -161,9 +190,9 @@ impl Transcript {
                 };
                 writeln!(
                     out,
-                    "  └ {status} in {} ms, {} bytes{redacted}{}",
-                    summary.duration_ms,
-                    summary.stdout_bytes + summary.stderr_bytes,
+                    "  └ {status} in {}, {}{redacted}{}",
+                    crate::text_units::human_duration(summary.duration_ms),
+                    crate::text_units::human_bytes(summary.stdout_bytes + summary.stderr_bytes),
                     if summary.output_path.is_empty() {
                         String::new()
                     } else {
@@ -178,6 +207,10 @@ impl Transcript {
             Event::Note { message } => {
                 self.end_line(out)?;
                 writeln!(out, "· note: {}", neutralize_line(message))?;
+            }
+            Event::Resolved { note } => {
+                self.end_line(out)?;
+                writeln!(out, "✔ resolved by the operator: {}", neutralize_line(note))?;
             }
             Event::Warning { message } => {
                 self.end_line(out)?;
@@ -285,6 +318,7 @@ mod tests {
             ],
             scopes: Vec::new(),
             recovered_from_text: false,
+            host_warning: None,
         }
     }
 
@@ -359,5 +393,45 @@ mod tests {
             line.contains(r#""type":"source_status","status":"fired_again""#),
             "{line}"
         );
+    }
+
+    #[test]
+    fn with_times_each_block_starts_with_its_time_and_deltas_are_not_cut() {
+        use chrono::TimeZone;
+        let at = |s| chrono::Utc.with_ymd_and_hms(2025, 3, 11, 2, 15, s).single();
+        let events = [
+            Event::ModelDelta {
+                text: "Looking ".into(),
+            },
+            Event::ModelDelta {
+                text: "at it.".into(),
+            },
+            Event::ModelText {
+                text: "Looking at it.".into(),
+                tool_calls: Vec::new(),
+            },
+            Event::Decided {
+                call_id: "c1".into(),
+                verdict: Verdict::Approved,
+            },
+        ];
+        let mut transcript = Transcript {
+            times: true,
+            ..Transcript::default()
+        };
+        let mut out = Vec::new();
+        for (i, event) in events.into_iter().enumerate() {
+            let envelope = EventEnvelope {
+                session_id: "s".into(),
+                seq: i as u64 + 1,
+                at: at(i as u32).unwrap_or_default(),
+                event,
+            };
+            if let Err(e) = transcript.render(&envelope, &mut out) {
+                panic!("render: {e}");
+            }
+        }
+        let text = String::from_utf8_lossy(&out);
+        assert_eq!(text, "[02:15:00] Looking at it.\n[02:15:03] ✔ approved\n");
     }
 }

@@ -105,6 +105,8 @@ pub(crate) struct Agent {
     recovered: std::collections::HashSet<String>,
     /// Whether the last change was checked (verified resolution, the verify-once hook).
     resolution: super::resolution::Tracker,
+    /// The last request sent to the model (shown by front ends as "what the model saw").
+    last_request: super::last_request::LastRequest,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -150,7 +152,13 @@ impl Agent {
             retryable: false,
             recovered: Default::default(),
             resolution: Default::default(),
+            last_request: super::last_request::LastRequest::default(),
         }
+    }
+
+    /// The slot this session records its last model request in (shared with its handles).
+    pub(crate) fn last_request_slot(&self) -> super::last_request::LastRequest {
+        self.last_request.clone()
     }
 
     /// The task body. A log or audit failure stops the session with an (unlogged) error event.
@@ -240,7 +248,7 @@ impl Agent {
                     self.warn("nothing to interrupt: the model is not working".into())?
                 }
                 // Logged by `next_op`.
-                Op::SourceStatus { .. } => {}
+                Op::SourceStatus { .. } | Op::Resolve { .. } => {}
                 Op::Shutdown => {
                     if !matches!(self.state, Some(SessionState::Done | SessionState::Failed)) {
                         self.finish(SessionState::Done, "stopped by the operator")?;
@@ -487,6 +495,11 @@ impl Agent {
                 &resolved.command,
             ),
             recovered_from_text: self.recovered.contains(&call.id),
+            host_warning: super::host_check::host_warning(
+                self.alert.as_ref().and_then(|a| a.host.as_deref()),
+                &resolved.target,
+                &core.config.hosts,
+            ),
         };
         self.emit(Event::CallProposed {
             proposal: proposal.clone(),
@@ -547,6 +560,7 @@ impl Agent {
                 decisions: Vec::new(),
                 scopes: Vec::new(),
                 recovered_from_text: self.recovered.contains(&call.id),
+                host_warning: None,
             },
         })?;
         self.refuse(&call.id, reason)
@@ -598,6 +612,11 @@ impl Agent {
             match op {
                 Some(Op::SourceStatus { status, at, source }) => {
                     self.emit(Event::SourceStatus { status, at, source })?;
+                }
+                Some(Op::Resolve { note }) => {
+                    let note = crate::text::neutralize_line(note.trim());
+                    self.emit(Event::Resolved { note })?;
+                    self.flush()?;
                 }
                 other => return Ok(other),
             }

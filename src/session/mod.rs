@@ -8,6 +8,8 @@ mod agent;
 mod conversation;
 pub mod edit;
 pub mod gate;
+pub mod host_check;
+pub mod last_request;
 pub mod learning;
 pub mod log;
 pub mod prompt;
@@ -97,6 +99,8 @@ pub struct Core {
 pub struct SessionHandle {
     pub id: String,
     ops: mpsc::UnboundedSender<Op>,
+    /// What the session last sent to the model.
+    last: last_request::LastRequest,
 }
 
 impl SessionHandle {
@@ -108,6 +112,11 @@ impl SessionHandle {
     /// True once the session task has ended (after `Shutdown`, or a fatal log error).
     pub fn is_closed(&self) -> bool {
         self.ops.is_closed()
+    }
+
+    /// The last request this session sent to the model in this process (redacted as sent).
+    pub fn last_request(&self) -> Option<std::sync::Arc<last_request::SentRequest>> {
+        self.last.get()
     }
 }
 
@@ -126,8 +135,9 @@ pub fn start(
     let (id, log) = store::create_log(&core.paths)?;
     let (ops, rx) = mpsc::unbounded_channel();
     let agent = agent::Agent::new(core, id.clone(), log, events, rx);
+    let last = agent.last_request_slot();
     runtime.spawn(agent.run(agent::Start::Fresh(Box::new(alert))));
-    Ok(SessionHandle { id, ops })
+    Ok(SessionHandle { id, ops, last })
 }
 
 /// A fresh random hex string of `bytes` bytes (session ids, data-marker nonces).

@@ -113,6 +113,7 @@ pub fn resume(
     let replay = conversation::replay(&contents.events, &core.redactor);
     let (ops, rx) = mpsc::unbounded_channel();
     let agent = Agent::new(core, id.to_string(), writer, events, rx);
+    let last = agent.last_request_slot();
     runtime.spawn(agent.run(Start::Resume {
         replay: Box::new(replay),
         alert,
@@ -122,6 +123,7 @@ pub fn resume(
         handle: SessionHandle {
             id: id.to_string(),
             ops,
+            last,
         },
         history: contents.events,
     })

@@ -150,6 +150,7 @@ mod tests {
                 decisions: vec![],
                 scopes: vec![],
                 recovered_from_text: false,
+                host_warning: None,
             },
         }
     }

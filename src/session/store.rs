@@ -23,6 +23,10 @@ pub struct SessionSummary {
     pub source: String,
     /// The last recorded state; `Interrupted` when the log is open but no process holds it.
     pub state: SessionState,
+    /// The operator's resolution note when the incident was resolved (and nothing happened
+    /// in it since): front ends archive it out of the default list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
 }
 
 /// Tail sizes tried, in bytes, when looking for a log's last state (then the whole file).
@@ -150,7 +154,7 @@ pub fn list(paths: &Paths) -> Result<Vec<SessionSummary>, SessionError> {
         let Event::SessionStarted { alert, .. } = &first.event else {
             continue;
         };
-        let state = last_state(&path)?;
+        let (state, resolved) = last_state(&path)?;
         let state = if !is_terminal(state) && !log::is_locked(&path) {
             SessionState::Interrupted
         } else {
@@ -167,36 +171,52 @@ pub fn list(paths: &Paths) -> Result<Vec<SessionSummary>, SessionError> {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
             state,
+            resolved,
         });
     }
     out.sort_by(|a, b| b.id.cmp(&a.id));
     Ok(out)
 }
 
-/// The state recorded last in a log, from its tail (the whole file only if the tail has none).
-/// Only lines that carry a state are parsed, so listing thousands of logs stays cheap.
-fn last_state(path: &std::path::Path) -> Result<SessionState, SessionError> {
+/// The state recorded last in a log, from its tail (the whole file only if the tail has none),
+/// and the resolution note when a resolution came after it. Only lines that carry a state or
+/// a resolution are parsed, so listing thousands of logs stays cheap.
+fn last_state(path: &std::path::Path) -> Result<(SessionState, Option<String>), SessionError> {
     for window in TAIL_WINDOWS.into_iter().chain([u64::MAX]) {
         let (tail, whole) = log::read_tail_bytes(path, window)?;
-        let found = tail
-            .split(|b| *b == b'\n')
-            .rev()
-            .filter(|line| carries_state(line))
-            .find_map(|line| match serde_json::from_slice::<EventEnvelope>(line) {
+        let mut resolved = None;
+        let mut found = None;
+        let lines = tail.split(|b| *b == b'\n').rev();
+        for line in lines.filter(|line| carries_state(line) || is_resolution(line)) {
+            match serde_json::from_slice::<EventEnvelope>(line) {
                 Ok(EventEnvelope {
                     event: Event::Finished { state, .. } | Event::State { state },
                     ..
-                }) => Some(state),
-                _ => None,
-            });
+                }) => {
+                    found = Some(state);
+                    break;
+                }
+                Ok(EventEnvelope {
+                    event: Event::Resolved { note },
+                    ..
+                }) if resolved.is_none() => resolved = Some(note),
+                _ => {}
+            }
+        }
         if let Some(state) = found {
-            return Ok(state);
+            return Ok((state, resolved));
         }
         if whole {
-            break;
+            return Ok((SessionState::New, resolved));
         }
     }
-    Ok(SessionState::New)
+    Ok((SessionState::New, None))
+}
+
+/// A cheap pre-filter for [`Event::Resolved`] lines.
+fn is_resolution(line: &[u8]) -> bool {
+    const NEEDLE: &[u8] = br#""type":"resolved""#;
+    line.windows(NEEDLE.len()).any(|w| w == NEEDLE)
 }
 
 /// A cheap pre-filter: `state` and `finished` events are the only ones with a `"state"` key
@@ -296,6 +316,52 @@ mod tests {
             vec![
                 ("open one".to_string(), SessionState::Interrupted),
                 ("finished one".to_string(), SessionState::Done),
+            ]
+        );
+    }
+
+    #[test]
+    fn list_carries_a_resolution_until_something_happens_after_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::in_dir(dir.path());
+        std::fs::create_dir_all(paths.sessions_dir()).expect("dir");
+        let done = || Event::Finished {
+            state: SessionState::Done,
+            reason: "the model finished".into(),
+        };
+        let resolved = || Event::Resolved {
+            note: "disk cleaned".into(),
+        };
+        write_log(&paths, "a-resolved", "resolved", vec![done(), resolved()]);
+        write_log(
+            &paths,
+            "b-reopened",
+            "reopened",
+            vec![
+                done(),
+                resolved(),
+                Event::State {
+                    state: SessionState::Investigating,
+                },
+                done(),
+            ],
+        );
+        write_log(&paths, "c-plain", "plain", vec![done()]);
+        let listed: Vec<(String, SessionState, Option<String>)> = list(&paths)
+            .expect("list")
+            .into_iter()
+            .map(|s| (s.title, s.state, s.resolved))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                ("plain".to_string(), SessionState::Done, None),
+                ("reopened".to_string(), SessionState::Done, None),
+                (
+                    "resolved".to_string(),
+                    SessionState::Done,
+                    Some("disk cleaned".to_string())
+                ),
             ]
         );
     }

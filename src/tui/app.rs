@@ -61,6 +61,21 @@ pub enum Command {
     RevokeRule { name: String },
     /// Write the Markdown export of a session and report its path (a notice).
     Export { session_id: String },
+    /// Ask a session for the last request it sent to the model (`w`).
+    ModelInput { session_id: String },
+    /// Search an output file for `needle` (lower-case) in a task (`/`).
+    SearchOutput {
+        session_id: String,
+        call_id: String,
+        path: String,
+        needle: String,
+    },
+    /// Put `text` on the clipboard with OSC 52 (`y`).
+    Yank { text: String },
+    /// Put the start of an output file on the clipboard with OSC 52 (`y`).
+    YankFile { path: String },
+    /// Suspend the console and page an output file in `$PAGER` (`o`).
+    Pager { path: String },
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
 }
@@ -111,6 +126,18 @@ pub enum AppEvent {
     IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
     /// The approval rules in force, as the core lists them (or why it could not).
     Rules(Result<Vec<crate::protocol::RuleInfo>, String>),
+    /// A session's last model request (None: it sent none in this process).
+    ModelInput {
+        session_id: String,
+        request: Option<Arc<crate::session::last_request::SentRequest>>,
+    },
+    /// Lines of one output file that match a search.
+    SearchHits {
+        session_id: String,
+        call_id: String,
+        needle: String,
+        result: Result<Vec<usize>, String>,
+    },
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -193,6 +220,12 @@ pub struct Incident {
     pub source_status: Option<String>,
     /// Since when the model works on it (set when it starts investigating), for the spinner.
     pub working_since: Option<std::time::Instant>,
+    /// The alert as the session logged it (for the details view).
+    pub alert: Option<Box<Alert>>,
+    /// The operator's resolution note: the incident is archived out of the default list.
+    pub resolved: Option<String>,
+    /// The model finished its turn with a question for the operator (not "done").
+    pub asked: bool,
 }
 
 impl Incident {
@@ -218,6 +251,9 @@ impl Incident {
             received: false,
             source_status: None,
             working_since: None,
+            alert: None,
+            resolved: None,
+            asked: false,
         }
     }
 
@@ -230,6 +266,7 @@ impl Incident {
         incident.host = summary.host.as_deref().map(line);
         incident.title = line(&summary.title);
         incident.state = summary.state;
+        incident.resolved = summary.resolved.as_deref().map(line);
         incident.history = History::NotLoaded;
         incident
     }
@@ -300,6 +337,8 @@ pub struct App {
     pub(super) intake_link: Option<tokio::sync::mpsc::UnboundedSender<String>>,
     /// Received incidents the operator asked to start (incident ids), not yet handed over.
     pub intake_starts: Vec<String>,
+    /// Search, filter, bell and mouse state (`views.rs`).
+    pub views: super::views::ViewState,
 }
 
 /// The order states are counted and listed in.
@@ -349,6 +388,7 @@ impl App {
             watch_commands: Vec::new(),
             intake_link: None,
             intake_starts: Vec::new(),
+            views: super::views::ViewState::default(),
         }
     }
 
@@ -434,13 +474,21 @@ impl App {
 
     pub(super) fn apply_live(&mut self, envelope: EventEnvelope) {
         let id = envelope.session_id;
+        if matches!(
+            envelope.event,
+            crate::protocol::Event::ApprovalRequested { .. }
+        ) {
+            self.approval_arrived(&id);
+        }
         let mut global = Vec::new();
         let mut change = None;
         if let Some(incident) = self.incident_mut(&id) {
+            incident.transcript.set_clock(envelope.at);
             let before = incident.state;
             global = super::apply_event::apply(incident, envelope.event);
             change = Some((before, incident.state));
         }
+        self.keep_selection_listed();
         if let Some((before, after)) = change
             && before != after
         {
@@ -491,6 +539,16 @@ impl App {
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::IntakeLink(link) => self.intake_link = Some(link),
             AppEvent::Rules(result) => self.apply_rules(result),
+            AppEvent::ModelInput {
+                session_id,
+                request,
+            } => self.show_model_input(&session_id, request),
+            AppEvent::SearchHits {
+                session_id,
+                call_id,
+                needle,
+                result,
+            } => self.search_hits(&session_id, &call_id, &needle, result),
             AppEvent::SourceStatus {
                 session_id,
                 status,

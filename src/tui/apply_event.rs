@@ -88,16 +88,22 @@ fn preview(summary: &ExecSummary) -> OutputView {
     } else {
         split_lines(summary.model_output.trim_end_matches('\n'))
     };
+    // A finished command's preview is its last lines (where the result usually is).
+    let total_lines = all.len();
+    let skip = total_lines.saturating_sub(PREVIEW_LINES);
     OutputView {
         path: summary.output_path.clone(),
-        total_lines: all.len(),
-        preview: all.into_iter().take(PREVIEW_LINES).collect(),
+        total_lines,
+        preview: all.into_iter().skip(skip).collect(),
         expanded: false,
         index: None,
         loading: false,
         window_start: 0,
         window: Vec::new(),
         error: None,
+        partial: summary.model_output.contains(" bytes omitted]")
+            || summary.stdout_bytes + summary.stderr_bytes
+                > summary.model_output.len() as u64 + 1024,
     }
 }
 
@@ -141,6 +147,7 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             incident.transcript.push(Entry::Alert {
                 lines: alert_lines(&alert),
             });
+            incident.alert = Some(alert);
         }
         Event::State { state } => {
             if state == SessionState::Investigating {
@@ -151,6 +158,8 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
                 incident.working_since = None;
             }
             incident.state = state;
+            incident.resolved = None;
+            incident.asked = false;
             if state != SessionState::Running {
                 global.push(Global::Unwatch { call_id: None });
             }
@@ -316,6 +325,8 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
         Event::Error { message } => note(incident, NoteKind::Error, &message),
         Event::Finished { state, reason } => {
             incident.state = state;
+            incident.asked =
+                state == SessionState::Done && super::views::ends_with_question(incident);
             global.push(Global::Unwatch { call_id: None });
             let kind = if state == SessionState::Failed {
                 NoteKind::Error
@@ -325,6 +336,14 @@ pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
             note(incident, kind, &format!("{}: {reason}", state.label()));
         }
         Event::Note { message } => note(incident, NoteKind::Info, &message),
+        Event::Resolved { note: text } => {
+            note(
+                incident,
+                NoteKind::Info,
+                &format!("✔ resolved by the operator: {text}"),
+            );
+            incident.resolved = Some(neutralize_line(&text));
+        }
         Event::SourceStatus { status, at, source } => {
             let line = status.line(at, &source);
             note(incident, NoteKind::Info, &line);
@@ -406,6 +425,27 @@ pub fn window_requests(incident: &mut Incident, height: usize) -> Vec<Command> {
             continue;
         };
         let Some(out) = &call.output else { continue };
+        if !out.expanded
+            && out.partial
+            && out.index.is_none()
+            && !out.loading
+            && out.error.is_none()
+            && !out.path.is_empty()
+        {
+            // A cut preview on screen: index the file so its line count is exact.
+            commands.push(Command::IndexOutput {
+                session_id: incident.session_id.clone(),
+                call_id: call.call_id.clone(),
+                path: out.path.clone(),
+            });
+            let call_id = call.call_id.clone();
+            with_call(incident, &call_id, |c| {
+                if let Some(out) = &mut c.output {
+                    out.loading = true;
+                }
+            });
+            continue;
+        }
         if !out.expanded || out.loading || out.error.is_some() {
             continue;
         }

@@ -62,6 +62,8 @@ struct Runner {
     tails: HashMap<(String, String), tokio::task::JoinHandle<()>>,
     /// Pasted alerts go to the intake module (`intake_paste`).
     paste: Option<super::intake_paste::PasteLink>,
+    /// An output file to page once the current key is handled (needs the terminal).
+    pager: Option<String>,
 }
 
 impl Runner {
@@ -80,6 +82,61 @@ impl Runner {
                 app.apply_app_event(AppEvent::Notice(notice));
                 app.apply_app_event(AppEvent::Rules(Ok(self.core.config.rules.infos())));
             }
+            Command::ModelInput { session_id } => {
+                match self
+                    .sessions
+                    .get(&session_id)
+                    .and_then(|h| h.last_request())
+                {
+                    Some(request) => app.apply_app_event(AppEvent::ModelInput {
+                        session_id,
+                        request: Some(request),
+                    }),
+                    None => {
+                        // Not sent by this process: rebuilt from the session log.
+                        let tx = self.tasks_tx.clone();
+                        let core = self.core.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let event = match session::last_request::rebuild(&core, &session_id) {
+                                Ok(request) => AppEvent::ModelInput {
+                                    session_id,
+                                    request: request.map(Arc::new),
+                                },
+                                Err(e) => AppEvent::Notice(format!("cannot read the log: {e}")),
+                            };
+                            let _ = tx.send(event);
+                        });
+                    }
+                }
+            }
+            Command::SearchOutput {
+                session_id,
+                call_id,
+                path,
+                needle,
+            } => {
+                let tx = self.tasks_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = super::search::search_file(std::path::Path::new(&path), &needle)
+                        .map_err(|e| format!("{path}: {e}"));
+                    let _ = tx.send(AppEvent::SearchHits {
+                        session_id,
+                        call_id,
+                        needle,
+                        result,
+                    });
+                });
+            }
+            Command::Yank { text } => yank_now(app, &text),
+            Command::YankFile { path } => {
+                match super::yank::read_capped(std::path::Path::new(&path)) {
+                    Ok(text) => yank_now(app, &text),
+                    Err(e) => {
+                        app.apply_app_event(AppEvent::Notice(format!("cannot copy {path}: {e}")))
+                    }
+                }
+            }
+            Command::Pager { path } => self.pager = Some(path),
             Command::WatchOutput {
                 session_id,
                 call_id,
@@ -212,8 +269,35 @@ impl Runner {
     }
 }
 
+/// Write the OSC 52 sequence for `text` and say what was copied.
+fn yank_now(app: &mut App, text: &str) {
+    use std::io::Write;
+    let (sequence, cut) = super::yank::osc52(text);
+    let mut out = std::io::stdout();
+    let written = out
+        .write_all(sequence.as_bytes())
+        .and_then(|()| out.flush());
+    let notice = match (written, cut) {
+        (Err(e), _) => format!("cannot copy: {e}"),
+        (Ok(()), true) => format!(
+            "copied the first {} to the clipboard (OSC 52)",
+            super::live_output::human_bytes(super::yank::MAX_YANK_BYTES as u64)
+        ),
+        (Ok(()), false) => format!(
+            "copied {} to the clipboard (OSC 52)",
+            super::live_output::human_bytes(text.len() as u64)
+        ),
+    };
+    app.apply_app_event(AppEvent::Notice(notice));
+}
+
 /// Draw a frame and record what it showed for decision keys ([`App::drawn`]).
 fn draw(guard: &mut TerminalGuard, app: &mut App) -> Result<(), TuiError> {
+    if app.take_bell() {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+    }
     let now = std::time::Instant::now();
     app.now = now;
     app.expire_message(now);
@@ -246,6 +330,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         sessions: HashMap::new(),
         tails: HashMap::new(),
         paste: None,
+        pager: None,
     };
 
     let (mut intake_handles, paste) = super::intake_watch::start(
@@ -300,6 +385,9 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         ))),
     }
 
+    // Approvals reopened from logs at startup are not new: no bell for them.
+    app.take_bell();
+
     let list_core = core.clone();
     let list_tx = runner.tasks_tx.clone();
     tokio::task::spawn_blocking(move || {
@@ -311,7 +399,9 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    let mut guard = TerminalGuard::enter()?;
+    app.views.bell = core.config.ui.bell;
+    app.views.mouse = core.config.ui.mouse;
+    let mut guard = TerminalGuard::enter_with(app.views.mouse)?;
     let start: Vec<Command> = options
         .alerts
         .into_iter()
@@ -336,6 +426,12 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     draw_now = true;
                     let commands = app.handle_key_at(key, std::time::Instant::now());
+                    runner.execute_all(&mut app, commands)
+                }
+                Some(Ok(TermEvent::Mouse(mouse))) => {
+                    let size = guard.terminal.size()?;
+                    let commands = app.handle_mouse(mouse, size.width, size.height);
+                    draw_now = true;
                     runner.execute_all(&mut app, commands)
                 }
                 Some(Ok(TermEvent::Paste(text))) => {
@@ -388,6 +484,19 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         };
         if quit {
             break;
+        }
+        if let Some(path) = runner.pager.take() {
+            // The pager owns the terminal: stop reading keys until it exits.
+            drop(input);
+            // Sessions keep running on the other workers while the pager has the terminal.
+            let result = tokio::task::block_in_place(|| super::pager::run(&mut guard, &path));
+            input = EventStream::new();
+            let notice = match result {
+                Ok(done) => done,
+                Err(e) => format!("pager: {e}"),
+            };
+            app.apply_app_event(AppEvent::Notice(notice));
+            draw_now = true;
         }
         if draw_now {
             draw(&mut guard, &mut app)?;

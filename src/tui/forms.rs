@@ -174,6 +174,12 @@ impl App {
     fn submit_prompt(&mut self, prompt: PromptState) -> Vec<Command> {
         let input = prompt.input.trim().to_string();
         match prompt.purpose {
+            PromptPurpose::Search => self.start_search(&input),
+            PromptPurpose::Filter => {
+                self.set_filter(&input);
+                Vec::new()
+            }
+            PromptPurpose::Resolve { session_id } => self.resolve(session_id, &input),
             PromptPurpose::Reject {
                 session_id,
                 call_id,

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::protocol::{Decision, Op};
 
@@ -61,6 +61,7 @@ impl App {
             Overlay::Prompt(prompt) => self.prompt_key(prompt, key),
             Overlay::Scope(prompt) => self.scope_prompt_key(prompt, key),
             Overlay::Rules(view) => self.rules_view_key(view, key),
+            Overlay::Text(view) => self.text_view_key(view, key),
         }
     }
 
@@ -80,12 +81,31 @@ impl App {
             | Overlay::ConfirmQuit
             | Overlay::CallView(_)
             | Overlay::Scope(_)
-            | Overlay::Rules(_) => {}
+            | Overlay::Rules(_)
+            | Overlay::Text(_) => {}
         }
         Vec::new()
     }
 
     fn dashboard_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        // While a search is active, n/N move between matches and Esc clears it.
+        if self.views.search.is_some() && !key.modifiers.contains(KeyModifiers::CONTROL) {
+            match key.code {
+                KeyCode::Char('n') => {
+                    self.search_step(true);
+                    return Vec::new();
+                }
+                KeyCode::Char('N') => {
+                    self.search_step(false);
+                    return Vec::new();
+                }
+                KeyCode::Esc => {
+                    self.views.search = None;
+                    return Vec::new();
+                }
+                _ => {}
+            }
+        }
         let Some(action) = self.keymap.resolve(&key) else {
             return Vec::new();
         };
@@ -176,6 +196,32 @@ impl App {
             Action::Interrupt => self.interrupt_model(),
             Action::Retry => self.retry_turn(),
             Action::Export => self.export_selected(),
+            Action::Details => {
+                self.open_details();
+                Vec::new()
+            }
+            Action::ModelInput => self.ask_model_input(),
+            Action::Search => {
+                self.overlay = Overlay::Prompt(PromptState {
+                    purpose: PromptPurpose::Search,
+                    input: String::new(),
+                });
+                Vec::new()
+            }
+            Action::Yank => self.yank(),
+            Action::Pager => self.open_pager(),
+            Action::NextPending => {
+                self.next_pending();
+                Vec::new()
+            }
+            Action::Filter => {
+                self.ask_filter();
+                Vec::new()
+            }
+            Action::Resolve => {
+                self.ask_resolve();
+                Vec::new()
+            }
             Action::Help => {
                 self.overlay = Overlay::Help(0);
                 Vec::new()
@@ -317,11 +363,7 @@ impl App {
         if self.incidents.is_empty() {
             return;
         }
-        self.selected = if down {
-            (self.selected + 1).min(self.incidents.len() - 1)
-        } else {
-            self.selected.saturating_sub(1)
-        };
+        self.move_listed(down);
     }
 
     fn move_call(&mut self, down: bool) {

@@ -29,6 +29,14 @@ pub enum Action {
     Bottom,
     Expand,
     Export,
+    Details,
+    ModelInput,
+    Search,
+    Yank,
+    Pager,
+    NextPending,
+    Filter,
+    Resolve,
     Help,
     Quit,
     /// Cancel the selected incident's running command (TERM, then KILL).
@@ -43,7 +51,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 32] = [
         Action::NewAlert,
         Action::Approve,
         Action::ApprovePrefix,
@@ -66,6 +74,14 @@ impl Action {
         Action::Retry,
         Action::Rules,
         Action::Export,
+        Action::Details,
+        Action::ModelInput,
+        Action::Search,
+        Action::Yank,
+        Action::Pager,
+        Action::NextPending,
+        Action::Filter,
+        Action::Resolve,
         Action::Help,
         Action::Quit,
     ];
@@ -91,6 +107,14 @@ impl Action {
             Action::Bottom => "bottom",
             Action::Expand => "expand",
             Action::Export => "export",
+            Action::Details => "details",
+            Action::ModelInput => "model_input",
+            Action::Search => "search",
+            Action::Yank => "yank",
+            Action::Pager => "pager",
+            Action::NextPending => "next_pending",
+            Action::Filter => "filter",
+            Action::Resolve => "resolve",
             Action::Help => "help",
             Action::Quit => "quit",
             Action::Cancel => "cancel",
@@ -123,6 +147,20 @@ impl Action {
             Action::Bottom => "transcript: go to the end and follow",
             Action::Expand => "expand / collapse the selected tool call's output",
             Action::Export => "export the incident's timeline (Markdown), show the file",
+            Action::Details => "alert details: labels, annotations, links, raw payload",
+            Action::ModelInput => "what the model received in its last request (after redaction)",
+            Action::Search => {
+                "search the transcript and expanded output (n/N next/previous, Esc clears)"
+            }
+            Action::Yank => {
+                "copy the selected command, or its expanded output, to the clipboard (OSC 52)"
+            }
+            Action::Pager => "open the selected call's full output in $PAGER (default less -R)",
+            Action::NextPending => "jump to the next pending approval in any incident",
+            Action::Filter => {
+                "filter incidents by text, state:NAME, sev:NAME or archived (empty clears)"
+            }
+            Action::Resolve => "mark the selected incident resolved with a note and archive it",
             Action::Help => "show / hide this help",
             Action::Quit => "quit (asks while anything is pending or running)",
             Action::Cancel => "cancel the running command (TERM, then KILL after the grace)",
@@ -152,6 +190,14 @@ impl Action {
             Action::Bottom => &["G"],
             Action::Expand => &["enter"],
             Action::Export => &["E"],
+            Action::Details => &["d"],
+            Action::ModelInput => &["w"],
+            Action::Search => &["/"],
+            Action::Yank => &["y"],
+            Action::Pager => &["o"],
+            Action::NextPending => &["p"],
+            Action::Filter => &["f"],
+            Action::Resolve => &["D"],
             Action::Help => &["?"],
             Action::Quit => &["q", "ctrl+c"],
             Action::Cancel => &["x"],
@@ -418,13 +464,13 @@ mod tests {
 
     #[test]
     fn overrides_replace_defaults() {
-        let overrides = BTreeMap::from([("approve".to_string(), "y".to_string())]);
+        let overrides = BTreeMap::from([("approve".to_string(), "z".to_string())]);
         let map = Keymap::from_config(&overrides).unwrap();
-        let y = press(KeyCode::Char('y'), KeyModifiers::NONE);
-        assert_eq!(map.resolve(&y), Some(Action::Approve));
+        let z = press(KeyCode::Char('z'), KeyModifiers::NONE);
+        assert_eq!(map.resolve(&z), Some(Action::Approve));
         let a = press(KeyCode::Char('a'), KeyModifiers::NONE);
         assert_eq!(map.resolve(&a), None);
-        assert_eq!(map.label(Action::Approve), "y");
+        assert_eq!(map.label(Action::Approve), "z");
     }
 
     #[test]

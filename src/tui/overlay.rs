@@ -95,6 +95,14 @@ pub enum PromptPurpose {
         replacement: String,
         command: String,
     },
+    /// `/`: search the selected incident's transcript.
+    Search,
+    /// `f`: filter the incident list.
+    Filter,
+    /// `D`: the resolution note of this incident.
+    Resolve {
+        session_id: String,
+    },
 }
 
 /// A one-line prompt.
@@ -129,4 +137,6 @@ pub enum Overlay {
     Scope(super::scope_prompt::ScopePrompt),
     /// The rules view (`P`).
     Rules(super::rules_view::RulesView),
+    /// A read-only text view (alert details, what the model saw).
+    Text(Box<super::views::TextView>),
 }

@@ -71,6 +71,7 @@ impl App {
             Ok(events) => {
                 for envelope in events {
                     last_seq = last_seq.max(envelope.seq);
+                    incident.transcript.set_clock(envelope.at);
                     super::apply_event::apply(incident, envelope.event);
                 }
             }
@@ -111,6 +112,7 @@ impl App {
                 host: incident.host.take(),
                 title: std::mem::take(&mut incident.title),
                 state: incident.state,
+                resolved: incident.resolved.take(),
                 history: History::NotLoaded,
                 ..Incident::new(&id)
             };

@@ -43,6 +43,8 @@ pub struct PanelCall {
     pub edit: Option<String>,
     /// Why the core asked again, if it did.
     pub why: Option<String>,
+    /// The core's warning that the call runs elsewhere than the alerted host.
+    pub host_warning: Option<String>,
     /// 1-based position in the queue, and the queue length.
     pub pos: usize,
     pub len: usize,
@@ -82,6 +84,7 @@ impl Incident {
             recovered_from_text: proposal.recovered_from_text,
             edit: None,
             why: None,
+            host_warning: proposal.host_warning.clone(),
             pos,
             len,
         };

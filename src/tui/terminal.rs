@@ -5,7 +5,9 @@
 use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::Once;
 
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -23,6 +25,9 @@ pub struct TerminalGuard {
 /// Safe to call more than once.
 pub fn restore() {
     let mut out = io::stdout();
+    if MOUSE.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = execute!(out, DisableMouseCapture);
+    }
     let _ = execute!(
         out,
         DisableBracketedPaste,
@@ -32,6 +37,9 @@ pub fn restore() {
     let _ = disable_raw_mode();
     let _ = out.flush();
 }
+
+/// Whether mouse reporting is on (`[ui] mouse`), so restore and resume switch it too.
+static MOUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
@@ -47,12 +55,21 @@ fn install_panic_hook() {
 impl TerminalGuard {
     /// Enter raw mode and the alternate screen, with bracketed paste on.
     pub fn enter() -> io::Result<TerminalGuard> {
+        TerminalGuard::enter_with(false)
+    }
+
+    /// [`TerminalGuard::enter`], with mouse reporting when `mouse` (`[ui] mouse`).
+    pub fn enter_with(mouse: bool) -> io::Result<TerminalGuard> {
+        MOUSE.store(mouse, std::sync::atomic::Ordering::Relaxed);
         install_panic_hook();
         enable_raw_mode()?;
         let mut out = io::stdout();
         if let Err(e) = execute!(out, EnterAlternateScreen, EnableBracketedPaste) {
             restore();
             return Err(e);
+        }
+        if mouse {
+            let _ = execute!(out, EnableMouseCapture);
         }
         match Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
             1 << 18,
@@ -68,6 +85,29 @@ impl TerminalGuard {
                 Err(e)
             }
         }
+    }
+}
+
+impl TerminalGuard {
+    /// Take the terminal back after [`restore`] (a pager ran): raw mode, alternate screen,
+    /// paste and mouse as before, and the whole screen redrawn at the next draw.
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        let mut out = io::stdout();
+        execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+        if MOUSE.load(std::sync::atomic::Ordering::Relaxed) {
+            execute!(out, EnableMouseCapture)?;
+        }
+        execute!(
+            out,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        let _ = self.terminal.hide_cursor();
+        // Both buffers blank: the next draw writes every cell (no cursor query, which the
+        // key reader could answer late).
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 }
 

@@ -47,6 +47,9 @@ pub struct OutputView {
     pub window: Vec<String>,
     /// Why the file could not be read, if it could not.
     pub error: Option<String>,
+    /// The preview comes from output the executor cut (head and tail): its line count is
+    /// known only once the file is indexed, which the view asks for when it shows the call.
+    pub partial: bool,
 }
 
 impl OutputView {
@@ -160,6 +163,10 @@ pub struct TranscriptStore {
     entries: Vec<Entry>,
     /// `starts[i]` is the first line of entry `i`; `starts[len]` is the total.
     starts: Vec<usize>,
+    /// When each entry was added (the time of the event that added it).
+    times: Vec<Option<chrono::DateTime<chrono::Utc>>>,
+    /// The time of the event being applied (set before each event).
+    clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TranscriptStore {
@@ -168,7 +175,19 @@ impl TranscriptStore {
         TranscriptStore {
             entries: Vec::new(),
             starts: vec![0],
+            times: Vec::new(),
+            clock: None,
         }
+    }
+
+    /// The time of the event applied next (entries it adds carry it).
+    pub fn set_clock(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        self.clock = Some(at);
+    }
+
+    /// When entry `i` was added, if known.
+    pub fn time(&self, i: usize) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.times.get(i).copied().flatten()
     }
 
     /// Total lines.
@@ -194,6 +213,7 @@ impl TranscriptStore {
         let end = self.len_lines() + entry.line_count();
         self.entries.push(entry);
         self.starts.push(end);
+        self.times.push(self.clock);
     }
 
     /// Change entry `i` and fix the prefix sums after it.

@@ -57,7 +57,7 @@ impl Agent {
                         None => return Ok(Decided::Abandon),
                         Some(Op::Shutdown) => return Ok(Decided::Stop),
                         // Logged by `next_op`.
-                        Some(Op::SourceStatus { .. }) => continue,
+                        Some(Op::SourceStatus { .. } | Op::Resolve { .. }) => continue,
                         Some(Op::Cancel { .. }) => {
                             self.warn("no command is running: the call waits for approval".into())?;
                             continue;

@@ -98,6 +98,7 @@ impl Agent {
         } else {
             (self.messages.clone(), self.specs.clone())
         };
+        self.last_request.record(&messages, &specs);
         let (delta_tx, mut delta_rx) = mpsc::unbounded_channel::<String>();
         let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<Retry>();
         let (thinking_tx, mut thinking_rx) = mpsc::unbounded_channel::<String>();

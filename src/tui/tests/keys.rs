@@ -360,11 +360,11 @@ fn q_asks_while_pending_and_quits_when_idle() {
 
 #[test]
 fn overridden_keymap_is_used() {
-    let overrides = BTreeMap::from([("approve".to_string(), "y".to_string())]);
+    let overrides = BTreeMap::from([("approve".to_string(), "z".to_string())]);
     let mut app = with_pending(Class::Change);
     app.keymap = Keymap::from_config(&overrides).unwrap();
     assert!(app.handle_key(key(KeyCode::Char('a'))).is_empty());
-    let out = app.handle_key(key(KeyCode::Char('y')));
+    let out = app.handle_key(key(KeyCode::Char('z')));
     assert_eq!(decision(&out), Some(Decision::Approve { confirm: None }));
 }
 

@@ -13,6 +13,8 @@ mod screens;
 mod small;
 mod spinner;
 mod thinking;
+mod time_units;
+mod views;
 
 use std::collections::BTreeMap;
 
@@ -131,6 +133,7 @@ pub(super) fn proposal(call_id: &str, command: &str, class: Class) -> Proposal {
         prefix: offer.prefix,
         decisions: offer.decisions,
         recovered_from_text: false,
+        host_warning: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn summary_n(i: usize, state: SessionState) -> SessionSummary {
         severity: Some("critical".into()),
         source: "grafana".into(),
         state,
+        resolved: None,
     }
 }
 

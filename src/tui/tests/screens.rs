@@ -144,7 +144,14 @@ fn edited_call() {
     feed(&mut app, SID, events);
     let screen = draw(&app, 120, 32).backend().to_string();
     assert!(screen.contains("✎ edited"), "{screen}");
-    assert!(screen.contains("[+8 lines, Enter to expand]"), "{screen}");
+    assert!(
+        screen.contains("[8 earlier lines, Enter to expand]"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("12 www-data"),
+        "the preview is the last lines: {screen}"
+    );
     assert_snapshot!(screen);
 }
 

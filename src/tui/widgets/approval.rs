@@ -26,6 +26,7 @@ pub fn height(app: &App, width: u16, available: u16) -> u16 {
     let needed = 2
         + 4
         + usize::from(call.why.is_some())
+        + usize::from(call.host_warning.is_some())
         + reason_rows(&call, inner).len()
         + command_rows(&call, inner).len();
     let cap = (available * 45 / 100).max(8);
@@ -94,6 +95,7 @@ struct Budget {
     command: usize,
     more_hint: bool,
     target: bool,
+    host_warning: bool,
     remember: bool,
     reask: bool,
     reason: usize,
@@ -113,6 +115,7 @@ fn budget(call: &PanelCall, width: usize, height: usize) -> Budget {
     };
     let mut command = take(1, &mut left);
     let target = take(1, &mut left) == 1;
+    let host_warning = call.host_warning.is_some() && take(1, &mut left) == 1;
     let remember = take(1, &mut left) == 1;
     let mut reason = take(1, &mut left);
     let rest = rows.saturating_sub(command);
@@ -135,6 +138,7 @@ fn budget(call: &PanelCall, width: usize, height: usize) -> Budget {
         command,
         more_hint,
         target,
+        host_warning,
         remember,
         reask,
         reason,
@@ -162,7 +166,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Class::Change => Color::Yellow,
         Class::Destructive => Color::Red,
     };
-    let title = if call.edit.is_some() {
+    let order = if call.len > 1 { " (oldest first)" } else { "" };
+    let mut title = if call.edit.is_some() {
         format!(" Run your edit? call {} of {} ", call.pos, call.len)
     } else if call.recovered_from_text {
         // The model printed this call as text; the core recovered it (not a native call).
@@ -171,11 +176,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             call.pos, call.len
         )
     } else {
-        format!(
-            " Approve? call {} of {} (oldest first) ",
-            call.pos, call.len
-        )
+        format!(" Approve? call {} of {}{order} ", call.pos, call.len)
     };
+    // The panel names its incident, so a key is never meant for another one.
+    if let Some(incident) = app.current() {
+        let name = neutralize_line(&incident.title);
+        let cut: String = name.chars().take(40).collect();
+        let more = if cut.len() < name.len() { "…" } else { "" };
+        title.push_str(&format!("· {cut}{more} "));
+    }
     let block = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(Style::new().fg(color))
@@ -258,6 +267,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     if plan.target {
         lines.push(target_line);
+    }
+    if plan.host_warning
+        && let Some(warning) = &call.host_warning
+    {
+        lines.push(Line::styled(
+            format!("⚠ {}", neutralize_line(warning)),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ));
     }
     lines.extend(command_iter);
     if plan.remember {

@@ -85,6 +85,19 @@ pub fn render_prompt(app: &App, prompt: &PromptState, frame: &mut Frame, area: R
             ),
             Color::Red,
         ),
+        PromptPurpose::Search => (
+            " Search the transcript · Enter searches · n/N next/previous · Esc clears ".to_string(),
+            Color::Yellow,
+        ),
+        PromptPurpose::Filter => (
+            " Filter incidents: words, state:NAME, sev:NAME, archived · empty clears ".to_string(),
+            Color::Cyan,
+        ),
+        PromptPurpose::Resolve { .. } => (
+            " Resolve this incident: a note for the log · Enter archives it · Esc cancels "
+                .to_string(),
+            Color::Green,
+        ),
     };
     let _ = app;
     let height = 3.min(area.height);

@@ -52,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame, top: usize) {
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(
-        " Keys can be changed in [keys] of config.toml, e.g. approve = \"y\".",
+        " Keys can be changed in [keys] of config.toml, e.g. approve = \"z\".",
         Style::new().fg(Color::Gray),
     ));
     let room = usize::from(area.height.saturating_sub(2)).max(1);

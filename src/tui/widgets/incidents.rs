@@ -16,7 +16,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .into_iter()
         .map(|(state, n)| format!("{n} {}", state.label()))
         .collect();
-    let title = if counts.is_empty() {
+    let mut title = if counts.is_empty() {
         " Incidents ".to_string()
     } else {
         format!(
@@ -25,6 +25,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             counts.join(" · ")
         )
     };
+    if let Some(filter) = &app.views.filter {
+        title = format!(
+            " Incidents · filter: {} · {} of {} ",
+            filter.text,
+            app.listed_incidents().len(),
+            app.incidents.len()
+        );
+    }
     let border = if app.focus == Focus::Incidents {
         Style::new().fg(Color::Cyan)
     } else {
@@ -55,9 +63,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let rows_per_item = 2usize;
     let visible = (usize::from(inner.height) / rows_per_item).max(1);
-    let offset = (app.selected + 1).saturating_sub(visible);
+    let listed = app.listed_incidents();
+    let pos = listed.iter().position(|i| *i == app.selected).unwrap_or(0);
+    let offset = (pos + 1).saturating_sub(visible);
     let mut lines = Vec::with_capacity(visible * rows_per_item);
-    for (i, incident) in app.incidents.iter().enumerate().skip(offset).take(visible) {
+    for i in listed.into_iter().skip(offset).take(visible) {
+        let incident = &app.incidents[i];
         let selected = i == app.selected;
         let marker = if selected { "▶" } else { " " };
         let sev = incident.severity.as_deref().unwrap_or("-");
@@ -74,7 +85,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ]);
         let mut second = Line::from(vec![
             Span::raw("   "),
-            Span::styled(incident.state.label(), state_style(incident.state)),
+            if incident.asked {
+                Span::styled(
+                    super::super::views::state_label(incident),
+                    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                )
+            } else {
+                Span::styled(incident.state.label(), state_style(incident.state))
+            },
         ]);
         if incident.received {
             second.push_span(Span::styled(
@@ -84,6 +102,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                         .label(super::super::keymap::Action::StartInvestigation)
                 ),
                 Style::new().fg(Color::Yellow),
+            ));
+        }
+        if let Some(note) = &incident.resolved {
+            second.push_span(Span::styled(
+                format!(" · ✔ resolved: {note}"),
+                Style::new().fg(Color::Green),
             ));
         }
         if let Some(status) = &incident.source_status {

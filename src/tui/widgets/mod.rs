@@ -8,7 +8,9 @@ mod editor;
 mod help;
 mod incidents;
 pub mod spinner;
+mod markdown;
 mod status;
+mod text_view;
 pub mod thinking;
 mod transcript;
 mod wrap;
@@ -22,6 +24,7 @@ use crate::protocol::SessionState;
 
 use super::app::{App, Overlay};
 
+pub use transcript::line_text;
 pub use wrap::wrap_line;
 
 /// Smallest terminal the dashboard draws into; below it only a notice is shown (and no
@@ -58,6 +61,37 @@ fn areas(app: &App, full: Rect) -> Areas {
         transcript,
         approval,
         status,
+    }
+}
+
+/// Which pane a screen cell is in (for the mouse), with the row inside the pane's border.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    List { row: u16, height: u16 },
+    Transcript { row: u16 },
+    Other,
+}
+
+/// The pane under (`column`, `row`) in a frame of `full` size, laid out as [`render`] does.
+pub fn pane_at(app: &App, full: Rect, column: u16, row: u16) -> Pane {
+    if too_small(full) {
+        return Pane::Other;
+    }
+    let a = areas(app, full);
+    let inside = |r: Rect| {
+        column > r.x && column + 1 < r.x + r.width && row > r.y && row + 1 < r.y + r.height
+    };
+    if inside(a.list) {
+        Pane::List {
+            row: row - a.list.y - 1,
+            height: a.list.height.saturating_sub(2),
+        }
+    } else if inside(a.transcript) {
+        Pane::Transcript {
+            row: row - a.transcript.y - 1,
+        }
+    } else {
+        Pane::Other
     }
 }
 
@@ -142,6 +176,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Overlay::CallView(view) => call_view::render(app, view, frame),
         Overlay::Scope(prompt) => super::scope_prompt::render(prompt, frame),
         Overlay::Rules(view) => super::rules_view::render(app, view, frame),
+        Overlay::Text(view) => text_view::render(view, frame),
     }
 }
 

@@ -60,9 +60,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             Span::raw("")
         },
+        // The selected incident's token total (all incidents when none is selected).
         Span::raw(format!(
             " · tokens {} · redacted {} │ ",
-            app.tokens, app.redactions
+            app.current().map_or(app.tokens, |i| i.tokens),
+            app.redactions
         )),
     ];
     spans.extend(super::spinner::context_hints(app));

@@ -146,10 +146,11 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
         if let Some(e) = &s.connection_error {
             parts.push(format!("ssh: {}", crate::text::neutralize_line(e)));
         }
-        parts.push(format!("{} ms", s.duration_ms));
+        parts.push(crate::text_units::human_duration(s.duration_ms));
         parts.push(format!(
-            "{} B out, {} B err",
-            s.stdout_bytes, s.stderr_bytes
+            "{} out, {} err",
+            human_bytes(s.stdout_bytes),
+            human_bytes(s.stderr_bytes)
         ));
         if s.redactions > 0 {
             parts.push(format!("{} redacted", s.redactions));
@@ -178,15 +179,18 @@ fn output_line(out: &OutputView, offset: usize) -> Line<'static> {
         ])
     };
     if !out.expanded {
-        return match out.preview.get(offset) {
-            Some(l) => body(l),
-            None => Line::styled(
+        // The preview is the last lines: the hint about the earlier ones comes first.
+        let hidden = out.total_lines.saturating_sub(out.preview.len());
+        return match (hidden, offset) {
+            (0, k) => out.preview.get(k).map_or_else(|| body(""), |l| body(l)),
+            (n, 0) => Line::styled(
                 format!(
-                    "  [+{} lines, Enter to expand]",
-                    out.total_lines - out.preview.len()
+                    "  [{n} earlier line{}, Enter to expand]",
+                    if n == 1 { "" } else { "s" }
                 ),
                 Style::new().fg(Color::Cyan),
             ),
+            (_, k) => out.preview.get(k - 1).map_or_else(|| body(""), |l| body(l)),
         };
     }
     let body_len = out.index.as_ref().map_or(out.preview.len(), |i| i.len());
@@ -244,10 +248,16 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
             } else {
                 " ".repeat(prefix.chars().count())
             };
-            let mut line = Line::from(vec![
-                Span::styled(lead, Style::new().fg(Color::Cyan)),
-                Span::styled(text, style),
-            ]);
+            let mut line = Line::from(Span::styled(lead, Style::new().fg(Color::Cyan)));
+            match speaker {
+                Speaker::Model => {
+                    let in_code = super::markdown::in_code_block(lines, offset);
+                    for span in super::markdown::line_spans(&text, in_code, style) {
+                        line.push_span(span);
+                    }
+                }
+                Speaker::Operator => line.push_span(Span::styled(text, style)),
+            }
             if *streaming && offset + 1 == lines.len() {
                 line.push_span(Span::styled("▍", Style::new().fg(Color::Cyan)));
             }
@@ -281,8 +291,23 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
     }
 }
 
-/// Logical lines `from..to` of the transcript, styled.
-fn logical_lines(incident: &Incident, from: usize, to: usize) -> Vec<Line<'static>> {
+/// The plain text of line `offset` of `entry`, as drawn (for search).
+pub fn line_text(entry: &Entry, offset: usize) -> String {
+    entry_line(entry, offset, Mark::None)
+        .spans
+        .iter()
+        .map(|s| s.content.as_ref())
+        .collect()
+}
+
+/// Logical lines `from..to` of the transcript, styled; matches of an active search
+/// (`search`: the current match's line and the lower-case needle) highlighted.
+fn logical_lines(
+    incident: &Incident,
+    from: usize,
+    to: usize,
+    search: Option<(usize, &str)>,
+) -> Vec<Line<'static>> {
     let mut out = Vec::with_capacity(to.saturating_sub(from));
     // ▶ marks the call the approval panel asks about.
     let asked = incident
@@ -307,7 +332,19 @@ fn logical_lines(incident: &Incident, from: usize, to: usize) -> Vec<Line<'stati
         };
         let end = (incident.transcript.entry_start(i + 1)).min(to);
         for k in offset..offset + (end - line) {
-            out.push(entry_line(entry, k, mark));
+            let mut drawn = entry_line(entry, k, mark);
+            if k == 0
+                && let Some(at) = incident.transcript.time(i)
+            {
+                drawn.push_span(Span::styled(format!("  {}", at.format("%H:%M:%S")), dim()));
+            }
+            out.push(match search {
+                Some((current, needle)) => {
+                    let here = line + (k - offset);
+                    super::super::search::highlight(drawn, needle, here == current)
+                }
+                None => drawn,
+            });
         }
         line = end;
     }
@@ -337,11 +374,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let total = incident.transcript.len_lines();
     let follow = incident.scroll.is_none();
+    let search = app.search_line(incident);
+    let found = search.map(|(_, s)| {
+        let at = s.current.map_or(String::from("-"), |c| (c + 1).to_string());
+        let more = if s.pending > 0 { " (searching…)" } else { "" };
+        format!(
+            " /{} {at} of {}{more} ·",
+            crate::text::neutralize_line(&s.query),
+            s.hits.len()
+        )
+    });
+    let search = search.map(|(line, s)| (line, s.needle.as_str()));
+    // An active search leads the title so it shows on narrow terminals.
     let title = format!(
-        " {} · {} lines{} ",
+        "{} {} · {} lines{} ",
+        found.unwrap_or_default(),
         incident.title,
         total,
-        if follow { " · following" } else { "" }
+        if follow { " · following" } else { "" },
     );
     let block = Block::bordered().title(title).border_style(border);
     let mut inner = block.inner(area);
@@ -376,7 +426,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let mut end = total;
         while end > 0 && rows.len() < height {
             let start = end.saturating_sub(height - rows.len());
-            let mut chunk: Vec<Line<'static>> = logical_lines(incident, start, end)
+            let mut chunk: Vec<Line<'static>> = logical_lines(incident, start, end, search)
                 .into_iter()
                 .flat_map(|l| wrap_line(l, width))
                 .collect();
@@ -388,7 +438,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         rows.into_iter().skip(skip).collect()
     } else {
         let top = incident.view_top(height);
-        logical_lines(incident, top, (top + height).min(total))
+        logical_lines(incident, top, (top + height).min(total), search)
             .into_iter()
             .flat_map(|l| wrap_line(l, width))
             .take(height)

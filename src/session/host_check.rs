@@ -1,0 +1,127 @@
+//! Whether a call runs where its alert points: when the alert names a host and the call's
+//! target is another machine (or the local one), the approval panel says so. Decided here, in
+//! the core, and sent with the proposal; front ends only render it.
+
+use std::collections::BTreeMap;
+
+use crate::config::HostEntry;
+use crate::protocol::Target;
+
+/// A name reduced for comparison: lower case, no `user@`, no `:port`, no trailing dot.
+fn norm(name: &str) -> String {
+    let name = name.rsplit('@').next().unwrap_or(name);
+    let name = match name.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
+            host
+        }
+        _ => name,
+    };
+    name.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The first label of a DNS name (`db-prod-01.example.com` → `db-prod-01`).
+fn short(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+/// True when `a` and `b` name the same machine: equal, or one is the other's short name.
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (norm(a), norm(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    a == b || (short(&a) == short(&b) && (!a.contains('.') || !b.contains('.')))
+}
+
+/// The warning for a call on `target` when the alert is about `alert_host`; None when they
+/// agree or the alert names no host. An inventory host matches by its name or destination.
+pub fn host_warning(
+    alert_host: Option<&str>,
+    target: &Target,
+    hosts: &BTreeMap<String, HostEntry>,
+) -> Option<String> {
+    let wanted = alert_host.map(str::trim).filter(|h| !h.is_empty())?;
+    let clean = crate::text::neutralize_line(wanted);
+    match target {
+        Target::Local => Some(format!(
+            "the alert is about {clean}, but this runs on local (this machine)"
+        )),
+        Target::Ssh { host } => {
+            let destination = hosts.get(host).map(|e| e.destination.as_str());
+            if same(wanted, host) || destination.is_some_and(|d| same(wanted, d)) {
+                None
+            } else {
+                Some(format!(
+                    "the alert is about {clean}, but this runs on ssh: {}",
+                    crate::text::neutralize_line(host)
+                ))
+            }
+        }
+        Target::Docker { container } => {
+            if same(wanted, container) {
+                None
+            } else {
+                Some(format!(
+                    "the alert is about {clean}, but this runs in docker: {}",
+                    crate::text::neutralize_line(container)
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inventory() -> BTreeMap<String, HostEntry> {
+        BTreeMap::from([(
+            "db1".to_string(),
+            HostEntry {
+                destination: "ops@db-prod-01.example.com".into(),
+                port: None,
+                tags: Vec::new(),
+            },
+        )])
+    }
+
+    fn ssh(host: &str) -> Target {
+        Target::Ssh { host: host.into() }
+    }
+
+    #[test]
+    fn a_call_elsewhere_than_the_alerted_host_is_flagged() {
+        let hosts = inventory();
+        let rows: [(Option<&str>, Target, bool); 10] = [
+            (Some("db-prod-01"), Target::Local, true),
+            (Some("db-prod-01"), ssh("web01"), true),
+            (Some("db-prod-01"), ssh("db-prod-01"), false),
+            (Some("db-prod-01.example.com"), ssh("db-prod-01"), false),
+            (Some("DB-PROD-01:9100"), ssh("db-prod-01"), false),
+            // By inventory destination.
+            (Some("db-prod-01"), ssh("db1"), false),
+            (Some("db-prod-01.example.com"), ssh("db1"), false),
+            (Some("db-prod-01.other.net"), ssh("db1"), true),
+            (
+                Some("nginx"),
+                Target::Docker {
+                    container: "nginx".into(),
+                },
+                false,
+            ),
+            (None, Target::Local, false),
+        ];
+        for (alert, target, warned) in rows {
+            let got = host_warning(alert, &target, &hosts);
+            assert_eq!(got.is_some(), warned, "{alert:?} on {target}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn the_warning_names_both_sides_and_is_one_safe_line() {
+        let got = host_warning(Some("db\u{1b}[2J-01\n"), &Target::Local, &BTreeMap::new());
+        let text = got.unwrap_or_default();
+        assert!(text.contains("db") && text.contains("local"), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text:?}");
+    }
+}
