@@ -14,6 +14,8 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need+=(busybox-static)
+# The eval scenarios: a backdated certificate (openssl) and a stray HTTP server (python3).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 # Team mode: a throwaway PostgreSQL cluster (tests/support/postgres.rs runs initdb/postgres
 # from /usr/lib/postgresql/*/bin as an unprivileged user).
