@@ -80,31 +80,30 @@ impl Default for ViewState {
     }
 }
 
-/// True when the model's last text in `incident` ends with a question to the operator.
+/// True when the model's last text in `incident` ends with a question to the operator (a
+/// call or an operator message after it means it was not the last word).
 pub fn ends_with_question(incident: &super::app::Incident) -> bool {
     use super::transcript_store::{Entry, Speaker};
-    let last_text = incident
-        .transcript
-        .entries()
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            Entry::Text { speaker, lines, .. } => Some((*speaker, lines)),
-            Entry::Call(_) => Some((Speaker::Operator, &EMPTY)),
-            _ => None,
-        });
-    match last_text {
-        Some((Speaker::Model, lines)) => lines
-            .iter()
-            .rev()
-            .map(|l| l.trim().trim_end_matches(['*', '_', '`']))
-            .find(|l| !l.is_empty())
-            .is_some_and(|l| l.ends_with('?')),
-        _ => false,
+    for entry in incident.transcript.entries().iter().rev() {
+        match entry {
+            Entry::Text {
+                speaker: Speaker::Model,
+                lines,
+                ..
+            } => {
+                return lines
+                    .iter()
+                    .rev()
+                    .map(|l| l.trim().trim_end_matches(['*', '_', '`']))
+                    .find(|l| !l.is_empty())
+                    .is_some_and(|l| l.ends_with('?'));
+            }
+            Entry::Text { .. } | Entry::Call(_) => return false,
+            Entry::Alert { .. } | Entry::Note { .. } => {}
+        }
     }
+    false
 }
-
-static EMPTY: Vec<String> = Vec::new();
 
 /// The state label the list shows: "question for you" when the model asked one.
 pub fn state_label(incident: &super::app::Incident) -> &'static str {

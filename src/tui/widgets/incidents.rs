@@ -63,11 +63,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let rows_per_item = 2usize;
     let visible = (usize::from(inner.height) / rows_per_item).max(1);
-    let listed = app.listed_incidents();
-    let pos = listed.iter().position(|i| *i == app.selected).unwrap_or(0);
-    let offset = (pos + 1).saturating_sub(visible);
+    // The listed incidents on screen: the last `visible` up to the selected one, then the
+    // ones after it while room is left. Only these are visited (the list may hold 10,000).
+    let n = app.incidents.len();
+    let mut shown: Vec<usize> = (0..=app.selected.min(n - 1))
+        .rev()
+        .filter(|i| app.listed(*i))
+        .take(visible)
+        .collect();
+    shown.reverse();
+    if shown.len() < visible {
+        let room = visible - shown.len();
+        shown.extend((app.selected + 1..n).filter(|i| app.listed(*i)).take(room));
+    }
     let mut lines = Vec::with_capacity(visible * rows_per_item);
-    for i in listed.into_iter().skip(offset).take(visible) {
+    for i in shown {
         let incident = &app.incidents[i];
         let selected = i == app.selected;
         let marker = if selected { "▶" } else { " " };
