@@ -64,7 +64,7 @@ fn running_call_shows_its_output_as_it_arrives() {
     });
     assert!(!screen.contains(&format!("final-{n}")), "{screen}");
     let screen = pane.wait_for("final output and answer", |s| {
-        s.contains("│ live-1") && s.contains(&format!("final-{n}"))
+        s.contains("│ live-6") && s.contains(&format!("final-{n}"))
     });
     assert!(screen.contains("⏹ exit 0"), "{screen}");
     assert!(!screen.contains("⏳"), "{screen}");

@@ -99,7 +99,7 @@ pub fn ends_with_question(incident: &super::app::Incident) -> bool {
                     .is_some_and(|l| l.ends_with('?'));
             }
             Entry::Text { .. } | Entry::Call(_) => return false,
-            Entry::Alert { .. } | Entry::Note { .. } => {}
+            Entry::Alert { .. } | Entry::Note { .. } | Entry::Thinking(_) => {}
         }
     }
     false
