@@ -4,11 +4,10 @@
 //! seen) instead of opening a duplicate, and the operator is told. The headless session still
 //! runs, since that is what `run` was asked for, and is recorded on that one incident.
 
-
 use opsassist::alert::Alert;
+use opsassist::config::StoreConfig;
 use opsassist::intake::OutcomeKind;
 use opsassist::intake::paste::Paste;
-use opsassist::config::StoreConfig;
 use opsassist::paths::Paths;
 use opsassist::store::{Change, InboxRecord};
 use opsassist::text::neutralize_line;

@@ -379,6 +379,44 @@ impl Keymap {
             }
             map.bindings.insert(action, keys);
         }
+        // An operator's binding wins over a default: `approve = "y"` takes `y` from yank,
+        // which keeps its other keys (or none). Two overrides on one key are an error below.
+        let overridden: Vec<Action> = overrides
+            .keys()
+            .filter_map(|name| Action::from_config_name(name))
+            .collect();
+        let taken: Vec<KeyBinding> = overridden
+            .iter()
+            .flat_map(|a| map.keys(*a).to_vec())
+            .collect();
+        for (action, keys) in map.bindings.iter_mut() {
+            if overridden.contains(action) {
+                continue;
+            }
+            let before = keys.clone();
+            keys.retain(|k| !taken.contains(k));
+            // The decisions, help and quit must keep a key: taking their last one is a clash.
+            let essential = matches!(
+                action,
+                Action::Approve
+                    | Action::ApprovePrefix
+                    | Action::Edit
+                    | Action::Reject
+                    | Action::Help
+                    | Action::Quit
+            );
+            if essential && keys.is_empty() {
+                let key = &before[0];
+                let by = overridden
+                    .iter()
+                    .find(|a| map_keys_contains(overrides, **a, key))
+                    .map_or("an override", |a| a.config_name());
+                return Err(KeymapError {
+                    entry: format!("{by} / {}", action.config_name()),
+                    problem: format!("key `{key}` is bound to both"),
+                });
+            }
+        }
         let mut seen: BTreeMap<String, Action> = BTreeMap::new();
         for (action, keys) in &map.bindings {
             for key in keys {
@@ -412,6 +450,19 @@ impl Keymap {
         let keys: Vec<String> = self.keys(action).iter().map(|k| k.to_string()).collect();
         keys.join("/")
     }
+}
+
+/// True when the override for `action` in `overrides` names `key`.
+fn map_keys_contains(
+    overrides: &BTreeMap<String, String>,
+    action: Action,
+    key: &KeyBinding,
+) -> bool {
+    overrides.get(action.config_name()).is_some_and(|v| {
+        v.split(',')
+            .filter_map(|p| KeyBinding::parse(p.trim()).ok())
+            .any(|k| &k == key)
+    })
 }
 
 #[cfg(test)]
@@ -501,5 +552,20 @@ mod tests {
                 Some(key)
             );
         }
+    }
+
+    #[test]
+    fn an_override_takes_its_key_from_a_default() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("approve".to_string(), "y".to_string());
+        let map = Keymap::from_config(&overrides).expect("approve = y loads");
+        let y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
+        assert_eq!(map.resolve(&y), Some(Action::Approve));
+        assert!(map.keys(Action::Yank).is_empty());
+        overrides.insert("yank".to_string(), "y".to_string());
+        assert!(
+            Keymap::from_config(&overrides).is_err(),
+            "two overrides on one key"
+        );
     }
 }

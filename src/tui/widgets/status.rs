@@ -67,7 +67,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app.redactions
         )),
     ];
-    spans.extend(super::spinner::context_hints(app));
+    // Key hints, most urgent first (what the selected incident's state allows, then the
+    // everyday keys); each is shown whole or not at all, so a narrow bar never cuts one.
+    let mut items: Vec<Vec<Span<'static>>> = vec![super::spinner::context_hints(app)];
     for (action, label) in [
         (Action::NewAlert, "new"),
         (Action::Approve, "approve"),
@@ -75,8 +77,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (Action::Reject, "reject"),
         (Action::Message, "message"),
     ] {
-        spans.push(Span::styled(first_key(app, action), bold));
-        spans.push(Span::raw(format!(" {label}  ")));
+        items.push(vec![
+            Span::styled(first_key(app, action), bold),
+            Span::raw(format!(" {label}  ")),
+        ]);
     }
     let background = Style::new().bg(Color::Rgb(30, 30, 30));
     // Help and quit stay on screen however narrow the terminal: they get their own area.
@@ -99,6 +103,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(hints_width)]).areas(bar);
+    let mut used: usize = spans.iter().map(|s| s.width()).sum();
+    for item in items {
+        let width: usize = item.iter().map(|s| s.width()).sum();
+        if used + width > left.width as usize {
+            break;
+        }
+        used += width;
+        spans.extend(item);
+    }
     frame.render_widget(Paragraph::new(Line::from(spans).style(background)), left);
     frame.render_widget(Paragraph::new(hints), right);
 }

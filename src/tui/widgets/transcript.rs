@@ -333,7 +333,9 @@ fn logical_lines(
         let end = (incident.transcript.entry_start(i + 1)).min(to);
         for k in offset..offset + (end - line) {
             let mut drawn = entry_line(entry, k, mark);
+            // A thinking line is already cut to the width: a time after it would wrap.
             if k == 0
+                && !matches!(entry, Entry::Thinking(_))
                 && let Some(at) = incident.transcript.time(i)
             {
                 drawn.push_span(Span::styled(format!("  {}", at.format("%H:%M:%S")), dim()));
