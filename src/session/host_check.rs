@@ -33,6 +33,21 @@ fn same(a: &str, b: &str) -> bool {
     a == b || (short(&a) == short(&b) && (!a.contains('.') || !b.contains('.')))
 }
 
+/// True when `name` is this machine: `local`, a loopback name or address, or its hostname.
+fn is_this_machine(name: &str) -> bool {
+    let name = norm(name);
+    if matches!(
+        name.as_str(),
+        "local" | "localhost" | "127.0.0.1" | "::1" | "[::1]"
+    ) {
+        return true;
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .is_some_and(|own| same(&name, own.trim()))
+}
+
 /// The warning for a call on `target` when the alert is about `alert_host`; None when they
 /// agree or the alert names no host. An inventory host matches by its name or destination.
 pub fn host_warning(
@@ -43,6 +58,7 @@ pub fn host_warning(
     let wanted = alert_host.map(str::trim).filter(|h| !h.is_empty())?;
     let clean = crate::text::neutralize_line(wanted);
     match target {
+        Target::Local if is_this_machine(wanted) => None,
         Target::Local => Some(format!(
             "the alert is about {clean}, but this runs on local (this machine)"
         )),
@@ -123,5 +139,21 @@ mod tests {
         let text = got.unwrap_or_default();
         assert!(text.contains("db") && text.contains("local"), "{text}");
         assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text:?}");
+    }
+
+    #[test]
+    fn an_alert_about_this_machine_runs_locally_without_a_warning() {
+        let hosts = BTreeMap::new();
+        for name in ["local", "localhost", "127.0.0.1", "LOCALHOST."] {
+            assert_eq!(
+                host_warning(Some(name), &Target::Local, &hosts),
+                None,
+                "{name}"
+            );
+        }
+        if let Ok(own) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+            assert_eq!(host_warning(Some(own.trim()), &Target::Local, &hosts), None);
+        }
+        assert!(host_warning(Some("db-prod-01"), &Target::Local, &hosts).is_some());
     }
 }

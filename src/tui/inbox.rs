@@ -20,6 +20,8 @@ pub struct Waiting {
     pub severity: Option<String>,
     pub host: Option<String>,
     pub title: String,
+    /// The alert itself, so `d` shows its details before anyone starts the investigation.
+    pub alert: Box<crate::alert::Alert>,
 }
 
 impl Waiting {
@@ -32,6 +34,7 @@ impl Waiting {
             severity: alert.severity.as_deref().map(line),
             host: alert.host.as_deref().map(line),
             title: line(&alert.title),
+            alert: Box::new(alert.clone()),
         }
     }
 }
@@ -61,6 +64,7 @@ impl App {
                 row.severity = item.severity;
                 row.host = item.host;
                 row.title = item.title;
+                row.alert = Some(item.alert);
             }
         }
     }

@@ -15,6 +15,7 @@ fn waiting(id: &str) -> Waiting {
         severity: Some("critical".into()),
         host: Some("mq-3".into()),
         title: format!("Queue backlog {id}"),
+        alert: Box::new(super::alert()),
     }
 }
 
@@ -70,4 +71,15 @@ fn start_key_on_a_session_row_starts_nothing() {
     app.handle_key(key(KeyCode::Char('s')));
     app.pending_io();
     assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn details_of_a_waiting_incident_show_its_alert_before_it_starts() {
+    let mut app = app();
+    app.apply_app_event(AppEvent::Waiting(vec![waiting("inc-1")]));
+    assert!(app.handle_key(key(KeyCode::Char('d'))).is_empty());
+    assert!(
+        matches!(app.overlay, super::super::overlay::Overlay::Text(_)),
+        "d opens the alert details of a received incident"
+    );
 }
