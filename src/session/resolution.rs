@@ -91,6 +91,7 @@ impl Tracker {
                 self.checked_since = true;
             }
             Event::UserMessage { text } if text == VERIFY_PROMPT => self.verify_asked = true,
+            Event::Resolved { note } => self.resolve_by_operator(note),
             _ => {}
         }
     }
@@ -220,5 +221,22 @@ mod tests {
         assert!(!t.should_ask_to_verify());
         t.resolve_by_operator("restarted by hand");
         assert_eq!(t.state().map(|s| s.label()), Some("resolved by operator"));
+    }
+
+    #[test]
+    fn the_operators_resolution_is_read_from_the_log() {
+        let events = [
+            proposed("c1", Class::Change),
+            ran("c1"),
+            Event::Resolved {
+                note: "rolled back by hand".into(),
+            },
+        ];
+        assert_eq!(
+            of_events(events.iter()),
+            Some(Resolution::ResolvedByOperator {
+                note: "rolled back by hand".into()
+            })
+        );
     }
 }

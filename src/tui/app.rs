@@ -226,6 +226,8 @@ pub struct Incident {
     pub resolved: Option<String>,
     /// The model finished its turn with a question for the operator (not "done").
     pub asked: bool,
+    /// The core's verdict on the fix (verified, unverified, resolved by operator), from events.
+    pub resolution: crate::session::resolution::Tracker,
 }
 
 impl Incident {
@@ -254,6 +256,7 @@ impl Incident {
             alert: None,
             resolved: None,
             asked: false,
+            resolution: Default::default(),
         }
     }
 

@@ -138,6 +138,7 @@ fn note(incident: &mut Incident, kind: NoteKind, text: &str) {
 /// Apply one event to `incident`; returns effects on the whole dashboard.
 pub fn apply(incident: &mut Incident, event: Event) -> Vec<Global> {
     let mut global = Vec::new();
+    incident.resolution.observe(&event);
     match event {
         Event::SessionStarted { alert, .. } => {
             incident.source = alert.source.to_string();

@@ -106,11 +106,17 @@ pub fn ends_with_question(incident: &super::app::Incident) -> bool {
 }
 
 /// The state label the list shows: "question for you" when the model asked one.
-pub fn state_label(incident: &super::app::Incident) -> &'static str {
+/// A finished incident whose fix the core judged says so: "done · verified", "done ·
+/// unverified" or "done · resolved by operator".
+pub fn state_label(incident: &super::app::Incident) -> String {
     if incident.asked && incident.state == crate::protocol::SessionState::Done {
-        "question for you"
-    } else {
-        incident.state.label()
+        return "question for you".into();
+    }
+    match (incident.state, incident.resolution.state()) {
+        (crate::protocol::SessionState::Done, Some(r)) => {
+            format!("{} · {}", incident.state.label(), r.label())
+        }
+        _ => incident.state.label().into(),
     }
 }
 

@@ -561,3 +561,46 @@ fn a_click_selects_an_incident_and_the_wheel_scrolls_the_transcript() {
     app.handle_mouse(wheel(MouseEventKind::ScrollUp), 120, 40);
     assert_eq!(app.incidents[0].scroll, before, "[ui] mouse = false");
 }
+
+#[test]
+fn a_finished_incident_says_whether_its_fix_was_verified() {
+    use crate::protocol::Verdict;
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::CallProposed {
+        proposal: proposal("c1", "systemctl restart nginx", Class::Change),
+    });
+    events.push(Event::Decided {
+        call_id: "c1".into(),
+        verdict: Verdict::Approved,
+    });
+    events.push(Event::ExecFinished {
+        summary: summary("c1", "systemctl restart nginx", ""),
+    });
+    events.push(Event::State {
+        state: SessionState::Done,
+    });
+    feed(&mut app, "s1", events);
+    let incident = app.current().expect("incident");
+    assert_eq!(
+        crate::tui::views::state_label(incident),
+        "done · unverified"
+    );
+    feed(
+        &mut app,
+        "s1",
+        vec![
+            Event::CallProposed {
+                proposal: proposal("c2", "systemctl status nginx", Class::ReadOnly),
+            },
+            Event::ExecFinished {
+                summary: summary("c2", "systemctl status nginx", "active"),
+            },
+            Event::State {
+                state: SessionState::Done,
+            },
+        ],
+    );
+    let incident = app.current().expect("incident");
+    assert_eq!(crate::tui::views::state_label(incident), "done · verified");
+}
