@@ -251,7 +251,8 @@ struct TailSegments {
 /// front end tailing the file sees it arrive.
 pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+/// Create (or truncate) `path` readable by the owner only, whatever the umask.
+pub(crate) fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -1,7 +1,6 @@
 //! Writing an export to the data dir (`exports/ID.md`, mode 0600), for the console's export key.
 
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
 use super::{ExportError, Format};
@@ -32,13 +31,7 @@ pub fn write_to_data_dir(
     let dir = paths.data_dir.join("exports");
     let write = |path: &PathBuf| -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        let mut file = crate::exec::output::private_file(path)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()
     };
