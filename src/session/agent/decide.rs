@@ -123,6 +123,26 @@ impl Agent {
         }
     }
 
+    /// An approved call: the decision is logged and audited (`reason` says why, when it is
+    /// more than a plain approval), then it runs.
+    pub(super) async fn run_approved(
+        &mut self,
+        call: &ToolCall,
+        resolved: &ResolvedCall,
+        reason: Option<String>,
+    ) -> Result<Ruled, SessionError> {
+        self.emit(Event::Decided {
+            call_id: call.id.clone(),
+            verdict: Verdict::Approved,
+        })?;
+        self.audit(AuditEntry::Decision {
+            call_id: call.id.clone(),
+            decision: "approve".into(),
+            reason,
+        })?;
+        Ok(Ruled::Done(self.execute(&call.id, resolved, None).await?))
+    }
+
     /// Carry out an approval, or say why the call is asked again.
     pub(super) async fn approve(
         &mut self,
@@ -140,14 +160,7 @@ impl Agent {
             confirm,
             remember,
         ) {
-            Ruling::AskAgain(why) => Ok(Ruled::Reask(Reask {
-                why,
-                command: resolved.command.clone(),
-                class: class.class,
-                class_reason: class.reason.clone(),
-                needs_confirm: gate::offer(class.class, &resolved.command).needs_confirm,
-                edit: None,
-            })),
+            Ruling::AskAgain(why) => Ok(asked_again(resolved, class, why)),
             Ruling::Refuse(reason) => {
                 self.refuse(&call.id, &reason)?;
                 Ok(Ruled::Done(reason))
@@ -156,16 +169,8 @@ impl Agent {
                 if let Some(note) = note {
                     self.warn(note)?;
                 }
-                self.emit(Event::Decided {
-                    call_id: call.id.clone(),
-                    verdict: Verdict::Approved,
-                })?;
-                self.audit(AuditEntry::Decision {
-                    call_id: call.id.clone(),
-                    decision: "approve".into(),
-                    reason: remember.then(|| "approved prefix for this incident".into()),
-                })?;
-                Ok(Ruled::Done(self.execute(&call.id, resolved, None).await?))
+                let reason = remember.then(|| "approved prefix for this incident".to_string());
+                self.run_approved(call, resolved, reason).await
             }
         }
     }
@@ -313,4 +318,16 @@ impl Agent {
         }
         self.finish(SessionState::Done, "stopped by the operator")
     }
+}
+
+/// The call is asked again, unedited, and `why` says why.
+pub(super) fn asked_again(resolved: &ResolvedCall, class: &Classification, why: String) -> Ruled {
+    Ruled::Reask(Reask {
+        why,
+        command: resolved.command.clone(),
+        class: class.class,
+        class_reason: class.reason.clone(),
+        needs_confirm: gate::offer(class.class, &resolved.command).needs_confirm,
+        edit: None,
+    })
 }

@@ -2,13 +2,12 @@
 //! operator's personal rules file, then the call runs like any approved one.
 
 use super::Agent;
-use super::decide::{Reask, Ruled};
-use crate::audit::AuditEntry;
+use super::decide::{Reask, Ruled, asked_again};
 use crate::llm::ToolCall;
 use crate::policy::Classification;
-use crate::protocol::{Event, RuleScope, Verdict};
+use crate::protocol::{Event, RuleScope};
 use crate::session::SessionError;
-use crate::session::gate::{self, Ruling};
+use crate::session::gate::Ruling;
 use crate::tools::ResolvedCall;
 
 impl Agent {
@@ -33,14 +32,7 @@ impl Agent {
                 return Ok(Ruled::Done(reason));
             }
             Err(Ruling::AskAgain(why) | Ruling::Run { note: Some(why) }) => {
-                return Ok(Ruled::Reask(Reask {
-                    why,
-                    command: resolved.command.clone(),
-                    class: class.class,
-                    class_reason: class.reason.clone(),
-                    needs_confirm: gate::offer(class.class, &resolved.command).needs_confirm,
-                    edit: None,
-                }));
+                return Ok(asked_again(resolved, class, why));
             }
             Err(Ruling::Run { note: None }) => {
                 return Ok(Ruled::Reask(Reask {
@@ -61,15 +53,7 @@ impl Agent {
                 scope.label()
             ),
         })?;
-        self.emit(Event::Decided {
-            call_id: call.id.clone(),
-            verdict: Verdict::Approved,
-        })?;
-        self.audit(AuditEntry::Decision {
-            call_id: call.id.clone(),
-            decision: "approve".into(),
-            reason: Some(format!("approved for good: {}", rule.label())),
-        })?;
-        Ok(Ruled::Done(self.execute(&call.id, resolved, None).await?))
+        let reason = format!("approved for good: {}", rule.label());
+        self.run_approved(call, resolved, Some(reason)).await
     }
 }
