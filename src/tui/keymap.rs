@@ -385,16 +385,17 @@ impl Keymap {
             .keys()
             .filter_map(|name| Action::from_config_name(name))
             .collect();
-        let taken: Vec<KeyBinding> = overridden
+        // Each key an override binds, with the action it now belongs to.
+        let taken: Vec<(KeyBinding, Action)> = overridden
             .iter()
-            .flat_map(|a| map.keys(*a).to_vec())
+            .flat_map(|a| map.keys(*a).iter().map(move |k| (*k, *a)))
             .collect();
         for (action, keys) in map.bindings.iter_mut() {
             if overridden.contains(action) {
                 continue;
             }
             let before = keys.clone();
-            keys.retain(|k| !taken.contains(k));
+            keys.retain(|k| !taken.iter().any(|(t, _)| t == k));
             // The decisions, help and quit must keep a key: taking their last one is a clash.
             let essential = matches!(
                 action,
@@ -407,10 +408,10 @@ impl Keymap {
             );
             if essential && keys.is_empty() {
                 let key = &before[0];
-                let by = overridden
+                let by = taken
                     .iter()
-                    .find(|a| map_keys_contains(overrides, **a, key))
-                    .map_or("an override", |a| a.config_name());
+                    .find(|(t, _)| t == key)
+                    .map_or("an override", |(_, a)| a.config_name());
                 return Err(KeymapError {
                     entry: format!("{by} / {}", action.config_name()),
                     problem: format!("key `{key}` is bound to both"),
@@ -450,19 +451,6 @@ impl Keymap {
         let keys: Vec<String> = self.keys(action).iter().map(|k| k.to_string()).collect();
         keys.join("/")
     }
-}
-
-/// True when the override for `action` in `overrides` names `key`.
-fn map_keys_contains(
-    overrides: &BTreeMap<String, String>,
-    action: Action,
-    key: &KeyBinding,
-) -> bool {
-    overrides.get(action.config_name()).is_some_and(|v| {
-        v.split(',')
-            .filter_map(|p| KeyBinding::parse(p.trim()).ok())
-            .any(|k| &k == key)
-    })
 }
 
 #[cfg(test)]
