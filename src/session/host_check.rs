@@ -42,10 +42,19 @@ fn is_this_machine(name: &str) -> bool {
     ) {
         return true;
     }
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .is_some_and(|own| same(&name, own.trim()))
+    own_hostname().is_some_and(|own| same(&name, own))
+}
+
+/// This machine's hostname, read once (every proposal asks).
+fn own_hostname() -> Option<&'static str> {
+    static OWN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    OWN.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+    })
+    .as_deref()
 }
 
 /// The warning for a call on `target` when the alert is about `alert_host`; None when they
