@@ -121,6 +121,24 @@ impl Engine {
     }
 
     pub(crate) async fn logs_by_id(&self, id: &str, lines: usize) -> Result<String, DockerError> {
+        let mut out = Vec::new();
+        self.logs_each(id, lines, |chunk| {
+            out.extend_from_slice(chunk);
+            true
+        })
+        .await?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// Stream the last `lines` lines of container `id` (stdout and stderr, timestamped) to
+    /// `each` as they arrive, until the log ends, 1 MiB has come, or `each` returns false.
+    /// Dropping the future closes the stream (how a cancelled call stops it).
+    pub(crate) async fn logs_each(
+        &self,
+        id: &str,
+        lines: usize,
+        mut each: impl FnMut(&[u8]) -> bool,
+    ) -> Result<(), DockerError> {
         let options = LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)
@@ -128,14 +146,15 @@ impl Engine {
             .tail(&lines.to_string())
             .build();
         let mut stream = self.docker.logs(id, Some(options));
-        let mut out = Vec::new();
+        let mut seen = 0usize;
         while let Some(chunk) = stream.next().await {
-            out.extend_from_slice(&chunk?.into_bytes());
-            if out.len() > 1 << 20 {
+            let bytes = chunk?.into_bytes();
+            seen += bytes.len();
+            if !each(&bytes) || seen > 1 << 20 {
                 break;
             }
         }
-        Ok(String::from_utf8_lossy(&out).into_owned())
+        Ok(())
     }
 
     /// Restart a watched container (`timeout_secs` for it to stop before it is killed).

@@ -138,7 +138,8 @@ impl Executor {
 
     /// [`Executor::run`] that stops when `cancel` fires: TERM to the local process group (for
     /// ssh: the local ssh, whose closed channel makes the remote wrapper TERM the remote
-    /// group), then KILL after `[limits] cancel_grace_secs`.
+    /// group), then KILL after `[limits] cancel_grace_secs`; a Docker call is abandoned at
+    /// once (its Engine API connection closed).
     pub async fn run_cancellable(
         &self,
         request: ExecRequest,
@@ -178,7 +179,16 @@ impl Executor {
                     .ok_or_else(|| ExecError::UnknownHost(host.clone()))?;
                 self.run_ssh(entry, &request, cancel).await
             }
-            Target::Docker { container } => docker::run(&self.docker, container, &request).await,
+            Target::Docker { container } => {
+                docker::run(
+                    &self.docker,
+                    container,
+                    &request,
+                    cancel,
+                    self.max_file_bytes,
+                )
+                .await
+            }
         }
     }
 

@@ -38,8 +38,14 @@ pub(crate) fn exec_result(
         ));
     }
     let status = if summary.cancelled {
+        let how = match summary.target {
+            Target::Docker { .. } => {
+                "the Docker API call was abandoned; a restart or stop Docker had already received may still complete"
+            }
+            _ => "TERM, then KILL",
+        };
         format!(
-            "cancelled by the operator after {} ms (TERM, then KILL); the command did not finish and its output may be incomplete",
+            "cancelled by the operator after {} ms ({how}); the command did not finish and its output may be incomplete",
             summary.duration_ms
         )
     } else if let Some(err) = &summary.connection_error {

@@ -103,19 +103,24 @@ impl Agent {
                     Some(Op::Cancel { call_id: target })
                         if target.as_deref().is_none_or(|t| t == call_id) =>
                     {
-                        if matches!(resolved.target, crate::protocol::Target::Docker { .. }) {
-                            self.warn(
-                                "a Docker API call cannot be cancelled: it stops at its timeout"
-                                    .into(),
-                            )?;
-                        } else if !cancel_sent {
+                        if !cancel_sent {
                             cancel_sent = true;
                             let _ = fire.send(true);
+                            let how = if matches!(
+                                resolved.target,
+                                crate::protocol::Target::Docker { .. }
+                            ) {
+                                "its Docker API call is abandoned".to_string()
+                            } else {
+                                format!(
+                                    "TERM sent to its process group (KILL after {} s)",
+                                    self.core.config.limits.cancel_grace_secs
+                                )
+                            };
                             self.emit(Event::Note {
                                 message: format!(
-                                    "cancelling `{}`: TERM sent to its process group (KILL after {} s)",
+                                    "cancelling `{}`: {how}",
                                     crate::text::neutralize_line(&resolved.command),
-                                    self.core.config.limits.cancel_grace_secs
                                 ),
                             })?;
                         }
