@@ -9,6 +9,7 @@ mod cut;
 pub mod docker;
 mod local;
 pub mod output;
+pub mod output_live;
 mod process;
 pub mod ssh;
 

@@ -237,14 +237,17 @@ pub struct OutputSink {
     total: u64,
 }
 
-/// Two files holding the last bytes of an output that overflowed the file cap.
+/// Two files holding the last bytes of an output that overflowed the file cap:
+/// `<file>.tail.<seq>` receiving bytes now and `<file>.tail.<seq - 1>` (exactly `tail_limit`
+/// bytes, just before it). The numbering lets a reader of the running output
+/// ([`super::output_live`]) find the newest bytes and count the total.
 struct TailSegments {
-    paths: [PathBuf; 2],
-    current: usize,
+    /// The segment receiving bytes now, and the full one before it (None for the first).
+    current: PathBuf,
+    previous: Option<PathBuf>,
+    seq: u64,
     writer: std::io::BufWriter<std::fs::File>,
     len: u64,
-    /// The other segment holds exactly `tail_limit` older bytes.
-    previous_full: bool,
 }
 
 /// Longest time written output may sit in the buffer before it reaches the file, so a
@@ -332,19 +335,14 @@ impl OutputSink {
     fn write_tail(&mut self, mut rest: &[u8]) -> std::io::Result<()> {
         let limit = self.tail_limit.max(1);
         if self.tail.is_none() {
-            let name = |i: u8| {
-                let mut p = self.path.clone().into_os_string();
-                p.push(format!(".tail{i}"));
-                PathBuf::from(p)
-            };
-            let paths = [name(0), name(1)];
-            let writer = std::io::BufWriter::with_capacity(64 * 1024, private_file(&paths[0])?);
+            let current = super::output_live::segment_path(&self.path, 0);
+            let writer = std::io::BufWriter::with_capacity(64 * 1024, private_file(&current)?);
             self.tail = Some(TailSegments {
-                paths,
-                current: 0,
+                current,
+                previous: None,
+                seq: 0,
                 writer,
                 len: 0,
-                previous_full: false,
             });
         }
         let Some(tail) = self.tail.as_mut() else {
@@ -353,13 +351,14 @@ impl OutputSink {
         while !rest.is_empty() {
             if tail.len >= limit {
                 tail.writer.flush()?;
-                tail.current = 1 - tail.current;
-                tail.writer = std::io::BufWriter::with_capacity(
-                    64 * 1024,
-                    private_file(&tail.paths[tail.current])?,
-                );
+                if let Some(older) = tail.previous.take() {
+                    std::fs::remove_file(older)?;
+                }
+                tail.seq += 1;
+                let next = super::output_live::segment_path(&self.path, tail.seq);
+                tail.writer = std::io::BufWriter::with_capacity(64 * 1024, private_file(&next)?);
+                tail.previous = Some(std::mem::replace(&mut tail.current, next));
                 tail.len = 0;
-                tail.previous_full = true;
             }
             let n = usize::try_from(limit - tail.len)
                 .unwrap_or(usize::MAX)
@@ -415,7 +414,7 @@ impl OutputSink {
         let mut dropped = 0;
         if let Some(mut tail) = self.tail.take() {
             tail.writer.flush()?;
-            let from_previous = if tail.previous_full {
+            let from_previous = if tail.previous.is_some() {
                 self.tail_limit.saturating_sub(tail.len)
             } else {
                 0
@@ -430,14 +429,14 @@ impl OutputSink {
                 self.file.write_all(marker.as_bytes())?;
                 self.hasher.update(marker.as_bytes());
             }
-            let previous = tail.paths[1 - tail.current].clone();
-            let current = tail.paths[tail.current].clone();
-            if from_previous > 0 {
-                self.append_from(&previous, self.tail_limit - from_previous, from_previous)?;
+            if let Some(previous) = &tail.previous
+                && from_previous > 0
+            {
+                self.append_from(previous, self.tail_limit - from_previous, from_previous)?;
             }
-            self.append_from(&current, 0, tail.len)?;
+            self.append_from(&tail.current, 0, tail.len)?;
             drop(tail.writer);
-            for path in &tail.paths {
+            for path in tail.previous.iter().chain([&tail.current]) {
                 let _ = std::fs::remove_file(path);
             }
         }

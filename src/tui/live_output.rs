@@ -1,9 +1,9 @@
 //! Live output of running calls: the last lines of the file the executor streams a call's
 //! output to, re-read every [`POLL_EVERY`] by one small task per running call (only the last
-//! [`TAIL_BYTES`] are read, so a 50 MB output costs as little as a 50 byte one).
+//! [`TAIL_BYTES`] are read, so a 50 MB output costs as little as a 50 byte one; past the file
+//! cap they come from the tail segments, so the view keeps moving).
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,27 +29,23 @@ pub const MAX_TAILS: usize = 32;
 /// The end of an output file as the transcript shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tail {
-    /// File size when read.
+    /// Bytes of output so far (the file size, unless the file is capped).
     pub bytes: u64,
     /// The last complete or partial lines (at most [`LIVE_LINES`]), neutralised.
     pub lines: Vec<String>,
 }
 
-/// Read the last `max_bytes` of `path` and keep its last `keep` lines. A line cut by the
-/// start of the window is dropped; a missing file is `Ok(None)`. Blocking IO.
+/// Read the last `max_bytes` of the output written to `path` so far and keep its last `keep`
+/// lines. Past `[limits] max_output_file_bytes` the file holds only the head while the call
+/// runs; the newest bytes are read from its tail segments (`exec::output_live`). A line cut
+/// by the start of the window is dropped; a missing file is `Ok(None)`. Blocking IO.
 pub fn read_tail(path: &Path, max_bytes: u64, keep: usize) -> io::Result<Option<Tail>> {
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(live) = crate::exec::output_live::live_tail(path, max_bytes)? else {
+        return Ok(None);
     };
-    let bytes = file.metadata()?.len();
-    let start = bytes.saturating_sub(max_bytes);
-    file.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::with_capacity(usize::try_from(bytes - start).unwrap_or(0));
-    file.take(max_bytes).read_to_end(&mut buf)?;
-    let mut window = buf.as_slice();
-    if start > 0
+    let bytes = live.total;
+    let mut window = live.bytes.as_slice();
+    if live.cut
         && let Some(nl) = window.iter().position(|b| *b == b'\n')
     {
         window = &window[nl + 1..];
