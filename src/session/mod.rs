@@ -13,6 +13,7 @@ pub mod last_request;
 pub mod learning;
 pub mod log;
 pub mod prompt;
+pub mod question;
 mod reason;
 mod recover;
 pub mod resolution;

@@ -81,7 +81,8 @@ impl Default for ViewState {
 }
 
 /// True when the model's last text in `incident` ends with a question to the operator (a
-/// call or an operator message after it means it was not the last word).
+/// call or an operator message after it means it was not the last word); the core decides
+/// what counts (`session::question`: the last prose paragraph, code blocks aside).
 pub fn ends_with_question(incident: &super::app::Incident) -> bool {
     use super::transcript_store::{Entry, Speaker};
     for entry in incident.transcript.entries().iter().rev() {
@@ -91,12 +92,9 @@ pub fn ends_with_question(incident: &super::app::Incident) -> bool {
                 lines,
                 ..
             } => {
-                return lines
-                    .iter()
-                    .rev()
-                    .map(|l| l.trim().trim_end_matches(['*', '_', '`']))
-                    .find(|l| !l.is_empty())
-                    .is_some_and(|l| l.ends_with('?'));
+                return crate::session::question::ends_with_question(
+                    lines.iter().map(String::as_str),
+                );
             }
             Entry::Text { .. } | Entry::Call(_) => return false,
             Entry::Alert { .. } | Entry::Note { .. } | Entry::Thinking(_) => {}
