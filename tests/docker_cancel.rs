@@ -216,6 +216,20 @@ async fn the_executor_abandons_a_docker_call_when_cancelled() {
         }
     });
     wait_for_restart(d, "oa-cancel-exec", &before).await;
+    // The live view shows how far the call got while it still runs.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let tail = opsassist::tui::live_output::read_tail(&output_path, 4096, 5)
+            .unwrap_or_else(|e| panic!("{e}"));
+        if tail.is_some_and(|t| t.lines.iter().any(|l| l == "restarted oa-cancel-exec")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the live output never showed the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let cancelled_at = Instant::now();
     let _ = fire.send(true);
     let outcome = tokio::time::timeout(Duration::from_secs(10), run)
