@@ -138,6 +138,8 @@ pub enum AppEvent {
         needle: String,
         result: Result<Vec<usize>, String>,
     },
+    /// Team mode: the sessions other operators are on now (watched read-only).
+    Team(super::team_board::Others),
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -342,6 +344,8 @@ pub struct App {
     pub intake_starts: Vec<String>,
     /// Search, filter, bell and mouse state (`views.rs`).
     pub views: super::views::ViewState,
+    /// Team mode: the incidents other operators are on (`team_board.rs`).
+    pub team: super::team_board::TeamBoard,
 }
 
 /// The order states are counted and listed in.
@@ -392,6 +396,7 @@ impl App {
             intake_link: None,
             intake_starts: Vec::new(),
             views: super::views::ViewState::default(),
+            team: Default::default(),
         }
     }
 
@@ -541,6 +546,7 @@ impl App {
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::IntakeLink(link) => self.intake_link = Some(link),
+            AppEvent::Team(others) => self.apply_team(others),
             AppEvent::Rules(result) => self.apply_rules(result),
             AppEvent::ModelInput {
                 session_id,

@@ -321,6 +321,15 @@ fn remember_line(app: &App, call: &PanelCall) -> Line<'static> {
 
 fn keys_line(app: &App, call: &PanelCall) -> Line<'static> {
     let key = |a: Action| app.keymap.label(a);
+    if let Some(line) = app
+        .current()
+        .and_then(|i| app.team.waiting_line(&i.session_id))
+    {
+        return Line::styled(
+            line,
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        );
+    }
     let left = app.guard_left(app.now);
     if left > 0 {
         return Line::styled(

@@ -114,6 +114,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Style::new().fg(Color::Yellow),
             ));
         }
+        if let Some(note) = app.team.row_note(&incident.session_id) {
+            second.push_span(Span::styled(
+                format!(" · {note}"),
+                Style::new().fg(Color::Cyan),
+            ));
+        }
         if let Some(note) = &incident.resolved {
             second.push_span(Span::styled(
                 format!(" · ✔ resolved: {note}"),

@@ -1,0 +1,216 @@
+//! Team mode in the dashboard: which listed incidents another operator is on (their session
+//! runs in their console; this one watches it read-only, its events read from the team
+//! database by `team_follow`), the "alice is on it" row note and approval-panel line, and the
+//! refusal of every key that would act on such an incident. `c` on one asks to take it over
+//! (it wins once the other operator's lease has lapsed) instead of a plain claim.
+
+use std::collections::HashMap;
+
+use super::app::{App, Command};
+use super::keymap::Action;
+use super::transcript_store::NoteKind;
+
+/// An incident another operator holds, as this console watches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Other {
+    /// The claim's key: the inbox incident id (or the session id when it has none).
+    pub incident: String,
+    /// Who is on it (neutralised).
+    pub operator: String,
+    /// Their lease is live; false once it lapsed (their console stopped renewing it).
+    pub live: bool,
+}
+
+/// Sessions other operators are on, by session id (what the rows are keyed by).
+pub type Others = HashMap<String, Other>;
+
+/// The dashboard's view of the team board.
+#[derive(Debug, Default)]
+pub struct TeamBoard {
+    others: Others,
+}
+
+impl TeamBoard {
+    /// The operator on session `session`, when it is not this console's.
+    pub fn other(&self, session: &str) -> Option<&Other> {
+        self.others.get(session)
+    }
+
+    /// The incident list's note for a row ("alice is on it").
+    pub fn row_note(&self, session: &str) -> Option<String> {
+        let other = self.other(session)?;
+        Some(if other.live {
+            format!("{} is on it (watching read-only)", other.operator)
+        } else {
+            format!("{}'s lease lapsed: c takes it over", other.operator)
+        })
+    }
+
+    /// The approval panel's line for a call another operator decides.
+    pub fn waiting_line(&self, session: &str) -> Option<String> {
+        let other = self.other(session)?;
+        Some(if other.live {
+            format!("waiting for {} (watching read-only)", other.operator)
+        } else {
+            format!(
+                "waiting for {} (lease lapsed: c takes it over and asks you here)",
+                other.operator
+            )
+        })
+    }
+
+    /// The status line for a key that would act on `session`, when it is another's.
+    pub fn refusal(&self, session: &str) -> Option<String> {
+        let other = self.other(session)?;
+        Some(if other.live {
+            format!(
+                "{} is on it: watching read-only (c takes over when the lease lapses)",
+                other.operator
+            )
+        } else {
+            format!(
+                "{}'s lease lapsed: watching read-only (c takes it over)",
+                other.operator
+            )
+        })
+    }
+}
+
+/// Keys that act on an incident's session (refused on another operator's incident).
+fn acts(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Approve
+            | Action::ApprovePrefix
+            | Action::Edit
+            | Action::Reject
+            | Action::Message
+            | Action::Cancel
+            | Action::Interrupt
+            | Action::Retry
+            | Action::Resolve
+            | Action::StartInvestigation
+    )
+}
+
+impl App {
+    /// The team board as the inbox watcher reads it now.
+    pub(super) fn apply_team(&mut self, others: Others) {
+        self.team.others = others;
+    }
+
+    /// True (with the status line said) when `action` would act on an incident another
+    /// operator is on: nothing is sent to any session.
+    pub(super) fn team_refuses(&mut self, action: Action) -> bool {
+        if !acts(action) {
+            return false;
+        }
+        let Some(line) = self
+            .current()
+            .and_then(|i| self.team.refusal(&i.session_id))
+        else {
+            return false;
+        };
+        self.notify(NoteKind::Warning, line);
+        true
+    }
+
+    /// Drop any op meant for a session another operator is on (whatever key or prompt
+    /// produced it): this console never sends to another's session.
+    pub(super) fn team_filter(&mut self, commands: Vec<Command>) -> Vec<Command> {
+        let mut refused = None;
+        let kept = commands
+            .into_iter()
+            .filter(|c| match c {
+                Command::Send { session_id, .. } => match self.team.refusal(session_id) {
+                    Some(line) => {
+                        refused = Some(line);
+                        false
+                    }
+                    None => true,
+                },
+                _ => true,
+            })
+            .collect();
+        if let Some(line) = refused {
+            self.notify(NoteKind::Warning, line);
+        }
+        kept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Decision, Op};
+
+    fn app_watching(live: bool) -> App {
+        let mut app = App::new(
+            super::super::keymap::Keymap::default(),
+            super::super::app::ProviderInfo {
+                name: "p".into(),
+                model: "m".into(),
+                base_url: "u".into(),
+            },
+        );
+        app.insert_live("s-1");
+        let mut others = Others::new();
+        others.insert(
+            "s-1".into(),
+            Other {
+                incident: "inc-1".into(),
+                operator: "alice".into(),
+                live,
+            },
+        );
+        app.apply_team(others);
+        app
+    }
+
+    #[test]
+    fn acting_keys_on_another_operators_incident_are_refused_with_one_line() {
+        let mut app = app_watching(true);
+        for action in [
+            Action::Approve,
+            Action::Reject,
+            Action::Cancel,
+            Action::Message,
+        ] {
+            assert!(app.team_refuses(action));
+            let (_, line) = app.message.clone().expect("status line");
+            assert_eq!(
+                line,
+                "alice is on it: watching read-only (c takes over when the lease lapses)"
+            );
+        }
+        assert!(!app.team_refuses(Action::Down));
+        assert!(!app.team_refuses(Action::Claim));
+        let send = Command::Send {
+            session_id: "s-1".into(),
+            op: Op::Decide {
+                call_id: "c".into(),
+                decision: Decision::Approve { confirm: None },
+            },
+        };
+        assert!(app.team_filter(vec![send.clone()]).is_empty());
+        let mine = Command::Send {
+            session_id: "s-2".into(),
+            op: Op::Interrupt,
+        };
+        assert_eq!(app.team_filter(vec![mine.clone()]), vec![mine]);
+        assert_eq!(
+            app.team.row_note("s-1").as_deref(),
+            Some("alice is on it (watching read-only)")
+        );
+        assert_eq!(app.team.row_note("s-2"), None);
+    }
+
+    #[test]
+    fn a_lapsed_lease_says_c_takes_it_over() {
+        let app = app_watching(false);
+        assert_eq!(
+            app.team.waiting_line("s-1").as_deref(),
+            Some("waiting for alice (lease lapsed: c takes it over and asks you here)")
+        );
+    }
+}
