@@ -40,7 +40,7 @@ impl TeamBoard {
     pub fn row_note(&self, session: &str) -> Option<String> {
         let other = self.other(session)?;
         Some(if other.live {
-            format!("{} is on it (watching read-only)", other.operator)
+            format!("{} is on it", other.operator)
         } else {
             format!("{}'s lease lapsed: c takes it over", other.operator)
         })
@@ -145,14 +145,7 @@ mod tests {
     use crate::protocol::{Decision, Op};
 
     fn app_watching(live: bool) -> App {
-        let mut app = App::new(
-            super::super::keymap::Keymap::default(),
-            super::super::app::ProviderInfo {
-                name: "p".into(),
-                model: "m".into(),
-                base_url: "u".into(),
-            },
-        );
+        let mut app = crate::tui::tests::app();
         app.insert_live("s-1");
         let mut others = Others::new();
         others.insert(
@@ -198,10 +191,7 @@ mod tests {
             op: Op::Interrupt,
         };
         assert_eq!(app.team_filter(vec![mine.clone()]), vec![mine]);
-        assert_eq!(
-            app.team.row_note("s-1").as_deref(),
-            Some("alice is on it (watching read-only)")
-        );
+        assert_eq!(app.team.row_note("s-1").as_deref(), Some("alice is on it"));
         assert_eq!(app.team.row_note("s-2"), None);
     }
 
@@ -212,5 +202,44 @@ mod tests {
             app.team.waiting_line("s-1").as_deref(),
             Some("waiting for alice (lease lapsed: c takes it over and asks you here)")
         );
+    }
+
+    #[test]
+    fn another_operators_pending_call_at_80x24() {
+        use crate::policy::Class;
+        use crate::protocol::{Event, SessionState};
+        use crate::tui::tests::{SID, draw, feed, proposal, started};
+        let mut app = crate::tui::tests::app();
+        let call = proposal("call-1", "systemctl restart nginx", Class::Change);
+        let mut events = started();
+        events.push(Event::CallProposed {
+            proposal: call.clone(),
+        });
+        events.push(Event::State {
+            state: SessionState::AwaitingApproval,
+        });
+        events.push(Event::ApprovalRequested { proposal: call });
+        feed(&mut app, SID, events);
+        let mut others = Others::new();
+        others.insert(
+            SID.into(),
+            Other {
+                incident: "inc-7".into(),
+                operator: "alice".into(),
+                live: true,
+            },
+        );
+        app.apply_team(others);
+        let screen = draw(&app, 80, 24).backend().to_string();
+        assert!(screen.contains("alice is on it"), "{screen}");
+        assert!(screen.contains("waiting for alice"), "{screen}");
+        assert!(screen.contains("alice decides: call 1 of 1"), "{screen}");
+        assert!(!screen.contains("Approve?"), "{screen}");
+        assert!(screen.contains("systemctl restart nginx"), "{screen}");
+        assert!(
+            !screen.contains("approve  "),
+            "decision keys offered: {screen}"
+        );
+        insta::assert_snapshot!(screen);
     }
 }

@@ -18,6 +18,9 @@ use super::team_board::{Other, Others};
 /// Re-read the board and the watched sessions at least this often without a notification.
 const REREAD: Duration = Duration::from_secs(1);
 
+/// A notification is served at most this often (a stream of commits wakes every console).
+const MIN_GAP: Duration = Duration::from_millis(100);
+
 /// At most this many other operators' incidents are followed (the newest first).
 const MAX_FOLLOWED: usize = 50;
 
@@ -39,6 +42,8 @@ pub struct TeamFollow {
     /// The board as last sent to the app.
     sent: Option<Others>,
     last_read: Option<Instant>,
+    /// A notification came and has not been served yet.
+    wake_pending: bool,
 }
 
 impl TeamFollow {
@@ -53,17 +58,24 @@ impl TeamFollow {
             cursors: HashMap::new(),
             sent: None,
             last_read: None,
+            wake_pending: false,
         })
     }
 
     /// One pass (blocking: call it off the async threads). `woke`: a notification came, so
-    /// read now; otherwise only when [`REREAD`] has passed.
+    /// read now (at most every [`MIN_GAP`]); otherwise only when [`REREAD`] has passed.
     pub fn poll(&mut self, incidents: &Incidents, woke: bool) -> Found {
-        let due = woke || self.last_read.is_none_or(|t| t.elapsed() >= REREAD);
+        self.wake_pending |= woke;
+        let since = self.last_read.map(|t| t.elapsed());
+        let due = match since {
+            None => true,
+            Some(since) => (self.wake_pending && since >= MIN_GAP) || since >= REREAD,
+        };
         if !due {
             return Found::default();
         }
         self.last_read = Some(Instant::now());
+        self.wake_pending = false;
         let others = match self.others(incidents) {
             Ok(others) => others,
             Err(e) => {

@@ -178,6 +178,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         format!(" Approve? call {} of {}{order} ", call.pos, call.len)
     };
+    // Team mode: another operator decides this call (this console only watches).
+    if let Some(other) = app.current().and_then(|i| app.team.other(&i.session_id)) {
+        title = format!(
+            " {} decides: call {} of {} ",
+            other.operator, call.pos, call.len
+        );
+    }
     // The panel names its incident, so a key is never meant for another one.
     if let Some(incident) = app.current() {
         let name = neutralize_line(&incident.title);

@@ -114,11 +114,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Style::new().fg(Color::Yellow),
             ));
         }
+        // Team mode: who is on it comes first (the list column is narrow).
         if let Some(note) = app.team.row_note(&incident.session_id) {
-            second.push_span(Span::styled(
-                format!(" · {note}"),
-                Style::new().fg(Color::Cyan),
-            ));
+            let span = Span::styled(format!("{note} · "), Style::new().fg(Color::Cyan));
+            second.spans.insert(1, span);
         }
         if let Some(note) = &incident.resolved {
             second.push_span(Span::styled(
