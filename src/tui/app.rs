@@ -424,16 +424,20 @@ impl App {
         self.message = Some((kind, crate::text::neutralize_line(&text.into())));
     }
 
-    /// True while any incident has a pending call or is working.
+    /// True while any incident has a pending call or is working (in this console: another
+    /// operator's incident watched here is not).
     pub fn busy(&self) -> (usize, usize) {
+        let mine = |i: &&Incident| self.team.other(&i.session_id).is_none();
         let pending = self
             .incidents
             .iter()
+            .filter(mine)
             .map(|i| i.pending().map_or(0, |p| p.2))
             .sum();
         let running = self
             .incidents
             .iter()
+            .filter(mine)
             .filter(|i| {
                 matches!(
                     i.state,

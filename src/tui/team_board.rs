@@ -230,6 +230,8 @@ mod tests {
             },
         );
         app.apply_team(others);
+        // Theirs to answer: quitting this console does not ask about it.
+        assert_eq!(app.busy(), (0, 0));
         let screen = draw(&app, 80, 24).backend().to_string();
         assert!(screen.contains("alice is on it"), "{screen}");
         assert!(screen.contains("waiting for alice"), "{screen}");
