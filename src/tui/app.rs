@@ -139,7 +139,7 @@ pub enum AppEvent {
         result: Result<Vec<usize>, String>,
     },
     /// Team mode: the sessions other operators are on now (watched read-only).
-    Team(super::team_board::Others),
+    Team(super::team_board::TeamUpdate),
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -550,7 +550,7 @@ impl App {
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::IntakeLink(link) => self.intake_link = Some(link),
-            AppEvent::Team(others) => self.apply_team(others),
+            AppEvent::Team(update) => self.apply_team(update),
             AppEvent::Rules(result) => self.apply_rules(result),
             AppEvent::ModelInput {
                 session_id,

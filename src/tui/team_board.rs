@@ -24,6 +24,14 @@ pub struct Other {
 /// Sessions other operators are on, by session id (what the rows are keyed by).
 pub type Others = HashMap<String, Other>;
 
+/// The board as the inbox watcher read it, for the app.
+#[derive(Debug, Clone, Default)]
+pub struct TeamUpdate {
+    pub others: Others,
+    /// Sessions this console took over: they run here now.
+    pub mine: Vec<String>,
+}
+
 /// The dashboard's view of the team board.
 #[derive(Debug, Default)]
 pub struct TeamBoard {
@@ -94,9 +102,22 @@ fn acts(action: Action) -> bool {
 }
 
 impl App {
-    /// The team board as the inbox watcher reads it now.
-    pub(super) fn apply_team(&mut self, others: Others) {
-        self.team.others = others;
+    /// The team board as the inbox watcher reads it now. A watched incident that drops off
+    /// the board (released, resolved at source) stays read-only here, as lapsed, until this
+    /// console takes it over: its session does not run in this console.
+    pub(super) fn apply_team(&mut self, update: TeamUpdate) {
+        let TeamUpdate {
+            others: mut next,
+            mine,
+        } = update;
+        for (session, mut old) in self.team.others.drain() {
+            if next.contains_key(&session) || mine.contains(&session) {
+                continue;
+            }
+            old.live = false;
+            next.insert(session, old);
+        }
+        self.team.others = next;
     }
 
     /// True (with the status line said) when `action` would act on an incident another
@@ -156,7 +177,10 @@ mod tests {
                 live,
             },
         );
-        app.apply_team(others);
+        app.apply_team(TeamUpdate {
+            others,
+            mine: Vec::new(),
+        });
         app
     }
 
@@ -196,6 +220,23 @@ mod tests {
     }
 
     #[test]
+    fn an_incident_off_the_board_stays_read_only_until_taken_over_here() {
+        let mut app = app_watching(true);
+        app.apply_team(TeamUpdate::default());
+        assert_eq!(
+            app.team.row_note("s-1").as_deref(),
+            Some("alice's lease lapsed: c takes it over")
+        );
+        assert!(app.team_refuses(Action::Approve));
+        app.apply_team(TeamUpdate {
+            others: Others::new(),
+            mine: vec!["s-1".into()],
+        });
+        assert_eq!(app.team.other("s-1"), None);
+        assert!(!app.team_refuses(Action::Approve));
+    }
+
+    #[test]
     fn a_lapsed_lease_says_c_takes_it_over() {
         let app = app_watching(false);
         assert_eq!(
@@ -229,7 +270,10 @@ mod tests {
                 live: true,
             },
         );
-        app.apply_team(others);
+        app.apply_team(TeamUpdate {
+            others,
+            mine: Vec::new(),
+        });
         // Theirs to answer: quitting this console does not ask about it.
         assert_eq!(app.busy(), (0, 0));
         let screen = draw(&app, 80, 24).backend().to_string();

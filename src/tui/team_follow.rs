@@ -13,7 +13,7 @@ use crate::paths::Paths;
 use crate::protocol::EventEnvelope;
 use crate::store::{Board, IncidentState, Incidents, Opened, PgStore};
 
-use super::team_board::{Other, Others};
+use super::team_board::{Other, Others, TeamUpdate};
 
 /// Re-read the board and the watched sessions at least this often without a notification.
 const REREAD: Duration = Duration::from_secs(1);
@@ -27,7 +27,7 @@ const MAX_FOLLOWED: usize = 50;
 /// What one pass found: the board when it changed, and new events to apply in order.
 #[derive(Default)]
 pub struct Found {
-    pub others: Option<Others>,
+    pub others: Option<TeamUpdate>,
     pub events: Vec<EventEnvelope>,
 }
 
@@ -94,7 +94,10 @@ impl TeamFollow {
             self.sent = Some(others.clone());
         }
         Found {
-            others: changed.then_some(others),
+            others: changed.then_some(TeamUpdate {
+                others,
+                mine: Vec::new(),
+            }),
             events,
         }
     }
@@ -110,10 +113,12 @@ impl TeamFollow {
         events
     }
 
-    /// The board as last sent to the app (after a [`TeamFollow::catch_up`], without the
-    /// session taken over).
-    pub fn board(&self) -> Others {
-        self.sent.clone().unwrap_or_default()
+    /// The board for the app after a [`TeamFollow::catch_up`] of `session`: it runs here.
+    pub fn taken_over(&self, session: &str) -> TeamUpdate {
+        TeamUpdate {
+            others: self.sent.clone().unwrap_or_default(),
+            mine: vec![session.to_string()],
+        }
     }
 
     /// The board now: every session another operator is on, by session id.

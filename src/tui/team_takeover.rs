@@ -79,7 +79,7 @@ fn take_over(link: Link<'_>, incident: &str, session: &str) -> String {
         for envelope in follow.catch_up(session) {
             let _ = events.send(envelope);
         }
-        let _ = tasks.send(AppEvent::Team(follow.board()));
+        let _ = tasks.send(AppEvent::Team(follow.taken_over(session)));
     }
     let from = match &took_over_from {
         Some(prev) => format!(
