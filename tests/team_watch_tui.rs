@@ -3,8 +3,11 @@
 //! keeps it listed with "alice is on it", shows the proposed command and then its output live
 //! when alice approves; bob's approve key is refused and nothing runs twice. alice's console
 //! is killed with `kill -9`; once her short lease lapses, bob's `c` takes the incident over
-//! and the pending approval is asked again in his console, where he approves it.
+//! and the pending approval is asked again in his console, where he approves it. A command
+//! that was running when alice's console died is marked interrupted in bob's console after
+//! the take-over, and never re-run.
 
+mod crash_harness;
 mod support;
 
 use std::sync::Arc;
@@ -36,6 +39,10 @@ fn console(name: &str, user: &str, url: &str, fake: &FakeLlm) -> Pane {
 }
 
 fn receive(url: &str, title: &str) {
+    receive_as(url, title, "team-watch-1");
+}
+
+fn receive_as(url: &str, title: &str, fingerprint: &str) {
     let store = PgStore::connect(url, None).expect("team store");
     let alert = Alert {
         source: Source::Generic,
@@ -47,16 +54,16 @@ fn receive(url: &str, title: &str) {
         starts_at: None,
         url: None,
         labels: Default::default(),
-        fingerprint: Some("team-watch-1".into()),
+        fingerprint: Some(fingerprint.into()),
         raw: serde_json::Value::Null,
     };
     let record = InboxRecord {
         at: chrono::Utc::now(),
-        incident: "inc-watch-1".into(),
+        incident: format!("inc-{fingerprint}"),
         change: Change::Opened {
             key: DedupKey {
                 source: Source::Generic,
-                fingerprint: "team-watch-1".into(),
+                fingerprint: fingerprint.into(),
             },
             alert: Box::new(alert),
         },
@@ -137,4 +144,67 @@ fn bob_watches_alices_incident_live_read_only_then_takes_it_over() {
     });
     assert_eq!(lines(&one), vec!["WATCH-OUT-1"], "the first call ran twice");
     assert_eq!(lines(&two), vec!["WATCH-OUT-2"]);
+}
+
+#[test]
+fn a_command_running_when_alices_console_died_is_interrupted_not_rerun_after_bobs_take_over() {
+    let url = postgres::database("watchrun");
+    let marks = tempfile::tempdir().expect("tempdir");
+    let runs = marks.path().join("runs");
+    // A unique sleep, so the orphan alice's console leaves is found and killed.
+    let token = format!("{}", 50 + std::process::id() % 9);
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![(
+            "local_shell".into(),
+            serde_json::json!({"command": format!("echo x >> {} && sleep 3{token}", runs.display()),
+                "reason": "drain"}),
+        )]),
+        Reply::ToolCalls(vec![(
+            "local_shell".into(),
+            serde_json::json!({"command": "echo after-takeover", "reason": "check"}),
+        )]),
+        Reply::Text("Handing back.".into()),
+    ]);
+    let alice = console("alice", "alice", &url, &fake);
+    let bob = console("bob", "bob", &url, &fake);
+    receive_as(&url, "Queue stuck on mq-2", "team-watch-2");
+    for pane in [&alice, &bob] {
+        pane.wait_for("the received incident", |s| {
+            s.contains("Queue stuck on mq-2")
+        });
+    }
+    alice.keys(&["s"]);
+    alice.wait_for("alice's approval", |s| {
+        s.contains("Approve?") && s.contains("sleep 3")
+    });
+    alice.decide(&["a"]);
+    bob.wait_for("the command running in alice's console", |s| {
+        s.contains("alice is on it") && s.contains("running")
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while lines(&runs).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    alice.kill_9();
+    crash_harness::kill_orphans(&format!("sleep 3{token}"));
+    bob.wait_for("alice's lease lapsed", |s| {
+        s.contains("alice's lease lapsed")
+    });
+    bob.keys(&["c"]);
+    bob.wait_for(
+        "took over; the interrupted call reported, the next one asked here",
+        |s| {
+            s.contains("took over from alice")
+                && s.contains("interrupted")
+                && s.contains("Approve?")
+                && s.contains("echo after-takeover")
+        },
+    );
+    bob.decide(&["a"]);
+    bob.wait_for("the model's answer", |s| s.contains("Handing back."));
+    assert_eq!(lines(&runs), vec!["x"], "the interrupted command ran again");
 }

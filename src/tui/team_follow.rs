@@ -175,7 +175,7 @@ impl TeamFollow {
                 },
             ));
         }
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|f| std::cmp::Reverse(f.0));
         Ok(found
             .into_iter()
             .take(MAX_FOLLOWED)
