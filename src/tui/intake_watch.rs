@@ -6,7 +6,9 @@
 //! incidents that wait for the operator and starts the one the operator picks (the start
 //! key), through the same claim: one winner across consoles. With a team database
 //! (`[store] url`) the board is shared by every console, wakes on `LISTEN`/`NOTIFY`, and each
-//! incident this console starts holds a leased claim (`team_watch`).
+//! incident this console starts holds a leased claim (`team_watch`); incidents other
+//! operators are on are followed read-only (`team_follow`) and taken over with `c`
+//! (`team_takeover`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -170,17 +172,8 @@ async fn follow(
         };
         follower = back;
         team_follow = follow;
-        if let Some(team_found) = team_found {
-            if let Some(others) = team_found.others
-                && tasks.send(AppEvent::Team(others)).is_err()
-            {
-                return;
-            }
-            for envelope in team_found.events {
-                if events.send(envelope).is_err() {
-                    return;
-                }
-            }
+        if team_found.is_some_and(|found| !found.deliver(&tasks, &events)) {
+            return;
         }
         for event in found {
             if tasks.send(event).is_err() {

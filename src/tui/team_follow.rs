@@ -31,6 +31,25 @@ pub struct Found {
     pub events: Vec<EventEnvelope>,
 }
 
+impl Found {
+    /// Hand the board to the app and the events to the sessions' channel (the app applies
+    /// them as any session's); false when the app is gone.
+    pub fn deliver(
+        self,
+        tasks: &tokio::sync::mpsc::UnboundedSender<super::app::AppEvent>,
+        events: &tokio::sync::mpsc::UnboundedSender<EventEnvelope>,
+    ) -> bool {
+        if let Some(update) = self.others
+            && tasks.send(super::app::AppEvent::Team(update)).is_err()
+        {
+            return false;
+        }
+        self.events
+            .into_iter()
+            .all(|envelope| events.send(envelope).is_ok())
+    }
+}
+
 /// Follows the sessions other operators are on (team mode only).
 pub struct TeamFollow {
     pg: Arc<PgStore>,
