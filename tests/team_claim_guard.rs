@@ -1,7 +1,8 @@
 //! The core's claim guard against a real PostgreSQL (tests/support/postgres.rs): a session
 //! acting for alice runs her approved command while she holds the claim; once bob holds it
 //! (after her lease lapsed, on the session or on the inbox incident it was started for), the
-//! session spawns no command and starts no model turn, and says that bob is on it.
+//! session spawns no command and starts no model turn, and says that bob is on it. A stored
+//! session event is never rewritten by another console.
 
 mod session_harness;
 mod support;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use opsassist::protocol::{Decision, Event, EventEnvelope, Op};
+use opsassist::session::log::EventSink;
 use opsassist::session::{self, claim_guard};
 use opsassist::store::{Board, ClaimOutcome, PgStore, Store};
 use session_harness::*;
@@ -177,4 +179,20 @@ async fn no_model_turn_while_another_operator_holds_the_inbox_incident() {
         1,
         "a model turn started without the claim"
     );
+}
+
+#[test]
+fn a_stored_event_is_never_rewritten_by_another_console() {
+    let pg = store();
+    let sink: &dyn EventSink = pg.as_ref();
+    sink.put("s-fence", &[(1, "one".into()), (2, "two".into())])
+        .expect("first commit");
+    // A retry of the same lines is fine.
+    sink.put("s-fence", &[(2, "two".into())]).expect("retry");
+    // A console cut off after a take-over writes its own seq 2: refused, nothing changes.
+    let err = sink
+        .put("s-fence", &[(2, "stale".into()), (3, "three".into())])
+        .expect_err("a different line under a stored seq");
+    assert!(err.contains("another console"), "{err}");
+    assert_eq!(sink.lines("s-fence").expect("lines"), vec!["one", "two"]);
 }

@@ -1,7 +1,10 @@
 //! Session events in PostgreSQL: `session_events` (session, n = the event's seq, line),
 //! written by [`EventSink::put`] in one transaction per durability point, which also
 //! notifies the board channel (`events <session>`) so watching consoles read the new events
-//! at once; [`PgStore::events_after`] is their read from a seq on. The claim lookups of the
+//! at once. An event already stored is never rewritten: the same line again is a retry
+//! (fine); a different line under the same seq means another console wrote this session
+//! meanwhile (it took the incident over while this one was cut off), and the put fails, so
+//! the stale session stops instead of overwriting the taker's events; [`PgStore::events_after`] is their read from a seq on. The claim lookups of the
 //! core's claim guard (`session::claim_guard`) read `claims` and the inbox here too.
 
 use super::inbox::CHANNEL;
@@ -19,15 +22,32 @@ impl EventSink for PgStore {
             let insert = tx
                 .prepare(
                     "INSERT INTO session_events (session, n, line) VALUES ($1, $2, $3)
-                     ON CONFLICT (session, n) DO UPDATE SET line = EXCLUDED.line",
+                     ON CONFLICT (session, n) DO NOTHING",
                 )
                 .await
                 .map_err(db)?;
             for (seq, line) in &events {
                 let n = i32::try_from(*seq).map_err(db)?;
-                tx.execute(&insert, &[&session, &n, line])
+                let inserted = tx
+                    .execute(&insert, &[&session, &n, line])
                     .await
                     .map_err(db)?;
+                if inserted == 0 {
+                    let stored: String = tx
+                        .query_one(
+                            "SELECT line FROM session_events WHERE session = $1 AND n = $2",
+                            &[&session, &n],
+                        )
+                        .await
+                        .map_err(db)?
+                        .get(0);
+                    if &stored != line {
+                        return Err(crate::store::StoreError::Db(format!(
+                            "event {seq} of session {session} was written by another console \
+                             (it took the incident over); this one stops"
+                        )));
+                    }
+                }
             }
             if !events.is_empty() {
                 // Delivered at commit: watchers wake and read from their last seq.
