@@ -300,6 +300,8 @@ impl Agent {
                 )?;
                 return Ok(Flow::Continue);
             }
+            // Team mode: no model turn while another operator holds the claim.
+            super::claim_guard::check(&self.id)?;
             self.steps += 1;
             self.set_state(SessionState::Investigating)?;
             self.retryable = false;

@@ -5,6 +5,7 @@
 //! open, [`resume`] to reopen any session, and [`list`]/[`read_log`] to browse the log.
 
 mod agent;
+pub mod claim_guard;
 mod conversation;
 pub mod edit;
 pub mod gate;
@@ -67,6 +68,14 @@ pub enum SessionError {
     /// `start`/`recover` was called outside a tokio runtime.
     #[error("sessions need a tokio runtime")]
     NoRuntime,
+    /// Team mode: another operator holds this session's claim; it stopped acting here.
+    #[error(
+        "{0} is on this incident now (they hold its claim): this console stopped acting on it; c takes it over once their lease lapses"
+    )]
+    ClaimHeld(String),
+    /// Team mode: who holds the claim could not be checked, so nothing was started.
+    #[error("cannot check who holds this incident's claim: {0}")]
+    ClaimCheck(String),
 }
 
 /// How sessions behave; the same for the TUI and `opsassist run`.

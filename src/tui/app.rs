@@ -138,6 +138,8 @@ pub enum AppEvent {
         needle: String,
         result: Result<Vec<usize>, String>,
     },
+    /// Team mode: the sessions other operators are on now (watched read-only).
+    Team(super::team_board::TeamUpdate),
 }
 
 /// The model server in use, for the status bar and the banner.
@@ -342,6 +344,8 @@ pub struct App {
     pub intake_starts: Vec<String>,
     /// Search, filter, bell and mouse state (`views.rs`).
     pub views: super::views::ViewState,
+    /// Team mode: the incidents other operators are on (`team_board.rs`).
+    pub team: super::team_board::TeamBoard,
 }
 
 /// The order states are counted and listed in.
@@ -392,6 +396,7 @@ impl App {
             intake_link: None,
             intake_starts: Vec::new(),
             views: super::views::ViewState::default(),
+            team: Default::default(),
         }
     }
 
@@ -419,16 +424,20 @@ impl App {
         self.message = Some((kind, crate::text::neutralize_line(&text.into())));
     }
 
-    /// True while any incident has a pending call or is working.
+    /// True while any incident has a pending call or is working (in this console: another
+    /// operator's incident watched here is not).
     pub fn busy(&self) -> (usize, usize) {
+        let mine = |i: &&Incident| self.team.other(&i.session_id).is_none();
         let pending = self
             .incidents
             .iter()
+            .filter(mine)
             .map(|i| i.pending().map_or(0, |p| p.2))
             .sum();
         let running = self
             .incidents
             .iter()
+            .filter(mine)
             .filter(|i| {
                 matches!(
                     i.state,
@@ -541,6 +550,7 @@ impl App {
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::IntakeLink(link) => self.intake_link = Some(link),
+            AppEvent::Team(update) => self.apply_team(update),
             AppEvent::Rules(result) => self.apply_rules(result),
             AppEvent::ModelInput {
                 session_id,

@@ -37,7 +37,7 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        match std::mem::take(&mut self.overlay) {
+        let commands = match std::mem::take(&mut self.overlay) {
             Overlay::None => self.dashboard_key(key, now),
             Overlay::Help(top) => {
                 match self.keymap.resolve(&key) {
@@ -62,7 +62,8 @@ impl App {
             Overlay::Scope(prompt) => self.scope_prompt_key(prompt, key),
             Overlay::Rules(view) => self.rules_view_key(view, key),
             Overlay::Text(view) => self.text_view_key(view, key),
-        }
+        };
+        self.team_filter(commands)
     }
 
     /// Handle a bracketed paste: inserted in one go into the editor or prompt; on the
@@ -110,6 +111,9 @@ impl App {
             return Vec::new();
         };
         self.message = None;
+        if self.team_refuses(action) {
+            return Vec::new();
+        }
         match action {
             Action::NewAlert => {
                 self.overlay = Overlay::Editor(new_editor(EditorPurpose::NewAlert, ""));

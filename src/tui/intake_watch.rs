@@ -6,7 +6,9 @@
 //! incidents that wait for the operator and starts the one the operator picks (the start
 //! key), through the same claim: one winner across consoles. With a team database
 //! (`[store] url`) the board is shared by every console, wakes on `LISTEN`/`NOTIFY`, and each
-//! incident this console starts holds a leased claim (`team_watch`).
+//! incident this console starts holds a leased claim (`team_watch`); incidents other
+//! operators are on are followed read-only (`team_follow`) and taken over with `c`
+//! (`team_takeover`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,6 +80,9 @@ async fn follow(
     let team = opened
         .is_team()
         .then(|| super::team_watch::start(&opened, &claimant));
+    // Team mode: the incidents other operators are on, and their sessions' events.
+    let mut team_follow = super::team_follow::TeamFollow::new(&opened, &core.paths, &claimant);
+    let mut woke = false;
     // Auto-started sessions report here; `Finished` frees their slot.
     let (auto_tx, mut auto_rx) = mpsc::unbounded_channel::<EventEnvelope>();
     let mut tick = tokio::time::interval(POLL);
@@ -94,10 +99,14 @@ async fn follow(
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            Some(()) = changed.recv() => {}
+            Some(()) = changed.recv() => woke = true,
             Some(id) = start_rx.recv() => {
                 if let Some(request) = super::team_keys::TeamRequest::decode(&id) {
-                    let line = super::team_watch::answer(&core, &opened, team.as_ref(), &claimant, request);
+                    let link = super::team_takeover::Link {
+                        core: &core, opened: &opened, team: team.as_ref(), follow: team_follow.as_mut(),
+                        claimant: &claimant, events: &events, tasks: &tasks, handles: &handles,
+                    };
+                    let line = super::team_takeover::answer(link, request);
                     let _ = tasks.send(AppEvent::Notice(line));
                     continue;
                 }
@@ -142,22 +151,30 @@ async fn follow(
         let polled = {
             let store = store.clone();
             let paths = core.paths.clone();
+            let (mut follow, awake) = (team_follow.take(), std::mem::take(&mut woke));
             tokio::task::spawn_blocking(move || {
                 let mut follower = follower;
                 let found = follower.poll(store.as_ref());
+                let team_found = follow
+                    .as_mut()
+                    .map(|f| f.poll(follower.scheduler.incidents(), awake));
                 // Sessions of inbox incidents recovered after a crash (or run by another
                 // console) hold slots of max_concurrent_investigations too.
                 follower
                     .scheduler
                     .adopt_running(&|session| session_open(&paths, session));
-                (follower, found)
+                (follower, found, follow, team_found)
             })
             .await
         };
-        let Ok((back, found)) = polled else {
+        let Ok((back, found, follow, team_found)) = polled else {
             return;
         };
         follower = back;
+        team_follow = follow;
+        if team_found.is_some_and(|found| !found.deliver(&tasks, &events)) {
+            return;
+        }
         for event in found {
             if tasks.send(event).is_err() {
                 return;

@@ -1,6 +1,8 @@
 //! The team keys: `c` claims the selected incident for `$USER` with a lease, `C` releases it.
 //! The request travels to the inbox watcher over its link (the watcher owns the store), which
 //! answers with a notice: "you are on it", or "alice is on it" when someone else holds it.
+//! On an incident another operator is on, `c` asks to take it over: it wins once their lease
+//! has lapsed, and the session then resumes in this console (`team_takeover`).
 
 use super::app::App;
 use super::transcript_store::NoteKind;
@@ -13,6 +15,11 @@ const TAG: char = '\u{0}';
 pub enum TeamRequest {
     Claim(String),
     Release(String),
+    /// Claim `incident` from another operator and resume its `session` here.
+    TakeOver {
+        incident: String,
+        session: String,
+    },
 }
 
 impl TeamRequest {
@@ -21,12 +28,22 @@ impl TeamRequest {
         match self {
             TeamRequest::Claim(id) => format!("{TAG}claim:{id}"),
             TeamRequest::Release(id) => format!("{TAG}release:{id}"),
+            TeamRequest::TakeOver { incident, session } => {
+                format!("{TAG}takeover:{incident}{TAG}{session}")
+            }
         }
     }
 
     /// A team request from the link, or None for a plain start request.
     pub fn decode(text: &str) -> Option<TeamRequest> {
         let rest = text.strip_prefix(TAG)?;
+        if let Some(pair) = rest.strip_prefix("takeover:") {
+            let (incident, session) = pair.split_once(TAG)?;
+            return Some(TeamRequest::TakeOver {
+                incident: incident.to_string(),
+                session: session.to_string(),
+            });
+        }
         if let Some(id) = rest.strip_prefix("claim:") {
             return Some(TeamRequest::Claim(id.to_string()));
         }
@@ -38,20 +55,30 @@ impl TeamRequest {
 impl App {
     /// `c`: claim the selected incident.
     pub(super) fn team_claim(&mut self) {
-        self.team_request(TeamRequest::Claim);
+        self.team_request(true);
     }
 
     /// `C`: release the selected incident.
     pub(super) fn team_release(&mut self) {
-        self.team_request(TeamRequest::Release);
+        self.team_request(false);
     }
 
-    fn team_request(&mut self, make: fn(String) -> TeamRequest) {
+    fn team_request(&mut self, claim: bool) {
         let Some(row) = self.incidents.get(self.selected) else {
             self.notify(NoteKind::Error, "no incident selected");
             return;
         };
-        let request = make(row.session_id.clone());
+        let session = row.session_id.clone();
+        let request = match (self.team.other(&session), claim) {
+            // Another operator's incident: the claim is on its inbox incident.
+            (Some(other), true) => TeamRequest::TakeOver {
+                incident: other.incident.clone(),
+                session,
+            },
+            (Some(other), false) => TeamRequest::Release(other.incident.clone()),
+            (None, true) => TeamRequest::Claim(session),
+            (None, false) => TeamRequest::Release(session),
+        };
         self.intake_starts.push(request.encode());
     }
 }
@@ -65,6 +92,10 @@ mod tests {
         for r in [
             TeamRequest::Claim("inc-1".into()),
             TeamRequest::Release("20261125-1".into()),
+            TeamRequest::TakeOver {
+                incident: "inc-1".into(),
+                session: "20261125-1".into(),
+            },
         ] {
             assert_eq!(TeamRequest::decode(&r.encode()), Some(r));
         }

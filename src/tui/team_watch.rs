@@ -116,15 +116,7 @@ pub fn answer(
     use super::team_keys::TeamRequest;
     use crate::text::neutralize_line;
     let audit = |incident: &str, action: &str, other: Option<String>| {
-        let entry = crate::audit::AuditEntry::Claim {
-            incident: incident.to_string(),
-            action: action.to_string(),
-            other,
-        };
-        let mut log = core.audit.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = log.append("", entry) {
-            tracing::warn!("team: the audit log did not record the {action}: {e}");
-        }
+        audit_claim(core, incident, action, other)
     };
     match request {
         TeamRequest::Claim(id) => match opened.board.lease(&id, operator, opened.lease) {
@@ -155,6 +147,10 @@ pub fn answer(
             ),
             Err(e) => format!("cannot claim {}: {e}", neutralize_line(&id)),
         },
+        // Handled by `team_takeover` (it needs the session channels).
+        TeamRequest::TakeOver { incident, .. } => {
+            answer(core, opened, team, operator, TeamRequest::Claim(incident))
+        }
         TeamRequest::Release(id) => match opened.board.release(&id, operator) {
             Ok(true) => {
                 if let Some(team) = team {
@@ -176,5 +172,23 @@ impl TeamWatch {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(incident);
+    }
+}
+
+/// Record a claim, take-over or release in the audit chain, with the operator (`$USER`).
+pub fn audit_claim(
+    core: &crate::session::Core,
+    incident: &str,
+    action: &str,
+    other: Option<String>,
+) {
+    let entry = crate::audit::AuditEntry::Claim {
+        incident: incident.to_string(),
+        action: action.to_string(),
+        other,
+    };
+    let mut log = core.audit.lock().unwrap_or_else(|p| p.into_inner());
+    if let Err(e) = log.append("", entry) {
+        tracing::warn!("team: the audit log did not record the {action}: {e}");
     }
 }

@@ -212,7 +212,9 @@ impl App {
     /// A new approval arrived in `session_id`: ring when it is not the incident on screen.
     pub(super) fn approval_arrived(&mut self, session_id: &str) {
         let selected = self.current().map(|i| i.session_id.as_str());
-        if self.views.bell && selected != Some(session_id) {
+        // Another operator's approval (watched here) is theirs to answer: no bell.
+        let theirs = self.team.other(session_id).is_some();
+        if self.views.bell && selected != Some(session_id) && !theirs {
             self.views.ring = true;
         }
     }

@@ -62,6 +62,8 @@ impl Agent {
         resolved: &ResolvedCall,
         edited: Option<(&str, &str)>,
     ) -> Result<String, SessionError> {
+        // Team mode: no command while another operator holds the claim.
+        crate::session::claim_guard::check(&self.id)?;
         self.set_state(SessionState::Running)?;
         self.executions += 1;
         let output_path = self.core.paths.outputs_dir().join(&self.id).join(format!(

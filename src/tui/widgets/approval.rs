@@ -178,6 +178,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         format!(" Approve? call {} of {}{order} ", call.pos, call.len)
     };
+    // Team mode: another operator decides this call (this console only watches).
+    if let Some(other) = app.current().and_then(|i| app.team.other(&i.session_id)) {
+        title = format!(
+            " {} decides: call {} of {} ",
+            other.operator, call.pos, call.len
+        );
+    }
     // The panel names its incident, so a key is never meant for another one.
     if let Some(incident) = app.current() {
         let name = neutralize_line(&incident.title);
@@ -321,6 +328,15 @@ fn remember_line(app: &App, call: &PanelCall) -> Line<'static> {
 
 fn keys_line(app: &App, call: &PanelCall) -> Line<'static> {
     let key = |a: Action| app.keymap.label(a);
+    if let Some(line) = app
+        .current()
+        .and_then(|i| app.team.waiting_line(&i.session_id))
+    {
+        return Line::styled(
+            line,
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        );
+    }
     let left = app.guard_left(app.now);
     if left > 0 {
         return Line::styled(

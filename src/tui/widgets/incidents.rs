@@ -114,6 +114,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Style::new().fg(Color::Yellow),
             ));
         }
+        // Team mode: who is on it comes first (the list column is narrow).
+        if let Some(note) = app.team.row_note(&incident.session_id) {
+            let span = Span::styled(format!("{note} · "), Style::new().fg(Color::Cyan));
+            second.spans.insert(1, span);
+        }
         if let Some(note) = &incident.resolved {
             second.push_span(Span::styled(
                 format!(" · ✔ resolved: {note}"),
