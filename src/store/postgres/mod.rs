@@ -10,9 +10,11 @@ mod audit;
 mod claims;
 mod copy;
 mod events;
+pub mod health;
 mod inbox;
 mod listen;
 pub mod migrations;
+pub mod tls;
 
 use std::future::Future;
 use std::str::FromStr;
@@ -20,7 +22,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 
 use super::board::{Board, Claim, ClaimOutcome};
 use super::{Cursor, InboxRecord, Store, StoreError};
@@ -45,13 +46,26 @@ pub struct PgStore {
     aliases: Arc<inbox::Aliases>,
     own: Arc<inbox::Own>,
     listener: listen::Listener,
+    health: health::Health,
+    tls: tls::Tls,
 }
 
 impl PgStore {
     /// Connect to `url` (the password from `password`, when given, overrides the URL's) and
     /// apply pending migrations.
     pub fn connect(url: &str, password: Option<&str>) -> Result<PgStore, StoreError> {
-        let mut config = tokio_postgres::Config::from_str(url)
+        PgStore::connect_with(url, password, None)
+    }
+
+    /// [`PgStore::connect`] with `[store] ca_file` (the CA for `sslmode=verify-ca/full` when
+    /// the URL has no `sslrootcert`).
+    pub fn connect_with(
+        url: &str,
+        password: Option<&str>,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<PgStore, StoreError> {
+        let (url, tls) = tls::split(url, ca_file)?;
+        let mut config = tokio_postgres::Config::from_str(&url)
             .map_err(|e| StoreError::Db(format!("invalid store URL: {e}")))?;
         if let Some(password) = password {
             config.password(password);
@@ -59,7 +73,14 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("opsassist");
         }
+        config.ssl_mode(tls.pg_mode());
         config.connect_timeout(Duration::from_secs(10));
+        // A peer that vanished without closing (a cut network) fails writes within this,
+        // instead of the kernel's many minutes.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(Duration::from_secs(20));
+        }
+        let connector = tls.connector()?;
         let display = display_of(&config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -69,7 +90,7 @@ impl PgStore {
             .map_err(|e| StoreError::Db(format!("cannot start the database runtime: {e}")))?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            connector.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -82,19 +103,32 @@ impl PgStore {
             .build()
             .map_err(db)?;
         let store = PgStore {
-            pool,
+            pool: pool.clone(),
             config: config.clone(),
             display: display.clone(),
+            health: health::Health::start(runtime.handle(), pool, tls.clone()),
             runtime: Some(runtime),
             aliases: Arc::new(Default::default()),
             own: Arc::new(Default::default()),
-            listener: listen::Listener::new(config),
+            listener: listen::Listener::new(config, connector),
+            tls,
         };
+        let tls = store.tls.clone();
         store.run(|pool| async move {
-            let mut client = pool.get().await.map_err(db)?;
+            let mut client = pool.get().await.map_err(|e| match e {
+                deadpool_postgres::PoolError::Backend(e) => {
+                    StoreError::Db(format!("{display}: {}", tls.explain(&e)))
+                }
+                other => db(other),
+            })?;
             migrations::run(&mut client).await.map(|_| ())
         })?;
         Ok(store)
+    }
+
+    /// The database's reachability, probed in the background.
+    pub fn health(&self) -> &health::Health {
+        &self.health
     }
 
     /// `postgres://host:port/db` without user or password.
@@ -130,8 +164,19 @@ impl PgStore {
             .ok_or_else(|| StoreError::Db("the store is closed".into()))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let fut = f(self.pool.clone());
+        let (health, pool, tls) = (self.health.clone(), self.pool.clone(), self.tls.clone());
         runtime.spawn(async move {
-            let _ = tx.send(fut.await);
+            let mut result = fut.await;
+            // A failure may be the database going away: probe at once, so the console hears
+            // it now and the error says so plainly.
+            if result.is_err()
+                && let Some(why) = health.check(&pool, &tls).await
+            {
+                result = Err(StoreError::Db(format!(
+                    "the database is unreachable: {why}"
+                )));
+            }
+            let _ = tx.send(result);
         });
         Ok(rx)
     }

@@ -1,0 +1,306 @@
+//! Operating team mode (issue 17, section 6) against real PostgreSQL clusters of this test's
+//! own (tests/support/postgres.rs): TLS with libpq's `sslmode` (the connection really is
+//! encrypted; verify-full with the right CA connects, with a wrong CA or host name fails in
+//! plain words), and connection loss (the postmaster stopped with `pg_ctl stop -m fast`):
+//! the store says so and comes back without a restart, a command approved meanwhile does
+//! not run and the session says why, `opsassist serve` answers 503 + Retry-After.
+
+#[path = "support/receiver.rs"]
+mod receiver;
+mod session_harness;
+mod support;
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use opsassist::protocol::{Decision, Event, Op};
+use opsassist::store::PgStore;
+use opsassist::store::board::Board;
+use opsassist::store::postgres::health;
+use serde_json::json;
+
+use session_harness::{STORE_URL, Setup, alert, core};
+use support::fake_llm::{FakeLlm, Reply};
+use support::postgres::{self, Cluster};
+
+/// One TLS cluster for the TLS tests of this binary.
+fn tls() -> &'static Cluster {
+    static TLS: OnceLock<Cluster> = OnceLock::new();
+    TLS.get_or_init(postgres::tls_cluster)
+}
+
+fn connect_err(url: &str) -> String {
+    match PgStore::connect(url, None) {
+        Ok(_) => panic!("{url} connected"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn connect(url: &str) -> PgStore {
+    PgStore::connect(url, None).unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// (connections, all encrypted) of the store's own connections to `db`.
+fn store_connections(cluster: &Cluster, db: &str) -> String {
+    cluster.psql(
+        "postgres",
+        &format!(
+            "SELECT count(*) || '|' || bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.datname = '{db}' AND a.application_name = 'opsassist'"
+        ),
+    )
+}
+
+fn db_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn require_encrypts_the_connection_and_disable_does_not() {
+    let cluster = tls();
+    let url = cluster.database("require");
+    let db = db_of(&url);
+    let store = connect(&format!("{url}?sslmode=require"));
+    assert_eq!(store_connections(cluster, &db), "1|true");
+    drop(store);
+    let plain_db = db_of(&cluster.database("disable"));
+    let _plain = connect(&format!("{}?sslmode=disable", cluster.url(&plain_db)));
+    assert_eq!(store_connections(cluster, &plain_db), "1|false");
+}
+
+#[test]
+fn verify_full_with_the_right_ca_connects_by_ip_and_by_name() {
+    let cluster = tls();
+    let ca = cluster.tls().ca.display().to_string();
+    let url = cluster.database("verify");
+    let db = db_of(&url);
+    let store = connect(&format!("{url}?sslmode=verify-full&sslrootcert={ca}"));
+    assert_eq!(store_connections(cluster, &db), "1|true");
+    drop(store);
+    // By the name in the certificate, the CA from `[store] ca_file`.
+    let by_name = format!(
+        "postgres://postgres@localhost:{}/{db}?hostaddr=127.0.0.1&sslmode=verify-full",
+        cluster.port
+    );
+    PgStore::connect_with(&by_name, None, Some(&cluster.tls().ca))
+        .unwrap_or_else(|e| panic!("{by_name}: {e}"));
+}
+
+#[test]
+fn verify_full_with_a_wrong_ca_fails_in_plain_words() {
+    let cluster = tls();
+    let other = cluster.tls().other_ca.display().to_string();
+    let url = cluster.database("wrongca");
+    for mode in ["verify-full", "verify-ca"] {
+        let err = connect_err(&format!("{url}?sslmode={mode}&sslrootcert={other}"));
+        assert!(
+            err.contains(&format!(
+                "certificate not trusted: it is not signed by the CA in {other}"
+            )),
+            "{mode}: {err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+}
+
+#[test]
+fn verify_full_with_a_wrong_host_name_fails_and_verify_ca_does_not_check_it() {
+    let cluster = tls();
+    let ca = cluster.tls().ca.display().to_string();
+    let db = db_of(&cluster.database("wronghost"));
+    let wrong = |mode: &str| {
+        format!(
+            "postgres://postgres@db.wrong.example:{}/{db}?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={ca}",
+            cluster.port
+        )
+    };
+    let err = connect_err(&wrong("verify-full"));
+    assert!(
+        err.contains("certificate not trusted: it does not name the host"),
+        "{err}"
+    );
+    connect(&wrong("verify-ca"));
+}
+
+#[test]
+fn require_against_a_server_without_tls_fails_in_plain_words_and_prefer_falls_back() {
+    let url = postgres::database("notls");
+    let err = connect_err(&format!("{url}?sslmode=require"));
+    assert!(
+        err.contains("the database server does not offer TLS but sslmode=require"),
+        "{err}"
+    );
+    connect(&format!("{url}?sslmode=prefer"));
+    connect(&url);
+}
+
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_store_says_the_database_is_gone_and_works_again_without_a_restart() {
+    let cluster = postgres::own_cluster();
+    let store = connect(&cluster.database("loss"));
+    let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = heard.clone();
+    store.health().on_change(move |line| {
+        sink.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line.to_string())
+    });
+    store.claims().unwrap_or_else(|e| panic!("claims: {e}"));
+    let started = Instant::now();
+    cluster.stop();
+    assert!(store.claims().is_err(), "a query with the server stopped");
+    wait_for("the down notice", Duration::from_secs(6), || {
+        store.health().down().is_some()
+    });
+    let down_after = started.elapsed();
+    cluster.start_again();
+    wait_for("the back notice", Duration::from_secs(10), || {
+        store.health().down().is_none()
+    });
+    store
+        .claims()
+        .unwrap_or_else(|e| panic!("claims after the restart: {e}"));
+    let heard = heard.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    assert_eq!(heard.len(), 2, "{heard:?}");
+    assert!(heard[0].starts_with(health::DOWN), "{heard:?}");
+    assert_eq!(heard[1], health::BACK);
+    eprintln!("down noticed after {down_after:?}");
+}
+
+/// The session's next event (a failure after 20 s or when it ends without one).
+async fn next(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<opsassist::protocol::EventEnvelope>,
+) -> opsassist::protocol::EventEnvelope {
+    tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap_or_else(|_| panic!("no event in 20 s"))
+        .unwrap_or_else(|| panic!("the session ended without an error event"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_approved_while_the_database_is_down_does_not_run() {
+    let cluster = postgres::own_cluster();
+    let url = STORE_URL.get_or_init(|| cluster.database("approve"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let marker = dir.path().join("ran");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![(
+            "local_shell".into(),
+            json!({"command": format!("touch {}", marker.display()), "reason": "mark"}),
+        )]),
+        Reply::Text("Done.".into()),
+    ]);
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = opsassist::session::start(core.clone(), alert("Disk full", "df"), tx)
+        .unwrap_or_else(|e| {
+            panic!("start: {e}");
+        });
+    let call_id = loop {
+        if let Event::ApprovalRequested { proposal } = next(&mut rx).await.event {
+            break proposal.call_id;
+        }
+    };
+    tokio::task::block_in_place(|| cluster.stop());
+    handle.send(Op::Decide {
+        call_id,
+        decision: Decision::Approve { confirm: None },
+    });
+    let why = loop {
+        let envelope = next(&mut rx).await;
+        assert!(
+            !matches!(envelope.event, Event::ExecStarted { .. }),
+            "ExecStarted reached the front end with the database down"
+        );
+        if let Event::Error { message } = envelope.event {
+            break message;
+        }
+    };
+    assert!(
+        why.contains("the database is unreachable: error connecting to server"),
+        "{why}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !marker.exists(),
+        "the command ran with its events uncommitted"
+    );
+    // The database comes back; the same process's store (the event sink) commits again.
+    tokio::task::block_in_place(|| cluster.start_again());
+    let fake = FakeLlm::spawn_blocking_openai(vec![Reply::Text("All fine.".into())]);
+    let core = session_harness::core(dir.path(), &fake, &Setup::default());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = opsassist::session::start(core, alert("Disk full", "again"), tx)
+        .unwrap_or_else(|e| panic!("start again: {e}"));
+    loop {
+        let event = next(&mut rx).await.event;
+        assert!(!matches!(event, Event::Error { .. }), "{event:?}");
+        if matches!(event, Event::Finished { .. }) {
+            break;
+        }
+    }
+    let rows = cluster.psql(
+        &db_of(url),
+        &format!(
+            "SELECT count(*) FROM session_events WHERE session = '{}'",
+            handle.id
+        ),
+    );
+    assert!(rows.parse::<u32>().unwrap_or(0) >= 3, "{rows} events");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_503_with_retry_after_while_the_database_is_down() {
+    let cluster = postgres::own_cluster();
+    let url = cluster.database("serve");
+    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    receiver::write_config(root.path(), &format!("\n[store]\nurl = {url:?}\n"));
+    let served = receiver::Served::start(root.path());
+    let client = reqwest::Client::new();
+    let post = |name: &str| {
+        client
+            .post(served.url("/v1/alerts"))
+            .bearer_auth(receiver::TOKEN)
+            .timeout(Duration::from_secs(20))
+            .json(&json!({"title": name, "description": "down", "host": "web01"}))
+            .send()
+    };
+    let ok = post("Before").await.unwrap_or_else(|e| panic!("post: {e}"));
+    assert_eq!(ok.status().as_u16(), 200);
+    tokio::task::block_in_place(|| cluster.stop());
+    let started = Instant::now();
+    let refused = post("During").await.unwrap_or_else(|e| panic!("post: {e}"));
+    let took = started.elapsed();
+    assert_eq!(refused.status().as_u16(), 503, "{:?}", refused.text().await);
+    assert!(
+        refused.headers().get("retry-after").is_some(),
+        "{:?}",
+        refused.headers()
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    tokio::task::block_in_place(|| cluster.start_again());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = post("After")
+            .await
+            .unwrap_or_else(|e| panic!("post: {e}"))
+            .status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {status} after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
