@@ -304,3 +304,36 @@ async fn serve_answers_503_with_retry_after_while_the_database_is_down() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[test]
+fn the_console_says_the_database_is_gone_keeps_the_screen_and_says_when_it_is_back() {
+    support::tmux::tmux_available();
+    let cluster = postgres::own_cluster();
+    let url = cluster.database("console");
+    let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")));
+    std::fs::create_dir_all(dir.path().join("config")).unwrap_or_else(|e| panic!("config: {e}"));
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        format!("[store]\nurl = {url:?}\n"),
+    )
+    .unwrap_or_else(|e| panic!("config: {e}"));
+    let fake = FakeLlm::spawn_blocking_openai(Vec::new());
+    let pane = support::tmux::Pane::start_in_with(
+        "dbloss",
+        &fake,
+        dir,
+        support::tmux::Opts {
+            env: vec![("USER".into(), "alice".into())],
+            ..Default::default()
+        },
+    );
+    let before = pane.wait_for("the console", |s| s.contains("No incidents yet."));
+    let header = before.lines().next().unwrap_or_default().to_string();
+    cluster.stop();
+    let down = pane.wait_for("the down notice", |s| {
+        s.contains("✘ team database unreachable — retrying")
+    });
+    assert!(down.starts_with(&header), "the screen changed:\n{down}");
+    cluster.start_again();
+    pane.wait_for("the back notice", |s| s.contains("● team database back"));
+}

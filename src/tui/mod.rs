@@ -28,6 +28,7 @@ mod pending;
 pub mod rules_view;
 pub mod scope_prompt;
 pub mod search;
+mod team_health;
 mod team_keys;
 mod team_watch;
 pub mod terminal;

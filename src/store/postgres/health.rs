@@ -24,6 +24,11 @@ pub const RETRY_MAX: Duration = Duration::from_secs(5);
 /// A probe that takes longer than this counts as a failure.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The [`DOWN`] line with its reason.
+pub fn down_line(why: &str) -> String {
+    format!("{DOWN} ({why})")
+}
+
 type Watcher = Box<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Default)]
@@ -77,7 +82,7 @@ impl Health {
         let line = match (&state.down, result) {
             (None, Err(why)) => {
                 tracing::warn!("store: the team database is unreachable: {why}");
-                let line = format!("{DOWN} ({why})");
+                let line = down_line(&why);
                 state.down = Some(why);
                 line
             }
