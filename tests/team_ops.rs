@@ -337,3 +337,118 @@ fn the_console_says_the_database_is_gone_keeps_the_screen_and_says_when_it_is_ba
     cluster.start_again();
     pane.wait_for("the back notice", |s| s.contains("● team database back"));
 }
+
+/// The ```sql block of the README that starts with `marker`.
+fn readme_sql(marker: &str) -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .unwrap_or_else(|e| panic!("README.md: {e}"));
+    let blocks: Vec<String> = readme
+        .split("```sql")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .map(|block| block.lines().map(str::trim).collect::<Vec<_>>().join("\n"))
+        .filter(|block| block.trim_start().starts_with(marker))
+        .collect();
+    assert_eq!(blocks.len(), 1, "README blocks starting with {marker:?}");
+    blocks[0].clone()
+}
+
+#[test]
+fn the_readme_role_grants_are_enough_for_a_session_and_keep_the_audit_append_only() {
+    let cluster = postgres::own_cluster();
+    cluster
+        .psql_as("postgres", "postgres", &readme_sql("-- step 1"))
+        .unwrap_or_else(|e| panic!("step 1: {e}"));
+    let url = |role: &str| format!("postgres://{role}@127.0.0.1:{}/opsassist", cluster.port);
+    // Step 2: the owner applies the migrations.
+    drop(connect(&url("opsassist_owner")));
+    cluster
+        .psql_as("postgres", "opsassist", &readme_sql("-- step 3"))
+        .unwrap_or_else(|e| panic!("step 3: {e}"));
+    // A whole session as the app role: opsassist run, approved on stdin.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    std::fs::create_dir_all(dir.path().join("config")).unwrap_or_else(|e| panic!("config: {e}"));
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        format!("[store]\nurl = {:?}\n", url("opsassist_app")),
+    )
+    .unwrap_or_else(|e| panic!("config: {e}"));
+    let alert = dir.path().join("alert.json");
+    std::fs::write(
+        &alert,
+        r#"{"title":"Queue stuck","severity":"critical","host":"web01","description":"jobs"}"#,
+    )
+    .unwrap_or_else(|e| panic!("alert: {e}"));
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![(
+            "local_shell".into(),
+            json!({"command": "echo as-the-app-role", "reason": "look"}),
+        )]),
+        Reply::Text("All fine.".into()),
+    ]);
+    let opsassist = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsassist"))
+            .args(args)
+            .env("OPSASSIST_DATA_DIR", dir.path().join("data"))
+            .env("OPSASSIST_CONFIG_DIR", dir.path().join("config"))
+            .env("USER", "alice")
+            .env_remove("OPSASSIST_STORE_URL")
+            .env_remove("OPENAI_API_KEY")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("opsassist {args:?}: {e}"));
+        if let Some(mut input) = child.stdin.take() {
+            let _ = input.write_all(stdin.as_bytes());
+        }
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("opsassist {args:?}: {e}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "opsassist {args:?}: {text}");
+        text
+    };
+    let alert_arg = alert.display().to_string();
+    opsassist(
+        &[
+            "run",
+            "--alert",
+            &alert_arg,
+            "--provider",
+            "openai",
+            "--base-url",
+            &fake.base_url,
+            "--model",
+            "fake-model",
+        ],
+        "y\n",
+    );
+    let session = cluster.psql("opsassist", "SELECT max(session) FROM session_events");
+    let kinds = cluster.psql(
+        "opsassist",
+        &format!(
+            "SELECT string_agg(line::json->'entry'->>'kind', ',' ORDER BY seq) FROM audit WHERE session = '{session}'"
+        ),
+    );
+    assert!(kinds.contains("exec_start,exec_end"), "{kinds}");
+    opsassist(&["store", "claim", &session], "");
+    opsassist(&["store", "release", &session], "");
+    opsassist(&["audit", "verify"], "");
+    // The app role appends to the audit chain but cannot rewrite or remove it.
+    for tamper in [
+        "UPDATE audit SET line = 'x' WHERE seq = 1",
+        "DELETE FROM audit",
+    ] {
+        let err = cluster
+            .psql_as("opsassist_app", "opsassist", tamper)
+            .err()
+            .unwrap_or_else(|| panic!("{tamper} went through"));
+        assert!(err.contains("permission denied"), "{err}");
+    }
+}

@@ -417,6 +417,45 @@ impl Cluster {
         self.url(&name)
     }
 
+    /// Run `sql` (any statements, psql meta-commands too) as `user` in `db` with `psql -f -`;
+    /// Err with psql's message when a statement fails.
+    pub fn psql_as(&self, user: &str, db: &str, sql: &str) -> Result<String, String> {
+        use std::io::Write;
+        let url = format!("postgres://{user}@127.0.0.1:{}/{db}", self.port);
+        let mut child = Command::new(self.bin.join("psql"))
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-f",
+                "-",
+                "-d",
+            ])
+            .arg(&url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("psql: {e}"));
+        child
+            .stdin
+            .take()
+            .unwrap_or_else(|| panic!("psql stdin"))
+            .write_all(sql.as_bytes())
+            .unwrap_or_else(|e| panic!("psql stdin: {e}"));
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("psql: {e}"));
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
     /// The TLS files (meaningful for a [`tls_cluster`]).
     pub fn tls(&self) -> TlsFiles {
         TlsFiles::at(&self.root)

@@ -32,8 +32,20 @@ pub use inbox::CHANNEL;
 /// Connections per process.
 const POOL_SIZE: usize = 8;
 
-pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Db(e.to_string())
+/// A driver error as one line with its causes (tokio-postgres' own text is only "db error"
+/// or "error connecting to server"; the database's message is in the cause).
+pub(crate) fn db(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    let e = e.into();
+    let mut line = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string().replace('\n', " ");
+        if !line.contains(&text) {
+            line = format!("{line}: {text}");
+        }
+        cause = c.source();
+    }
+    StoreError::Db(line)
 }
 
 /// A connection to the team database.
@@ -121,7 +133,22 @@ impl PgStore {
                 }
                 other => db(other),
             })?;
-            migrations::run(&mut client).await.map(|_| ())
+            // The runtime role may lack DDL rights (README: minimal grants): when the schema
+            // is current there is nothing to run.
+            if schema_is_current(&client).await {
+                return Ok(());
+            }
+            migrations::run(&mut client)
+                .await
+                .map(|_| ())
+                .map_err(|e| match e {
+                    StoreError::Db(text) if text.contains("permission denied") => {
+                        StoreError::Db(format!(
+                            "{text}: this role may not change the schema; start opsassist once with the owner role's URL to apply the migrations"
+                        ))
+                    }
+                    other => other,
+                })
         })?;
         Ok(store)
     }
@@ -193,6 +220,25 @@ impl Drop for PgStore {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
+    }
+}
+
+/// True when every embedded migration is applied (a read; false when the table is missing).
+async fn schema_is_current(client: &tokio_postgres::Client) -> bool {
+    let latest = migrations::MIGRATIONS
+        .iter()
+        .map(|(v, _, _)| *v)
+        .max()
+        .unwrap_or(0);
+    match client
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM opsassist_migrations",
+            &[],
+        )
+        .await
+    {
+        Ok(row) => row.try_get::<_, i32>(0).is_ok_and(|v| v >= latest),
+        Err(_) => false,
     }
 }
 
