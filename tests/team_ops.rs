@@ -286,6 +286,7 @@ async fn serve_answers_503_with_retry_after_while_the_database_is_down() {
         refused.headers()
     );
     assert!(took < Duration::from_secs(5), "took {took:?}");
+    eprintln!("503 answered in {took:?}");
     tokio::task::block_in_place(|| cluster.start_again());
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
