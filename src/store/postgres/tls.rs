@@ -138,10 +138,10 @@ impl Tls {
             cause = e.source();
         }
         // The driver's Display leaves out the cause ("error connecting to server"): add it.
-        let mut line = error.to_string();
+        let mut line = error.to_string().replace('\n', " ");
         let mut cause = error.source();
         while let Some(e) = cause {
-            let text = e.to_string();
+            let text = e.to_string().replace('\n', " ");
             if !line.contains(&text) {
                 line = format!("{line}: {text}");
             }
