@@ -61,6 +61,9 @@ pub struct StoreConfig {
     pub url: Option<String>,
     /// File holding the database password (mode 0600); never the command line.
     pub password_file: Option<PathBuf>,
+    /// The CA certificate (PEM) that signs the database server's certificate, for
+    /// `sslmode=verify-ca`/`verify-full` when the URL has no `sslrootcert`.
+    pub ca_file: Option<PathBuf>,
     /// Seconds a claim lasts without renewal; a claimant whose console died loses it then.
     pub lease_secs: u64,
 }
@@ -70,6 +73,7 @@ impl Default for StoreConfig {
         StoreConfig {
             url: None,
             password_file: None,
+            ca_file: None,
             lease_secs: 30,
         }
     }

@@ -71,7 +71,11 @@ fn connect(config: &Config, url: &str) -> anyhow::Result<PgStore> {
         ),
         None => None,
     };
-    Ok(PgStore::connect(url, password.as_deref())?)
+    Ok(PgStore::connect_with(
+        url,
+        password.as_deref(),
+        config.store.ca_file.as_deref(),
+    )?)
 }
 
 /// The audit chain's home in team mode (None: the file). In team mode this also installs

@@ -58,7 +58,11 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
     let lease = Duration::from_secs(config.lease_secs.max(1));
     match url(config) {
         Some(url) => {
-            let pg = Arc::new(PgStore::connect(&url, password(config)?.as_deref())?);
+            let pg = Arc::new(PgStore::connect_with(
+                &url,
+                password(config)?.as_deref(),
+                config.ca_file.as_deref(),
+            )?);
             Ok(Opened {
                 store: pg.clone(),
                 board: pg.clone(),

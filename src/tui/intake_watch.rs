@@ -77,6 +77,9 @@ async fn follow(
     } else {
         format!("console-{}", std::process::id())
     };
+    if let Some(pg) = &opened.postgres {
+        super::team_health::start(pg.clone(), tasks.clone());
+    }
     let team = opened
         .is_team()
         .then(|| super::team_watch::start(&opened, &claimant));

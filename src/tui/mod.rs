@@ -30,6 +30,7 @@ pub mod scope_prompt;
 pub mod search;
 mod team_board;
 mod team_follow;
+mod team_health;
 mod team_keys;
 mod team_takeover;
 mod team_watch;

@@ -53,12 +53,10 @@ impl AuditSink for PgStore {
             Ok(())
         });
         let task = task.map_err(|e| e.to_string())?;
-        let built = match head_rx.recv() {
-            Ok((seq, prev)) => line(seq, &prev),
-            Err(_) => Err("the database task stopped".to_string()),
-        };
-        let failed = built.as_ref().err().cloned();
-        let _ = line_tx.send(built.ok());
+        // No head: the task failed first (say, the database is unreachable); its error says why.
+        let built = head_rx.recv().ok().map(|(seq, prev)| line(seq, &prev));
+        let failed = built.as_ref().and_then(|b| b.as_ref().err().cloned());
+        let _ = line_tx.send(built.and_then(Result::ok));
         let stored = task
             .recv()
             .map_err(|_| "the database task stopped".to_string())?;

@@ -6,9 +6,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 use super::inbox::CHANNEL;
+use super::tls::MakeRustls;
 
 #[derive(Default)]
 struct State {
@@ -20,13 +21,15 @@ struct State {
 /// The listening connection and its waiters.
 pub struct Listener {
     config: tokio_postgres::Config,
+    tls: MakeRustls,
     state: Arc<(Mutex<State>, Condvar)>,
 }
 
 impl Listener {
-    pub fn new(config: tokio_postgres::Config) -> Listener {
+    pub fn new(config: tokio_postgres::Config, tls: MakeRustls) -> Listener {
         Listener {
             config,
+            tls,
             state: Arc::new((Mutex::new(State::default()), Condvar::new())),
         }
     }
@@ -37,7 +40,11 @@ impl Listener {
         let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
         if !state.started {
             state.started = true;
-            runtime.spawn(listen(self.config.clone(), self.state.clone()));
+            runtime.spawn(listen(
+                self.config.clone(),
+                self.tls.clone(),
+                self.state.clone(),
+            ));
         }
         let seen = state.count;
         let deadline = Instant::now() + timeout;
@@ -61,10 +68,14 @@ fn bump(state: &(Mutex<State>, Condvar)) {
     cvar.notify_all();
 }
 
-async fn listen(config: tokio_postgres::Config, state: Arc<(Mutex<State>, Condvar)>) {
+async fn listen(
+    config: tokio_postgres::Config,
+    tls: MakeRustls,
+    state: Arc<(Mutex<State>, Condvar)>,
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match config.connect(NoTls).await {
+        match config.connect(tls.clone()).await {
             Ok((client, mut connection)) => {
                 let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
                 let listen = async {

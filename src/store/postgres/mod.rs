@@ -4,23 +4,28 @@
 //! The trait is synchronous (its callers are the intake writer thread, blocking tasks and
 //! short calls from the console); the store owns a small tokio runtime of its own with a
 //! connection pool (deadpool-postgres) and runs each call there, so it works from any thread,
-//! inside another runtime or not. Migrations run when the store opens.
+//! inside another runtime or not. Opening it (`connect`) takes libpq's `sslmode` (`tls`)
+//! and runs the migrations; `health` probes the database and tells the console when it goes
+//! and comes back.
 
 mod audit;
 mod claims;
+mod connect;
 mod copy;
 mod events;
+pub mod health;
 mod inbox;
 mod listen;
 pub mod migrations;
+pub mod tls;
+mod tls_stream;
+mod tls_verify;
 
 use std::future::Future;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
+use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
 use super::{Cursor, InboxRecord, Store, StoreError};
@@ -31,8 +36,20 @@ pub use inbox::CHANNEL;
 /// Connections per process.
 const POOL_SIZE: usize = 8;
 
-pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Db(e.to_string())
+/// A driver error as one line with its causes (tokio-postgres' own text is only "db error"
+/// or "error connecting to server"; the database's message is in the cause).
+pub(crate) fn db(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    let e = e.into();
+    let mut line = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string().replace('\n', " ");
+        if !line.contains(&text) {
+            line = format!("{line}: {text}");
+        }
+        cause = c.source();
+    }
+    StoreError::Db(line)
 }
 
 /// A connection to the team database.
@@ -45,58 +62,11 @@ pub struct PgStore {
     aliases: Arc<inbox::Aliases>,
     own: Arc<inbox::Own>,
     listener: listen::Listener,
+    health: health::Health,
+    tls: tls::Tls,
 }
 
 impl PgStore {
-    /// Connect to `url` (the password from `password`, when given, overrides the URL's) and
-    /// apply pending migrations.
-    pub fn connect(url: &str, password: Option<&str>) -> Result<PgStore, StoreError> {
-        let mut config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| StoreError::Db(format!("invalid store URL: {e}")))?;
-        if let Some(password) = password {
-            config.password(password);
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("opsassist");
-        }
-        config.connect_timeout(Duration::from_secs(10));
-        let display = display_of(&config);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("opsassist-pg")
-            .enable_all()
-            .build()
-            .map_err(|e| StoreError::Db(format!("cannot start the database runtime: {e}")))?;
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(30)))
-            .create_timeout(Some(Duration::from_secs(10)))
-            .build()
-            .map_err(db)?;
-        let store = PgStore {
-            pool,
-            config: config.clone(),
-            display: display.clone(),
-            runtime: Some(runtime),
-            aliases: Arc::new(Default::default()),
-            own: Arc::new(Default::default()),
-            listener: listen::Listener::new(config),
-        };
-        store.run(|pool| async move {
-            let mut client = pool.get().await.map_err(db)?;
-            migrations::run(&mut client).await.map(|_| ())
-        })?;
-        Ok(store)
-    }
-
     /// `postgres://host:port/db` without user or password.
     pub fn describe_url(&self) -> &str {
         &self.display
@@ -130,8 +100,19 @@ impl PgStore {
             .ok_or_else(|| StoreError::Db("the store is closed".into()))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let fut = f(self.pool.clone());
+        let (health, pool, tls) = (self.health.clone(), self.pool.clone(), self.tls.clone());
         runtime.spawn(async move {
-            let _ = tx.send(fut.await);
+            let mut result = fut.await;
+            // A failure may be the database going away: probe at once, so the console hears
+            // it now and the error says so plainly.
+            if result.is_err()
+                && let Some(why) = health.check(&pool, &tls).await
+            {
+                result = Err(StoreError::Db(format!(
+                    "the database is unreachable: {why}"
+                )));
+            }
+            let _ = tx.send(result);
         });
         Ok(rx)
     }
@@ -149,22 +130,6 @@ impl Drop for PgStore {
             runtime.shutdown_background();
         }
     }
-}
-
-fn display_of(config: &tokio_postgres::Config) -> String {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(name) => name.clone(),
-            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-        })
-        .unwrap_or_else(|| "localhost".into());
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    format!(
-        "postgres://{host}:{port}/{}",
-        config.get_dbname().unwrap_or("")
-    )
 }
 
 impl Store for PgStore {

@@ -1,0 +1,144 @@
+//! Opening a [`PgStore`]: the URL (its TLS keys taken out, see `tls`), the pool with the
+//! rustls connector, the health probe, and the migrations, skipped when the schema is
+//! current so a runtime role without DDL rights can connect.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+
+use super::{POOL_SIZE, PgStore, db, health, listen, migrations, tls};
+use crate::store::StoreError;
+
+impl PgStore {
+    /// Connect to `url` (the password from `password`, when given, overrides the URL's) and
+    /// apply pending migrations.
+    pub fn connect(url: &str, password: Option<&str>) -> Result<PgStore, StoreError> {
+        PgStore::connect_with(url, password, None)
+    }
+
+    /// [`PgStore::connect`] with `[store] ca_file` (the CA for `sslmode=verify-ca/full` when
+    /// the URL has no `sslrootcert`).
+    pub fn connect_with(
+        url: &str,
+        password: Option<&str>,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<PgStore, StoreError> {
+        let (url, tls) = tls::split(url, ca_file)?;
+        let mut config = tokio_postgres::Config::from_str(&url)
+            .map_err(|e| StoreError::Db(format!("invalid store URL: {e}")))?;
+        if let Some(password) = password {
+            config.password(password);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("opsassist");
+        }
+        config.ssl_mode(tls.pg_mode());
+        config.connect_timeout(Duration::from_secs(10));
+        // A peer that vanished without closing (a cut network) fails writes within this,
+        // instead of the kernel's many minutes.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(Duration::from_secs(20));
+        }
+        let connector = tls.connector()?;
+        let display = display_of(&config);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("opsassist-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Db(format!("cannot start the database runtime: {e}")))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            connector.clone(),
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(db)?;
+        let store = PgStore {
+            pool: pool.clone(),
+            config: config.clone(),
+            display: display.clone(),
+            health: health::Health::start(runtime.handle(), pool, tls.clone()),
+            runtime: Some(runtime),
+            aliases: Arc::new(Default::default()),
+            own: Arc::new(Default::default()),
+            listener: listen::Listener::new(config, connector),
+            tls,
+        };
+        let tls = store.tls.clone();
+        store.run(|pool| async move {
+            let mut client = pool.get().await.map_err(|e| match e {
+                deadpool_postgres::PoolError::Backend(e) => {
+                    StoreError::Db(format!("{display}: {}", tls.explain(&e)))
+                }
+                other => db(other),
+            })?;
+            // The runtime role may lack DDL rights (README: minimal grants): when the schema
+            // is current there is nothing to run.
+            if schema_is_current(&client).await {
+                return Ok(());
+            }
+            migrations::run(&mut client)
+                .await
+                .map(|_| ())
+                .map_err(|e| match e {
+                    StoreError::Db(text) if text.contains("permission denied") => {
+                        StoreError::Db(format!(
+                            "{text}: this role may not change the schema; start opsassist once with the owner role's URL to apply the migrations"
+                        ))
+                    }
+                    other => other,
+                })
+        })?;
+        Ok(store)
+    }
+
+    /// The database's reachability, probed in the background.
+    pub fn health(&self) -> &health::Health {
+        &self.health
+    }
+}
+
+/// True when every embedded migration is applied (a read; false when the table is missing).
+async fn schema_is_current(client: &tokio_postgres::Client) -> bool {
+    let latest = migrations::MIGRATIONS
+        .iter()
+        .map(|(v, _, _)| *v)
+        .max()
+        .unwrap_or(0);
+    match client
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM opsassist_migrations",
+            &[],
+        )
+        .await
+    {
+        Ok(row) => row.try_get::<_, i32>(0).is_ok_and(|v| v >= latest),
+        Err(_) => false,
+    }
+}
+
+fn display_of(config: &tokio_postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres://{host}:{port}/{}",
+        config.get_dbname().unwrap_or("")
+    )
+}
