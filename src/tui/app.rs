@@ -1,144 +1,22 @@
 //! Dashboard state, pure: incidents built from protocol events, focus, overlays, and the
 //! commands the event loop must run. No IO, no channels; keys are handled in `input.rs`.
 
-use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::alert::Alert;
-use crate::protocol::{EventEnvelope, Op, Proposal, SessionState};
+use crate::protocol::{EventEnvelope, Proposal, SessionState};
 use crate::session::SessionSummary;
 
 use super::keymap::Keymap;
 use super::live_output::MAX_TAILS;
-use super::output_file::LineIndex;
+pub use super::messages::{AppEvent, Command};
 pub use super::overlay::{
     EditorPurpose, EditorState, LARGE_LINE, LARGE_PASTE, LargeText, Overlay, PromptPurpose,
     PromptState,
 };
 pub use super::pending::{PanelCall, Reask, Seen};
 use super::transcript_store::{NoteKind, TranscriptStore};
-
-/// Work the event loop performs for the app (the app itself does no IO).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Open a new incident session for this alert.
-    StartSession { alert: Box<Alert> },
-    /// Send an op to a running session.
-    Send { session_id: String, op: Op },
-    /// Build the line index of a call's output file.
-    IndexOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-    },
-    /// Read the whole log of a past incident (its transcript is loaded when first selected).
-    LoadHistory { session_id: String },
-    /// Read a window of lines of an indexed output file.
-    ReadOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-        index: Arc<LineIndex>,
-        start: usize,
-        count: usize,
-    },
-    /// Tail a running call's output file for live lines.
-    WatchOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-    },
-    /// Stop tailing one call of a session, or all of them (`call_id` None).
-    StopWatching {
-        session_id: String,
-        call_id: Option<String>,
-    },
-    /// Ask the core for the approval rules in force (the rules view).
-    LoadRules,
-    /// Ask the core to revoke the personal rule `name`.
-    RevokeRule { name: String },
-    /// Write the Markdown export of a session and report its path (a notice).
-    Export { session_id: String },
-    /// Ask a session for the last request it sent to the model (`w`).
-    ModelInput { session_id: String },
-    /// Search an output file for `needle` (lower-case) in a task (`/`).
-    SearchOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-        needle: String,
-    },
-    /// Put `text` on the clipboard with OSC 52 (`y`).
-    Yank { text: String },
-    /// Put the start of an output file on the clipboard with OSC 52 (`y`).
-    YankFile { path: String },
-    /// Suspend the console and page an output file in `$PAGER` (`o`).
-    Pager { path: String },
-    /// Leave the dashboard (sessions stay on disk and resume next time).
-    Quit,
-}
-
-/// Results of the loop's background tasks, fed back into the app.
-#[derive(Debug, Clone)]
-pub enum AppEvent {
-    /// Provider reachability: Ok, or the reason it is unreachable.
-    Probe(Result<(), String>),
-    OutputIndexed {
-        session_id: String,
-        call_id: String,
-        result: Result<Arc<LineIndex>, String>,
-    },
-    OutputWindow {
-        session_id: String,
-        call_id: String,
-        start: usize,
-        result: Result<Vec<String>, String>,
-    },
-    /// Incidents recorded by earlier runs (`session::list`), newest first.
-    PastSessions(Result<Vec<SessionSummary>, String>),
-    /// The log of a past incident, read on demand.
-    History {
-        session_id: String,
-        result: Result<Vec<EventEnvelope>, String>,
-    },
-    /// Opening or reopening a session failed (the message says which).
-    SessionStartFailed(String),
-    /// A message for the status line.
-    Notice(String),
-    /// The end of a running call's output file, read by its poller.
-    LiveOutput {
-        session_id: String,
-        call_id: String,
-        tail: super::live_output::Tail,
-    },
-    /// Received incidents that wait for the operator, as the inbox has them now.
-    Waiting(Vec<super::inbox::Waiting>),
-    /// The alert source of a session resolved it or it fired again: the session logs it.
-    SourceStatus {
-        session_id: String,
-        status: crate::protocol::SourceStatus,
-        at: chrono::DateTime<chrono::Utc>,
-        source: String,
-    },
-    /// Where the start key's requests go (the intake watcher claims and starts them).
-    IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
-    /// The approval rules in force, as the core lists them (or why it could not).
-    Rules(Result<Vec<crate::protocol::RuleInfo>, String>),
-    /// A session's last model request (None: it sent none in this process).
-    ModelInput {
-        session_id: String,
-        request: Option<Arc<crate::session::last_request::SentRequest>>,
-    },
-    /// Lines of one output file that match a search.
-    SearchHits {
-        session_id: String,
-        call_id: String,
-        needle: String,
-        result: Result<Vec<usize>, String>,
-    },
-}
 
 /// The model server in use, for the status bar and the banner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,8 +186,9 @@ pub struct App {
     pub message: Option<(NoteKind, String)>,
     /// The message on screen and when it was first drawn (it clears after a while).
     pub(super) message_shown: Option<(String, std::time::Instant)>,
-    /// Height of the transcript body at the last render (for paging and output windows).
-    pub transcript_height: Cell<u16>,
+    /// Rows of transcript text in the last frame drawn (for paging and output windows): set
+    /// by [`App::drawn`] from the terminal size the event loop passes; render only reads it.
+    pub transcript_height: u16,
     /// Select the next incident that starts (the operator just opened it).
     pub(super) follow_new: bool,
     /// Largest alert payload accepted by the editor.
@@ -375,7 +254,7 @@ impl App {
             redactions: 0,
             message: None,
             message_shown: None,
-            transcript_height: Cell::new(20),
+            transcript_height: 20,
             follow_new: false,
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
             mode: crate::protocol::Mode::Heal,
@@ -631,7 +510,7 @@ impl App {
 
     /// Reads the selected incident's view needs (see [`App::pending_io`]).
     fn view_io(&mut self) -> Vec<Command> {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         let in_flight = self.history_in_flight;
         let Some(incident) = self.current_mut() else {
             return Vec::new();

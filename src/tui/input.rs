@@ -367,7 +367,7 @@ impl App {
     }
 
     fn move_call(&mut self, down: bool) {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         let Some(incident) = self.current_mut() else {
             return;
         };
@@ -392,7 +392,7 @@ impl App {
     }
 
     fn scroll(&mut self, action: Action) {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         let Some(incident) = self.current_mut() else {
             return;
         };

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::app::AppEvent;
+use super::messages::AppEvent;
 
 /// How often a running call's output file is re-read.
 pub const POLL_EVERY: Duration = Duration::from_millis(400);
@@ -26,14 +26,7 @@ const MAX_LINE_CHARS: usize = 300;
 /// Most calls tailed at once, over all incidents (more running calls show no live lines).
 pub const MAX_TAILS: usize = 32;
 
-/// The end of an output file as the transcript shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tail {
-    /// File size when read.
-    pub bytes: u64,
-    /// The last complete or partial lines (at most [`LIVE_LINES`]), neutralised.
-    pub lines: Vec<String>,
-}
+pub use super::messages::Tail;
 
 /// Read the last `max_bytes` of `path` and keep its last `keep` lines. A line cut by the
 /// start of the window is dropped; a missing file is `Ok(None)`. Blocking IO.

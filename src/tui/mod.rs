@@ -18,6 +18,7 @@ mod intake_paste;
 pub mod intake_watch;
 pub mod keymap;
 pub mod live_output;
+pub mod messages;
 mod model_input;
 mod mouse;
 pub mod output_file;

@@ -118,10 +118,15 @@ pub enum Blocked {
 impl App {
     /// Record what the last draw showed for a `width`×`height` frame at `now`: the call the
     /// panel (or the full-screen call view) asks about and whether a line of its command was
-    /// visible. The guard time starts when a call is first drawn.
+    /// visible, and the rows of transcript text it showed (what paging keys and output reads
+    /// size by; render itself only reads the app). The guard time starts when a call is first
+    /// drawn.
     pub fn drawn(&mut self, width: u16, height: u16, now: Instant) {
         let area = ratatui::layout::Rect::new(0, 0, width, height);
         self.now = now;
+        if let Some(rows) = super::widgets::transcript_rows(self, area) {
+            self.transcript_height = rows;
+        }
         let Ok(shown) = super::widgets::decision_view(self, area) else {
             return;
         };
