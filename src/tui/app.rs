@@ -1,12 +1,10 @@
 //! Dashboard state, pure: incidents built from protocol events, focus, overlays, and the
 //! commands the event loop must run. No IO, no channels; keys are handled in `input.rs`.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use crate::alert::Alert;
-use crate::protocol::{EventEnvelope, Proposal, SessionState};
-use crate::session::SessionSummary;
+use crate::protocol::{EventEnvelope, SessionState};
 
 use super::keymap::Keymap;
 use super::live_output::MAX_TAILS;
@@ -16,7 +14,7 @@ pub use super::overlay::{
     PromptState,
 };
 pub use super::pending::{PanelCall, Reask, Seen};
-use super::transcript_store::{NoteKind, TranscriptStore};
+use super::transcript_store::NoteKind;
 
 /// The model server in use, for the status bar and the banner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,131 +41,7 @@ pub enum Focus {
     Transcript,
 }
 
-/// Whether an incident's transcript is in memory.
-#[derive(Debug, Clone, PartialEq)]
-pub enum History {
-    /// Built from the events of this run (or a recovered log): complete.
-    Live,
-    /// A past incident whose log has not been read yet.
-    NotLoaded,
-    /// Its log is being read; events arriving meanwhile wait here.
-    Loading(Vec<EventEnvelope>),
-    /// Read from its log and unchanged since: dropped again when another past incident is
-    /// read, so browsing thousands of them keeps one transcript in memory.
-    Loaded,
-}
-
-/// Calls of one incident, for the incident list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CallCounts {
-    pub total: usize,
-    pub auto: usize,
-    pub refused: usize,
-}
-
-/// One incident in the list, with its transcript.
-#[derive(Debug)]
-pub struct Incident {
-    pub session_id: String,
-    pub source: String,
-    pub severity: Option<String>,
-    pub host: Option<String>,
-    pub title: String,
-    pub state: SessionState,
-    pub transcript: TranscriptStore,
-    /// Pending calls, oldest first (FIFO).
-    pub queue: VecDeque<Proposal>,
-    /// Calls the operator already decided, waiting for the core's `Decided`.
-    pub decided: HashSet<String>,
-    /// Top line of the transcript view; None follows the end.
-    pub scroll: Option<usize>,
-    /// Transcript entry of the selected tool call.
-    pub selected_call: Option<usize>,
-    pub redactions: usize,
-    pub tokens: u64,
-    /// The core's last re-ask of each pending call (what an approval would now run and need).
-    pub reasks: HashMap<String, Reask>,
-    /// Calls the model made (every one, whatever the gate did), and how many of them ran
-    /// without asking or were refused by the core.
-    pub calls: CallCounts,
-    /// Whether the transcript is loaded (past incidents load theirs when selected).
-    pub history: History,
-    /// A received incident with no session yet (its `session_id` is the incident id).
-    pub received: bool,
-    /// The alert source's last word on it ("✔ resolved at source at …"), for the list.
-    pub source_status: Option<String>,
-    /// Since when the model works on it (set when it starts investigating), for the spinner.
-    pub working_since: Option<std::time::Instant>,
-    /// The alert as the session logged it (for the details view).
-    pub alert: Option<Box<Alert>>,
-    /// The operator's resolution note: the incident is archived out of the default list.
-    pub resolved: Option<String>,
-    /// The model finished its turn with a question for the operator (not "done").
-    pub asked: bool,
-    /// The core's verdict on the fix (verified, unverified, resolved by operator), from events.
-    pub resolution: crate::session::resolution::Tracker,
-}
-
-impl Incident {
-    /// An incident with no events yet.
-    pub fn new(session_id: &str) -> Self {
-        Incident {
-            session_id: session_id.to_string(),
-            source: String::new(),
-            severity: None,
-            host: None,
-            title: String::from("(starting)"),
-            state: SessionState::New,
-            transcript: TranscriptStore::new(),
-            queue: VecDeque::new(),
-            decided: HashSet::new(),
-            scroll: None,
-            selected_call: None,
-            redactions: 0,
-            tokens: 0,
-            reasks: HashMap::new(),
-            calls: CallCounts::default(),
-            history: History::Live,
-            received: false,
-            source_status: None,
-            working_since: None,
-            alert: None,
-            resolved: None,
-            asked: false,
-            resolution: Default::default(),
-        }
-    }
-
-    /// A past incident from its summary; its transcript is read when it is selected.
-    pub fn past(summary: &SessionSummary) -> Self {
-        let line = crate::text::neutralize_line;
-        let mut incident = Incident::new(&summary.id);
-        incident.source = line(&summary.source);
-        incident.severity = summary.severity.as_deref().map(line);
-        incident.host = summary.host.as_deref().map(line);
-        incident.title = line(&summary.title);
-        incident.state = summary.state;
-        incident.resolved = summary.resolved.as_deref().map(line);
-        incident.history = History::NotLoaded;
-        incident
-    }
-
-    /// The call the approval panel shows, with its 1-based queue position and queue length.
-    pub fn pending(&self) -> Option<(&Proposal, usize, usize)> {
-        let open: Vec<&Proposal> = self
-            .queue
-            .iter()
-            .filter(|p| !self.decided.contains(&p.call_id))
-            .collect();
-        open.first().map(|p| (*p, 1, open.len()))
-    }
-
-    /// Top line of the transcript view for a view `height` lines tall.
-    pub fn view_top(&self, height: usize) -> usize {
-        let max_top = self.transcript.len_lines().saturating_sub(height);
-        self.scroll.map_or(max_top, |s| s.min(max_top))
-    }
-}
+pub use super::incident::{CallCounts, History, Incident};
 
 /// The whole dashboard state.
 #[derive(Debug)]
@@ -367,7 +241,7 @@ impl App {
         if let Some(incident) = self.incident_mut(&id) {
             incident.transcript.set_clock(envelope.at);
             let before = incident.state;
-            global = super::apply_event::apply(incident, envelope.event);
+            global = incident.apply(envelope.event);
             change = Some((before, incident.state));
         }
         self.keep_selection_listed();
@@ -379,27 +253,27 @@ impl App {
         }
         for effect in global {
             match effect {
-                super::apply_event::Global::Tokens(n) => self.tokens += n,
-                super::apply_event::Global::Redactions(n) => self.redactions += n,
-                super::apply_event::Global::Connection(ok, detail) => {
+                super::incident::Global::Tokens(n) => self.tokens += n,
+                super::incident::Global::Redactions(n) => self.redactions += n,
+                super::incident::Global::Connection(ok, detail) => {
                     self.llm = if ok {
                         LlmState::Reachable
                     } else {
                         LlmState::Disconnected(detail)
                     };
                 }
-                super::apply_event::Global::Watch { call_id, path } => {
+                super::incident::Global::Watch { call_id, path } => {
                     self.watch(&id, call_id, path);
                 }
-                super::apply_event::Global::Unwatch { call_id } => self.unwatch(&id, call_id),
-                super::apply_event::Global::Index { call_id, path } => {
+                super::incident::Global::Unwatch { call_id } => self.unwatch(&id, call_id),
+                super::incident::Global::Index { call_id, path } => {
                     self.watch_commands.push(Command::IndexOutput {
                         session_id: id.clone(),
                         call_id,
                         path,
                     });
                 }
-                super::apply_event::Global::ConfirmEdit { call_id } => {
+                super::incident::Global::ConfirmEdit { call_id } => {
                     self.ask_confirm_edit(&id, &call_id);
                 }
             }
@@ -443,7 +317,7 @@ impl App {
                 result,
             } => {
                 if let Some(incident) = self.incident_mut(&session_id) {
-                    super::apply_event::output_indexed(incident, &call_id, result);
+                    incident.output_indexed(&call_id, result);
                 }
             }
             AppEvent::LiveOutput {
@@ -456,7 +330,7 @@ impl App {
                     .contains(&(session_id.clone(), call_id.clone()))
                     && let Some(incident) = self.incident_mut(&session_id)
                 {
-                    super::apply_event::live_output(incident, &call_id, tail);
+                    incident.live_output(&call_id, tail);
                 }
             }
             AppEvent::OutputWindow {
@@ -466,7 +340,7 @@ impl App {
                 result,
             } => {
                 if let Some(incident) = self.incident_mut(&session_id) {
-                    super::apply_event::output_window(incident, &call_id, start, result);
+                    incident.output_window(&call_id, start, result);
                 }
             }
         }
@@ -516,9 +390,7 @@ impl App {
             return Vec::new();
         };
         match incident.history {
-            History::Live | History::Loaded => {
-                super::apply_event::window_requests(incident, height)
-            }
+            History::Live | History::Loaded => incident.window_requests(height),
             History::NotLoaded | History::Loading(_) if !in_flight => {
                 // Loading without a read in flight: events arrived for an unread incident.
                 if incident.history == History::NotLoaded {
