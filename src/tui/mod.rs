@@ -3,10 +3,12 @@
 //! `app` holds pure state built from protocol events, `input` turns keys into commands,
 //! `widgets` renders, `event_loop` multiplexes terminal input, core events and task results.
 
+mod actions;
 pub mod app;
 mod apply_call;
 mod apply_event;
 mod control;
+mod decision_keys;
 mod details;
 pub mod event_loop;
 mod export_key;
