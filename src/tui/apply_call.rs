@@ -4,8 +4,7 @@
 use crate::protocol::{Proposal, Verdict};
 use crate::text::{neutralize, neutralize_line};
 
-use super::incident::Incident;
-use super::pending::Reask;
+use super::incident::{Incident, Reask};
 use super::transcript_store::{CallEntry, Entry};
 
 impl Incident {

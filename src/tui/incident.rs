@@ -6,11 +6,11 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::alert::Alert;
+use crate::policy::Class;
 use crate::protocol::{EventEnvelope, Proposal, SessionState};
 use crate::session::SessionSummary;
 use crate::text::neutralize_line;
 
-use super::pending::Reask;
 use super::transcript_store::{CallEntry, Entry, NoteKind, TranscriptStore};
 
 /// Effects of an event on the whole dashboard rather than one incident.
@@ -37,6 +37,18 @@ pub enum Global {
     ConfirmEdit {
         call_id: String,
     },
+}
+
+/// The core's re-ask of a pending call ([`crate::protocol::Event::ApprovalReasked`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reask {
+    pub why: String,
+    pub command: String,
+    pub class: Class,
+    pub class_reason: String,
+    pub needs_confirm: bool,
+    /// The operator's edit that needs `yes` (sent again with it); None: the proposal itself.
+    pub edit: Option<String>,
 }
 
 /// Whether an incident's transcript is in memory.

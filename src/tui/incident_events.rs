@@ -4,8 +4,7 @@ use crate::protocol::{Event, SessionState};
 use crate::text::neutralize_line;
 
 use super::apply_event::{alert_lines, preview, split_lines};
-use super::incident::{Global, Incident};
-use super::pending::Reask;
+use super::incident::{Global, Incident, Reask};
 use super::transcript_store::{Entry, NoteKind, Speaker, interrupted};
 
 impl Incident {

@@ -9,17 +9,7 @@ use crate::protocol::{DecisionKind, Target};
 use super::app::{App, Incident, Overlay, PromptPurpose, PromptState};
 use super::transcript_store::NoteKind;
 
-/// The core's re-ask of a pending call ([`crate::protocol::Event::ApprovalReasked`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reask {
-    pub why: String,
-    pub command: String,
-    pub class: Class,
-    pub class_reason: String,
-    pub needs_confirm: bool,
-    /// The operator's edit that needs `yes` (sent again with it); None: the proposal itself.
-    pub edit: Option<String>,
-}
+pub use super::incident::Reask;
 
 /// The call the approval panel asks about: the proposal, or what the core's last re-ask of it
 /// says an approval would now run.
