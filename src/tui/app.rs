@@ -41,6 +41,7 @@ pub enum Focus {
     Transcript,
 }
 
+use super::incident::Global;
 pub use super::incident::{CallCounts, History, Incident};
 
 /// The whole dashboard state.
@@ -230,12 +231,6 @@ impl App {
 
     pub(super) fn apply_live(&mut self, envelope: EventEnvelope) {
         let id = envelope.session_id;
-        if matches!(
-            envelope.event,
-            crate::protocol::Event::ApprovalRequested { .. }
-        ) {
-            self.approval_arrived(&id);
-        }
         let mut global = Vec::new();
         let mut change = None;
         if let Some(incident) = self.incident_mut(&id) {
@@ -243,6 +238,10 @@ impl App {
             let before = incident.state;
             global = incident.apply(envelope.event);
             change = Some((before, incident.state));
+        }
+        if global.contains(&Global::ApprovalArrived) {
+            // Rung for the selection the event arrived under, before the list follows it.
+            self.approval_arrived(&id);
         }
         self.keep_selection_listed();
         if let Some((before, after)) = change
@@ -253,29 +252,30 @@ impl App {
         }
         for effect in global {
             match effect {
-                super::incident::Global::Tokens(n) => self.tokens += n,
-                super::incident::Global::Redactions(n) => self.redactions += n,
-                super::incident::Global::Connection(ok, detail) => {
+                Global::Tokens(n) => self.tokens += n,
+                Global::Redactions(n) => self.redactions += n,
+                Global::Connection(ok, detail) => {
                     self.llm = if ok {
                         LlmState::Reachable
                     } else {
                         LlmState::Disconnected(detail)
                     };
                 }
-                super::incident::Global::Watch { call_id, path } => {
+                Global::Watch { call_id, path } => {
                     self.watch(&id, call_id, path);
                 }
-                super::incident::Global::Unwatch { call_id } => self.unwatch(&id, call_id),
-                super::incident::Global::Index { call_id, path } => {
+                Global::Unwatch { call_id } => self.unwatch(&id, call_id),
+                Global::Index { call_id, path } => {
                     self.watch_commands.push(Command::IndexOutput {
                         session_id: id.clone(),
                         call_id,
                         path,
                     });
                 }
-                super::incident::Global::ConfirmEdit { call_id } => {
+                Global::ConfirmEdit { call_id } => {
                     self.ask_confirm_edit(&id, &call_id);
                 }
+                Global::ApprovalArrived => {}
             }
         }
     }

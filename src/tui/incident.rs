@@ -37,6 +37,8 @@ pub enum Global {
     ConfirmEdit {
         call_id: String,
     },
+    /// A call of this incident now waits for the operator (the bell may ring).
+    ApprovalArrived,
 }
 
 /// The core's re-ask of a pending call ([`crate::protocol::Event::ApprovalReasked`]).

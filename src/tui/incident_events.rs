@@ -111,6 +111,7 @@ impl Incident {
                 self.call_proposed(&proposal);
             }
             Event::ApprovalRequested { proposal } => {
+                global.push(Global::ApprovalArrived);
                 self.end_streaming();
                 self.call_requested(proposal);
             }
