@@ -118,6 +118,9 @@ fn bench(c: &mut Criterion) {
     );
 
     draw(&mut terminal, &big);
+    // As the event loop does after each frame: the app learns the frame's size (PgDn pages
+    // by the transcript rows it shows).
+    big.drawn(200, 60, std::time::Instant::now());
     big.handle_key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE));
     for _ in 0..1500 {
         big.handle_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));

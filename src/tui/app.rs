@@ -1,146 +1,20 @@
 //! Dashboard state, pure: incidents built from protocol events, focus, overlays, and the
 //! commands the event loop must run. No IO, no channels; keys are handled in `input.rs`.
 
-use std::cell::Cell;
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use crate::alert::Alert;
-use crate::protocol::{EventEnvelope, Op, Proposal, SessionState};
-use crate::session::SessionSummary;
+use crate::protocol::{EventEnvelope, SessionState};
 
 use super::keymap::Keymap;
 use super::live_output::MAX_TAILS;
-use super::output_file::LineIndex;
+pub use super::messages::{AppEvent, Command};
 pub use super::overlay::{
     EditorPurpose, EditorState, LARGE_LINE, LARGE_PASTE, LargeText, Overlay, PromptPurpose,
     PromptState,
 };
 pub use super::pending::{PanelCall, Reask, Seen};
-use super::transcript_store::{NoteKind, TranscriptStore};
-
-/// Work the event loop performs for the app (the app itself does no IO).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Open a new incident session for this alert.
-    StartSession { alert: Box<Alert> },
-    /// Send an op to a running session.
-    Send { session_id: String, op: Op },
-    /// Build the line index of a call's output file.
-    IndexOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-    },
-    /// Read the whole log of a past incident (its transcript is loaded when first selected).
-    LoadHistory { session_id: String },
-    /// Read a window of lines of an indexed output file.
-    ReadOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-        index: Arc<LineIndex>,
-        start: usize,
-        count: usize,
-    },
-    /// Tail a running call's output file for live lines.
-    WatchOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-    },
-    /// Stop tailing one call of a session, or all of them (`call_id` None).
-    StopWatching {
-        session_id: String,
-        call_id: Option<String>,
-    },
-    /// Ask the core for the approval rules in force (the rules view).
-    LoadRules,
-    /// Ask the core to revoke the personal rule `name`.
-    RevokeRule { name: String },
-    /// Write the Markdown export of a session and report its path (a notice).
-    Export { session_id: String },
-    /// Ask a session for the last request it sent to the model (`w`).
-    ModelInput { session_id: String },
-    /// Search an output file for `needle` (lower-case) in a task (`/`).
-    SearchOutput {
-        session_id: String,
-        call_id: String,
-        path: String,
-        needle: String,
-    },
-    /// Put `text` on the clipboard with OSC 52 (`y`).
-    Yank { text: String },
-    /// Put the start of an output file on the clipboard with OSC 52 (`y`).
-    YankFile { path: String },
-    /// Suspend the console and page an output file in `$PAGER` (`o`).
-    Pager { path: String },
-    /// Leave the dashboard (sessions stay on disk and resume next time).
-    Quit,
-}
-
-/// Results of the loop's background tasks, fed back into the app.
-#[derive(Debug, Clone)]
-pub enum AppEvent {
-    /// Provider reachability: Ok, or the reason it is unreachable.
-    Probe(Result<(), String>),
-    OutputIndexed {
-        session_id: String,
-        call_id: String,
-        result: Result<Arc<LineIndex>, String>,
-    },
-    OutputWindow {
-        session_id: String,
-        call_id: String,
-        start: usize,
-        result: Result<Vec<String>, String>,
-    },
-    /// Incidents recorded by earlier runs (`session::list`), newest first.
-    PastSessions(Result<Vec<SessionSummary>, String>),
-    /// The log of a past incident, read on demand.
-    History {
-        session_id: String,
-        result: Result<Vec<EventEnvelope>, String>,
-    },
-    /// Opening or reopening a session failed (the message says which).
-    SessionStartFailed(String),
-    /// A message for the status line.
-    Notice(String),
-    /// The end of a running call's output file, read by its poller.
-    LiveOutput {
-        session_id: String,
-        call_id: String,
-        tail: super::live_output::Tail,
-    },
-    /// Received incidents that wait for the operator, as the inbox has them now.
-    Waiting(Vec<super::inbox::Waiting>),
-    /// The alert source of a session resolved it or it fired again: the session logs it.
-    SourceStatus {
-        session_id: String,
-        status: crate::protocol::SourceStatus,
-        at: chrono::DateTime<chrono::Utc>,
-        source: String,
-    },
-    /// Where the start key's requests go (the intake watcher claims and starts them).
-    IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
-    /// The approval rules in force, as the core lists them (or why it could not).
-    Rules(Result<Vec<crate::protocol::RuleInfo>, String>),
-    /// A session's last model request (None: it sent none in this process).
-    ModelInput {
-        session_id: String,
-        request: Option<Arc<crate::session::last_request::SentRequest>>,
-    },
-    /// Lines of one output file that match a search.
-    SearchHits {
-        session_id: String,
-        call_id: String,
-        needle: String,
-        result: Result<Vec<usize>, String>,
-    },
-    /// Team mode: the sessions other operators are on now (watched read-only).
-    Team(super::team_board::TeamUpdate),
-}
+use super::transcript_store::NoteKind;
 
 /// The model server in use, for the status bar and the banner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,131 +41,8 @@ pub enum Focus {
     Transcript,
 }
 
-/// Whether an incident's transcript is in memory.
-#[derive(Debug, Clone, PartialEq)]
-pub enum History {
-    /// Built from the events of this run (or a recovered log): complete.
-    Live,
-    /// A past incident whose log has not been read yet.
-    NotLoaded,
-    /// Its log is being read; events arriving meanwhile wait here.
-    Loading(Vec<EventEnvelope>),
-    /// Read from its log and unchanged since: dropped again when another past incident is
-    /// read, so browsing thousands of them keeps one transcript in memory.
-    Loaded,
-}
-
-/// Calls of one incident, for the incident list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CallCounts {
-    pub total: usize,
-    pub auto: usize,
-    pub refused: usize,
-}
-
-/// One incident in the list, with its transcript.
-#[derive(Debug)]
-pub struct Incident {
-    pub session_id: String,
-    pub source: String,
-    pub severity: Option<String>,
-    pub host: Option<String>,
-    pub title: String,
-    pub state: SessionState,
-    pub transcript: TranscriptStore,
-    /// Pending calls, oldest first (FIFO).
-    pub queue: VecDeque<Proposal>,
-    /// Calls the operator already decided, waiting for the core's `Decided`.
-    pub decided: HashSet<String>,
-    /// Top line of the transcript view; None follows the end.
-    pub scroll: Option<usize>,
-    /// Transcript entry of the selected tool call.
-    pub selected_call: Option<usize>,
-    pub redactions: usize,
-    pub tokens: u64,
-    /// The core's last re-ask of each pending call (what an approval would now run and need).
-    pub reasks: HashMap<String, Reask>,
-    /// Calls the model made (every one, whatever the gate did), and how many of them ran
-    /// without asking or were refused by the core.
-    pub calls: CallCounts,
-    /// Whether the transcript is loaded (past incidents load theirs when selected).
-    pub history: History,
-    /// A received incident with no session yet (its `session_id` is the incident id).
-    pub received: bool,
-    /// The alert source's last word on it ("✔ resolved at source at …"), for the list.
-    pub source_status: Option<String>,
-    /// Since when the model works on it (set when it starts investigating), for the spinner.
-    pub working_since: Option<std::time::Instant>,
-    /// The alert as the session logged it (for the details view).
-    pub alert: Option<Box<Alert>>,
-    /// The operator's resolution note: the incident is archived out of the default list.
-    pub resolved: Option<String>,
-    /// The model finished its turn with a question for the operator (not "done").
-    pub asked: bool,
-    /// The core's verdict on the fix (verified, unverified, resolved by operator), from events.
-    pub resolution: crate::session::resolution::Tracker,
-}
-
-impl Incident {
-    /// An incident with no events yet.
-    pub fn new(session_id: &str) -> Self {
-        Incident {
-            session_id: session_id.to_string(),
-            source: String::new(),
-            severity: None,
-            host: None,
-            title: String::from("(starting)"),
-            state: SessionState::New,
-            transcript: TranscriptStore::new(),
-            queue: VecDeque::new(),
-            decided: HashSet::new(),
-            scroll: None,
-            selected_call: None,
-            redactions: 0,
-            tokens: 0,
-            reasks: HashMap::new(),
-            calls: CallCounts::default(),
-            history: History::Live,
-            received: false,
-            source_status: None,
-            working_since: None,
-            alert: None,
-            resolved: None,
-            asked: false,
-            resolution: Default::default(),
-        }
-    }
-
-    /// A past incident from its summary; its transcript is read when it is selected.
-    pub fn past(summary: &SessionSummary) -> Self {
-        let line = crate::text::neutralize_line;
-        let mut incident = Incident::new(&summary.id);
-        incident.source = line(&summary.source);
-        incident.severity = summary.severity.as_deref().map(line);
-        incident.host = summary.host.as_deref().map(line);
-        incident.title = line(&summary.title);
-        incident.state = summary.state;
-        incident.resolved = summary.resolved.as_deref().map(line);
-        incident.history = History::NotLoaded;
-        incident
-    }
-
-    /// The call the approval panel shows, with its 1-based queue position and queue length.
-    pub fn pending(&self) -> Option<(&Proposal, usize, usize)> {
-        let open: Vec<&Proposal> = self
-            .queue
-            .iter()
-            .filter(|p| !self.decided.contains(&p.call_id))
-            .collect();
-        open.first().map(|p| (*p, 1, open.len()))
-    }
-
-    /// Top line of the transcript view for a view `height` lines tall.
-    pub fn view_top(&self, height: usize) -> usize {
-        let max_top = self.transcript.len_lines().saturating_sub(height);
-        self.scroll.map_or(max_top, |s| s.min(max_top))
-    }
-}
+use super::incident::Global;
+pub use super::incident::{CallCounts, History, Incident};
 
 /// The whole dashboard state.
 #[derive(Debug)]
@@ -310,8 +61,9 @@ pub struct App {
     pub message: Option<(NoteKind, String)>,
     /// The message on screen and when it was first drawn (it clears after a while).
     pub(super) message_shown: Option<(String, std::time::Instant)>,
-    /// Height of the transcript body at the last render (for paging and output windows).
-    pub transcript_height: Cell<u16>,
+    /// Rows of transcript text in the last frame drawn (for paging and output windows): set
+    /// by [`App::drawn`] from the terminal size the event loop passes; render only reads it.
+    pub transcript_height: u16,
     /// Select the next incident that starts (the operator just opened it).
     pub(super) follow_new: bool,
     /// Largest alert payload accepted by the editor.
@@ -379,7 +131,7 @@ impl App {
             redactions: 0,
             message: None,
             message_shown: None,
-            transcript_height: Cell::new(20),
+            transcript_height: 20,
             follow_new: false,
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
             mode: crate::protocol::Mode::Heal,
@@ -486,19 +238,17 @@ impl App {
 
     pub(super) fn apply_live(&mut self, envelope: EventEnvelope) {
         let id = envelope.session_id;
-        if matches!(
-            envelope.event,
-            crate::protocol::Event::ApprovalRequested { .. }
-        ) {
-            self.approval_arrived(&id);
-        }
         let mut global = Vec::new();
         let mut change = None;
         if let Some(incident) = self.incident_mut(&id) {
             incident.transcript.set_clock(envelope.at);
             let before = incident.state;
-            global = super::apply_event::apply(incident, envelope.event);
+            global = incident.apply(envelope.event);
             change = Some((before, incident.state));
+        }
+        if global.contains(&Global::ApprovalArrived) {
+            // Rung for the selection the event arrived under, before the list follows it.
+            self.approval_arrived(&id);
         }
         self.keep_selection_listed();
         if let Some((before, after)) = change
@@ -509,29 +259,30 @@ impl App {
         }
         for effect in global {
             match effect {
-                super::apply_event::Global::Tokens(n) => self.tokens += n,
-                super::apply_event::Global::Redactions(n) => self.redactions += n,
-                super::apply_event::Global::Connection(ok, detail) => {
+                Global::Tokens(n) => self.tokens += n,
+                Global::Redactions(n) => self.redactions += n,
+                Global::Connection(ok, detail) => {
                     self.llm = if ok {
                         LlmState::Reachable
                     } else {
                         LlmState::Disconnected(detail)
                     };
                 }
-                super::apply_event::Global::Watch { call_id, path } => {
+                Global::Watch { call_id, path } => {
                     self.watch(&id, call_id, path);
                 }
-                super::apply_event::Global::Unwatch { call_id } => self.unwatch(&id, call_id),
-                super::apply_event::Global::Index { call_id, path } => {
+                Global::Unwatch { call_id } => self.unwatch(&id, call_id),
+                Global::Index { call_id, path } => {
                     self.watch_commands.push(Command::IndexOutput {
                         session_id: id.clone(),
                         call_id,
                         path,
                     });
                 }
-                super::apply_event::Global::ConfirmEdit { call_id } => {
+                Global::ConfirmEdit { call_id } => {
                     self.ask_confirm_edit(&id, &call_id);
                 }
+                Global::ApprovalArrived => {}
             }
         }
     }
@@ -574,7 +325,7 @@ impl App {
                 result,
             } => {
                 if let Some(incident) = self.incident_mut(&session_id) {
-                    super::apply_event::output_indexed(incident, &call_id, result);
+                    incident.output_indexed(&call_id, result);
                 }
             }
             AppEvent::LiveOutput {
@@ -587,7 +338,7 @@ impl App {
                     .contains(&(session_id.clone(), call_id.clone()))
                     && let Some(incident) = self.incident_mut(&session_id)
                 {
-                    super::apply_event::live_output(incident, &call_id, tail);
+                    incident.live_output(&call_id, tail);
                 }
             }
             AppEvent::OutputWindow {
@@ -597,7 +348,7 @@ impl App {
                 result,
             } => {
                 if let Some(incident) = self.incident_mut(&session_id) {
-                    super::apply_event::output_window(incident, &call_id, start, result);
+                    incident.output_window(&call_id, start, result);
                 }
             }
         }
@@ -641,15 +392,13 @@ impl App {
 
     /// Reads the selected incident's view needs (see [`App::pending_io`]).
     fn view_io(&mut self) -> Vec<Command> {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         let in_flight = self.history_in_flight;
         let Some(incident) = self.current_mut() else {
             return Vec::new();
         };
         match incident.history {
-            History::Live | History::Loaded => {
-                super::apply_event::window_requests(incident, height)
-            }
+            History::Live | History::Loaded => incident.window_requests(height),
             History::NotLoaded | History::Loading(_) if !in_flight => {
                 // Loading without a read in flight: events arrived for an unread incident.
                 if incident.history == History::NotLoaded {

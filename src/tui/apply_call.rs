@@ -4,96 +4,98 @@
 use crate::protocol::{Proposal, Verdict};
 use crate::text::{neutralize, neutralize_line};
 
-use super::app::{Incident, Reask};
+use super::incident::{Incident, Reask};
 use super::transcript_store::{CallEntry, Entry};
 
-/// The transcript entry of a call, added the first time the call is seen.
-pub fn proposed(incident: &mut Incident, proposal: &Proposal) {
-    if incident.transcript.find_call(&proposal.call_id).is_some() {
-        return;
-    }
-    incident.calls.total += 1;
-    incident.transcript.push(Entry::Call(Box::new(CallEntry {
-        call_id: proposal.call_id.clone(),
-        tool: neutralize_line(&proposal.tool),
-        target: proposal.target.clone(),
-        command: super::apply_event::split_lines(&proposal.command),
-        reason: proposal.reason.as_deref().map(super::apply_event::one_line),
-        class: proposal.class,
-        verdict: None,
-        running: false,
-        summary: None,
-        output: None,
-        live: None,
-        started_path: None,
-    })));
-}
-
-/// A call waits for the operator. A request for a call already queued is the core asking
-/// again (logs written before `ApprovalReasked`): it is pending again.
-pub fn requested(incident: &mut Incident, proposal: Proposal) {
-    proposed(incident, &proposal);
-    incident.decided.remove(&proposal.call_id);
-    incident.reasks.remove(&proposal.call_id);
-    match incident
-        .queue
-        .iter_mut()
-        .find(|p| p.call_id == proposal.call_id)
-    {
-        Some(queued) => *queued = proposal,
-        None => incident.queue.push_back(proposal),
-    }
-}
-
-/// The core did not accept a decision: the call is pending again, as the re-ask describes it.
-/// True when the operator should be asked for `yes` for an edit now.
-pub fn reasked(incident: &mut Incident, call_id: &str, reask: Reask) -> bool {
-    if !incident.queue.iter().any(|p| p.call_id == call_id) {
-        return false;
-    }
-    incident.decided.remove(call_id);
-    let ask_yes = reask.edit.is_some() && reask.needs_confirm;
-    incident.reasks.insert(call_id.to_string(), reask);
-    ask_yes
-}
-
-/// The gate decided a call: it leaves the queue and its verdict goes into the transcript.
-pub fn decided(incident: &mut Incident, call_id: &str, verdict: Verdict) {
-    incident.queue.retain(|p| p.call_id != call_id);
-    incident.decided.remove(call_id);
-    incident.reasks.remove(call_id);
-    let verdict = match verdict {
-        Verdict::AutoApproved { rule } => {
-            incident.calls.auto += 1;
-            Verdict::AutoApproved {
-                rule: neutralize_line(&rule),
-            }
+impl Incident {
+    /// The transcript entry of a call, added the first time the call is seen.
+    pub(super) fn call_proposed(&mut self, proposal: &Proposal) {
+        if self.transcript.find_call(&proposal.call_id).is_some() {
+            return;
         }
-        Verdict::Refused { reason } => {
-            incident.calls.refused += 1;
-            Verdict::Refused {
+        self.calls.total += 1;
+        self.transcript.push(Entry::Call(Box::new(CallEntry {
+            call_id: proposal.call_id.clone(),
+            tool: neutralize_line(&proposal.tool),
+            target: proposal.target.clone(),
+            command: super::apply_event::split_lines(&proposal.command),
+            reason: proposal.reason.as_deref().map(super::apply_event::one_line),
+            class: proposal.class,
+            verdict: None,
+            running: false,
+            summary: None,
+            output: None,
+            live: None,
+            started_path: None,
+        })));
+    }
+
+    /// A call waits for the operator. A request for a call already queued is the core asking
+    /// again (logs written before `ApprovalReasked`): it is pending again.
+    pub(super) fn call_requested(&mut self, proposal: Proposal) {
+        self.call_proposed(&proposal);
+        self.decided.remove(&proposal.call_id);
+        self.reasks.remove(&proposal.call_id);
+        match self
+            .queue
+            .iter_mut()
+            .find(|p| p.call_id == proposal.call_id)
+        {
+            Some(queued) => *queued = proposal,
+            None => self.queue.push_back(proposal),
+        }
+    }
+
+    /// The core did not accept a decision: the call is pending again, as the re-ask describes it.
+    /// True when the operator should be asked for `yes` for an edit now.
+    pub(super) fn call_reasked(&mut self, call_id: &str, reask: Reask) -> bool {
+        if !self.queue.iter().any(|p| p.call_id == call_id) {
+            return false;
+        }
+        self.decided.remove(call_id);
+        let ask_yes = reask.edit.is_some() && reask.needs_confirm;
+        self.reasks.insert(call_id.to_string(), reask);
+        ask_yes
+    }
+
+    /// The gate decided a call: it leaves the queue and its verdict goes into the transcript.
+    pub(super) fn call_decided(&mut self, call_id: &str, verdict: Verdict) {
+        self.queue.retain(|p| p.call_id != call_id);
+        self.decided.remove(call_id);
+        self.reasks.remove(call_id);
+        let verdict = match verdict {
+            Verdict::AutoApproved { rule } => {
+                self.calls.auto += 1;
+                Verdict::AutoApproved {
+                    rule: neutralize_line(&rule),
+                }
+            }
+            Verdict::Refused { reason } => {
+                self.calls.refused += 1;
+                Verdict::Refused {
+                    reason: neutralize_line(&reason),
+                }
+            }
+            Verdict::Edited {
+                before,
+                after,
+                class,
+            } => Verdict::Edited {
+                before: neutralize(&before),
+                after: neutralize(&after),
+                class,
+            },
+            Verdict::Rejected { reason } => Verdict::Rejected {
                 reason: neutralize_line(&reason),
-            }
+            },
+            Verdict::Approved => Verdict::Approved,
+        };
+        if let Some(i) = self.transcript.find_call(call_id) {
+            self.transcript.update(i, |entry| {
+                if let Entry::Call(call) = entry {
+                    call.verdict = Some(verdict);
+                }
+            });
         }
-        Verdict::Edited {
-            before,
-            after,
-            class,
-        } => Verdict::Edited {
-            before: neutralize(&before),
-            after: neutralize(&after),
-            class,
-        },
-        Verdict::Rejected { reason } => Verdict::Rejected {
-            reason: neutralize_line(&reason),
-        },
-        Verdict::Approved => Verdict::Approved,
-    };
-    if let Some(i) = incident.transcript.find_call(call_id) {
-        incident.transcript.update(i, |entry| {
-            if let Entry::Call(call) = entry {
-                call.verdict = Some(verdict);
-            }
-        });
     }
 }

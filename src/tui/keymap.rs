@@ -207,6 +207,34 @@ impl Action {
         }
     }
 
+    /// The word the status bar shows after this action's key, for the keys it hints (the
+    /// [`Action::everyday`] ones, help and quit, and the ones the selected incident's state
+    /// offers). None: only the help lists it.
+    pub fn hint(self) -> Option<&'static str> {
+        Some(match self {
+            Action::NewAlert => "new",
+            Action::Approve => "approve",
+            Action::Edit => "edit",
+            Action::Reject => "reject",
+            Action::Message => "message",
+            Action::Cancel => "cancel",
+            Action::Interrupt => "interrupt",
+            Action::Retry => "retry",
+            Action::Help => "help",
+            Action::Quit => "quit",
+            _ => return None,
+        })
+    }
+
+    /// Whether the status bar hints this key whatever the selected incident does (in
+    /// [`Action::ALL`] order, as room allows; help and quit have their own corner).
+    pub fn everyday(self) -> bool {
+        matches!(
+            self,
+            Action::NewAlert | Action::Approve | Action::Edit | Action::Reject | Action::Message
+        )
+    }
+
     fn from_config_name(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.config_name() == name)
     }
@@ -459,6 +487,34 @@ mod tests {
 
     fn press(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn the_readme_keys_table_names_every_action() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("| Key | Action (name in `[keys]`) |")
+            .expect("README has the keys table");
+        let table = readme[start..].split("\n\n").next().unwrap_or_default();
+        for action in Action::ALL {
+            let name = format!("`{}`", action.config_name());
+            assert!(table.contains(&name), "README keys table lacks {name}");
+        }
+    }
+
+    #[test]
+    fn every_hinted_action_has_a_hint_word() {
+        for action in Action::ALL.into_iter().filter(|a| a.everyday()) {
+            assert!(action.hint().is_some(), "{action:?}");
+        }
+        for action in [
+            Action::Help,
+            Action::Quit,
+            Action::Cancel,
+            Action::Interrupt,
+        ] {
+            assert!(action.hint().is_some(), "{action:?}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::app::AppEvent;
+use super::messages::AppEvent;
 
 /// How often a running call's output file is re-read.
 pub const POLL_EVERY: Duration = Duration::from_millis(400);
@@ -26,14 +26,7 @@ const MAX_LINE_CHARS: usize = 300;
 /// Most calls tailed at once, over all incidents (more running calls show no live lines).
 pub const MAX_TAILS: usize = 32;
 
-/// The end of an output file as the transcript shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tail {
-    /// Bytes of output so far (the file size, unless the file is capped).
-    pub bytes: u64,
-    /// The last complete or partial lines (at most [`LIVE_LINES`]), neutralised.
-    pub lines: Vec<String>,
-}
+pub use super::messages::Tail;
 
 /// Read the last `max_bytes` of the output written to `path` so far and keep its last `keep`
 /// lines. Past `[limits] max_output_file_bytes` the file holds only the head while the call

@@ -1,23 +1,32 @@
 //! The terminal front end: the only module that touches ratatui and crossterm.
 //!
-//! `app` holds pure state built from protocol events, `input` turns keys into commands,
-//! `widgets` renders, `event_loop` multiplexes terminal input, core events and task results.
+//! `app` holds pure state built from protocol events (each `incident` applies its own events
+//! and returns dashboard-wide effects as values), `input` turns keys into commands,
+//! `messages` holds the commands and task results exchanged with `event_loop`, which
+//! multiplexes terminal input, core events and task results and passes the terminal size in;
+//! `widgets` renders, reading the app only.
 
+mod actions;
 pub mod app;
 mod apply_call;
 mod apply_event;
 mod control;
+mod decision_keys;
 mod details;
 pub mod event_loop;
 mod export_key;
 mod filter;
 mod forms;
 mod inbox;
+mod incident;
+mod incident_events;
+mod incident_output;
 mod input;
 mod intake_paste;
 pub mod intake_watch;
 pub mod keymap;
 pub mod live_output;
+pub mod messages;
 mod model_input;
 mod mouse;
 pub mod output_file;

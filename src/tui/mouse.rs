@@ -40,7 +40,7 @@ impl App {
     }
 
     fn wheel(&mut self, down: bool) {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         let Some(incident) = self.current_mut() else {
             return;
         };
@@ -68,7 +68,7 @@ impl App {
 
     /// A click on row `row` of the transcript: the call drawn there is selected.
     fn click_transcript(&mut self, row: u16) {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         self.focus = Focus::Transcript;
         let Some(incident) = self.current_mut() else {
             return;

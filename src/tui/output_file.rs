@@ -11,12 +11,7 @@ use crate::text::neutralize_line;
 /// Longest line kept for display; longer lines are cut with a marker.
 const MAX_LINE_BYTES: usize = 4096;
 
-/// Byte offset of the start of every line of one output file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineIndex {
-    starts: Vec<u64>,
-    file_len: u64,
-}
+pub use super::messages::LineIndex;
 
 impl LineIndex {
     /// Scan `path` once and record where each line starts.

@@ -72,16 +72,13 @@ impl App {
                 for envelope in events {
                     last_seq = last_seq.max(envelope.seq);
                     incident.transcript.set_clock(envelope.at);
-                    super::apply_event::apply(incident, envelope.event);
+                    incident.apply(envelope.event);
                 }
             }
             Err(e) => {
-                super::apply_event::apply(
-                    incident,
-                    crate::protocol::Event::Error {
-                        message: format!("cannot read this incident's log: {e}"),
-                    },
-                );
+                incident.apply(crate::protocol::Event::Error {
+                    message: format!("cannot read this incident's log: {e}"),
+                });
             }
         }
         incident.state = listed;

@@ -9,17 +9,7 @@ use crate::protocol::{DecisionKind, Target};
 use super::app::{App, Incident, Overlay, PromptPurpose, PromptState};
 use super::transcript_store::NoteKind;
 
-/// The core's re-ask of a pending call ([`crate::protocol::Event::ApprovalReasked`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reask {
-    pub why: String,
-    pub command: String,
-    pub class: Class,
-    pub class_reason: String,
-    pub needs_confirm: bool,
-    /// The operator's edit that needs `yes` (sent again with it); None: the proposal itself.
-    pub edit: Option<String>,
-}
+pub use super::incident::Reask;
 
 /// The call the approval panel asks about: the proposal, or what the core's last re-ask of it
 /// says an approval would now run.
@@ -118,10 +108,15 @@ pub enum Blocked {
 impl App {
     /// Record what the last draw showed for a `width`×`height` frame at `now`: the call the
     /// panel (or the full-screen call view) asks about and whether a line of its command was
-    /// visible. The guard time starts when a call is first drawn.
+    /// visible, and the rows of transcript text it showed (what paging keys and output reads
+    /// size by; render itself only reads the app). The guard time starts when a call is first
+    /// drawn.
     pub fn drawn(&mut self, width: u16, height: u16, now: Instant) {
         let area = ratatui::layout::Rect::new(0, 0, width, height);
         self.now = now;
+        if let Some(rows) = super::widgets::transcript_rows(self, area) {
+            self.transcript_height = rows;
+        }
         let Ok(shown) = super::widgets::decision_view(self, area) else {
             return;
         };

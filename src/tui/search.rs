@@ -174,7 +174,7 @@ impl App {
 
     /// Every source has answered: show the first match at or below the view's top.
     fn search_settled(&mut self) {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         let Some(search) = self.views.search.clone() else {
             return;
         };
@@ -221,7 +221,7 @@ impl App {
     }
 
     fn go_to_hit(&mut self, k: usize) {
-        let height = usize::from(self.transcript_height.get().max(1));
+        let height = usize::from(self.transcript_height.max(1));
         let Some(search) = &mut self.views.search else {
             return;
         };

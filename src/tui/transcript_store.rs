@@ -8,8 +8,7 @@ use std::sync::Arc;
 use crate::policy::Class;
 use crate::protocol::{ExecSummary, Target, Verdict};
 
-use super::live_output::Tail;
-use super::output_file::LineIndex;
+use super::messages::{LineIndex, Tail};
 
 /// Lines of command output shown while collapsed.
 pub const PREVIEW_LINES: usize = 4;

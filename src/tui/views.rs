@@ -122,7 +122,7 @@ impl App {
     /// Keys in a text view: scroll keys move, any other key closes it.
     pub(super) fn text_view_key(&mut self, mut view: Box<TextView>, key: KeyEvent) -> Vec<Command> {
         let last = view.lines.len().saturating_sub(1);
-        let page = usize::from(self.transcript_height.get().max(2)) - 1;
+        let page = usize::from(self.transcript_height.max(2)) - 1;
         match (self.keymap.resolve(&key), key.code) {
             (Some(Action::Down), _) => view.scroll = (view.scroll + 1).min(last),
             (Some(Action::Up), _) => view.scroll = view.scroll.saturating_sub(1),

@@ -95,6 +95,15 @@ pub fn pane_at(app: &App, full: Rect, column: u16, row: u16) -> Pane {
     }
 }
 
+/// Rows of transcript text a frame of `full` size shows, laid out as [`render`] does (None:
+/// the terminal is too small to draw the dashboard).
+pub fn transcript_rows(app: &App, full: Rect) -> Option<u16> {
+    if too_small(full) {
+        return None;
+    }
+    Some(transcript::body_rows(app, areas(app, full).transcript))
+}
+
 fn too_small(full: Rect) -> bool {
     full.width < MIN_WIDTH || full.height < MIN_HEIGHT
 }

@@ -50,12 +50,13 @@ pub fn context_hints(app: &App) -> Vec<Span<'static>> {
     let Some(incident) = app.current() else {
         return Vec::new();
     };
-    let (action, label) = match incident.state {
-        SessionState::Running if app.running_call().is_some() => (Action::Cancel, "cancel"),
-        SessionState::Investigating => (Action::Interrupt, "interrupt"),
-        SessionState::Failed => (Action::Retry, "retry"),
+    let action = match incident.state {
+        SessionState::Running if app.running_call().is_some() => Action::Cancel,
+        SessionState::Investigating => Action::Interrupt,
+        SessionState::Failed => Action::Retry,
         _ => return Vec::new(),
     };
+    let label = action.hint().unwrap_or_default();
     let key = app
         .keymap
         .keys(action)

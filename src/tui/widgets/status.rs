@@ -70,25 +70,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     // Key hints, most urgent first (what the selected incident's state allows, then the
     // everyday keys); each is shown whole or not at all, so a narrow bar never cuts one.
     let mut items: Vec<Vec<Span<'static>>> = vec![super::spinner::context_hints(app)];
-    for (action, label) in [
-        (Action::NewAlert, "new"),
-        (Action::Approve, "approve"),
-        (Action::Edit, "edit"),
-        (Action::Reject, "reject"),
-        (Action::Message, "message"),
-    ] {
+    for action in Action::ALL.into_iter().filter(|a| a.everyday()) {
         items.push(vec![
             Span::styled(first_key(app, action), bold),
-            Span::raw(format!(" {label}  ")),
+            Span::raw(format!(" {}  ", action.hint().unwrap_or_default())),
         ]);
     }
     let background = Style::new().bg(Color::Rgb(30, 30, 30));
     // Help and quit stay on screen however narrow the terminal: they get their own area.
     let hints = Line::from(vec![
         Span::styled(first_key(app, Action::Help), bold),
-        Span::raw(" help  "),
+        Span::raw(format!(" {}  ", Action::Help.hint().unwrap_or_default())),
         Span::styled(first_key(app, Action::Quit), bold),
-        Span::raw(" quit "),
+        Span::raw(format!(" {} ", Action::Quit.hint().unwrap_or_default())),
     ])
     .style(background);
     let hints_width = (hints.width() as u16).min(area.width);

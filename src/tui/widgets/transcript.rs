@@ -353,6 +353,21 @@ fn logical_lines(
     out
 }
 
+/// Rows of transcript text inside a transcript pane of `area`: inside its border, less the
+/// spinner's row while the model works (what [`render`] fills; the keys page by it).
+pub fn body_rows(app: &App, area: Rect) -> u16 {
+    let inner = Block::bordered().inner(area);
+    match app.current() {
+        Some(incident)
+            if inner.height > 2
+                && super::spinner::working_line(app, incident, app.now).is_some() =>
+        {
+            inner.height - 1
+        }
+        _ => inner.height,
+    }
+}
+
 /// Draw the transcript into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let border = if app.focus == Focus::Transcript {
@@ -364,7 +379,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let block = Block::bordered().title(" Transcript ").border_style(border);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        app.transcript_height.set(inner.height);
+        debug_assert_eq!(inner.height, body_rows(app, area));
         let text = vec![
             Line::from(""),
             Line::from("  The investigation of the selected incident appears here: the alert,"),
@@ -409,7 +424,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         frame.render_widget(Paragraph::new(line), row);
     }
-    app.transcript_height.set(inner.height);
+    debug_assert_eq!(inner.height, body_rows(app, area));
     let height = usize::from(inner.height);
     let width = usize::from(inner.width);
     if height == 0 || width == 0 {

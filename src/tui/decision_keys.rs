@@ -1,0 +1,151 @@
+//! Decision keys: approve (once, or a prefix through the scope prompt), edit, reject, and the
+//! full-screen call view where they act on exactly the call it shows.
+
+use std::time::Instant;
+
+use crossterm::event::KeyEvent;
+
+use crate::protocol::{Decision, Op};
+
+use super::app::{App, Command, EditorPurpose, Overlay, PanelCall, PromptPurpose, PromptState};
+use super::forms::new_editor;
+use super::keymap::Action;
+use super::overlay::CallViewState;
+use super::transcript_store::NoteKind;
+
+pub(super) fn decide(session_id: &str, call_id: &str, decision: Decision) -> Vec<Command> {
+    vec![Command::Send {
+        session_id: session_id.to_string(),
+        op: Op::Decide {
+            call_id: call_id.to_string(),
+            decision,
+        },
+    }]
+}
+
+impl App {
+    pub(super) fn mark_decided(&mut self, call_id: &str) {
+        if let Some(incident) = self.current_mut() {
+            incident.decided.insert(call_id.to_string());
+        }
+    }
+
+    /// Approve `call` (remembering its prefix with `remember`), as the core offered it: a call
+    /// that needs `yes` opens the typed confirmation; an edit waiting for `yes` is sent again.
+    pub(super) fn approve(
+        &mut self,
+        session_id: String,
+        call: PanelCall,
+        remember: bool,
+    ) -> Vec<Command> {
+        if remember {
+            let Some(prefix) = &call.prefix else {
+                self.notify(
+                    NoteKind::Warning,
+                    format!(
+                        "{}: no prefix for this command; {} approves it once",
+                        self.keymap.label(Action::ApprovePrefix),
+                        self.keymap.label(Action::Approve)
+                    ),
+                );
+                return Vec::new();
+            };
+            return self.open_scope_prompt(session_id, call.call_id, prefix.clone(), call.scopes);
+        }
+        if call.needs_confirm {
+            let purpose = match call.edit {
+                Some(replacement) => PromptPurpose::ConfirmEdit {
+                    session_id,
+                    call_id: call.call_id,
+                    replacement,
+                    command: call.command,
+                },
+                None => PromptPurpose::ConfirmApprove {
+                    session_id,
+                    call_id: call.call_id,
+                },
+            };
+            self.overlay = Overlay::Prompt(PromptState {
+                purpose,
+                input: String::new(),
+            });
+            return Vec::new();
+        }
+        self.mark_decided(&call.call_id);
+        let decision = match call.edit {
+            Some(replacement) => Decision::Edit {
+                replacement,
+                confirm: None,
+            },
+            None => Decision::Approve { confirm: None },
+        };
+        decide(&session_id, &call.call_id, decision)
+    }
+
+    pub(super) fn reject(&mut self, session_id: String, call: PanelCall) {
+        self.overlay = Overlay::Prompt(PromptState {
+            purpose: PromptPurpose::Reject {
+                session_id,
+                call_id: call.call_id,
+            },
+            input: String::new(),
+        });
+    }
+
+    pub(super) fn edit(&mut self, session_id: String, call: PanelCall) -> Vec<Command> {
+        let Some((proposal, _, _)) = self.current().and_then(|i| i.pending()) else {
+            return Vec::new();
+        };
+        let text = match (&call.edit, proposal.shell) {
+            (Some(edit), _) => edit.clone(),
+            (None, true) => proposal.command.clone(),
+            (None, false) => serde_json::from_str::<serde_json::Value>(&proposal.arguments)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| proposal.arguments.clone()),
+        };
+        let purpose = EditorPurpose::EditCall {
+            session_id,
+            proposal: Box::new(proposal.clone()),
+        };
+        self.overlay = Overlay::Editor(new_editor(purpose, &text));
+        Vec::new()
+    }
+
+    /// Keys in the full-screen call view: decisions act on exactly the call it shows.
+    pub(super) fn call_view_key(
+        &mut self,
+        mut view: CallViewState,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Vec<Command> {
+        let action = self.keymap.resolve(&key);
+        match action {
+            Some(Action::Down) => view.scroll += 1,
+            Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
+            Some(Action::PageDown) => view.scroll += 10,
+            Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(10),
+            Some(
+                action @ (Action::Approve | Action::ApprovePrefix | Action::Edit | Action::Reject),
+            ) => {
+                let Ok((session_id, call)) = self.decision_target(now) else {
+                    return Vec::new();
+                };
+                if session_id != view.session_id || call.call_id != view.call_id {
+                    return Vec::new();
+                }
+                return match action {
+                    Action::Edit => self.edit(session_id, call),
+                    Action::Reject => {
+                        self.reject(session_id, call);
+                        Vec::new()
+                    }
+                    _ => self.approve(session_id, call, action == Action::ApprovePrefix),
+                };
+            }
+            _ => return Vec::new(),
+        }
+        self.overlay = Overlay::CallView(view);
+        Vec::new()
+    }
+}

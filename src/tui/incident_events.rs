@@ -1,0 +1,230 @@
+//! How one protocol event changes an incident's state and transcript ([`Incident::apply`]).
+
+use crate::protocol::{Event, SessionState};
+use crate::text::neutralize_line;
+
+use super::apply_event::{alert_lines, preview, split_lines};
+use super::incident::{Global, Incident, Reask};
+use super::transcript_store::{Entry, NoteKind, Speaker, interrupted};
+
+impl Incident {
+    /// Apply one event to this incident; returns its effects on the whole dashboard.
+    pub fn apply(&mut self, event: Event) -> Vec<Global> {
+        let mut global = Vec::new();
+        self.resolution.observe(&event);
+        match event {
+            Event::SessionStarted { alert, .. } => {
+                self.source = alert.source.to_string();
+                self.severity = alert.severity.as_deref().map(neutralize_line);
+                self.host = alert.host.as_deref().map(neutralize_line);
+                self.title = neutralize_line(&alert.title);
+                self.transcript.push(Entry::Alert {
+                    lines: alert_lines(&alert),
+                });
+                self.alert = Some(alert);
+            }
+            Event::State { state } => {
+                if state == SessionState::Investigating {
+                    if self.state != state || self.working_since.is_none() {
+                        self.working_since = Some(std::time::Instant::now());
+                    }
+                } else {
+                    self.working_since = None;
+                }
+                self.state = state;
+                self.resolved = None;
+                self.asked = false;
+                if state != SessionState::Running {
+                    global.push(Global::Unwatch { call_id: None });
+                }
+            }
+            Event::ModelDelta { text } => {
+                let last = self.transcript.last_index();
+                let streaming = last.is_some_and(|i| {
+                    matches!(
+                        self.transcript.entries()[i],
+                        Entry::Text {
+                            streaming: true,
+                            ..
+                        }
+                    )
+                });
+                if !streaming {
+                    self.transcript.push(Entry::Text {
+                        speaker: Speaker::Model,
+                        lines: vec![String::new()],
+                        streaming: true,
+                    });
+                }
+                if let Some(i) = self.transcript.last_index() {
+                    self.transcript.update(i, |e| {
+                        if let Entry::Text { lines, .. } = e {
+                            let mut parts = split_lines(&text).into_iter();
+                            if let (Some(first), Some(last)) = (parts.next(), lines.last_mut()) {
+                                last.push_str(&first);
+                            }
+                            lines.extend(parts);
+                        }
+                    });
+                }
+            }
+            Event::ModelText { text, .. } => {
+                let last = self.transcript.last_index();
+                let streamed = last.filter(|i| {
+                    matches!(
+                        self.transcript.entries()[*i],
+                        Entry::Text {
+                            streaming: true,
+                            ..
+                        }
+                    )
+                });
+                let lines = split_lines(text.trim());
+                match streamed {
+                    Some(i) => {
+                        self.transcript.update(i, |e| {
+                            *e = Entry::Text {
+                                speaker: Speaker::Model,
+                                lines,
+                                streaming: false,
+                            }
+                        });
+                    }
+                    None if !text.trim().is_empty() => self.transcript.push(Entry::Text {
+                        speaker: Speaker::Model,
+                        lines,
+                        streaming: false,
+                    }),
+                    None => {}
+                }
+            }
+            Event::UserMessage { text } => {
+                self.end_streaming();
+                self.transcript.push(Entry::Text {
+                    speaker: Speaker::Operator,
+                    lines: split_lines(&text),
+                    streaming: false,
+                });
+            }
+            Event::CallProposed { proposal } => {
+                self.end_streaming();
+                self.call_proposed(&proposal);
+            }
+            Event::ApprovalRequested { proposal } => {
+                global.push(Global::ApprovalArrived);
+                self.end_streaming();
+                self.call_requested(proposal);
+            }
+            Event::ApprovalReasked {
+                call_id,
+                why,
+                command,
+                class,
+                class_reason,
+                needs_confirm,
+                edit,
+            } => {
+                self.note(NoteKind::Warning, &format!("asked again: {why}"));
+                let reask = Reask {
+                    why: neutralize_line(&why),
+                    command,
+                    class,
+                    class_reason: neutralize_line(&class_reason),
+                    needs_confirm,
+                    edit,
+                };
+                if self.call_reasked(&call_id, reask) {
+                    global.push(Global::ConfirmEdit { call_id });
+                }
+            }
+            Event::Decided { call_id, verdict } => self.call_decided(&call_id, verdict),
+            Event::ExecStarted {
+                call_id,
+                output_path,
+                ..
+            } => {
+                self.with_call(&call_id, |call| {
+                    call.running = true;
+                    call.live = None;
+                    call.started_path = output_path.clone();
+                });
+                if let Some(path) = output_path {
+                    global.push(Global::Watch { call_id, path });
+                }
+            }
+            Event::ExecFinished { summary } => {
+                global.push(Global::Redactions(summary.redactions));
+                self.redactions += summary.redactions;
+                let call_id = summary.call_id.clone();
+                global.push(Global::Unwatch {
+                    call_id: Some(call_id.clone()),
+                });
+                let mut index = None;
+                self.with_call(&call_id, |call| {
+                    call.running = false;
+                    call.live = None;
+                    let mut output = preview(&summary);
+                    if output.path.is_empty()
+                        && let Some(path) = &call.started_path
+                    {
+                        output.path = path.clone();
+                    }
+                    if interrupted(&summary) && !output.path.is_empty() {
+                        // What the file holds is the only record of what the command printed:
+                        // index it now so its size shows and it expands.
+                        output.preview.clear();
+                        output.total_lines = 0;
+                        output.loading = true;
+                        index = Some(output.path.clone());
+                    }
+                    call.output = Some(output);
+                    call.summary = Some(summary);
+                });
+                if let Some(path) = index {
+                    global.push(Global::Index { call_id, path });
+                }
+            }
+            Event::Usage {
+                prompt_tokens,
+                completion_tokens,
+            } => {
+                self.tokens += prompt_tokens + completion_tokens;
+                global.push(Global::Tokens(prompt_tokens + completion_tokens));
+            }
+            Event::Connection { connected, detail } => {
+                global.push(Global::Connection(connected, neutralize_line(&detail)));
+            }
+            Event::Warning { message } => self.note(NoteKind::Warning, &message),
+            Event::Error { message } => self.note(NoteKind::Error, &message),
+            Event::Finished { state, reason } => {
+                self.state = state;
+                self.asked = state == SessionState::Done && super::views::ends_with_question(self);
+                global.push(Global::Unwatch { call_id: None });
+                let kind = if state == SessionState::Failed {
+                    NoteKind::Error
+                } else {
+                    NoteKind::Info
+                };
+                self.note(kind, &format!("{}: {reason}", state.label()));
+            }
+            Event::Note { message } => self.note(NoteKind::Info, &message),
+            Event::Resolved { note: text } => {
+                self.note(
+                    NoteKind::Info,
+                    &format!("✔ resolved by the operator: {text}"),
+                );
+                self.resolved = Some(neutralize_line(&text));
+            }
+            Event::SourceStatus { status, at, source } => {
+                let line = status.line(at, &source);
+                self.note(NoteKind::Info, &line);
+                self.source_status = Some(line);
+            }
+            // The exact prompts and tool-result messages are for the model and for resuming;
+            // the transcript shows the alert, the calls and their outputs instead.
+            Event::Prompt { .. } | Event::ToolResult { .. } => {}
+            Event::ThinkingDelta { text } => super::widgets::thinking::apply(self, &text),
+        }
+        global
+    }
+}
