@@ -14,6 +14,10 @@ use opsassist::intake::server::{self, ReceiverOptions};
 use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::store::FileStore;
 
+/// The allocator the `opsassist` binary uses, so the in-process receiver behaves like it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TOKEN: &str = "bench-token";
 const CLIENTS: usize = 64;
 const PER_ITER: usize = 1000;

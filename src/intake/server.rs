@@ -312,10 +312,7 @@ async fn receive(
         return unauthorized(state, verdict);
     }
     match state.intake.ingest(&bytes, format, state.max_bytes).await {
-        Ok(outcomes) => {
-            let body = serde_json::json!({ "accepted": outcomes.len(), "alerts": outcomes });
-            (StatusCode::OK, axum::Json(body)).into_response()
-        }
+        Ok(outcomes) => accepted(&outcomes),
         Err(IntakeError::Parse(e)) => refuse(
             state,
             Reject::BadPayload,
@@ -349,6 +346,34 @@ async fn receive(
             ),
             Duration::from_secs(5),
         ),
+    }
+}
+
+/// The 200 answer: `{"accepted": N, "alerts": [{"incident": …, "kind": …}, …]}`, written
+/// straight from the outcomes (no intermediate JSON tree).
+fn accepted(outcomes: &[super::Outcome]) -> Response {
+    #[derive(serde::Serialize)]
+    struct Accepted<'a> {
+        accepted: usize,
+        alerts: &'a [super::Outcome],
+    }
+    let mut body = Vec::with_capacity(32 + outcomes.len() * 64);
+    let reply = Accepted {
+        accepted: outcomes.len(),
+        alerts: outcomes,
+    };
+    match serde_json::to_writer(&mut body, &reply) {
+        Ok(()) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        // Outcomes are plain strings and words; this cannot fail, but never panic on it.
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     }
 }
 

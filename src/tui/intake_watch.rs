@@ -245,10 +245,14 @@ impl InboxFollower {
                         source: incident.key.source.name().to_string(),
                     });
                 }
-                let waiting = waiting(scheduler.incidents());
-                if waiting != self.listed {
-                    self.listed = waiting.clone();
-                    out.push(AppEvent::Waiting(waiting));
+                // In a storm the oldest waiting incidents rarely change: compare ids and
+                // states first, and build (clone) the rows only when the list moved.
+                if !same_waiting(scheduler.incidents(), &self.listed) {
+                    let waiting = waiting(scheduler.incidents());
+                    if waiting != self.listed {
+                        self.listed = waiting.clone();
+                        out.push(AppEvent::Waiting(waiting));
+                    }
                 }
                 if let Some(line) = notice(scheduler, &update, self.first) {
                     out.push(AppEvent::Notice(line));
@@ -290,6 +294,22 @@ fn waiting(incidents: &crate::store::Incidents) -> Vec<Waiting> {
         .take(MAX_WAITING_ROWS)
         .map(Waiting::from_incident)
         .collect()
+}
+
+/// True when the incidents waiting now are exactly `listed` (same ids, in order, and the
+/// same alert for each), without building the rows.
+fn same_waiting(incidents: &crate::store::Incidents, listed: &[Waiting]) -> bool {
+    let mut now = incidents
+        .iter()
+        .filter(|i| i.is_pending())
+        .take(MAX_WAITING_ROWS);
+    for row in listed {
+        match now.next() {
+            Some(incident) if incident.id == row.id && incident.alert == *row.alert => {}
+            _ => return false,
+        }
+    }
+    now.next().is_none()
 }
 
 /// Claim `incident` and start its session; None when another console took it first.
@@ -364,3 +384,7 @@ fn notice(scheduler: &Scheduler, update: &Update, first: bool) -> Option<String>
     line.push_str(&tail);
     Some(line)
 }
+
+#[cfg(test)]
+#[path = "intake_watch_tests.rs"]
+mod tests;
