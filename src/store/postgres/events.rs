@@ -1,30 +1,43 @@
 //! Session events in PostgreSQL: `session_events` (session, n = the event's seq, line),
-//! written by [`EventSink::put`] in one transaction per durability point.
+//! written by [`EventSink::put`] as one multi-row statement (atomic on its own) per
+//! durability point: one round trip however many events the point commits.
+
+use tokio_postgres::types::{ToSql, Type};
 
 use super::{PgStore, db};
 use crate::session::log::EventSink;
 
 impl EventSink for PgStore {
     fn put(&self, session: &str, events: &[(u64, String)]) -> Result<(), String> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        // One statement for the whole durability point; a seq given twice keeps its last
+        // line (one row may not be updated twice by one statement).
+        let mut last: std::collections::BTreeMap<i32, &str> = std::collections::BTreeMap::new();
+        for (seq, line) in events {
+            let n = i32::try_from(*seq).map_err(|e| format!("event seq {seq}: {e}"))?;
+            last.insert(n, line);
+        }
+        let ns: Vec<i32> = last.keys().copied().collect();
+        let lines: Vec<String> = last.values().map(|l| l.to_string()).collect();
         let session = session.to_string();
-        let events = events.to_vec();
         self.run(|pool| async move {
-            let mut client = pool.get().await.map_err(db)?;
-            let tx = client.transaction().await.map_err(db)?;
-            let insert = tx
-                .prepare(
-                    "INSERT INTO session_events (session, n, line) VALUES ($1, $2, $3)
+            let client = pool.get().await.map_err(db)?;
+            client
+                .query_typed(
+                    "INSERT INTO session_events (session, n, line)
+                     SELECT $1, n, line FROM unnest($2::int4[], $3::text[]) AS u(n, line)
                      ON CONFLICT (session, n) DO UPDATE SET line = EXCLUDED.line",
+                    &[
+                        (&session as &(dyn ToSql + Sync), Type::TEXT),
+                        (&ns, Type::INT4_ARRAY),
+                        (&lines, Type::TEXT_ARRAY),
+                    ],
                 )
                 .await
                 .map_err(db)?;
-            for (seq, line) in &events {
-                let n = i32::try_from(*seq).map_err(db)?;
-                tx.execute(&insert, &[&session, &n, line])
-                    .await
-                    .map_err(db)?;
-            }
-            tx.commit().await.map_err(db)
+            Ok(())
         })
         .map_err(|e| e.to_string())
     }
