@@ -138,3 +138,113 @@ fn two_stores_transacting_the_same_key_at_once_open_it_exactly_once() {
         assert_eq!(state.0.len(), ROUNDS, "replica {}", replica.name);
     }
 }
+
+/// One operator's edit, recorded by their console through its store, is among the examples
+/// another operator's console (another data dir, another connection) finds for a similar
+/// alert; the first console's data dir holds no file copy.
+#[test]
+fn a_correction_recorded_through_one_store_is_found_through_another() {
+    use opsassist::session::{corrections, learning};
+    let url = postgres::database("corrections");
+    let alice = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let bob = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let (alice_dir, bob_dir) = (tempdir(), tempdir());
+    let redactor = opsassist::policy::Redactor::new(Vec::new());
+    let mut past = alert("fp-past");
+    past.title = "Disk full on db-4".into();
+    let edit = learning::Correction::new(
+        "sess-alice",
+        &past,
+        "local_shell",
+        "rm -rf /var/log/*",
+        "journalctl --vacuum-size=500M",
+        &redactor,
+    );
+    corrections::record(Some(&alice), alice_dir.path(), &edit)
+        .unwrap_or_else(|e| panic!("record: {e}"));
+    assert!(!learning::corrections_path(alice_dir.path()).exists());
+    let mut new = alert("fp-new");
+    new.title = "Disk full on db-7".into();
+    new.host = Some("db-7".into());
+    let past = corrections::load(Some(&bob), bob_dir.path());
+    let found = learning::similar(&past, &new, 3);
+    assert_eq!(found.len(), 1, "{past:#?}");
+    assert_eq!(found[0].1.executed, "journalctl --vacuum-size=500M");
+    assert_eq!(found[0].1.session_id, "sess-alice");
+    // Solo mode (no store) still reads only the data dir's file, which knows nothing.
+    assert!(corrections::load(None, bob_dir.path()).is_empty());
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+/// `opsassist serve` on the team database receives an alert; `opsassist sessions list` in
+/// another data dir configured for the same database lists it as received, with no session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_list_of_another_data_dir_shows_what_a_receiver_took_into_the_database() {
+    use receiver::{Served, TOKEN, opsassist, write_config};
+    let url = postgres::database("sessions_list");
+    let (receiver_dir, console_dir) = (tempdir(), tempdir());
+    let store = format!("[store]\nurl = {url:?}\n");
+    write_config(
+        receiver_dir.path(),
+        &format!("rate_per_client = 0\n{store}"),
+    );
+    write_config(console_dir.path(), &store);
+    let served = Served::start(receiver_dir.path());
+    let body = serde_json::json!({
+        "version": "4", "status": "firing", "receiver": "opsassist", "groupKey": "g",
+        "alerts": [{
+            "status": "firing",
+            "labels": {"alertname": "DiskFull", "instance": "db-4:9100", "severity": "critical"},
+            "annotations": {"summary": "Disk full on db-4 (team list)"},
+            "startsAt": "2026-01-01T00:00:00Z", "fingerprint": "teamlist1"
+        }]
+    });
+    let status = reqwest::Client::new()
+        .post(served.url("/v1/alerts"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    assert_eq!(status, 200);
+    let json = opsassist(console_dir.path())
+        .args(["sessions", "list", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("sessions list --json: {e}"));
+    let stdout = String::from_utf8_lossy(&json.stdout);
+    assert!(
+        json.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad json {l}: {e}")))
+        .collect();
+    assert_eq!(rows.len(), 1, "{stdout}");
+    assert_eq!(rows[0]["received"], true);
+    assert_eq!(rows[0]["state"], "new");
+    assert!(
+        rows[0]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("inc-"))
+    );
+    let table = opsassist(console_dir.path())
+        .args(["sessions", "list"])
+        .output()
+        .unwrap_or_else(|e| panic!("sessions list: {e}"));
+    let table = String::from_utf8_lossy(&table.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.contains("db-4"))
+        .unwrap_or_else(|| panic!("no received row:\n{table}"));
+    assert!(row.contains("new (received)"), "{row}");
+    assert!(
+        !console_dir.path().join("data/inbox").exists(),
+        "the console's data dir was not used as the inbox"
+    );
+}

@@ -75,12 +75,14 @@ fn connect(config: &Config, url: &str) -> anyhow::Result<PgStore> {
 }
 
 /// The audit chain's home in team mode (None: the file). In team mode this also installs
-/// the database as the session events' sink, so sessions built with it share their events.
+/// the database as the session events' and corrections' sink, so sessions built with it
+/// share their events and learn from every operator's edits.
 pub fn audit_sink(_paths: &Paths, config: &Config) -> anyhow::Result<Option<Arc<dyn AuditSink>>> {
     match opsassist::store::open::url(&config.store) {
         Some(url) => {
             let pg = Arc::new(connect(config, &url)?);
             opsassist::session::log::set_event_sink(pg.clone());
+            opsassist::session::corrections::set_sink(pg.clone());
             Ok(Some(pg))
         }
         None => Ok(None),

@@ -6,6 +6,7 @@
 
 mod agent;
 mod conversation;
+pub mod corrections;
 pub mod edit;
 pub mod gate;
 pub mod host_check;

@@ -9,6 +9,7 @@
 mod audit;
 mod claims;
 mod copy;
+mod corrections;
 mod events;
 mod inbox;
 mod listen;
