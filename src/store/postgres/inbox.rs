@@ -76,6 +76,17 @@ pub async fn read_from(
     Ok((records, next))
 }
 
+/// The record stored as JSON text at `seq`; None (with a warning) when it cannot be read.
+pub fn decode(seq: i64, json: &str) -> Option<InboxRecord> {
+    match serde_json::from_str::<InboxRecord>(json) {
+        Ok(record) => Some(record),
+        Err(e) => {
+            tracing::warn!("inbox: skipping an unreadable record (seq {seq}): {e}");
+            None
+        }
+    }
+}
+
 /// Record that `by` took `incident` up unless someone did since it last (re)opened: the
 /// check and the insert happen in one transaction under the inbox lock.
 pub async fn take_up(

@@ -14,6 +14,7 @@ mod events;
 mod inbox;
 mod listen;
 pub mod migrations;
+mod reconcile;
 mod transact;
 mod write;
 

@@ -2,7 +2,8 @@
 //! under the inbox's advisory lock: a transact reads every record after the cursor, runs the
 //! caller's decision on this thread and appends what it returns before the lock is released,
 //! so two replicas (or a replica and a paste) can never both decide that the same alert opens
-//! an incident. The lock is held for two round trips plus the decision (in memory).
+//! an incident. The lock is held for two or three round trips (one more when alerts open
+//! incidents) plus the decision, in memory.
 
 use super::write::{Locked, write};
 use super::{PgStore, inbox};
@@ -22,9 +23,8 @@ impl PgStore {
         let aliases = self.aliases.clone();
         let own = self.own.clone();
         self.run(|pool| async move {
-            let locked = Locked::begin(&pool).await?;
-            let span = write(locked.client()?, &aliases, &records).await?;
-            locked.commit().await?;
+            let mut locked = Locked::begin(&pool).await?;
+            let span = write(&mut locked, &aliases, &records).await?;
             Ok(match span {
                 Some((first, last)) => {
                     own.lock()
@@ -47,18 +47,14 @@ impl PgStore {
         cursor: Cursor,
         decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
-        let (locked, records, next) = self.run(|pool| async move {
-            let locked = Locked::begin(&pool).await?;
-            let (records, next) = inbox::read_from(locked.client()?, cursor, None).await?;
-            Ok((locked, records, next))
-        })?;
+        let (mut locked, records, next) =
+            self.run(|pool| async move { Locked::begin_reading(&pool, cursor).await })?;
         // A panic in `decide` drops `locked`: the connection closes and the lock is freed.
         let out = decide(records, false);
         let aliases = self.aliases.clone();
         let own = self.own.clone();
         self.run(|_| async move {
-            let span = write(locked.client()?, &aliases, &out).await?;
-            locked.commit().await?;
+            let span = write(&mut locked, &aliases, &out).await?;
             Ok(match span {
                 Some((first, last)) => {
                     own.lock()

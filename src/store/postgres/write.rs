@@ -3,6 +3,9 @@
 //! until it commits), and [`write`] stores a whole batch of records in a fixed number of
 //! statements (one multi-row insert per table through `unnest`, whatever the batch size).
 //!
+//! A transact takes the lock and reads in one round trip ([`Locked::begin_reading`]); the
+//! insert and the COMMIT go out pipelined ([`Locked::insert_and_commit`]).
+//!
 //! [`write`] also makes each record agree with the incidents as the database has them (the
 //! unique dedup key has the last word): an `Opened` whose key exists becomes a repeat or a
 //! reopen of the existing incident (the losing id is remembered in `aliases`), a reopen of a
@@ -10,17 +13,16 @@
 //! [`PgStore::transact`](super::PgStore) the decision was already made under the lock, so this
 //! changes nothing there; it guards plain appends.
 
-use std::collections::{HashMap, HashSet};
-
 use deadpool_postgres::{Object, Pool};
-use tokio_postgres::Client;
 use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::db;
-use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, kind};
-use crate::store::{Change, InboxRecord, StoreError};
+use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
+use super::reconcile::reconcile;
+use crate::store::{Cursor, InboxRecord, StoreError};
 
-/// A pooled connection inside `BEGIN` with the inbox lock held. [`Locked::commit`] ends it;
+/// A pooled connection inside `BEGIN` with the inbox lock held. [`Locked::insert_and_commit`] ends it;
 /// dropped without a commit (an error, a panic in between), the connection is closed rather
 /// than returned to the pool, so the server rolls back and frees the lock at once.
 pub struct Locked {
@@ -50,20 +52,67 @@ impl Locked {
             .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))
     }
 
-    /// Commit and give the connection back to the pool.
-    pub async fn commit(mut self) -> Result<(), StoreError> {
-        let Some(conn) = self.conn.take() else {
-            return Err(StoreError::Db(
-                "the inbox transaction is already over".into(),
-            ));
-        };
-        match conn.batch_execute("COMMIT").await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                drop(Object::take(conn));
-                Err(db(e))
+    /// Take a connection, begin, wait for the inbox lock and read every record after
+    /// `after`, all in one round trip (a multi-statement simple query: the read is its own
+    /// statement, so its snapshot is taken once the lock is held and sees every append
+    /// committed before). Returns the records and the cursor after the last one.
+    pub async fn begin_reading(
+        pool: &Pool,
+        after: Cursor,
+    ) -> Result<(Locked, Vec<InboxRecord>, Cursor), StoreError> {
+        let conn = pool.get().await.map_err(db)?;
+        let locked = Locked { conn: Some(conn) };
+        let from = i64::try_from(after).unwrap_or(i64::MAX);
+        let messages = locked
+            .client()?
+            .simple_query(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({INBOX_LOCK});
+                 SELECT seq, record::text FROM inbox WHERE seq > {from} ORDER BY seq"
+            ))
+            .await
+            .map_err(db)?;
+        let mut next = after;
+        let mut records = Vec::new();
+        for message in messages {
+            let SimpleQueryMessage::Row(row) = message else {
+                continue;
+            };
+            // The lock's own (one-column) row is not a record.
+            if row.len() != 2 {
+                continue;
+            }
+            let seq = row
+                .get(0)
+                .and_then(|s| s.parse::<i64>().ok())
+                .ok_or_else(|| StoreError::Db("an inbox row without a seq".into()))?;
+            next = cursor(seq);
+            if let Some(record) = decode(seq, row.get(1).unwrap_or("")) {
+                records.push(record);
             }
         }
+        Ok((locked, records, next))
+    }
+
+    /// Insert `records` (already reconciled) and commit, pipelined in one round trip: the
+    /// COMMIT is sent right behind the insert; if the insert failed the transaction is
+    /// aborted and the COMMIT only ends it (the error is returned).
+    pub async fn insert_and_commit(
+        &mut self,
+        records: &[InboxRecord],
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let client = self.client()?;
+        let (inserted, committed) = if records.is_empty() {
+            (Ok(None), client.batch_execute("COMMIT").await)
+        } else {
+            let (inserted, committed) =
+                tokio::join!(insert(client, records), client.batch_execute("COMMIT"));
+            (inserted.map(Some), committed)
+        };
+        let span = inserted?;
+        committed.map_err(db)?;
+        // Committed: the connection goes back to the pool.
+        self.conn.take();
+        Ok(span)
     }
 }
 
@@ -75,19 +124,13 @@ impl Drop for Locked {
     }
 }
 
-/// Where an incident stands in the database while a batch is reconciled.
-type Firing = HashMap<String, Option<bool>>;
-
-/// Store `records` in order inside `client`'s locked transaction and notify [`CHANNEL`];
+/// Store `records` in order inside `locked`'s transaction, notify [`CHANNEL`] and commit;
 /// returns the first and last `seq` written (None for no records).
 pub async fn write(
-    client: &Client,
+    locked: &mut Locked,
     aliases: &Aliases,
     records: &[InboxRecord],
 ) -> Result<Option<(i64, i64)>, StoreError> {
-    if records.is_empty() {
-        return Ok(None);
-    }
     let mut records = records.to_vec();
     {
         let aliases = aliases.lock().unwrap_or_else(|p| p.into_inner());
@@ -97,8 +140,10 @@ pub async fn write(
             }
         }
     }
-    reconcile(client, aliases, &mut records).await?;
-    insert(client, &records).await.map(Some)
+    if !records.is_empty() {
+        reconcile(locked.client()?, aliases, &mut records).await?;
+    }
+    locked.insert_and_commit(&records).await
 }
 
 /// The multi-row insert of the records themselves, and the notification, in one statement.
@@ -135,172 +180,4 @@ async fn insert(client: &Client, records: &[InboxRecord]) -> Result<(i64, i64), 
         .await
         .map_err(db)?;
     Ok((row.get(0), row.get(1)))
-}
-
-/// Make every record agree with the incidents table (see the module doc), in at most four
-/// statements for the whole batch: insert the new incidents, look up the keys that were
-/// already taken, read the firing state of the incidents reopened or resolved, write the
-/// firing states that changed.
-async fn reconcile(
-    client: &Client,
-    aliases: &Aliases,
-    records: &mut [InboxRecord],
-) -> Result<(), StoreError> {
-    let mut firing: Firing = HashMap::new();
-    let opened: Vec<usize> = (0..records.len())
-        .filter(|&i| matches!(records[i].change, Change::Opened { .. }))
-        .collect();
-    // Every key of this batch that was already taken: its incident and whether it fires.
-    let mut taken: HashMap<(String, String), (String, bool)> = HashMap::new();
-    let mut won: HashSet<String> = HashSet::new();
-    if !opened.is_empty() {
-        let (mut ids, mut sources, mut prints, mut ats) = (vec![], vec![], vec![], vec![]);
-        for &i in &opened {
-            if let Change::Opened { key, .. } = &records[i].change {
-                ids.push(records[i].incident.clone());
-                sources.push(key.source.name().to_string());
-                prints.push(key.fingerprint.clone());
-                ats.push(records[i].at);
-            }
-        }
-        let rows = client
-            .query_typed(
-                "INSERT INTO incidents (id, source, fingerprint, firing, opened_at)
-                 SELECT i, s, f, TRUE, a
-                   FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
-                        AS u(i, s, f, a)
-                 ON CONFLICT (source, fingerprint) DO NOTHING RETURNING id",
-                &[
-                    (&ids as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
-                    (&sources, Type::TEXT_ARRAY),
-                    (&prints, Type::TEXT_ARRAY),
-                    (&ats, Type::TIMESTAMPTZ_ARRAY),
-                ],
-            )
-            .await
-            .map_err(db)?;
-        won.extend(rows.iter().map(|r| r.get::<_, String>(0)));
-        if won.len() < ids.len() {
-            let rows = client
-                .query_typed(
-                    "SELECT id, firing, source, fingerprint FROM incidents
-                      WHERE (source, fingerprint) IN
-                            (SELECT * FROM unnest($1::text[], $2::text[]))",
-                    &[
-                        (&sources as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
-                        (&prints, Type::TEXT_ARRAY),
-                    ],
-                )
-                .await
-                .map_err(db)?;
-            for row in rows {
-                let id: String = row.get(0);
-                let state: bool = row.get(1);
-                // An incident this batch opened gets its state as its records are walked.
-                if !won.contains(&id) {
-                    firing.insert(id.clone(), Some(state));
-                }
-                taken.insert((row.get(2), row.get(3)), (id, state));
-            }
-        }
-    }
-    let unknown: Vec<String> = records
-        .iter()
-        .filter(|r| matches!(r.change, Change::Reopened { .. } | Change::ResolvedAtSource))
-        .map(|r| r.incident.clone())
-        .filter(|id| !firing.contains_key(id) && !won.contains(id))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    if !unknown.is_empty() {
-        let rows = client
-            .query_typed(
-                "SELECT id, firing FROM incidents WHERE id = ANY($1::text[])",
-                &[(&unknown as &(dyn ToSql + Sync), Type::TEXT_ARRAY)],
-            )
-            .await
-            .map_err(db)?;
-        for id in &unknown {
-            firing.insert(id.clone(), None);
-        }
-        for row in rows {
-            firing.insert(row.get(0), Some(row.get(1)));
-        }
-    }
-    let mut changed: Vec<String> = Vec::new();
-    let mut set = |firing: &mut Firing, id: &str, to: bool| {
-        firing.insert(id.to_string(), Some(to));
-        if !changed.iter().any(|c| c == id) {
-            changed.push(id.to_string());
-        }
-    };
-    for record in records.iter_mut() {
-        match &record.change {
-            Change::Opened { key, alert } => {
-                if won.contains(&record.incident) {
-                    firing.insert(record.incident.clone(), Some(true));
-                    continue;
-                }
-                let k = (key.source.name().to_string(), key.fingerprint.clone());
-                let Some((id, _)) = taken.get(&k).cloned() else {
-                    return Err(StoreError::Db(format!(
-                        "incident {} was neither opened nor found by its key",
-                        record.incident
-                    )));
-                };
-                aliases
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(record.incident.clone(), id.clone());
-                let change = if firing.get(&id).copied().flatten() == Some(true) {
-                    Change::Repeated
-                } else {
-                    set(&mut firing, &id, true);
-                    Change::Reopened {
-                        alert: alert.clone(),
-                    }
-                };
-                record.incident = id;
-                record.change = change;
-            }
-            Change::Reopened { .. } => {
-                if firing.get(&record.incident).copied().flatten() == Some(true) {
-                    record.change = Change::Repeated;
-                } else {
-                    set(&mut firing, &record.incident, true);
-                }
-            }
-            Change::ResolvedAtSource => {
-                if firing.get(&record.incident).copied().flatten() == Some(false) {
-                    record.change = Change::Repeated;
-                } else {
-                    set(&mut firing, &record.incident, false);
-                }
-            }
-            // Snapshots come from a files inbox's compaction (`store migrate` copies them as
-            // they are); they carry absolute state, nothing to reconcile.
-            Change::Repeated
-            | Change::Claimed { .. }
-            | Change::Started { .. }
-            | Change::Snapshot { .. } => {}
-        }
-    }
-    if !changed.is_empty() {
-        let states: Vec<bool> = changed
-            .iter()
-            .map(|id| firing.get(id).copied().flatten().unwrap_or(true))
-            .collect();
-        client
-            .query_typed(
-                "UPDATE incidents AS i SET firing = u.f
-                   FROM unnest($1::text[], $2::bool[]) AS u(id, f) WHERE i.id = u.id",
-                &[
-                    (&changed as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
-                    (&states, Type::BOOL_ARRAY),
-                ],
-            )
-            .await
-            .map_err(db)?;
-    }
-    Ok(())
 }
