@@ -334,3 +334,30 @@ fn a_batch_is_reconciled_in_order_against_the_database() {
     );
     assert_eq!(firing, "inc-a=true,inc-c=true");
 }
+
+/// The lock a transact holds while the caller decides is freed when the decision panics:
+/// another store appends at once, and the store that panicked goes on working.
+#[test]
+fn a_decision_that_panics_does_not_leave_the_inbox_locked() {
+    let url = postgres::database("transact_panic");
+    let a = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let b = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        a.transact(0, &mut |_, _| panic!("the decision failed"))
+    }));
+    assert!(panicked.is_err());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(b.append(&[opened("inc-x", "kx")]).map(|_| ()));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("the inbox stayed locked after the panic"))
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let mut seen = 0;
+    a.transact(0, &mut |records, _| {
+        seen = records.len();
+        Vec::new()
+    })
+    .unwrap_or_else(|e| panic!("transact after the panic: {e}"));
+    assert_eq!(seen, 1);
+}
