@@ -1,7 +1,10 @@
 //! The PostgreSQL store against a real throwaway cluster: two writers' read-decide-append
 //! never both open the same incident; corrections written through one store teach another;
-//! `sessions list` of a second data dir shows what a receiver took into the same database.
+//! `sessions list` of a second data dir shows what a receiver took into the same database,
+//! and what `watch docker` found.
 
+#[path = "support/dockerd.rs"]
+mod dockerd;
 #[path = "support/postgres.rs"]
 mod postgres;
 #[path = "support/receiver.rs"]
@@ -360,4 +363,66 @@ fn a_decision_that_panics_does_not_leave_the_inbox_locked() {
     })
     .unwrap_or_else(|e| panic!("transact after the panic: {e}"));
     assert_eq!(seen, 1);
+}
+
+/// `opsassist watch docker --once` with `[store] url` opens the failed container's incident
+/// on the team board: another data dir's `sessions list` shows it, and the watcher's own
+/// data dir has no inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_docker_opens_incidents_in_the_team_database() {
+    use receiver::{opsassist, write_config};
+    let Some(d) = dockerd::daemon_or_skip("watch_docker_team") else {
+        return;
+    };
+    let docker = d.client().await;
+    dockerd::run_container(
+        &docker,
+        dockerd::Spec {
+            name: "oa-team-web",
+            script: "echo team failing; exit 3",
+            labels: &[("environment", "production"), ("oa-test", "team")],
+            health: None,
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let url = postgres::database("watch_docker");
+    let (watcher_dir, console_dir) = (tempdir(), tempdir());
+    let store = format!("[store]\nurl = {url:?}\n");
+    write_config(
+        watcher_dir.path(),
+        &format!(
+            "{store}[watch.docker]\nhost = \"{}\"\nlabels = [\"environment=production\", \"oa-test=team\"]\n",
+            d.host()
+        ),
+    );
+    write_config(console_dir.path(), &store);
+    let out = opsassist(watcher_dir.path())
+        .args(["watch", "docker", "--once", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("watch docker: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let incident = summary["containers"]
+        .as_array()
+        .and_then(|a| a.iter().find_map(|c| c["incident"].as_str()))
+        .unwrap_or_else(|| panic!("no incident: {summary}"))
+        .to_string();
+    let list = opsassist(console_dir.path())
+        .args(["sessions", "list", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("sessions list: {e}"));
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.lines().any(|l| l.contains(&incident)),
+        "{incident} not on the board:\n{list}"
+    );
+    assert!(!watcher_dir.path().join("data/inbox").exists());
 }
