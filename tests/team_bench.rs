@@ -1,7 +1,7 @@
 //! Team-mode measurements (ignored by default; BENCHMARKS.md quotes them): per-step overhead
 //! of a session with files only vs with the events and audit chain also committed to
 //! PostgreSQL, and receiver ingest with 1 and 2 `opsassist serve` replicas on one database.
-//! Run: `cargo test --test team_bench -- --ignored --nocapture --test-threads 1`.
+//! Run: `cargo test --release --test team_bench -- --ignored --nocapture --test-threads 1`.
 
 #[path = "support/receiver.rs"]
 mod receiver;

@@ -2,6 +2,7 @@
 //! as state "new"), show one transcript, export a postmortem timeline.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Subcommand;
 
@@ -194,16 +195,39 @@ fn export(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Received incidents (the intake inbox) that no session has taken up yet, as session rows
-/// (id: the incident id, state new). An unreadable inbox is reported and listed as empty.
+/// Received incidents (the intake inbox, or the team database when `[store] url` or
+/// `OPSASSIST_STORE_URL` names one) that no session has taken up yet, as session rows (id:
+/// the incident id, state new). An unreadable inbox is reported and listed as empty; a team
+/// database that cannot be opened is reported and this data dir's inbox listed instead.
 fn received_without_session(paths: &Paths) -> Vec<session::SessionSummary> {
-    if !paths.data_dir.join("inbox").exists() {
+    let store_config = match opsassist::config::Config::load_for(paths) {
+        Ok(config) => config.store,
+        Err(err) => {
+            eprintln!(
+                "opsassist: warning: {}; listing this data dir's inbox",
+                neutralize_line(&err.to_string())
+            );
+            Default::default()
+        }
+    };
+    let store: Arc<dyn Store> = if opsassist::store::open::url(&store_config).is_some() {
+        let (store, warning) = opsassist::store::inbox_or_files(paths, &store_config);
+        if let Some(warning) = warning {
+            eprintln!("opsassist: warning: {}", neutralize_line(&warning));
+        }
+        store
+    } else if paths.data_dir.join("inbox").exists() {
+        Arc::new(FileStore::open(paths))
+    } else {
         return Vec::new();
-    }
-    let incidents = match FileStore::open(paths).incidents() {
+    };
+    let incidents = match store.incidents() {
         Ok(incidents) => incidents,
         Err(e) => {
-            eprintln!("opsassist: cannot read the incident inbox: {e}");
+            eprintln!(
+                "opsassist: cannot read the incident inbox: {}",
+                neutralize_line(&e.to_string())
+            );
             return Vec::new();
         }
     };

@@ -79,8 +79,9 @@ fn connect(config: &Config, url: &str) -> anyhow::Result<PgStore> {
 }
 
 /// The audit chain's home in team mode (None: the file). In team mode this also installs
-/// the database as the session events' sink, so sessions built with it share their events,
-/// and as the core's claim guard (`session::claim_guard`).
+/// the database as the session events' and corrections' sink, so sessions built with it
+/// share their events and learn from every operator's edits, and as the core's claim guard
+/// (`session::claim_guard`).
 pub fn audit_sink(_paths: &Paths, config: &Config) -> anyhow::Result<Option<Arc<dyn AuditSink>>> {
     match opsassist::store::open::url(&config.store) {
         Some(url) => {
@@ -88,6 +89,7 @@ pub fn audit_sink(_paths: &Paths, config: &Config) -> anyhow::Result<Option<Arc<
             opsassist::session::log::set_event_sink(pg.clone());
             // No model turn or command while another operator holds the claim.
             opsassist::session::claim_guard::install(pg.clone(), &operator_from_env());
+            opsassist::session::corrections::set_sink(pg.clone());
             Ok(Some(pg))
         }
         None => Ok(None),

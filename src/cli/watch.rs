@@ -1,9 +1,9 @@
 //! `opsassist watch docker`: the Docker watcher, headless (for systemd or cron with `--once`).
-//! Failed watched containers become incidents in the inbox, through the intake.
+//! Failed watched containers become incidents in the inbox (the team database with
+//! `[store] url`), through the intake.
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -15,7 +15,6 @@ use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::notify::Notifier;
 use opsassist::paths::Paths;
 use opsassist::policy::Redactor;
-use opsassist::store::FileStore;
 use opsassist::text::neutralize_line;
 
 /// `opsassist watch` subcommands.
@@ -43,7 +42,12 @@ pub async fn start_watcher(paths: &Paths, config: &Config) -> anyhow::Result<Wat
     let engine = Engine::connect(docker)
         .await
         .context("cannot reach the Docker Engine")?;
-    let store = Arc::new(FileStore::open(paths));
+    // Team mode: failed containers become incidents on the shared board (the data dir's
+    // inbox when the database cannot be opened, so a failure is never dropped).
+    let (store, warning) = opsassist::store::inbox_or_files(paths, &config.store);
+    if let Some(warning) = warning {
+        eprintln!("opsassist: warning: {}", neutralize_line(&warning));
+    }
     let intake = Intake::open(
         store,
         IntakeOptions {

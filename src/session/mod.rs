@@ -7,6 +7,7 @@
 mod agent;
 pub mod claim_guard;
 mod conversation;
+pub mod corrections;
 pub mod edit;
 pub mod gate;
 pub mod host_check;

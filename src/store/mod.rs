@@ -7,8 +7,9 @@
 //! The inbox is an append-only sequence of [`InboxRecord`]s. Every incident, its alert, its
 //! repeat count, resolve-at-source and claim by a session is one record, so any process can
 //! rebuild [`Incidents`] by reading the records in order and follow new ones from a cursor.
-//! Session event logs, the audit chain and corrections keep their file formats in their own
-//! modules; in team mode their writers also commit to the database (see [`PgStore`]).
+//! Session event logs and the audit chain keep their file formats in their own modules; in
+//! team mode their writers also commit to the database (see [`PgStore`]). Corrections go to
+//! the database instead of the file in team mode (`session::corrections`).
 
 pub mod board;
 mod files;

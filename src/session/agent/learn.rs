@@ -1,10 +1,12 @@
 //! The agent's side of learning from operator edits: similar past corrections go into the
-//! system prompt at session start (announced with a `Note`), and each edit that ran is recorded.
+//! system prompt at session start (announced with a `Note`), and each edit that ran is recorded
+//! (in the team database in team mode, see `session::corrections`).
 
 use super::Agent;
 use crate::alert::Alert;
 use crate::protocol::Event;
 use crate::session::SessionError;
+use crate::session::corrections;
 use crate::session::learning::{self, Correction};
 
 impl Agent {
@@ -20,8 +22,9 @@ impl Agent {
         if !settings.enabled || settings.max_examples == 0 {
             return Ok(system);
         }
-        let path = learning::corrections_path(&self.core.paths.data_dir);
-        let examples = learning::similar(&learning::load(&path), alert, settings.max_examples);
+        let sink = corrections::sink();
+        let past = corrections::load(sink.as_deref(), &self.core.paths.data_dir);
+        let examples = learning::similar(&past, alert, settings.max_examples);
         if examples.is_empty() {
             return Ok(system);
         }
@@ -66,8 +69,10 @@ impl Agent {
             executed,
             &self.core.redactor,
         );
-        let path = learning::corrections_path(&self.core.paths.data_dir);
-        if let Err(err) = learning::record(&path, &correction) {
+        let sink = corrections::sink();
+        if let Err(err) =
+            corrections::record(sink.as_deref(), &self.core.paths.data_dir, &correction)
+        {
             tracing::warn!(session = %self.id, "{err}");
             self.warn(format!("the edit was not recorded for learning: {err}"))?;
         }

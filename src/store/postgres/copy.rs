@@ -1,11 +1,15 @@
 //! Bulk copies into the team database for `opsassist store migrate`: session event lines,
 //! the audit chain (seq and bytes preserved, head set to its end) and corrections; and the
-//! counts to verify them by.
+//! counts to verify them by. Rows go in as multi-row inserts of up to [`CHUNK`] rows.
 
 use sha2::{Digest, Sha256};
+use tokio_postgres::types::{ToSql, Type};
 
 use super::{PgStore, db};
 use crate::store::StoreError;
+
+/// Rows per multi-row insert.
+const CHUNK: usize = 5000;
 
 /// How many rows the database holds of each kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,15 +31,22 @@ impl PgStore {
             tx.execute("DELETE FROM session_events WHERE session = $1", &[&session])
                 .await
                 .map_err(db)?;
-            let insert = tx
-                .prepare("INSERT INTO session_events (session, n, line) VALUES ($1, $2, $3)")
+            let ns = (1..=lines.len())
+                .map(i32::try_from)
+                .collect::<Result<Vec<i32>, _>>()
+                .map_err(db)?;
+            for (ns, lines) in ns.chunks(CHUNK).zip(lines.chunks(CHUNK)) {
+                tx.query_typed(
+                    "INSERT INTO session_events (session, n, line)
+                     SELECT $1, n, line FROM unnest($2::int4[], $3::text[]) AS u(n, line)",
+                    &[
+                        (&session as &(dyn ToSql + Sync), Type::TEXT),
+                        (&ns, Type::INT4_ARRAY),
+                        (&lines, Type::TEXT_ARRAY),
+                    ],
+                )
                 .await
                 .map_err(db)?;
-            for (n, line) in lines.iter().enumerate() {
-                let n = i32::try_from(n + 1).map_err(db)?;
-                tx.execute(&insert, &[&session, &n, line])
-                    .await
-                    .map_err(db)?;
             }
             tx.commit().await.map_err(db)
         })
@@ -61,18 +72,32 @@ impl PgStore {
                     next - 1
                 )));
             }
-            let insert = tx
-                .prepare("INSERT INTO audit (seq, session, operator, line) VALUES ($1, $2, $3, $4)")
+            let mut seqs = Vec::with_capacity(lines.len());
+            for (seq, _, _, _) in &lines {
+                seqs.push(i64::try_from(*seq).map_err(db)?);
+            }
+            let sessions: Vec<&str> = lines.iter().map(|l| l.1.as_str()).collect();
+            let operators: Vec<&str> = lines.iter().map(|l| l.2.as_str()).collect();
+            let texts: Vec<&str> = lines.iter().map(|l| l.3.as_str()).collect();
+            for start in (0..lines.len()).step_by(CHUNK) {
+                let end = (start + CHUNK).min(lines.len());
+                tx.query_typed(
+                    "INSERT INTO audit (seq, session, operator, line)
+                     SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[])",
+                    &[
+                        (&&seqs[start..end] as &(dyn ToSql + Sync), Type::INT8_ARRAY),
+                        (&&sessions[start..end], Type::TEXT_ARRAY),
+                        (&&operators[start..end], Type::TEXT_ARRAY),
+                        (&&texts[start..end], Type::TEXT_ARRAY),
+                    ],
+                )
                 .await
                 .map_err(db)?;
-            let mut last: Option<(i64, String)> = None;
-            for (seq, session, operator, line) in &lines {
-                let seq = i64::try_from(*seq).map_err(db)?;
-                tx.execute(&insert, &[&seq, session, operator, line])
-                    .await
-                    .map_err(db)?;
-                last = Some((seq, hex::encode(Sha256::digest(line.as_bytes()))));
             }
+            let last = seqs
+                .last()
+                .zip(texts.last())
+                .map(|(seq, line)| (*seq, hex::encode(Sha256::digest(line.as_bytes()))));
             if let Some((seq, hash)) = last {
                 tx.execute(
                     "UPDATE audit_head SET next_seq = $1, prev = $2 WHERE id = 1",
@@ -90,10 +115,14 @@ impl PgStore {
         self.run(|pool| async move {
             let mut client = pool.get().await.map_err(db)?;
             let tx = client.transaction().await.map_err(db)?;
-            for line in &lines {
-                tx.execute("INSERT INTO corrections (line) VALUES ($1)", &[line])
-                    .await
-                    .map_err(db)?;
+            for lines in lines.chunks(CHUNK) {
+                tx.query_typed(
+                    "INSERT INTO corrections (line)
+                     SELECT line FROM unnest($1::text[]) WITH ORDINALITY AS u(line, o) ORDER BY o",
+                    &[(&lines as &(dyn ToSql + Sync), Type::TEXT_ARRAY)],
+                )
+                .await
+                .map_err(db)?;
             }
             tx.commit().await.map_err(db)
         })

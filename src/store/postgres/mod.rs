@@ -12,14 +12,18 @@ mod audit;
 mod claims;
 mod connect;
 mod copy;
+mod corrections;
 mod events;
 pub mod health;
 mod inbox;
 mod listen;
 pub mod migrations;
+mod reconcile;
 pub mod tls;
 mod tls_stream;
 mod tls_verify;
+mod transact;
+mod write;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -134,13 +138,7 @@ impl Drop for PgStore {
 
 impl Store for PgStore {
     fn append(&self, records: &[InboxRecord]) -> Result<std::ops::Range<Cursor>, StoreError> {
-        let records = records.to_vec();
-        let aliases = self.aliases.clone();
-        let own = self.own.clone();
-        self.run(|pool| async move {
-            let mut client = pool.get().await.map_err(db)?;
-            inbox::append(&mut client, &aliases, &own, &records).await
-        })
+        self.append_locked(records)
     }
 
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
@@ -167,22 +165,13 @@ impl Store for PgStore {
         })
     }
 
-    /// The intake writer's read-decide-append. Between the read and the append another
-    /// replica may append: the append then reconciles against the database (the unique
-    /// dedup key has the last word, see `inbox`), and this process's own records are skipped
-    /// by later reads (`read_others_from`) so the writer never applies them twice.
+    /// Atomic in the database: see `transact`.
     fn transact(
         &self,
         cursor: Cursor,
         decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
-        let (records, next) = self.read_others_from(cursor)?;
-        let out = decide(records, false);
-        if out.is_empty() {
-            return Ok(next);
-        }
-        let range = self.append(&out)?;
-        Ok(if range.start == next { range.end } else { next })
+        self.transact_locked(cursor, decide)
     }
 
     /// Receivers may run as many replicas as wanted: the database dedups.

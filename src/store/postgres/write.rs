@@ -1,0 +1,183 @@
+//! Inbox writes in PostgreSQL, batched: a [`Locked`] connection is inside a transaction that
+//! holds the inbox's advisory lock (so `seq` order is commit order and nobody else appends
+//! until it commits), and [`write`] stores a whole batch of records in a fixed number of
+//! statements (one multi-row insert per table through `unnest`, whatever the batch size).
+//!
+//! A transact takes the lock and reads in one round trip ([`Locked::begin_reading`]); the
+//! insert and the COMMIT go out pipelined ([`Locked::insert_and_commit`]).
+//!
+//! [`write`] also makes each record agree with the incidents as the database has them (the
+//! unique dedup key has the last word): an `Opened` whose key exists becomes a repeat or a
+//! reopen of the existing incident (the losing id is remembered in `aliases`), a reopen of a
+//! firing incident or a resolve of a resolved one becomes a repeat. Inside
+//! [`PgStore::transact`](super::PgStore) the decision was already made under the lock, so this
+//! changes nothing there; it guards plain appends.
+
+use deadpool_postgres::{Object, Pool};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use super::db;
+use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
+use super::reconcile::reconcile;
+use crate::store::{Cursor, InboxRecord, StoreError};
+
+/// A pooled connection inside `BEGIN` with the inbox lock held. [`Locked::insert_and_commit`] ends it;
+/// dropped without a commit (an error, a panic in between), the connection is closed rather
+/// than returned to the pool, so the server rolls back and frees the lock at once.
+pub struct Locked {
+    conn: Option<Object>,
+}
+
+impl Locked {
+    /// Take a connection, begin and wait for the inbox lock (one round trip).
+    pub async fn begin(pool: &Pool) -> Result<Locked, StoreError> {
+        let conn = pool.get().await.map_err(db)?;
+        let locked = Locked { conn: Some(conn) };
+        locked
+            .client()?
+            .batch_execute(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({INBOX_LOCK})"
+            ))
+            .await
+            .map_err(db)?;
+        Ok(locked)
+    }
+
+    /// The connection (inside the transaction).
+    pub fn client(&self) -> Result<&Client, StoreError> {
+        self.conn
+            .as_deref()
+            .map(|wrapper| &**wrapper)
+            .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))
+    }
+
+    /// Take a connection, begin, wait for the inbox lock and read every record after
+    /// `after`, all in one round trip (a multi-statement simple query: the read is its own
+    /// statement, so its snapshot is taken once the lock is held and sees every append
+    /// committed before). Returns the records and the cursor after the last one.
+    pub async fn begin_reading(
+        pool: &Pool,
+        after: Cursor,
+    ) -> Result<(Locked, Vec<InboxRecord>, Cursor), StoreError> {
+        let conn = pool.get().await.map_err(db)?;
+        let locked = Locked { conn: Some(conn) };
+        let from = i64::try_from(after).unwrap_or(i64::MAX);
+        let messages = locked
+            .client()?
+            .simple_query(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({INBOX_LOCK});
+                 SELECT seq, record::text FROM inbox WHERE seq > {from} ORDER BY seq"
+            ))
+            .await
+            .map_err(db)?;
+        let mut next = after;
+        let mut records = Vec::new();
+        for message in messages {
+            let SimpleQueryMessage::Row(row) = message else {
+                continue;
+            };
+            // The lock's own (one-column) row is not a record.
+            if row.len() != 2 {
+                continue;
+            }
+            let seq = row
+                .get(0)
+                .and_then(|s| s.parse::<i64>().ok())
+                .ok_or_else(|| StoreError::Db("an inbox row without a seq".into()))?;
+            next = cursor(seq);
+            if let Some(record) = decode(seq, row.get(1).unwrap_or("")) {
+                records.push(record);
+            }
+        }
+        Ok((locked, records, next))
+    }
+
+    /// Insert `records` (already reconciled) and commit, pipelined in one round trip: the
+    /// COMMIT is sent right behind the insert; if the insert failed the transaction is
+    /// aborted and the COMMIT only ends it (the error is returned).
+    pub async fn insert_and_commit(
+        &mut self,
+        records: &[InboxRecord],
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let client = self.client()?;
+        let (inserted, committed) = if records.is_empty() {
+            (Ok(None), client.batch_execute("COMMIT").await)
+        } else {
+            let (inserted, committed) =
+                tokio::join!(insert(client, records), client.batch_execute("COMMIT"));
+            (inserted.map(Some), committed)
+        };
+        let span = inserted?;
+        committed.map_err(db)?;
+        // Committed: the connection goes back to the pool.
+        self.conn.take();
+        Ok(span)
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(Object::take(conn));
+        }
+    }
+}
+
+/// Store `records` in order inside `locked`'s transaction, notify [`CHANNEL`] and commit;
+/// returns the first and last `seq` written (None for no records).
+pub async fn write(
+    locked: &mut Locked,
+    aliases: &Aliases,
+    records: &[InboxRecord],
+) -> Result<Option<(i64, i64)>, StoreError> {
+    let mut records = records.to_vec();
+    {
+        let aliases = aliases.lock().unwrap_or_else(|p| p.into_inner());
+        for record in &mut records {
+            if let Some(id) = aliases.get(&record.incident) {
+                record.incident = id.clone();
+            }
+        }
+    }
+    if !records.is_empty() {
+        reconcile(locked.client()?, aliases, &mut records).await?;
+    }
+    locked.insert_and_commit(&records).await
+}
+
+/// The multi-row insert of the records themselves, and the notification, in one statement.
+async fn insert(client: &Client, records: &[InboxRecord]) -> Result<(i64, i64), StoreError> {
+    let mut at = Vec::with_capacity(records.len());
+    let mut incident = Vec::with_capacity(records.len());
+    let mut kinds = Vec::with_capacity(records.len());
+    let mut json = Vec::with_capacity(records.len());
+    for record in records {
+        at.push(record.at);
+        incident.push(record.incident.as_str());
+        kinds.push(kind(&record.change));
+        json.push(serde_json::to_value(record).map_err(|e| StoreError::Encode(e.to_string()))?);
+    }
+    let row = client
+        .query_typed_one(
+            "WITH ins AS (
+                INSERT INTO inbox (at, incident, kind, record)
+                SELECT a, i, k, r
+                  FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::jsonb[])
+                       WITH ORDINALITY AS u(a, i, k, r, o)
+                 ORDER BY o
+                RETURNING seq)
+             SELECT lo, hi, pg_notify($5, hi::text)::text
+               FROM (SELECT min(seq) AS lo, max(seq) AS hi FROM ins) AS m",
+            &[
+                (&at as &(dyn ToSql + Sync), Type::TIMESTAMPTZ_ARRAY),
+                (&incident, Type::TEXT_ARRAY),
+                (&kinds, Type::TEXT_ARRAY),
+                (&json, Type::JSONB_ARRAY),
+                (&CHANNEL, Type::TEXT),
+            ],
+        )
+        .await
+        .map_err(db)?;
+    Ok((row.get(0), row.get(1)))
+}

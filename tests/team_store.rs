@@ -1,0 +1,428 @@
+//! The PostgreSQL store against a real throwaway cluster: two writers' read-decide-append
+//! never both open the same incident; corrections written through one store teach another;
+//! `sessions list` of a second data dir shows what a receiver took into the same database,
+//! and what `watch docker` found.
+
+#[path = "support/dockerd.rs"]
+mod dockerd;
+#[path = "support/postgres.rs"]
+mod postgres;
+#[path = "support/receiver.rs"]
+mod receiver;
+
+use std::sync::{Arc, Barrier, Mutex};
+
+use chrono::Utc;
+
+use opsassist::alert::{Alert, Source, Status};
+use opsassist::store::{Change, Cursor, DedupKey, InboxRecord, Incidents, PgStore, Store};
+
+fn alert(fingerprint: &str) -> Alert {
+    Alert {
+        source: Source::Alertmanager,
+        title: format!("Disk full ({fingerprint})"),
+        severity: Some("critical".into()),
+        status: Status::Firing,
+        host: Some("db-4".into()),
+        description: None,
+        starts_at: None,
+        url: None,
+        labels: Default::default(),
+        fingerprint: Some(fingerprint.into()),
+        raw: serde_json::Value::Null,
+    }
+}
+
+/// One receiver replica's dedup state, as the intake writer keeps it.
+struct Replica {
+    name: &'static str,
+    store: PgStore,
+    state: Mutex<(Incidents, Cursor)>,
+}
+
+impl Replica {
+    fn connect(name: &'static str, url: &str) -> Replica {
+        Replica {
+            name,
+            store: PgStore::connect(url, None).unwrap_or_else(|e| panic!("connect: {e}")),
+            state: Mutex::new((Incidents::default(), 0)),
+        }
+    }
+
+    /// Receive the alert with `fingerprint`: true when this replica decided it opens an
+    /// incident (what it answers the sender and counts in its metrics).
+    fn receive(&self, round: usize, fingerprint: &str) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (incidents, cursor) = &mut *state;
+        let key = DedupKey {
+            source: Source::Alertmanager,
+            fingerprint: fingerprint.to_string(),
+        };
+        let mut opened = false;
+        let next = self
+            .store
+            .transact(*cursor, &mut |records, _reset| {
+                for record in &records {
+                    incidents.apply(record);
+                }
+                let record = match incidents.by_key(&key) {
+                    Some(existing) => InboxRecord {
+                        at: Utc::now(),
+                        incident: existing.id.clone(),
+                        change: Change::Repeated,
+                    },
+                    None => InboxRecord {
+                        at: Utc::now(),
+                        incident: format!("inc-{}-{round}", self.name),
+                        change: Change::Opened {
+                            key: key.clone(),
+                            alert: Box::new(alert(fingerprint)),
+                        },
+                    },
+                };
+                opened = matches!(record.change, Change::Opened { .. });
+                incidents.apply(&record);
+                vec![record]
+            })
+            .unwrap_or_else(|e| panic!("transact: {e}"));
+        *cursor = next;
+        opened
+    }
+}
+
+/// Alertmanager HA sends the same notification to two replicas at once: exactly one of them
+/// may decide (and answer) "opened", every round. With the read and the append in two
+/// transactions both replicas read before either appends and both say "opened" (the
+/// database's unique key then turns one record into a repeat, but the answers and the
+/// metrics were already wrong).
+#[test]
+fn two_stores_transacting_the_same_key_at_once_open_it_exactly_once() {
+    let url = postgres::database("transact_race");
+    let replicas = [
+        Arc::new(Replica::connect("a", &url)),
+        Arc::new(Replica::connect("b", &url)),
+    ];
+    const ROUNDS: usize = 40;
+    let barrier = Arc::new(Barrier::new(replicas.len()));
+    let threads: Vec<_> = replicas
+        .iter()
+        .map(|replica| {
+            let (replica, barrier) = (replica.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                (0..ROUNDS)
+                    .map(|round| {
+                        barrier.wait();
+                        replica.receive(round, &format!("fp-{round}"))
+                    })
+                    .collect::<Vec<bool>>()
+            })
+        })
+        .collect();
+    let answers: Vec<Vec<bool>> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap_or_else(|_| panic!("a replica panicked")))
+        .collect();
+    let double: Vec<usize> = (0..ROUNDS)
+        .filter(|&round| answers.iter().filter(|a| a[round]).count() != 1)
+        .collect();
+    assert!(
+        double.is_empty(),
+        "rounds where not exactly one replica opened the incident: {double:?} of {ROUNDS}"
+    );
+    let incidents = replicas[0].store.incidents().expect("incidents");
+    assert_eq!(incidents.len(), ROUNDS);
+    assert!(
+        incidents.iter().all(|i| i.count == 2),
+        "every alert seen twice"
+    );
+    // Both replicas' views agree with the database.
+    for replica in &replicas {
+        let state = replica.state.lock().unwrap_or_else(|p| p.into_inner());
+        assert_eq!(state.0.len(), ROUNDS, "replica {}", replica.name);
+    }
+}
+
+/// One operator's edit, recorded by their console through its store, is among the examples
+/// another operator's console (another data dir, another connection) finds for a similar
+/// alert; the first console's data dir holds no file copy.
+#[test]
+fn a_correction_recorded_through_one_store_is_found_through_another() {
+    use opsassist::session::{corrections, learning};
+    let url = postgres::database("corrections");
+    let alice = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let bob = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let (alice_dir, bob_dir) = (tempdir(), tempdir());
+    let redactor = opsassist::policy::Redactor::new(Vec::new());
+    let mut past = alert("fp-past");
+    past.title = "Disk full on db-4".into();
+    let edit = learning::Correction::new(
+        "sess-alice",
+        &past,
+        "local_shell",
+        "rm -rf /var/log/*",
+        "journalctl --vacuum-size=500M",
+        &redactor,
+    );
+    corrections::record(Some(&alice), alice_dir.path(), &edit)
+        .unwrap_or_else(|e| panic!("record: {e}"));
+    assert!(!learning::corrections_path(alice_dir.path()).exists());
+    let mut new = alert("fp-new");
+    new.title = "Disk full on db-7".into();
+    new.host = Some("db-7".into());
+    let past = corrections::load(Some(&bob), bob_dir.path());
+    let found = learning::similar(&past, &new, 3);
+    assert_eq!(found.len(), 1, "{past:#?}");
+    assert_eq!(found[0].1.executed, "journalctl --vacuum-size=500M");
+    assert_eq!(found[0].1.session_id, "sess-alice");
+    // Solo mode (no store) still reads only the data dir's file, which knows nothing.
+    assert!(corrections::load(None, bob_dir.path()).is_empty());
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+/// `opsassist serve` on the team database receives an alert; `opsassist sessions list` in
+/// another data dir configured for the same database lists it as received, with no session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_list_of_another_data_dir_shows_what_a_receiver_took_into_the_database() {
+    use receiver::{Served, TOKEN, opsassist, write_config};
+    let url = postgres::database("sessions_list");
+    let (receiver_dir, console_dir) = (tempdir(), tempdir());
+    let store = format!("[store]\nurl = {url:?}\n");
+    write_config(
+        receiver_dir.path(),
+        &format!("rate_per_client = 0\n{store}"),
+    );
+    write_config(console_dir.path(), &store);
+    let served = Served::start(receiver_dir.path());
+    let body = serde_json::json!({
+        "version": "4", "status": "firing", "receiver": "opsassist", "groupKey": "g",
+        "alerts": [{
+            "status": "firing",
+            "labels": {"alertname": "DiskFull", "instance": "db-4:9100", "severity": "critical"},
+            "annotations": {"summary": "Disk full on db-4 (team list)"},
+            "startsAt": "2026-01-01T00:00:00Z", "fingerprint": "teamlist1"
+        }]
+    });
+    let status = reqwest::Client::new()
+        .post(served.url("/v1/alerts"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    assert_eq!(status, 200);
+    let json = opsassist(console_dir.path())
+        .args(["sessions", "list", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("sessions list --json: {e}"));
+    let stdout = String::from_utf8_lossy(&json.stdout);
+    assert!(
+        json.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad json {l}: {e}")))
+        .collect();
+    assert_eq!(rows.len(), 1, "{stdout}");
+    assert_eq!(rows[0]["received"], true);
+    assert_eq!(rows[0]["state"], "new");
+    assert!(
+        rows[0]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("inc-"))
+    );
+    let table = opsassist(console_dir.path())
+        .args(["sessions", "list"])
+        .output()
+        .unwrap_or_else(|e| panic!("sessions list: {e}"));
+    let table = String::from_utf8_lossy(&table.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.contains("db-4"))
+        .unwrap_or_else(|| panic!("no received row:\n{table}"));
+    assert!(row.contains("new (received)"), "{row}");
+    assert!(
+        !console_dir.path().join("data/inbox").exists(),
+        "the console's data dir was not used as the inbox"
+    );
+}
+
+fn record(incident: &str, change: Change) -> InboxRecord {
+    InboxRecord {
+        at: Utc::now(),
+        incident: incident.into(),
+        change,
+    }
+}
+
+fn opened(incident: &str, fingerprint: &str) -> InboxRecord {
+    record(
+        incident,
+        Change::Opened {
+            key: DedupKey {
+                source: Source::Alertmanager,
+                fingerprint: fingerprint.into(),
+            },
+            alert: Box::new(alert(fingerprint)),
+        },
+    )
+}
+
+/// A plain append (a paste, `store migrate`) is reconciled with the incidents table as a
+/// whole batch, in order: a second `Opened` of a taken key becomes a repeat of the winner
+/// (and later records for the loser go to the winner), a resolve of a resolved incident is a
+/// repeat, a reopen of a resolved one reopens it; the next batch sees the state the last one
+/// left. (This held before the inserts were batched too: it guards the batching.)
+#[test]
+fn a_batch_is_reconciled_in_order_against_the_database() {
+    let url = postgres::database("reconcile");
+    let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let reopen = |id: &str| {
+        record(
+            id,
+            Change::Reopened {
+                alert: Box::new(alert("k1")),
+            },
+        )
+    };
+    store
+        .append(&[
+            opened("inc-a", "k1"),
+            opened("inc-b", "k1"),
+            record("inc-a", Change::ResolvedAtSource),
+            record("inc-b", Change::ResolvedAtSource),
+            reopen("inc-b"),
+            opened("inc-c", "k2"),
+        ])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    store
+        .append(&[opened("inc-d", "k1"), reopen("inc-a")])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let (records, _) = store.read_from(0).unwrap_or_else(|e| panic!("read: {e}"));
+    let got: Vec<(String, &str)> = records
+        .iter()
+        .map(|r| {
+            let kind = match &r.change {
+                Change::Opened { .. } => "opened",
+                Change::Repeated => "repeated",
+                Change::ResolvedAtSource => "resolved",
+                Change::Reopened { .. } => "reopened",
+                _ => "other",
+            };
+            (r.incident.clone(), kind)
+        })
+        .collect();
+    let want: Vec<(String, &str)> = [
+        ("inc-a", "opened"),
+        ("inc-a", "repeated"),
+        ("inc-a", "resolved"),
+        ("inc-a", "repeated"),
+        ("inc-a", "reopened"),
+        ("inc-c", "opened"),
+        ("inc-a", "repeated"),
+        ("inc-a", "repeated"),
+    ]
+    .iter()
+    .map(|(i, k)| (i.to_string(), *k))
+    .collect();
+    assert_eq!(got, want);
+    let firing = postgres::cluster().psql(
+        url.rsplit('/').next().unwrap_or(""),
+        "SELECT string_agg(id || '=' || firing, ',' ORDER BY id) FROM incidents",
+    );
+    assert_eq!(firing, "inc-a=true,inc-c=true");
+}
+
+/// The lock a transact holds while the caller decides is freed when the decision panics:
+/// another store appends at once, and the store that panicked goes on working.
+#[test]
+fn a_decision_that_panics_does_not_leave_the_inbox_locked() {
+    let url = postgres::database("transact_panic");
+    let a = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let b = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        a.transact(0, &mut |_, _| panic!("the decision failed"))
+    }));
+    assert!(panicked.is_err());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(b.append(&[opened("inc-x", "kx")]).map(|_| ()));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("the inbox stayed locked after the panic"))
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let mut seen = 0;
+    a.transact(0, &mut |records, _| {
+        seen = records.len();
+        Vec::new()
+    })
+    .unwrap_or_else(|e| panic!("transact after the panic: {e}"));
+    assert_eq!(seen, 1);
+}
+
+/// `opsassist watch docker --once` with `[store] url` opens the failed container's incident
+/// on the team board: another data dir's `sessions list` shows it, and the watcher's own
+/// data dir has no inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_docker_opens_incidents_in_the_team_database() {
+    use receiver::{opsassist, write_config};
+    let Some(d) = dockerd::daemon_or_skip("watch_docker_team") else {
+        return;
+    };
+    let docker = d.client().await;
+    dockerd::run_container(
+        &docker,
+        dockerd::Spec {
+            name: "oa-team-web",
+            script: "echo team failing; exit 3",
+            labels: &[("environment", "production"), ("oa-test", "team")],
+            health: None,
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let url = postgres::database("watch_docker");
+    let (watcher_dir, console_dir) = (tempdir(), tempdir());
+    let store = format!("[store]\nurl = {url:?}\n");
+    write_config(
+        watcher_dir.path(),
+        &format!(
+            "{store}[watch.docker]\nhost = \"{}\"\nlabels = [\"environment=production\", \"oa-test=team\"]\n",
+            d.host()
+        ),
+    );
+    write_config(console_dir.path(), &store);
+    let out = opsassist(watcher_dir.path())
+        .args(["watch", "docker", "--once", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("watch docker: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let incident = summary["containers"]
+        .as_array()
+        .and_then(|a| a.iter().find_map(|c| c["incident"].as_str()))
+        .unwrap_or_else(|| panic!("no incident: {summary}"))
+        .to_string();
+    let list = opsassist(console_dir.path())
+        .args(["sessions", "list", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("sessions list: {e}"));
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.lines().any(|l| l.contains(&incident)),
+        "{incident} not on the board:\n{list}"
+    );
+    assert!(!watcher_dir.path().join("data/inbox").exists());
+}
