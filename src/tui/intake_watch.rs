@@ -105,6 +105,7 @@ async fn follow(
             Some(()) = changed.recv() => woke = true,
             Some(id) = start_rx.recv() => {
                 if let Some(request) = super::team_keys::TeamRequest::decode(&id) {
+                    let request = request.on_inbox_incident(follower.scheduler.incidents());
                     let link = super::team_takeover::Link {
                         core: &core, opened: &opened, team: team.as_ref(), follow: team_follow.as_mut(),
                         claimant: &claimant, events: &events, tasks: &tasks, handles: &handles,

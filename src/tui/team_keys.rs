@@ -52,6 +52,25 @@ impl TeamRequest {
     }
 }
 
+impl TeamRequest {
+    /// The request keyed as the board keys it: a claim or release of one of this console's
+    /// sessions started from the inbox is on its inbox incident (the id its lease is renewed
+    /// under and the core's claim guard checks), not on the session id.
+    pub fn on_inbox_incident(self, incidents: &crate::store::Incidents) -> TeamRequest {
+        let incident_of = |session: &str| {
+            incidents
+                .iter()
+                .find(|i| i.sessions.iter().any(|s| s == session))
+                .map(|i| i.id.clone())
+        };
+        match self {
+            TeamRequest::Claim(id) => TeamRequest::Claim(incident_of(&id).unwrap_or(id)),
+            TeamRequest::Release(id) => TeamRequest::Release(incident_of(&id).unwrap_or(id)),
+            other => other,
+        }
+    }
+}
+
 impl App {
     /// `c`: claim the selected incident.
     pub(super) fn team_claim(&mut self) {
@@ -101,5 +120,61 @@ mod tests {
         }
         assert_eq!(TeamRequest::decode("inc-1"), None);
         assert_eq!(TeamRequest::decode("claim:inc-1"), None);
+    }
+
+    #[test]
+    fn claims_of_a_session_started_from_the_inbox_are_on_its_incident() {
+        use crate::alert::{Alert, Source, Status};
+        use crate::store::{Change, DedupKey, InboxRecord, Incidents};
+        let alert = Alert {
+            source: Source::Alertmanager,
+            title: "disk".into(),
+            severity: None,
+            status: Status::Firing,
+            host: None,
+            description: None,
+            starts_at: None,
+            url: None,
+            labels: Default::default(),
+            fingerprint: Some("fp".into()),
+            raw: serde_json::Value::Null,
+        };
+        let mut incidents = Incidents::default();
+        for change in [
+            Change::Opened {
+                key: DedupKey {
+                    source: Source::Alertmanager,
+                    fingerprint: "fp".into(),
+                },
+                alert: Box::new(alert),
+            },
+            Change::Started {
+                session: "20261125-1".into(),
+            },
+        ] {
+            incidents.apply(&InboxRecord {
+                at: chrono::Utc::now(),
+                incident: "inc-1".into(),
+                change,
+            });
+        }
+        let on = |r: TeamRequest| r.on_inbox_incident(&incidents);
+        assert_eq!(
+            on(TeamRequest::Release("20261125-1".into())),
+            TeamRequest::Release("inc-1".into())
+        );
+        assert_eq!(
+            on(TeamRequest::Claim("20261125-1".into())),
+            TeamRequest::Claim("inc-1".into())
+        );
+        // A pasted session (no inbox incident) and an incident id stay as they are.
+        assert_eq!(
+            on(TeamRequest::Claim("20261125-9".into())),
+            TeamRequest::Claim("20261125-9".into())
+        );
+        assert_eq!(
+            on(TeamRequest::Claim("inc-1".into())),
+            TeamRequest::Claim("inc-1".into())
+        );
     }
 }
