@@ -90,9 +90,8 @@ pub struct App {
     pub(super) watched: HashSet<(String, String)>,
     /// Watch/stop commands waiting for the event loop.
     pub(super) watch_commands: Vec<Command>,
-    /// The intake watcher's start requests channel, once it follows the inbox.
-    pub(super) intake_link: Option<tokio::sync::mpsc::UnboundedSender<String>>,
-    /// Received incidents the operator asked to start (incident ids), not yet handed over.
+    /// Received incidents the operator asked to start (incident ids) that still wait: a
+    /// second press asks nothing more.
     pub intake_starts: Vec<String>,
     /// Search, filter, bell and mouse state (`views.rs`).
     pub views: super::views::ViewState,
@@ -145,7 +144,6 @@ impl App {
             loaded_past: None,
             watched: HashSet::new(),
             watch_commands: Vec::new(),
-            intake_link: None,
             intake_starts: Vec::new(),
             views: super::views::ViewState::default(),
             team: Default::default(),
@@ -292,7 +290,11 @@ impl App {
         match event {
             AppEvent::Probe(Ok(())) => self.llm = LlmState::Reachable,
             AppEvent::Probe(Err(reason)) => self.llm = LlmState::Unreachable(reason),
-            AppEvent::SessionStartFailed(reason) => self.notify(NoteKind::Error, reason),
+            AppEvent::SessionStartFailed(reason) => {
+                // A start that failed may be asked again.
+                self.intake_starts.clear();
+                self.notify(NoteKind::Error, reason)
+            }
             AppEvent::PastSessions(Ok(summaries)) => self.add_past(summaries),
             AppEvent::PastSessions(Err(e)) => {
                 self.notify(NoteKind::Error, format!("cannot list past incidents: {e}"));
@@ -300,7 +302,8 @@ impl App {
             AppEvent::History { session_id, result } => self.load_history(&session_id, result),
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
-            AppEvent::IntakeLink(link) => self.intake_link = Some(link),
+            // The event loop keeps the link and runs `Command::Intake` over it.
+            AppEvent::IntakeLink(_) => {}
             AppEvent::Team(update) => self.apply_team(update),
             AppEvent::Rules(result) => self.apply_rules(result),
             AppEvent::ModelInput {
@@ -357,7 +360,6 @@ impl App {
     /// Reads the selected incident's view needs: its log if it is a past incident not loaded
     /// yet, else output windows it does not hold yet.
     pub fn pending_io(&mut self) -> Vec<Command> {
-        self.flush_intake_starts();
         let mut commands = std::mem::take(&mut self.watch_commands);
         commands.extend(self.view_io());
         commands

@@ -64,6 +64,8 @@ struct Runner {
     paste: Option<super::intake_paste::PasteLink>,
     /// An output file to page once the current key is handled (needs the terminal).
     pager: Option<String>,
+    /// The intake watcher's request link (start and team keys), once it follows the inbox.
+    intake: Option<mpsc::UnboundedSender<String>>,
 }
 
 impl Runner {
@@ -71,6 +73,14 @@ impl Runner {
     fn execute(&mut self, app: &mut App, command: Command) -> bool {
         match command {
             Command::Quit => return true,
+            Command::Intake(request) => match &self.intake {
+                Some(link) => {
+                    let _ = link.send(request);
+                }
+                None => app.apply_app_event(AppEvent::SessionStartFailed(
+                    "the inbox is not followed: cannot start".into(),
+                )),
+            },
             Command::LoadRules => {
                 app.apply_app_event(AppEvent::Rules(Ok(self.core.config.rules.infos())));
             }
@@ -331,6 +341,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         tails: HashMap::new(),
         paste: None,
         pager: None,
+        intake: None,
     };
 
     let (mut intake_handles, paste) = super::intake_watch::start(
@@ -462,6 +473,11 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
                 runner.execute_all(&mut app, Vec::new())
             }
             Some(mut task) = tasks_rx.recv() => {
+                // The intake watcher's link is the loop's: `Command::Intake` goes over it.
+                if let AppEvent::IntakeLink(link) = task {
+                    runner.intake = Some(link);
+                    continue;
+                }
                 if let AppEvent::PastSessions(Ok(past)) = &mut task {
                     // Sessions opened in this run before the list was read are already shown.
                     past.retain(|s| !runner.sessions.contains_key(&s.id));

@@ -4,25 +4,14 @@
 
 use crate::protocol::SessionState;
 
-use super::app::{App, Incident, state_slot};
+use super::app::{App, Command, Incident, state_slot};
 use super::transcript_store::NoteKind;
 
 /// At most this many waiting incidents are listed (the oldest first); `opsassist incidents
 /// list` shows them all. A storm of alerts cannot grow the list without bound.
 pub const MAX_WAITING_ROWS: usize = 200;
 
-/// One received incident that waits for the operator, as the console lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Waiting {
-    /// Incident id (`inc-…`): the row's id until a session takes it up.
-    pub id: String,
-    pub source: String,
-    pub severity: Option<String>,
-    pub host: Option<String>,
-    pub title: String,
-    /// The alert itself, so `d` shows its details before anyone starts the investigation.
-    pub alert: Box<crate::alert::Alert>,
-}
+pub use super::messages::Waiting;
 
 impl Waiting {
     pub fn from_incident(incident: &crate::store::Incident) -> Waiting {
@@ -44,6 +33,7 @@ impl App {
     /// up since (by this console or another).
     pub(super) fn apply_waiting(&mut self, waiting: Vec<Waiting>) {
         let keep: std::collections::HashSet<&str> = waiting.iter().map(|w| w.id.as_str()).collect();
+        self.intake_starts.retain(|id| keep.contains(id.as_str()));
         let gone: Vec<String> = self
             .incidents
             .iter()
@@ -91,43 +81,29 @@ impl App {
 
     /// The start key: ask the intake watcher to claim the selected waiting incident and
     /// start its session. Another console may win the claim; then nothing starts here.
-    pub(super) fn start_investigation(&mut self) {
+    pub(super) fn start_investigation(&mut self) -> Vec<Command> {
         let Some(row) = self.current() else {
             self.notify(NoteKind::Info, "no incident selected");
-            return;
+            return Vec::new();
         };
         if !row.received || row.state != SessionState::New {
             self.notify(
                 NoteKind::Info,
                 "this incident already has a session: only received incidents waiting for you start with this key",
             );
-            return;
+            return Vec::new();
         }
         let id = row.session_id.clone();
         if self.intake_starts.contains(&id) {
-            return;
+            return Vec::new();
         }
         self.notify(
             NoteKind::Info,
             format!("starting the investigation of {id}…"),
         );
-        self.intake_starts.push(id);
+        self.intake_starts.push(id.clone());
         self.follow_new_incident();
-    }
-
-    /// Hand the start requests to the intake watcher (called with the other IO).
-    pub(super) fn flush_intake_starts(&mut self) {
-        if self.intake_starts.is_empty() {
-            return;
-        }
-        let Some(link) = &self.intake_link else {
-            self.notify(NoteKind::Error, "the inbox is not followed: cannot start");
-            self.intake_starts.clear();
-            return;
-        };
-        for id in self.intake_starts.drain(..) {
-            let _ = link.send(id);
-        }
+        vec![Command::Intake(id)]
     }
 
     /// Hand a source status to the session, if it runs in this console (a session of this

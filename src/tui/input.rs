@@ -118,9 +118,9 @@ impl App {
             Action::Edit => self.edit_key(now),
             Action::Reject => self.only(|app| app.reject_key(now)),
             Action::Message => self.only(App::ask_message),
-            Action::StartInvestigation => self.only(App::start_investigation),
-            Action::Claim => self.only(App::team_claim),
-            Action::Release => self.only(App::team_release),
+            Action::StartInvestigation => self.start_investigation(),
+            Action::Claim => self.team_claim(),
+            Action::Release => self.team_release(),
             Action::FocusNext => self.only(|app| {
                 app.focus = match app.focus {
                     Focus::Incidents => Focus::Transcript,

@@ -1,8 +1,8 @@
 //! The messages between the dashboard and its event loop: the [`Command`]s the app asks the
 //! loop to run and the [`AppEvent`]s the loop's tasks feed back, with the plain data they carry.
-//! A leaf: it imports nothing from the rest of `tui` except the inbox row type, which lives
-//! in `inbox.rs` (owned by the intake work) and is only named here.
+//! A leaf: it imports nothing from the rest of `tui`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::alert::Alert;
@@ -82,6 +82,9 @@ pub enum Command {
     YankFile { path: String },
     /// Suspend the console and page an output file in `$PAGER` (`o`).
     Pager { path: String },
+    /// A request for the intake watcher: an incident id to claim and start (the start key),
+    /// or an encoded team request (`team_keys`).
+    Intake(String),
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
 }
@@ -120,7 +123,7 @@ pub enum AppEvent {
         tail: Tail,
     },
     /// Received incidents that wait for the operator, as the inbox has them now.
-    Waiting(Vec<super::inbox::Waiting>),
+    Waiting(Vec<Waiting>),
     /// The alert source of a session resolved it or it fired again: the session logs it.
     SourceStatus {
         session_id: String,
@@ -145,5 +148,40 @@ pub enum AppEvent {
         result: Result<Vec<usize>, String>,
     },
     /// Team mode: the sessions other operators are on now (watched read-only).
-    Team(super::team_board::TeamUpdate),
+    Team(TeamUpdate),
+}
+
+/// One received incident that waits for the operator, as the console lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    /// Incident id (`inc-…`): the row's id until a session takes it up.
+    pub id: String,
+    pub source: String,
+    pub severity: Option<String>,
+    pub host: Option<String>,
+    pub title: String,
+    /// The alert itself, so `d` shows its details before anyone starts the investigation.
+    pub alert: Box<crate::alert::Alert>,
+}
+
+/// An incident another operator holds, as this console watches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Other {
+    /// The claim's key: the inbox incident id (or the session id when it has none).
+    pub incident: String,
+    /// Who is on it (neutralised).
+    pub operator: String,
+    /// Their lease is live; false once it lapsed (their console stopped renewing it).
+    pub live: bool,
+}
+
+/// Sessions other operators are on, by session id (what the rows are keyed by).
+pub type Others = HashMap<String, Other>;
+
+/// The board as the inbox watcher read it, for the app.
+#[derive(Debug, Clone, Default)]
+pub struct TeamUpdate {
+    pub others: Others,
+    /// Sessions this console took over: they run here now.
+    pub mine: Vec<String>,
 }

@@ -4,33 +4,11 @@
 //! refusal of every key that would act on such an incident. `c` on one asks to take it over
 //! (it wins once the other operator's lease has lapsed) instead of a plain claim.
 
-use std::collections::HashMap;
-
 use super::app::{App, Command};
 use super::keymap::Action;
 use super::transcript_store::NoteKind;
 
-/// An incident another operator holds, as this console watches it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Other {
-    /// The claim's key: the inbox incident id (or the session id when it has none).
-    pub incident: String,
-    /// Who is on it (neutralised).
-    pub operator: String,
-    /// Their lease is live; false once it lapsed (their console stopped renewing it).
-    pub live: bool,
-}
-
-/// Sessions other operators are on, by session id (what the rows are keyed by).
-pub type Others = HashMap<String, Other>;
-
-/// The board as the inbox watcher read it, for the app.
-#[derive(Debug, Clone, Default)]
-pub struct TeamUpdate {
-    pub others: Others,
-    /// Sessions this console took over: they run here now.
-    pub mine: Vec<String>,
-}
+pub use super::messages::{Other, Others, TeamUpdate};
 
 /// The dashboard's view of the team board.
 #[derive(Debug, Default)]

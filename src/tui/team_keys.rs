@@ -4,7 +4,7 @@
 //! On an incident another operator is on, `c` asks to take it over: it wins once their lease
 //! has lapsed, and the session then resumes in this console (`team_takeover`).
 
-use super::app::App;
+use super::app::{App, Command};
 use super::transcript_store::NoteKind;
 
 /// Marks a team request on the inbox watcher's link (incident ids never hold a NUL).
@@ -73,19 +73,19 @@ impl TeamRequest {
 
 impl App {
     /// `c`: claim the selected incident.
-    pub(super) fn team_claim(&mut self) {
-        self.team_request(true);
+    pub(super) fn team_claim(&mut self) -> Vec<Command> {
+        self.team_request(true)
     }
 
     /// `C`: release the selected incident.
-    pub(super) fn team_release(&mut self) {
-        self.team_request(false);
+    pub(super) fn team_release(&mut self) -> Vec<Command> {
+        self.team_request(false)
     }
 
-    fn team_request(&mut self, claim: bool) {
+    fn team_request(&mut self, claim: bool) -> Vec<Command> {
         let Some(row) = self.incidents.get(self.selected) else {
             self.notify(NoteKind::Error, "no incident selected");
-            return;
+            return Vec::new();
         };
         let session = row.session_id.clone();
         let request = match (self.team.other(&session), claim) {
@@ -98,7 +98,7 @@ impl App {
             (None, true) => TeamRequest::Claim(session),
             (None, false) => TeamRequest::Release(session),
         };
-        self.intake_starts.push(request.encode());
+        vec![Command::Intake(request.encode())]
     }
 }
 

@@ -2,9 +2,8 @@
 //! (handed to the intake watcher), dropped once taken up, with the selection kept in place.
 
 use crossterm::event::KeyCode;
-use tokio::sync::mpsc;
 
-use super::super::app::AppEvent;
+use super::super::app::{AppEvent, Command};
 use super::super::inbox::Waiting;
 use super::{app, key};
 
@@ -22,18 +21,29 @@ fn waiting(id: &str) -> Waiting {
 #[test]
 fn start_key_hands_the_selected_waiting_incident_to_the_watcher() {
     let mut app = app();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    app.apply_app_event(AppEvent::IntakeLink(tx));
     app.apply_app_event(AppEvent::Waiting(vec![waiting("inc-1"), waiting("inc-2")]));
     assert_eq!(app.incidents.len(), 2);
     assert!(app.incidents.iter().all(|i| i.received));
-    let selected = app.current().map(|i| i.session_id.clone());
-    assert!(app.handle_key(key(KeyCode::Char('s'))).is_empty());
+    let selected = app.current().map(|i| i.session_id.clone()).expect("row");
+    // The key handler returns the request for the loop to send.
+    assert_eq!(
+        app.handle_key(key(KeyCode::Char('s'))),
+        vec![Command::Intake(selected.clone())]
+    );
     // Pressed twice before the watcher answers: one request.
-    app.handle_key(key(KeyCode::Char('s')));
-    app.pending_io();
-    assert_eq!(rx.try_recv().ok(), selected);
-    assert!(rx.try_recv().is_err());
+    assert!(app.handle_key(key(KeyCode::Char('s'))).is_empty());
+    assert!(app.pending_io().is_empty());
+    // A start that failed may be asked again.
+    app.apply_app_event(AppEvent::SessionStartFailed("no".into()));
+    app.selected = app
+        .incidents
+        .iter()
+        .position(|i| i.session_id == selected)
+        .expect("still listed");
+    assert_eq!(
+        app.handle_key(key(KeyCode::Char('s'))),
+        vec![Command::Intake(selected)]
+    );
 }
 
 #[test]
@@ -65,12 +75,13 @@ fn taken_rows_leave_and_the_selection_stays_on_its_incident() {
 #[test]
 fn start_key_on_a_session_row_starts_nothing() {
     let mut app = app();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    app.apply_app_event(AppEvent::IntakeLink(tx));
     super::feed(&mut app, super::SID, super::started());
-    app.handle_key(key(KeyCode::Char('s')));
-    app.pending_io();
-    assert!(rx.try_recv().is_err());
+    let commands = app.handle_key(key(KeyCode::Char('s')));
+    assert!(
+        !commands.iter().any(|c| matches!(c, Command::Intake(_))),
+        "{commands:?}"
+    );
+    assert!(app.pending_io().is_empty());
 }
 
 #[test]
