@@ -38,7 +38,7 @@ use crate::protocol::{EventEnvelope, Mode, Op};
 use crate::tools::ToolRegistry;
 
 pub use recover::{RecoveredSession, recover, resume};
-pub use store::{SessionSummary, list, materialize, read_log};
+pub use store::{SessionSummary, last_logged, list, materialize, read_log};
 
 /// Session failures that stop a session from starting or resuming.
 #[derive(Debug, thiserror::Error)]

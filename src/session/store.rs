@@ -47,6 +47,13 @@ pub(crate) fn log_path(paths: &Paths, id: &str) -> Result<PathBuf, SessionError>
     Ok(paths.sessions_dir().join(format!("{id}.jsonl")))
 }
 
+/// The last event in session `id`'s log on this machine (None: an invalid id, no log here,
+/// an unreadable or empty log).
+pub fn last_logged(paths: &Paths, id: &str) -> Option<EventEnvelope> {
+    let path = log_path(paths, id).ok()?;
+    log::last_event(&path).ok().flatten()
+}
+
 /// A new sortable id (`20261121-031502-a1b2c3`) and its freshly created log.
 pub(crate) fn create_log(paths: &Paths) -> Result<(String, SessionLog), SessionError> {
     let mut last_err = None;

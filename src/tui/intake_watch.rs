@@ -268,19 +268,8 @@ impl InboxFollower {
 
 /// True when `session`'s log exists and does not end in `Finished`.
 fn session_open(paths: &crate::paths::Paths, session: &str) -> bool {
-    let valid = !session.is_empty()
-        && session.len() <= 64
-        && session
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !valid {
-        return false;
-    }
-    let path = paths.sessions_dir().join(format!("{session}.jsonl"));
-    match session::log::last_event(&path) {
-        Ok(Some(last)) => !matches!(last.event, Event::Finished { .. }),
-        Ok(None) | Err(_) => false,
-    }
+    session::last_logged(paths, session)
+        .is_some_and(|last| !matches!(last.event, Event::Finished { .. }))
 }
 
 /// The incidents that wait for the operator (oldest first, at most

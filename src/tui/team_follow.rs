@@ -237,18 +237,6 @@ impl TeamFollow {
     }
 
     fn local_last_seq(&self, session: &str) -> u64 {
-        let valid = !session.is_empty()
-            && session.len() <= 64
-            && session
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            return 0;
-        }
-        let path = self.paths.sessions_dir().join(format!("{session}.jsonl"));
-        match crate::session::log::last_event(&path) {
-            Ok(Some(last)) => last.seq,
-            _ => 0,
-        }
+        crate::session::last_logged(&self.paths, session).map_or(0, |last| last.seq)
     }
 }
