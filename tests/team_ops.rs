@@ -208,22 +208,12 @@ fn the_console_says_the_database_is_gone_keeps_the_screen_and_says_when_it_is_ba
     support::tmux::tmux_available();
     let cluster = postgres::own_cluster();
     let url = cluster.database("console");
-    let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")));
-    std::fs::create_dir_all(dir.path().join("config")).unwrap_or_else(|e| panic!("config: {e}"));
-    std::fs::write(
-        dir.path().join("config/config.toml"),
-        format!("[store]\nurl = {url:?}\n"),
-    )
-    .unwrap_or_else(|e| panic!("config: {e}"));
     let fake = FakeLlm::spawn_blocking_openai(Vec::new());
-    let pane = support::tmux::Pane::start_in_with(
+    let pane = support::tmux::Pane::start_as(
         "dbloss",
+        "alice",
+        &format!("[store]\nurl = {url:?}\n"),
         &fake,
-        dir,
-        support::tmux::Opts {
-            env: vec![("USER".into(), "alice".into())],
-            ..Default::default()
-        },
     );
     let before = pane.wait_for("the console", |s| s.contains("No incidents yet."));
     let header = before.lines().next().unwrap_or_default().to_string();

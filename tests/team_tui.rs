@@ -6,30 +6,13 @@
 mod receiver;
 mod support;
 
-use std::sync::Arc;
-
 use receiver::{Served, TOKEN, write_config};
 use support::fake_llm::FakeLlm;
 use support::postgres;
-use support::tmux::{Opts, Pane};
+use support::tmux::Pane;
 
 fn console(name: &str, user: &str, url: &str, fake: &FakeLlm) -> Pane {
-    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
-    std::fs::create_dir_all(dir.path().join("config")).expect("config");
-    std::fs::write(
-        dir.path().join("config/config.toml"),
-        format!("[store]\nurl = {url:?}\n"),
-    )
-    .expect("config");
-    Pane::start_in_with(
-        name,
-        fake,
-        dir,
-        Opts {
-            env: vec![("USER".into(), user.into())],
-            ..Opts::default()
-        },
-    )
+    Pane::start_as(name, user, &format!("[store]\nurl = {url:?}\n"), fake)
 }
 
 #[test]

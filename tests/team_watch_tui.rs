@@ -10,31 +10,20 @@
 mod crash_harness;
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use opsassist::alert::{Alert, Source, Status};
 use opsassist::store::{Change, DedupKey, InboxRecord, PgStore, Store};
 use support::fake_llm::{FakeLlm, Reply};
 use support::postgres;
-use support::tmux::{Opts, Pane};
+use support::tmux::Pane;
 
 fn console(name: &str, user: &str, url: &str, fake: &FakeLlm) -> Pane {
-    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
-    std::fs::create_dir_all(dir.path().join("config")).expect("config");
-    std::fs::write(
-        dir.path().join("config/config.toml"),
-        format!("[store]\nurl = {url:?}\nlease_secs = 2\n"),
-    )
-    .expect("config");
-    Pane::start_in_with(
+    Pane::start_as(
         name,
+        user,
+        &format!("[store]\nurl = {url:?}\nlease_secs = 2\n"),
         fake,
-        dir,
-        Opts {
-            env: vec![("USER".into(), user.into())],
-            ..Opts::default()
-        },
     )
 }
 

@@ -66,6 +66,23 @@ impl Pane {
         Pane::start_in_with(name, fake, dir, opts)
     }
 
+    /// A console run by operator `user` (`$USER`, as team mode names operators) in a fresh
+    /// data/config root whose `config.toml` is `config`.
+    pub fn start_as(name: &str, user: &str, config: &str, fake: &FakeLlm) -> Pane {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+        std::fs::write(dir.path().join("config/config.toml"), config).expect("config");
+        Pane::start_in_with(
+            name,
+            fake,
+            dir,
+            Opts {
+                env: vec![("USER".into(), user.into())],
+                ..Opts::default()
+            },
+        )
+    }
+
     /// Start in an existing data/config root (to restart after a crash).
     pub fn start_in(name: &str, fake: &FakeLlm, dir: std::sync::Arc<tempfile::TempDir>) -> Pane {
         Pane::start_in_with(name, fake, dir, Opts::default())
