@@ -75,6 +75,14 @@ CREATE TABLE corrections (
 );
 "#,
     ),
+    (
+        4,
+        "index of started sessions",
+        r#"
+CREATE INDEX inbox_started_session ON inbox ((record->'change'->>'session'))
+    WHERE kind = 'started';
+"#,
+    ),
 ];
 
 /// Apply every migration newer than the database's.
