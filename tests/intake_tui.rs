@@ -356,3 +356,98 @@ fn resolve_and_refire_reach_the_session_transcript_and_its_log() {
     }
     assert_eq!(fake.chat_count(), 1, "nothing restarted");
 }
+
+/// (thread name, nice) of every thread of process `pid`, from `/proc/PID/task/*/stat`.
+fn threads_of(pid: u32) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap_or_else(|e| panic!("/proc/{pid}/task: {e}"));
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // `tid (comm) state ppid …`: comm may hold spaces; fields after it are plain.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        // After comm: state is field 3, nice field 19 of the whole line.
+        let nice = stat[close + 1..]
+            .split_whitespace()
+            .nth(16)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(i64::MIN);
+        out.push((name, nice));
+    }
+    out
+}
+
+/// The `opsassist` process whose parent is `parent` (the tmux pane's shell).
+fn child_named_opsassist(parent: u32) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let close = stat.rfind(')')?;
+            let name = &stat[stat.find('(')? + 1..close];
+            let ppid: u32 = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
+            (name == "opsassist" && ppid == parent).then_some(pid)
+        })
+}
+
+#[test]
+fn tui_listen_runs_intake_below_the_ui_threads_priority() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "investigate = \"manual\"\nrate_per_client = 0\n");
+    let fake = FakeLlm::spawn_blocking_openai(vec![Reply::Text("nothing to do".into())]);
+    let port = free_port();
+    let tmux = Tmux::start(
+        "nice",
+        root,
+        &format!(
+            "{} tui --provider openai --base-url {} --model fake-model --listen 127.0.0.1:{port}",
+            env!("CARGO_BIN_EXE_opsassist"),
+            fake.base_url
+        ),
+    );
+    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    let url = format!("http://127.0.0.1:{port}/v1/alerts");
+    assert_eq!(
+        post(&url, &am_group("Disk full on db-2 (nice)", "nice1")),
+        200
+    );
+    tmux.wait_for("the incident", |s| s.contains("Disk full on db-2"));
+    let shell: u32 =
+        String::from_utf8_lossy(&tmux.run(&["list-panes", "-F", "#{pane_pid}"]).stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("pane pid: {e}"));
+    let pid = child_named_opsassist(shell).unwrap_or_else(|| panic!("no opsassist under {shell}"));
+    let threads = threads_of(pid);
+    let nice_of = |prefix: &str| -> Vec<i64> {
+        threads
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(_, nice)| *nice)
+            .collect()
+    };
+    let ui = nice_of("opsassist");
+    let ui = ui
+        .iter()
+        .copied()
+        .min()
+        .unwrap_or_else(|| panic!("no main thread: {threads:?}"));
+    let writer = nice_of("intake-writer");
+    let receiver = nice_of("opsassist-intak");
+    assert!(!writer.is_empty() && !receiver.is_empty(), "{threads:?}");
+    for nice in writer.iter().chain(&receiver) {
+        assert_eq!(*nice, (ui + 10).min(19), "intake runs lowered: {threads:?}");
+    }
+    // The main runtime's workers (sessions, commands the operator approves) are not lowered.
+    for nice in nice_of("tokio-runtime-w") {
+        assert_eq!(nice, ui, "{threads:?}");
+    }
+}

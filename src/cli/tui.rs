@@ -52,7 +52,12 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    // Intake work (the `--listen` receiver, its writer, the inbox follower) runs below the UI
+    // thread's priority, so an alert storm cannot delay a frame.
+    let background =
+        opsassist::intake::background::runtime().context("cannot start the intake runtime")?;
+    let intake_handle = background.handle().clone();
+    let outcome = runtime.block_on(async move {
         let (watcher, watched) = match args.watch {
             Some(WatchKind::Docker) => {
                 let config = opsassist::config::Config::load_for(paths)?;
@@ -92,11 +97,21 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        let receiver = match &args.listen {
-            Some(listen) => Some(
-                super::serve::start_receiver(paths, &core.config, listen, args.insecure_no_auth)
-                    .await?,
-            ),
+        let receiver = match args.listen.clone() {
+            Some(listen) => {
+                // Bound and served on the background runtime: its accept loop, handlers and
+                // writer thread all run lowered.
+                let (paths, config) = (paths.clone(), core.config.clone());
+                let insecure = args.insecure_no_auth;
+                let started = intake_handle.spawn(async move {
+                    super::serve::start_receiver(&paths, &config, &listen, insecure).await
+                });
+                Some(
+                    started
+                        .await
+                        .context("the intake runtime stopped while starting the receiver")??,
+                )
+            }
             None => None,
         };
         let (watch_notices, watch_task) = match watcher {
@@ -111,6 +126,7 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             alerts,
             watch_notices,
             auto_restart: args.watch.is_some() && core.config.watch.docker.auto_restart,
+            background: intake_handle.clone(),
         };
         opsassist::tui::run(core, options).await?;
         if let Some(task) = watch_task {
@@ -121,7 +137,10 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             let _ = running.task.await;
         }
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Anything still blocking there (a follower read) is abandoned, not waited for.
+    background.shutdown_background();
+    outcome
 }
 
 /// Run the Docker watcher in the background; its events become one status line each (the

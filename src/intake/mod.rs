@@ -10,6 +10,7 @@
 //! pending incidents); past either, requests are refused so senders retry later.
 
 pub mod auth;
+pub mod background;
 pub mod dedup;
 mod ledger;
 pub mod metrics;

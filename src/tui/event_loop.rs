@@ -51,6 +51,9 @@ pub struct TuiOptions {
     pub watch_notices: Option<mpsc::UnboundedReceiver<String>>,
     /// The watcher restarts failed containers itself (`[watch.docker] auto_restart`).
     pub auto_restart: bool,
+    /// Where intake work runs below the UI thread's priority
+    /// ([`crate::intake::background::runtime`]): the inbox follower's reads.
+    pub background: tokio::runtime::Handle,
 }
 
 struct Runner {
@@ -348,6 +351,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         core.clone(),
         runner.events_tx.clone(),
         runner.tasks_tx.clone(),
+        options.background.clone(),
     );
     runner.paste = Some(paste);
 

@@ -35,6 +35,7 @@ pub(super) fn start(
     core: Arc<Core>,
     events: mpsc::UnboundedSender<EventEnvelope>,
     tasks: mpsc::UnboundedSender<AppEvent>,
+    background: tokio::runtime::Handle,
 ) -> (mpsc::UnboundedReceiver<SessionHandle>, PasteLink) {
     let (handles_tx, handles_rx) = mpsc::unbounded_channel();
     let paste = super::intake_paste::start(
@@ -50,7 +51,7 @@ pub(super) fn start(
             return (handles_rx, paste);
         }
     };
-    tokio::spawn(follow(core, options, events, tasks, handles_tx));
+    tokio::spawn(follow(core, options, events, tasks, handles_tx, background));
     (handles_rx, paste)
 }
 
@@ -60,6 +61,7 @@ async fn follow(
     events: mpsc::UnboundedSender<EventEnvelope>,
     tasks: mpsc::UnboundedSender<AppEvent>,
     handles: mpsc::UnboundedSender<SessionHandle>,
+    background: tokio::runtime::Handle,
 ) {
     let opened = match crate::store::open(&core.paths, &core.config.store) {
         Ok(opened) => opened,
@@ -156,20 +158,23 @@ async fn follow(
             let store = store.clone();
             let paths = core.paths.clone();
             let (mut follow, awake) = (team_follow.take(), std::mem::take(&mut woke));
-            tokio::task::spawn_blocking(move || {
-                let mut follower = follower;
-                let found = follower.poll(store.as_ref());
-                let team_found = follow
-                    .as_mut()
-                    .map(|f| f.poll(follower.scheduler.incidents(), awake));
-                // Sessions of inbox incidents recovered after a crash (or run by another
-                // console) hold slots of max_concurrent_investigations too.
-                follower
-                    .scheduler
-                    .adopt_running(&|session| session_open(&paths, session));
-                (follower, found, follow, team_found)
-            })
-            .await
+            // On the background runtime: reading a storm's worth of inbox must not take the
+            // core the next frame needs.
+            background
+                .spawn_blocking(move || {
+                    let mut follower = follower;
+                    let found = follower.poll(store.as_ref());
+                    let team_found = follow
+                        .as_mut()
+                        .map(|f| f.poll(follower.scheduler.incidents(), awake));
+                    // Sessions of inbox incidents recovered after a crash (or run by another
+                    // console) hold slots of max_concurrent_investigations too.
+                    follower
+                        .scheduler
+                        .adopt_running(&|session| session_open(&paths, session));
+                    (follower, found, follow, team_found)
+                })
+                .await
         };
         let Ok((back, found, follow, team_found)) = polled else {
             return;
