@@ -6,7 +6,8 @@
 //! and draws the whole dashboard (200x60, TestBackend). The storm comes from another process at
 //! normal priority, as a sender on the same machine would: this binary run again with
 //! `OPSASSIST_STORM_URL`, posting Alertmanager groups of 10 from 8 concurrent HTTP clients,
-//! 10,000 new alerts per storm, storm after storm.
+//! storms of 10,000 alerts one after another: the first opens 10,000 incidents, the later
+//! ones notify them again (`OPSASSIST_STORM_NEW=1`: every storm is new alerts).
 //! Criterion reports the mean frame; p50/p99/max frames and the ingest rate during the run go
 //! to stderr.
 
@@ -52,16 +53,17 @@ fn group(storm: usize, start: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Post storms of [`STORM`] new alerts, forever (the sender process).
-async fn storms(url: String) {
+/// Post storms of [`STORM`] alerts, forever (the sender process). The first storm opens
+/// 10,000 incidents and every later one notifies the same alerts again, as Alertmanager does
+/// for a group that stays firing (each a dedup: count and last seen). With `all_new`, every
+/// storm is 10,000 new alerts instead, so open incidents pile up without bound.
+async fn storms(url: String, all_new: bool) {
     let client = reqwest::Client::new();
     let mut storm = 0usize;
     loop {
-        let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
-            (0..STORM / GROUP)
-                .map(|g| group(storm, g * GROUP))
-                .collect(),
-        );
+        let id = if all_new { storm } else { 0 };
+        let bodies: Arc<Vec<Vec<u8>>> =
+            Arc::new((0..STORM / GROUP).map(|g| group(id, g * GROUP)).collect());
         let next = Arc::new(AtomicU64::new(0));
         let mut tasks = Vec::new();
         for _ in 0..CLIENTS {
@@ -108,7 +110,8 @@ fn sender(url: String) {
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("sender runtime: {e}"));
-    runtime.block_on(storms(url));
+    let all_new = std::env::var("OPSASSIST_STORM_NEW").is_ok_and(|v| v == "1");
+    runtime.block_on(storms(url, all_new));
 }
 
 /// Kills the sender process when the bench ends, however it ends.
@@ -278,14 +281,20 @@ fn bench(c: &mut Criterion) {
         _ => opsassist::intake::background::runtime(),
     }
     .unwrap_or_else(|e| panic!("intake runtime: {e}"));
+    let all_new = std::env::var("OPSASSIST_STORM_NEW").is_ok_and(|v| v == "1");
     eprintln!(
-        "intake_console: intake runtime {}, sender nice {}",
+        "intake_console: intake runtime {}, sender nice {}, {}",
         if variant == "plain" {
             "plain"
         } else {
             "background"
         },
-        std::env::var("OPSASSIST_STORM_NICE").unwrap_or_else(|_| "0".into())
+        std::env::var("OPSASSIST_STORM_NICE").unwrap_or_else(|_| "0".into()),
+        if all_new {
+            "every storm new alerts"
+        } else {
+            "the same 10,000 alerts storm after storm"
+        }
     );
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let store = Arc::new(FileStore::in_dir(dir.path()));
