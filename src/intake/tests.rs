@@ -252,3 +252,68 @@ async fn the_receiver_compacts_and_keeps_counting() {
         .expect("resolve");
     assert_eq!(kinds(&out), vec![OutcomeKind::Resolved]);
 }
+
+/// The writer compacts from its own ledger; an incident the compaction drops (resolved at
+/// source more than a day ago) must leave the ledger too, or its next alert would "reopen"
+/// an incident no reader has any more.
+#[tokio::test]
+async fn a_compaction_drops_old_resolved_incidents_from_the_writers_dedup_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let max = 1 << 20;
+    let old_id = {
+        let (intake, store) = open(dir.path(), IntakeOptions::default());
+        let out = intake
+            .ingest(am("old", "firing").as_bytes(), None, max)
+            .await
+            .expect("old");
+        intake
+            .ingest(am("old", "resolved").as_bytes(), None, max)
+            .await
+            .expect("resolve");
+        drop(intake);
+        // Two days ago: past KEEP_RESOLVED_HOURS.
+        let path = store.inbox_path().to_path_buf();
+        let text = std::fs::read_to_string(&path).expect("inbox");
+        let past = (chrono::Utc::now() - chrono::Duration::hours(48)).to_rfc3339();
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| {
+                let mut value: serde_json::Value = serde_json::from_str(line).expect("record");
+                if value.get("at").is_some() {
+                    value["at"] = serde_json::Value::String(past.clone());
+                }
+                value.to_string()
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").expect("rewrite");
+        out[0].incident.clone()
+    };
+    let store = Arc::new(FileStore::in_dir(dir.path()).compact_over(64 * 1024));
+    let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("reopen");
+    // Grow the inbox past the limit so the writer compacts.
+    for _ in 0..1000 {
+        intake
+            .ingest(am("ff", "firing").as_bytes(), None, max)
+            .await
+            .expect("ff");
+    }
+    let (_, cursor) = store.read_from(0).expect("read");
+    assert!(crate::store::cursor_generation(cursor) >= 1, "compacted");
+    assert!(store.incidents().expect("incidents").get(&old_id).is_none());
+    let again = intake
+        .ingest(am("old", "firing").as_bytes(), None, max)
+        .await
+        .expect("old again");
+    assert_eq!(kinds(&again), vec![OutcomeKind::Opened]);
+    assert_ne!(again[0].incident, old_id);
+    let incidents = store.incidents().expect("incidents");
+    assert!(
+        incidents.get(&again[0].incident).is_some(),
+        "a reader sees it"
+    );
+    let ff = incidents
+        .iter()
+        .find(|i| i.key.fingerprint == "ff")
+        .expect("ff");
+    assert_eq!(ff.count, 1000);
+}

@@ -43,8 +43,40 @@ impl Writer {
                 }
             }
             self.batch(jobs);
-            if let Err(e) = self.store.maintain() {
+            self.maintain();
+        }
+    }
+
+    /// Compact the inbox when it grew past its limit, from the ledger (which holds every
+    /// incident already) rather than by reading and parsing the whole file again: at
+    /// 150,000 open incidents that read stalled intake for seconds.
+    fn maintain(&mut self) {
+        let ledger = &mut self.ledger;
+        let now = Utc::now();
+        let compacted = self
+            .store
+            .maintain_from(ledger.cursor, &mut |records, reset| {
+                ledger.catch_up(records, reset);
+                let (snapshot, dropped) =
+                    crate::store::snapshot_of(&ledger.incidents, &|incident| {
+                        crate::store::open_or_recent(incident, now)
+                    });
+                if dropped > 0 {
+                    // Hold exactly what a reader of the compacted inbox will.
+                    ledger.incidents = crate::store::Incidents::default();
+                    for record in &snapshot {
+                        ledger.incidents.apply(record);
+                    }
+                }
+                snapshot
+            });
+        match compacted {
+            Ok(Some(cursor)) => ledger.cursor = cursor,
+            Ok(None) => {}
+            Err(e) => {
                 tracing::warn!("intake: inbox housekeeping failed: {e}");
+                // What the ledger caught up may not be what the store holds now.
+                ledger.forget();
             }
         }
     }

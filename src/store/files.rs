@@ -167,6 +167,20 @@ impl FileStore {
         Ok(compacted)
     }
 
+    /// Whether the inbox grew past its compaction limit ([`FileStore::compact_over`], and
+    /// twice the last snapshot).
+    fn over_limit(&self) -> Result<bool, StoreError> {
+        let limit = self
+            .compact_over
+            .load(Ordering::Relaxed)
+            .max(2 * self.last_snapshot.load(Ordering::Relaxed));
+        match std::fs::metadata(&self.inbox) {
+            Ok(meta) => Ok(meta.len() > limit),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(self.io(e)),
+        }
+    }
+
     /// The generation of the inbox file now (0 when it has no header or does not exist).
     fn generation(&self) -> Result<u64, StoreError> {
         match File::open(&self.inbox) {
@@ -290,19 +304,35 @@ impl Store for FileStore {
     }
 
     fn maintain(&self) -> Result<bool, StoreError> {
-        let limit = self
-            .compact_over
-            .load(Ordering::Relaxed)
-            .max(2 * self.last_snapshot.load(Ordering::Relaxed));
-        match std::fs::metadata(&self.inbox) {
-            Ok(meta) if meta.len() > limit => {}
-            Ok(_) => return Ok(false),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(self.io(e)),
+        if !self.over_limit()? {
+            return Ok(false);
         }
         let now = Utc::now();
         self.compact(&|incident| compact::open_or_recent(incident, now))?;
         Ok(true)
+    }
+
+    fn maintain_from(
+        &self,
+        cursor: Cursor,
+        snapshot: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+    ) -> Result<Option<Cursor>, StoreError> {
+        if !self.over_limit()? {
+            return Ok(None);
+        }
+        let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_current(&mut slot)?;
+        let file = self.writer_file(&mut slot)?;
+        cut_torn_tail(file).map_err(|e| self.io(e))?;
+        let (records, next) = self.read_from(cursor)?;
+        let kept = snapshot(records, is_reset(cursor, next));
+        let generation = super::cursor_generation(next) + 1;
+        let compacted = compact::write(self, &kept, None, generation)?;
+        // The old handle (and its lock) is of the replaced file.
+        *slot = None;
+        self.last_snapshot
+            .store(compacted.bytes_after, Ordering::Relaxed);
+        Ok(Some(at(generation, compacted.bytes_after)))
     }
 
     fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError> {

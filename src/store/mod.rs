@@ -25,7 +25,7 @@ use crate::alert::{Alert, Source};
 
 pub use board::{Board, Claim, ClaimOutcome, operator_from_env};
 pub use files::FileStore;
-pub use files::compact::{Compacted, open_or_recent};
+pub use files::compact::{Compacted, open_or_recent, snapshot_of};
 pub use incident::{Incident, IncidentState, Incidents};
 pub use open::{Opened, inbox_or_files, open};
 pub use postgres::PgStore;
@@ -159,6 +159,22 @@ pub trait Store: Send + Sync {
     /// an inbox that grew past its limit. True when it did something.
     fn maintain(&self) -> Result<bool, StoreError> {
         Ok(false)
+    }
+
+    /// [`Store::maintain`] for a caller that keeps every incident in memory, current up to
+    /// `cursor` (the intake writer's ledger). A store that compacts does it under its lock:
+    /// `snapshot` gets what others appended since `cursor` (with true when the read started
+    /// over) and returns the records the compacted store should hold, so the store need not
+    /// read and parse its whole log again. Returns the cursor after the compacted store, or
+    /// `None` when nothing was done. The default runs [`Store::maintain`] (its caller then
+    /// catches up from its old cursor as after any compaction).
+    fn maintain_from(
+        &self,
+        cursor: Cursor,
+        snapshot: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let _ = (cursor, snapshot);
+        self.maintain().map(|_| None)
     }
 
     /// True when other receivers may write to this store too (team mode): the intake writer

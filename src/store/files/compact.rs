@@ -86,21 +86,12 @@ pub fn open_or_recent(incident: &Incident, now: DateTime<Utc>) -> bool {
     }
 }
 
-/// Write generation `generation` (the incidents of `records` that `keep` keeps) next to the
-/// inbox, sync it and rename it over the inbox. The caller holds the inbox's write lock.
-pub(super) fn rewrite(
-    store: &FileStore,
-    records: &[InboxRecord],
-    generation: u64,
+/// One `Snapshot` record per incident of `incidents` that `keep` keeps, and how many it
+/// dropped: the body of a compacted inbox.
+pub fn snapshot_of(
+    incidents: &Incidents,
     keep: &dyn Fn(&Incident) -> bool,
-) -> Result<Compacted, StoreError> {
-    let bytes_before = std::fs::metadata(&store.inbox)
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let mut incidents = Incidents::default();
-    for record in records {
-        incidents.apply(record);
-    }
+) -> (Vec<InboxRecord>, usize) {
     let now = Utc::now();
     let mut snapshot = Vec::new();
     let mut dropped = 0;
@@ -118,8 +109,41 @@ pub(super) fn rewrite(
             },
         });
     }
+    (snapshot, dropped)
+}
+
+/// Write generation `generation` (the incidents of `records` that `keep` keeps) next to the
+/// inbox, sync it and rename it over the inbox. The caller holds the inbox's write lock.
+pub(super) fn rewrite(
+    store: &FileStore,
+    records: &[InboxRecord],
+    generation: u64,
+    keep: &dyn Fn(&Incident) -> bool,
+) -> Result<Compacted, StoreError> {
+    let mut incidents = Incidents::default();
+    for record in records {
+        incidents.apply(record);
+    }
+    let (snapshot, dropped) = snapshot_of(&incidents, keep);
+    write(store, &snapshot, Some(dropped), generation)
+}
+
+/// Write `snapshot` as generation `generation` next to the inbox, sync it and rename it over
+/// the inbox. The caller holds the inbox's write lock. `dropped`: how many incidents the
+/// snapshot left out, when the caller knows.
+pub(super) fn write(
+    store: &FileStore,
+    snapshot: &[InboxRecord],
+    dropped: Option<usize>,
+    generation: u64,
+) -> Result<Compacted, StoreError> {
+    let shown = dropped.map_or_else(|| "?".to_string(), |n| n.to_string());
+    let dropped = dropped.unwrap_or(0);
+    let bytes_before = std::fs::metadata(&store.inbox)
+        .map(|m| m.len())
+        .unwrap_or(0);
     let mut bytes = format!("{{\"inbox_generation\":{generation}}}\n").into_bytes();
-    bytes.extend(encode(&snapshot)?);
+    bytes.extend(encode(snapshot)?);
     let tmp = store.dir.join("inbox.jsonl.compact");
     let io = |source| StoreError::Io {
         path: tmp.clone(),
@@ -140,7 +164,7 @@ pub(super) fn rewrite(
         let _ = dir.sync_all();
     }
     tracing::info!(
-        "inbox: compacted to generation {generation}: {} incident(s) kept, {dropped} dropped, {bytes_before} -> {} bytes",
+        "inbox: compacted to generation {generation}: {} incident(s) kept, {shown} dropped, {bytes_before} -> {} bytes",
         snapshot.len(),
         bytes.len()
     );

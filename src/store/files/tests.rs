@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 
 use super::*;
 use crate::alert::{Alert, Source, Status};
-use crate::store::{DedupKey, Incidents, cursor_generation, open_or_recent};
+use crate::store::{DedupKey, Incidents, cursor_generation, open_or_recent, snapshot_of};
 
 fn alert(title: &str) -> Alert {
     Alert {
@@ -166,4 +166,64 @@ fn maintain_compacts_only_past_the_limit() {
             .map(|a| a.count),
         Some(101)
     );
+}
+
+/// The intake writer's compaction: the store catches the caller up on what others appended,
+/// then writes the caller's snapshot (it does not read the whole inbox again).
+#[test]
+fn maintain_from_catches_the_caller_up_then_writes_its_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = FileStore::in_dir(dir.path()).compact_over(4096);
+    store.append(&[opened("a"), opened("b")]).expect("open");
+    // The caller has read this far.
+    let (records, cursor) = store.read_from(0).expect("read");
+    let mut held = Incidents::default();
+    for r in &records {
+        held.apply(r);
+    }
+    let under = store
+        .maintain_from(cursor, &mut |_, _| panic!("called below the limit"))
+        .expect("small");
+    assert_eq!(under, None);
+    // Another writer appends after it.
+    for _ in 0..100 {
+        store
+            .append(&[record("a", Change::Repeated)])
+            .expect("repeat");
+    }
+    let mut caught_up = None;
+    let after = store
+        .maintain_from(cursor, &mut |records, reset| {
+            caught_up = Some((records.len(), reset));
+            for r in &records {
+                held.apply(r);
+            }
+            // The caller decides what the compacted inbox holds: here, all but b.
+            snapshot_of(&held, &|incident| incident.id != "b").0
+        })
+        .expect("compact")
+        .expect("compacted");
+    assert_eq!(
+        caught_up,
+        Some((100, false)),
+        "caught up before the snapshot"
+    );
+    assert_eq!(cursor_generation(after), cursor_generation(cursor) + 1);
+    let (rest, next) = store.read_from(after).expect("read on");
+    assert!(rest.is_empty());
+    assert_eq!(
+        next, after,
+        "the returned cursor is the end of the new inbox"
+    );
+    let incidents = store.incidents().expect("incidents");
+    assert_eq!(incidents.get("a").map(|a| a.count), Some(101));
+    assert!(
+        incidents.get("b").is_none(),
+        "written from the caller's snapshot, not from the old inbox"
+    );
+    // Appends after it land after the returned cursor.
+    store
+        .append(&[record("a", Change::Repeated)])
+        .expect("after");
+    assert_eq!(store.read_from(after).expect("read on").0.len(), 1);
 }
