@@ -87,6 +87,21 @@ impl Drop for Tmux {
     }
 }
 
+/// `opsassist tui --listen 127.0.0.1:PORT` against the fake model, in tmux, once it shows
+/// the dashboard.
+fn listening_console(name: &str, root: &std::path::Path, base_url: &str, port: u16) -> Tmux {
+    let tmux = Tmux::start(
+        name,
+        root,
+        &format!(
+            "{} tui --provider openai --base-url {base_url} --model fake-model --listen 127.0.0.1:{port}",
+            env!("CARGO_BIN_EXE_opsassist"),
+        ),
+    );
+    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    tmux
+}
+
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
     l.local_addr()
@@ -135,16 +150,7 @@ fn tui_listen_auto_starts_the_incident_and_waits_for_approval() {
         json!({ "command": "uptime # intake-auto" }),
     )])]);
     let port = free_port();
-    let tmux = Tmux::start(
-        "auto",
-        root,
-        &format!(
-            "{} tui --provider openai --base-url {} --model fake-model --listen 127.0.0.1:{port}",
-            env!("CARGO_BIN_EXE_opsassist"),
-            fake.base_url
-        ),
-    );
-    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    let tmux = listening_console("auto", root, &fake.base_url, port);
     let url = format!("http://127.0.0.1:{port}/v1/alerts");
     assert_eq!(
         post(&url, &am_group("CPU pegged on web-7 (intake e2e)", "e2e1")),
@@ -290,16 +296,7 @@ fn resolve_and_refire_reach_the_session_transcript_and_its_log() {
         json!({ "command": "uptime # intake-resolve" }),
     )])]);
     let port = free_port();
-    let tmux = Tmux::start(
-        "resolve",
-        root,
-        &format!(
-            "{} tui --provider openai --base-url {} --model fake-model --listen 127.0.0.1:{port}",
-            env!("CARGO_BIN_EXE_opsassist"),
-            fake.base_url
-        ),
-    );
-    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    let tmux = listening_console("resolve", root, &fake.base_url, port);
     let url = format!("http://127.0.0.1:{port}/v1/alerts");
     let firing = am_group("Memory leak on api-2 (resolve e2e)", "r1");
     assert_eq!(post(&url, &firing), 200);
@@ -404,16 +401,7 @@ fn tui_listen_runs_intake_below_the_ui_threads_priority() {
     write_config(root, "investigate = \"manual\"\nrate_per_client = 0\n");
     let fake = FakeLlm::spawn_blocking_openai(vec![Reply::Text("nothing to do".into())]);
     let port = free_port();
-    let tmux = Tmux::start(
-        "nice",
-        root,
-        &format!(
-            "{} tui --provider openai --base-url {} --model fake-model --listen 127.0.0.1:{port}",
-            env!("CARGO_BIN_EXE_opsassist"),
-            fake.base_url
-        ),
-    );
-    tmux.wait_for("dashboard", |s| s.contains("Incidents"));
+    let tmux = listening_console("nice", root, &fake.base_url, port);
     let url = format!("http://127.0.0.1:{port}/v1/alerts");
     assert_eq!(
         post(&url, &am_group("Disk full on db-2 (nice)", "nice1")),
