@@ -3,7 +3,7 @@
 //! auth, durable group-committed FileStore inbox with dedup) and the inbox follower (the code
 //! the TUI runs every 250 ms) on the intake background runtime, below the UI thread's priority;
 //! each measured frame, on this thread, applies what the follower produced since the last frame
-//! and draws the whole dashboard (200x60, TestBackend). The storm comes from another process at
+//! and draws the whole dashboard (200x60 unless `OPSASSIST_BENCH_SIZE` says, TestBackend). The storm comes from another process at
 //! normal priority, as a sender on the same machine would: this binary run again with
 //! `OPSASSIST_STORM_URL`, posting Alertmanager groups of 10 from 8 concurrent HTTP clients,
 //! storms of 10,000 alerts one after another: the first opens 10,000 incidents, the later
@@ -372,6 +372,15 @@ fn bench(c: &mut Criterion) {
         })
     };
 
+    // `OPSASSIST_BENCH_SIZE=160x45` draws a smaller terminal (the default is 200x60).
+    let (width, height) = std::env::var("OPSASSIST_BENCH_SIZE")
+        .ok()
+        .and_then(|size| {
+            let (w, h) = size.split_once('x')?;
+            Some((w.parse().ok()?, h.parse().ok()?))
+        })
+        .unwrap_or((200u16, 60u16));
+    eprintln!("intake_console: terminal {width}x{height}");
     let mut app = App::new(
         Keymap::default(),
         ProviderInfo {
@@ -382,12 +391,12 @@ fn bench(c: &mut Criterion) {
     );
     app.llm = LlmState::Reachable;
     let mut terminal =
-        Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("terminal: {e}"));
+        Terminal::new(TestBackend::new(width, height)).unwrap_or_else(|e| panic!("terminal: {e}"));
     let mut frames: Vec<Frame> = Vec::new();
     let started = Instant::now();
     let acked_before = acked();
     c.bench_function(
-        "console frame while 10,000-alert storms arrive (200x60)",
+        &format!("console frame while 10,000-alert storms arrive ({width}x{height})"),
         |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
