@@ -14,9 +14,7 @@
 //! compare two builds back to back under the same load). Without `--bench` (as `cargo test --benches` runs it) each case runs
 //! for a fraction of a second, to check that the bench works.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -25,7 +23,10 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use tokio::net::TcpStream;
 
-const TOKEN: &str = "bench-token-0123456789";
+#[path = "../tests/support/receiver.rs"]
+mod receiver;
+use receiver::{Served, TOKEN, write_config};
+
 /// Distinct fingerprints: after the first pass every alert is a repeat (dedup path).
 const DISTINCT: usize = 2000;
 /// `/proc/PID/stat` times are in USER_HZ, which Linux fixes at 100 for user space.
@@ -130,54 +131,16 @@ fn bodies(group: usize) -> Arc<Vec<Bytes>> {
     )
 }
 
-/// A running `opsassist serve`, killed on drop.
-struct Served {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// A running `opsassist serve` (the build under test, or `INTAKE_LOAD_SERVER`), killed on drop.
 fn serve(root: &Path) -> Served {
-    let config = root.join("config");
-    std::fs::create_dir_all(&config).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    let token = root.join("token");
-    std::fs::write(&token, format!("{TOKEN}\n")).unwrap_or_else(|e| panic!("token: {e}"));
-    std::fs::write(
-        config.join("config.toml"),
-        format!(
-            "[intake]\ntoken_file = {:?}\nrate_per_client = 0\ninbox_capacity = 1000000\nqueue_capacity = 1000000\n",
-            token.display().to_string()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("config: {e}"));
+    write_config(
+        root,
+        "rate_per_client = 0\ninbox_capacity = 1000000\nqueue_capacity = 1000000\n",
+    );
     // INTAKE_LOAD_SERVER runs another build (a saved baseline) under the same load.
     let program = std::env::var_os("INTAKE_LOAD_SERVER")
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_opsassist").into());
-    let mut child = Command::new(program)
-        .env("OPSASSIST_DATA_DIR", root.join("data"))
-        .env("OPSASSIST_CONFIG_DIR", &config)
-        .env_remove("OPSASSIST_LOG")
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn opsassist serve: {e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let mut line = String::new();
-    let _ = BufReader::new(stdout).read_line(&mut line);
-    let addr = line
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("opsassist serve did not start: {line:?}"))
-        .to_string();
-    Served { child, addr }
+    Served::start_program(root, &program)
 }
 
 /// CPU seconds (user + system) `pid` used so far ("self" for this process).
@@ -264,7 +227,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn run_case(settings: &Settings, case: Case) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let served = serve(dir.path());
-    let server_pid = served.child.id().to_string();
+    let server_pid = served.pid().to_string();
     let runtime = if settings.threads == 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

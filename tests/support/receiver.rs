@@ -35,7 +35,12 @@ pub fn write_config(root: &Path, extra: &str) {
 
 /// `opsassist ARGS` in `root`'s data and config dirs.
 pub fn opsassist(root: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_opsassist"));
+    opsassist_program(root, env!("CARGO_BIN_EXE_opsassist").as_ref())
+}
+
+/// `program ARGS` (an `opsassist` binary) in `root`'s data and config dirs.
+pub fn opsassist_program(root: &Path, program: &std::ffi::OsStr) -> Command {
+    let mut cmd = Command::new(program);
     cmd.env("OPSASSIST_DATA_DIR", root.join("data"))
         .env("OPSASSIST_CONFIG_DIR", root.join("config"))
         .env_remove("OPSASSIST_LOG");
@@ -45,7 +50,12 @@ pub fn opsassist(root: &Path) -> Command {
 impl Served {
     /// Start `opsassist serve --listen 127.0.0.1:0` in `root` (config already written).
     pub fn start(root: &Path) -> Served {
-        let mut child = opsassist(root)
+        Served::start_program(root, env!("CARGO_BIN_EXE_opsassist").as_ref())
+    }
+
+    /// [`Served::start`] with another `opsassist` binary (a benchmark's saved baseline).
+    pub fn start_program(root: &Path, program: &std::ffi::OsStr) -> Served {
+        let mut child = opsassist_program(root, program)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
