@@ -253,12 +253,12 @@ impl InboxFollower {
                 }
                 // In a storm the oldest waiting incidents rarely change: compare ids and
                 // states first, and build (clone) the rows only when the list moved.
+                // (Rows are built from the id and alert alone, so a list that is not the same
+                // by those is a different list.)
                 if !same_waiting(scheduler.incidents(), &self.listed) {
                     let waiting = waiting(scheduler.incidents());
-                    if waiting != self.listed {
-                        self.listed = waiting.clone();
-                        out.push(AppEvent::Waiting(waiting));
-                    }
+                    self.listed = waiting.clone();
+                    out.push(AppEvent::Waiting(waiting));
                 }
                 if let Some(line) = notice(scheduler, &update, self.first) {
                     out.push(AppEvent::Notice(line));
