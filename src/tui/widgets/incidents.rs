@@ -169,5 +169,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(first);
         lines.push(second);
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::lines::render(&lines, inner, frame.buffer_mut());
 }

@@ -7,6 +7,7 @@ mod call_view;
 mod editor;
 mod help;
 mod incidents;
+mod lines;
 mod markdown;
 pub mod spinner;
 mod status;

@@ -461,5 +461,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .take(height)
             .collect()
     };
-    frame.render_widget(Paragraph::new(rows), inner);
+    super::lines::render(&rows, inner, frame.buffer_mut());
 }
