@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{BorderType, Paragraph};
 
 use crate::policy::Class;
 use crate::protocol::Target;
@@ -192,12 +192,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let more = if cut.len() < name.len() { "…" } else { "" };
         title.push_str(&format!("· {cut}{more} "));
     }
-    let block = Block::bordered()
-        .border_type(BorderType::Thick)
-        .border_style(Style::new().fg(color))
-        .title(title);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::pane::render(
+        &Line::from(title),
+        BorderType::Thick,
+        Style::new().fg(color),
+        area,
+        frame.buffer_mut(),
+    );
     let width = usize::from(inner.width).max(1);
     let height = usize::from(inner.height);
     let plan = budget(&call, width, height);

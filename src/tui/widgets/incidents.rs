@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{BorderType, Paragraph};
 
 use super::super::app::{App, Focus};
 use super::{severity_color, state_style};
@@ -38,9 +38,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         Style::new().fg(Color::DarkGray)
     };
-    let block = Block::bordered().title(title).border_style(border);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::pane::render(
+        &Line::from(title),
+        BorderType::Plain,
+        border,
+        area,
+        frame.buffer_mut(),
+    );
     if app.incidents.is_empty() {
         let hint = vec![
             Line::from(""),

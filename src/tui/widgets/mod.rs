@@ -9,6 +9,7 @@ mod help;
 mod incidents;
 mod lines;
 mod markdown;
+mod pane;
 pub mod spinner;
 mod status;
 mod text_view;

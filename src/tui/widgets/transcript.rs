@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use crate::protocol::Verdict;
 
@@ -410,9 +410,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         total,
         if follow { " · following" } else { "" },
     );
-    let block = Block::bordered().title(title).border_style(border);
-    let mut inner = block.inner(area);
-    frame.render_widget(block, area);
+    let mut inner = super::pane::render(
+        &Line::from(title),
+        BorderType::Plain,
+        border,
+        area,
+        frame.buffer_mut(),
+    );
     if inner.height > 2
         && let Some(line) = super::spinner::working_line(app, incident, app.now)
     {
