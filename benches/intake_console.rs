@@ -154,12 +154,19 @@ fn steal_ticks() -> u64 {
         .unwrap_or(0)
 }
 
-/// This thread's page faults so far (minor and major).
-fn thread_faults() -> i64 {
+/// This thread's page faults (minor and major) and involuntary context switches so far: how
+/// often the kernel mapped fresh memory for it, and how often it took the CPU away mid-work.
+fn thread_faults() -> (i64, i64, i64) {
     use nix::sys::resource::{UsageWho, getrusage};
     getrusage(UsageWho::RUSAGE_THREAD)
-        .map(|u| u.minor_page_faults() + u.major_page_faults())
-        .unwrap_or(0)
+        .map(|u| {
+            (
+                u.minor_page_faults() + u.major_page_faults(),
+                u.involuntary_context_switches(),
+                u.voluntary_context_switches(),
+            )
+        })
+        .unwrap_or((0, 0, 0))
 }
 
 /// One measured frame.
@@ -174,6 +181,10 @@ struct Frame {
     stolen: bool,
     /// Page faults this thread took during the frame (fresh memory the kernel had to map).
     faults: i64,
+    /// Times the kernel preempted this thread during the frame to run another.
+    preempted: i64,
+    /// Times the thread itself gave up the CPU during the frame (waited on a lock or IO).
+    blocked: i64,
 }
 
 /// Apply what the follower produced since the last frame and draw the dashboard, timed.
@@ -183,7 +194,7 @@ fn frame(
     rx: &mpsc::Receiver<Vec<AppEvent>>,
 ) -> Frame {
     let steal = steal_ticks();
-    let faults = thread_faults();
+    let (faults, switches, yields) = thread_faults();
     let before = thread_sched();
     let t = Instant::now();
     while let Ok(events) = rx.try_recv() {
@@ -197,13 +208,16 @@ fn frame(
         .unwrap_or_else(|e| panic!("draw: {e}"));
     let wall = t.elapsed();
     let after = thread_sched();
+    let (faults_after, switches_after, yields_after) = thread_faults();
     Frame {
         wall,
         apply,
         on_cpu: after.0 - before.0,
         waiting: after.1 - before.1,
         stolen: steal_ticks() != steal,
-        faults: thread_faults() - faults,
+        faults: faults_after - faults,
+        preempted: switches_after - switches,
+        blocked: yields_after - yields,
     }
 }
 
@@ -256,6 +270,41 @@ fn summary(name: &str, frames: &mut [Frame]) {
         percentile(&calm, 0.99),
         calm.last().copied().unwrap_or_default(),
     );
+    // The frames the kernel let run to the end: neither preempted nor stolen from. Their wall
+    // time is the frame's own cost.
+    let own: Vec<Duration> = frames
+        .iter()
+        .filter(|f| f.preempted == 0 && !f.stolen)
+        .map(|f| f.wall)
+        .collect();
+    eprintln!(
+        "  preempted during {} of {} frames and {} of the slowest 1%; frames neither preempted nor stolen from ({}): p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+        frames.iter().filter(|f| f.preempted > 0).count(),
+        frames.len(),
+        slow.iter().filter(|f| f.preempted > 0).count(),
+        own.len(),
+        percentile(&own, 0.5),
+        percentile(&own, 0.99),
+        own.last().copied().unwrap_or_default(),
+    );
+    let worst: Vec<String> = frames
+        .iter()
+        .rev()
+        .take(5)
+        .map(|f| {
+            format!(
+                "{:.2?} ({:.2?} on CPU, {:.2?} waiting, preempted {}x, blocked {}x{}{})",
+                f.wall,
+                f.on_cpu,
+                f.waiting,
+                f.preempted,
+                f.blocked,
+                if f.faults > 0 { ", faulted" } else { "" },
+                if f.stolen { ", steal" } else { "" },
+            )
+        })
+        .collect();
+    eprintln!("  slowest frames: {}", worst.join("; "));
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
