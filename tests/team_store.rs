@@ -294,8 +294,8 @@ fn a_batch_is_reconciled_in_order_against_the_database() {
         .append(&[
             opened("inc-a", "k1"),
             opened("inc-b", "k1"),
-            record("inc-a", Change::ResolvedAtSource),
-            record("inc-b", Change::ResolvedAtSource),
+            record("inc-a", Change::ResolvedAtSource { ended: None }),
+            record("inc-b", Change::ResolvedAtSource { ended: None }),
             reopen("inc-b"),
             opened("inc-c", "k2"),
         ])
@@ -310,7 +310,7 @@ fn a_batch_is_reconciled_in_order_against_the_database() {
             let kind = match &r.change {
                 Change::Opened { .. } => "opened",
                 Change::Repeated => "repeated",
-                Change::ResolvedAtSource => "resolved",
+                Change::ResolvedAtSource { .. } => "resolved",
                 Change::Reopened { .. } => "reopened",
                 _ => "other",
             };

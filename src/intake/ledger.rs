@@ -108,9 +108,15 @@ impl Ledger {
                     OutcomeKind::Opened,
                 ),
                 Decision::Repeat(id) => (Some((id, Change::Repeated)), OutcomeKind::Repeated),
-                Decision::Resolve(id) => {
-                    (Some((id, Change::ResolvedAtSource)), OutcomeKind::Resolved)
-                }
+                Decision::Resolve(id) => (
+                    Some((
+                        id,
+                        Change::ResolvedAtSource {
+                            ended: ended_at(&alert, now),
+                        },
+                    )),
+                    OutcomeKind::Resolved,
+                ),
                 Decision::Reopen(id) => (
                     Some((
                         id,
@@ -156,4 +162,13 @@ impl Ledger {
         self.incidents.apply(&record);
         records.push(record);
     }
+}
+
+/// When a resolved alert says it ended (`endsAt`, which the Alertmanager and Grafana parsers
+/// keep as a label), if that is a time no later than `now`: a source clock ahead of ours, or
+/// a label that claims a future end, falls back to when the notice arrived.
+fn ended_at(alert: &Alert, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let ended = DateTime::parse_from_rfc3339(alert.labels.get("endsAt")?).ok()?;
+    let ended = ended.with_timezone(&Utc);
+    (ended <= now).then_some(ended)
 }

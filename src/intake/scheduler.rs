@@ -127,12 +127,12 @@ impl Scheduler {
                         self.queue.push_back(record.incident.clone());
                     }
                 }
-                Change::ResolvedAtSource => {
+                Change::ResolvedAtSource { .. } => {
                     update.resolved.push(record.incident.clone());
                     update.source_changes.push((
                         record.incident.clone(),
                         SourceStatus::Resolved,
-                        record.at,
+                        record.source_time(),
                     ));
                 }
                 Change::Repeated => update.repeats += 1,

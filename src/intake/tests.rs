@@ -317,3 +317,57 @@ async fn a_compaction_drops_old_resolved_incidents_from_the_writers_dedup_too() 
         .expect("ff");
     assert_eq!(ff.count, 1000);
 }
+
+/// An Alertmanager resolve notice with its own `endsAt`.
+fn am_ended(fp: &str, ends: &str) -> String {
+    am(fp, "resolved").replace(
+        r#""endsAt":"0001-01-01T00:00:00Z""#,
+        &format!(r#""endsAt":"{ends}""#),
+    )
+}
+
+#[tokio::test]
+async fn resolved_at_source_is_when_the_source_says_it_ended() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (intake, store) = open(dir.path(), IntakeOptions::default());
+    let max = 1 << 20;
+    let ended = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let ended = ended.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let future = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut ids = Vec::new();
+    for (fp, resolve) in [
+        ("aa", am_ended("aa", &ended)),
+        // A source clock ahead of ours, or no end time at all: when the notice arrived.
+        ("bb", am_ended("bb", &future)),
+        ("cc", am("cc", "resolved")),
+    ] {
+        let opened = intake
+            .ingest(am(fp, "firing").as_bytes(), None, max)
+            .await
+            .expect("open");
+        let before = chrono::Utc::now();
+        let done = intake
+            .ingest(resolve.as_bytes(), None, max)
+            .await
+            .expect("resolve");
+        assert_eq!(kinds(&done), vec![OutcomeKind::Resolved]);
+        ids.push((opened[0].incident.clone(), before, chrono::Utc::now()));
+    }
+    let incidents = store.incidents().expect("incidents");
+    let at = |id: &str| match incidents.get(id).map(|i| i.state) {
+        Some(IncidentState::ResolvedAtSource { at }) => at,
+        other => panic!("{id}: {other:?}"),
+    };
+    assert_eq!(
+        at(&ids[0].0).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ended
+    );
+    for (id, before, after) in &ids[1..] {
+        let at = at(id);
+        assert!(
+            *before <= at && at <= *after,
+            "{id}: {at} not in [{before}, {after}]"
+        );
+    }
+}

@@ -381,7 +381,7 @@ impl Store for FileStore {
                     let taken = snap.claimed_by.is_some();
                     index.claimed.insert(record.incident, taken);
                 }
-                Change::Repeated | Change::ResolvedAtSource | Change::Started { .. } => {}
+                Change::Repeated | Change::ResolvedAtSource { .. } | Change::Started { .. } => {}
             }
         }
         index.offset = next;

@@ -130,10 +130,12 @@ impl Incidents {
                         incident.count += 1;
                         incident.last_seen = record.at;
                     }
-                    Change::ResolvedAtSource => {
+                    Change::ResolvedAtSource { .. } => {
                         incident.count += 1;
                         incident.last_seen = record.at;
-                        incident.state = IncidentState::ResolvedAtSource { at: record.at };
+                        incident.state = IncidentState::ResolvedAtSource {
+                            at: record.source_time(),
+                        };
                     }
                     Change::Reopened { alert } => {
                         incident.count += 1;

@@ -71,6 +71,17 @@ pub struct InboxRecord {
     pub change: Change,
 }
 
+impl InboxRecord {
+    /// When the source says this happened: the end time a resolve notice carries, else when
+    /// the record was written.
+    pub fn source_time(&self) -> DateTime<Utc> {
+        match &self.change {
+            Change::ResolvedAtSource { ended: Some(ended) } => *ended,
+            _ => self.at,
+        }
+    }
+}
+
 /// What an [`InboxRecord`] changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -79,8 +90,13 @@ pub enum Change {
     Opened { key: DedupKey, alert: Box<Alert> },
     /// The same alert again while the incident is open: count and last-seen move.
     Repeated,
-    /// The source says the alert ended.
-    ResolvedAtSource,
+    /// The source says the alert ended. `ended` is when, if the source said so (the `endsAt`
+    /// of an Alertmanager or Grafana alert), never later than the record; without it the
+    /// record's own time (when the notice arrived) stands for it.
+    ResolvedAtSource {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ended: Option<DateTime<Utc>>,
+    },
     /// The alert fired again after it was resolved at source: the same incident reopens.
     Reopened { alert: Box<Alert> },
     /// A console took the incident up (auto-start or the operator); `by` names the claimant.

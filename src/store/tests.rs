@@ -124,3 +124,19 @@ fn only_one_receiver_per_store() {
     drop(guard);
     assert!(FileStore::in_dir(dir.path()).lock_receiver().is_ok());
 }
+
+#[test]
+fn a_resolve_record_written_before_it_carried_an_end_time_still_reads() {
+    let line = r#"{"at":"2026-11-20T03:12:04Z","incident":"inc-1","change":{"kind":"resolved_at_source"}}"#;
+    let record: InboxRecord = serde_json::from_str(line).expect("old record");
+    assert_eq!(record.change, Change::ResolvedAtSource { ended: None });
+    assert_eq!(record.source_time(), record.at);
+    let ended = "2026-11-20T03:07:00Z".parse().expect("time");
+    let new = InboxRecord {
+        change: Change::ResolvedAtSource { ended: Some(ended) },
+        ..record
+    };
+    let back: InboxRecord =
+        serde_json::from_str(&serde_json::to_string(&new).expect("json")).expect("new record");
+    assert_eq!(back.source_time(), ended);
+}

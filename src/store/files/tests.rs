@@ -86,7 +86,7 @@ fn a_follower_and_an_old_writer_survive_a_compaction() {
             .append(&[record("a", Change::Repeated)])
             .expect("repeat");
     }
-    let mut long_ago = record("old", Change::ResolvedAtSource);
+    let mut long_ago = record("old", Change::ResolvedAtSource { ended: None });
     long_ago.at = Utc::now() - Duration::days(3);
     receiver.append(&[long_ago]).expect("resolve");
     assert!(console.claim("b", "console-1").expect("claim"));

@@ -22,7 +22,7 @@ pub fn kind(change: &Change) -> &'static str {
     match change {
         Change::Opened { .. } => "opened",
         Change::Repeated => "repeated",
-        Change::ResolvedAtSource => "resolved_at_source",
+        Change::ResolvedAtSource { .. } => "resolved_at_source",
         Change::Reopened { .. } => "reopened",
         Change::Claimed { .. } => "claimed",
         Change::Started { .. } => "started",

@@ -85,7 +85,12 @@ pub async fn reconcile(
     }
     let unknown: Vec<String> = records
         .iter()
-        .filter(|r| matches!(r.change, Change::Reopened { .. } | Change::ResolvedAtSource))
+        .filter(|r| {
+            matches!(
+                r.change,
+                Change::Reopened { .. } | Change::ResolvedAtSource { .. }
+            )
+        })
         .map(|r| r.incident.clone())
         .filter(|id| !firing.contains_key(id) && !won.contains(id))
         .collect::<HashSet<_>>()
@@ -155,7 +160,7 @@ pub async fn reconcile(
                     set(&mut firing, &record.incident, true);
                 }
             }
-            Change::ResolvedAtSource => {
+            Change::ResolvedAtSource { .. } => {
                 if firing.get(&record.incident).copied().flatten() == Some(false) {
                     record.change = Change::Repeated;
                 } else {
