@@ -254,38 +254,33 @@ fn summary(name: &str, frames: &mut [Frame]) {
         faulted(slow),
         slow.iter().map(|f| f.faults).sum::<i64>(),
     );
-    let calm: Vec<Duration> = frames
-        .iter()
-        .filter(|f| !f.stolen)
-        .map(|f| f.wall)
-        .collect();
+    // Wall times of the frames `keep` selects (frames is sorted), as "N frames: p50, p99, max".
+    let subset = |keep: &dyn Fn(&Frame) -> bool| {
+        let walls: Vec<Duration> = frames.iter().filter(|f| keep(f)).map(|f| f.wall).collect();
+        format!(
+            "{} frames: p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+            walls.len(),
+            percentile(&walls, 0.5),
+            percentile(&walls, 0.99),
+            walls.last().copied().unwrap_or_default(),
+        )
+    };
+    let stolen = frames.iter().filter(|f| f.stolen).count();
     eprintln!(
-        "  steal time moved during {} of {} frames ({:.1}%) and {} of the slowest 1%; the other {} frames: p50 {:.2?}, p99 {:.2?}, max {:.2?}",
-        frames.len() - calm.len(),
+        "  steal time moved during {stolen} of {} frames ({:.1}%) and {} of the slowest 1%; the other {}",
         frames.len(),
-        100.0 * (frames.len() - calm.len()) as f64 / frames.len().max(1) as f64,
+        100.0 * stolen as f64 / frames.len().max(1) as f64,
         slow.iter().filter(|f| f.stolen).count(),
-        calm.len(),
-        percentile(&calm, 0.5),
-        percentile(&calm, 0.99),
-        calm.last().copied().unwrap_or_default(),
+        subset(&|f| !f.stolen),
     );
     // The frames the kernel let run to the end: neither preempted nor stolen from. Their wall
     // time is the frame's own cost.
-    let own: Vec<Duration> = frames
-        .iter()
-        .filter(|f| f.preempted == 0 && !f.stolen)
-        .map(|f| f.wall)
-        .collect();
     eprintln!(
-        "  preempted during {} of {} frames and {} of the slowest 1%; frames neither preempted nor stolen from ({}): p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+        "  preempted during {} of {} frames and {} of the slowest 1%; neither preempted nor stolen from: {}",
         frames.iter().filter(|f| f.preempted > 0).count(),
         frames.len(),
         slow.iter().filter(|f| f.preempted > 0).count(),
-        own.len(),
-        percentile(&own, 0.5),
-        percentile(&own, 0.99),
-        own.last().copied().unwrap_or_default(),
+        subset(&|f| f.preempted == 0 && !f.stolen),
     );
     let worst: Vec<String> = frames
         .iter()
