@@ -7,6 +7,7 @@ mod alertmanager;
 mod alertmanager_api;
 mod datadog;
 mod detect;
+mod ended;
 mod error;
 mod fields;
 mod generic;

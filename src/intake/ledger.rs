@@ -164,11 +164,9 @@ impl Ledger {
     }
 }
 
-/// When a resolved alert says it ended (`endsAt`, which the Alertmanager and Grafana parsers
-/// keep as a label), if that is a time no later than `now`: a source clock ahead of ours, or
-/// a label that claims a future end, falls back to when the notice arrived.
+/// When a resolved alert says it ended ([`Alert::ended_at`]), if that is no later than `now`:
+/// a source clock ahead of ours, or a payload that claims a future end, falls back to when the
+/// notice arrived.
 fn ended_at(alert: &Alert, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let ended = DateTime::parse_from_rfc3339(alert.labels.get("endsAt")?).ok()?;
-    let ended = ended.with_timezone(&Utc);
-    (ended <= now).then_some(ended)
+    alert.ended_at().filter(|ended| *ended <= now)
 }

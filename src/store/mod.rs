@@ -90,9 +90,9 @@ pub enum Change {
     Opened { key: DedupKey, alert: Box<Alert> },
     /// The same alert again while the incident is open: count and last-seen move.
     Repeated,
-    /// The source says the alert ended. `ended` is when, if the source said so (the `endsAt`
-    /// of an Alertmanager or Grafana alert), never later than the record; without it the
-    /// record's own time (when the notice arrived) stands for it.
+    /// The source says the alert ended. `ended` is when, if the payload said so
+    /// ([`Alert::ended_at`]), never later than the record; without it the record's own time
+    /// (when the notice arrived) stands for it.
     ResolvedAtSource {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ended: Option<DateTime<Utc>>,
