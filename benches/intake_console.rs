@@ -232,14 +232,10 @@ fn summary(name: &str, frames: &mut [Frame]) {
     let mut cpus: Vec<Duration> = frames.iter().map(|f| f.on_cpu).collect();
     cpus.sort();
     eprintln!(
-        "{name}: {} frames, p50 {:.2?}, p99 {:.2?}, max {:.2?}; CPU time per frame p50 {:.2?}, p99 {:.2?}, max {:.2?}; slowest 1% ({} frames): wall {:.2?} (applying events {:.2?}), on CPU {:.2?}, waiting for a CPU {:.2?}",
+        "{name}: {} frames, {}; CPU time per frame {}; slowest 1% ({} frames): wall {:.2?} (applying events {:.2?}), on CPU {:.2?}, waiting for a CPU {:.2?}",
         frames.len(),
-        percentile(&walls, 0.5),
-        percentile(&walls, 0.99),
-        walls.last().copied().unwrap_or_default(),
-        percentile(&cpus, 0.5),
-        percentile(&cpus, 0.99),
-        cpus.last().copied().unwrap_or_default(),
+        spread(&walls),
+        spread(&cpus),
         slow.len(),
         mean(|f| f.wall),
         mean(|f| f.apply),
@@ -257,13 +253,7 @@ fn summary(name: &str, frames: &mut [Frame]) {
     // Wall times of the frames `keep` selects (frames is sorted), as "N frames: p50, p99, max".
     let subset = |keep: &dyn Fn(&Frame) -> bool| {
         let walls: Vec<Duration> = frames.iter().filter(|f| keep(f)).map(|f| f.wall).collect();
-        format!(
-            "{} frames: p50 {:.2?}, p99 {:.2?}, max {:.2?}",
-            walls.len(),
-            percentile(&walls, 0.5),
-            percentile(&walls, 0.99),
-            walls.last().copied().unwrap_or_default(),
-        )
+        format!("{} frames: {}", walls.len(), spread(&walls))
     };
     let stolen = frames.iter().filter(|f| f.stolen).count();
     eprintln!(
@@ -300,6 +290,16 @@ fn summary(name: &str, frames: &mut [Frame]) {
         })
         .collect();
     eprintln!("  slowest frames: {}", worst.join("; "));
+}
+
+/// "p50 …, p99 …, max …" of sorted durations.
+fn spread(sorted: &[Duration]) -> String {
+    format!(
+        "p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+        percentile(sorted, 0.5),
+        percentile(sorted, 0.99),
+        sorted.last().copied().unwrap_or_default(),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
