@@ -155,16 +155,39 @@ impl FileStore {
         &self,
         keep: &dyn Fn(&super::Incident) -> bool,
     ) -> Result<compact::Compacted, StoreError> {
+        let (compacted, _) = self.replace_locked(0, &mut |records, _| {
+            let mut incidents = super::Incidents::default();
+            for record in &records {
+                incidents.apply(record);
+            }
+            let (snapshot, dropped) = compact::snapshot_of(&incidents, keep);
+            (snapshot, Some(dropped))
+        })?;
+        Ok(compacted)
+    }
+
+    /// Under the inbox's write lock: hand `snapshot` the records after `cursor` (and whether
+    /// the read started over), and write what it returns as the next generation (with how many
+    /// incidents it dropped, when it knows). Returns the result and the cursor at its end.
+    fn replace_locked(
+        &self,
+        cursor: Cursor,
+        snapshot: &mut dyn FnMut(Vec<InboxRecord>, bool) -> (Vec<InboxRecord>, Option<usize>),
+    ) -> Result<(compact::Compacted, Cursor), StoreError> {
         let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let _guard = self.lock_current(&mut slot)?;
-        let (records, _) = self.read_from(0)?;
-        let generation = self.generation()?;
-        let compacted = compact::rewrite(self, &records, generation + 1, keep)?;
+        let file = self.writer_file(&mut slot)?;
+        cut_torn_tail(file).map_err(|e| self.io(e))?;
+        let (records, next) = self.read_from(cursor)?;
+        let (kept, dropped) = snapshot(records, is_reset(cursor, next));
+        let generation = super::cursor_generation(next) + 1;
+        let compacted = compact::write(self, &kept, dropped, generation)?;
         // The old handle (and its lock) is of the replaced file.
         *slot = None;
         self.last_snapshot
             .store(compacted.bytes_after, Ordering::Relaxed);
-        Ok(compacted)
+        let end = at(generation, compacted.bytes_after);
+        Ok((compacted, end))
     }
 
     /// Whether the inbox grew past its compaction limit ([`FileStore::compact_over`], and
@@ -177,15 +200,6 @@ impl FileStore {
         match std::fs::metadata(&self.inbox) {
             Ok(meta) => Ok(meta.len() > limit),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(self.io(e)),
-        }
-    }
-
-    /// The generation of the inbox file now (0 when it has no header or does not exist).
-    fn generation(&self) -> Result<u64, StoreError> {
-        match File::open(&self.inbox) {
-            Ok(file) => compact::read_generation(&file).map_err(|e| self.io(e)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
             Err(e) => Err(self.io(e)),
         }
     }
@@ -320,19 +334,10 @@ impl Store for FileStore {
         if !self.over_limit()? {
             return Ok(None);
         }
-        let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let _guard = self.lock_current(&mut slot)?;
-        let file = self.writer_file(&mut slot)?;
-        cut_torn_tail(file).map_err(|e| self.io(e))?;
-        let (records, next) = self.read_from(cursor)?;
-        let kept = snapshot(records, is_reset(cursor, next));
-        let generation = super::cursor_generation(next) + 1;
-        let compacted = compact::write(self, &kept, None, generation)?;
-        // The old handle (and its lock) is of the replaced file.
-        *slot = None;
-        self.last_snapshot
-            .store(compacted.bytes_after, Ordering::Relaxed);
-        Ok(Some(at(generation, compacted.bytes_after)))
+        let (_, end) = self.replace_locked(cursor, &mut |records, reset| {
+            (snapshot(records, reset), None)
+        })?;
+        Ok(Some(end))
     }
 
     fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError> {

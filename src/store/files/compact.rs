@@ -112,22 +112,6 @@ pub fn snapshot_of(
     (snapshot, dropped)
 }
 
-/// Write generation `generation` (the incidents of `records` that `keep` keeps) next to the
-/// inbox, sync it and rename it over the inbox. The caller holds the inbox's write lock.
-pub(super) fn rewrite(
-    store: &FileStore,
-    records: &[InboxRecord],
-    generation: u64,
-    keep: &dyn Fn(&Incident) -> bool,
-) -> Result<Compacted, StoreError> {
-    let mut incidents = Incidents::default();
-    for record in records {
-        incidents.apply(record);
-    }
-    let (snapshot, dropped) = snapshot_of(&incidents, keep);
-    write(store, &snapshot, Some(dropped), generation)
-}
-
 /// Write `snapshot` as generation `generation` next to the inbox, sync it and rename it over
 /// the inbox. The caller holds the inbox's write lock. `dropped`: how many incidents the
 /// snapshot left out, when the caller knows.
