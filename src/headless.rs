@@ -6,13 +6,11 @@ mod transcript;
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
-use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::alert::Alert;
-use crate::protocol::{Decision, DecisionKind, Event, Op, Proposal, SessionState};
-use crate::session::{self, Core, SessionError, SessionHandle};
+use crate::protocol::{Decision, DecisionKind, Event, EventEnvelope, Op, Proposal, SessionState};
+use crate::session::{SessionError, SessionHandle};
 use crate::text::neutralize_line;
 
 pub use transcript::{Transcript, write_proposal};
@@ -52,18 +50,16 @@ impl Lines {
     }
 }
 
-/// Run one session headless. Events go to `out` (transcript, or JSONL with `json`); prompts go
+/// Follow one session the desk started (`handle`, its events on `rx`) headless. Events go to `out` (transcript, or JSONL with `json`); prompts go
 /// to `prompt_out`; decisions come from `input`.
 pub async fn run(
-    core: Arc<Core>,
-    alert: Alert,
+    handle: SessionHandle,
+    mut rx: mpsc::UnboundedReceiver<EventEnvelope>,
     input: Box<dyn BufRead + Send>,
     out: &mut dyn Write,
     prompt_out: &mut dyn Write,
     json: bool,
 ) -> Result<HeadlessEnd, SessionError> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let handle = session::start(Arc::clone(&core), alert, tx)?;
     let mut lines = Lines::spawn(input);
     let mut transcript = Transcript::default();
     let mut eof = false;

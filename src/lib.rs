@@ -7,6 +7,7 @@
 pub mod alert;
 pub mod audit;
 pub mod config;
+pub mod desk;
 pub mod docker;
 pub mod eval;
 pub mod exec;

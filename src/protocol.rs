@@ -524,3 +524,53 @@ mod tests {
         ));
     }
 }
+
+/// A request to the desk (the room that owns incidents), from a console in the same process
+/// or attached to the daemon over its socket (one JSON object per line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "desk_op", rename_all = "snake_case")]
+pub enum DeskOp {
+    /// Record a pasted alert and start its session unless it repeats an open incident.
+    Open { alert: Box<crate::alert::Alert> },
+    /// Claim a waiting inbox incident and start its session (the start key).
+    Start { incident: String },
+    /// A session's own op (a decision, a message, cancel, resolve…).
+    Session { session_id: String, op: Op },
+}
+
+/// An incident waiting for the operator, as the desk lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingIncident {
+    /// The inbox incident id (`inc-…`).
+    pub id: String,
+    pub alert: Box<crate::alert::Alert>,
+}
+
+/// What the desk tells its consoles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "desk_event", rename_all = "snake_case")]
+pub enum DeskEvent {
+    /// The first line on an attached console's socket: the daemon and who it acts for.
+    Hello {
+        operator: String,
+        pid: u32,
+        data_dir: String,
+    },
+    /// A session runs in the desk (started, recovered after a crash, or already running when
+    /// the console attached); `history` is what it logged before this event.
+    SessionJoined {
+        session_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incident: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        history: Vec<EventEnvelope>,
+    },
+    /// One session event, already durable in the session's log.
+    Session { envelope: EventEnvelope },
+    /// The incidents that wait for the operator now (oldest first, capped).
+    Waiting { incidents: Vec<WaitingIncident> },
+    /// A line for the status bar (what arrived, what was counted, who holds what).
+    Notice { line: String },
+    /// A request failed (the message says which and why).
+    Failed { message: String },
+}

@@ -11,7 +11,6 @@ pub mod notify;
 pub mod policy;
 pub mod prune;
 pub mod run;
-pub mod run_intake;
 pub mod serve;
 pub mod sessions;
 pub mod store;
@@ -21,3 +20,6 @@ pub mod watch;
 
 /// Exit code for input the operator must fix (bad alert, bad tools file).
 pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Exit code of `run` when another operator holds the incident: nothing ran.
+pub const EXIT_HELD: u8 = 3;

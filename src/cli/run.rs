@@ -12,6 +12,9 @@ use opsassist::headless::{self, HeadlessEnd};
 use opsassist::paths::Paths;
 use opsassist::text::neutralize_line;
 
+use opsassist::desk::{Desk, DeskError, OnRepeat, Opening};
+use opsassist::store::operator_from_env;
+
 use super::common::{ProviderArgs, build_core};
 
 /// Arguments of `opsassist run`.
@@ -42,7 +45,6 @@ fn read_limited(mut reader: impl Read, max: usize, name: &str) -> anyhow::Result
 pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
     let core = build_core(paths, &args.provider)?;
     let max = core.config.limits.max_alert_bytes;
-    let store_config = core.config.store.clone();
     let (bytes, input): (Vec<u8>, Box<dyn BufRead + Send>) = if args.alert == "-" {
         let bytes = read_limited(std::io::stdin().lock(), max, "from stdin")?;
         let input: Box<dyn BufRead + Send> = match std::fs::File::open("/dev/tty") {
@@ -79,9 +81,13 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
             neutralize_line(&first.summary_line())
         );
     }
-    // Through the intake module, like a paste in the console: a repeat of an open incident
-    // counts there (and this session is recorded on it) instead of opening another.
-    let incident = super::run_intake::record(paths, &store_config, &first);
+    // Through the desk, like a paste in the console: a repeat of an open incident counts
+    // there (and this session is recorded on it) instead of opening another; an incident
+    // another operator holds is not touched.
+    let (desk, warning) = Desk::open(core.clone(), &operator_from_env(), "run");
+    if let Some(warning) = warning {
+        eprintln!("warning: {}", neutralize_line(&warning));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -93,23 +99,44 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(std::io::stdout())
     };
-    let end = runtime.block_on(headless::run(
-        core,
-        first,
-        input,
-        &mut out,
-        prompt_out.as_mut(),
-        args.json,
-    ))?;
-    runtime.shutdown_background();
-    if let Some(incident) = &incident {
-        let session_id = match &end {
-            HeadlessEnd::Completed { session_id, .. }
-            | HeadlessEnd::EndOfInput { session_id }
-            | HeadlessEnd::Failed { session_id, .. } => session_id,
+    let end = runtime.block_on(async {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let handle = match desk.open_incident(first, OnRepeat::Investigate, tx) {
+            Ok(Opening::Started {
+                handle, repeat_of, ..
+            }) => {
+                if let Some(line) = repeat_of {
+                    eprintln!("note: {line}");
+                }
+                handle
+            }
+            Ok(Opening::Counted { line, .. }) => {
+                eprintln!("note: {line}; nothing to investigate");
+                return Ok(None);
+            }
+            Err(DeskError::Held(line)) => {
+                eprintln!("opsassist: nothing ran: {}", neutralize_line(&line));
+                return Err(ExitCode::from(super::EXIT_HELD));
+            }
+            Err(e) => {
+                eprintln!("opsassist: {}", neutralize_line(&e.to_string()));
+                return Err(ExitCode::from(1));
+            }
         };
-        super::run_intake::started(paths, &store_config, incident, session_id);
-    }
+        headless::run(handle, rx, input, &mut out, prompt_out.as_mut(), args.json)
+            .await
+            .map(Some)
+            .map_err(|e| {
+                eprintln!("opsassist: {}", neutralize_line(&e.to_string()));
+                ExitCode::from(1)
+            })
+    });
+    runtime.shutdown_background();
+    let end = match end {
+        Ok(Some(end)) => end,
+        Ok(None) => return Ok(ExitCode::SUCCESS),
+        Err(code) => return Ok(code),
+    };
     Ok(match end {
         HeadlessEnd::Completed { .. } => ExitCode::SUCCESS,
         HeadlessEnd::EndOfInput { session_id } => {

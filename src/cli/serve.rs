@@ -8,11 +8,16 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use opsassist::config::Config;
+use std::sync::Arc;
+
+use opsassist::config::{Config, Investigate};
+use opsassist::desk::room::{self, RoomOptions};
+use opsassist::desk::{Desk, socket};
 use opsassist::intake::auth::Auth;
 use opsassist::intake::server::{self, ReceiverOptions};
 use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::paths::Paths;
+use opsassist::store::operator_from_env;
 
 /// Arguments of `opsassist serve`.
 #[derive(Debug, Args)]
@@ -24,6 +29,13 @@ pub struct ServeArgs {
     /// can open incidents)
     #[arg(long)]
     pub insecure_no_auth: bool,
+    /// Start a model session for each new incident by itself (auto), or leave it for an
+    /// operator (manual) [default: [intake] investigate, else manual]. Every call is still
+    /// gated: what the policy lets run runs; the rest waits for a console (`tui --attach`).
+    #[arg(long, value_name = "auto|manual", value_parser = ["auto", "manual"])]
+    pub investigate: Option<String>,
+    #[command(flatten)]
+    pub provider: super::common::ProviderArgs,
 }
 
 /// The default listen address.
@@ -101,6 +113,11 @@ pub struct Running {
 /// Run `opsassist serve`.
 pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load_for(paths)?;
+    let investigate = match args.investigate.as_deref() {
+        Some("auto") => Some(Investigate::Auto),
+        Some(_) => Some(Investigate::Manual),
+        None => None,
+    };
     let listen = args
         .listen
         .clone()
@@ -115,14 +132,41 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sigint = signal(SignalKind::interrupt())?;
         let running = start_receiver(paths, &config, &listen, args.insecure_no_auth).await?;
+        // The desk: follows the inbox, investigates, recovers, serves consoles.
+        let core = super::common::build_core(paths, &args.provider)?;
+        let (desk, warning) = Desk::open(core, &operator_from_env(), "serve");
+        if let Some(warning) = warning {
+            tracing::warn!("{warning}");
+        }
+        let investigating = investigate.unwrap_or(config.intake.investigate);
+        let room = room::start(
+            Arc::new(desk),
+            RoomOptions {
+                notify_received: true,
+                investigate,
+            },
+        )?;
+        let socket_path = socket::socket_path(paths);
+        let door = socket::serve(room.clone(), socket_path.clone()).await?;
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "opsassist: receiving alerts on {}", running.url);
+        let _ = writeln!(
+            stdout,
+            "opsassist: investigate = {}; consoles attach with `opsassist tui --attach` ({})",
+            match investigating {
+                Investigate::Auto => "auto",
+                Investigate::Manual => "manual",
+            },
+            socket_path.display()
+        );
         let _ = stdout.flush();
         tracing::info!("receiving alerts on {}", running.url);
         tokio::select! {
             _ = sigterm.recv() => {}
             _ = sigint.recv() => {}
         }
+        door.abort();
+        let _ = std::fs::remove_file(&socket_path);
         let _ = running.stop.send(());
         let _ = running.task.await;
         Ok(ExitCode::SUCCESS)

@@ -36,6 +36,10 @@ pub struct TuiArgs {
     /// get the docker tools for the watched containers)
     #[arg(long, value_enum, value_name = "KIND")]
     pub watch: Option<WatchKind>,
+    /// Attach to the daemon (`opsassist serve`) of this data dir: show its incidents, live
+    /// transcripts and waiting calls; decisions run in the daemon
+    #[arg(long, conflicts_with_all = ["listen", "watch"])]
+    pub attach: bool,
     #[command(flatten)]
     pub provider: ProviderArgs,
 }
@@ -121,7 +125,14 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             }
             None => (None, None),
         };
+        let attach = if args.attach {
+            let socket = opsassist::desk::socket::socket_path(paths);
+            Some(opsassist::desk::socket::connect(&socket).await?)
+        } else {
+            None
+        };
         let options = TuiOptions {
+            attach,
             keymap,
             alerts,
             watch_notices,

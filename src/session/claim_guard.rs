@@ -52,12 +52,15 @@ pub fn check(session: &str) -> Result<(), SessionError> {
     let Some(guard) = GUARD.get() else {
         return Ok(());
     };
-    let known = guard
-        .incidents
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(session)
-        .cloned();
+    let known = match super::incident_link::incident_of(session) {
+        Some(incident) => Some(Some(incident)),
+        None => guard
+            .incidents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(session)
+            .cloned(),
+    };
     let incident = match known {
         Some(incident) => incident,
         None => {

@@ -11,6 +11,7 @@ pub mod corrections;
 pub mod edit;
 pub mod gate;
 pub mod host_check;
+pub mod incident_link;
 pub mod last_request;
 pub mod learning;
 pub mod log;
@@ -115,6 +116,16 @@ pub struct SessionHandle {
 }
 
 impl SessionHandle {
+    /// A handle for a session that runs elsewhere (in the daemon a console attached to): its
+    /// ops go to `ops`, which forwards them; it has no last request in this process.
+    pub fn remote(id: &str, ops: mpsc::UnboundedSender<Op>) -> SessionHandle {
+        SessionHandle {
+            id: id.to_string(),
+            ops,
+            last: last_request::LastRequest::default(),
+        }
+    }
+
     /// Send an op; false if the session task has ended.
     pub fn send(&self, op: Op) -> bool {
         self.ops.send(op).is_ok()
@@ -142,8 +153,22 @@ pub fn start(
     alert: Alert,
     events: mpsc::UnboundedSender<EventEnvelope>,
 ) -> Result<SessionHandle, SessionError> {
+    start_for(core, alert, None, events)
+}
+
+/// [`start`] for inbox incident `incident`: the link is recorded before the session acts, so
+/// its notices carry the incident id and its claim is checked from the first turn.
+pub fn start_for(
+    core: Arc<Core>,
+    alert: Alert,
+    incident: Option<&str>,
+    events: mpsc::UnboundedSender<EventEnvelope>,
+) -> Result<SessionHandle, SessionError> {
     let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
     let (id, log) = store::create_log(&core.paths)?;
+    if let Some(incident) = incident {
+        incident_link::link(&id, incident);
+    }
     let (ops, rx) = mpsc::unbounded_channel();
     let agent = agent::Agent::new(core, id.clone(), log, events, rx);
     let last = agent.last_request_slot();

@@ -54,6 +54,9 @@ pub struct TuiOptions {
     /// Where intake work runs below the UI thread's priority
     /// ([`crate::intake::background::runtime`]): the inbox follower's reads.
     pub background: tokio::runtime::Handle,
+    /// `--attach`: the daemon's desk runs the incidents; this console shows them and sends
+    /// its decisions there (no inbox follower, no recovery, no session in this process).
+    pub attach: Option<crate::desk::socket::Attached>,
 }
 
 struct Runner {
@@ -347,13 +350,31 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         intake: None,
     };
 
-    let (mut intake_handles, paste) = super::intake_watch::start(
-        core.clone(),
-        runner.events_tx.clone(),
-        runner.tasks_tx.clone(),
-        options.background.clone(),
-    );
+    let attached = options.attach.is_some();
+    let (mut intake_handles, paste) = match options.attach {
+        Some(attach) => {
+            super::attach::start(attach, runner.events_tx.clone(), runner.tasks_tx.clone())
+        }
+        None => super::intake_watch::start(
+            core.clone(),
+            runner.events_tx.clone(),
+            runner.tasks_tx.clone(),
+            options.background.clone(),
+        ),
+    };
     runner.paste = Some(paste);
+    if !attached {
+        // A daemon on this data dir runs its own incidents: say so, and how to see them.
+        let socket = crate::desk::socket::socket_path(&core.paths);
+        let tx = runner.tasks_tx.clone();
+        tokio::spawn(async move {
+            if crate::desk::socket::daemon_listening(&socket).await {
+                let _ = tx.send(AppEvent::Notice(
+                    "a daemon (opsassist serve) runs this data dir's incidents: quit and run `opsassist tui --attach` to see and decide them".into(),
+                ));
+            }
+        });
+    }
 
     // `--watch docker`: the watcher's status lines, and the auto-restart badge.
     AUTO_RESTART.store(options.auto_restart, std::sync::atomic::Ordering::Relaxed);
@@ -384,7 +405,12 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         }
     });
 
-    match session::recover(core.clone(), runner.events_tx.clone()) {
+    let recovered = if attached {
+        Ok(Vec::new())
+    } else {
+        session::recover(core.clone(), runner.events_tx.clone())
+    };
+    match recovered {
         Ok(recovered) => {
             for session in recovered {
                 for envelope in session.history {

@@ -15,10 +15,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::desk::{Desk, DeskError};
 use crate::intake::scheduler::{Scheduler, SchedulerOptions, Update};
 use crate::protocol::{Event, EventEnvelope};
 use crate::session::{self, Core, SessionHandle};
-use crate::store::{Change, InboxRecord, Incident, Store};
+use crate::store::Store;
 
 use super::app::AppEvent;
 use super::inbox::{MAX_WAITING_ROWS, Waiting};
@@ -38,8 +39,14 @@ pub(super) fn start(
     background: tokio::runtime::Handle,
 ) -> (mpsc::UnboundedReceiver<SessionHandle>, PasteLink) {
     let (handles_tx, handles_rx) = mpsc::unbounded_channel();
+    let operator = crate::store::operator_from_env();
+    let (desk, warning) = Desk::open(core.clone(), &operator, "console");
+    if let Some(warning) = warning {
+        let _ = tasks.send(AppEvent::Notice(warning));
+    }
+    let desk = Arc::new(desk);
     let paste = super::intake_paste::start(
-        core.clone(),
+        desk.clone(),
         events.clone(),
         tasks.clone(),
         handles_tx.clone(),
@@ -51,18 +58,19 @@ pub(super) fn start(
             return (handles_rx, paste);
         }
     };
-    tokio::spawn(follow(core, options, events, tasks, handles_tx, background));
+    tokio::spawn(follow(desk, options, events, tasks, handles_tx, background));
     (handles_rx, paste)
 }
 
 async fn follow(
-    core: Arc<Core>,
+    desk: Arc<Desk>,
     options: SchedulerOptions,
     events: mpsc::UnboundedSender<EventEnvelope>,
     tasks: mpsc::UnboundedSender<AppEvent>,
     handles: mpsc::UnboundedSender<SessionHandle>,
     background: tokio::runtime::Handle,
 ) {
+    let core = desk.core.clone();
     let opened = match crate::store::open(&core.paths, &core.config.store) {
         Ok(opened) => opened,
         Err(e) => {
@@ -122,7 +130,7 @@ async fn follow(
                     let _ = tasks.send(AppEvent::Notice(format!("incident {id} is not in the inbox")));
                     continue;
                 };
-                match launch(&core, store.as_ref(), &claimant, &incident, &auto_tx) {
+                match desk.launch(&incident, auto_tx.clone()) {
                     Ok(Some(handle)) => {
                         scheduler.started(&handle.id);
                         if let Some(team) = &team {
@@ -137,8 +145,11 @@ async fn follow(
                             "incident {id} was already taken up (another console or the auto scheduler)"
                         )));
                     }
-                    Err(message) => {
-                        let _ = tasks.send(AppEvent::SessionStartFailed(message));
+                    Err(DeskError::Held(line)) => {
+                        let _ = tasks.send(AppEvent::Notice(line));
+                    }
+                    Err(e) => {
+                        let _ = tasks.send(AppEvent::SessionStartFailed(e.to_string()));
                     }
                 }
                 // The claim shows at the next poll, which drops the waiting row.
@@ -191,7 +202,7 @@ async fn follow(
         }
         let scheduler = &mut follower.scheduler;
         for incident in scheduler.due() {
-            match launch(&core, store.as_ref(), &claimant, &incident, &auto_tx) {
+            match desk.launch(&incident, auto_tx.clone()) {
                 Ok(Some(handle)) => {
                     scheduler.started(&handle.id);
                     if let Some(team) = &team {
@@ -202,8 +213,11 @@ async fn follow(
                     }
                 }
                 Ok(None) => {}
-                Err(message) => {
-                    let _ = tasks.send(AppEvent::SessionStartFailed(message));
+                Err(DeskError::Held(line)) => {
+                    let _ = tasks.send(AppEvent::Notice(line));
+                }
+                Err(e) => {
+                    let _ = tasks.send(AppEvent::SessionStartFailed(e.to_string()));
                 }
             }
         }
@@ -305,34 +319,6 @@ fn same_waiting(incidents: &crate::store::Incidents, listed: &[Waiting]) -> bool
         }
     }
     now.next().is_none()
-}
-
-/// Claim `incident` and start its session; None when another console took it first.
-fn launch(
-    core: &Arc<Core>,
-    store: &dyn Store,
-    claimant: &str,
-    incident: &Incident,
-    events: &mpsc::UnboundedSender<EventEnvelope>,
-) -> Result<Option<SessionHandle>, String> {
-    match store.claim(&incident.id, claimant) {
-        Ok(true) => {}
-        Ok(false) => return Ok(None),
-        Err(e) => return Err(format!("cannot claim incident {}: {e}", incident.id)),
-    }
-    let handle = session::start(core.clone(), incident.alert.clone(), events.clone())
-        .map_err(|e| format!("could not open incident {}: {e}", incident.id))?;
-    let started = InboxRecord {
-        at: chrono::Utc::now(),
-        incident: incident.id.clone(),
-        change: Change::Started {
-            session: handle.id.clone(),
-        },
-    };
-    if let Err(e) = store.append(std::slice::from_ref(&started)) {
-        tracing::warn!("intake watch: cannot record session {}: {e}", handle.id);
-    }
-    Ok(Some(handle))
 }
 
 /// One status line for what a poll found, or None when nothing worth saying happened.

@@ -10,6 +10,7 @@ mod actions;
 pub mod app;
 mod apply_call;
 mod apply_event;
+mod attach;
 mod control;
 mod decision_keys;
 mod details;

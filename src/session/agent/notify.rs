@@ -63,7 +63,7 @@ impl SessionNotifier {
     fn notice(&self, trigger: Trigger, diagnosis: Option<String>) -> Notice {
         Notice {
             trigger,
-            incident: self.incident.clone(),
+            incident: crate::session::incident_link::notice_id(&self.incident),
             severity: self.severity.clone(),
             title: self.title.clone(),
             what_happened: self.what_happened.clone(),

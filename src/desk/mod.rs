@@ -1,0 +1,156 @@
+//! The desk: the UI-free room that owns incidents, above session/intake/store and below every
+//! front end. It turns inbox incidents into sessions ([`Desk::open_incident`],
+//! [`Desk::launch`]), refuses to act on an incident another operator holds, installs the
+//! core's claim guard for the files store too, notifies "opened" under the inbox incident id,
+//! and, as a running room ([`room`]), follows the inbox, starts what `investigate = "auto"`
+//! hands out, recovers sessions a crash left open and serves consoles over a Unix socket
+//! ([`socket`]) with [`crate::protocol::DeskOp`] / [`crate::protocol::DeskEvent`].
+
+pub mod claims;
+mod open;
+pub mod room;
+pub mod socket;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::intake::paste::Paste;
+use crate::session::Core;
+use crate::store::{Board, Store, StoreError};
+
+pub use open::{OnRepeat, Opening};
+
+/// Why the desk did not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// Another operator holds the incident's claim; the line names them and what to do.
+    #[error("{0}")]
+    Held(String),
+    /// A session could not be started (the message says which and why).
+    #[error("{0}")]
+    Start(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The daemon's socket could not be served or reached.
+    #[error("desk socket {path}: {message}")]
+    Socket {
+        path: std::path::PathBuf,
+        message: String,
+    },
+}
+
+/// One process's desk: the store it records incidents in and who acts.
+pub struct Desk {
+    pub core: Arc<Core>,
+    pub store: Arc<dyn Store>,
+    pub board: Arc<dyn Board>,
+    /// The operator this process acts for (claims, the claim guard).
+    pub operator: String,
+    /// How inbox records name this process as the one that took an incident up.
+    pub claimant: String,
+    /// How long a claim lasts without renewal.
+    pub lease: Duration,
+    paste: Paste,
+    team: bool,
+}
+
+impl Desk {
+    /// Open the desk on `core`'s store, acting for `operator`; `role` names this process in
+    /// the inbox (`console`, `run`, `serve`). When the configured database cannot be opened
+    /// the inbox in the data dir is used and the returned warning says so (a paste or a run
+    /// is never lost for want of the database).
+    pub fn open(core: Arc<Core>, operator: &str, role: &str) -> (Desk, Option<String>) {
+        let (opened, warning) = match crate::store::open(&core.paths, &core.config.store) {
+            Ok(opened) => (opened, None),
+            Err(e) => {
+                let files = Arc::new(crate::store::FileStore::open(&core.paths));
+                (
+                    crate::store::Opened {
+                        store: files.clone(),
+                        board: files,
+                        postgres: None,
+                        lease: Duration::from_secs(core.config.store.lease_secs.max(1)),
+                    },
+                    Some(format!(
+                        "cannot open the store ({e}); alerts go to the inbox in the data dir"
+                    )),
+                )
+            }
+        };
+        let team = opened.is_team();
+        let claimant = if team {
+            operator.to_string()
+        } else {
+            format!("{role}-{}", std::process::id())
+        };
+        let desk = Desk {
+            paste: Paste::new(opened.store.clone()),
+            core,
+            store: opened.store,
+            board: opened.board,
+            operator: operator.to_string(),
+            claimant,
+            lease: opened.lease,
+            team,
+        };
+        desk.guard_claims();
+        (desk, warning)
+    }
+
+    /// True when the store is the team database.
+    pub fn is_team(&self) -> bool {
+        self.team
+    }
+
+    /// Without a team database the core's claim guard reads the board in the data dir, so a
+    /// claim taken with `store claim` (or by another console) stops this process's sessions
+    /// on that incident too. (In team mode the database is installed by the CLI.)
+    fn guard_claims(&self) {
+        if self.team || crate::session::claim_guard::is_installed() {
+            return;
+        }
+        crate::session::claim_guard::install(
+            Arc::new(claims::BoardLookup {
+                store: self.store.clone(),
+                board: self.board.clone(),
+            }),
+            &self.operator,
+        );
+    }
+
+    /// Send the "opened" notification for inbox incident `incident` (all sources alike).
+    pub fn notify_opened(&self, incident: &str) {
+        let Ok(incidents) = self.store.incidents() else {
+            return;
+        };
+        if let Some(found) = incidents.get(incident) {
+            notify_opened(&self.core, found);
+        }
+    }
+}
+
+/// The "opened" notice for `incident`, keyed by its inbox id.
+pub fn notify_opened(core: &Core, incident: &crate::store::Incident) {
+    let notifier = crate::notify::Notifier::new(
+        core.config.notify.clone(),
+        core.redactor.clone(),
+        Some(core.paths.data_dir.join("notify.jsonl")),
+    );
+    if !notifier.enabled() {
+        return;
+    }
+    let alert = &incident.alert;
+    notifier.notify(crate::notify::Notice {
+        trigger: crate::notify::Trigger::Opened,
+        incident: incident.id.clone(),
+        severity: alert.severity.clone().unwrap_or_default(),
+        title: alert.title.clone(),
+        what_happened: alert
+            .description
+            .clone()
+            .unwrap_or_else(|| alert.title.clone()),
+        ran: Vec::new(),
+        verification: None,
+        diagnosis: None,
+    });
+}
