@@ -1,0 +1,349 @@
+//! The desk in `opsassist serve`: the daemon investigates a received alert with nobody
+//! watching (read-only calls run under `--auto-approve read-only`, a change waits), a console
+//! attached over `desk.sock` decides the waiting call and the daemon runs it, notifications
+//! for the incident all carry its inbox id, two consoles see one decision, and a kill -9 of
+//! the daemon loses no waiting call.
+
+#[path = "support/hooks.rs"]
+mod hooks;
+#[path = "support/receiver.rs"]
+mod receiver;
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use opsassist::desk::socket::{self, Attached};
+use opsassist::protocol::{Decision, DeskEvent, DeskOp, Event, Op};
+use serde_json::{Value, json};
+use support::fake_llm::{FakeLlm, Reply};
+
+fn shell(command: &str) -> (String, Value) {
+    (
+        "local_shell".into(),
+        json!({"command": command, "reason": "look at it"}),
+    )
+}
+
+/// `opsassist serve --investigate auto --auto-approve read-only` in `root`; killed on drop.
+struct Daemon {
+    child: Child,
+    addr: String,
+}
+
+impl Daemon {
+    fn start(root: &Path, fake: &FakeLlm) -> Daemon {
+        let mut child = receiver::opsassist(root)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--investigate",
+                "auto",
+                "--auto-approve",
+                "read-only",
+                "--provider",
+                "openai",
+                "--base-url",
+                &fake.base_url,
+                "--model",
+                "fake-model",
+            ])
+            .env("OPENAI_API_KEY", "sk-fake")
+            .env("USER", "opsd")
+            .current_dir(root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn serve: {e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let second = lines.next().and_then(Result::ok).unwrap_or_default();
+        assert!(
+            second.contains("investigate = auto") && second.contains("--attach"),
+            "serve says how consoles attach: {second:?}"
+        );
+        let addr = first
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("serve did not start: {first:?}"))
+            .to_string();
+        Daemon { child, addr }
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn setup(root: &Path, hooks: &str) {
+    receiver::write_config(
+        root,
+        &format!("[notify.webhook]\nurl = \"{hooks}/generic\"\n"),
+    );
+}
+
+async fn post_alert(addr: &str, title: &str) {
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/v1/alerts"))
+        .bearer_auth(receiver::TOKEN)
+        .header("content-type", "application/json")
+        .body(json!({"title": title, "severity": "critical", "host": "web01"}).to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("post: {e}"));
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+fn socket_of(root: &Path) -> PathBuf {
+    root.join("data/desk.sock")
+}
+
+/// Read desk events until `want` says stop (or 30 s pass: a failure naming what was seen).
+async fn until(
+    attached: &mut Attached,
+    seen: &mut Vec<DeskEvent>,
+    what: &str,
+    want: impl Fn(&DeskEvent) -> bool,
+) -> DeskEvent {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, attached.events.recv()).await {
+            Ok(Some(event)) => {
+                seen.push(event.clone());
+                if want(&event) {
+                    return event;
+                }
+            }
+            Ok(None) => panic!("the daemon closed the socket while waiting for {what}: {seen:#?}"),
+            Err(_) => panic!("no {what} within 30 s: {seen:#?}"),
+        }
+    }
+}
+
+/// The waiting call's (session, call id, command), from a joined session's history or a live
+/// approval request.
+fn waiting_call(event: &DeskEvent) -> Option<(String, String, String)> {
+    let envelopes = match event {
+        DeskEvent::SessionJoined { history, .. } => history.iter().collect::<Vec<_>>(),
+        DeskEvent::Session { envelope } => vec![envelope],
+        _ => return None,
+    };
+    envelopes.into_iter().rev().find_map(|e| match &e.event {
+        Event::ApprovalRequested { proposal } => Some((
+            e.session_id.clone(),
+            proposal.call_id.clone(),
+            proposal.command.clone(),
+        )),
+        _ => None,
+    })
+}
+
+async fn wait_for(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_investigates_alone_and_an_attached_console_decides_what_waits() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    let hooks = hooks::HttpHooks::start().await;
+    setup(root, &hooks.base);
+    let touched = root.join("changed-file");
+    let fake = FakeLlm::openai(vec![
+        Reply::ToolCalls(vec![shell("uptime")]),
+        Reply::ToolCalls(vec![shell(&format!("touch {}", touched.display()))]),
+        Reply::Text("Fixed: the file exists now.".into()),
+    ])
+    .await;
+    let daemon = Daemon::start(root, &fake);
+    post_alert(&daemon.addr, "Disk almost full (desk)").await;
+
+    // Nobody is attached: the read-only call runs, the change waits.
+    let sessions = root.join("data/sessions");
+    wait_for("the change call to wait", || {
+        log_text(&sessions).contains("approval_requested")
+    })
+    .await;
+    let log = log_text(&sessions);
+    assert!(
+        log.contains("auto_approved") && log.contains("uptime"),
+        "uptime ran headless: {log}"
+    );
+    assert!(!touched.exists(), "the change call ran unasked");
+
+    // Two consoles attach; the first approval wins, the second sees the decision.
+    let mut first = socket::connect(&socket_of(root))
+        .await
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let mut second = socket::connect(&socket_of(root))
+        .await
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let (mut seen1, mut seen2) = (Vec::new(), Vec::new());
+    let joined = until(&mut first, &mut seen1, "the waiting call", |e| {
+        waiting_call(e).is_some()
+    })
+    .await;
+    let (session_id, call_id, command) = waiting_call(&joined).unwrap_or_else(|| panic!("no call"));
+    assert!(command.contains("touch"), "{command}");
+    until(&mut second, &mut seen2, "the waiting call", |e| {
+        waiting_call(e).is_some()
+    })
+    .await;
+    let approve = DeskOp::Session {
+        session_id: session_id.clone(),
+        op: Op::Decide {
+            call_id: call_id.clone(),
+            decision: Decision::Approve { confirm: None },
+        },
+    };
+    assert!(first.ops.send(approve.clone()).is_ok());
+    let decided = |e: &DeskEvent| {
+        matches!(e, DeskEvent::Session { envelope }
+            if matches!(&envelope.event, Event::Decided { call_id: c, .. } if *c == call_id))
+    };
+    until(&mut first, &mut seen1, "the decision", decided).await;
+    until(
+        &mut second,
+        &mut seen2,
+        "the decision, on the other console",
+        decided,
+    )
+    .await;
+    // A late second approval of the same call runs nothing more.
+    assert!(second.ops.send(approve).is_ok());
+    until(&mut first, &mut seen1, "the session's end", |e| {
+        matches!(e, DeskEvent::Session { envelope } if matches!(envelope.event, Event::Finished { .. }))
+    })
+    .await;
+    assert!(touched.exists(), "the approved call ran in the daemon");
+    let log = log_text(&sessions);
+    assert_eq!(
+        log.matches("\"type\":\"exec_started\"").count(),
+        2,
+        "uptime and touch ran once each: {log}"
+    );
+
+    // One incident id on every notice.
+    wait_for("the resolved notice", || {
+        hooks
+            .bodies("generic")
+            .iter()
+            .any(|b| b["trigger"] == "resolved")
+    })
+    .await;
+    let bodies = hooks.bodies("generic");
+    let incident = receiver::incidents(root)[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(incident.starts_with("inc-"), "{incident}");
+    for trigger in ["opened", "awaiting_approval", "resolved"] {
+        let body = bodies
+            .iter()
+            .find(|b| b["trigger"] == trigger)
+            .unwrap_or_else(|| panic!("no {trigger} notice: {bodies:#?}"));
+        assert_eq!(body["incident"], incident.as_str(), "{trigger}: {body:#?}");
+    }
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_daemon_asks_again_after_restart_and_runs_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    let hooks = hooks::HttpHooks::start().await;
+    setup(root, &hooks.base);
+    let touched = root.join("changed-file");
+    let fake = FakeLlm::openai(vec![
+        Reply::ToolCalls(vec![shell(&format!("touch {}", touched.display()))]),
+        Reply::Text("Done.".into()),
+    ])
+    .await;
+    let mut daemon = Daemon::start(root, &fake);
+    post_alert(&daemon.addr, "Queue stuck (desk restart)").await;
+    let sessions = root.join("data/sessions");
+    wait_for("the call to wait", || {
+        log_text(&sessions).contains("approval_requested")
+    })
+    .await;
+    daemon.kill9();
+    assert!(!touched.exists());
+
+    let _daemon = Daemon::start(root, &fake);
+    let mut console = socket::connect(&socket_of(root))
+        .await
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let mut seen = Vec::new();
+    let joined = until(&mut console, &mut seen, "the call asked again", |e| {
+        waiting_call(e).is_some()
+    })
+    .await;
+    let (session_id, call_id, _) = waiting_call(&joined).unwrap_or_else(|| panic!("no call"));
+    assert!(
+        console
+            .ops
+            .send(DeskOp::Session {
+                session_id,
+                op: Op::Decide {
+                    call_id,
+                    decision: Decision::Approve { confirm: None },
+                },
+            })
+            .is_ok()
+    );
+    until(&mut console, &mut seen, "the session's end", |e| {
+        matches!(e, DeskEvent::Session { envelope } if matches!(envelope.event, Event::Finished { .. }))
+    })
+    .await;
+    assert!(touched.exists(), "the recovered call ran once approved");
+    assert_eq!(
+        log_text(&sessions)
+            .matches("\"type\":\"exec_started\"")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_daemon_on_the_same_data_dir_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    receiver::write_config(root, "");
+    let fake = FakeLlm::openai(Vec::new()).await;
+    let _first = Daemon::start(root, &fake);
+    let out = receiver::opsassist(root)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap_or_else(|e| panic!("serve: {e}"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("already"), "{stderr}");
+}
+
+/// Every session log's text.
+fn log_text(sessions: &Path) -> String {
+    let mut text = String::new();
+    if let Ok(entries) = std::fs::read_dir(sessions) {
+        for entry in entries.flatten() {
+            text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    text
+}
