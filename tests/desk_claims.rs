@@ -1,0 +1,148 @@
+//! Claims enforced by the desk in every front end, with the files store and with the team's
+//! PostgreSQL: while alice holds an incident, bob's `opsassist run` of the same alert runs no
+//! model turn and no command and names alice; after she hands it over, releases it, or her
+//! lease lapses, bob goes on.
+
+#[path = "support/receiver.rs"]
+mod receiver;
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use support::fake_llm::{FakeLlm, Reply};
+
+const ALERT: &str = r#"{"title":"Replication lag (claims)","severity":"critical","host":"db01","description":"lag 412s"}"#;
+
+struct Site {
+    root: std::path::PathBuf,
+    url: Option<String>,
+}
+
+impl Site {
+    fn new(root: &Path, url: Option<String>) -> Site {
+        let config = root.join("config");
+        std::fs::create_dir_all(&config).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(config.join("config.toml"), "[store]\nlease_secs = 3\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.join("alert.json"), ALERT).unwrap_or_else(|e| panic!("{e}"));
+        Site {
+            root: root.to_path_buf(),
+            url,
+        }
+    }
+
+    fn as_user(&self, user: &str) -> Command {
+        let mut cmd = receiver::opsassist(&self.root);
+        cmd.env("USER", user).env("OPENAI_API_KEY", "sk-fake");
+        match &self.url {
+            Some(url) => cmd.env("OPSASSIST_STORE_URL", url),
+            None => cmd.env_remove("OPSASSIST_STORE_URL"),
+        };
+        cmd
+    }
+
+    fn run(&self, user: &str, fake: &FakeLlm) -> Output {
+        self.as_user(user)
+            .args(["run", "--alert"])
+            .arg(self.root.join("alert.json"))
+            .args([
+                "--provider",
+                "openai",
+                "--base-url",
+                &fake.base_url,
+                "--model",
+                "fake-model",
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("run: {e}"))
+    }
+
+    fn store(&self, user: &str, args: &[&str]) -> Output {
+        self.as_user(user)
+            .arg("store")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("store: {e}"))
+    }
+
+    fn incident(&self) -> String {
+        let out = self
+            .as_user("alice")
+            .args(["incidents", "list", "--json"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first: serde_json::Value = text
+            .lines()
+            .next()
+            .and_then(|l| serde_json::from_str(l).ok())
+            .unwrap_or_else(|| panic!("no incident listed: {text}"));
+        first["id"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn claims_hold_across_front_ends(site: &Site) {
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::Text("Looked; nothing to do. (alice)".into()),
+        Reply::Text("Looked; nothing to do. (bob, after the hand-over)".into()),
+        Reply::Text("Looked; nothing to do. (bob, after the lapse)".into()),
+    ]);
+    // Alice's run opens the incident; she claims it.
+    let out = site.run("alice", &fake);
+    assert!(out.status.success(), "{}", text(&out));
+    let incident = site.incident();
+    let out = site.store("alice", &["claim", &incident]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Bob's run of the same alert runs nothing and names alice.
+    let asked = fake.chat_count();
+    let out = site.run("bob", &fake);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("alice is on") && stderr.contains(&incident),
+        "{stderr}"
+    );
+    assert_eq!(fake.chat_count(), asked, "bob's run asked the model");
+
+    // Alice hands it over: bob goes on.
+    let out = site.store("alice", &["handover", &incident, "--to", "bob"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = site.run("bob", &fake);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(fake.chat_count(), asked + 1);
+
+    // Bob holds it now; alice is refused, until bob's lease lapses.
+    let out = site.run("alice", &fake);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bob is on"));
+    std::thread::sleep(Duration::from_millis(3200));
+    let out = site.run("alice", &fake);
+    assert!(out.status.success(), "after the lapse: {}", text(&out));
+    assert_eq!(fake.chat_count(), asked + 2);
+}
+
+#[test]
+fn claims_hold_with_the_files_store() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    claims_hold_across_front_ends(&Site::new(dir.path(), None));
+}
+
+#[test]
+fn claims_hold_with_the_team_database() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = support::postgres::database("deskclaims");
+    claims_hold_across_front_ends(&Site::new(dir.path(), Some(url)));
+}
