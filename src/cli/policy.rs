@@ -221,7 +221,7 @@ fn explain(
         check,
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&explained)?);
+        println!("{}", opsassist::text::json_pretty(&explained)?);
     } else {
         print_text(&explained);
     }

@@ -61,7 +61,7 @@ pub fn team_url(paths: &Paths) -> anyhow::Result<Option<String>> {
 fn connect(config: &Config, url: &str) -> anyhow::Result<PgStore> {
     let password = match &config.store.password_file {
         Some(path) => Some(
-            std::fs::read_to_string(path)
+            opsassist::secret_file::read_private(path)
                 .with_context(|| format!("[store] password_file {}", path.display()))?
                 .lines()
                 .next()
@@ -107,7 +107,7 @@ pub fn audit_lines(paths: &Paths) -> anyhow::Result<Vec<String>> {
 
 /// A fresh private (0600) file path in the data dir, for a verify run.
 pub fn private_temp(paths: &Paths, what: &str) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(&paths.data_dir)?;
+    opsassist::paths::create_private_dir(&paths.data_dir)?;
     Ok(paths
         .data_dir
         .join(format!(".{what}-{}.jsonl", std::process::id())))
@@ -220,7 +220,7 @@ pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
         StoreCommand::Claims { json } => {
             for claim in board.claims()? {
                 if json {
-                    println!("{}", serde_json::to_string(&claim)?);
+                    println!("{}", opsassist::text::json_line(&claim)?);
                 } else {
                     println!(
                         "{:<34} {} is on it (until {})",
