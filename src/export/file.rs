@@ -96,15 +96,37 @@ pub fn write_private(path: &Path, bytes: &[u8], replace: bool) -> std::io::Resul
                 std::fs::rename(&temp, path)
             } else {
                 // link fails if anything (a link included) appeared at `path` meanwhile.
-                std::fs::hard_link(&temp, path).map(|()| {
-                    let _ = std::fs::remove_file(&temp);
-                })
+                match std::fs::hard_link(&temp, path) {
+                    Ok(()) => {
+                        let _ = std::fs::remove_file(&temp);
+                        Ok(())
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+                    // A file system without hard links: create-new never follows a link.
+                    Err(_) => {
+                        let _ = std::fs::remove_file(&temp);
+                        write_new(path, bytes)
+                    }
+                }
             }
         });
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Write `bytes` to a new file at `path` (0600); an entry there, a dangling link included,
+/// makes it fail.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// A new private file beside the target (`.NAME.PID-N.tmp`, created new, never through a
