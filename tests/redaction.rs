@@ -177,6 +177,13 @@ fn a_secret_named_entry_masks_its_value_on_a_later_line() {
         &mut f,
     );
     check(
+        "hadoop xml config",
+        "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</value>\n</property>\n<property>\n  <name>fs.s3a.endpoint</name>\n  <value>s3.eu-west-1.amazonaws.com</value>\n</property>\n",
+        "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>[REDACTED:api-key]</value>\n</property>\n<property>\n  <name>fs.s3a.endpoint</name>\n  <value>s3.eu-west-1.amazonaws.com</value>\n</property>\n",
+        1,
+        &mut f,
+    );
+    check(
         "value alone on the next line",
         "aws:\n  AWS_SECRET_ACCESS_KEY:\n    wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n  region:\n    eu-west-1\ndb_password: |\n  Tr0ub4dor&3\n",
         "aws:\n  AWS_SECRET_ACCESS_KEY:\n    [REDACTED:api-key]\n  region:\n    eu-west-1\ndb_password: |\n  [REDACTED:password]\n",

@@ -262,18 +262,20 @@ fn secret_value(kind: &str, value: &str) -> bool {
 }
 
 /// A name/value entry's name: `- name: AWS_SECRET_ACCESS_KEY` (Kubernetes env), `"Name":
-/// "DB_PASSWORD"` (ECS, docker), `ParameterKey=…` (CloudFormation).
+/// "DB_PASSWORD"` (ECS, docker), `ParameterKey=…` (CloudFormation), `<name>…</name>` (Hadoop
+/// and Java XML configs).
 static ENTRY_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(?:^|[\s{,\[(-])["']?(?:name|key|parameterkey)["']?[ \t]*(?::|=>|=)[ \t]*["']?([A-Za-z0-9_.-]+)["']?"#,
+        r#"(?i)(?:(?:^|[\s{,\[(-])["']?(?:name|key|parameterkey)["']?[ \t]*(?::|=>|=)[ \t]*["']?([A-Za-z0-9_.-]+)["']?|<name>[ \t]*([A-Za-z0-9_.-]+)[ \t]*</name>)"#,
     )
     .expect("static entry-name regex")
 });
 
-/// The value of such an entry: `value: "…"`, `"Value": "…"`, `ParameterValue=…`.
+/// The value of such an entry: `value: "…"`, `"Value": "…"`, `ParameterValue=…`,
+/// `<value>…</value>`.
 static ENTRY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(?:^|[\s{,\[(-])["']?(?:value|parametervalue)["']?[ \t]*(?::|=>|=)[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^\s"'`&]+))"#,
+        r#"(?i)(?:^|[\s{,\[(-])["']?(?:value|parametervalue)["']?[ \t]*(?::|=>|=)[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^\s"'`&]+))|<value>[ \t]*([^<\s]+)[ \t]*</value>"#,
     )
     .expect("static entry-value regex")
 });
@@ -308,7 +310,7 @@ pub(super) fn find(text: &str, out: &mut Vec<Candidate>) {
 /// next few, before another entry's name begins.
 fn find_entries(text: &str, out: &mut Vec<Candidate>) {
     for caps in ENTRY_NAME.captures_iter(text) {
-        let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else {
+        let (Some(whole), Some(name)) = (caps.get(0), caps.get(1).or(caps.get(2))) else {
             continue;
         };
         if classify_key(name.as_str()).is_none() {
@@ -330,7 +332,12 @@ fn find_entries(text: &str, out: &mut Vec<Candidate>) {
         let Some(value) = ENTRY_VALUE.captures(window) else {
             continue;
         };
-        let Some(v) = value.get(1).or(value.get(2)).or(value.get(3)) else {
+        let Some(v) = value
+            .get(1)
+            .or(value.get(2))
+            .or(value.get(3))
+            .or(value.get(4))
+        else {
             continue;
         };
         let len = if value.get(3).is_some() {
