@@ -827,3 +827,38 @@ fn cli_export_does_not_follow_a_planted_symlink() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// `audit export --out PATH` replaces what is at PATH, but a symlink planted there is replaced
+/// itself: its target is never written.
+#[test]
+fn audit_export_never_writes_through_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_incident(dir.path());
+    let victim = dir.path().join("crontab");
+    std::fs::write(&victim, "keep-me\n").expect("victim");
+    let out_file = dir.path().join("audit-copy.jsonl");
+    std::os::unix::fs::symlink(&victim, &out_file).expect("plant symlink");
+    let run = cli(
+        dir.path(),
+        &[
+            "audit",
+            "export",
+            "--out",
+            out_file.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "keep-me\n"
+    );
+    let meta = std::fs::symlink_metadata(&out_file).expect("written");
+    assert!(meta.is_file());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&out_file)
+            .expect("copy")
+            .contains("\"hash\"")
+    );
+}

@@ -2,8 +2,6 @@
 //! list), `store migrate` (copy a files data dir into the team database and verify it), and
 //! the helpers other commands use to reach the team database (audit chain, temp files).
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -113,21 +111,16 @@ pub fn private_temp(paths: &Paths, what: &str) -> anyhow::Result<PathBuf> {
         .join(format!(".{what}-{}.jsonl", std::process::id())))
 }
 
-/// Write `lines` (each plus a newline) to `path`, mode 0600, synced.
+/// Write `lines` (each plus a newline) to `path`, mode 0600, synced, replacing what is there
+/// without following a link planted at it.
 pub fn write_lines(path: &Path, lines: &[String]) -> anyhow::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut text = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     for line in lines {
-        file.write_all(line.as_bytes())?;
-        file.write_all(b"\n")?;
+        text.push_str(line);
+        text.push('\n');
     }
-    file.sync_all()?;
-    Ok(())
+    opsassist::export::write_private(path, text.as_bytes(), true)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn audit_claim(paths: &Paths, config: &Config, incident: &str, action: &str, other: Option<&str>) {
