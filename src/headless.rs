@@ -72,7 +72,7 @@ pub async fn run(
     while let Some(envelope) = rx.recv().await {
         if json {
             let line =
-                serde_json::to_string(&envelope).map_err(|e| io(std::io::Error::other(e)))?;
+                crate::text::json_line(&envelope).map_err(|e| io(std::io::Error::other(e)))?;
             writeln!(out, "{line}").map_err(io)?;
             out.flush().map_err(io)?;
         } else {

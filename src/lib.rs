@@ -19,6 +19,7 @@ pub mod notify;
 pub mod paths;
 pub mod policy;
 pub mod protocol;
+pub mod secret_file;
 pub mod session;
 pub mod store;
 pub mod text;

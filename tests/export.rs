@@ -773,3 +773,92 @@ fn the_console_export_writes_markdown_0600_under_the_data_dir() {
         opsassist::export::write_to_data_dir(&paths, "../../etc/x", Format::Md, &redactor).is_err()
     );
 }
+
+/// `sessions export --out PATH` never writes through a link planted at PATH: without
+/// `--force` it refuses (the link's target untouched), with `--force` it replaces the link
+/// itself; an existing regular file needs `--force` too, and the result is a 0600 file.
+#[test]
+fn cli_export_does_not_follow_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_incident(dir.path());
+    let victim = dir.path().join("authorized_keys");
+    std::fs::write(&victim, "ssh-ed25519 AAAA keep-me\n").expect("victim");
+    let out_file = dir.path().join("postmortem.md");
+    std::os::unix::fs::symlink(&victim, &out_file).expect("plant symlink");
+    let out_arg = out_file.to_str().expect("utf-8 path");
+
+    let run = cli(dir.path(), &["sessions", "export", ID, "--out", out_arg]);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "ssh-ed25519 AAAA keep-me\n"
+    );
+
+    let run = cli(
+        dir.path(),
+        &["sessions", "export", ID, "--out", out_arg, "--force"],
+    );
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "ssh-ed25519 AAAA keep-me\n",
+        "the link's target was written"
+    );
+    let meta = std::fs::symlink_metadata(&out_file).expect("written");
+    assert!(meta.is_file(), "the link was not replaced by a file");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&out_file)
+            .expect("export")
+            .contains(ID)
+    );
+
+    let run = cli(dir.path(), &["sessions", "export", ID, "--out", out_arg]);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--force"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// `audit export --out PATH` replaces what is at PATH, but a symlink planted there is replaced
+/// itself: its target is never written.
+#[test]
+fn audit_export_never_writes_through_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_incident(dir.path());
+    let victim = dir.path().join("crontab");
+    std::fs::write(&victim, "keep-me\n").expect("victim");
+    let out_file = dir.path().join("audit-copy.jsonl");
+    std::os::unix::fs::symlink(&victim, &out_file).expect("plant symlink");
+    let run = cli(
+        dir.path(),
+        &[
+            "audit",
+            "export",
+            "--out",
+            out_file.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "keep-me\n"
+    );
+    let meta = std::fs::symlink_metadata(&out_file).expect("written");
+    assert!(meta.is_file());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&out_file)
+            .expect("copy")
+            .contains("\"hash\"")
+    );
+}

@@ -31,6 +31,7 @@ fn setup(dir: &Path, extra: &str) -> Served {
     let secrets = dir.join("pd-secrets");
     std::fs::write(&secrets, format!("old-rotated-secret\n{PD_SECRET}\n"))
         .unwrap_or_else(|e| panic!("secrets: {e}"));
+    receiver::private(&secrets);
     write_config(
         dir,
         &format!(

@@ -221,6 +221,11 @@ fn notify_test_command_sends_to_every_channel() {
     std::fs::create_dir_all(&config_dir).unwrap_or_else(|e| panic!("{e}"));
     let url_file = dir.path().join("slack-url");
     std::fs::write(&url_file, format!("{}/slack\n", hooks.base)).unwrap_or_else(|e| panic!("{e}"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     std::fs::write(
         config_dir.join("config.toml"),
         format!(

@@ -148,3 +148,105 @@ fn large_input_is_handled() {
         big.len() - "AKIAIOSFODNN7EXAMPLE".len() + "[REDACTED:aws-key]".len()
     );
 }
+
+/// A secret-named key on one line and its value on the next: a Kubernetes env entry as
+/// `kubectl get deploy -o yaml` and `-o json` print it, an ECS/docker entry on one line, and a
+/// YAML key whose value sits alone on the following line.
+#[test]
+fn a_secret_named_entry_masks_its_value_on_a_later_line() {
+    let mut f = Vec::new();
+    check(
+        "kubectl get deploy -o yaml",
+        "    spec:\n      containers:\n      - env:\n        - name: AWS_SECRET_ACCESS_KEY\n          value: \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\n        - name: DB_PASSWORD\n          value: hunter2x\n        - name: LOG_LEVEL\n          value: debug\n        - name: API_TOKEN\n          valueFrom:\n            secretKeyRef:\n              name: api\n              key: token\n",
+        "    spec:\n      containers:\n      - env:\n        - name: AWS_SECRET_ACCESS_KEY\n          value: \"[REDACTED:api-key]\"\n        - name: DB_PASSWORD\n          value: [REDACTED:password]\n        - name: LOG_LEVEL\n          value: debug\n        - name: API_TOKEN\n          valueFrom:\n            secretKeyRef:\n              name: api\n              key: token\n",
+        2,
+        &mut f,
+    );
+    check(
+        "kubectl get deploy -o json",
+        "\"env\": [\n  {\n    \"name\": \"STRIPE_SECRET\",\n    \"value\": \"9f8e7d6c5b4a3f2e1d0cQz\"\n  },\n  {\n    \"name\": \"REPLICAS\",\n    \"value\": \"3\"\n  }\n]\n",
+        "\"env\": [\n  {\n    \"name\": \"STRIPE_SECRET\",\n    \"value\": \"[REDACTED:secret]\"\n  },\n  {\n    \"name\": \"REPLICAS\",\n    \"value\": \"3\"\n  }\n]\n",
+        1,
+        &mut f,
+    );
+    check(
+        "ecs task definition",
+        "{\"name\": \"DB_PASSWORD\", \"value\": \"pg-Secret-42\"}, {\"name\": \"PORT\", \"value\": \"8080\"}\n",
+        "{\"name\": \"DB_PASSWORD\", \"value\": \"[REDACTED:password]\"}, {\"name\": \"PORT\", \"value\": \"8080\"}\n",
+        1,
+        &mut f,
+    );
+    check(
+        "hadoop xml config",
+        "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</value>\n</property>\n<property>\n  <name>fs.s3a.endpoint</name>\n  <value>s3.eu-west-1.amazonaws.com</value>\n</property>\n",
+        "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>[REDACTED:api-key]</value>\n</property>\n<property>\n  <name>fs.s3a.endpoint</name>\n  <value>s3.eu-west-1.amazonaws.com</value>\n</property>\n",
+        1,
+        &mut f,
+    );
+    check(
+        "value alone on the next line",
+        "aws:\n  AWS_SECRET_ACCESS_KEY:\n    wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n  region:\n    eu-west-1\ndb_password: |\n  Tr0ub4dor&3\n",
+        "aws:\n  AWS_SECRET_ACCESS_KEY:\n    [REDACTED:api-key]\n  region:\n    eu-west-1\ndb_password: |\n  [REDACTED:password]\n",
+        2,
+        &mut f,
+    );
+    assert!(f.is_empty(), "{}", f.join("\n"));
+}
+
+/// Token shapes recognised in a plain log line, with no secret-named key beside them.
+#[test]
+fn sendgrid_cloudflare_adafruit_and_contentful_tokens_are_masked_by_shape() {
+    let a = |n: usize| {
+        "aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0zAbCdEfGhIjKlMnOpQrStUvWxYz0123456789"[..n].to_string()
+    };
+    let tokens = [
+        ("sendgrid-key", format!("SG.{}.{}", a(22), a(43))),
+        ("sendgrid-key", format!("SG.{}.{}", a(24), a(48))),
+        ("sendgrid-key", format!("SG.{}.{}", a(22), a(50))),
+        ("cloudflare-token", format!("cfat_{}", a(48))),
+        ("cloudflare-token", format!("cfut_{}", a(40))),
+        ("adafruit-key", format!("aio_{}", a(28))),
+        ("contentful-token", format!("CFPAT-{}_{}", a(20), a(22))),
+    ];
+    let mut f = Vec::new();
+    for (kind, token) in &tokens {
+        check(
+            kind,
+            &format!("Dec 06 03:00:01 web1 app[7]: upload using {token} done\n"),
+            &format!("Dec 06 03:00:01 web1 app[7]: upload using [REDACTED:{kind}] done\n"),
+            1,
+            &mut f,
+        );
+    }
+    assert!(f.is_empty(), "{}", f.join("\n"));
+}
+
+/// A mask covers the whole secret: a token with a `-` past its rule's alphabet, a value one
+/// character longer than its rule's fixed length, a `KEY=value` whose value holds `;`, `,` or
+/// brackets.
+#[test]
+fn a_mask_never_ends_early() {
+    let mut f = Vec::new();
+    check(
+        "stripe key with a dash",
+        "charging with sk_live_51HxQ2abcDEF-ghi123JKLmno456 now\n",
+        "charging with [REDACTED:stripe-key] now\n",
+        1,
+        &mut f,
+    );
+    check(
+        "41-character aws secret",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYY\n",
+        "AWS_SECRET_ACCESS_KEY=[REDACTED:aws-secret]\n",
+        1,
+        &mut f,
+    );
+    check(
+        "values with punctuation",
+        "DB_PASSWORD=abc;def(1)]\nAPI_KEY=k_live_51HxQ2,extra\nPassword=p@ss;w0rd;Server=db\nauth_token=Zq8,x9{y}\n",
+        "DB_PASSWORD=[REDACTED:password]\nAPI_KEY=[REDACTED:api-key]\nPassword=[REDACTED:password];Server=db\nauth_token=[REDACTED:token]\n",
+        4,
+        &mut f,
+    );
+    assert!(f.is_empty(), "{}", f.join("\n"));
+}

@@ -3,7 +3,7 @@
 //! rewrite `audit.jsonl` but cannot read the key cannot recompute a valid tail.
 
 use std::io::{Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
@@ -76,20 +76,7 @@ impl AuditKey {
                 ),
             ));
         }
-        let meta = std::fs::metadata(path).map_err(|e| key_error(path, e.to_string()))?;
-        if !meta.is_file() {
-            return Err(key_error(path, "not a regular file"));
-        }
-        let mode = meta.mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(key_error(
-                path,
-                format!(
-                    "is accessible by group or others (mode {mode:04o}); run `chmod 600 {}`",
-                    path.display()
-                ),
-            ));
-        }
+        crate::secret_file::check_private(path).map_err(|e| key_error(path, e.reason()))?;
         let mut text = String::new();
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_string(&mut text))

@@ -44,7 +44,7 @@ impl AuditLog {
             source,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            crate::paths::create_private_dir(dir).map_err(io)?;
         }
         let file = open_append(path).map_err(io)?;
         file.set_permissions(std::fs::Permissions::from_mode(0o600))

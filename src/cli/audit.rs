@@ -211,7 +211,7 @@ pub fn run(paths: &Paths, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             }
             for r in &records {
                 if json {
-                    println!("{}", serde_json::to_string(&r.entry)?);
+                    println!("{}", opsassist::text::json_line(&r.entry)?);
                     continue;
                 }
                 println!(

@@ -148,7 +148,7 @@ pub fn run(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
     });
     runtime.shutdown_background();
 
-    let json = serde_json::to_string_pretty(&report)?;
+    let json = opsassist::text::json_pretty(&report)?;
     let markdown = report.markdown();
     std::fs::write(work_dir.join("report.json"), &json)
         .with_context(|| format!("cannot write {}", work_dir.join("report.json").display()))?;
@@ -158,7 +158,7 @@ pub fn run(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
         println!("{json}");
         eprintln!("{}", report.summary);
     } else {
-        print!("{markdown}");
+        print!("{}", opsassist::text::neutralize(&markdown));
     }
     eprintln!("eval: report in {}", work_dir.display());
     Ok(if interrupted {

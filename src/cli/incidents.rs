@@ -56,7 +56,7 @@ pub fn run(paths: &Paths, cmd: IncidentsCommand) -> anyhow::Result<ExitCode> {
     let incidents = store.incidents()?;
     if json {
         for incident in incidents.iter() {
-            println!("{}", serde_json::to_string(incident)?);
+            println!("{}", opsassist::text::json_line(incident)?);
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -221,7 +221,7 @@ fn explain(
         check,
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&explained)?);
+        println!("{}", opsassist::text::json_pretty(&explained)?);
     } else {
         print_text(&explained);
     }
@@ -231,7 +231,11 @@ fn explain(
 fn print_text(e: &Explained) {
     let show = neutralize_line;
     println!("command: {}", show(&e.command));
-    println!("target:  {}   tool: {}", e.target, show(&e.tool));
+    println!(
+        "target:  {}   tool: {}",
+        show(&e.target.to_string()),
+        show(&e.tool)
+    );
     println!("class:   {} ({})", e.class, show(&e.class_reason));
     match &e.prefix {
         Some(prefix) => println!("prefix:  `{}` ({})", show(&prefix.text), prefix.class),

@@ -37,9 +37,12 @@ pub enum SessionsCommand {
         /// Output format
         #[arg(long, value_enum, default_value = "md")]
         format: opsassist::export::Format,
-        /// Write to this file (mode 0600) and print its path, instead of stdout
+        /// Write to this new file (mode 0600) and print its path, instead of stdout
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// Replace the --out file if it exists (a symlink there is replaced, never followed)
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Remove finished sessions (done or failed) older than an age, with their saved
     /// outputs. Open incidents and the audit log are never touched.
@@ -65,10 +68,10 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
                     if let Some(object) = value.as_object_mut() {
                         object.insert("received".into(), serde_json::Value::Bool(true));
                     }
-                    println!("{value}");
+                    println!("{}", opsassist::text::json_line(&value)?);
                 }
                 for s in &sessions {
-                    println!("{}", serde_json::to_string(s)?);
+                    println!("{}", opsassist::text::json_line(s)?);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -116,7 +119,7 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             if json {
                 use std::io::Write;
                 for e in &events {
-                    writeln!(out, "{}", serde_json::to_string(e)?)?;
+                    writeln!(out, "{}", opsassist::text::json_line(e)?)?;
                 }
             } else {
                 let mut transcript = Transcript::default();
@@ -127,9 +130,14 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        SessionsCommand::Export { id, format, out } => {
+        SessionsCommand::Export {
+            id,
+            format,
+            out,
+            force,
+        } => {
             let id = super::prune::resolve_id(paths, &id)?;
-            export(paths, &id, format, out)
+            export(paths, &id, format, out, force)
         }
         SessionsCommand::Prune {
             older_than,
@@ -155,12 +163,14 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `sessions export`: render the timeline, then print it or write it (0600) to `out`.
+/// `sessions export`: render the timeline, then print it or write it (0600) to `out` as a
+/// new file (`force`: replacing what is there), never through a planted symlink.
 fn export(
     paths: &Paths,
     id: &str,
     format: opsassist::export::Format,
     out: Option<std::path::PathBuf>,
+    force: bool,
 ) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     let redact_values = match opsassist::config::Config::load_for(paths) {
@@ -178,18 +188,9 @@ fn export(
     match out {
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
         Some(path) => {
-            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&path)
+            opsassist::export::write_private(&path, text.as_bytes(), force)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            println!("{}", path.display());
+            println!("{}", neutralize_line(&path.display().to_string()));
         }
     }
     Ok(ExitCode::SUCCESS)

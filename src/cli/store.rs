@@ -2,8 +2,6 @@
 //! list), `store migrate` (copy a files data dir into the team database and verify it), and
 //! the helpers other commands use to reach the team database (audit chain, temp files).
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,7 +59,7 @@ pub fn team_url(paths: &Paths) -> anyhow::Result<Option<String>> {
 fn connect(config: &Config, url: &str) -> anyhow::Result<PgStore> {
     let password = match &config.store.password_file {
         Some(path) => Some(
-            std::fs::read_to_string(path)
+            opsassist::secret_file::read_private(path)
                 .with_context(|| format!("[store] password_file {}", path.display()))?
                 .lines()
                 .next()
@@ -107,27 +105,22 @@ pub fn audit_lines(paths: &Paths) -> anyhow::Result<Vec<String>> {
 
 /// A fresh private (0600) file path in the data dir, for a verify run.
 pub fn private_temp(paths: &Paths, what: &str) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(&paths.data_dir)?;
+    opsassist::paths::create_private_dir(&paths.data_dir)?;
     Ok(paths
         .data_dir
         .join(format!(".{what}-{}.jsonl", std::process::id())))
 }
 
-/// Write `lines` (each plus a newline) to `path`, mode 0600, synced.
+/// Write `lines` (each plus a newline) to `path`, mode 0600, synced, replacing what is there
+/// without following a link planted at it.
 pub fn write_lines(path: &Path, lines: &[String]) -> anyhow::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut text = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     for line in lines {
-        file.write_all(line.as_bytes())?;
-        file.write_all(b"\n")?;
+        text.push_str(line);
+        text.push('\n');
     }
-    file.sync_all()?;
-    Ok(())
+    opsassist::export::write_private(path, text.as_bytes(), true)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn audit_claim(paths: &Paths, config: &Config, incident: &str, action: &str, other: Option<&str>) {
@@ -220,7 +213,7 @@ pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
         StoreCommand::Claims { json } => {
             for claim in board.claims()? {
                 if json {
-                    println!("{}", serde_json::to_string(&claim)?);
+                    println!("{}", opsassist::text::json_line(&claim)?);
                 } else {
                     println!(
                         "{:<34} {} is on it (until {})",

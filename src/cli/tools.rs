@@ -66,12 +66,12 @@ pub fn run(paths: &Paths, cmd: ToolsCommand) -> anyhow::Result<ExitCode> {
             for s in summaries {
                 println!(
                     "{:width$}  {:twidth$}  {:>6}s  {}",
-                    s.name,
-                    s.target,
+                    neutralize_line(&s.name),
+                    neutralize_line(&s.target),
                     s.timeout.as_secs(),
-                    s.description
+                    neutralize_line(&s.description)
                 );
-                println!("{:width$}  runs: {}", "", s.template);
+                println!("{:width$}  runs: {}", "", neutralize_line(&s.template));
             }
             if docker_tools > 0 {
                 println!(

@@ -141,7 +141,7 @@ fn print_summary(checked: &[Checked], json: bool) -> anyhow::Result<()> {
             "failed": failed,
             "containers": checked,
         });
-        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+        writeln!(out, "{}", opsassist::text::json_line(&summary)?)?;
         return Ok(());
     }
     if checked.is_empty() {

@@ -8,10 +8,11 @@
 
 use super::{ExportError, Timeline};
 
-/// Pretty JSON with a trailing newline.
+/// Pretty JSON with a trailing newline; no terminal control is left raw in it (it may be
+/// printed to a terminal).
 pub fn render(timeline: &Timeline) -> Result<String, ExportError> {
     let mut text =
-        serde_json::to_string_pretty(timeline).map_err(|e| ExportError::Encode(e.to_string()))?;
+        crate::text::json_pretty(timeline).map_err(|e| ExportError::Encode(e.to_string()))?;
     text.push('\n');
     Ok(text)
 }

@@ -9,7 +9,7 @@ mod markdown;
 mod timeline;
 mod views;
 
-pub use file::write_to_data_dir;
+pub use file::{write_private, write_to_data_dir};
 pub use timeline::{
     AlertView, AuditRef, AuditView, CallView, DecisionView, Entry, ExecView, SCHEMA, Timeline,
 };

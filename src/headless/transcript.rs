@@ -278,7 +278,11 @@ fn write_offer(proposal: &Proposal, out: &mut dyn Write) -> std::io::Result<()> 
 
 /// Target, class, reason and command of a proposal.
 fn write_fields(proposal: &Proposal, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "│ on:      {}", proposal.target)?;
+    writeln!(
+        out,
+        "│ on:      {}",
+        neutralize_line(&proposal.target.to_string())
+    )?;
     writeln!(
         out,
         "│ class:   {} ({})",

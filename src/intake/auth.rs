@@ -19,6 +19,8 @@ pub enum AuthError {
     },
     #[error("{0} holds no credentials")]
     Empty(std::path::PathBuf),
+    #[error(transparent)]
+    File(#[from] crate::secret_file::SecretFileError),
 }
 
 /// The verdict on one request.
@@ -49,10 +51,7 @@ impl std::fmt::Debug for Auth {
 }
 
 fn read_lines(path: &Path) -> Result<Vec<Vec<u8>>, AuthError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AuthError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::secret_file::read_private(path)?;
     let lines: Vec<Vec<u8>> = text
         .lines()
         .map(str::trim)

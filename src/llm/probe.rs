@@ -237,9 +237,12 @@ impl SavedVerdict {
 
     /// Write it (best effort is the caller's choice).
     pub fn save(&self, data_dir: &std::path::Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(data_dir)?;
+        crate::paths::create_private_dir(data_dir)?;
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(Self::path(data_dir), text)
+        std::io::Write::write_all(
+            &mut crate::exec::output::private_file(&Self::path(data_dir))?,
+            text.as_bytes(),
+        )
     }
 
     /// The saved verdict, when there is one for this very server and model.

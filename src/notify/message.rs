@@ -174,10 +174,28 @@ impl Notice {
         s
     }
 
-    /// A Slack incoming-webhook payload.
+    /// A Slack incoming-webhook payload. Every text is escaped as Slack's mrkdwn requires, so
+    /// an alert title or the model's words cannot ping `<!channel>` or plant a link.
     pub fn slack(&self) -> serde_json::Value {
-        serde_json::json!({ "text": format!("*{}*\n{}", self.subject(), self.plain()) })
+        serde_json::json!({
+            "text": format!("*{}*\n{}", slack_escape(&self.subject()), slack_escape(&self.plain()))
+        })
     }
+}
+
+/// `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`: the only three Slack decodes, and the
+/// ones that make mentions (`<!here>`, `<@U123>`) and links (`<https://…|text>`).
+pub fn slack_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn escape(s: &str) -> String {

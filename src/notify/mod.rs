@@ -5,6 +5,7 @@
 pub mod config;
 pub mod message;
 pub mod send;
+pub mod url_mask;
 
 pub use config::NotifyConfig;
 pub use message::{Notice, Ran, Trigger};

@@ -1,5 +1,6 @@
 //! [`Notifier`]: redact, then deliver a notice to every configured channel with retries and
-//! exponential backoff. Each delivery (or final failure) is appended to `notify.jsonl`.
+//! exponential backoff. Each delivery (or final failure) is appended to `notify.jsonl` (mode
+//! 0600). No error text keeps a notification URL's path or query: they are credentials.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -13,6 +14,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Serialize;
 
 use super::config::{EmailConfig, SmtpSecurity, WebhookConfig};
+use super::url_mask::scrub;
 use super::{Notice, NotifyConfig, NotifyError, Trigger};
 use crate::policy::Redactor;
 
@@ -199,8 +201,9 @@ impl Notifier {
                 }
                 Err(e) => {
                     let config_error = matches!(e, NotifyError::Config { .. });
-                    tracing::warn!("notify: {e} (attempt {attempts} of {max})");
-                    error = Some(self.redactor.redact(&e.to_string()).text);
+                    let message = self.redactor.redact(&self.scrub(&e.to_string())).text;
+                    tracing::warn!("notify: {message} (attempt {attempts} of {max})");
+                    error = Some(message);
                     if config_error {
                         break;
                     }
@@ -222,27 +225,42 @@ impl Notifier {
         delivery
     }
 
+    /// `text` with every configured notification URL masked.
+    fn scrub(&self, text: &str) -> String {
+        let mut urls: Vec<&str> = Vec::new();
+        if let Some(url) = self
+            .config
+            .slack
+            .as_ref()
+            .and_then(|s| s.webhook_url.as_deref())
+        {
+            urls.push(url);
+        }
+        if let Some(webhook) = &self.config.webhook {
+            urls.push(&webhook.url);
+        }
+        scrub(text, &urls)
+    }
+
     fn write_record(&self, delivery: &Delivery) {
         let Some(path) = &self.record else { return };
         let line = serde_json::json!({
             "at": chrono::Utc::now().to_rfc3339(),
             "delivery": delivery,
         });
-        let result = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "{line}"));
+        let result =
+            crate::paths::open_private_append(path).and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = result {
             tracing::warn!("notify: cannot record to {}: {e}", path.display());
         }
     }
 }
 
+/// A secret file's text, trimmed; refused when group or others may read it.
 fn read_secret(path: &std::path::Path) -> Result<String, String> {
-    std::fs::read_to_string(path)
+    crate::secret_file::read_private(path)
         .map(|s| s.trim().to_string())
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        .map_err(|e| e.to_string())
 }
 
 async fn post_json(
@@ -263,15 +281,34 @@ async fn post_json(
     if let Some(token) = token {
         req = req.header("authorization", format!("Bearer {token}"));
     }
+    // reqwest puts the URL in its errors: drop it, and mask whatever form of it remains.
     let send_error = |message: String| NotifyError::Send {
         channel: channel.into(),
-        message,
+        message: scrub(&message, &[url.as_str()]),
     };
-    let resp = req.send().await.map_err(|e| send_error(e.to_string()))?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| send_error(error_chain(&e.without_url())))?;
     if !resp.status().is_success() {
         return Err(send_error(format!("HTTP {}", resp.status())));
     }
     Ok(())
+}
+
+/// An error and its sources on one line (`error sending request: connection refused`).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 async fn send_email(config: &EmailConfig, notice: &Notice) -> Result<(), NotifyError> {

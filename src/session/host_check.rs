@@ -7,16 +7,23 @@ use std::collections::BTreeMap;
 use crate::config::HostEntry;
 use crate::protocol::Target;
 
-/// A name reduced for comparison: lower case, no `user@`, no `:port`, no trailing dot.
+/// A name reduced for comparison: lower case, no `:port`, no trailing dot. A `user@` part is
+/// kept: an alert's host names a machine, and `db01@web01` is not the machine `web01`.
 fn norm(name: &str) -> String {
-    let name = name.rsplit('@').next().unwrap_or(name);
+    let name = name.trim();
     let name = match name.rsplit_once(':') {
         Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
             host
         }
         _ => name,
     };
-    name.trim().trim_end_matches('.').to_ascii_lowercase()
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The machine in an inventory destination (`ops@db-prod-01.example.com`): that config is
+/// the operator's own, and its `user@` is the login, not part of the machine's name.
+fn machine(destination: &str) -> &str {
+    destination.rsplit('@').next().unwrap_or(destination)
 }
 
 /// The first label of a DNS name (`db-prod-01.example.com` → `db-prod-01`).
@@ -24,13 +31,21 @@ fn short(name: &str) -> &str {
     name.split('.').next().unwrap_or(name)
 }
 
-/// True when `a` and `b` name the same machine: equal, or one is the other's short name.
-fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (norm(a), norm(b));
-    if a.is_empty() || b.is_empty() {
+/// True when the alert's `claimed` host is the machine known (from inventory or the
+/// proposal) as `known`: the same name, or the short name of `known`'s full DNS name
+/// (`db-prod-01` for `db-prod-01.example.com`). A longer name in the alert is never a
+/// shorter known one (`web01.attacker.example` is not `web01`: only a full name says which
+/// domain it is in), and a name with `user@` in it is no machine name at all.
+fn same(claimed: &str, known: &str) -> bool {
+    let (a, k) = (norm(claimed), norm(known));
+    if a.is_empty() || k.is_empty() || a.contains('@') || k.contains('@') {
         return false;
     }
-    a == b || (short(&a) == short(&b) && (!a.contains('.') || !b.contains('.')))
+    a == k
+        || (!a.contains('.')
+            && k.contains('.')
+            && k.parse::<std::net::IpAddr>().is_err()
+            && short(&k) == a)
 }
 
 /// True when `name` is this machine: `local`, a loopback name or address, or its hostname.
@@ -72,7 +87,7 @@ pub fn host_warning(
             "the alert is about {clean}, but this runs on local (this machine)"
         )),
         Target::Ssh { host } => {
-            let destination = hosts.get(host).map(|e| e.destination.as_str());
+            let destination = hosts.get(host).map(|e| machine(&e.destination));
             if same(wanted, host) || destination.is_some_and(|d| same(wanted, d)) {
                 None
             } else {
@@ -121,7 +136,8 @@ mod tests {
             (Some("db-prod-01"), Target::Local, true),
             (Some("db-prod-01"), ssh("web01"), true),
             (Some("db-prod-01"), ssh("db-prod-01"), false),
-            (Some("db-prod-01.example.com"), ssh("db-prod-01"), false),
+            // A full name in the alert is not a short name it merely starts with.
+            (Some("db-prod-01.example.com"), ssh("db-prod-01"), true),
             (Some("DB-PROD-01:9100"), ssh("db-prod-01"), false),
             // By inventory destination.
             (Some("db-prod-01"), ssh("db1"), false),
@@ -139,6 +155,49 @@ mod tests {
         for (alert, target, warned) in rows {
             let got = host_warning(alert, &target, &hosts);
             assert_eq!(got.is_some(), warned, "{alert:?} on {target}: {got:?}");
+        }
+    }
+
+    /// `user@host` in the alert is not the host, and a longer name is not the inventory's
+    /// short one: both warn, and the warning shows the alert's name whole.
+    #[test]
+    fn a_user_part_or_a_foreign_domain_does_not_pass_for_the_host() {
+        let hosts = BTreeMap::from([
+            (
+                "web01".to_string(),
+                HostEntry {
+                    destination: "10.0.0.5".into(),
+                    port: None,
+                    tags: Vec::new(),
+                },
+            ),
+            (
+                "api".to_string(),
+                HostEntry {
+                    destination: "deploy@api01.prod.example".into(),
+                    port: None,
+                    tags: Vec::new(),
+                },
+            ),
+        ]);
+        let rows: [(&str, Target, bool); 10] = [
+            ("db01@web01", ssh("web01"), true),
+            ("root@web01", ssh("web01"), true),
+            ("db01@localhost", Target::Local, true),
+            ("web01.attacker.example", ssh("web01"), true),
+            ("web01.attacker.example.", ssh("web01"), true),
+            ("api01.attacker.example", ssh("api"), true),
+            ("10", ssh("web01"), true),
+            ("web01", ssh("web01"), false),
+            ("api01", ssh("api"), false),
+            ("API01.prod.example:9100", ssh("api"), false),
+        ];
+        for (alert, target, warned) in rows {
+            let got = host_warning(Some(alert), &target, &hosts);
+            assert_eq!(got.is_some(), warned, "{alert:?} on {target}: {got:?}");
+            if let Some(text) = got {
+                assert!(text.contains(alert.trim_end_matches('.')), "{text}");
+            }
         }
     }
 

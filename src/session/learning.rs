@@ -146,7 +146,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LearningError + '_ {
 /// records once it holds [`COMPACT_AT`]. Safe against concurrent opsassist processes.
 pub fn record(path: &Path, correction: &Correction) -> Result<(), LearningError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        crate::paths::create_private_dir(dir).map_err(io_err(dir))?;
     }
     let lock_path = path.with_extension("lock");
     let lock_file = OpenOptions::new()

@@ -97,7 +97,7 @@ impl SessionLog {
     /// Create a new log (mode 0600); fails if it already exists.
     pub fn create(path: &Path, session_id: &str) -> Result<SessionLog, SessionError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+            crate::paths::create_private_dir(dir).map_err(io_err(dir))?;
         }
         let file = OpenOptions::new()
             .append(true)

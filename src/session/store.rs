@@ -118,7 +118,7 @@ pub fn materialize(paths: &Paths, id: &str) -> Result<usize, SessionError> {
         path: path.clone(),
         source,
     };
-    std::fs::create_dir_all(paths.sessions_dir()).map_err(io)?;
+    crate::paths::create_private_dir(&paths.sessions_dir()).map_err(io)?;
     let tmp = path.with_extension("jsonl.tmp");
     let mut file = std::fs::OpenOptions::new()
         .create(true)

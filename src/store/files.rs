@@ -82,7 +82,7 @@ impl FileStore {
     }
 
     fn create_dir(&self) -> Result<(), StoreError> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| StoreError::Io {
+        crate::paths::create_private_dir(&self.dir).map_err(|source| StoreError::Io {
             path: self.dir.clone(),
             source,
         })

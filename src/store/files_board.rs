@@ -40,7 +40,7 @@ fn with_claims<T>(
     change: impl FnOnce(&mut BTreeMap<String, Claim>) -> (bool, T),
 ) -> Result<T, StoreError> {
     let dir = dir_of(store);
-    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    crate::paths::create_private_dir(&dir).map_err(|e| io(&dir, e))?;
     let lock_path = dir.join("claims.lock");
     let lock = OpenOptions::new()
         .create(true)

@@ -46,9 +46,9 @@ fn password(config: &StoreConfig) -> Result<Option<String>, StoreError> {
     let Some(path) = &config.password_file else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(path).map_err(|source| StoreError::Io {
+    let text = crate::secret_file::read_private(path).map_err(|e| StoreError::Io {
         path: path.clone(),
-        source,
+        source: std::io::Error::other(e.reason()),
     })?;
     Ok(text.lines().next().map(|l| l.trim().to_string()))
 }

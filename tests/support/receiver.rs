@@ -18,6 +18,13 @@ pub struct Served {
     child: Child,
 }
 
+/// Make a secret file owner-only, as opsassist requires of every secret file.
+pub fn private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
+}
+
 /// Write `config.toml` (with `[intake] token_file` pointing at a file holding [`TOKEN`] when
 /// `extra` has no `token_file`) under `root`.
 pub fn write_config(root: &Path, extra: &str) {
@@ -25,6 +32,7 @@ pub fn write_config(root: &Path, extra: &str) {
     std::fs::create_dir_all(&config_dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
     let token = root.join("token");
     std::fs::write(&token, format!("{TOKEN}\n")).unwrap_or_else(|e| panic!("token: {e}"));
+    private(&token);
     let mut text = String::from("[intake]\n");
     if !extra.contains("token_file") {
         text.push_str(&format!("token_file = {:?}\n", token.display().to_string()));

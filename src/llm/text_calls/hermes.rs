@@ -28,12 +28,6 @@ pub(crate) fn find(
             end = text[body_start..]
                 .find(CLOSE)
                 .map_or(text.len(), |i| body_start + i + CLOSE.len());
-            out.push(Candidate {
-                at,
-                format: TextFormat::Hermes,
-                value: Err("there is no JSON object after <tool_call>".into()),
-                explicit: true,
-            });
         } else {
             let tail = &text[end..];
             let after_fence = tail
@@ -46,6 +40,17 @@ pub(crate) fn find(
             }
         }
         covered.push(at..end);
+        if scan::in_sentence(text, at, end) {
+            continue;
+        }
+        if values.is_empty() {
+            out.push(Candidate {
+                at,
+                format: TextFormat::Hermes,
+                value: Err("there is no JSON object after <tool_call>".into()),
+                explicit: true,
+            });
+        }
         for value in values {
             out.push(Candidate {
                 at,

@@ -24,6 +24,9 @@ pub(crate) fn find_python_tag(
         if values.is_empty() {
             let line_end = rest.find('\n').unwrap_or(rest.len());
             covered.push(at..body_start + line_end);
+            if scan::opens_mid_sentence(text, at) {
+                continue;
+            }
             out.push(Candidate {
                 at,
                 format: TextFormat::PythonTag,
@@ -33,6 +36,9 @@ pub(crate) fn find_python_tag(
             continue;
         }
         covered.push(at..body_start + used);
+        if scan::in_sentence(text, at, body_start + used) {
+            continue;
+        }
         for value in values {
             out.push(Candidate {
                 at,

@@ -25,6 +25,9 @@ pub(crate) fn find(
         let (values, used) = json::values_at(rest);
         if !values.is_empty() {
             covered.push(at..body_start + used);
+            if scan::in_sentence(text, at, body_start + used) {
+                continue;
+            }
             for value in values {
                 out.push(Candidate {
                     at,
@@ -46,6 +49,9 @@ pub(crate) fn find(
                 Some((Ok(arguments), used)) => {
                     let end = body_start + lead + name_len + ARGS.len() + used;
                     covered.push(at..end);
+                    if scan::in_sentence(text, at, end) {
+                        continue;
+                    }
                     Ok(json_value!({"name": &trimmed[..name_len], "arguments": arguments}))
                 }
                 Some((Err(err), _)) => Err(err),
@@ -55,6 +61,9 @@ pub(crate) fn find(
         };
         if value.is_err() {
             covered.push(at..text.len());
+            if scan::opens_mid_sentence(text, at) {
+                continue;
+            }
         }
         out.push(Candidate {
             at,

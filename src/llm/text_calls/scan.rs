@@ -1,6 +1,7 @@
 //! The candidate spans in an assistant text: fenced blocks (only ```json or unlabelled ones
 //! count; another language hides what it holds), the explicit markers of each format, and bare
-//! JSON objects standing on their own lines. A marker quoted in inline code is not a call.
+//! JSON objects standing on their own lines. A marker quoted in inline code or inside a
+//! sentence is not a call.
 
 use std::ops::Range;
 
@@ -64,6 +65,54 @@ pub(crate) fn in_inline_code(text: &str, pos: usize) -> bool {
 pub(crate) fn in_block_quote(text: &str, pos: usize) -> bool {
     let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
     text[line_start..].trim_start().starts_with('>')
+}
+
+/// Tokens a model may print right after a call on the same line (end of message or turn).
+const TURN_ENDS: &[&str] = &[
+    "</tool_call>",
+    "<|eom_id|>",
+    "<|eot_id|>",
+    "<|im_end|>",
+    "<|end|>",
+    "</s>",
+    "```",
+];
+
+/// Markers that may open the next call on the same line.
+const CALL_MARKERS: &[&str] = &["<tool_call>", "<|python_tag|>", "[TOOL_CALLS]"];
+
+/// True when the call written at `at..end` is quoted inside a sentence, not written as a
+/// call: words run on after it on its closing line (`… run <tool_call>{…}</tool_call> but I
+/// will not.`), or the words before it on its opening line stop mid-sentence (`the alert
+/// says to run <tool_call>…`). Only another call or an end-of-turn token may follow it.
+pub(crate) fn in_sentence(text: &str, at: usize, end: usize) -> bool {
+    let end = end.min(text.len());
+    opens_mid_sentence(text, at) || runs_on(text, end)
+}
+
+/// True when the words before `at` on its line stop mid-sentence (a letter, a comma, an
+/// opening quote or bracket): the marker is part of what the sentence says.
+pub(crate) fn opens_mid_sentence(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..at]
+        .trim_end()
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphabetic() || matches!(c, ',' | '"' | '\'' | '“' | '‘' | '('))
+}
+
+/// True when words follow `end` on its line (other than another call or an end-of-turn token).
+fn runs_on(text: &str, end: usize) -> bool {
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let mut after = text[end..line_end].trim();
+    while let Some(rest) = TURN_ENDS
+        .iter()
+        .find_map(|t| after.strip_prefix(t))
+        .or_else(|| after.strip_prefix(';'))
+    {
+        after = rest.trim_start();
+    }
+    !after.is_empty() && !CALL_MARKERS.iter().any(|m| after.starts_with(m))
 }
 
 /// Lines of `text` with their byte offsets.

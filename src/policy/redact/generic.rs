@@ -11,7 +11,7 @@ use super::{Candidate, MARKER_PREFIX, Span, TIER_GENERIC};
 
 static PAIR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)([A-Za-z0-9_.-]*(?:pass|pwd|secret|token|key|auth|cred)[A-Za-z0-9_.-]*)["']?[ \t]*(?::=|=>|[:=])[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^\s"',;&{}()\[\]<>`]+))"#,
+        r#"(?i)([A-Za-z0-9_.-]*(?:pass|pwd|secret|token|key|auth|cred)[A-Za-z0-9_.-]*)["']?[ \t]*(?::=|=>|[:=])[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^\s"'`&]+))"#,
     )
     .expect("static secret-pair regex")
 });
@@ -261,33 +261,148 @@ fn secret_value(kind: &str, value: &str) -> bool {
     super::rules::mixed(value) || (len >= 16 && entropy(value) >= 3.0)
 }
 
+/// A name/value entry's name: `- name: AWS_SECRET_ACCESS_KEY` (Kubernetes env), `"Name":
+/// "DB_PASSWORD"` (ECS, docker), `ParameterKey=…` (CloudFormation), `<name>…</name>` (Hadoop
+/// and Java XML configs).
+static ENTRY_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:(?:^|[\s{,\[(-])["']?(?:name|key|parameterkey)["']?[ \t]*(?::|=>|=)[ \t]*["']?([A-Za-z0-9_.-]+)["']?|<name>[ \t]*([A-Za-z0-9_.-]+)[ \t]*</name>)"#,
+    )
+    .expect("static entry-name regex")
+});
+
+/// The value of such an entry: `value: "…"`, `"Value": "…"`, `ParameterValue=…`,
+/// `<value>…</value>`.
+static ENTRY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:^|[\s{,\[(-])["']?(?:value|parametervalue)["']?[ \t]*(?::|=>|=)[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^\s"'`&]+))|<value>[ \t]*([^<\s]+)[ \t]*</value>"#,
+    )
+    .expect("static entry-value regex")
+});
+
+/// A secret-named key with nothing after its separator (or only a YAML block indicator) and
+/// its value alone on the next line (a lone word ending in `:` is the next key, not a value).
+static KEY_THEN_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?m)^[ \t]*(?:-[ \t]+)?["']?([A-Za-z0-9_.-]+)["']?[ \t]*(?::|=)[ \t]*(?:[|>][+-]?)?[ \t]*\r?\n[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^\s"'#]*[^\s"'#:]))[ \t]*\r?$"#,
+    )
+    .expect("static key-then-line regex")
+});
+
+/// How many lines after an entry's name its value may come.
+const ENTRY_LINES: usize = 3;
+
 pub(super) fn find(text: &str, out: &mut Vec<Candidate>) {
     for re in [&*PAIR, &*OPTION] {
         find_pairs(re, text, out);
+    }
+    find_entries(text, out);
+    for caps in KEY_THEN_LINE.captures_iter(text) {
+        let (Some(key), Some(value)) = (caps.get(1), caps.get(2).or(caps.get(3)).or(caps.get(4)))
+        else {
+            continue;
+        };
+        push_value(key.as_str(), value.start(), value.as_str(), out);
+    }
+}
+
+/// Name/value entries whose name is secret-named: the value on the same line or one of the
+/// next few, before another entry's name begins.
+fn find_entries(text: &str, out: &mut Vec<Candidate>) {
+    for caps in ENTRY_NAME.captures_iter(text) {
+        let (Some(whole), Some(name)) = (caps.get(0), caps.get(1).or(caps.get(2))) else {
+            continue;
+        };
+        if classify_key(name.as_str()).is_none() {
+            continue;
+        }
+        let from = whole.end();
+        let mut window_end = text.len();
+        for (seen, (i, _)) in text[from..].match_indices('\n').enumerate() {
+            if seen == ENTRY_LINES {
+                window_end = from + i;
+                break;
+            }
+        }
+        let window = &text[from..window_end];
+        let window = match ENTRY_NAME.find(window) {
+            Some(next) => &window[..next.start()],
+            None => window,
+        };
+        let Some(value) = ENTRY_VALUE.captures(window) else {
+            continue;
+        };
+        let Some(v) = value
+            .get(1)
+            .or(value.get(2))
+            .or(value.get(3))
+            .or(value.get(4))
+        else {
+            continue;
+        };
+        let len = if value.get(3).is_some() {
+            bare_value_len(v.as_str())
+        } else {
+            v.len()
+        };
+        push_value(name.as_str(), from + v.start(), &v.as_str()[..len], out);
     }
 }
 
 fn find_pairs(re: &Regex, text: &str, out: &mut Vec<Candidate>) {
     for caps in re.captures_iter(text) {
         let Some(key) = caps.get(1) else { continue };
-        let Some(value) = caps.get(2).or(caps.get(3)).or(caps.get(4)) else {
+        let Some(value) = caps.get(2).or(caps.get(3)) else {
+            let Some(bare) = caps.get(4) else { continue };
+            let end = bare.start() + bare_value_len(bare.as_str());
+            push_value(key.as_str(), bare.start(), &text[bare.start()..end], out);
             continue;
         };
-        let Some(kind) = classify_key(key.as_str()) else {
-            continue;
-        };
-        if !secret_value(kind, value.as_str()) {
+        push_value(key.as_str(), value.start(), value.as_str(), out);
+    }
+}
+
+/// Mask `value` (at byte `start`) when `key` names a secret and the value looks like one.
+fn push_value(key: &str, start: usize, value: &str, out: &mut Vec<Candidate>) {
+    let Some(kind) = classify_key(key) else {
+        return;
+    };
+    let judged = value.trim_end_matches([',', ';', ')', ']', '}', '>']);
+    if !secret_value(kind, judged) {
+        return;
+    }
+    out.push(Candidate {
+        tier: TIER_GENERIC,
+        span: Span {
+            start,
+            end: start + value.len(),
+            kind,
+        },
+    });
+}
+
+/// The length of an unquoted value: all of it up to the space, so a password holding `;`, `,`
+/// or brackets is masked whole, except that a `;` or `,` opening another `name=` pair
+/// (`Password=x;Server=db`, `token=x,user=bob`) ends it.
+fn bare_value_len(run: &str) -> usize {
+    let bytes = run.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b';' && b != b',' {
             continue;
         }
-        out.push(Candidate {
-            tier: TIER_GENERIC,
-            span: Span {
-                start: value.start(),
-                end: value.end(),
-                kind,
-            },
-        });
+        let next = &run[i + 1..];
+        let name_len = next
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            .count();
+        if name_len > 0
+            && next[..name_len].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && next[name_len..].starts_with(['=', ':'])
+        {
+            return i;
+        }
     }
+    run.len()
 }
 
 #[cfg(test)]

@@ -89,6 +89,11 @@ pub(super) static SPECS: &[Spec] = &[
         r"\b(v1\.0-[a-f0-9]{24}-[a-f0-9]{146})",
     ),
     raw(
+        "cloudflare-token",
+        &["cfat_", "cfut_"],
+        r"\b(cf[au]t_[A-Za-z0-9_-]{32,})",
+    ),
+    raw(
         "heroku-key",
         &["hrku-aa"],
         r"\b(HRKU-AA[0-9a-zA-Z_-]{58})\b",

@@ -194,6 +194,25 @@ pub(super) fn rule_count() -> usize {
 
 /// Run every table rule whose keyword occurs in `text`.
 pub(super) fn find(text: &str, out: &mut Vec<Candidate>) {
+    let start = out.len();
+    find_matches(text, out);
+    for c in &mut out[start..] {
+        c.span.end = token_end(text, c.span.end);
+    }
+}
+
+/// Where the token that a match stopped inside really ends: a rule's regex fixes a length or
+/// an alphabet, but a longer key, or one with a `-` or `/` in it, is still one secret, so
+/// the mask runs on over every character a token may hold (never a dot, a quote or a space).
+pub(super) fn token_end(text: &str, end: usize) -> usize {
+    let rest = text.as_bytes().get(end..).unwrap_or_default();
+    end + rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'='))
+        .count()
+}
+
+fn find_matches(text: &str, out: &mut Vec<Candidate>) {
     let engine = &*ENGINE;
     let mut run = vec![false; engine.rules.len()];
     for &i in &engine.always {

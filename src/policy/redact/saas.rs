@@ -98,7 +98,13 @@ pub(super) static SPECS: &[Spec] = &[
     raw(
         "sendgrid-key",
         &["sg."],
-        r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b",
+        r"\b(SG\.[A-Za-z0-9_-]{20,24}\.[A-Za-z0-9_-]{39,50})",
+    ),
+    raw("adafruit-key", &["aio_"], r"\b(aio_[A-Za-z0-9]{28,})"),
+    raw(
+        "contentful-token",
+        &["cfpat-"],
+        r"\b(CFPAT-[A-Za-z0-9_-]{43,})",
     ),
     raw(
         "sendinblue-key",

@@ -1,0 +1,74 @@
+//! The data dir is private: created 0700 with `sessions/`, `inbox/` and `exports/` 0700 in
+//! it and every file 0600, whatever the umask; a data dir others may write in is warned
+//! about.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use opsassist::paths::Paths;
+use opsassist::store::{FileStore, Store};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn sessions_inbox_and_their_files_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let paths = Paths::in_dir(dir.path());
+    let log_path = paths.sessions_dir().join("20260101-000000-abcdef.jsonl");
+    let log = opsassist::session::log::SessionLog::create(&log_path, "20260101-000000-abcdef")
+        .unwrap_or_else(|e| panic!("session log: {e}"));
+    drop(log);
+    let store = FileStore::open(&paths);
+    let _lock = store
+        .lock_receiver()
+        .unwrap_or_else(|e| panic!("inbox: {e}"));
+    assert_eq!(mode(&paths.data_dir), 0o700, "data dir");
+    assert_eq!(mode(&paths.sessions_dir()), 0o700, "sessions/");
+    assert_eq!(mode(&log_path), 0o600, "session log");
+    let inbox_dir = paths.data_dir.join("inbox");
+    assert_eq!(mode(&inbox_dir), 0o700, "inbox/");
+    for entry in std::fs::read_dir(&inbox_dir).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+}
+
+#[test]
+fn a_data_dir_others_may_write_in_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .args(["sessions", "list"])
+        .env("OPSASSIST_DATA_DIR", &data)
+        .env("OPSASSIST_CONFIG_DIR", dir.path().join("config"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("writable by group or others (mode 0777)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("chmod 700"), "{stderr}");
+    let log = std::fs::read_to_string(data.join("opsassist.log")).unwrap_or_default();
+    assert!(log.contains("writable by group or others"), "{log}");
+    assert_eq!(mode(&data.join("opsassist.log")), 0o600);
+
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .args(["sessions", "list"])
+        .env("OPSASSIST_DATA_DIR", &data)
+        .env("OPSASSIST_CONFIG_DIR", dir.path().join("config"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("writable"));
+}
