@@ -4,6 +4,8 @@
 //! for the incident all carry its inbox id, two consoles see one decision, and a kill -9 of
 //! the daemon loses no waiting call.
 
+#[path = "support/dockerd.rs"]
+mod dockerd;
 #[path = "support/hooks.rs"]
 mod hooks;
 #[path = "support/receiver.rs"]
@@ -35,7 +37,12 @@ struct Daemon {
 
 impl Daemon {
     fn start(root: &Path, fake: &FakeLlm) -> Daemon {
+        Daemon::start_with(root, fake, &[])
+    }
+
+    fn start_with(root: &Path, fake: &FakeLlm, extra: &[&str]) -> Daemon {
         let mut child = receiver::opsassist(root)
+            .args(extra)
             .args([
                 "serve",
                 "--listen",
@@ -346,4 +353,126 @@ fn log_text(sessions: &Path) -> String {
         }
     }
     text
+}
+
+#[test]
+fn a_console_attached_in_tmux_shows_the_waiting_call_and_a_runs_it_in_the_daemon() {
+    use support::tmux::{Opts, Pane};
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
+    let root = dir.path().to_path_buf();
+    receiver::write_config(&root, "");
+    let touched = root.join("changed-file");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![shell("uptime")]),
+        Reply::ToolCalls(vec![shell(&format!("touch {}", touched.display()))]),
+        Reply::Text("Fixed: the file exists now.".into()),
+    ]);
+    let daemon = Daemon::start(&root, &fake);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    runtime.block_on(post_alert(&daemon.addr, "Disk almost full (attached tmux)"));
+    let sessions = root.join("data/sessions");
+    runtime.block_on(wait_for("the change call to wait", || {
+        log_text(&sessions).contains("approval_requested")
+    }));
+    let pane = Pane::start_in_with(
+        "desk-attach",
+        &fake,
+        dir.clone(),
+        Opts {
+            args: vec!["--attach".into()],
+            size: (160, 45),
+            ..Opts::default()
+        },
+    );
+    let screen = pane.wait_for("the daemon's waiting call", |s| {
+        s.contains("touch ") && s.contains("changed-file")
+    });
+    assert!(!touched.exists(), "{screen}");
+    pane.decide(&["a"]);
+    runtime.block_on(wait_for("the approved call to run in the daemon", || {
+        touched.exists()
+    }));
+    pane.wait_for("the session's end on the console", |s| s.contains("Fixed"));
+    pane.quit();
+    // The console is gone; the daemon and its log go on.
+    assert!(log_text(&sessions).contains("\"type\":\"finished\""));
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_watch_docker_receives_a_webhook_and_a_docker_failure_in_one_process() {
+    let Some(d) = dockerd::daemon_or_skip("serve_watch_docker") else {
+        return;
+    };
+    let docker = d.client().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    receiver::write_config(
+        root,
+        &format!(
+            "[watch.docker]\nhost = {:?}\nlabels = [\"oa-test=serve-watch\"]\ninterval_secs = 30\n",
+            d.host()
+        ),
+    );
+    // Manual: nothing investigates; the incidents alone are what this test is about.
+    let fake = FakeLlm::openai(Vec::new()).await;
+    let mut child = receiver::opsassist(root)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--watch",
+            "docker",
+            "--provider",
+            "openai",
+            "--base-url",
+            &fake.base_url,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn serve: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let addr = first
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("serve did not start: {first:?}"))
+        .to_string();
+    let daemon = Daemon { child, addr };
+    post_alert(&daemon.addr, "Webhook beside the watcher").await;
+    dockerd::run_container(
+        &docker,
+        dockerd::Spec {
+            name: "oa-serve-watch",
+            script: "sleep 1; exit 3",
+            labels: &[("oa-test", "serve-watch")],
+            health: None,
+        },
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listed = receiver::incidents(root);
+        let titles: Vec<String> = listed
+            .iter()
+            .map(|i| i["alert"]["title"].as_str().unwrap_or_default().to_string())
+            .collect();
+        if titles.iter().any(|t| t.contains("Webhook beside"))
+            && titles.iter().any(|t| t.contains("oa-serve-watch"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no webhook and docker incidents in one store: {titles:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(daemon);
 }

@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// gated: what the policy lets run runs; the rest waits for a console (`tui --attach`).
     #[arg(long, value_name = "auto|manual", value_parser = ["auto", "manual"])]
     pub investigate: Option<String>,
+    /// Also run this watcher in the daemon: failed containers become incidents in the same
+    /// inbox, sessions get the docker tools for the watched containers
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub watch: Option<super::tui::WatchKind>,
     #[command(flatten)]
     pub provider: super::common::ProviderArgs,
 }
@@ -77,7 +81,7 @@ pub async fn start_receiver(
     .context("cannot open the inbox")?;
     let receiver = server::bind(
         listen,
-        intake,
+        intake.clone(),
         ReceiverOptions {
             auth,
             max_bytes: config.limits.max_alert_bytes,
@@ -95,6 +99,7 @@ pub async fn start_receiver(
         let _ = stop_rx.await;
     }));
     Ok(Running {
+        intake,
         url: format!("{scheme}://{addr}/v1/alerts"),
         stop: stop_tx,
         task,
@@ -103,6 +108,8 @@ pub async fn start_receiver(
 
 /// A receiver serving in the background.
 pub struct Running {
+    /// The receiver's intake (a watcher in the same process feeds it too).
+    pub intake: Intake,
     /// `http(s)://ADDR/v1/alerts`.
     pub url: String,
     /// Send (or drop) to stop accepting.
@@ -132,8 +139,33 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sigint = signal(SignalKind::interrupt())?;
         let running = start_receiver(paths, &config, &listen, args.insecure_no_auth).await?;
+        // `--watch docker`: the watcher feeds the receiver's intake (one inbox writer).
+        let (watch_task, watched) = match args.watch {
+            Some(super::tui::WatchKind::Docker) => {
+                let watcher =
+                    super::watch::start_watcher_with(paths, &config, Some(running.intake.clone()))
+                        .await?;
+                let names = watcher
+                    .engine()
+                    .list()
+                    .await
+                    .context("cannot list the watched Docker containers")?
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect();
+                let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+                let run = tokio::spawn(async move { watcher.run(tx).await });
+                let print = tokio::spawn(async move {
+                    while let Some(event) = rx.recv().await {
+                        super::watch::print_event(&event);
+                    }
+                });
+                (Some((run, print)), names)
+            }
+            None => (None, Vec::new()),
+        };
         // The desk: follows the inbox, investigates, recovers, serves consoles.
-        let core = super::common::build_core(paths, &args.provider)?;
+        let core = super::common::build_core_watching(paths, &args.provider, watched)?;
         let (desk, warning) = Desk::open(core, &operator_from_env(), "serve");
         if let Some(warning) = warning {
             tracing::warn!("{warning}");
@@ -166,6 +198,10 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
             _ = sigint.recv() => {}
         }
         door.abort();
+        if let Some((run, print)) = watch_task {
+            run.abort();
+            print.abort();
+        }
         let _ = std::fs::remove_file(&socket_path);
         let _ = running.stop.send(());
         let _ = running.task.await;

@@ -38,25 +38,24 @@ pub struct DockerArgs {
 
 /// Start a watcher on the current runtime: connect to Docker and open the inbox.
 pub async fn start_watcher(paths: &Paths, config: &Config) -> anyhow::Result<Watcher> {
+    start_watcher_with(paths, config, None).await
+}
+
+/// [`start_watcher`] feeding `intake` (the receiver's, when `serve --watch docker` runs both
+/// in one process) instead of opening its own.
+pub async fn start_watcher_with(
+    paths: &Paths,
+    config: &Config,
+    intake: Option<Intake>,
+) -> anyhow::Result<Watcher> {
     let docker = &config.watch.docker;
     let engine = Engine::connect(docker)
         .await
         .context("cannot reach the Docker Engine")?;
-    // Team mode: failed containers become incidents on the shared board (the data dir's
-    // inbox when the database cannot be opened, so a failure is never dropped).
-    let (store, warning) = opsassist::store::inbox_or_files(paths, &config.store);
-    if let Some(warning) = warning {
-        eprintln!("opsassist: warning: {}", neutralize_line(&warning));
-    }
-    let intake = Intake::open(
-        store,
-        IntakeOptions {
-            queue_capacity: config.intake.queue_capacity,
-            inbox_capacity: config.intake.inbox_capacity,
-            ..IntakeOptions::default()
-        },
-    )
-    .context("cannot open the inbox")?;
+    let intake = match intake {
+        Some(intake) => intake,
+        None => open_intake(paths, config)?,
+    };
     let redactor = Redactor::new(config.policy.redact_values.clone());
     let notifier = Notifier::new(
         config.notify.clone(),
@@ -67,6 +66,24 @@ pub async fn start_watcher(paths: &Paths, config: &Config) -> anyhow::Result<Wat
         Watcher::new(engine, docker.clone(), intake, redactor, paths.audit_log())
             .with_notifier(notifier),
     )
+}
+
+fn open_intake(paths: &Paths, config: &Config) -> anyhow::Result<Intake> {
+    // Team mode: failed containers become incidents on the shared board (the data dir's
+    // inbox when the database cannot be opened, so a failure is never dropped).
+    let (store, warning) = opsassist::store::inbox_or_files(paths, &config.store);
+    if let Some(warning) = warning {
+        eprintln!("opsassist: warning: {}", neutralize_line(&warning));
+    }
+    Intake::open(
+        store,
+        IntakeOptions {
+            queue_capacity: config.intake.queue_capacity,
+            inbox_capacity: config.intake.inbox_capacity,
+            ..IntakeOptions::default()
+        },
+    )
+    .context("cannot open the inbox")
 }
 
 /// Run `opsassist watch`.
@@ -160,7 +177,7 @@ fn print_summary(checked: &[Checked], json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_event(event: &WatchEvent) {
+pub fn print_event(event: &WatchEvent) {
     let line = match event {
         WatchEvent::Incident(c) => format!(
             "{} {}: {} ({})",
