@@ -146,3 +146,110 @@ fn claims_hold_with_the_team_database() {
     let url = support::postgres::database("deskclaims");
     claims_hold_across_front_ends(&Site::new(dir.path(), Some(url)));
 }
+
+/// A daemon killed on drop (also when the test fails).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `opsassist serve` as `user` in `site` (config from [`Site::new`] plus a token file).
+fn serve(site: &Site, user: &str, fake: &FakeLlm, extra: &[&str]) -> (Killed, String) {
+    use std::io::BufRead;
+    let mut child = site
+        .as_user(user)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .args([
+            "--provider",
+            "openai",
+            "--base-url",
+            &fake.base_url,
+            "--model",
+            "fake-model",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("serve: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut first = String::new();
+    let _ = std::io::BufReader::new(stdout).read_line(&mut first);
+    let addr = first
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("serve did not start: {first:?}"))
+        .to_string();
+    (Killed(child), addr)
+}
+
+#[test]
+fn a_daemon_investigating_alone_leaves_alices_incident_until_she_lets_go() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    let site = Site::new(root, None);
+    let token = root.join("token");
+    std::fs::write(&token, format!("{}\n", receiver::TOKEN)).unwrap_or_else(|e| panic!("{e}"));
+    receiver::private(&token);
+    std::fs::write(
+        root.join("config/config.toml"),
+        format!(
+            "[store]\nlease_secs = 3\n[intake]\ntoken_file = {:?}\n",
+            token.display().to_string()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let fake =
+        FakeLlm::spawn_blocking_openai(vec![Reply::Text("Looked at it (bob's daemon).".into())]);
+
+    // The alert arrives while bob's daemon only receives; alice claims the incident.
+    let (daemon, addr) = serve(&site, "bob", &fake, &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/v1/alerts"))
+            .bearer_auth(receiver::TOKEN)
+            .header("content-type", "application/json")
+            .body(ALERT)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    });
+    assert_eq!(status, 200);
+    drop(daemon);
+    let incident = site.incident();
+    let out = site.store("alice", &["claim", &incident]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Bob's daemon now investigates by itself: not alice's incident.
+    let (daemon, _) = serve(&site, "bob", &fake, &["--investigate", "auto"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        fake.chat_count(),
+        0,
+        "bob's daemon asked the model about alice's incident"
+    );
+    assert_eq!(receiver::session_count(root), 0);
+
+    // She releases it: bob's daemon takes it up.
+    let out = site.store("alice", &["release", &incident]);
+    assert!(out.status.success(), "{}", text(&out));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while fake.chat_count() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "bob's daemon never took the released incident up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(daemon);
+}

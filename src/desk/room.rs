@@ -74,6 +74,7 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
         events_tx,
         listed: Vec::new(),
         first: true,
+        held: Vec::new(),
     };
     tokio::spawn(room.run(ops_rx, sub_rx, events_rx));
     Ok(RoomLink {
@@ -98,6 +99,9 @@ struct Room {
     /// The waiting ids last sent.
     listed: Vec<String>,
     first: bool,
+    /// Incidents the scheduler handed out that another operator held: started once the
+    /// holder releases, hands over or lets the lease lapse.
+    held: Vec<String>,
 }
 
 impl Room {
@@ -272,6 +276,9 @@ impl Room {
             }),
             Err(DeskError::Held(line)) => {
                 tracing::info!("desk: not starting {}: {line}", incident.id);
+                if !self.held.contains(&incident.id) {
+                    self.held.push(incident.id.clone());
+                }
                 self.broadcast(DeskEvent::Notice { line });
             }
             Err(e) => {
@@ -314,7 +321,38 @@ impl Room {
         }
     }
 
+    /// Start the held incidents whose holder let go (still waiting, nobody else on them).
+    fn retry_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let Ok(claims) = self.desk.board.claims() else {
+            return;
+        };
+        let now = chrono::Utc::now();
+        let held = std::mem::take(&mut self.held);
+        for id in held {
+            let still_held = claims
+                .iter()
+                .any(|c| c.incident == id && c.operator != self.desk.operator && c.is_live(now));
+            if still_held {
+                self.held.push(id);
+                continue;
+            }
+            let waiting = self
+                .scheduler
+                .as_ref()
+                .and_then(|s| s.incidents().get(&id))
+                .filter(|i| i.is_pending())
+                .cloned();
+            if let Some(incident) = waiting {
+                self.launch(&incident);
+            }
+        }
+    }
+
     async fn renew_claims(&mut self) {
+        self.retry_held();
         let incidents: Vec<String> = self
             .sessions
             .values()
