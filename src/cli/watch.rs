@@ -48,15 +48,8 @@ pub async fn start_watcher(paths: &Paths, config: &Config) -> anyhow::Result<Wat
     if let Some(warning) = warning {
         eprintln!("opsassist: warning: {}", neutralize_line(&warning));
     }
-    let intake = Intake::open(
-        store,
-        IntakeOptions {
-            queue_capacity: config.intake.queue_capacity,
-            inbox_capacity: config.intake.inbox_capacity,
-            ..IntakeOptions::default()
-        },
-    )
-    .context("cannot open the inbox")?;
+    let intake = Intake::open(store, IntakeOptions::from_config(&config.intake))
+        .context("cannot open the inbox")?;
     let redactor = Redactor::new(config.policy.redact_values.clone());
     let notifier = Notifier::new(
         config.notify.clone(),
