@@ -405,3 +405,44 @@ async fn signed_pagerduty_events_must_be_fresh_and_new() {
     assert_eq!(listed[0]["state"], "resolved_at_source", "{:#}", listed[0]);
     assert_eq!(listed[0]["reopened"], 0);
 }
+
+/// The header deadline is its own setting: a short one closes half-sent requests early while
+/// a body may still take the longer `request_timeout_secs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_timeout_does_not_follow_the_request_timeout() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    write_config(
+        dir.path(),
+        "request_timeout_secs = 4\nheader_timeout_secs = 1\n",
+    );
+    let served = Served::start(dir.path());
+    let started = Instant::now();
+    let half = format!("POST /v1/alerts HTTP/1.1\r\nHost: {}\r\n", served.addr);
+    let stalled_body = format!(
+        "POST /v1/alerts HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\"",
+        served.addr
+    );
+    let (half, body) = tokio::join!(
+        async {
+            let answer = answer_to(&served.addr, &half).await;
+            (answer, started.elapsed())
+        },
+        async {
+            let answer = answer_to(&served.addr, &stalled_body).await;
+            (answer, started.elapsed())
+        }
+    );
+    assert!(half.0.is_some(), "a half-sent request is closed");
+    assert!(
+        half.1 < Duration::from_millis(3500),
+        "closed after {:?}, not at header_timeout_secs = 1",
+        half.1
+    );
+    let answer = body.0.unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        body.1 >= Duration::from_millis(3500),
+        "a body gets request_timeout_secs, not the header timeout: {:?}",
+        body.1
+    );
+}
