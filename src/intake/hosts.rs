@@ -78,8 +78,12 @@ impl HostPolicy {
             return false;
         };
         if let Some(local) = local {
-            let ip = local.ip();
-            if host.parse::<IpAddr>().ok().is_some_and(|h| same_ip(h, ip)) {
+            let ip = canonical(local.ip());
+            if host
+                .parse::<IpAddr>()
+                .ok()
+                .is_some_and(|h| canonical(h) == ip)
+            {
                 return true;
             }
             if ip.is_loopback() && host == "localhost" && port.is_none_or(|p| p == local.port()) {
@@ -102,12 +106,12 @@ impl HostPolicy {
     }
 }
 
-fn same_ip(a: IpAddr, b: IpAddr) -> bool {
-    let canonical = |ip: IpAddr| match ip {
+/// An IPv4-mapped IPv6 address (a dual-stack socket's IPv4 client) as its IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
-    };
-    canonical(a) == canonical(b)
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +162,9 @@ mod tests {
             !policy.allows("localhost:9095", public),
             "localhost only when the connection is on loopback"
         );
+        let mapped = local("[::ffff:127.0.0.1]:9095");
+        assert!(policy.allows("127.0.0.1:9095", mapped));
+        assert!(policy.allows("localhost:9095", mapped));
         let v6 = local("[::1]:9095");
         assert!(policy.allows("[::1]:9095", v6));
         assert!(policy.allows("localhost:9095", v6));
