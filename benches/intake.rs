@@ -87,8 +87,7 @@ fn rig() -> Rig {
                 rate_per_client: 0,
                 rate_burst: 0,
                 request_timeout: Duration::from_secs(30),
-                insecure_no_auth: false,
-                tls: None,
+                ..ReceiverOptions::default()
             },
         )
         .await
@@ -129,6 +128,7 @@ async fn post_all(rig: &Rig, bodies: Arc<Vec<Vec<u8>>>, latencies: &Arc<Mutex<Ve
                 let response = client
                     .post(&url)
                     .header("authorization", format!("Bearer {TOKEN}"))
+                    .header("content-type", "application/json")
                     .body(body.clone())
                     .send()
                     .await

@@ -76,6 +76,7 @@ async fn storms(url: String, all_new: bool) {
                     let _ = client
                         .post(&url)
                         .header("authorization", format!("Bearer {TOKEN}"))
+                        .header("content-type", "application/json")
                         .body(body.clone())
                         .send()
                         .await;
@@ -368,8 +369,7 @@ fn bench(c: &mut Criterion) {
                     rate_per_client: 0,
                     rate_burst: 0,
                     request_timeout: Duration::from_secs(30),
-                    insecure_no_auth: false,
-                    tls: None,
+                    ..ReceiverOptions::default()
                 },
             )
             .await

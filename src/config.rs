@@ -178,8 +178,23 @@ pub struct IntakeConfig {
     pub inbox_capacity: usize,
     /// Alerts waiting for the disk before new requests are refused with 503.
     pub queue_capacity: usize,
-    /// Seconds a request (headers and body) may take.
+    /// Seconds a request body may take.
     pub request_timeout_secs: u64,
+    /// Seconds a client has to send a request's headers (and finish a TLS handshake); idle
+    /// keep-alive connections are closed after it too. Independent of `request_timeout_secs`.
+    pub header_timeout_secs: u64,
+    /// Connections one client address (an IPv6 /64) may hold; past it its oldest idle or
+    /// half-sent one is closed (0 = only the overall cap of 1024).
+    pub max_connections_per_client: usize,
+    /// `Host` names the receiver answers to besides the address a connection arrived on
+    /// (`localhost` too on loopback): `name` (any port) or `name:port`.
+    pub allowed_hosts: Vec<String>,
+    /// Seconds after it opened that an incident resolved at the source, and not taken up,
+    /// still counts against `inbox_capacity` (fire-then-resolve floods).
+    pub inbox_window_secs: u64,
+    /// Signed PagerDuty events whose `occurred_at` is further than this from now are refused
+    /// (replays); 0 = no age limit.
+    pub pagerduty_max_age_secs: u64,
     /// PEM certificate chain and key for HTTPS; both or neither.
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
@@ -199,6 +214,11 @@ impl Default for IntakeConfig {
             inbox_capacity: 10_000,
             queue_capacity: 20_000,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
+            max_connections_per_client: 256,
+            allowed_hosts: Vec::new(),
+            inbox_window_secs: 3600,
+            pagerduty_max_age_secs: 300,
             tls_cert_file: None,
             tls_key_file: None,
         }

@@ -27,6 +27,16 @@ fn signature(secret: &str, body: &[u8]) -> String {
     )
 }
 
+/// The PagerDuty sample as a fresh event: `occurred_at` now and a new event id.
+fn fresh_pagerduty() -> Vec<u8> {
+    let mut event: serde_json::Value =
+        serde_json::from_slice(&fixture("pagerduty-postgres-replication-lag.json"))
+            .unwrap_or_else(|e| panic!("fixture: {e}"));
+    event["event"]["occurred_at"] = chrono::Utc::now().to_rfc3339().into();
+    event["event"]["id"] = format!("E{}", std::process::id()).into();
+    serde_json::to_vec(&event).unwrap_or_else(|e| panic!("json: {e}"))
+}
+
 fn setup(dir: &Path, extra: &str) -> Served {
     let secrets = dir.join("pd-secrets");
     std::fs::write(&secrets, format!("old-rotated-secret\n{PD_SECRET}\n"))
@@ -99,10 +109,11 @@ async fn every_sender_with_its_headers_and_every_refusal() {
     )
     .await;
     assert_eq!(code, 200, "{body}");
-    // PagerDuty V3: signed with the second secret, no token.
-    let pd = fixture("pagerduty-postgres-replication-lag.json");
+    // PagerDuty V3 on its own path: signed with the second secret, no token; a fresh event
+    // (older ones are refused as replays).
+    let pd = fresh_pagerduty();
     let (code, _, body) = status(
-        post("/v1/alerts", pd.clone())
+        post("/v1/alerts/pagerduty", pd.clone())
             .header("x-pagerduty-signature", signature(PD_SECRET, &pd))
             .header("x-webhook-id", "8a1d6f5e-0000-4000-8000-000000000001")
             .header("x-webhook-subscription", "PSUB123")
@@ -134,19 +145,27 @@ async fn every_sender_with_its_headers_and_every_refusal() {
     let (code, _, _) = status(post("/v1/alerts", fixture("grafana-k8s-crashloop.json"))).await;
     assert_eq!(code, 401, "no token");
     let (code, _, _) = status(
-        post("/v1/alerts", pd.clone())
-            .header("x-pagerduty-signature", signature("not-the-secret", &pd))
-            .header("authorization", &bearer),
+        post("/v1/alerts/pagerduty", pd.clone())
+            .header("x-pagerduty-signature", signature("not-the-secret", &pd)),
     )
     .await;
-    assert_eq!(code, 401, "wrong signature, even with a token");
+    assert_eq!(code, 401, "wrong signature");
     let mut tampered = pd.clone();
     tampered.extend_from_slice(b" ");
     let (code, _, _) = status(
-        post("/v1/alerts", tampered).header("x-pagerduty-signature", signature(PD_SECRET, &pd)),
+        post("/v1/alerts/pagerduty", tampered)
+            .header("x-pagerduty-signature", signature(PD_SECRET, &pd)),
     )
     .await;
     assert_eq!(code, 401, "a signature over another body");
+    let (code, _, _) = status(
+        post("/v1/alerts", pd.clone()).header("x-pagerduty-signature", signature(PD_SECRET, &pd)),
+    )
+    .await;
+    assert_eq!(
+        code, 401,
+        "a signature authenticates the PagerDuty path only"
+    );
     let huge = vec![b' '; 100 * 1024];
     let (code, _, _) = status(post("/v1/alerts", huge).header("authorization", &bearer)).await;
     assert_eq!(code, 413, "oversize");
@@ -177,7 +196,7 @@ async fn every_sender_with_its_headers_and_every_refusal() {
         .await
         .unwrap_or_default();
     for line in [
-        "opsassist_intake_rejected_total{reason=\"unauthorized\"} 2",
+        "opsassist_intake_rejected_total{reason=\"unauthorized\"} 3",
         "opsassist_intake_rejected_total{reason=\"bad_signature\"} 2",
         "opsassist_intake_rejected_total{reason=\"too_large\"} 1",
         "opsassist_intake_rejected_total{reason=\"bad_payload\"} 3",
@@ -209,6 +228,7 @@ async fn floods_get_429_and_a_full_inbox_503_with_retry_after() {
             client
                 .post(served.url("/v1/alerts"))
                 .header("authorization", &bearer)
+                .header("content-type", "application/json")
                 .body(generic(n % 2)),
         )
         .await;
@@ -227,6 +247,7 @@ async fn floods_get_429_and_a_full_inbox_503_with_retry_after() {
         client
             .post(served.url("/v1/alerts"))
             .header("authorization", &bearer)
+            .header("content-type", "application/json")
             .body(generic(7)),
     )
     .await;
@@ -249,6 +270,7 @@ async fn floods_get_429_and_a_full_inbox_503_with_retry_after() {
         client
             .post(served.url("/v1/alerts"))
             .header("authorization", &bearer)
+            .header("content-type", "application/json")
             .body(generic(7)),
     )
     .await;
@@ -262,7 +284,10 @@ async fn floods_get_429_and_a_full_inbox_503_with_retry_after() {
 async fn slow_and_idle_connections_are_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let served = setup(dir.path(), "request_timeout_secs = 2\n");
+    let served = setup(
+        dir.path(),
+        "request_timeout_secs = 2\nheader_timeout_secs = 1\n",
+    );
     let started = std::time::Instant::now();
     // Half a request line, then nothing (slowloris); and a connection that never speaks.
     let mut slow = tokio::net::TcpStream::connect(&served.addr)
@@ -288,7 +313,7 @@ async fn slow_and_idle_connections_are_closed() {
         .unwrap_or_else(|e| panic!("connect: {e}"));
     stalled
         .write_all(
-            format!("POST /v1/alerts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 100\r\n\r\n{{\"title\"")
+            format!("POST /v1/alerts HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\"", served.addr)
                 .as_bytes(),
         )
         .await
@@ -355,6 +380,7 @@ fn https_from_pem_files() {
             .arg("--cacert")
             .arg(&cert)
             .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
+            .args(["-H", "Content-Type: application/json"])
             .arg("--data-binary")
             .arg(format!("@{FIXTURES}/grafana-nginx-5xx.json"))
             .arg(format!("{scheme}://{}/v1/alerts", served.addr))

@@ -42,6 +42,7 @@ async fn every_acknowledged_alert_survives_kill_9() {
                 let sent = client
                     .post(&url)
                     .header("authorization", format!("Bearer {TOKEN}"))
+                    .header("content-type", "application/json")
                     .body(body)
                     .send()
                     .await;
@@ -90,6 +91,7 @@ async fn every_acknowledged_alert_survives_kill_9() {
     let response = client
         .post(restarted.url("/v1/alerts"))
         .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
         .body(r#"{"title":"after restart","fingerprint":"fp-0"}"#)
         .send()
         .await

@@ -25,6 +25,7 @@ async fn sessions_list_shows_received_incidents_without_a_session() {
     let status = reqwest::Client::new()
         .post(served.url("/v1/alerts"))
         .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
         .body(body.to_string())
         .send()
         .await

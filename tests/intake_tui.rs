@@ -118,6 +118,7 @@ fn post(url: &str, body: &serde_json::Value) -> u16 {
         reqwest::Client::new()
             .post(url)
             .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
             .body(serde_json::to_vec(body).unwrap_or_default())
             .send()
             .await
@@ -316,7 +317,10 @@ fn resolve_and_refire_reach_the_session_transcript_and_its_log() {
         screen.contains("Approve?"),
         "the session is not stopped:\n{screen}"
     );
-    assert_eq!(post(&url, &firing), 200);
+    // A new firing: it started after the resolve (a late copy of the first would not reopen).
+    let mut refired = firing.clone();
+    refired["alerts"][0]["startsAt"] = json!("2026-01-01T00:20:00Z");
+    assert_eq!(post(&url, &refired), 200);
     tmux.wait_for("fired again", |s| s.contains("↺ fired again at"));
     // Persisted: the session log holds both, so a restart shows them.
     let sessions = root.join("data/sessions");

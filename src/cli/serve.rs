@@ -70,15 +70,8 @@ pub async fn start_receiver(
     let store = opsassist::store::open(paths, &config.store)
         .context("cannot open the store")?
         .store;
-    let intake = Intake::open(
-        store,
-        IntakeOptions {
-            queue_capacity: intake_config.queue_capacity,
-            inbox_capacity: intake_config.inbox_capacity,
-            ..IntakeOptions::default()
-        },
-    )
-    .context("cannot open the inbox")?;
+    let intake = Intake::open(store, IntakeOptions::from_config(intake_config))
+        .context("cannot open the inbox")?;
     let receiver = server::bind(
         listen,
         intake.clone(),
@@ -88,6 +81,10 @@ pub async fn start_receiver(
             rate_per_client: intake_config.rate_per_client,
             rate_burst: intake_config.rate_burst,
             request_timeout: Duration::from_secs(intake_config.request_timeout_secs.max(1)),
+            header_timeout: Duration::from_secs(intake_config.header_timeout_secs.max(1)),
+            max_connections_per_client: intake_config.max_connections_per_client,
+            allowed_hosts: intake_config.allowed_hosts.clone(),
+            pagerduty_max_age: Duration::from_secs(intake_config.pagerduty_max_age_secs),
             insecure_no_auth,
             tls,
         },

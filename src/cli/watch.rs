@@ -75,15 +75,8 @@ fn open_intake(paths: &Paths, config: &Config) -> anyhow::Result<Intake> {
     if let Some(warning) = warning {
         eprintln!("opsassist: warning: {}", neutralize_line(&warning));
     }
-    Intake::open(
-        store,
-        IntakeOptions {
-            queue_capacity: config.intake.queue_capacity,
-            inbox_capacity: config.intake.inbox_capacity,
-            ..IntakeOptions::default()
-        },
-    )
-    .context("cannot open the inbox")
+    Intake::open(store, IntakeOptions::from_config(&config.intake))
+        .context("cannot open the inbox")
 }
 
 /// Run `opsassist watch`.

@@ -1,6 +1,7 @@
 //! Who may post alerts: a bearer token or HTTP basic credentials from `[intake] token_file`,
-//! and PagerDuty's `X-PagerDuty-Signature` (HMAC-SHA256 of the body, `v1=` entries, any of
-//! several secrets). Every comparison is constant-time.
+//! and, on the PagerDuty path only, PagerDuty's `X-PagerDuty-Signature` (HMAC-SHA256 of the
+//! body, `v1=` entries, any of several secrets). The decision is made from the headers before
+//! any body is read ([`Auth::gate`]). Every comparison is constant-time.
 
 use std::path::Path;
 
@@ -23,14 +24,39 @@ pub enum AuthError {
     File(#[from] crate::secret_file::SecretFileError),
 }
 
-/// The verdict on one request.
+/// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    Allowed,
-    /// No or wrong token/credentials.
+    /// No or wrong token/credentials (a signature anywhere but the PagerDuty path included).
     Unauthorized,
-    /// A PagerDuty signature was present (or required) and none matched.
+    /// A PagerDuty signature that is malformed or does not match the body.
     BadSignature,
+}
+
+/// What a request's headers allow, before its body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// A valid token, or no credentials configured.
+    Allowed,
+    /// A well-formed PagerDuty signature on the PagerDuty path: read the body (small) and
+    /// verify it before anything else.
+    Signature,
+    Refused(Verdict),
+}
+
+/// Most `X-PagerDuty-Signature` entries looked at.
+const MAX_SIGNATURES: usize = 16;
+
+/// True when the header holds at least one `v1=` entry of 64 hex digits (an HMAC-SHA256).
+fn well_formed_signature(header: &[u8]) -> bool {
+    let Ok(header) = std::str::from_utf8(header) else {
+        return false;
+    };
+    header
+        .split(',')
+        .take(MAX_SIGNATURES)
+        .filter_map(|entry| entry.trim().strip_prefix("v1="))
+        .any(|hex_sig| hex_sig.len() == 64 && hex_sig.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The credentials the receiver accepts.
@@ -97,31 +123,42 @@ impl Auth {
         self.token.is_some() || !self.pagerduty_secrets.is_empty()
     }
 
-    /// Judge a request from its `Authorization` and `X-PagerDuty-Signature` headers and body.
-    /// A signature header, when secrets are configured, must verify; it then authenticates
-    /// on its own (PagerDuty cannot send a bearer token by default).
-    pub fn check(
+    /// Decide from a request's headers alone, before any body is read, whether it may go on.
+    /// A valid token (bearer or basic) admits any path. A PagerDuty signature counts only on
+    /// the PagerDuty path (`pagerduty_path`) and only when secrets are configured; it covers
+    /// the body, so such a request is admitted as [`Gate::Signature`] for the caller to read a
+    /// small body and [`Auth::verify_signature`] it. Everything else is refused here.
+    pub fn gate(
         &self,
+        pagerduty_path: bool,
         authorization: Option<&[u8]>,
         pagerduty_signature: Option<&[u8]>,
-        body: &[u8],
-    ) -> Verdict {
+    ) -> Gate {
         if !self.is_enabled() {
-            return Verdict::Allowed;
+            return Gate::Allowed;
         }
-        if !self.pagerduty_secrets.is_empty()
-            && let Some(header) = pagerduty_signature
-        {
-            return if self.signature_matches(header, body) {
-                Verdict::Allowed
-            } else {
-                Verdict::BadSignature
+        if let Some(value) = authorization {
+            return match &self.token {
+                Some(token) if credentials_match(token, value) => Gate::Allowed,
+                _ => Gate::Refused(Verdict::Unauthorized),
             };
         }
-        match (&self.token, authorization) {
-            (Some(token), Some(value)) if credentials_match(token, value) => Verdict::Allowed,
-            _ => Verdict::Unauthorized,
+        match pagerduty_signature {
+            Some(header) if pagerduty_path && !self.pagerduty_secrets.is_empty() => {
+                if well_formed_signature(header) {
+                    Gate::Signature
+                } else {
+                    Gate::Refused(Verdict::BadSignature)
+                }
+            }
+            _ => Gate::Refused(Verdict::Unauthorized),
         }
+    }
+
+    /// True when `header` (`X-PagerDuty-Signature`) holds a `v1=` HMAC of `body` under any
+    /// configured secret.
+    pub fn verify_signature(&self, header: &[u8], body: &[u8]) -> bool {
+        !self.pagerduty_secrets.is_empty() && self.signature_matches(header, body)
     }
 
     fn signature_matches(&self, header: &[u8], body: &[u8]) -> bool {
@@ -129,7 +166,7 @@ impl Auth {
             return false;
         };
         let mut ok = subtle::Choice::from(0u8);
-        for entry in header.split(',').map(str::trim).take(16) {
+        for entry in header.split(',').map(str::trim).take(MAX_SIGNATURES) {
             let Some(hex_sig) = entry.strip_prefix("v1=") else {
                 continue;
             };
@@ -185,41 +222,65 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bearer_basic_and_pagerduty_signatures() {
+    fn tokens_decide_from_headers_and_signatures_only_on_the_pagerduty_path() {
         let auth = Auth::new(Some("s3cret"), &["old", "new"]);
-        let body = br#"{"event":{}}"#;
-        assert_eq!(
-            auth.check(Some(b"Bearer s3cret"), None, body),
-            Verdict::Allowed
-        );
-        assert_eq!(
-            auth.check(Some(b"bearer s3cre"), None, body),
-            Verdict::Unauthorized
-        );
-        assert_eq!(auth.check(None, None, body), Verdict::Unauthorized);
+        let sig = |secret: &str, body: &[u8]| {
+            format!(
+                "v1={}",
+                hex::encode(pagerduty_signature(secret.as_bytes(), body))
+            )
+        };
+        let any = sig("nope", b"");
+        for pd in [false, true] {
+            assert_eq!(auth.gate(pd, Some(b"Bearer s3cret"), None), Gate::Allowed);
+            assert_eq!(
+                auth.gate(pd, Some(b"bearer s3cre"), None),
+                Gate::Refused(Verdict::Unauthorized)
+            );
+            assert_eq!(
+                auth.gate(pd, None, None),
+                Gate::Refused(Verdict::Unauthorized)
+            );
+            // A wrong token is not rescued by a signature.
+            assert_eq!(
+                auth.gate(pd, Some(b"Bearer x"), Some(any.as_bytes())),
+                Gate::Refused(Verdict::Unauthorized)
+            );
+        }
         let basic = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode("alertmanager:s3cret")
         );
         assert_eq!(
-            auth.check(Some(basic.as_bytes()), None, body),
-            Verdict::Allowed
+            auth.gate(false, Some(basic.as_bytes()), None),
+            Gate::Allowed
         );
-        let sig = |secret: &str| hex::encode(pagerduty_signature(secret.as_bytes(), body));
-        let header = format!("v1={},v1={}", sig("rotated-out"), sig("new"));
+        // A signature authenticates nothing but the PagerDuty path.
         assert_eq!(
-            auth.check(None, Some(header.as_bytes()), body),
-            Verdict::Allowed
+            auth.gate(false, None, Some(any.as_bytes())),
+            Gate::Refused(Verdict::Unauthorized)
         );
-        let wrong = format!("v1={}", sig("nope"));
+        assert_eq!(auth.gate(true, None, Some(any.as_bytes())), Gate::Signature);
+        for malformed in ["v1=zz,garbage", "v1=abc", "", "v0=00"] {
+            assert_eq!(
+                auth.gate(true, None, Some(malformed.as_bytes())),
+                Gate::Refused(Verdict::BadSignature),
+                "{malformed}"
+            );
+        }
+        // Without secrets a signature is no credential at all.
+        let token_only = Auth::new(Some("s3cret"), &[]);
         assert_eq!(
-            auth.check(Some(b"Bearer s3cret"), Some(wrong.as_bytes()), body),
-            Verdict::BadSignature
+            token_only.gate(true, None, Some(any.as_bytes())),
+            Gate::Refused(Verdict::Unauthorized)
         );
-        assert_eq!(
-            auth.check(None, Some(b"v1=zz,garbage"), body),
-            Verdict::BadSignature
-        );
-        assert_eq!(Auth::default().check(None, None, body), Verdict::Allowed);
+        assert!(!token_only.verify_signature(any.as_bytes(), b""));
+        assert_eq!(Auth::default().gate(true, None, None), Gate::Allowed);
+
+        let body = br#"{"event":{}}"#;
+        let header = format!("v1={},{}", &sig("rotated-out", body)[3..], sig("new", body));
+        assert!(auth.verify_signature(header.as_bytes(), body));
+        assert!(!auth.verify_signature(sig("nope", body).as_bytes(), body));
+        assert!(!auth.verify_signature(sig("new", body).as_bytes(), b"other"));
     }
 }

@@ -1,6 +1,10 @@
 //! The one dedup rule: an alert is keyed by (source, fingerprint); what a notification does to
-//! the incident with that key (open, repeat, resolve at source, reopen, or nothing).
+//! the incident with that key (open, repeat, resolve at source, reopen, or nothing), and when
+//! the source says a firing began ([`fired_at`]), which the ledger compares with when the
+//! source said it ended to tell a late firing from a new one.
 
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::alert::{Alert, Status};
@@ -63,4 +67,21 @@ pub fn decide(incidents: &Incidents, alert: &Alert) -> Decision {
         (IncidentState::ResolvedAtSource { .. }, Status::Firing) => Decision::Reopen(id),
         _ => Decision::Repeat(id),
     }
+}
+
+/// When the source says this firing began: PagerDuty's `event.occurred_at` (its
+/// `created_at` is the incident's, older than any reopen), else the alert's `starts_at`.
+pub fn fired_at(alert: &Alert) -> Option<DateTime<Utc>> {
+    let text = match alert.source {
+        crate::alert::Source::Pagerduty => alert
+            .raw
+            .get("event")
+            .and_then(|event| event.get("occurred_at"))
+            .and_then(Value::as_str)
+            .or(alert.starts_at.as_deref()),
+        _ => alert.starts_at.as_deref(),
+    }?;
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }

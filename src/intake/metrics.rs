@@ -16,10 +16,18 @@ pub enum Reject {
     QueueFull,
     Timeout,
     StoreError,
+    /// A `Host` or `Origin` that is not this receiver's (DNS rebinding, web pages).
+    ForeignHost,
+    /// A body not declared as JSON (`Content-Type`).
+    NotJson,
+    /// A signed PagerDuty event older (or further ahead) than `pagerduty_max_age_secs`.
+    StaleEvent,
+    /// A signed PagerDuty event id already received.
+    ReplayedEvent,
 }
 
 impl Reject {
-    const ALL: [Reject; 10] = [
+    const ALL: [Reject; 14] = [
         Reject::Unauthorized,
         Reject::BadSignature,
         Reject::TooLarge,
@@ -30,6 +38,10 @@ impl Reject {
         Reject::QueueFull,
         Reject::Timeout,
         Reject::StoreError,
+        Reject::ForeignHost,
+        Reject::NotJson,
+        Reject::StaleEvent,
+        Reject::ReplayedEvent,
     ];
 
     /// The `reason` label value.
@@ -45,6 +57,10 @@ impl Reject {
             Reject::QueueFull => "queue_full",
             Reject::Timeout => "timeout",
             Reject::StoreError => "store_error",
+            Reject::ForeignHost => "foreign_host",
+            Reject::NotJson => "not_json",
+            Reject::StaleEvent => "stale_event",
+            Reject::ReplayedEvent => "replayed_event",
         }
     }
 }
@@ -63,7 +79,11 @@ pub struct Metrics {
     pub reopened: AtomicU64,
     /// Resolves and silenced alerts for incidents never opened.
     pub ignored: AtomicU64,
-    rejected: [AtomicU64; 10],
+    rejected: [AtomicU64; 14],
+    /// Connections closed to make room for a newer one (per-client or total cap).
+    pub connections_evicted: AtomicU64,
+    /// Connections refused because every candidate was serving a request.
+    pub connections_refused: AtomicU64,
     /// Incidents open and not taken up (set by the writer).
     pub inbox_depth: AtomicU64,
     /// Alerts waiting for the disk.
@@ -86,7 +106,7 @@ impl Metrics {
     /// Prometheus text exposition format 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
-        let counters: [(&str, &str, &AtomicU64); 8] = [
+        let counters: [(&str, &str, &AtomicU64); 10] = [
             ("requests", "HTTP requests to /v1/alerts", &self.requests),
             (
                 "alerts_received",
@@ -116,8 +136,18 @@ impl Metrics {
             ),
             (
                 "alerts_ignored",
-                "resolves for unknown incidents",
+                "resolves for unknown incidents, late firings",
                 &self.ignored,
+            ),
+            (
+                "connections_evicted",
+                "idle or half-sent connections closed to make room",
+                &self.connections_evicted,
+            ),
+            (
+                "connections_refused",
+                "connections refused while every other one was busy",
+                &self.connections_refused,
             ),
         ];
         for (name, help, value) in counters {

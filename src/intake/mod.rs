@@ -7,15 +7,19 @@
 //! rule in `ledger`), decides each alert, appends all resulting records with one sync inside a
 //! store transaction, then replies.
 //! The queue is bounded (`queue_capacity` alerts) and so is the inbox (`inbox_capacity`
-//! pending incidents); past either, requests are refused so senders retry later.
+//! incidents not taken up: pending ones, and recent ones that ended at the source untouched);
+//! past either, requests are refused so senders retry later.
 
 pub mod auth;
 pub mod background;
+pub mod connections;
 pub mod dedup;
+pub mod hosts;
 mod ledger;
 pub mod metrics;
 pub mod paste;
 pub mod ratelimit;
+pub mod replay;
 pub mod scheduler;
 pub mod server;
 pub mod severity;
@@ -46,7 +50,7 @@ pub enum IntakeError {
     #[error("the intake queue is full; retry later")]
     QueueFull,
     /// Too many incidents wait to be taken up; retry later.
-    #[error("the inbox is full ({0} incidents waiting); retry later")]
+    #[error("the inbox is full ({0} incidents not taken up); retry later")]
     InboxFull(usize),
     #[error("inbox: {0}")]
     Store(#[from] StoreError),
@@ -85,6 +89,9 @@ pub struct IntakeOptions {
     pub inbox_capacity: usize,
     /// Requests written with one sync, at most.
     pub max_batch: usize,
+    /// Incidents opened this recently that ended at the source without being taken up
+    /// still count against `inbox_capacity`.
+    pub inbox_window: std::time::Duration,
 }
 
 impl Default for IntakeOptions {
@@ -93,6 +100,19 @@ impl Default for IntakeOptions {
             queue_capacity: 20_000,
             inbox_capacity: 10_000,
             max_batch: 4096,
+            inbox_window: std::time::Duration::from_secs(3600),
+        }
+    }
+}
+
+impl IntakeOptions {
+    /// The limits `[intake]` sets.
+    pub fn from_config(config: &crate::config::IntakeConfig) -> IntakeOptions {
+        IntakeOptions {
+            queue_capacity: config.queue_capacity,
+            inbox_capacity: config.inbox_capacity,
+            inbox_window: std::time::Duration::from_secs(config.inbox_window_secs),
+            ..IntakeOptions::default()
         }
     }
 }
@@ -113,7 +133,7 @@ impl Intake {
         let lock = store.lock_receiver()?;
         // A receiver start is a quiet moment to compact an inbox that grew past its limit.
         store.maintain()?;
-        let mut ledger = Ledger::new();
+        let mut ledger = Ledger::with_window(options.inbox_window);
         let cursor = store.transact(0, &mut |records, reset| {
             ledger.catch_up(records, reset);
             Vec::new()

@@ -1,5 +1,5 @@
-//! Per-client request rate limit: a token bucket per client address, answered with 429 and
-//! `Retry-After`. The table is bounded: idle buckets are dropped when it grows large.
+//! Per-client request rate limit: a token bucket per client address (the server passes an
+//! IPv6 client's /64), answered with 429 and `Retry-After`. The table is bounded: idle buckets are dropped when it grows large.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -67,6 +67,7 @@ impl Writer {
                     for record in &snapshot {
                         ledger.incidents.apply(record);
                     }
+                    ledger.incidents_replaced();
                 }
                 snapshot
             });
@@ -95,9 +96,11 @@ impl Writer {
             for job in jobs.take().into_iter().flatten() {
                 let n = job.alerts.len();
                 let new = ledger.new_incidents(&job.alerts);
-                let pending = ledger.incidents.pending();
-                if new > 0 && pending + new > capacity {
-                    answers.push((job.reply, Err(IntakeError::InboxFull(pending)), n));
+                // Waiting incidents, and recent ones that ended at the source untouched: a
+                // fire-then-resolve flood fills the inbox as a fire-only one does.
+                let unattended = ledger.unattended();
+                if new > 0 && unattended + new > capacity {
+                    answers.push((job.reply, Err(IntakeError::InboxFull(unattended)), n));
                     continue;
                 }
                 let outcomes = ledger.decide(job.alerts, now, None, &mut records, &mut counts);
