@@ -584,3 +584,111 @@ async fn setup_on(config: &DockerWatchConfig, store: Arc<dyn Store>) -> Watcher 
     };
     Watcher::new(engine, config.clone(), intake, store, Redactor::default())
 }
+
+/// `opsassist watch docker` as a user runs it: `rules.toml` in the config dir and
+/// `[audit] key_file` in config.toml reach auto_restart; a second `--once` counts nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_docker_reads_the_rules_and_the_audit_key_from_config() {
+    let Some(d) = dockerd::daemon_or_skip("watch_docker_reads_the_rules") else {
+        return;
+    };
+    let docker = d.client().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let key_path = dir.path().join("audit.key");
+    AuditKey::generate(&key_path, &data).unwrap_or_else(|e| panic!("key: {e}"));
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[watch.docker]\nhost = \"{}\"\nlabels = [\"environment=production\", \"oa-test=cli\"]\n\
+             auto_restart = true\nverify_secs = 2\nrestart_timeout_secs = 1\n\n\
+             [audit]\nkey_file = \"{}\"\n",
+            d.host(),
+            key_path.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("rules.toml"),
+        "[[rule]]\nname = \"web-needs-a-human\"\naction = \"forbid\"\nprefix = \"docker restart\"\n\
+         targets = [\"docker:oa-cli-web\"]\nreason = \"ask the web team\"\n\
+         match = [\"docker restart oa-cli-web\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let opsassist = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsassist"));
+        cmd.arg("--config")
+            .arg(&config_path)
+            .args(args)
+            .env("OPSASSIST_DATA_DIR", &data)
+            .env("OPSASSIST_CONFIG_DIR", dir.path());
+        cmd
+    };
+    let mut watch = opsassist(&["watch", "docker"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run opsassist: {e}"));
+    dockerd::run_container(
+        &docker,
+        dockerd::Spec {
+            name: "oa-cli-web",
+            script: FAILS_ONCE,
+            labels: &labels("cli"),
+            health: None,
+        },
+    )
+    .await;
+    // Its stdout, line by line, as it prints.
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    let stdout = watch.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines_tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refused = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines_rx.recv_timeout(left) {
+            Ok(line) if line.contains("auto_restart refused") => break line,
+            Ok(line) => seen.push(line),
+            Err(e) => {
+                let _ = watch.kill();
+                let out = watch.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+                panic!(
+                    "no refusal within 30 s ({e}): stdout {seen:?} stderr {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    };
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(
+        refused.contains("auto_restart refused: forbidden by rule `web-needs-a-human`"),
+        "{refused}"
+    );
+    let audit_path = data.join("audit.jsonl");
+    let key = AuditKey::load(&key_path, &data).unwrap_or_else(|e| panic!("{e}"));
+    let verified = audit::verify_with(&audit_path, Some(&key)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(verified.is_intact(), "{verified:?}");
+    assert_eq!((verified.records, verified.signed), (2, 2));
+    // The container is still dead; the next `--once` reports it and counts nothing new.
+    let store = FileStore::open(&Paths::in_dir(dir.path()));
+    let before = changes(&store);
+    assert_eq!(before, ["opened"]);
+    let once = opsassist(&["watch", "docker", "--once", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(once.status.code(), Some(1), "a failed container");
+    assert_eq!(changes(&store), before);
+}
