@@ -44,7 +44,9 @@ pub struct Checked {
 pub enum WatchEvent {
     /// A new failure went to an incident.
     Incident(Checked),
-    /// auto_restart finished for a container (incident id, report with typed verdicts).
+    /// auto_restart finished for a container: healed, gave up, refused by the gate, left to
+    /// a person, or left to whoever claimed the incident first (the report's typed outcome and
+    /// verdicts say which).
     Healed {
         incident: String,
         report: HealReport,
