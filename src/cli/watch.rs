@@ -1,6 +1,7 @@
 //! `opsassist watch docker`: the Docker watcher, headless (for systemd or cron with `--once`).
 //! Failed watched containers become incidents in the inbox (the team database with
-//! `[store] url`), through the intake.
+//! `[store] url`), through the intake; with `auto_restart`, restarts go through the gate of
+//! `[policy] mode` and the rules, and the audit log sessions write.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,8 +13,7 @@ use clap::{Args, Subcommand};
 use opsassist::audit::AuditLog;
 use opsassist::config::Config;
 use opsassist::docker::watch::{Checked, WatchEvent, Watcher};
-use opsassist::docker::{Engine, FailureKind};
-use opsassist::docker::{HealOutcome, Healer};
+use opsassist::docker::{Engine, FailureKind, HealOutcome, Healer};
 use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::notify::Notifier;
 use opsassist::paths::Paths;
