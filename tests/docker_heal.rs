@@ -2,8 +2,8 @@
 //! a real dockerd (tests/support/dockerd.rs) and, for team mode, a real PostgreSQL
 //! (tests/support/postgres.rs): a `forbid` rule on `docker restart` of the container stops
 //! the restart and is audited as refused; without it the restart is claimed, audited with
-//! the HMAC key (in the shared chain in team mode) and verified; an incident someone else
-//! claimed is not restarted; a container started by hand resolves its incident; a dead
+//! the HMAC key (in the shared chain in team mode) and verified; an `ask` rule leaves it to a
+//! person, and an incident someone else claimed is not restarted; a container started by hand resolves its incident; a dead
 //! container is counted once however many reconciles see it, and its removal closes it.
 
 #[path = "support/dockerd.rs"]
@@ -377,8 +377,8 @@ async fn team_mode_auto_restart_goes_to_the_shared_chain_with_the_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_incident_someone_else_claimed_is_not_restarted() {
-    let Some(d) = dockerd::daemon_or_skip("an_incident_someone_else_claimed") else {
+async fn an_ask_rule_or_someone_elses_claim_stops_auto_restart() {
+    let Some(d) = dockerd::daemon_or_skip("an_ask_rule_or_someone_elses_claim") else {
         return;
     };
     let docker = d.client().await;
@@ -409,11 +409,6 @@ async fn an_incident_someone_else_claimed_is_not_restarted() {
         assert!(Instant::now() < deadline, "no incident: {checked:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(
-        s.store
-            .claim(&incident, "alice")
-            .unwrap_or_else(|e| panic!("{e}"))
-    );
     let before = dockerd::started(&docker, "oa-claimed-web").await;
     let engine = Engine::connect(&config)
         .await
@@ -424,6 +419,27 @@ async fn an_incident_someone_else_claimed_is_not_restarted() {
         s.store.clone(),
         gate(""),
         Arc::new(Mutex::new(file_audit(&s.paths))),
+    );
+    // An `ask` rule: nothing runs, nothing is claimed or decided; a person must.
+    let ask = "[[rule]]\nname = \"ask-first\"\naction = \"ask\"\nprefix = \"docker restart\"\n\
+               targets = [\"docker:oa-claimed-web\"]\nmatch = [\"docker restart oa-claimed-web\"]\n";
+    let asking = Healer {
+        gate: gate(ask),
+        ..healer.clone()
+    };
+    let report = asking
+        .restart(&incident, "oa-claimed-web")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(&report.outcome, HealOutcome::NeedsApproval { reason } if reason.contains("needs a person")),
+        "{report:?}"
+    );
+    assert_eq!(only_incident(s.store.as_ref()).claimed_by, None);
+    assert!(
+        s.store
+            .claim(&incident, "alice")
+            .unwrap_or_else(|e| panic!("{e}"))
     );
     let report = healer
         .restart(&incident, "oa-claimed-web")
