@@ -70,6 +70,7 @@ pub async fn start_receiver(
     let store = opsassist::store::open(paths, &config.store)
         .context("cannot open the store")?
         .store;
+    let store_for_watcher = store.clone();
     let intake = Intake::open(store, IntakeOptions::from_config(intake_config))
         .context("cannot open the inbox")?;
     let receiver = server::bind(
@@ -97,6 +98,7 @@ pub async fn start_receiver(
     }));
     Ok(Running {
         intake,
+        store: store_for_watcher,
         url: format!("{scheme}://{addr}/v1/alerts"),
         stop: stop_tx,
         task,
@@ -107,6 +109,8 @@ pub async fn start_receiver(
 pub struct Running {
     /// The receiver's intake (a watcher in the same process feeds it too).
     pub intake: Intake,
+    /// The store it writes.
+    pub store: std::sync::Arc<dyn opsassist::store::Store>,
     /// `http(s)://ADDR/v1/alerts`.
     pub url: String,
     /// Send (or drop) to stop accepting.
@@ -136,12 +140,16 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sigint = signal(SignalKind::interrupt())?;
         let running = start_receiver(paths, &config, &listen, args.insecure_no_auth).await?;
-        // `--watch docker`: the watcher feeds the receiver's intake (one inbox writer).
-        let (watch_task, watched) = match args.watch {
+        // `--watch docker`: the watcher feeds the receiver's intake (one inbox writer); its
+        // restarts go through the core's gate and audit log.
+        let (watcher, watched) = match args.watch {
             Some(super::tui::WatchKind::Docker) => {
-                let watcher =
-                    super::watch::start_watcher_with(paths, &config, Some(running.intake.clone()))
-                        .await?;
+                let watcher = super::watch::start_watcher_with(
+                    paths,
+                    &config,
+                    Some((running.intake.clone(), running.store.clone())),
+                )
+                .await?;
                 let names = watcher
                     .engine()
                     .list()
@@ -150,19 +158,28 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
                     .into_iter()
                     .map(|c| c.name)
                     .collect();
-                let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-                let run = tokio::spawn(async move { watcher.run(tx).await });
-                let print = tokio::spawn(async move {
-                    while let Some(event) = rx.recv().await {
-                        super::watch::print_event(&event);
-                    }
-                });
-                (Some((run, print)), names)
+                (Some(watcher), names)
             }
             None => (None, Vec::new()),
         };
         // The desk: follows the inbox, investigates, recovers, serves consoles.
         let core = super::common::build_core_watching(paths, &args.provider, watched)?;
+        let watch_task = watcher.map(|watcher| {
+            let watcher = super::watch::with_healer(
+                &core.config,
+                watcher,
+                core.options.mode,
+                Arc::clone(&core.audit),
+            );
+            let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+            let run = tokio::spawn(async move { watcher.run(tx).await });
+            let print = tokio::spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    super::watch::print_event(&event);
+                }
+            });
+            (run, print)
+        });
         let (desk, warning) = Desk::open(core, &operator_from_env(), "serve");
         if let Some(warning) = warning {
             tracing::warn!("{warning}");

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
@@ -79,6 +80,10 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             None => (None, Vec::new()),
         };
         let core = build_core_watching(paths, &args.provider, watched)?;
+        // auto_restart goes through this console's gate (its --mode, the rules) and audit.
+        let watcher = watcher.map(|w| {
+            super::watch::with_healer(&core.config, w, core.options.mode, Arc::clone(&core.audit))
+        });
         let keymap = Keymap::from_config(&core.config.keys)
             .with_context(|| format!("in {}", paths.config_file.display()))?;
         let mut alerts = Vec::new();
@@ -183,7 +188,10 @@ fn run_watcher(
                         WatchEvent::Healed { incident, report } => format!(
                             "docker: auto-restart of {} {} ({incident})",
                             report.container,
-                            if report.healed { "verified" } else { "gave up" }
+                            super::watch::heal_outcome(&report.outcome)
+                        ),
+                        WatchEvent::Resolved { incident, container, why } => format!(
+                            "docker: {container} {why} → incident {incident} resolved"
                         ),
                         WatchEvent::Warning { message } => format!("docker watch: {message}"),
                     };

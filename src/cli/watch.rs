@@ -1,20 +1,24 @@
 //! `opsassist watch docker`: the Docker watcher, headless (for systemd or cron with `--once`).
 //! Failed watched containers become incidents in the inbox (the team database with
-//! `[store] url`), through the intake.
+//! `[store] url`), through the intake; with `auto_restart`, restarts go through the gate of
+//! `[policy] mode` and the rules, and the audit log sessions write.
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use opsassist::audit::AuditLog;
 use opsassist::config::Config;
 use opsassist::docker::watch::{Checked, WatchEvent, Watcher};
-use opsassist::docker::{Engine, FailureKind};
+use opsassist::docker::{Engine, FailureKind, HealOutcome, Healer};
 use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::notify::Notifier;
 use opsassist::paths::Paths;
 use opsassist::policy::Redactor;
+use opsassist::session::gate::Gate;
 use opsassist::text::neutralize_line;
 
 /// `opsassist watch` subcommands.
@@ -41,19 +45,19 @@ pub async fn start_watcher(paths: &Paths, config: &Config) -> anyhow::Result<Wat
     start_watcher_with(paths, config, None).await
 }
 
-/// [`start_watcher`] feeding `intake` (the receiver's, when `serve --watch docker` runs both
-/// in one process) instead of opening its own.
+/// [`start_watcher`] feeding `shared` (the receiver's intake and store, when `serve --watch
+/// docker` runs both in one process) instead of opening its own.
 pub async fn start_watcher_with(
     paths: &Paths,
     config: &Config,
-    intake: Option<Intake>,
+    shared: Option<(Intake, Arc<dyn opsassist::store::Store>)>,
 ) -> anyhow::Result<Watcher> {
     let docker = &config.watch.docker;
     let engine = Engine::connect(docker)
         .await
         .context("cannot reach the Docker Engine")?;
-    let intake = match intake {
-        Some(intake) => intake,
+    let (intake, store) = match shared {
+        Some(shared) => shared,
         None => open_intake(paths, config)?,
     };
     let redactor = Redactor::new(config.policy.redact_values.clone());
@@ -62,21 +66,52 @@ pub async fn start_watcher_with(
         redactor.clone(),
         Some(paths.data_dir.join("notify.jsonl")),
     );
-    Ok(
-        Watcher::new(engine, docker.clone(), intake, redactor, paths.audit_log())
-            .with_notifier(notifier),
-    )
+    Ok(Watcher::new(engine, docker.clone(), intake, store, redactor).with_notifier(notifier))
 }
 
-fn open_intake(paths: &Paths, config: &Config) -> anyhow::Result<Intake> {
+/// With `[watch.docker] auto_restart`: restarts go through the gate of `mode` and the
+/// approval rules, and are written to the audit log as sessions write it (key, team chain).
+pub fn with_healer(
+    config: &Config,
+    watcher: Watcher,
+    mode: opsassist::protocol::Mode,
+    audit: Arc<Mutex<AuditLog>>,
+) -> Watcher {
+    if !config.watch.docker.auto_restart {
+        return watcher;
+    }
+    let gate = Gate::new(mode, false).with_rules(Arc::clone(&config.rules));
+    let healer = Healer::new(
+        watcher.engine().clone(),
+        watcher.config().clone(),
+        Arc::clone(watcher.store()),
+        gate,
+        audit,
+    );
+    watcher.with_healer(healer)
+}
+
+/// The audit log sessions write: the key and, in team mode, the shared chain.
+fn core_audit(paths: &Paths, config: &Config) -> anyhow::Result<Arc<Mutex<AuditLog>>> {
+    let audit = AuditLog::open(&paths.audit_log())?
+        .with_key(super::audit::load_key(paths, config)?)
+        .with_sink(super::store::audit_sink(paths, config)?);
+    Ok(Arc::new(Mutex::new(audit)))
+}
+
+fn open_intake(
+    paths: &Paths,
+    config: &Config,
+) -> anyhow::Result<(Intake, Arc<dyn opsassist::store::Store>)> {
     // Team mode: failed containers become incidents on the shared board (the data dir's
     // inbox when the database cannot be opened, so a failure is never dropped).
     let (store, warning) = opsassist::store::inbox_or_files(paths, &config.store);
     if let Some(warning) = warning {
         eprintln!("opsassist: warning: {}", neutralize_line(&warning));
     }
-    Intake::open(store, IntakeOptions::from_config(&config.intake))
-        .context("cannot open the inbox")
+    let intake = Intake::open(store.clone(), IntakeOptions::from_config(&config.intake))
+        .context("cannot open the inbox")?;
+    Ok((intake, store))
 }
 
 /// Run `opsassist watch`.
@@ -89,6 +124,12 @@ pub fn run(paths: &Paths, cmd: WatchCommand) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let watcher = start_watcher(paths, &config).await?;
+        let watcher = if config.watch.docker.auto_restart {
+            let audit = core_audit(paths, &config)?;
+            with_healer(&config, watcher, config.policy.mode, audit)
+        } else {
+            watcher
+        };
         if args.once {
             let checked = watcher.check_all().await?;
             let failed = checked.iter().filter(|c| c.failure.is_some()).count();
@@ -186,7 +227,7 @@ pub fn print_event(event: &WatchEvent) {
             let mut s = format!(
                 "{incident} {}: auto_restart {}",
                 report.container,
-                if report.healed { "healed" } else { "failed" }
+                heal_outcome(&report.outcome)
             );
             for a in &report.attempts {
                 match (&a.verdict, &a.error) {
@@ -197,9 +238,25 @@ pub fn print_event(event: &WatchEvent) {
             }
             s
         }
+        WatchEvent::Resolved {
+            incident,
+            container,
+            why,
+        } => format!("{incident} {container}: resolved at source ({container} {why})"),
         WatchEvent::Warning { message } => format!("warning: {message}"),
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", neutralize_line(&line));
     let _ = out.flush();
+}
+
+/// What an auto_restart came to, in a few words.
+pub fn heal_outcome(outcome: &HealOutcome) -> String {
+    match outcome {
+        HealOutcome::Healed => "healed".into(),
+        HealOutcome::GaveUp => "failed".into(),
+        HealOutcome::Refused { reason } => format!("refused: {reason}"),
+        HealOutcome::NeedsApproval { reason } => format!("not run: {reason}"),
+        HealOutcome::ClaimedElsewhere => "not run: someone else took the incident up".into(),
+    }
 }

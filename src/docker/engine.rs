@@ -31,6 +31,8 @@ pub struct ContainerInfo {
 pub struct Engine {
     docker: Docker,
     labels: Vec<String>,
+    /// The daemon's own id (`docker info`), else its address: which Docker an incident is on.
+    daemon: String,
 }
 
 impl Engine {
@@ -45,10 +47,23 @@ impl Engine {
             .with_timeout(Duration::from_secs(60))
             .negotiate_version()
             .await?;
+        let info = docker.info().await?;
+        let daemon = info
+            .id
+            .filter(|id| !id.trim().is_empty())
+            .or_else(|| config.host.clone())
+            .unwrap_or_else(|| "default".into());
         Ok(Engine {
             docker,
             labels: config.labels.clone(),
+            daemon,
         })
+    }
+
+    /// The daemon's id: incidents carry it (label [`super::evidence::DAEMON_LABEL`]) so a
+    /// watcher only ever resolves or closes incidents of its own Docker.
+    pub fn daemon(&self) -> &str {
+        &self.daemon
     }
 
     /// The bollard client (for the event stream).

@@ -9,8 +9,11 @@ use serde::Serialize;
 use crate::alert::{Alert, Source, Status};
 use crate::policy::Redactor;
 
+/// The alert label naming the Docker daemon a container incident is on ([`super::Engine::daemon`]).
+pub const DAEMON_LABEL: &str = "docker_daemon";
+
 /// Why a watched container counts as failed. Part of the dedup key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// It exited (or died) and is not running.
@@ -32,6 +35,58 @@ impl FailureKind {
             FailureKind::Unhealthy => "unhealthy",
             FailureKind::RestartLoop => "restart_loop",
         }
+    }
+
+    /// The kind named `name` (as in a fingerprint).
+    pub fn from_name(name: &str) -> Option<FailureKind> {
+        [
+            FailureKind::Exited,
+            FailureKind::Oom,
+            FailureKind::Unhealthy,
+            FailureKind::RestartLoop,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
+    /// Which failure of this kind a container's times describe: two sightings with the same
+    /// token are one failure, counted once. A death is known by when it finished, a failed
+    /// health check by the run it failed in, a restart loop by nothing (one per loop).
+    pub fn token(self, started_at: Option<&str>, finished_at: Option<&str>) -> String {
+        match self {
+            FailureKind::Exited | FailureKind::Oom => finished_at.unwrap_or_default().to_string(),
+            FailureKind::Unhealthy => started_at.unwrap_or_default().to_string(),
+            FailureKind::RestartLoop => String::new(),
+        }
+    }
+}
+
+/// The container id and failure kind of a Docker incident's fingerprint (`docker:ID:KIND`).
+pub fn parse_fingerprint(fingerprint: &str) -> Option<(&str, FailureKind)> {
+    let rest = fingerprint.strip_prefix("docker:")?;
+    let (id, kind) = rest.rsplit_once(':')?;
+    Some((id, FailureKind::from_name(kind)?))
+}
+
+/// The resolve notice for the incident of container `id` (called `name`) failed as `kind`:
+/// same source and fingerprint as [`Evidence::to_alert`], so it resolves that incident.
+pub fn resolved_alert(id: &str, name: &str, kind: FailureKind, why: &str) -> Alert {
+    let mut labels = BTreeMap::new();
+    labels.insert("container".to_string(), name.to_string());
+    labels.insert("container_id".to_string(), short(id).to_string());
+    labels.insert("failure".to_string(), kind.name().to_string());
+    Alert {
+        source: Source::Generic,
+        title: format!("container {name} {why}"),
+        severity: None,
+        status: Status::Resolved,
+        host: Some(name.to_string()),
+        description: None,
+        starts_at: None,
+        url: None,
+        labels,
+        fingerprint: Some(format!("docker:{id}:{}", kind.name())),
+        raw: serde_json::Value::Null,
     }
 }
 
@@ -126,6 +181,16 @@ impl Evidence {
             }
             _ => None,
         }
+    }
+
+    /// Running, and healthy when it has a health check: an incident of it is over.
+    pub fn is_fine(&self) -> bool {
+        self.state == "running" && self.health.as_deref().is_none_or(|h| h == "healthy")
+    }
+
+    /// This failure's token ([`FailureKind::token`]).
+    pub fn token(&self, kind: FailureKind) -> String {
+        kind.token(self.started_at.as_deref(), self.finished_at.as_deref())
     }
 
     /// The incident alert for failure `kind`: keyed by container id + kind, so a repeat failure

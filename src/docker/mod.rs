@@ -6,12 +6,15 @@ pub mod config;
 pub mod engine;
 pub mod evidence;
 pub mod heal;
+mod heal_notice;
+pub mod known;
 pub mod verify;
 pub mod watch;
 
 pub use config::{DockerWatchConfig, WatchConfig};
 pub use engine::{ContainerInfo, Engine};
 pub use evidence::{Evidence, FailureKind};
+pub use heal::{HealOutcome, HealReport, Healer};
 pub use verify::Verdict;
 
 /// Failures talking to Docker.

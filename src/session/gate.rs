@@ -169,6 +169,31 @@ impl Gate {
         Screen::Ask
     }
 
+    /// Decide a call no model proposed, asked for by a standing approval in the config
+    /// (`[watch.docker] auto_restart`, named by `approver`): forbid rules and the mode refuse
+    /// it as they would a model's; an `ask` rule or a destructive class still needs a person;
+    /// an allow rule runs it under its own name; otherwise the standing approval runs it.
+    pub fn screen_standing(
+        &self,
+        class: Class,
+        tool: Option<&str>,
+        target: &Target,
+        command: &str,
+        approver: &str,
+    ) -> Screen {
+        match self.screen_call(class, tool, target, command) {
+            Screen::Ask
+                if class != Class::Destructive
+                    && self
+                        .rule_for(tool, target, command)
+                        .is_none_or(|hit| hit.action != Action::Ask) =>
+            {
+                Screen::Auto(approver.to_string())
+            }
+            other => other,
+        }
+    }
+
     /// The scopes `A` may offer for a call: the incident when a prefix is offered, then each
     /// "for good" scope (this host, each of its tags) whose allow rule the core would write
     /// and load. Nothing for destructive or unprefixable calls.
