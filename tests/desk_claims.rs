@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use support::fake_llm::{FakeLlm, Reply};
 
+/// `[store] lease_secs`: long enough for a refused run to start and stop on a loaded machine.
+const LEASE_SECS: u64 = 6;
+
 const ALERT: &str = r#"{"title":"Replication lag (claims)","severity":"critical","host":"db01","description":"lag 412s"}"#;
 
 struct Site {
@@ -24,8 +27,11 @@ impl Site {
     fn new(root: &Path, url: Option<String>) -> Site {
         let config = root.join("config");
         std::fs::create_dir_all(&config).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(config.join("config.toml"), "[store]\nlease_secs = 3\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            config.join("config.toml"),
+            format!("[store]\nlease_secs = {LEASE_SECS}\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(root.join("alert.json"), ALERT).unwrap_or_else(|e| panic!("{e}"));
         Site {
             root: root.to_path_buf(),
@@ -117,18 +123,20 @@ fn claims_hold_across_front_ends(site: &Site) {
     );
     assert_eq!(fake.chat_count(), asked, "bob's run asked the model");
 
-    // Alice hands it over: bob goes on.
+    // Alice hands it over: now she is refused and bob goes on.
     let out = site.store("alice", &["handover", &incident, "--to", "bob"]);
+    let handed = std::time::Instant::now();
     assert!(out.status.success(), "{}", text(&out));
+    let out = site.run("alice", &fake);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bob is on"));
     let out = site.run("bob", &fake);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(fake.chat_count(), asked + 1);
 
-    // Bob holds it now; alice is refused, until bob's lease lapses.
-    let out = site.run("alice", &fake);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bob is on"));
-    std::thread::sleep(Duration::from_millis(3200));
+    // Bob's lease from the hand-over lapses: alice goes on.
+    let lapsed = handed + Duration::from_secs(LEASE_SECS) + Duration::from_millis(300);
+    std::thread::sleep(lapsed.saturating_duration_since(std::time::Instant::now()));
     let out = site.run("alice", &fake);
     assert!(out.status.success(), "after the lapse: {}", text(&out));
     assert_eq!(fake.chat_count(), asked + 2);
@@ -199,7 +207,7 @@ fn a_daemon_investigating_alone_leaves_alices_incident_until_she_lets_go() {
     std::fs::write(
         root.join("config/config.toml"),
         format!(
-            "[store]\nlease_secs = 3\n[intake]\ntoken_file = {:?}\n",
+            "[store]\nlease_secs = {LEASE_SECS}\n[intake]\ntoken_file = {:?}\n",
             token.display().to_string()
         ),
     )

@@ -207,8 +207,16 @@ impl Room {
         let incidents = scheduler.incidents();
         if !self.first {
             if self.options.notify_received {
+                // Pastes and runs (claimed in the same transaction) and the Docker watcher
+                // send their own "opened".
                 for id in &update.opened {
-                    if let Some(incident) = incidents.get(id) {
+                    if let Some(incident) = incidents.get(id)
+                        && incident.claimed_by.is_none()
+                        && !incident
+                            .alert
+                            .labels
+                            .contains_key(crate::docker::evidence::DAEMON_LABEL)
+                    {
                         super::notify_opened(&self.desk.core, incident);
                     }
                 }
