@@ -189,7 +189,7 @@ const TABLE: &[(&str, Class)] = &[
     ("uniq a b", C),
     ("cut -d: -f1 /etc/passwd", R),
     ("awk '{print $1}' /var/log/nginx/access.log", R),
-    ("awk '{system(\"rm -rf /\")}' f", C),
+    ("awk '{system(\"rm -rf /\")}' f", D),
     ("awk '{print > \"/tmp/x\"}' f", C),
     ("awk -f prog.awk f", C),
     ("ls -la /var/log", R),

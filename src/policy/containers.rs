@@ -35,6 +35,16 @@ static KUBECTL: LazyLock<Grammar> = LazyLock::new(|| {
     )
 });
 
+/// kubectl's flags, global and common (read anywhere on the line, as pflag does).
+pub(crate) fn kubectl_grammar() -> &'static Grammar {
+    &KUBECTL
+}
+
+/// The global options of docker, podman and nerdctl (before the subcommand).
+pub(crate) fn docker_grammar() -> &'static Grammar {
+    &DOCKER
+}
+
 const KUBECTL_RO: &[&str] = &[
     "get",
     "describe",

@@ -75,7 +75,7 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
         "nft" => nft(args),
         "find" => find(args, depth),
         "sed" => sed(args),
-        "awk" | "gawk" | "mawk" | "nawk" => awk(name, args),
+        "awk" | "gawk" | "mawk" | "nawk" => awk(name, args, depth),
         "git" => Verdict::change("git runs repository-configured hooks, pagers and helpers"),
         "helm" => sub_table(
             name,

@@ -108,6 +108,11 @@ pub(crate) fn reader_grammar(name: &str) -> Option<&'static Grammar> {
     TABLES.get(name).filter(|t| t.reader).map(|t| &t.grammar)
 }
 
+/// The grammar registered under `key`, or `None` when no table has it.
+pub(crate) fn table_grammar(key: &str) -> Option<&'static Grammar> {
+    TABLES.get(key).map(|t| &t.grammar)
+}
+
 /// The grammar registered under `key` (a program, or `tool sub`). A missing key is a
 /// programming error caught by the tests; it reads as a grammar with no options, so every
 /// option is unknown and nothing is read-only.

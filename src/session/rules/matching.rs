@@ -117,7 +117,9 @@ fn covers_with(rule: &Rule, command: &str, unwrapped: &Unwrapped) -> bool {
     }
 }
 
-/// True when some command the classifier found in the line starts with the prefix's words.
+/// True when some command the classifier found in the line starts with the prefix's words,
+/// or runs what the prefix names as the tool's grammar reads it (options before the
+/// subcommand, aliases, case, globs: `policy::rule_prefix_matches`).
 fn starts_unwrapped(prefix: &str, unwrapped: &Unwrapped) -> bool {
     let wanted = words(prefix);
     let Some((w0, wrest)) = wanted.split_first() else {
@@ -128,7 +130,7 @@ fn starts_unwrapped(prefix: &str, unwrapped: &Unwrapped) -> bool {
             basename(name) == basename(w0)
                 && args.len() >= wrest.len()
                 && wrest.iter().zip(args).all(|(w, a)| w == a)
-        })
+        }) || policy::rule_prefix_matches(prefix, argv)
     })
 }
 
