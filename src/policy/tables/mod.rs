@@ -10,6 +10,8 @@ mod text;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod rule_props;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
