@@ -256,7 +256,7 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
         Some(input) => with_stdin(Some(input.clone()), || rules::classify(&name, &args, depth)),
         None => rules::classify(&name, &args, depth),
     };
-    if let Some(v) = pipe_to_shell(&name, &cmd.upstream) {
+    if let Some(v) = pipe_to_shell(&name, &args, &cmd.upstream) {
         return v;
     }
     if !cmd.assignments.is_empty() {
@@ -312,13 +312,29 @@ fn glob_name(name: &str, verdict: Verdict) -> Verdict {
 }
 
 /// `curl … | sh`: a download piped into an interpreter.
-fn pipe_to_shell(name: &str, upstream: &[String]) -> Option<Verdict> {
+fn pipe_to_shell(name: &str, args: &[String], upstream: &[String]) -> Option<Verdict> {
     const INTERPRETERS: &[&str] = &[
         "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node",
         "php",
     ];
-    let base = name.rsplit('/').next().unwrap_or(name);
-    if !INTERPRETERS.contains(&base) {
+    let basename = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
+    let mut base = basename(name);
+    if matches!(
+        base.as_str(),
+        "sudo" | "doas" | "env" | "nohup" | "nice" | "exec" | "command" | "timeout" | "stdbuf"
+            | "setsid" | "run0" | "pkexec"
+    ) {
+        // `curl … | sudo bash`, `| env bash`: the runner's command reads the pipe.
+        if let Some(inner) = args
+            .iter()
+            .take_while(|a| !a.starts_with("-c"))
+            .map(|a| basename(a))
+            .find(|a| INTERPRETERS.contains(&a.as_str()))
+        {
+            base = inner;
+        }
+    }
+    if !INTERPRETERS.contains(&base.as_str()) {
         return None;
     }
     let fetcher = upstream.iter().find(|u| {

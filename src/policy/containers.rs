@@ -31,7 +31,7 @@ static KUBECTL: LazyLock<Grammar> = LazyLock::new(|| {
          /pod-running-timeout: /show-kind:: /show-managed-fields:: /raw: /minify:: \
          /flatten:: /for: /watch-only:: /output-watch-events:: /api-group: /verbs: \
          /namespaced:: /image: /rm:: /restart: /env: /port: /labels: /overrides: /attach:: \
-         /allow-missing-template-keys:: /field-manager: /validate::",
+         /allow-missing-template-keys:: /field-manager: /validate:: /follow::",
     )
 });
 
@@ -61,6 +61,15 @@ const KUBECTL_RO: &[&str] = &[
 
 pub(crate) fn kubectl(args: &[String], depth: usize) -> Verdict {
     let parsed = KUBECTL.parse(args);
+    if let Some(file) = parsed.value("--kubeconfig") {
+        // A kubeconfig's exec credential plugins run commands.
+        return kubectl_args(&parsed, args, depth)
+            .at_least_change(&format!("kubectl --kubeconfig {file} may run its exec plugins"));
+    }
+    kubectl_args(&parsed, args, depth)
+}
+
+fn kubectl_args(parsed: &super::grammar::Parsed, args: &[String], depth: usize) -> Verdict {
     let ops = parsed.operands();
     let Some(bad) = parsed.bad() else {
         return kubectl_sub(&ops, args, depth);
@@ -208,7 +217,12 @@ fn docker_sub(name: &str, args: &[String], at: usize, depth: usize) -> Verdict {
     };
     match (sub, action) {
         (_, "prune") => Verdict::destructive(format!("{name} {what} deletes data")),
-        ("volume", "rm") => Verdict::destructive(format!("{name} volume rm deletes data")),
+        ("volume", "rm" | "remove") => {
+            Verdict::destructive(format!("{name} {what} deletes data"))
+        }
+        ("" | "container", "rm" | "remove") => {
+            Verdict::destructive(format!("{name} {what} deletes containers and their data"))
+        }
         ("" | "container" | "image", "rm" | "rmi") if force => {
             Verdict::destructive(format!("{name} {what} -f is destructive"))
         }

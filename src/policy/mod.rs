@@ -6,7 +6,6 @@ mod containers;
 mod grammar;
 mod host_tools;
 mod net_tools;
-mod options;
 mod packages;
 mod prefix;
 mod processes;
