@@ -252,7 +252,7 @@ const TABLE: &[(&str, Class)] = &[
     ("docker stats", C),
     ("docker images", R),
     ("docker restart web", C),
-    ("docker rm web", C),
+    ("docker rm web", D),
     ("docker rm -f web", D),
     ("docker system prune -af", D),
     ("docker volume rm data", D),
