@@ -394,7 +394,10 @@ fn a_rule_for_this_host_never_covers_a_command_aimed_elsewhere() {
         assert_eq!(code, Some(0), "{err}");
         let v: serde_json::Value =
             serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
-        v["heal"]["outcome"].as_str().unwrap_or_default().to_string()
+        v["heal"]["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     };
     assert_eq!(heal(&["systemctl", "status", "cron"]), "run");
     for command in [
@@ -429,7 +432,10 @@ fn scope_examples_name_what_a_prefix_covers_and_not() {
         ]
     );
     for c in &ex.covered {
-        assert!(opsassist::policy::prefix_covers("systemctl status", c), "{c}");
+        assert!(
+            opsassist::policy::prefix_covers("systemctl status", c),
+            "{c}"
+        );
     }
     let ex = opsassist::policy::scope_examples("kubectl get pods").expect("a prefix");
     assert!(

@@ -49,11 +49,16 @@ fn what_loads_code_writes_or_sends_files_is_not_read_only() {
         ("getent gshadow root", C),
         ("getent passwd root", R),
         ("kubectl --kubeconfig /tmp/k get pods", C),
+        ("kubectl get SECRETS", C),
+        ("kubectl get pods,sEcReTs.v1.", C),
         ("kubectl get pods --kubeconfig=/tmp/k", C),
         ("terraform providers mirror /tmp/p", C),
         ("terraform providers", R),
         ("psql -c 'SELECT pg_wal_replay_pause()'", C),
-        ("psql -c \"SELECT * FROM pg_logical_slot_get_changes('s', NULL, NULL)\"", C),
+        (
+            "psql -c \"SELECT * FROM pg_logical_slot_get_changes('s', NULL, NULL)\"",
+            C,
+        ),
         ("psql -c 'SELECT count(*) FROM t'", R),
         ("psql -c 'SELECT now(), version()'", R),
     ]);

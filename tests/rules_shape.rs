@@ -104,25 +104,55 @@ fn check(rows: &[(&str, &str)]) {
 fn options_before_the_subcommand_never_escape_a_rule() {
     check(&[
         ("kubectl -n prod delete pod x", "refuse:no-kubectl-delete"),
-        ("kubectl --context X delete pod x", "refuse:no-kubectl-delete"),
-        ("kubectl --namespace=X delete pod x", "refuse:no-kubectl-delete"),
+        (
+            "kubectl --context X delete pod x",
+            "refuse:no-kubectl-delete",
+        ),
+        (
+            "kubectl --namespace=X delete pod x",
+            "refuse:no-kubectl-delete",
+        ),
         ("kubectl -v 1 delete pod x", "refuse:no-kubectl-delete"),
-        ("kubectl --kubeconfig F delete pod x", "refuse:no-kubectl-delete"),
-        ("kubectl --request-timeout 5s delete po/x", "refuse:no-kubectl-delete"),
-        ("systemctl --no-block stop nginx", "refuse:no-systemctl-stop"),
+        (
+            "kubectl --kubeconfig F delete pod x",
+            "refuse:no-kubectl-delete",
+        ),
+        (
+            "kubectl --request-timeout 5s delete po/x",
+            "refuse:no-kubectl-delete",
+        ),
+        (
+            "systemctl --no-block stop nginx",
+            "refuse:no-systemctl-stop",
+        ),
         ("systemctl -q stop nginx", "refuse:no-systemctl-stop"),
         ("systemctl --now stop nginx", "refuse:no-systemctl-stop"),
         ("systemctl -T stop nginx", "refuse:no-systemctl-stop"),
-        ("systemctl --job-mode=replace stop nginx", "refuse:no-systemctl-stop"),
-        ("systemctl --job-mode replace stop nginx", "refuse:no-systemctl-stop"),
+        (
+            "systemctl --job-mode=replace stop nginx",
+            "refuse:no-systemctl-stop",
+        ),
+        (
+            "systemctl --job-mode replace stop nginx",
+            "refuse:no-systemctl-stop",
+        ),
         ("systemctl -- stop nginx", "refuse:no-systemctl-stop"),
-        ("sudo systemctl -H prod stop nginx", "refuse:no-systemctl-stop"),
+        (
+            "sudo systemctl -H prod stop nginx",
+            "refuse:no-systemctl-stop",
+        ),
         ("redis-cli -d X flushall", "refuse:no-redis-flushall"),
-        ("redis-cli -h db -p 6380 flushall", "refuse:no-redis-flushall"),
+        (
+            "redis-cli -h db -p 6380 flushall",
+            "refuse:no-redis-flushall",
+        ),
         ("docker -H ssh://x rm c1", "refuse:no-docker-rm"),
         // What is not the forbidden subcommand still is not.
         ("kubectl -n delete get pods", "auto:auto-approve read-only"),
-        ("systemctl --no-pager status stop", "auto:auto-approve read-only"),
+        (
+            "systemctl --no-pager status stop",
+            "auto:auto-approve read-only",
+        ),
     ]);
 }
 
@@ -179,16 +209,31 @@ fn a_forbid_holds_through_brace_and_glob_words() {
 fn a_forbid_holds_through_deferred_runners() {
     check(&[
         ("at now <<< reboot", "refuse:no-reboot"),
-        ("at now + 1 minute <<< 'sleep 1; reboot'", "refuse:no-reboot"),
+        (
+            "at now + 1 minute <<< 'sleep 1; reboot'",
+            "refuse:no-reboot",
+        ),
         ("echo reboot | at now", "refuse:no-reboot"),
         ("printf 'reboot\\n' | batch", "refuse:no-reboot"),
         ("at -q b now <<EOF\nreboot\nEOF", "refuse:no-reboot"),
-        ("echo '* * * * * /sbin/reboot' | crontab -", "refuse:no-reboot"),
+        (
+            "echo '* * * * * /sbin/reboot' | crontab -",
+            "refuse:no-reboot",
+        ),
         ("crontab - <<< '@reboot reboot'", "refuse:no-reboot"),
-        ("echo '0 3 * * * kubectl -n x delete pod y' | crontab -", "refuse:no-kubectl-delete"),
+        (
+            "echo '0 3 * * * kubectl -n x delete pod y' | crontab -",
+            "refuse:no-kubectl-delete",
+        ),
     ]);
-    assert_eq!(policy::classify("at now <<< reboot").class, Class::Destructive);
-    assert_eq!(policy::classify("echo uptime | at now").class, Class::Change);
+    assert_eq!(
+        policy::classify("at now <<< reboot").class,
+        Class::Destructive
+    );
+    assert_eq!(
+        policy::classify("echo uptime | at now").class,
+        Class::Change
+    );
     assert_eq!(policy::classify("at -l").class, Class::ReadOnly);
 }
 
@@ -196,7 +241,10 @@ fn a_forbid_holds_through_deferred_runners() {
 fn a_forbid_holds_through_detached_runners() {
     check(&[
         ("tmux new -d reboot", "refuse:no-reboot"),
-        ("tmux new-session -d -s x 'sleep 5; reboot'", "refuse:no-reboot"),
+        (
+            "tmux new-session -d -s x 'sleep 5; reboot'",
+            "refuse:no-reboot",
+        ),
         ("tmux -L sock new-window -t x reboot", "refuse:no-reboot"),
         ("tmux run-shell -b reboot", "refuse:no-reboot"),
         ("tmux send-keys -t x reboot Enter", "refuse:no-reboot"),
@@ -205,17 +253,35 @@ fn a_forbid_holds_through_detached_runners() {
         ("screen -S job -X stuff 'reboot\\n'", "refuse:no-reboot"),
         ("setsid -f reboot", "refuse:no-reboot"),
         ("nohup reboot &", "refuse:no-reboot"),
-        ("nohup sh -c 'sleep 9; reboot' > /dev/null 2>&1 &", "refuse:no-reboot"),
+        (
+            "nohup sh -c 'sleep 9; reboot' > /dev/null 2>&1 &",
+            "refuse:no-reboot",
+        ),
         ("at now <<< reboot", "refuse:no-reboot"),
         ("systemd-run --on-active=30 reboot", "refuse:no-reboot"),
-        ("systemd-run -p X=1 --unit x systemctl stop nginx", "refuse:no-systemctl-stop"),
+        (
+            "systemd-run -p X=1 --unit x systemctl stop nginx",
+            "refuse:no-systemctl-stop",
+        ),
         ("echo reboot > /tmp/x; sh /tmp/x", "refuse:no-reboot"),
-        ("printf 'reboot\\n' > /tmp/x && bash /tmp/x", "refuse:no-reboot"),
-        ("cat > /tmp/x <<EOF\nreboot\nEOF\nchmod +x /tmp/x; /tmp/x", "refuse:no-reboot"),
+        (
+            "printf 'reboot\\n' > /tmp/x && bash /tmp/x",
+            "refuse:no-reboot",
+        ),
+        (
+            "cat > /tmp/x <<EOF\nreboot\nEOF\nchmod +x /tmp/x; /tmp/x",
+            "refuse:no-reboot",
+        ),
         ("echo reboot | tee /tmp/x; . /tmp/x", "refuse:no-reboot"),
     ]);
-    assert_eq!(policy::classify("tmux new -d reboot").class, Class::Destructive);
-    assert_eq!(policy::classify("screen -dm reboot").class, Class::Destructive);
+    assert_eq!(
+        policy::classify("tmux new -d reboot").class,
+        Class::Destructive
+    );
+    assert_eq!(
+        policy::classify("screen -dm reboot").class,
+        Class::Destructive
+    );
     assert_eq!(
         policy::classify("echo reboot > /tmp/x; sh /tmp/x").class,
         Class::Destructive
@@ -225,15 +291,27 @@ fn a_forbid_holds_through_detached_runners() {
 #[test]
 fn a_forbid_holds_through_interpreter_strings() {
     check(&[
-        ("python3 -c 'import os; os.system(\"reboot\")'", "refuse:no-reboot"),
-        ("python -c 'import subprocess; subprocess.run([\"reboot\"])'", "refuse:no-reboot"),
-        ("python3 -Ic 'import os; os.popen(\"reboot\")'", "refuse:no-reboot"),
+        (
+            "python3 -c 'import os; os.system(\"reboot\")'",
+            "refuse:no-reboot",
+        ),
+        (
+            "python -c 'import subprocess; subprocess.run([\"reboot\"])'",
+            "refuse:no-reboot",
+        ),
+        (
+            "python3 -Ic 'import os; os.popen(\"reboot\")'",
+            "refuse:no-reboot",
+        ),
         ("perl -e 'system(\"reboot\")'", "refuse:no-reboot"),
         ("perl -le 'exec \"reboot\"'", "refuse:no-reboot"),
         ("perl -e 'print `reboot`'", "refuse:no-reboot"),
         ("ruby -e 'system(\"reboot\")'", "refuse:no-reboot"),
         ("ruby -e '%x(reboot)'", "refuse:no-reboot"),
-        ("node -e 'require(\"child_process\").execSync(\"reboot\")'", "refuse:no-reboot"),
+        (
+            "node -e 'require(\"child_process\").execSync(\"reboot\")'",
+            "refuse:no-reboot",
+        ),
         ("awk 'BEGIN{system(\"reboot\")}'", "refuse:no-reboot"),
         ("awk 'BEGIN{print | \"reboot\"}'", "refuse:no-reboot"),
         ("awk 'BEGIN{\"reboot\" | getline x}'", "refuse:no-reboot"),
@@ -256,5 +334,9 @@ fn a_forbid_holds_through_interpreter_strings() {
         "an interpreter program is never covered by a prefix or an allow rule"
     );
     let g = gate();
-    assert_eq!(decide(&g, built), "ask", "the allow rule on `echo` must not cover it");
+    assert_eq!(
+        decide(&g, built),
+        "ask",
+        "the allow rule on `echo` must not cover it"
+    );
 }

@@ -303,9 +303,7 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
 /// destructive when the pattern can match a command that is destructive on its own.
 fn glob_name(name: &str, verdict: Verdict) -> Verdict {
     let base = name.rsplit('/').next().unwrap_or(name);
-    if let Some(hit) = rules::destructive_names()
-        .find(|d| super::rule_shape::glob_match(base, d))
-    {
+    if let Some(hit) = rules::destructive_names().find(|d| super::rule_shape::glob_match(base, d)) {
         return Verdict::destructive(format!("glob `{name}` can run {hit}"));
     }
     verdict.at_least_change(&format!("glob `{name}` in command position"))
@@ -321,8 +319,18 @@ fn pipe_to_shell(name: &str, args: &[String], upstream: &[String]) -> Option<Ver
     let mut base = basename(name);
     if matches!(
         base.as_str(),
-        "sudo" | "doas" | "env" | "nohup" | "nice" | "exec" | "command" | "timeout" | "stdbuf"
-            | "setsid" | "run0" | "pkexec"
+        "sudo"
+            | "doas"
+            | "env"
+            | "nohup"
+            | "nice"
+            | "exec"
+            | "command"
+            | "timeout"
+            | "stdbuf"
+            | "setsid"
+            | "run0"
+            | "pkexec"
     ) {
         // `curl … | sudo bash`, `| env bash`: the runner's command reads the pipe.
         if let Some(inner) = args

@@ -63,8 +63,9 @@ pub(crate) fn kubectl(args: &[String], depth: usize) -> Verdict {
     let parsed = KUBECTL.parse(args);
     if let Some(file) = parsed.value("--kubeconfig") {
         // A kubeconfig's exec credential plugins run commands.
-        return kubectl_args(&parsed, args, depth)
-            .at_least_change(&format!("kubectl --kubeconfig {file} may run its exec plugins"));
+        return kubectl_args(&parsed, args, depth).at_least_change(&format!(
+            "kubectl --kubeconfig {file} may run its exec plugins"
+        ));
     }
     kubectl_args(&parsed, args, depth)
 }
@@ -93,8 +94,9 @@ fn kubectl_sub(ops: &[&str], args: &[String], depth: usize) -> Verdict {
         "delete" | "drain" => Verdict::destructive(format!("kubectl {sub} is destructive")),
         "get"
             if args.iter().any(|a| {
+                // Kinds as kubectl reads them: any case, `secrets.v1.`, in lists.
                 a.split([',', '/'])
-                    .any(|r| matches!(r, "secret" | "secrets"))
+                    .any(|r| super::rule_shape::kubectl_kind(r) == "secrets")
             }) =>
         {
             Verdict::change("kubectl get secret prints secret values")
@@ -217,9 +219,7 @@ fn docker_sub(name: &str, args: &[String], at: usize, depth: usize) -> Verdict {
     };
     match (sub, action) {
         (_, "prune") => Verdict::destructive(format!("{name} {what} deletes data")),
-        ("volume", "rm" | "remove") => {
-            Verdict::destructive(format!("{name} {what} deletes data"))
-        }
+        ("volume", "rm" | "remove") => Verdict::destructive(format!("{name} {what} deletes data")),
         ("" | "container", "rm" | "remove") => {
             Verdict::destructive(format!("{name} {what} deletes containers and their data"))
         }

@@ -23,7 +23,9 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
             let parsed = parse("rm", args);
             let ops = parsed.operands();
             let scratch_only = !ops.is_empty() && ops.iter().all(|p| scratch_file(p));
-            let recursive = ["-r", "-R", "--no-preserve-root"].iter().any(|f| parsed.has(f));
+            let recursive = ["-r", "-R", "--no-preserve-root"]
+                .iter()
+                .any(|f| parsed.has(f));
             if parsed.has("-f") && !recursive && scratch_only && parsed.bad().is_none() {
                 Verdict::change("rm -f of a pid file or a file under /tmp")
             } else if recursive || parsed.has("-f") {
@@ -96,7 +98,9 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
         }
         "userdel" | "deluser" => {
             if args.iter().any(|a| {
-                a == "--remove" || a == "--remove-home" || a == "--remove-all-files"
+                a == "--remove"
+                    || a == "--remove-home"
+                    || a == "--remove-all-files"
                     || (a.starts_with('-') && !a.starts_with("--") && a.contains('r'))
             }) {
                 Verdict::destructive(format!("{name} -r deletes the user's files"))
@@ -104,7 +108,10 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
                 Verdict::change(format!("{name} deletes a user"))
             }
         }
-        "unlink" => match args.iter().find(|p| is_system_path(p) || is_block_device(p)) {
+        "unlink" => match args
+            .iter()
+            .find(|p| is_system_path(p) || is_block_device(p))
+        {
             Some(p) => Verdict::destructive(format!("unlink of system path {p}")),
             None => Verdict::change("unlink deletes a file"),
         },

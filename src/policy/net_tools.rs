@@ -255,7 +255,12 @@ pub(crate) fn iptables(name: &str, args: &[String]) -> Verdict {
         .into_iter()
         .chain(parsed.values("--append"))
         .chain(parsed.values("--replace"))
-        .any(|c| matches!(c.to_ascii_uppercase().as_str(), "INPUT" | "OUTPUT" | "FORWARD"));
+        .any(|c| {
+            matches!(
+                c.to_ascii_uppercase().as_str(),
+                "INPUT" | "OUTPUT" | "FORWARD"
+            )
+        });
     // Blocking one source is routine; blocking everything (or a port) can cut access.
     let one_source = parsed
         .values("--source")

@@ -128,7 +128,10 @@ fn simple(command: &str) -> Option<(String, Vec<String>)> {
     let (name_word, args) = cmd.words.split_first()?;
     if name_word.escaped
         || name_word.glob
-        || cmd.words.iter().any(|w: &Word| w.value.is_none() || w.expanded)
+        || cmd
+            .words
+            .iter()
+            .any(|w: &Word| w.value.is_none() || w.expanded)
     {
         return None;
     }

@@ -15,7 +15,12 @@ const REACH: &[(&str, &[&str])] = &[
     (
         "systemctl",
         &[
-            "--host", "--machine", "--user", "--global", "--root", "--image",
+            "--host",
+            "--machine",
+            "--user",
+            "--global",
+            "--root",
+            "--image",
         ],
     ),
     ("systemd-ctl", &["--host", "--machine", "--user"]),
@@ -99,10 +104,9 @@ static GRAMMARS: LazyLock<HashMap<&'static str, Grammar>> = LazyLock::new(|| {
 /// `--name=value` (or `--name` for a flag), in command-line order.
 pub(crate) fn reach_options(tool: &str, args: &[String]) -> Vec<String> {
     let key = table_key(tool);
-    let (Some((_, names)), Some(grammar)) = (
-        REACH.iter().find(|(k, _)| *k == key),
-        GRAMMARS.get(key),
-    ) else {
+    let (Some((_, names)), Some(grammar)) =
+        (REACH.iter().find(|(k, _)| *k == key), GRAMMARS.get(key))
+    else {
         return Vec::new();
     };
     grammar
@@ -158,10 +162,7 @@ pub(crate) fn scope_examples(command: &str) -> Option<ScopeExamples> {
                 super::grammar::Arg::No => String::new(),
                 _ => format!(" other-{}", name.trim_start_matches('-')),
             };
-            not_candidates.push(format!(
-                "{program} {spelled}{value} {}",
-                rest.join(" ")
-            ));
+            not_candidates.push(format!("{program} {spelled}{value} {}", rest.join(" ")));
         }
     }
     if let Some((_, head)) = words.split_last() {
@@ -211,8 +212,14 @@ mod tests {
             reach_options("kubectl", &v("get pods --context=prod")),
             ["--context=prod"]
         );
-        assert_eq!(reach_options("docker", &v("-H ssh://x ps")), ["--host=ssh://x"]);
-        assert_eq!(reach_options("journalctl", &v("-M other -n 5")), ["--machine=other"]);
+        assert_eq!(
+            reach_options("docker", &v("-H ssh://x ps")),
+            ["--host=ssh://x"]
+        );
+        assert_eq!(
+            reach_options("journalctl", &v("-M other -n 5")),
+            ["--machine=other"]
+        );
         assert!(reach_options("systemctl", &v("status cron")).is_empty());
     }
 

@@ -244,7 +244,9 @@ fn operand_forms(tool: &str, first: bool, word: &str) -> Vec<Vec<String>> {
         "docker" | "podman" | "nerdctl" => vec![docker_verb(first, word)],
         "kubectl" if !first => kubectl_resources(word),
         "systemctl" if !first => {
-            vec![vec![word.strip_suffix(".service").unwrap_or(word).to_string()]]
+            vec![vec![
+                word.strip_suffix(".service").unwrap_or(word).to_string(),
+            ]]
         }
         _ => vec![vec![word.to_string()]],
     }
@@ -258,7 +260,9 @@ fn docker_verb(first: bool, word: &str) -> Vec<String> {
         "port", "rename", "restart", "rm", "run", "start", "stats", "stop", "top", "unpause",
         "update", "wait",
     ];
-    const IMAGE: &[&str] = &["build", "history", "import", "load", "pull", "push", "save", "tag"];
+    const IMAGE: &[&str] = &[
+        "build", "history", "import", "load", "pull", "push", "save", "tag",
+    ];
     let verb = match word {
         "remove" => "rm",
         "list" => "ls",
@@ -314,7 +318,10 @@ pub(crate) fn kubectl_kind(word: &str) -> String {
         ("cronjobs", &["cj", "cronjob"]),
         ("events", &["ev", "event"]),
         ("endpoints", &["ep", "endpoint"]),
-        ("horizontalpodautoscalers", &["hpa", "horizontalpodautoscaler"]),
+        (
+            "horizontalpodautoscalers",
+            &["hpa", "horizontalpodautoscaler"],
+        ),
         ("poddisruptionbudgets", &["pdb", "poddisruptionbudget"]),
         (
             "customresourcedefinitions",
@@ -431,7 +438,10 @@ mod tests {
         assert!(m("kubectl delete", "kubectl --kubeconfig F delete pod x"));
         assert!(m("systemctl stop", "systemctl --no-block stop nginx"));
         assert!(m("systemctl stop nginx", "systemctl -q stop nginx.service"));
-        assert!(m("systemctl stop", "systemctl --job-mode=replace stop nginx"));
+        assert!(m(
+            "systemctl stop",
+            "systemctl --job-mode=replace stop nginx"
+        ));
         assert!(m("systemctl stop", "systemctl -T -- stop nginx"));
         assert!(!m("systemctl stop", "systemctl status nginx"));
         assert!(!m("kubectl delete", "kubectl get pods delete"));

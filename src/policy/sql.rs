@@ -128,8 +128,8 @@ static REDIS: LazyLock<Grammar> = LazyLock::new(|| {
 /// redis commands that only read.
 const REDIS_READ: &[&str] = &[
     "ping", "info", "dbsize", "get", "ttl", "pttl", "type", "exists", "scan", "llen", "hlen",
-    "scard", "zcard", "strlen", "mget", "hget", "hgetall", "hkeys", "hvals", "lrange",
-    "smembers", "zrange", "keys", "echo", "time", "lastsave",
+    "scard", "zcard", "strlen", "mget", "hget", "hgetall", "hkeys", "hvals", "lrange", "smembers",
+    "zrange", "keys", "echo", "time", "lastsave",
 ];
 
 pub(crate) fn redis(args: &[String]) -> Verdict {
@@ -155,18 +155,29 @@ fn redis_command(cmd: Option<&str>, parsed: &super::grammar::Parsed) -> Verdict 
         Some(c @ ("flushall" | "flushdb" | "shutdown" | "debug")) => {
             return Verdict::destructive(format!("redis-cli {c} is destructive"));
         }
-        Some(c) if REDIS_READ.contains(&c) => Verdict::read_only(format!("redis-cli {c} only reads")),
+        Some(c) if REDIS_READ.contains(&c) => {
+            Verdict::read_only(format!("redis-cli {c} only reads"))
+        }
         Some(c) => Verdict::change(format!("redis-cli {c} is not on the read-only allowlist")),
-        None if ["--scan", "--bigkeys", "--memkeys", "--hotkeys", "--keystats", "--stat"]
-            .iter()
-            .any(|o| parsed.has(o)) =>
+        None if [
+            "--scan",
+            "--bigkeys",
+            "--memkeys",
+            "--hotkeys",
+            "--keystats",
+            "--stat",
+        ]
+        .iter()
+        .any(|o| parsed.has(o)) =>
         {
             Verdict::read_only("redis-cli scans keys or prints statistics")
         }
         None => Verdict::change("interactive redis-cli"),
     };
     match parsed.first_unsafe() {
-        Some((_, spelled, _)) => v.at_least_change(&format!("redis-cli {spelled} changes state, runs or writes")),
+        Some((_, spelled, _)) => v.at_least_change(&format!(
+            "redis-cli {spelled} changes state, runs or writes"
+        )),
         None => v,
     }
 }

@@ -300,7 +300,10 @@ fn terraform(name: &str, args: &[String]) -> Verdict {
         "providers",
         "graph",
     ];
-    let second = rest.iter().find(|a| !a.starts_with('-')).map(String::as_str);
+    let second = rest
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map(String::as_str);
     match (*sub, second) {
         ("providers", Some(s @ ("mirror" | "lock"))) => {
             return Verdict::change(format!("{name} providers {s} writes files"));
@@ -357,7 +360,13 @@ fn git(args: &[String]) -> Verdict {
         "push" => {
             short('d')
                 || short('f')
-                || long(&["--delete", "--prune", "--force", "--force-with-lease", "--mirror"])
+                || long(&[
+                    "--delete",
+                    "--prune",
+                    "--force",
+                    "--force-with-lease",
+                    "--mirror",
+                ])
                 || rest
                     .iter()
                     .any(|a| !a.starts_with('-') && (a.starts_with(':') || a.starts_with('+')))

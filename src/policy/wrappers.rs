@@ -38,7 +38,7 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
 }
 
 pub(crate) use deferred::run_file;
-pub(crate) use inner::worse;
-pub(crate) use interpreters::awk_runs;
 #[cfg(test)]
 pub(crate) use inner::assert_well_formed;
+pub(crate) use inner::worse;
+pub(crate) use interpreters::awk_runs;

@@ -276,8 +276,14 @@ mod brace_tests {
     #[test]
     fn braces_expand_as_bash_does() {
         assert_eq!(expand_braces("{reboot,}").unwrap(), ["reboot"]);
-        assert_eq!(expand_braces("/sbin/{re,}boot").unwrap(), ["/sbin/reboot", "/sbin/boot"]);
-        assert_eq!(expand_braces("a{b,c{d,e}}f").unwrap(), ["abf", "acdf", "acef"]);
+        assert_eq!(
+            expand_braces("/sbin/{re,}boot").unwrap(),
+            ["/sbin/reboot", "/sbin/boot"]
+        );
+        assert_eq!(
+            expand_braces("a{b,c{d,e}}f").unwrap(),
+            ["abf", "acdf", "acef"]
+        );
         assert_eq!(expand_braces("x{1..3}").unwrap(), ["x1", "x2", "x3"]);
         assert_eq!(expand_braces("{c..a}").unwrap(), ["c", "b", "a"]);
         assert_eq!(expand_braces("{a}").unwrap(), ["{a}"]);

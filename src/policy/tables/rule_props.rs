@@ -27,7 +27,12 @@ const TOOLS: &[(&str, &str, &str, &str)] = &[
     ("podman", "podman", "rm c1", "ps"),
     ("crictl", "crictl", "rmp x", "ps"),
     ("helm", "helm", "uninstall x", "list"),
-    ("systemd-ctl", "loginctl", "terminate-session 3", "list-sessions"),
+    (
+        "systemd-ctl",
+        "loginctl",
+        "terminate-session 3",
+        "list-sessions",
+    ),
     ("terraform", "terraform", "destroy", "show"),
 ];
 
@@ -79,7 +84,11 @@ fn spell(g: &Grammar, def: usize, choice: usize, value: &str) -> Vec<String> {
     let use_long = d.short.is_none() || (!d.long.is_empty() && choice.is_multiple_of(2));
     if use_long {
         let name = &d.long[(choice / 2) % d.long.len()];
-        let dash = if exact && choice.is_multiple_of(3) { "-" } else { "--" };
+        let dash = if exact && choice.is_multiple_of(3) {
+            "-"
+        } else {
+            "--"
+        };
         match d.arg {
             Arg::No => vec![format!("{dash}{name}")],
             Arg::Optional => vec![format!("{dash}{name}={value}")],

@@ -77,9 +77,13 @@ fn stdin_payload(name: &str, split: impl Fn(&str) -> Vec<String>, depth: usize) 
 /// A script file `name` runs: classified on its text when the line wrote it.
 pub(crate) fn run_file(name: &str, file: &str, depth: usize) -> Verdict {
     match classify::written(file).as_deref() {
-        Some(Input::Literal { texts, .. }) => {
-            payload(name, &format!("{file}, written on this line"), texts, whole, depth)
-        }
+        Some(Input::Literal { texts, .. }) => payload(
+            name,
+            &format!("{file}, written on this line"),
+            texts,
+            whole,
+            depth,
+        ),
         Some(Input::Unknown(from)) => {
             Verdict::change(format!("{name} runs {file}, written from {from}"))
         }

@@ -315,8 +315,12 @@ fn push_script(out: &mut Calls, text: String) {
 fn argument(chars: &[char], at: usize) -> Option<(Run, usize, bool)> {
     let mut at = at;
     let mut formatted = false;
-    while chars.get(at).is_some_and(|c| matches!(c, 'f' | 'r' | 'b' | 'u' | 'F' | 'R'))
-        && chars.get(at + 1).is_some_and(|c| matches!(c, '"' | '\'' | 'f' | 'r' | 'b'))
+    while chars
+        .get(at)
+        .is_some_and(|c| matches!(c, 'f' | 'r' | 'b' | 'u' | 'F' | 'R'))
+        && chars
+            .get(at + 1)
+            .is_some_and(|c| matches!(c, '"' | '\'' | 'f' | 'r' | 'b'))
     {
         formatted |= matches!(chars[at], 'f' | 'F');
         at += 1;
