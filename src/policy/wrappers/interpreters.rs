@@ -205,13 +205,13 @@ fn calls(program: &str) -> Calls {
     while i < chars.len() {
         let c = chars[i];
         // Backticks (perl, ruby, php) and %x(…) / qx(…) run a shell command.
-        if c == '`' {
-            if let Some(end) = chars[i + 1..].iter().position(|x| *x == '`') {
-                let text: String = chars[i + 1..i + 1 + end].iter().collect();
-                push_script(&mut out, text);
-                i += end + 2;
-                continue;
-            }
+        if c == '`'
+            && let Some(end) = chars[i + 1..].iter().position(|x| *x == '`')
+        {
+            let text: String = chars[i + 1..i + 1 + end].iter().collect();
+            push_script(&mut out, text);
+            i += end + 2;
+            continue;
         }
         if c.is_ascii_alphabetic() || c == '_' {
             let start = i;

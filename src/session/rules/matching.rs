@@ -2,8 +2,9 @@
 //! An allow rule covers a command only as an approval prefix of its class would (a single
 //! plain command, never chained, substituted, redirected or destructive); forbid and ask
 //! rules match the prefix at the start of any command in the line, however it is chained or
-//! wrapped (the classifier's own unwrapping of runners, `policy::unwrap`), so they err on the
-//! side of stopping. A command whose name is computed at run time (`$(echo reboot)`) cannot
+//! wrapped (the classifier's own unwrapping of runners, `policy::unwrap`), and on each of
+//! those commands as its tool's grammar reads it (`policy::rule_prefix_matches`: options
+//! before the subcommand, aliases, case, globs), so they err on the side of stopping. A command whose name is computed at run time (`$(echo reboot)`) cannot
 //! be seen through: it is asked whenever a forbid rule applies to its tool and target.
 
 use std::collections::BTreeMap;
