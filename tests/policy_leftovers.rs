@@ -61,6 +61,17 @@ fn what_loads_code_writes_or_sends_files_is_not_read_only() {
         ),
         ("psql -c 'SELECT count(*) FROM t'", R),
         ("psql -c 'SELECT now(), version()'", R),
+        (
+            "psql -c \"SELECT pid, age(clock_timestamp(), query_start) FROM pg_stat_activity \
+             WHERE state IN ('active') ORDER BY 2 DESC LIMIT 5\"",
+            R,
+        ),
+        (
+            "mysql -e 'SELECT table_schema, ROUND(SUM(data_length)/1024/1024, 1) \
+             FROM information_schema.tables GROUP BY table_schema'",
+            R,
+        ),
+        ("mysql -e 'SELECT GET_LOCK(\"x\", 10)'", C),
     ]);
 }
 
