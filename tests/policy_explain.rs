@@ -352,3 +352,96 @@ fn explain_json_is_the_same_verdict_for_scripts() {
     assert_eq!(v["heal"]["outcome"], "ask_confirm");
     assert_eq!(v["check"]["outcome"], "refuse");
 }
+
+/// Issue 25 item 5: a rule written by `A` → "host local for good" on `systemctl status cron`
+/// covers that command here, and never the same command aimed at another host, machine or
+/// user manager (`-H`, `--host`, `-M`, `--user`): explain does not answer `run` for them.
+#[test]
+fn a_rule_for_this_host_never_covers_a_command_aimed_elsewhere() {
+    use opsassist::policy::Class;
+    use opsassist::protocol::{Mode, RuleScope, Target};
+    use opsassist::session::gate::Gate;
+    use opsassist::session::rules::RuleSet;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    let dir = setup();
+    let set = RuleSet::load(
+        dir.path(),
+        &[std::path::PathBuf::from("team-rules.toml")],
+        BTreeMap::from([("web01".to_string(), vec!["prod".to_string()])]),
+    )
+    .unwrap_or_else(|e| panic!("rules load: {e}"));
+    let mut gate = Gate::new(Mode::Heal, false).with_rules(Arc::new(set));
+    let rule = gate
+        .approve_for_good(
+            Class::ReadOnly,
+            "local_shell",
+            &Target::Local,
+            "systemctl status cron",
+            &RuleScope::Host {
+                host: "local".into(),
+            },
+        )
+        .unwrap_or_else(|e| panic!("the rule is written: {e:?}"));
+    assert_eq!(rule.prefix, "systemctl status");
+    // Drop the team file's allow rule for `systemctl status`, so only the written rule acts.
+    write(dir.path(), "rules.toml", "");
+    let heal = |command: &[&str]| {
+        let mut args = vec!["policy", "explain", "--json", "--"];
+        args.extend_from_slice(command);
+        let (code, out, err) = opsassist(dir.path(), &args);
+        assert_eq!(code, Some(0), "{err}");
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
+        v["heal"]["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(heal(&["systemctl", "status", "cron"]), "run");
+    for command in [
+        &["systemctl", "-H", "prod-db", "status", "cron"][..],
+        &["systemctl", "--host", "prod-db", "status", "cron"],
+        &["systemctl", "--host=prod-db", "status", "cron"],
+        &["systemctl", "-M", "other", "status", "cron"],
+        &["systemctl", "status", "cron", "--machine=other"],
+        &["systemctl", "--user", "status", "cron"],
+    ] {
+        assert_ne!(
+            heal(command),
+            "run",
+            "`{}` reaches another host or manager",
+            command.join(" ")
+        );
+    }
+}
+
+/// The scope prompt's examples: two commands a new prefix covers and two it does not, the
+/// latter the same command aimed at another host.
+#[test]
+fn scope_examples_name_what_a_prefix_covers_and_not() {
+    let ex = opsassist::policy::scope_examples("systemctl status cron").expect("a prefix");
+    assert_eq!(ex.prefix, "systemctl status");
+    assert_eq!(ex.covered.len(), 2);
+    assert_eq!(
+        ex.not_covered,
+        [
+            "systemctl -H other-host status cron",
+            "systemctl -M other-machine status cron"
+        ]
+    );
+    for c in &ex.covered {
+        assert!(
+            opsassist::policy::prefix_covers("systemctl status", c),
+            "{c}"
+        );
+    }
+    let ex = opsassist::policy::scope_examples("kubectl get pods").expect("a prefix");
+    assert!(
+        ex.not_covered.iter().any(|c| c.contains("--context")),
+        "{:?}",
+        ex.not_covered
+    );
+    assert!(opsassist::policy::scope_examples("rm -rf /").is_none());
+}

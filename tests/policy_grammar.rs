@@ -318,7 +318,7 @@ const STAYS: &[(&str, Class)] = &[
     ("iptables -L INPUT -n -v --line-numbers", R),
     ("iptables -t nat -S", R),
     ("iptables -nL", R),
-    ("iptables -I INPUT -j DROP", C),
+    ("iptables -I INPUT -j DROP", D),
     ("dig +short example.com @1.1.1.1", R),
     ("nslookup -type=mx example.com", R),
     ("awk -F: '{print $1}' /etc/passwd", R),

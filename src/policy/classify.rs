@@ -17,6 +17,8 @@ thread_local! {
     static WORK: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
     /// Standard input of the command being classified, when the command line shows it.
     static STDIN: RefCell<Option<Rc<Input>>> = const { RefCell::new(None) };
+    /// Files written earlier on the line being classified, with the text written to them.
+    static WRITTEN: RefCell<Vec<(String, Rc<Input>)>> = const { RefCell::new(Vec::new()) };
     /// When set, every command the classifier reaches (after unwrapping) is recorded here.
     static SEEN: RefCell<Option<super::unwrapped::Unwrapped>> = const { RefCell::new(None) };
 }
@@ -37,6 +39,12 @@ fn opaque() {
             seen.opaque = true;
         }
     });
+}
+
+/// Note that a command is built at run time where no rule can see it (an interpreter's
+/// `os.system(cmd)`).
+pub(crate) fn opaque_command() {
+    opaque();
 }
 
 /// Run `f`, collecting every command the classifier reaches while it runs.
@@ -64,6 +72,39 @@ pub(crate) fn with_stdin<T>(input: Option<Rc<Input>>, f: impl FnOnce() -> T) -> 
     }
     let previous = STDIN.with(|s| s.replace(input));
     let _restore = Restore(previous);
+    f()
+}
+
+/// The text the line being classified wrote to `path` (`echo reboot > /tmp/x; sh /tmp/x`),
+/// when it shows it.
+pub(crate) fn written(path: &str) -> Option<Rc<Input>> {
+    let norm = |p: &str| p.trim_start_matches("./").to_string();
+    let wanted = norm(path);
+    WRITTEN.with(|w| {
+        w.borrow()
+            .iter()
+            .rev()
+            .find(|(p, _)| norm(p) == wanted)
+            .map(|(_, i)| i.clone())
+    })
+}
+
+/// Run `f` with `files` known as written by the line.
+fn with_written<T>(files: &[(String, Rc<Input>)], f: impl FnOnce() -> T) -> T {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let len = self.0;
+            WRITTEN.with(|w| w.borrow_mut().truncate(len));
+        }
+    }
+    let len = WRITTEN.with(|w| {
+        let mut w = w.borrow_mut();
+        let len = w.len();
+        w.extend(files.iter().cloned());
+        len
+    });
+    let _restore = Restore(len);
     f()
 }
 
@@ -140,7 +181,9 @@ pub(crate) fn script(command: &str, depth: usize) -> Verdict {
         return Verdict::change("empty command");
     }
     let parsed = shell::parse_reading(command, stdin());
-    let verdicts: Vec<Verdict> = parsed.commands.iter().map(|c| simple(c, depth)).collect();
+    let verdicts: Vec<Verdict> = with_written(&parsed.written, || {
+        parsed.commands.iter().map(|c| simple(c, depth)).collect()
+    });
     combine(&parsed.hazards, &verdicts, parsed.pipes)
 }
 
@@ -213,7 +256,7 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
         Some(input) => with_stdin(Some(input.clone()), || rules::classify(&name, &args, depth)),
         None => rules::classify(&name, &args, depth),
     };
-    if let Some(v) = pipe_to_shell(&name, &cmd.upstream) {
+    if let Some(v) = pipe_to_shell(&name, &args, &cmd.upstream) {
         return v;
     }
     if !cmd.assignments.is_empty() {
@@ -227,6 +270,18 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
             "quoted or escaped command name `{}`",
             name_word.source
         ));
+    }
+    if name_word.expanded || cmd.words.iter().any(|w| w.expanded) {
+        verdict = verdict.at_least_change(&format!(
+            "brace expansion `{}` in the command",
+            cmd.words
+                .iter()
+                .find(|w| w.expanded)
+                .map_or(name_word.source.as_str(), |w| w.source.as_str())
+        ));
+    }
+    if name_word.glob {
+        verdict = glob_name(&name, verdict);
     }
     if let Some(w) = cmd.words[1..].iter().find(|w| w.value.is_none()) {
         verdict =
@@ -244,14 +299,50 @@ fn simple(cmd: &SimpleCommand, depth: usize) -> Verdict {
     verdict
 }
 
+/// A glob in command position runs whatever file the pattern matches: at least `change`, and
+/// destructive when the pattern can match a command that is destructive on its own.
+fn glob_name(name: &str, verdict: Verdict) -> Verdict {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    if let Some(hit) = rules::destructive_names().find(|d| super::rule_shape::glob_match(base, d)) {
+        return Verdict::destructive(format!("glob `{name}` can run {hit}"));
+    }
+    verdict.at_least_change(&format!("glob `{name}` in command position"))
+}
+
 /// `curl … | sh`: a download piped into an interpreter.
-fn pipe_to_shell(name: &str, upstream: &[String]) -> Option<Verdict> {
+fn pipe_to_shell(name: &str, args: &[String], upstream: &[String]) -> Option<Verdict> {
     const INTERPRETERS: &[&str] = &[
         "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node",
         "php",
     ];
-    let base = name.rsplit('/').next().unwrap_or(name);
-    if !INTERPRETERS.contains(&base) {
+    let basename = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
+    let mut base = basename(name);
+    if matches!(
+        base.as_str(),
+        "sudo"
+            | "doas"
+            | "env"
+            | "nohup"
+            | "nice"
+            | "exec"
+            | "command"
+            | "timeout"
+            | "stdbuf"
+            | "setsid"
+            | "run0"
+            | "pkexec"
+    ) {
+        // `curl … | sudo bash`, `| env bash`: the runner's command reads the pipe.
+        if let Some(inner) = args
+            .iter()
+            .take_while(|a| !a.starts_with("-c"))
+            .map(|a| basename(a))
+            .find(|a| INTERPRETERS.contains(&a.as_str()))
+        {
+            base = inner;
+        }
+    }
+    if !INTERPRETERS.contains(&base.as_str()) {
         return None;
     }
     let fetcher = upstream.iter().find(|u| {

@@ -31,9 +31,19 @@ static KUBECTL: LazyLock<Grammar> = LazyLock::new(|| {
          /pod-running-timeout: /show-kind:: /show-managed-fields:: /raw: /minify:: \
          /flatten:: /for: /watch-only:: /output-watch-events:: /api-group: /verbs: \
          /namespaced:: /image: /rm:: /restart: /env: /port: /labels: /overrides: /attach:: \
-         /allow-missing-template-keys:: /field-manager: /validate::",
+         /allow-missing-template-keys:: /field-manager: /validate:: /follow::",
     )
 });
+
+/// kubectl's flags, global and common (read anywhere on the line, as pflag does).
+pub(crate) fn kubectl_grammar() -> &'static Grammar {
+    &KUBECTL
+}
+
+/// The global options of docker, podman and nerdctl (before the subcommand).
+pub(crate) fn docker_grammar() -> &'static Grammar {
+    &DOCKER
+}
 
 const KUBECTL_RO: &[&str] = &[
     "get",
@@ -51,6 +61,16 @@ const KUBECTL_RO: &[&str] = &[
 
 pub(crate) fn kubectl(args: &[String], depth: usize) -> Verdict {
     let parsed = KUBECTL.parse(args);
+    if let Some(file) = parsed.value("--kubeconfig") {
+        // A kubeconfig's exec credential plugins run commands.
+        return kubectl_args(&parsed, args, depth).at_least_change(&format!(
+            "kubectl --kubeconfig {file} may run its exec plugins"
+        ));
+    }
+    kubectl_args(&parsed, args, depth)
+}
+
+fn kubectl_args(parsed: &super::grammar::Parsed, args: &[String], depth: usize) -> Verdict {
     let ops = parsed.operands();
     let Some(bad) = parsed.bad() else {
         return kubectl_sub(&ops, args, depth);
@@ -74,8 +94,9 @@ fn kubectl_sub(ops: &[&str], args: &[String], depth: usize) -> Verdict {
         "delete" | "drain" => Verdict::destructive(format!("kubectl {sub} is destructive")),
         "get"
             if args.iter().any(|a| {
+                // Kinds as kubectl reads them: any case, `secrets.v1.`, in lists.
                 a.split([',', '/'])
-                    .any(|r| matches!(r, "secret" | "secrets"))
+                    .any(|r| super::rule_shape::kubectl_kind(r) == "secrets")
             }) =>
         {
             Verdict::change("kubectl get secret prints secret values")
@@ -198,7 +219,10 @@ fn docker_sub(name: &str, args: &[String], at: usize, depth: usize) -> Verdict {
     };
     match (sub, action) {
         (_, "prune") => Verdict::destructive(format!("{name} {what} deletes data")),
-        ("volume", "rm") => Verdict::destructive(format!("{name} volume rm deletes data")),
+        ("volume", "rm" | "remove") => Verdict::destructive(format!("{name} {what} deletes data")),
+        ("" | "container", "rm" | "remove") => {
+            Verdict::destructive(format!("{name} {what} deletes containers and their data"))
+        }
         ("" | "container" | "image", "rm" | "rmi") if force => {
             Verdict::destructive(format!("{name} {what} -f is destructive"))
         }

@@ -21,10 +21,14 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
     let v = match name {
         "rm" => {
             let parsed = parse("rm", args);
-            if ["-r", "-R", "-f", "--no-preserve-root"]
+            let ops = parsed.operands();
+            let scratch_only = !ops.is_empty() && ops.iter().all(|p| scratch_file(p));
+            let recursive = ["-r", "-R", "--no-preserve-root"]
                 .iter()
-                .any(|f| parsed.has(f))
-            {
+                .any(|f| parsed.has(f));
+            if parsed.has("-f") && !recursive && scratch_only && parsed.bad().is_none() {
+                Verdict::change("rm -f of a pid file or a file under /tmp")
+            } else if recursive || parsed.has("-f") {
                 Verdict::destructive("rm -r/-f is destructive")
             } else if let Some(p) = parsed.operands().into_iter().find(|p| is_system_path(p)) {
                 Verdict::destructive(format!("rm of system path {p}"))
@@ -74,6 +78,43 @@ pub(crate) fn files(name: &str, args: &[String]) -> Option<Verdict> {
             }
         }
         "dd" => dd(args),
+        "truncate" => {
+            // `-s SIZE` and `-r FILE` take a value; the rest are files.
+            let mut files = Vec::new();
+            let mut i = 0;
+            while let Some(a) = args.get(i) {
+                i += 1;
+                if matches!(a.as_str(), "-s" | "-r" | "--size" | "--reference") {
+                    i += 1;
+                } else if !a.starts_with('-') {
+                    files.push(a.as_str());
+                }
+            }
+            if !files.is_empty() && files.iter().all(|f| under_tmp(f)) {
+                Verdict::change("truncate of a file under /tmp")
+            } else {
+                Verdict::destructive("truncate is destructive")
+            }
+        }
+        "userdel" | "deluser" => {
+            if args.iter().any(|a| {
+                a == "--remove"
+                    || a == "--remove-home"
+                    || a == "--remove-all-files"
+                    || (a.starts_with('-') && !a.starts_with("--") && a.contains('r'))
+            }) {
+                Verdict::destructive(format!("{name} -r deletes the user's files"))
+            } else {
+                Verdict::change(format!("{name} deletes a user"))
+            }
+        }
+        "unlink" => match args
+            .iter()
+            .find(|p| is_system_path(p) || is_block_device(p))
+        {
+            Some(p) => Verdict::destructive(format!("unlink of system path {p}")),
+            None => Verdict::change("unlink deletes a file"),
+        },
         "shutdown" => {
             if args.iter().any(|a| a == "-c" || a == "--show") {
                 Verdict::change("shutdown -c/--show")
@@ -196,6 +237,19 @@ fn dd(args: &[String]) -> Verdict {
     verdict
 }
 
+/// A file under /tmp or /var/tmp (no `..`).
+fn under_tmp(path: &str) -> bool {
+    (path.starts_with("/tmp/") || path.starts_with("/var/tmp/"))
+        && !path.split('/').any(|c| c == "..")
+        && path.len() > 5
+}
+
+/// A file whose loss costs nothing: under /tmp, or a pid file.
+fn scratch_file(path: &str) -> bool {
+    under_tmp(path)
+        || (path.ends_with(".pid") && !path.contains('*') && !path.split('/').any(|c| c == ".."))
+}
+
 /// fdisk, sfdisk, parted: read-only only in their listing forms.
 fn partitions(name: &str, args: &[String]) -> Verdict {
     let parsed = parse(name, args);
@@ -209,7 +263,8 @@ fn partitions(name: &str, args: &[String]) -> Verdict {
     let listing = match name {
         "parted" => {
             let ops = parsed.operands();
-            parsed.has("--list") && ops.is_empty() || matches!(ops.as_slice(), [_, "print"])
+            parsed.has("--list") && ops.is_empty()
+                || matches!(ops.as_slice(), [_, "print"] | [_, "unit", _, "print"])
         }
         "fdisk" => parsed.has("--list") || parsed.has("--list-details") || parsed.has("--getsz"),
         _ => [

@@ -6,11 +6,12 @@ mod containers;
 mod grammar;
 mod host_tools;
 mod net_tools;
-mod options;
 mod packages;
 mod prefix;
 mod processes;
+mod reach;
 mod redact;
+mod rule_shape;
 mod rules;
 mod shell;
 mod sql;
@@ -77,6 +78,22 @@ pub fn classify_argv(argv: &[String]) -> Classification {
 }
 
 pub use prefix::ApprovalPrefix;
+pub use reach::ScopeExamples;
+
+/// Two commands the prefix an approval of `command` would remember covers and two it does
+/// not (the same command aimed at another host, machine or cluster first), each checked with
+/// the gate's own coverage test; None when no prefix is offered. For the scope prompt.
+pub fn scope_examples(command: &str) -> Option<ScopeExamples> {
+    reach::scope_examples(command)
+}
+
+/// True when `argv` (one command the line runs, from [`unwrap`]) runs what a rule's `prefix`
+/// names, read as the tool reads it: options anywhere (before the subcommand too) never hide
+/// the subcommand, aliases and case-insensitive names compare as the tool compares them, and
+/// a glob word matches every name it can expand to.
+pub fn rule_prefix_matches(prefix: &str, argv: &[String]) -> bool {
+    rule_shape::matches(prefix, argv)
+}
 pub use unwrapped::{Unwrapped, unwrap};
 
 /// The prefix an operator may approve for the rest of an incident, with the class of the

@@ -159,6 +159,13 @@ pub(crate) fn curl(args: &[String]) -> Verdict {
     if let Some(v) = options_verdict("curl", &parsed) {
         return v.at_least_change("curl sends data or writes files");
     }
+    if let Some(w) = parsed
+        .values("--write-out")
+        .into_iter()
+        .find(|w| w.contains("%output{"))
+    {
+        return Verdict::change(format!("curl -w {w} writes a file"));
+    }
     if let Some(m) = parsed.value("--request")
         && !m.eq_ignore_ascii_case("GET")
         && !m.eq_ignore_ascii_case("HEAD")
@@ -207,8 +214,19 @@ pub(crate) fn openssl(args: &[String]) -> Verdict {
     match args.first().map(String::as_str) {
         Some(sub @ ("x509" | "verify" | "version" | "s_client" | "crl" | "ciphers")) => {
             let parsed = tables::grammar("openssl").parse(&args[1..]);
-            options_verdict(&format!("openssl {sub}"), &parsed)
-                .unwrap_or_else(|| Verdict::read_only(format!("openssl {sub} only reads")))
+            let v = options_verdict(&format!("openssl {sub}"), &parsed)
+                .unwrap_or_else(|| Verdict::read_only(format!("openssl {sub} only reads")));
+            match super::classify::stdin() {
+                // s_client sends what it reads to the host it connects to.
+                Some(input) if sub == "s_client" => v.at_least_change(&format!(
+                    "openssl s_client sends {} to the host",
+                    match &*input {
+                        super::shell::Input::Unknown(from) => from.clone(),
+                        super::shell::Input::Literal { from, .. } => from.clone(),
+                    }
+                )),
+                _ => v,
+            }
         }
         Some(sub) => Verdict::change(format!("openssl {sub} is not on the read-only allowlist")),
         None => Verdict::change("interactive openssl"),
@@ -226,6 +244,32 @@ pub(crate) fn iptables(name: &str, args: &[String]) -> Verdict {
             .any(|a| a.eq_ignore_ascii_case("DROP") || a.eq_ignore_ascii_case("REJECT"))
     {
         return Verdict::destructive(format!("{name} default DROP policy can cut access"));
+    }
+    let adds = parsed.has("--insert") || parsed.has("--append") || parsed.has("--replace");
+    let blocks = parsed
+        .values("--jump")
+        .iter()
+        .any(|j| j.eq_ignore_ascii_case("DROP") || j.eq_ignore_ascii_case("REJECT"));
+    let chain = parsed
+        .values("--insert")
+        .into_iter()
+        .chain(parsed.values("--append"))
+        .chain(parsed.values("--replace"))
+        .any(|c| {
+            matches!(
+                c.to_ascii_uppercase().as_str(),
+                "INPUT" | "OUTPUT" | "FORWARD"
+            )
+        });
+    // Blocking one source is routine; blocking everything (or a port) can cut access.
+    let one_source = parsed
+        .values("--source")
+        .iter()
+        .any(|s| !matches!(*s, "0.0.0.0/0" | "::/0" | "0/0"));
+    if adds && blocks && chain && !one_source {
+        return Verdict::destructive(format!(
+            "{name} adds a DROP/REJECT rule to a built-in chain, which can cut access"
+        ));
     }
     if let Some(v) = options_verdict(name, &parsed) {
         return v.at_least_change(&format!("{name} changes firewall rules"));

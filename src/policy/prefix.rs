@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::Class;
 use super::classify;
 use super::net_tools::{IP_OBJECTS, ip_verbs};
+use super::reach;
 use super::shell::{self, Word};
 use super::tables::{self, iproute_first};
 
@@ -125,7 +126,13 @@ fn simple(command: &str) -> Option<(String, Vec<String>)> {
         return None;
     }
     let (name_word, args) = cmd.words.split_first()?;
-    if name_word.escaped || cmd.words.iter().any(|w: &Word| w.value.is_none()) {
+    if name_word.escaped
+        || name_word.glob
+        || cmd
+            .words
+            .iter()
+            .any(|w: &Word| w.value.is_none() || w.expanded)
+    {
         return None;
     }
     let name = name_word.value.clone()?;
@@ -190,6 +197,9 @@ fn key(base: &str, values: &[String]) -> Option<Vec<String>> {
             None => {}
         }
     }
+    // Options that aim the command at another host, machine or cluster are part of what was
+    // approved: `systemctl status` never covers `systemctl -H prod status`.
+    out.splice(1..1, reach::reach_options(base, values));
     Some(out)
 }
 

@@ -33,7 +33,6 @@ const ALWAYS_DESTRUCTIVE: &[&str] = &[
     "halt",
     "poweroff",
     "kexec",
-    "truncate",
     "dropdb",
     "dropuser",
     "lvremove",
@@ -42,10 +41,22 @@ const ALWAYS_DESTRUCTIVE: &[&str] = &[
     "killall5",
 ];
 
+/// The names that are destructive whatever their arguments (a glob that can match one is).
+pub(crate) fn destructive_names() -> impl Iterator<Item = &'static str> {
+    ALWAYS_DESTRUCTIVE
+        .iter()
+        .copied()
+        .chain(["shutdown", "init", "telinit", "mkfs"])
+}
+
 /// Classify `name args…`. `name` may be a path; only trusted system dirs count as the tool.
 pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Verdict {
     if name.is_empty() {
         return Verdict::change("empty command name");
+    }
+    if name.contains('/') && super::classify::written(name).is_some() {
+        // A script this line wrote, then runs: its text is what runs.
+        return wrappers::run_file(name, name, depth);
     }
     let (base, trusted) = match name.rsplit_once('/') {
         Some((dir, base)) => (base, TRUSTED_DIRS.contains(&dir)),
@@ -73,6 +84,11 @@ fn by_name(name: &str, args: &[String], depth: usize) -> Verdict {
     }
     if let Some(grammar) = tables::reader_grammar(name) {
         let parsed = grammar.parse(args);
+        if name == "getent"
+            && let Some(db @ ("shadow" | "gshadow")) = parsed.operands().first().copied()
+        {
+            return Verdict::change(format!("getent {db} prints password hashes"));
+        }
         return options_verdict(name, &parsed)
             .unwrap_or_else(|| Verdict::read_only(format!("{name} only reads")));
     }

@@ -26,6 +26,11 @@ pub(crate) struct Word {
     pub escaped: bool,
     /// Contains an unquoted glob character (`*`, `?`, `[`).
     pub glob: bool,
+    /// The words an unquoted brace expansion (`{reboot,}`, `x{1..3}`) turns it into, in
+    /// order, empty ones dropped as bash drops them; `None` when it has none.
+    pub braces: Option<Vec<String>>,
+    /// This word came from a brace expansion.
+    pub expanded: bool,
 }
 
 /// A simple command: optional `NAME=value` prefixes, then its words.
@@ -58,6 +63,9 @@ pub(crate) struct Script {
     pub harmless_redirects: usize,
     /// `|` or `|&` between commands.
     pub pipes: usize,
+    /// Files the line writes with text it shows (`echo reboot > /tmp/x`, `cat > f <<EOF`,
+    /// `printf … | tee f`), by path: a later `sh /tmp/x` runs that text.
+    pub written: Vec<(String, Rc<Input>)>,
 }
 
 /// Parse `command` with the bash grammar. A parser failure is itself a hazard.
@@ -182,6 +190,7 @@ impl Walker<'_> {
         match node.kind() {
             "ERROR" => {
                 self.script.hazard(Class::Change, "shell syntax error");
+                self.error_command(node, flow);
             }
             "command" => {
                 self.command(node, flow);
@@ -247,6 +256,75 @@ impl Walker<'_> {
         let children: Vec<Node> = node.children(&mut cursor).collect();
         for child in children {
             self.visit(child, flow);
+        }
+    }
+
+    /// The grammar reads a word that starts with `{` in command position (`{reboot,}`) as
+    /// a broken group; bash brace-expands it and runs the result. Read each such `{` glued
+    /// to a command name in an error node, with the words after it, as the command it is.
+    fn error_command(&mut self, node: Node, flow: &Flow) {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.children(&mut cursor).collect();
+        for (i, open) in children.iter().enumerate() {
+            let Some(next) = children.get(i + 1) else {
+                break;
+            };
+            // `{reboot,}` alone: the name; `{reboot,} -f`: a command whose name it is.
+            let (name, args): (Node, Vec<Node>) = match next.kind() {
+                "command_name" => (*next, children[i + 2..].to_vec()),
+                "command" => {
+                    let Some(name) = next.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let mut c = next.walk();
+                    let args = next
+                        .children(&mut c)
+                        .filter(|a| a.start_byte() >= name.end_byte())
+                        .collect();
+                    (name, args)
+                }
+                _ => continue,
+            };
+            if open.kind() != "{" || open.end_byte() != name.start_byte() {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&self.src[open.start_byte()..name.end_byte()]);
+            if text.contains(['\'', '"', '\\', '$', '`']) {
+                continue;
+            }
+            let mut cmd = SimpleCommand {
+                assignments: Vec::new(),
+                words: Vec::new(),
+                upstream: flow.upstream.clone(),
+                stdin: flow.input.clone(),
+            };
+            let base = Word {
+                value: None,
+                source: text.to_string(),
+                escaped: false,
+                glob: text.contains(['*', '?', '[']),
+                braces: None,
+                expanded: true,
+            };
+            match words::expand_braces(&text) {
+                Some(list) if list.first().is_some_and(|w| *w != text) => {
+                    cmd.words.extend(list.into_iter().map(|v| Word {
+                        value: Some(v),
+                        ..base.clone()
+                    }))
+                }
+                _ => cmd.words.push(base),
+            }
+            for arg in &args {
+                if !matches!(
+                    arg.kind(),
+                    "word" | "concatenation" | "string" | "raw_string" | "number"
+                ) {
+                    break;
+                }
+                self.push_word(&mut cmd, *arg);
+            }
+            self.script.commands.push(cmd);
         }
     }
 
@@ -334,6 +412,21 @@ impl Walker<'_> {
         }
     }
 
+    /// Add a word to `cmd`: brace expansion happens before the command runs, so
+    /// `{reboot,}` is the word `reboot`.
+    fn push_word(&self, cmd: &mut SimpleCommand, node: Node) {
+        let word = self.word(node);
+        match word.braces.clone() {
+            Some(list) => cmd.words.extend(list.into_iter().map(|v| Word {
+                value: Some(v),
+                braces: None,
+                expanded: true,
+                ..word.clone()
+            })),
+            None => cmd.words.push(word),
+        }
+    }
+
     fn command(&mut self, node: Node, flow: &Flow) {
         let mut cmd = SimpleCommand {
             assignments: Vec::new(),
@@ -347,11 +440,20 @@ impl Walker<'_> {
             let field = node.field_name_for_child(i as u32);
             match (field, child.kind()) {
                 (_, "variable_assignment") => cmd.assignments.push(self.text(*child)),
-                (Some("name"), _) | (Some("argument"), _) => cmd.words.push(self.word(*child)),
+                (Some("name"), _) | (Some("argument"), _) => self.push_word(&mut cmd, *child),
                 _ => {}
             }
             // Substitutions, nested commands and redirects inside words are hazards too.
             self.visit(*child, &Flow::default());
+        }
+        if let Some(input) = &cmd.stdin
+            && cmd.words.first().and_then(|w| w.value.as_deref()) == Some("tee")
+        {
+            for w in cmd.words[1..].iter().filter_map(|w| w.value.as_deref()) {
+                if !w.starts_with('-') {
+                    self.script.written.push((w.to_string(), input.clone()));
+                }
+            }
         }
         self.script.commands.push(cmd);
     }

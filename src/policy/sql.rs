@@ -8,7 +8,6 @@ use std::sync::LazyLock;
 
 use super::classify::{self, Verdict};
 use super::grammar::Grammar;
-use super::options::{operands, opts};
 use super::shell::Input;
 use tokens::Flavor;
 
@@ -110,20 +109,76 @@ pub(crate) fn sql_client(
     }
 }
 
+/// redis-cli's options (`redis-cli --help`): which take a value, so a value is never read as
+/// the command; those that write files, run scripts or stream commands are unsafe.
+static REDIS: LazyLock<Grammar> = LazyLock::new(|| {
+    Grammar::gnu(
+        "h: p: s: a: u: r: i: n: 2 3 x X: d: D: c e 4 6 t: /user: /pass: /askpass /tls /sni: \
+         /cacert: /cacertdir: /cert: /key: /tls-ciphers: /tls-ciphersuites: /insecure /raw \
+         /no-raw /quoted-input /csv /json /quoted-json /show-pushes: /stat /latency \
+         /latency-history /latency-dist /lru-test:! /replica! /rdb:> /functions-rdb:> /pipe! \
+         /pipe-timeout: /bigkeys /memkeys /memkeys-samples: /hotkeys /keystats \
+         /keystats-samples: /scan /pattern: /count: /quoted-pattern: /intrinsic-latency: \
+         /eval:! /ldb! /ldb-sync-mode! /cluster:! /cluster-only-masters \
+         /cluster-only-replicas /cluster-yes /verbose /no-auth-warning /help /version",
+    )
+    .stop_at_operand()
+});
+
+/// redis commands that only read.
+const REDIS_READ: &[&str] = &[
+    "ping", "info", "dbsize", "get", "ttl", "pttl", "type", "exists", "scan", "llen", "hlen",
+    "scard", "zcard", "strlen", "mget", "hget", "hgetall", "hkeys", "hvals", "lrange", "smembers",
+    "zrange", "keys", "echo", "time", "lastsave",
+];
+
 pub(crate) fn redis(args: &[String]) -> Verdict {
-    let parsed = opts(args, "hpansu", &["--user", "--pass"], true);
-    let cmd = operands(&parsed).first().map(|c| c.to_ascii_lowercase());
-    match cmd.as_deref() {
-        Some("flushall" | "flushdb" | "shutdown") => Verdict::destructive(format!(
-            "redis-cli {} is destructive",
-            cmd.unwrap_or_default()
-        )),
-        Some(
-            c @ ("ping" | "info" | "dbsize" | "get" | "ttl" | "type" | "exists" | "scan" | "llen"
-            | "hlen" | "scard" | "zcard" | "strlen"),
-        ) => Verdict::read_only(format!("redis-cli {c} only reads")),
+    let parsed = REDIS.parse(args);
+    let ops = parsed.operands();
+    let mut v = redis_command(ops.first().copied(), &parsed);
+    if let Some(bad) = parsed.bad() {
+        // An option the table lacks may take the next word as its value.
+        if let Some(next) = ops.get(1) {
+            let shifted = redis_command(Some(next), &parsed);
+            if shifted.class > v.class {
+                v = shifted;
+            }
+        }
+        v = v.at_least_change(&format!("redis-cli: {bad}"));
+    }
+    v
+}
+
+fn redis_command(cmd: Option<&str>, parsed: &super::grammar::Parsed) -> Verdict {
+    let cmd = cmd.map(|c| c.to_ascii_lowercase());
+    let v = match cmd.as_deref() {
+        Some(c @ ("flushall" | "flushdb" | "shutdown" | "debug")) => {
+            return Verdict::destructive(format!("redis-cli {c} is destructive"));
+        }
+        Some(c) if REDIS_READ.contains(&c) => {
+            Verdict::read_only(format!("redis-cli {c} only reads"))
+        }
         Some(c) => Verdict::change(format!("redis-cli {c} is not on the read-only allowlist")),
+        None if [
+            "--scan",
+            "--bigkeys",
+            "--memkeys",
+            "--hotkeys",
+            "--keystats",
+            "--stat",
+        ]
+        .iter()
+        .any(|o| parsed.has(o)) =>
+        {
+            Verdict::read_only("redis-cli scans keys or prints statistics")
+        }
         None => Verdict::change("interactive redis-cli"),
+    };
+    match parsed.first_unsafe() {
+        Some((_, spelled, _)) => v.at_least_change(&format!(
+            "redis-cli {spelled} changes state, runs or writes"
+        )),
+        None => v,
     }
 }
 
@@ -132,4 +187,5 @@ pub(crate) fn redis(args: &[String]) -> Verdict {
 fn grammars_are_well_formed() {
     super::wrappers::assert_well_formed("psql", &PSQL);
     super::wrappers::assert_well_formed("mysql", &MYSQL);
+    super::wrappers::assert_well_formed("redis-cli", &REDIS);
 }

@@ -52,6 +52,7 @@ pub(crate) fn is_block_device(path: &str) -> bool {
         "/dev/md",
         "/dev/loop",
         "/dev/mapper/",
+        "/dev/block/",
         "/dev/disk/",
         "/dev/sr",
         "/dev/nbd",

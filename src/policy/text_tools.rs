@@ -134,7 +134,7 @@ fn sed_command_reads(cmd: &str) -> bool {
             .all(|c| matches!(c, 'g' | 'p' | 'i' | 'I' | 'm' | 'M' | '0'..='9'))
 }
 
-pub(crate) fn awk(name: &str, args: &[String]) -> Verdict {
+pub(crate) fn awk(name: &str, args: &[String], depth: usize) -> Verdict {
     let key = if matches!(name, "mawk" | "nawk") {
         "mawk"
     } else {
@@ -153,9 +153,14 @@ pub(crate) fn awk(name: &str, args: &[String]) -> Verdict {
     } else {
         sources
     };
-    match programs.iter().find_map(|p| awk_program_effect(p)) {
-        Some(why) => Verdict::change(format!("{name} program {why}")),
-        None => Verdict::read_only(format!("{name} only reads")),
+    let runs = programs
+        .iter()
+        .filter_map(|p| super::wrappers::awk_runs(name, p, depth))
+        .reduce(super::wrappers::worse);
+    match (runs, programs.iter().find_map(|p| awk_program_effect(p))) {
+        (Some(v), _) => v,
+        (None, Some(why)) => Verdict::change(format!("{name} program {why}")),
+        (None, None) => Verdict::read_only(format!("{name} only reads")),
     }
 }
 

@@ -39,7 +39,7 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
                 "version",
                 "imagefsinfo",
             ],
-            &[],
+            &["rm", "rmp", "rmi"],
         ),
         "curl" => curl(args),
         "wget" => wget(args),
@@ -75,8 +75,8 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
         "nft" => nft(args),
         "find" => find(args, depth),
         "sed" => sed(args),
-        "awk" | "gawk" | "mawk" | "nawk" => awk(name, args),
-        "git" => Verdict::change("git runs repository-configured hooks, pagers and helpers"),
+        "awk" | "gawk" | "mawk" | "nawk" => awk(name, args, depth),
+        "git" => git(args),
         "helm" => sub_table(
             name,
             name,
@@ -300,11 +300,86 @@ fn terraform(name: &str, args: &[String]) -> Verdict {
         "providers",
         "graph",
     ];
+    let second = rest
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map(String::as_str);
+    match (*sub, second) {
+        ("providers", Some(s @ ("mirror" | "lock"))) => {
+            return Verdict::change(format!("{name} providers {s} writes files"));
+        }
+        ("state", Some(s @ ("list" | "show" | "pull"))) => {
+            let state_rest: Vec<String> =
+                rest.iter().filter(|a| a.as_str() != s).cloned().collect();
+            let parsed = tables::grammar("terraform-sub").parse(&state_rest);
+            return options_verdict(name, &parsed)
+                .unwrap_or_else(|| Verdict::read_only(format!("{name} state {s} only reads")));
+        }
+        _ => {}
+    }
     if !READ.contains(sub) {
         return Verdict::change(format!("{name} {sub} is not on the read-only allowlist"));
     }
     options_verdict(name, &sub_parsed)
         .unwrap_or_else(|| Verdict::read_only(format!("{name} {sub} only reads")))
+}
+
+/// git's global options (before the subcommand).
+static GIT: std::sync::LazyLock<super::grammar::Grammar> = std::sync::LazyLock::new(|| {
+    super::grammar::Grammar::gnu(
+        "C: c: /git-dir: /work-tree: /namespace: p/paginate P/no-pager /bare \
+         /no-replace-objects /literal-pathspecs /glob-pathspecs /noglob-pathspecs \
+         /icase-pathspecs /exec-path:: /config-env: /html-path /man-path /info-path \
+         /no-optional-locks /no-advice /super-prefix: /list-cmds: v/version h/help",
+    )
+    .stop_at_operand()
+});
+
+/// git: always at least `change` (hooks, pagers, helpers); destructive where it throws away
+/// history or remote branches: `push --delete/--prune/--force/--mirror` (or a `:ref` /
+/// `+ref` refspec), `reset --hard`, `clean -f`.
+fn git(args: &[String]) -> Verdict {
+    let base = Verdict::change("git runs repository-configured hooks, pagers and helpers");
+    let parsed = GIT.parse(args);
+    let Some(at) = parsed.first_operand else {
+        return base;
+    };
+    let sub = args[at].as_str();
+    let rest = &args[at + 1..];
+    let short = |letter: char| {
+        rest.iter()
+            .any(|a| a.starts_with('-') && !a.starts_with("--") && a[1..].contains(letter))
+    };
+    let long = |names: &[&str]| {
+        rest.iter().any(|a| {
+            let name = a.split_once('=').map_or(a.as_str(), |(n, _)| n);
+            names.contains(&name)
+        })
+    };
+    let destroys = match sub {
+        "push" => {
+            short('d')
+                || short('f')
+                || long(&[
+                    "--delete",
+                    "--prune",
+                    "--force",
+                    "--force-with-lease",
+                    "--mirror",
+                ])
+                || rest
+                    .iter()
+                    .any(|a| !a.starts_with('-') && (a.starts_with(':') || a.starts_with('+')))
+        }
+        "reset" => long(&["--hard", "--merge", "--keep"]),
+        "clean" => (short('f') || long(&["--force"])) && !(short('n') || long(&["--dry-run"])),
+        _ => false,
+    };
+    if destroys {
+        Verdict::destructive(format!("git {sub} throws away history or remote branches"))
+    } else {
+        base
+    }
 }
 
 /// mysql options that run statements or programs, or write files, before any SQL is read;

@@ -3,7 +3,9 @@
 //! runner's own options are read with its real grammar (`grammar/`), so abbreviations,
 //! clusters and attached values find the same inner command the runner would run.
 
+mod deferred;
 mod inner;
+mod interpreters;
 mod plain;
 mod privileged;
 mod remote;
@@ -14,6 +16,12 @@ use super::classify::Verdict;
 
 /// `sudo`, `env`, `xargs` and friends: classify the command they run.
 pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verdict> {
+    if let Some(v) = deferred::classify(name, args, depth) {
+        return Some(v);
+    }
+    if let Some(v) = interpreters::classify(name, args, depth) {
+        return Some(v);
+    }
     if let Some(v) = privileged::classify(name, args, depth) {
         return Some(v);
     }
@@ -29,5 +37,8 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
     tools::classify(name, args, depth)
 }
 
+pub(crate) use deferred::run_file;
 #[cfg(test)]
 pub(crate) use inner::assert_well_formed;
+pub(crate) use inner::worse;
+pub(crate) use interpreters::awk_runs;

@@ -58,6 +58,7 @@ impl Walker<'_> {
         let body = node.child_by_field_name("body");
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
+        self.record_writes(&children, body, body_flow.input.as_ref());
         for child in children {
             if Some(child) == body {
                 self.visit(child, &body_flow);
@@ -79,6 +80,29 @@ impl Walker<'_> {
                     }
                     _ => self.visit(part, flow),
                 }
+            }
+        }
+    }
+
+    /// `body > FILE`: remember what the body writes to FILE when the line shows it.
+    fn record_writes(&mut self, children: &[Node], body: Option<Node>, input: Option<&Rc<Input>>) {
+        let Some(body) = body else {
+            return;
+        };
+        for child in children.iter().filter(|c| c.kind() == "file_redirect") {
+            let mut cursor = child.walk();
+            let writes = child
+                .children(&mut cursor)
+                .any(|c| matches!(c.kind(), ">" | ">>" | ">|" | "&>" | "&>>"));
+            let Some(dest) = child.child_by_field_name("destination") else {
+                continue;
+            };
+            if !writes {
+                continue;
+            }
+            if let Some(path) = self.word(dest).value {
+                let out = self.output_of(body, input);
+                self.script.written.push((path, out));
             }
         }
     }

@@ -232,6 +232,14 @@ fn sql(client: &str, text: &str, flavor: Flavor, depth: usize) -> Verdict {
         );
     }
     for stmt in statements.iter().filter(|s| !s.is_empty()) {
+        if let Some(f) = unlisted_function(stmt) {
+            raise(
+                Verdict::change(format!(
+                    "{client} runs SQL calling {f}(), which is not known to only read"
+                )),
+                &mut worst,
+            );
+        }
         let first = stmt.iter().find_map(|t| match t {
             Token::Word(w) => Some(w.value.to_ascii_lowercase()),
             _ => None,
@@ -249,6 +257,225 @@ fn sql(client: &str, text: &str, flavor: Flavor, depth: usize) -> Verdict {
         }
     }
     worst.unwrap_or_else(|| Verdict::read_only(format!("{client} runs read-only SQL")))
+}
+
+/// Functions a query may call that only read (aggregates, formatting, size and status
+/// lookups); a `SELECT` of any other function may change state (`pg_wal_replay_pause()`,
+/// replication-slot consumers).
+const READ_FUNCTIONS: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "now",
+    "version",
+    "coalesce",
+    "nullif",
+    "lower",
+    "upper",
+    "length",
+    "char_length",
+    "substring",
+    "substr",
+    "concat",
+    "concat_ws",
+    "trim",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "round",
+    "floor",
+    "ceil",
+    "ceiling",
+    "abs",
+    "greatest",
+    "least",
+    "extract",
+    "age",
+    "cast",
+    "format",
+    "position",
+    "split_part",
+    "left",
+    "right",
+    "row_number",
+    "rank",
+    "dense_rank",
+    "lag",
+    "lead",
+    "first_value",
+    "last_value",
+    "percentile_cont",
+    "percentile_disc",
+    "stddev",
+    "variance",
+    "bool_and",
+    "bool_or",
+    "current_database",
+    "current_user",
+    "current_schema",
+    "current_setting",
+    "database",
+    "user",
+    "schema",
+    "generate_series",
+    "unnest",
+    "exists",
+    "pg_size_pretty",
+    "pg_database_size",
+    "pg_relation_size",
+    "pg_total_relation_size",
+    "pg_table_size",
+    "pg_indexes_size",
+    "pg_postmaster_start_time",
+    "pg_backend_pid",
+    "pg_wal_lsn_diff",
+    "pg_typeof",
+    "obj_description",
+    "col_description",
+    "quote_ident",
+    "quote_literal",
+    "md5",
+    "encode",
+    "decode",
+    "replace",
+    "strpos",
+    "repeat",
+    "reverse",
+    "lpad",
+    "rpad",
+    "initcap",
+    "mod",
+    "power",
+    "sqrt",
+    "random",
+    "if",
+    "ifnull",
+    "isnull",
+    "timestampdiff",
+    "unix_timestamp",
+    "from_unixtime",
+    "interval",
+    "date",
+    "time",
+    "timestamp",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "clock_timestamp",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "pg_blocking_pids",
+    "inet_server_addr",
+    "inet_client_addr",
+    "pg_relation_filepath",
+    "pg_tablespace_size",
+    "pg_column_size",
+    "octet_length",
+    "bit_length",
+    "sign",
+    "exp",
+    "ln",
+    "log",
+    "trunc",
+    "div",
+    "width_bucket",
+    "cardinality",
+    "every",
+    "justify_interval",
+    "make_interval",
+];
+
+/// Name prefixes of read-only lookup functions (`pg_get_viewdef`, `has_table_privilege`).
+const READ_FUNCTION_PREFIXES: &[&str] = &[
+    "pg_get_",
+    "pg_stat_get_",
+    "has_",
+    "pg_is_",
+    "pg_last_",
+    "pg_current_",
+    "to_",
+    "json",
+    "date_",
+    "array_",
+    "string_",
+    "regexp_",
+];
+
+/// Keywords that take parentheses without being function calls.
+const PAREN_KEYWORDS: &[&str] = &[
+    "in",
+    "any",
+    "all",
+    "some",
+    "over",
+    "filter",
+    "within",
+    "as",
+    "on",
+    "using",
+    "join",
+    "from",
+    "where",
+    "and",
+    "or",
+    "not",
+    "select",
+    "values",
+    "with",
+    "case",
+    "when",
+    "then",
+    "else",
+    "between",
+    "like",
+    "ilike",
+    "is",
+    "by",
+    "having",
+    "limit",
+    "union",
+    "intersect",
+    "except",
+    "lateral",
+    "row",
+    "array",
+    "distinct",
+    "returning",
+    "into",
+    "set",
+    "table",
+    "window",
+    "offset",
+    "partition",
+    "exists",
+    "count",
+];
+
+/// The first function a read-first statement calls that is not known to only read.
+fn unlisted_function(stmt: &[&Token]) -> Option<String> {
+    let first = stmt.iter().find_map(|t| match t {
+        Token::Word(w) => Some(w.value.to_ascii_lowercase()),
+        _ => None,
+    })?;
+    if !READ_FIRST.contains(&first.as_str()) {
+        return None;
+    }
+    stmt.windows(2).find_map(|pair| {
+        let (Token::Word(w), Token::LParen) = (pair[0], pair[1]) else {
+            return None;
+        };
+        let name = w.value.to_ascii_lowercase();
+        let known = w.quote_style.is_none()
+            && (READ_FUNCTIONS.contains(&name.as_str())
+                || PAREN_KEYWORDS.contains(&name.as_str())
+                || READ_FUNCTION_PREFIXES.iter().any(|p| name.starts_with(p)));
+        (!known).then_some(name)
+    })
 }
 
 fn raise(v: Verdict, worst: &mut Option<Verdict>) {

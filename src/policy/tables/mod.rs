@@ -10,6 +10,8 @@ mod text;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod rule_props;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -106,6 +108,11 @@ pub(crate) fn all_entries() -> impl Iterator<Item = &'static Entry> {
 /// The grammar of a plain reader, or `None` when `name` is not one.
 pub(crate) fn reader_grammar(name: &str) -> Option<&'static Grammar> {
     TABLES.get(name).filter(|t| t.reader).map(|t| &t.grammar)
+}
+
+/// The grammar registered under `key`, or `None` when no table has it.
+pub(crate) fn table_grammar(key: &str) -> Option<&'static Grammar> {
+    TABLES.get(key).map(|t| &t.grammar)
 }
 
 /// The grammar registered under `key` (a program, or `tool sub`). A missing key is a

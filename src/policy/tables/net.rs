@@ -26,7 +26,7 @@ pub(super) const ENTRIES: &[Entry] = &[
          /data-binary:! /data-raw:! /data-urlencode:! /delegation: /digest q/disable \
          /disable-eprt /disable-epsv /disallow-username-in-url /dns-interface: \
          /dns-ipv4-addr: /dns-ipv6-addr: /dns-servers: /doh-cert-status /doh-insecure \
-         /doh-url: D/dump-header:> /egd-file: /engine: /etag-compare: /etag-save:> \
+         /doh-url: D/dump-header:> /egd-file: /engine:! /etag-compare: /etag-save:> \
          /expect100-timeout: f/fail /fail-early /fail-with-body /false-start F/form:! \
          /form-escape /form-string:! /ftp-account: /ftp-alternative-to-user: \
          /ftp-create-dirs! /ftp-method: /ftp-pasv P/ftp-port: /ftp-pret /ftp-skip-pasv-ip \
@@ -116,7 +116,7 @@ pub(super) const ENTRIES: &[Entry] = &[
              /alpn: /cipher: /ciphersuites: /msg /state /debug /status /crlf /quiet \
              /prexit /no_ign_eof /ign_eof /proxy: /4 /6 /v /V /s /stdname /verbose \
              /a /b /o /f /p /d /c /help /crlnumber /nextupdate /lastupdate /noverify \
-             /CRLfile: /sess_in: /cert: /certform: /pass: /passin: /engine: \
+             /CRLfile: /sess_in: /cert: /certform: /pass: /passin: /engine:! \
              /out:> /keyout:> /sess_out:> /keylogfile:> /msgfile:> /new! /signkey:! \
              /writerand:> /CAcreateserial! /CAserial:! /req! /x509toreq! /set_serial:! \
              /days:! /CA:! /CAkey:! /key:! /force_pubkey:! /clrtrust! /addtrust:! \

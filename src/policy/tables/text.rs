@@ -5,6 +5,39 @@
 use super::{Entry, reader, tool};
 
 pub(super) const ENTRIES: &[Entry] = &[
+    // ripgrep: `--pre` and `--hostname-bin` run programs; `-z` runs decompressors it ships.
+    reader(
+        "rg",
+        "e/regexp: f/file: A/after-context: B/before-context: C/context: /binary \
+         /block-buffered /byte-offset b /case-sensitive s /color: /colors: /column c/count \
+         /count-matches /crlf /debug /dfa-size-limit: E/encoding: /engine: /field-context-separator: \
+         /field-match-separator: /files /files-with-matches l /files-without-match F/fixed-strings \
+         L/follow /generate: g/glob: /glob-case-insensitive h/help /heading /no-heading \
+         /hidden . /iglob: i/ignore-case /ignore-file: /ignore-file-case-insensitive \
+         /include-zero /invert-match v /json /line-buffered n/line-number N/no-line-number \
+         x/line-regexp M/max-columns: /max-columns-preview m/max-count: d/max-depth: \
+         /max-filesize: /mmap /multiline U /multiline-dotall /no-config /no-ignore \
+         /no-ignore-dot /no-ignore-exclude /no-ignore-files /no-ignore-global \
+         /no-ignore-messages /no-ignore-parent /no-ignore-vcs /no-messages /no-unicode \
+         0/null /null-data /one-file-system o/only-matching /passthru /path-separator: \
+         P/pcre2 /pcre2-version /pre:! /pre-glob: p/pretty q/quiet /regex-size-limit: \
+         r/replace: z/search-zip S/smart-case /sort: /sortr: /stats /stop-on-nonmatch \
+         a/text j/threads: /trim t/type: T/type-not: /type-add: /type-clear: /type-list \
+         u/unrestricted V/version /vimgrep H/with-filename I/no-filename w/word-regexp \
+         /hostname-bin:! /hyperlink-format: /no-pcre2-unicode /auto-hybrid-regex \
+         /no-require-git /no-column /no-byte-offset /no-crlf /no-hidden /no-follow \
+         /no-multiline /no-pre /no-search-zip /no-text /no-context-separator",
+    ),
+    reader(
+        "base64, base32, basenc",
+        "d/decode i/ignore-garbage w/wrap: /base64 /base64url /base32 /base32hex /base16 \
+         /base2msbf /base2lsbf /z85 /help /version",
+    ),
+    reader(
+        "numfmt",
+        "d/delimiter: /field: /format: /from: /from-unit: /grouping /header:: /invalid: \
+         /padding: /round: /suffix: /to: /to-unit: z/zero-terminated /debug /help /version",
+    ),
     reader(
         "ls",
         "a/all A/almost-all /author b/escape /block-size: B/ignore-backups c C /color:: \

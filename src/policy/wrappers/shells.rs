@@ -71,10 +71,7 @@ pub(crate) fn classify(name: &str, args: &[String], depth: usize) -> Option<Verd
         return Some(nested(name, &inner));
     }
     if !operands.is_empty() && !reads_stdin {
-        return Some(Verdict::change(format!(
-            "{name} runs the script {}",
-            operands[0]
-        )));
+        return Some(super::deferred::run_file(name, &operands[0], depth));
     }
     Some(stdin_script(name, depth))
 }

@@ -2,8 +2,9 @@
 //! An allow rule covers a command only as an approval prefix of its class would (a single
 //! plain command, never chained, substituted, redirected or destructive); forbid and ask
 //! rules match the prefix at the start of any command in the line, however it is chained or
-//! wrapped (the classifier's own unwrapping of runners, `policy::unwrap`), so they err on the
-//! side of stopping. A command whose name is computed at run time (`$(echo reboot)`) cannot
+//! wrapped (the classifier's own unwrapping of runners, `policy::unwrap`), and on each of
+//! those commands as its tool's grammar reads it (`policy::rule_prefix_matches`: options
+//! before the subcommand, aliases, case, globs), so they err on the side of stopping. A command whose name is computed at run time (`$(echo reboot)`) cannot
 //! be seen through: it is asked whenever a forbid rule applies to its tool and target.
 
 use std::collections::BTreeMap;
@@ -117,7 +118,9 @@ fn covers_with(rule: &Rule, command: &str, unwrapped: &Unwrapped) -> bool {
     }
 }
 
-/// True when some command the classifier found in the line starts with the prefix's words.
+/// True when some command the classifier found in the line starts with the prefix's words,
+/// or runs what the prefix names as the tool's grammar reads it (options before the
+/// subcommand, aliases, case, globs: `policy::rule_prefix_matches`).
 fn starts_unwrapped(prefix: &str, unwrapped: &Unwrapped) -> bool {
     let wanted = words(prefix);
     let Some((w0, wrest)) = wanted.split_first() else {
@@ -128,7 +131,7 @@ fn starts_unwrapped(prefix: &str, unwrapped: &Unwrapped) -> bool {
             basename(name) == basename(w0)
                 && args.len() >= wrest.len()
                 && wrest.iter().zip(args).all(|(w, a)| w == a)
-        })
+        }) || policy::rule_prefix_matches(prefix, argv)
     })
 }
 
