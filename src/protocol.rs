@@ -566,7 +566,7 @@ pub enum DeskEvent {
         history: Vec<EventEnvelope>,
     },
     /// One session event, already durable in the session's log.
-    Session { envelope: EventEnvelope },
+    Session { envelope: Box<EventEnvelope> },
     /// The incidents that wait for the operator now (oldest first, capped).
     Waiting { incidents: Vec<WaitingIncident> },
     /// A line for the status bar (what arrived, what was counted, who holds what).

@@ -145,7 +145,7 @@ async fn until(
 fn waiting_call(event: &DeskEvent) -> Option<(String, String, String)> {
     let envelopes = match event {
         DeskEvent::SessionJoined { history, .. } => history.iter().collect::<Vec<_>>(),
-        DeskEvent::Session { envelope } => vec![envelope],
+        DeskEvent::Session { envelope } => vec![envelope.as_ref()],
         _ => return None,
     };
     envelopes.into_iter().rev().find_map(|e| match &e.event {

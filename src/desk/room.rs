@@ -490,7 +490,9 @@ impl Room {
                 .await;
             }
         }
-        self.broadcast(DeskEvent::Session { envelope });
+        self.broadcast(DeskEvent::Session {
+            envelope: Box::new(envelope),
+        });
     }
 }
 

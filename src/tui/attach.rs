@@ -84,7 +84,7 @@ pub(super) fn start(
                 }
                 DeskEvent::Session { envelope } => {
                     let seen = shown.get(&envelope.session_id).copied().unwrap_or(0);
-                    envelope.seq <= seen || events.send(envelope).is_ok()
+                    envelope.seq <= seen || events.send(*envelope).is_ok()
                 }
                 DeskEvent::Waiting { incidents } => tasks
                     .send(AppEvent::Waiting(
