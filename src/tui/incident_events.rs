@@ -100,8 +100,13 @@ impl Incident {
             }
             Event::UserMessage { text } => {
                 self.end_streaming();
+                let speaker = if text == crate::session::resolution::VERIFY_PROMPT {
+                    Speaker::Opsassist
+                } else {
+                    Speaker::Operator
+                };
                 self.transcript.push(Entry::Text {
-                    speaker: Speaker::Operator,
+                    speaker,
                     lines: split_lines(&text),
                     streaming: false,
                 });

@@ -18,6 +18,8 @@ pub const PREVIEW_LINES: usize = 4;
 pub enum Speaker {
     Model,
     Operator,
+    /// A message opsassist itself sent the model (the automatic verification prompt).
+    Opsassist,
 }
 
 /// Severity of a note line.
