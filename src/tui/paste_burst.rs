@@ -51,7 +51,13 @@ impl App {
             return commands;
         }
         if let Some(last) = self.burst.last {
-            if paste_like(&key) && at.saturating_duration_since(last) < BURST_END {
+            // A prompt's Enter is the operator's unless it came with the paste itself.
+            let window = if matches!(self.overlay, Overlay::Prompt(_)) && !printable(&key) {
+                BURST_GAP
+            } else {
+                BURST_END
+            };
+            if paste_like(&key) && at.saturating_duration_since(last) < window {
                 self.burst.last = Some(at);
                 return self.burst_key(key, at);
             }

@@ -389,3 +389,23 @@ fn a_pasted_enter_does_not_confirm_yes() {
         })
     );
 }
+
+#[test]
+fn yes_sent_in_one_write_then_enter_a_moment_later_confirms() {
+    let mut app = waiting("rm -rf /var/tmp/x", Class::Destructive);
+    app.guard = Duration::ZERO;
+    shown(&mut app);
+    assert!(app.handle_key(key(KeyCode::Char('a'))).is_empty());
+    let mut t = Instant::now();
+    for k in paste_keys("yes") {
+        app.key_arrived(k, t);
+        t += Duration::from_micros(50);
+    }
+    let out = app.key_arrived(key(KeyCode::Enter), t + Duration::from_millis(40));
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Approve {
+            confirm: Some("yes".into())
+        })
+    );
+}

@@ -245,9 +245,10 @@ struct Budget {
     keys: usize,
 }
 
-/// The keys and the class lines first, then one command row, the target, the host warning,
-/// what `A` remembers, one row of the model's reason, the rest of the command (or as much as
-/// fits, with a "more lines" hint), the re-ask reason and the rest of the model's reason. A
+/// The keys and one command row first (with a row kept for the rest or the "more lines"
+/// hint), then the class lines, the target, the host warning, what `A` remembers, one row of
+/// the model's reason, the rest of the command (or as much as fits, with the hint), the
+/// re-ask reason and the rest of the model's reason. A
 /// part that wraps is shown whole or not at all (the command aside, which the full view
 /// shows whole).
 fn budget(parts: &Parts, height: usize) -> Budget {
@@ -266,7 +267,6 @@ fn budget(parts: &Parts, height: usize) -> Budget {
         }
     };
     let keys = take(parts.keys.len(), &mut left);
-    let class = whole(parts.class.len(), &mut left);
     let mut command = take(1, &mut left);
     // A command longer than its first row keeps a row for the rest or the "more" hint.
     let reserved = if parts.command.len() > command {
@@ -274,6 +274,7 @@ fn budget(parts: &Parts, height: usize) -> Budget {
     } else {
         0
     };
+    let class = whole(parts.class.len(), &mut left);
     let target = whole(parts.target.len(), &mut left);
     let warning = whole(parts.warning.len(), &mut left);
     let remember = whole(parts.remember.len(), &mut left);

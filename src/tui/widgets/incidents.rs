@@ -185,7 +185,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 /// Most state markers the strip shows.
 const MARKERS: usize = 12;
 
-/// Draw the collapsed list into the one-row `area`: `▶ 2/5 awaiting approval (1) · title`,
+/// Draw the collapsed list into the one-row `area`:
+/// `▶ Incidents 2/5 awaiting approval (1) · ● title`,
 /// then a marker per listed incident (the selected one reversed).
 pub fn render_strip(app: &App, frame: &mut Frame, area: Rect) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
@@ -198,10 +199,11 @@ pub fn render_strip(app: &App, frame: &mut Frame, area: Rect) {
         }),
     )];
     let listed = app.listed_incidents();
+    spans.push(Span::styled("Incidents ", bold));
     let Some(incident) = app.current().filter(|_| !listed.is_empty()) else {
         spans.push(Span::styled(
             format!(
-                "No incidents yet: press {} and paste an alert",
+                "none yet: press {} and paste an alert",
                 app.keymap.label(super::super::keymap::Action::NewAlert)
             ),
             Style::new().fg(Color::Gray),
