@@ -38,6 +38,31 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// Whether every character of `command` was on some screen: each screen row that reads as a
+/// piece of the command (borders, blanks and the `$` lead taken out) covers that piece.
+fn read_whole(screens: &[String], command: &str) -> bool {
+    let want: Vec<char> = squeeze(command).chars().collect();
+    let text: String = want.iter().collect();
+    let mut covered = vec![false; want.len()];
+    for screen in screens {
+        for row in screen.lines() {
+            let piece: String = flat(row).trim_start_matches('$').to_string();
+            if piece.chars().count() < 3 {
+                continue;
+            }
+            let mut from = 0;
+            while let Some(at) = text[from..].find(&piece) {
+                let start = text[..from + at].chars().count();
+                for c in covered.iter_mut().skip(start).take(piece.chars().count()) {
+                    *c = true;
+                }
+                from += at + piece.len();
+            }
+        }
+    }
+    covered.iter().all(|c| *c)
+}
+
 fn long_rm_is_decided_only_after_its_tail_was_seen(name: &str, size: (u16, u16)) {
     let n = nonce();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -86,16 +111,9 @@ fn long_rm_is_decided_only_after_its_tail_was_seen(name: &str, size: (u16, u16))
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-    let tail = squeeze(&format!("rm -rf {}", junk.display()));
-    let head = squeeze(&format!("echo checking-the-disk-usage"));
     assert!(
-        screens.iter().any(|s| flat(s).contains(&tail)),
-        "{size:?}: the tail was never on screen before it ran:\n{}",
-        screens.join("\n")
-    );
-    assert!(
-        screens.iter().any(|s| flat(s).contains(&head)),
-        "{size:?}: the head was never on screen:\n{}",
+        read_whole(&screens, &command),
+        "{size:?}: part of the command was never on screen before it ran:\n{}",
         screens.join("\n")
     );
     let prompt = screens
@@ -180,5 +198,53 @@ fn a_paste_without_bracketed_paste_decides_nothing() {
         s.contains(&format!("final-{n}"))
     });
     assert!(changed.exists());
+    pane.quit();
+}
+
+/// A long change (no `yes` prompt to repeat it): at the minimum size the transcript shows one
+/// row and the panel a line at most, so only the full view can show its tail before `a` runs.
+#[test]
+fn at_50x12_a_long_change_runs_only_after_its_tail_was_on_screen() {
+    let n = nonce();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let made = dir.path().join("made-file");
+    let command = format!(
+        "echo checking-the-disk-usage-of-the-web-servers-before-cleaning-up-the-old-release-directories-{n} && touch {}",
+        made.display()
+    );
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        tool_call(&command),
+        Reply::Text(format!("Done. final-{n}")),
+        Reply::Text(format!("Done. final-{n}")),
+    ]);
+    let pane = Pane::start_with(
+        "n50c",
+        &fake,
+        Opts {
+            size: (50, 12),
+            args: vec!["--alert".into(), alert_file(dir.path(), &n)],
+            ..Opts::default()
+        },
+    );
+    pane.wait_for("the call waits", |s| s.contains("Approve?"));
+    std::thread::sleep(GUARD);
+    let mut screens: Vec<String> = Vec::new();
+    let start = Instant::now();
+    while !made.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "never ran; screens:\n{}",
+            screens.join("\n")
+        );
+        screens.push(pane.capture());
+        pane.keys(&["a"]);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        read_whole(&screens, &command),
+        "part of the command was never on screen before it ran:\n{}",
+        screens.join("\n")
+    );
+    pane.wait_for("the model's answer", |s| s.contains(&format!("final-{n}")));
     pane.quit();
 }

@@ -124,8 +124,8 @@ impl App {
         match action {
             Some(Action::Down) => view.scroll += 1,
             Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
-            Some(Action::PageDown) => view.scroll += 10,
-            Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(10),
+            Some(Action::PageDown) => view.scroll += view.room.max(1),
+            Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(view.room.max(1)),
             Some(Action::Interrupt) if view.edit.is_some() => {
                 return self.reopen_edit(view);
             }
@@ -148,7 +148,8 @@ impl App {
                             self.keymap.label(Action::PageDown)
                         ),
                     );
-                    view.scroll += 10;
+                    // On to the first row not read yet.
+                    view.scroll = view.seen_to;
                     self.overlay = Overlay::CallView(view);
                     return Vec::new();
                 }

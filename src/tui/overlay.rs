@@ -126,8 +126,11 @@ pub struct CallViewState {
     pub scroll: usize,
     /// The operator's edit of the call, not sent yet (None: the call as the core asks it).
     pub edit: Option<String>,
-    /// The last row has been drawn (set by [`super::app::App::drawn`]).
-    pub seen_end: bool,
+    /// Rows drawn without a gap from the first (set by [`super::app::App::drawn`]): decision
+    /// keys act once this reaches the last row.
+    pub seen_to: usize,
+    /// Text rows the last draw showed at once (a page for the scroll keys).
+    pub room: usize,
 }
 
 /// What covers the dashboard, if anything.

@@ -126,7 +126,10 @@ impl App {
         {
             // Scrolling past the end stops at it; the end once shown stays seen.
             view.scroll = window.top;
-            view.seen_end |= window.shows_end();
+            view.room = window.room;
+            if window.top <= view.seen_to {
+                view.seen_to = view.seen_to.max(window.top + window.room);
+            }
         }
         let Ok(shown) = super::widgets::decision_view(self, area) else {
             return;

@@ -29,9 +29,15 @@ pub struct Window {
 }
 
 impl Window {
-    /// The last row is on screen.
-    pub fn shows_end(&self) -> bool {
-        self.top + self.room >= self.rows
+    /// Every row has been on screen, from the first to the last without a gap (counting
+    /// this window).
+    pub fn seen_whole(&self, view: &CallViewState) -> bool {
+        let seen = if self.top <= view.seen_to {
+            view.seen_to.max(self.top + self.room)
+        } else {
+            view.seen_to
+        };
+        seen >= self.rows
     }
 }
 
@@ -194,11 +200,6 @@ pub fn render(app: &App, view: &CallViewState, frame: &mut Frame) {
     if spaced {
         lines.push(Line::from(""));
     }
-    lines.extend(footer(
-        app,
-        view,
-        view.seen_end || window.shows_end(),
-        width,
-    ));
+    lines.extend(footer(app, view, window.seen_whole(view), width));
     frame.render_widget(Paragraph::new(lines), inner);
 }

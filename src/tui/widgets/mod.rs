@@ -150,8 +150,7 @@ pub fn decision_view(app: &App, full: Rect) -> Result<Option<DecisionView>, ()> 
     match &app.overlay {
         Overlay::CallView(view) => Ok(Some(DecisionView {
             call_id: view.call_id.clone(),
-            command_whole: view.seen_end
-                || call_view::window(app, view, full).is_some_and(|w| w.shows_end()),
+            command_whole: call_view::window(app, view, full).is_some_and(|w| w.seen_whole(view)),
             in_view: true,
         })),
         Overlay::None => {
