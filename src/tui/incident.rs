@@ -117,6 +117,8 @@ pub struct Incident {
     pub resolved: Option<String>,
     /// The model finished its turn with a question for the operator (not "done").
     pub asked: bool,
+    /// The operator interrupted the model's turn (Esc): stopped, not done.
+    pub paused: bool,
     /// The core's verdict on the fix (verified, unverified, resolved by operator), from events.
     pub resolution: crate::session::resolution::Tracker,
 }
@@ -148,6 +150,7 @@ impl Incident {
             alert: None,
             resolved: None,
             asked: false,
+            paused: false,
             resolution: Default::default(),
         }
     }

@@ -25,6 +25,7 @@ impl Incident {
             }
             Event::State { state } => {
                 if state == SessionState::Investigating {
+                    self.paused = false;
                     if self.state != state || self.working_since.is_none() {
                         self.working_since = Some(std::time::Instant::now());
                     }
@@ -203,6 +204,9 @@ impl Incident {
             Event::Error { message } => self.note(NoteKind::Error, &message),
             Event::Finished { state, reason } => {
                 self.state = state;
+                // The core ends an interrupted turn as done, saying so in the reason.
+                self.paused = state == SessionState::Done
+                    && reason.starts_with("interrupted by the operator");
                 self.asked = state == SessionState::Done && super::views::ends_with_question(self);
                 global.push(Global::Unwatch { call_id: None });
                 let kind = if state == SessionState::Failed {

@@ -409,3 +409,46 @@ fn yes_sent_in_one_write_then_enter_a_moment_later_confirms() {
         })
     );
 }
+
+#[test]
+fn after_esc_the_list_says_interrupted_not_done() {
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::Finished {
+        state: SessionState::Done,
+        reason: "interrupted by the operator; send a message (m) or retry the turn (R)".into(),
+    });
+    feed(&mut app, SID, events);
+    let s = screen(&app, (120, 30));
+    assert!(s.contains("interrupted by you"), "{s}");
+    feed(
+        &mut app,
+        SID,
+        vec![Event::State {
+            state: SessionState::Investigating,
+        }],
+    );
+    assert!(!screen(&app, (120, 30)).contains("interrupted by you"));
+}
+
+#[test]
+fn the_alert_editor_says_when_a_line_goes_past_its_edge() {
+    let mut app = app();
+    app.handle_key(key(KeyCode::Char('n')));
+    app.handle_paste(&format!("{{\"title\": \"{}\"}}", "x".repeat(120)));
+    let s = screen(&app, (80, 24));
+    assert!(s.contains("1 wider than the editor"), "{s}");
+}
+
+#[test]
+fn the_verification_prompt_is_opsassists_not_the_operators() {
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::UserMessage {
+        text: crate::session::resolution::VERIFY_PROMPT.into(),
+    });
+    feed(&mut app, SID, events);
+    let s = screen(&app, (120, 30));
+    assert!(s.contains("◇ opsassist: Before you conclude"), "{s}");
+    assert!(!s.contains("› you: Before"), "{s}");
+}

@@ -75,10 +75,29 @@ pub fn render(editor: &EditorState, frame: &mut Frame) {
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         )])
         .wrap(Wrap { trim: false }),
-        None => Paragraph::new(Line::styled(
-            format!("{lines} lines"),
-            Style::new().fg(Color::DarkGray),
-        )),
+        None => {
+            // The editor does not wrap: say when a line goes on past its right edge.
+            let wide = editor
+                .textarea
+                .lines()
+                .iter()
+                .filter(|l| Span::raw(l.as_str()).width() >= usize::from(text_area.width))
+                .count();
+            let more = if wide > 0 {
+                format!(" · {wide} wider than the editor: → or End shows their ends")
+            } else {
+                String::new()
+            };
+            Paragraph::new(Line::styled(
+                format!("{lines} lines{more}"),
+                Style::new().fg(if wide > 0 {
+                    Color::Yellow
+                } else {
+                    Color::DarkGray
+                }),
+            ))
+            .wrap(Wrap { trim: false })
+        }
     };
     frame.render_widget(info, info_area);
 }
@@ -88,7 +107,7 @@ fn prompt_text(purpose: &PromptPurpose) -> (&'static str, &'static str, Color) {
     match purpose {
         PromptPurpose::Reject { .. } => (
             " Reject ",
-            "Reason for the model · Enter sends · Esc cancels",
+            "Reject: reason for the model · Enter sends · Esc cancels",
             Color::Red,
         ),
         PromptPurpose::Message { .. } => (
