@@ -452,3 +452,47 @@ fn the_verification_prompt_is_opsassists_not_the_operators() {
     assert!(s.contains("◇ opsassist: Before you conclude"), "{s}");
     assert!(!s.contains("› you: Before"), "{s}");
 }
+
+#[test]
+fn an_edit_the_editor_cannot_show_whole_is_shown_in_full_before_it_runs() {
+    let mut app = waiting("uptime", Class::ReadOnly);
+    app.guard = Duration::from_millis(400);
+    let size = (60, 20);
+    let t0 = Instant::now() + Duration::from_secs(1);
+    let (_, out) = press(&mut app, size, key(KeyCode::Char('e')), t0);
+    assert!(out.is_empty());
+    assert!(matches!(app.overlay, Overlay::Editor(_)));
+    let tail = format!(" && {} && rm -rf junk-dir", "echo padding".repeat(8));
+    app.handle_paste(&tail);
+    let (_, out) = press(&mut app, size, ctrl('s'), t0 + Duration::from_millis(100));
+    assert!(
+        decision(&out).is_none(),
+        "ran an edit cut at the editor's edge"
+    );
+    let Overlay::CallView(view) = &app.overlay else {
+        panic!("no full view: {:?}", app.overlay);
+    };
+    assert_eq!(view.edit.as_deref(), Some(format!("uptime{tail}").as_str()));
+    // Too soon after the view opened, then it runs.
+    let (_, out) = press(
+        &mut app,
+        size,
+        key(KeyCode::Char('a')),
+        t0 + Duration::from_millis(200),
+    );
+    assert!(decision(&out).is_none());
+    let (shown, out) = press(
+        &mut app,
+        size,
+        key(KeyCode::Char('a')),
+        t0 + Duration::from_millis(900),
+    );
+    assert!(flat(&shown).contains("rm-rfjunk-dir"), "{shown}");
+    assert_eq!(
+        decision(&out),
+        Some(Decision::Edit {
+            replacement: format!("uptime{tail}"),
+            confirm: None
+        })
+    );
+}
