@@ -63,7 +63,7 @@ fn running_call_shows_its_output_as_it_arrives() {
     });
     pane.decide(&["a"]);
     let screen = pane.wait_for("live output while the call still runs", |s| {
-        s.contains("┊ live-1") && s.contains("⏳ running ·") && s.contains("so far")
+        s.contains("┊ live-1") && s.contains("⏳ running since") && s.contains("so far")
     });
     assert!(!screen.contains(&format!("final-{n}")), "{screen}");
     let screen = pane.wait_for("final output and answer", |s| {

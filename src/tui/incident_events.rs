@@ -149,8 +149,10 @@ impl Incident {
                 output_path,
                 ..
             } => {
+                let at = self.transcript.clock();
                 self.with_call(&call_id, |call| {
                     call.running = true;
+                    call.started_at = at;
                     call.live = None;
                     call.started_path = output_path.clone();
                 });

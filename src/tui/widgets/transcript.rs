@@ -169,9 +169,13 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
             Style::new().fg(color),
         ));
     } else if call.running {
+        let since = call
+            .started_at
+            .map(|at| format!(" since {}", at.format("%H:%M:%S")))
+            .unwrap_or_default();
         let text = match &call.live {
-            Some(live) => format!("  ⏳ running · {} so far", human_bytes(live.bytes)),
-            None => "  ⏳ running…".to_string(),
+            Some(live) => format!("  ⏳ running{since} · {} so far", human_bytes(live.bytes)),
+            None => format!("  ⏳ running{since}…"),
         };
         lines.push(Line::styled(text, Style::new().fg(Color::Cyan)));
     }
