@@ -27,7 +27,10 @@ fn approve_runs_the_command_and_shows_the_answer() {
         let width: usize = w.parse().unwrap_or(0);
         let screen = pane.wait_for("redraw after resize", |s| {
             let lines: Vec<&str> = s.lines().collect();
-            lines.first().is_some_and(|l| l.starts_with("┌ Incidents"))
+            // Below 100 columns the list is one strip.
+            lines
+                .first()
+                .is_some_and(|l| l.starts_with("┌ Incidents") || l.starts_with("▶ Incidents"))
                 && lines.iter().all(|l| l.chars().count() <= width)
                 && s.contains("openai · fake-model")
                 && s.contains("Approve?")
@@ -60,7 +63,7 @@ fn running_call_shows_its_output_as_it_arrives() {
     });
     pane.decide(&["a"]);
     let screen = pane.wait_for("live output while the call still runs", |s| {
-        s.contains("┊ live-1") && s.contains("⏳ running ·") && s.contains("so far")
+        s.contains("┊ live-1") && s.contains("⏳ running since") && s.contains("so far")
     });
     assert!(!screen.contains(&format!("final-{n}")), "{screen}");
     let screen = pane.wait_for("final output and answer", |s| {

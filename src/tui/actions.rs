@@ -17,20 +17,20 @@ impl App {
     }
 
     /// `a`/`A`: approve the call on screen, or show it whole first when its command did not
-    /// fit on screen.
+    /// fit on screen (the decision is then taken in the full view).
     pub(super) fn approve_key(&mut self, now: Instant, remember: bool) -> Vec<Command> {
         let Ok((session_id, call)) = self.decision_target(now) else {
             return Vec::new();
         };
-        if !self.command_visible() {
+        if !self.command_whole() {
             self.notify(
                 NoteKind::Info,
-                "the command did not fit on screen: read it here, then decide",
+                "the command did not fit on screen: read it to the end here, then decide",
             );
             self.overlay = Overlay::CallView(CallViewState {
                 session_id,
                 call_id: call.call_id,
-                scroll: 0,
+                ..CallViewState::default()
             });
             return Vec::new();
         }

@@ -97,6 +97,8 @@ pub struct App {
     pub views: super::views::ViewState,
     /// Team mode: the incidents other operators are on (`team_board.rs`).
     pub team: super::team_board::TeamBoard,
+    /// Keys held while they may start a paste burst (`paste_burst.rs`).
+    pub(super) burst: super::paste_burst::PasteBurst,
 }
 
 /// The order states are counted and listed in.
@@ -147,6 +149,7 @@ impl App {
             intake_starts: Vec::new(),
             views: super::views::ViewState::default(),
             team: Default::default(),
+            burst: Default::default(),
         }
     }
 
@@ -182,7 +185,7 @@ impl App {
             .incidents
             .iter()
             .filter(mine)
-            .map(|i| i.pending().map_or(0, |p| p.2))
+            .map(Incident::open_calls)
             .sum();
         let running = self
             .incidents

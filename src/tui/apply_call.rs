@@ -27,6 +27,7 @@ impl Incident {
             output: None,
             live: None,
             started_path: None,
+            started_at: None,
         })));
     }
 
@@ -60,7 +61,13 @@ impl Incident {
 
     /// The gate decided a call: it leaves the queue and its verdict goes into the transcript.
     pub(super) fn call_decided(&mut self, call_id: &str, verdict: Verdict) {
+        let before = self.queue.len();
         self.queue.retain(|p| p.call_id != call_id);
+        self.batch_done = if self.queue.is_empty() {
+            0
+        } else {
+            self.batch_done + before - self.queue.len()
+        };
         self.decided.remove(call_id);
         self.reasks.remove(call_id);
         let verdict = match verdict {

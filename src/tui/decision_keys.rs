@@ -112,7 +112,8 @@ impl App {
         Vec::new()
     }
 
-    /// Keys in the full-screen call view: decisions act on exactly the call it shows.
+    /// Keys in the full-screen call view: decisions act on exactly the call it shows, once its
+    /// last row has been on screen; in the review of an edit, `a` runs the edit.
     pub(super) fn call_view_key(
         &mut self,
         mut view: CallViewState,
@@ -123,16 +124,58 @@ impl App {
         match action {
             Some(Action::Down) => view.scroll += 1,
             Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
-            Some(Action::PageDown) => view.scroll += 10,
-            Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(10),
+            Some(Action::PageDown) => view.scroll += view.room.max(1),
+            Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(view.room.max(1)),
+            Some(Action::Interrupt) if view.edit.is_some() => {
+                return self.reopen_edit(view);
+            }
             Some(
                 action @ (Action::Approve | Action::ApprovePrefix | Action::Edit | Action::Reject),
             ) => {
                 let Ok((session_id, call)) = self.decision_target(now) else {
+                    // Too soon (or not this call): the view stays.
+                    self.overlay = Overlay::CallView(view);
                     return Vec::new();
                 };
                 if session_id != view.session_id || call.call_id != view.call_id {
                     return Vec::new();
+                }
+                if !self.command_whole() && action != Action::Reject {
+                    self.notify(
+                        NoteKind::Warning,
+                        format!(
+                            "read to the end first ({} scrolls): decision keys work once the last line was on screen",
+                            self.keymap.label(Action::PageDown)
+                        ),
+                    );
+                    // On to the first row not read yet.
+                    view.scroll = view.seen_to;
+                    self.overlay = Overlay::CallView(view);
+                    return Vec::new();
+                }
+                if let Some(replacement) = view.edit.clone() {
+                    return match action {
+                        Action::Approve => {
+                            self.mark_decided(&call.call_id);
+                            decide(
+                                &session_id,
+                                &call.call_id,
+                                Decision::Edit {
+                                    replacement,
+                                    confirm: None,
+                                },
+                            )
+                        }
+                        Action::Edit => self.reopen_edit(view),
+                        Action::Reject => {
+                            self.reject(session_id, call);
+                            Vec::new()
+                        }
+                        _ => {
+                            self.overlay = Overlay::CallView(view);
+                            Vec::new()
+                        }
+                    };
                 }
                 return match action {
                     Action::Edit => self.edit(session_id, call),
@@ -146,6 +189,25 @@ impl App {
             _ => return Vec::new(),
         }
         self.overlay = Overlay::CallView(view);
+        Vec::new()
+    }
+
+    /// Back from the review of an edit to the editor, with the edit.
+    fn reopen_edit(&mut self, view: CallViewState) -> Vec<Command> {
+        let Some((proposal, _, _)) = self
+            .current()
+            .filter(|i| i.session_id == view.session_id)
+            .and_then(|i| i.pending())
+            .filter(|(p, _, _)| p.call_id == view.call_id)
+        else {
+            self.notify(NoteKind::Info, "this call is no longer waiting");
+            return Vec::new();
+        };
+        let purpose = EditorPurpose::EditCall {
+            session_id: view.session_id.clone(),
+            proposal: Box::new(proposal.clone()),
+        };
+        self.overlay = Overlay::Editor(new_editor(purpose, view.edit.as_deref().unwrap_or("")));
         Vec::new()
     }
 }

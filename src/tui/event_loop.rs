@@ -462,11 +462,14 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     draw(&mut guard, &mut app)?;
     loop {
         let mut draw_now = false;
+        // A key held to tell typing from a paste burst (`paste_burst.rs`) acts at this time.
+        let key_deadline = app.key_deadline();
         let quit = tokio::select! {
             term = input.next() => match term {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
-                    draw_now = true;
-                    let commands = app.handle_key_at(key, std::time::Instant::now());
+                    let commands = app.key_arrived(key, std::time::Instant::now());
+                    // The keys of a paste come back to back: draw once they stop.
+                    draw_now = app.key_deadline().is_none();
                     runner.execute_all(&mut app, commands)
                 }
                 Some(Ok(TermEvent::Mouse(mouse))) => {
@@ -519,6 +522,13 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
             Some(handle) = intake_handles.recv() => {
                 runner.sessions.insert(handle.id.clone(), handle);
                 false
+            }
+            _ = tokio::time::sleep_until(
+                key_deadline.unwrap_or_else(std::time::Instant::now).into()
+            ), if key_deadline.is_some() => {
+                draw_now = true;
+                let commands = app.flush_keys(std::time::Instant::now());
+                runner.execute_all(&mut app, commands)
             }
             _ = tick.tick(), if dirty => {
                 draw_now = true;

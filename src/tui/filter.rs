@@ -86,6 +86,14 @@ impl App {
         }
     }
 
+    /// How many incidents the list shows without a filter (archived ones are left out).
+    pub fn live_listed(&self) -> usize {
+        self.incidents
+            .iter()
+            .filter(|i| i.resolved.is_none())
+            .count()
+    }
+
     /// Indices of the listed incidents, in list order.
     pub fn listed_incidents(&self) -> Vec<usize> {
         (0..self.incidents.len())

@@ -32,6 +32,7 @@ pub(super) fn new_editor(purpose: EditorPurpose, text: &str) -> Box<EditorState>
         textarea,
         large: None,
         error: None,
+        frame: None,
     })
 }
 
@@ -135,6 +136,24 @@ impl App {
                 {
                     editor.error = Some(format!("invalid JSON arguments: {e}"));
                     self.overlay = Overlay::Editor(editor);
+                    return Vec::new();
+                }
+                // An edit the editor could not show whole (cut sideways or below) is shown in
+                // full first; it runs from there.
+                if editor
+                    .frame
+                    .is_some_and(|full| !super::widgets::editor_shows_all(&text, full))
+                {
+                    self.notify(
+                        NoteKind::Info,
+                        "your edit did not fit in the editor: read it to the end here, then run it",
+                    );
+                    self.overlay = Overlay::CallView(super::overlay::CallViewState {
+                        session_id,
+                        call_id,
+                        edit: Some(replacement),
+                        ..Default::default()
+                    });
                     return Vec::new();
                 }
                 // The core rules on the edit: one that needs `yes` comes back as a re-ask with

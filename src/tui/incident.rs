@@ -89,6 +89,9 @@ pub struct Incident {
     pub queue: VecDeque<Proposal>,
     /// Calls the operator already decided, waiting for the core's `Decided`.
     pub decided: HashSet<String>,
+    /// Calls of the current batch already decided and gone from the queue (the panel counts
+    /// "call 2 of 2" from it); 0 once the queue is empty.
+    pub batch_done: usize,
     /// Top line of the transcript view; None follows the end.
     pub scroll: Option<usize>,
     /// Transcript entry of the selected tool call.
@@ -114,6 +117,8 @@ pub struct Incident {
     pub resolved: Option<String>,
     /// The model finished its turn with a question for the operator (not "done").
     pub asked: bool,
+    /// The operator interrupted the model's turn (Esc): stopped, not done.
+    pub paused: bool,
     /// The core's verdict on the fix (verified, unverified, resolved by operator), from events.
     pub resolution: crate::session::resolution::Tracker,
 }
@@ -130,6 +135,7 @@ impl Incident {
             state: SessionState::New,
             transcript: TranscriptStore::new(),
             queue: VecDeque::new(),
+            batch_done: 0,
             decided: HashSet::new(),
             scroll: None,
             selected_call: None,
@@ -144,6 +150,7 @@ impl Incident {
             alert: None,
             resolved: None,
             asked: false,
+            paused: false,
             resolution: Default::default(),
         }
     }
@@ -164,12 +171,23 @@ impl Incident {
 
     /// The call the approval panel shows, with its 1-based queue position and queue length.
     pub fn pending(&self) -> Option<(&Proposal, usize, usize)> {
-        let open: Vec<&Proposal> = self
+        let at = self
             .queue
             .iter()
+            .position(|p| !self.decided.contains(&p.call_id))?;
+        Some((
+            &self.queue[at],
+            self.batch_done + at + 1,
+            self.batch_done + self.queue.len(),
+        ))
+    }
+
+    /// Calls that wait for the operator (not decided yet).
+    pub fn open_calls(&self) -> usize {
+        self.queue
+            .iter()
             .filter(|p| !self.decided.contains(&p.call_id))
-            .collect();
-        open.first().map(|p| (*p, 1, open.len()))
+            .count()
     }
 
     /// Top line of the transcript view for a view `height` lines tall.

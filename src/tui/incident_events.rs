@@ -25,6 +25,7 @@ impl Incident {
             }
             Event::State { state } => {
                 if state == SessionState::Investigating {
+                    self.paused = false;
                     if self.state != state || self.working_since.is_none() {
                         self.working_since = Some(std::time::Instant::now());
                     }
@@ -100,8 +101,13 @@ impl Incident {
             }
             Event::UserMessage { text } => {
                 self.end_streaming();
+                let speaker = if text == crate::session::resolution::VERIFY_PROMPT {
+                    Speaker::Opsassist
+                } else {
+                    Speaker::Operator
+                };
                 self.transcript.push(Entry::Text {
-                    speaker: Speaker::Operator,
+                    speaker,
                     lines: split_lines(&text),
                     streaming: false,
                 });
@@ -143,8 +149,10 @@ impl Incident {
                 output_path,
                 ..
             } => {
+                let at = self.transcript.clock();
                 self.with_call(&call_id, |call| {
                     call.running = true;
+                    call.started_at = at;
                     call.live = None;
                     call.started_path = output_path.clone();
                 });
@@ -198,6 +206,9 @@ impl Incident {
             Event::Error { message } => self.note(NoteKind::Error, &message),
             Event::Finished { state, reason } => {
                 self.state = state;
+                // The core ends an interrupted turn as done, saying so in the reason.
+                self.paused = state == SessionState::Done
+                    && reason.starts_with("interrupted by the operator");
                 self.asked = state == SessionState::Done && super::views::ends_with_question(self);
                 global.push(Global::Unwatch { call_id: None });
                 let kind = if state == SessionState::Failed {

@@ -129,7 +129,9 @@ impl Action {
         match self {
             Action::NewAlert => "new alert: paste or type a payload, Ctrl+S submits, Esc cancels",
             Action::Approve => "approve the pending call (destructive: type yes)",
-            Action::ApprovePrefix => "approve this command prefix for this incident",
+            Action::ApprovePrefix => {
+                "approve and remember the command's prefix: for this incident, or (with a personal rules file) for its host or tag for good"
+            }
             Action::Edit => "edit the pending call, Ctrl+S runs the edited version",
             Action::Reject => "reject the pending call with a reason",
             Action::Message => "send the model a follow-up message",

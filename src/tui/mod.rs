@@ -34,6 +34,7 @@ pub mod output_file;
 pub mod overlay;
 mod pager;
 mod past;
+mod paste_burst;
 mod pending;
 pub mod rules_view;
 pub mod scope_prompt;

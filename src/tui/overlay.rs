@@ -70,6 +70,9 @@ pub struct EditorState {
     pub large: Option<LargeText>,
     /// The last submit's error (parser error with line and column); the text stays.
     pub error: Option<String>,
+    /// The frame the editor was last drawn in (set by [`super::app::App::drawn`]): an edit
+    /// that does not fit there whole is shown in full before it runs.
+    pub frame: Option<ratatui::layout::Rect>,
 }
 
 /// What a one-line prompt is for.
@@ -112,14 +115,22 @@ pub struct PromptState {
     pub input: String,
 }
 
-/// The full-screen view of one pending call: opened when the panel cannot show a full line
-/// of its command; decision keys here act on exactly this call.
-#[derive(Debug, Clone, PartialEq)]
+/// The full-screen view of one pending call: opened when the panel (or the editor) cannot
+/// show the whole text; decision keys here act on exactly this call, once its last row has
+/// been on screen.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallViewState {
     pub session_id: String,
     pub call_id: String,
-    /// First command row shown.
+    /// First text row shown.
     pub scroll: usize,
+    /// The operator's edit of the call, not sent yet (None: the call as the core asks it).
+    pub edit: Option<String>,
+    /// Rows drawn without a gap from the first (set by [`super::app::App::drawn`]): decision
+    /// keys act once this reaches the last row.
+    pub seen_to: usize,
+    /// Text rows the last draw showed at once (a page for the scroll keys).
+    pub room: usize,
 }
 
 /// What covers the dashboard, if anything.

@@ -47,8 +47,8 @@ pub struct Seen {
     pub call_id: String,
     /// When this call was first drawn where decision keys act (panel or full view).
     pub since: Instant,
-    /// At least one full line of its command was visible.
-    pub command_visible: bool,
+    /// The whole of its text was on screen (in the full view: its last row has been).
+    pub command_whole: bool,
     /// Shown in the full-screen call view rather than the panel.
     pub in_view: bool,
 }
@@ -117,6 +117,20 @@ impl App {
         if let Some(rows) = super::widgets::transcript_rows(self, area) {
             self.transcript_height = rows;
         }
+        if let Overlay::Editor(editor) = &mut self.overlay {
+            editor.frame = Some(area);
+        }
+        if let Overlay::CallView(view) = &self.overlay
+            && let Some(window) = super::widgets::call_view_window(self, view, area)
+            && let Overlay::CallView(view) = &mut self.overlay
+        {
+            // Scrolling past the end stops at it; the end once shown stays seen.
+            view.scroll = window.top;
+            view.room = window.room;
+            if window.top <= view.seen_to {
+                view.seen_to = view.seen_to.max(window.top + window.room);
+            }
+        }
         let Ok(shown) = super::widgets::decision_view(self, area) else {
             return;
         };
@@ -137,7 +151,7 @@ impl App {
                     session_id,
                     call_id: view.call_id,
                     since,
-                    command_visible: view.command_visible,
+                    command_whole: view.command_whole,
                     in_view: view.in_view,
                 })
             }
@@ -189,9 +203,9 @@ impl App {
         Ok((session_id, call))
     }
 
-    /// Whether the call on screen shows at least one full line of its command.
-    pub(super) fn command_visible(&self) -> bool {
-        self.seen.as_ref().is_some_and(|s| s.command_visible)
+    /// Whether the whole text of the call on screen has been shown.
+    pub(super) fn command_whole(&self) -> bool {
+        self.seen.as_ref().is_some_and(|s| s.command_whole)
     }
 
     /// The core asked for `yes` for an edit of `call_id`: open the typed confirmation for that

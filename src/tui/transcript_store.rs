@@ -18,6 +18,8 @@ pub const PREVIEW_LINES: usize = 4;
 pub enum Speaker {
     Model,
     Operator,
+    /// A message opsassist itself sent the model (the automatic verification prompt).
+    Opsassist,
 }
 
 /// Severity of a note line.
@@ -86,6 +88,8 @@ pub struct CallEntry {
     pub live: Option<Tail>,
     /// The output file named when the call started (used when the final summary has none).
     pub started_path: Option<String>,
+    /// When the call started running (the event's time).
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// True for the summary recovery records for a command that was running when opsassist
@@ -180,6 +184,11 @@ impl TranscriptStore {
     }
 
     /// The time of the event applied next (entries it adds carry it).
+    /// The time of the event being applied.
+    pub fn clock(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.clock
+    }
+
     pub fn set_clock(&mut self, at: chrono::DateTime<chrono::Utc>) {
         self.clock = Some(at);
     }

@@ -110,6 +110,9 @@ pub fn state_label(incident: &super::app::Incident) -> String {
     if incident.asked && incident.state == crate::protocol::SessionState::Done {
         return "question for you".into();
     }
+    if incident.paused && incident.state == crate::protocol::SessionState::Done {
+        return "interrupted by you".into();
+    }
     match (incident.state, incident.resolution.state()) {
         (crate::protocol::SessionState::Done, Some(r)) => {
             format!("{} · {}", incident.state.label(), r.label())

@@ -53,6 +53,10 @@ impl Default for Opts {
     }
 }
 
+/// The pause before each key a test types: keys closer than a few milliseconds are a paste
+/// burst to the console, which never decides anything.
+pub const TYPING: Duration = Duration::from_millis(80);
+
 /// The console's default guard time after a call is shown, plus a margin.
 pub const GUARD: Duration = Duration::from_millis(700);
 
@@ -160,6 +164,8 @@ impl Pane {
     }
 
     pub fn keys(&self, keys: &[&str]) {
+        // A person's keys: apart from the previous ones by more than a paste burst's gap.
+        std::thread::sleep(TYPING);
         let mut args = vec!["send-keys"];
         args.extend_from_slice(keys);
         self.tmux(&args);
@@ -172,6 +178,7 @@ impl Pane {
     }
 
     pub fn literal(&self, text: &str) {
+        std::thread::sleep(TYPING);
         self.tmux(&["send-keys", "-l", text]);
     }
 

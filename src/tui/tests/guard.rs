@@ -96,7 +96,7 @@ fn without_a_visible_command_line_a_opens_the_call_view() {
     app.guard = Duration::ZERO;
     shown(&mut app);
     if let Some(seen) = &mut app.seen {
-        seen.command_visible = false;
+        seen.command_whole = false;
     }
     assert!(app.handle_key(key(KeyCode::Char('a'))).is_empty());
     assert!(matches!(&app.overlay, Overlay::CallView(v) if v.call_id == "c1"));

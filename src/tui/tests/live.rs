@@ -57,7 +57,7 @@ fn live_lines_show_while_running_and_give_way_to_the_final_output() {
         }]
     );
     let screen = draw(&app, 120, 32).backend().to_string();
-    assert!(screen.contains("running…"), "{screen}");
+    assert!(screen.contains("running since 02:15:00…"), "{screen}");
 
     live(
         &mut app,
@@ -66,7 +66,10 @@ fn live_lines_show_while_running_and_give_way_to_the_final_output() {
         &["live-1 worker started", "live-2 pool full"],
     );
     let screen = draw(&app, 120, 32).backend().to_string();
-    assert!(screen.contains("running · 12.4 KiB so far"), "{screen}");
+    assert!(
+        screen.contains("running since 02:15:00 · 12.4 KiB so far"),
+        "{screen}"
+    );
     assert!(screen.contains("┊ live-1 worker started"), "{screen}");
     assert!(screen.contains("┊ live-2 pool full"), "{screen}");
 
@@ -111,7 +114,7 @@ fn a_call_from_an_old_log_without_a_path_is_not_watched() {
     assert!(app.pending_io().is_empty());
     live(&mut app, "c1", 10, &["stray"]);
     let screen = draw(&app, 120, 32).backend().to_string();
-    assert!(screen.contains("running…"), "{screen}");
+    assert!(screen.contains("running since 02:15:00…"), "{screen}");
     assert!(!screen.contains("stray"), "{screen}");
 }
 

@@ -6,6 +6,7 @@ mod guard;
 mod inbox;
 mod keys;
 mod live;
+mod narrow;
 mod past;
 mod rules_keys;
 mod scale;

@@ -91,7 +91,7 @@ fn pending_approval_with_long_command() {
     let screen = terminal.backend().to_string();
     assert!(screen.contains("1 of 2"), "{screen}");
     assert!(
-        screen.contains("more lines, e to view/edit"),
+        screen.contains("more lines: a shows all"),
         "never clipped silently: {screen}"
     );
     assert!(screen.contains("ssh: web01"), "{screen}");

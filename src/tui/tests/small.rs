@@ -139,11 +139,16 @@ fn auto_approved_and_refused_calls_are_in_the_transcript_at_80x24() {
         "⟳ auto (auto-approve read-only)",
         "│ up 3 days",
         "    systemctl restart php-fpm",
-        "⊘ refused: refused: the session is in check mode",
-        "· 2 calls",
+        "⊘ refused: the session is in check mode",
     ] {
         assert!(screen.contains(want), "{want}:\n{screen}");
     }
+    assert!(
+        !screen.contains("refused: refused"),
+        "doubled word:\n{screen}"
+    );
+    let wide = draw(&app, 120, 40).backend().to_string();
+    assert!(wide.contains("· 2 calls"), "{wide}");
     assert_eq!(
         app.current().map(|i| i.calls),
         Some(super::super::app::CallCounts {

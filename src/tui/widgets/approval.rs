@@ -1,6 +1,8 @@
 //! The approval panel: the selected incident's oldest pending call as the core described it
-//! (target, class, command, what `A` remembers, whether `yes` is needed). The class line, a
-//! full line of the command and the keys line win over the reason when rows are short.
+//! (target, class, command, what `A` remembers, whether `yes` is needed). Every part wraps to
+//! the panel's width; nothing is cut sideways. The class lines, the first command row and the
+//! keys win over the reason when rows are short, and [`command_rows_shown`] says how much of
+//! the command was drawn, so a decision needs the whole of it on screen (or the full view).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,28 +17,24 @@ use crate::text::{neutralize, neutralize_line};
 use super::super::app::{App, PanelCall};
 use super::super::keymap::Action;
 use super::class_style;
-use super::wrap::wrap_text;
+use super::wrap::{wrap_line, wrap_text};
 
-/// Rows the panel needs at `width`, capped to 45% of `available` (0 when nothing is pending).
+/// Rows the panel needs at `width`, capped to two thirds of `available` (0 when nothing is
+/// pending): a call waiting matters more than the transcript above it.
 pub fn height(app: &App, width: u16, available: u16) -> u16 {
     let Some(call) = app.current().and_then(|i| i.panel()) else {
         return 0;
     };
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let needed = 2
-        + 4
-        + usize::from(call.why.is_some())
-        + usize::from(call.host_warning.is_some())
-        + reason_rows(&call, inner).len()
-        + command_rows(&call, inner).len();
-    let cap = (available * 45 / 100).max(8);
+    let parts = Parts::new(app, &call, usize::from(width.saturating_sub(2)).max(1));
+    let needed = 2 + parts.total();
+    let cap = (available * 2 / 3).max(8);
     (needed as u16).min(cap).min(available.saturating_sub(3))
 }
 
-/// The command wrapped to the panel's inner `width` (after the `  $ ` lead).
-pub fn command_rows(call: &PanelCall, width: usize) -> Vec<String> {
+/// The command wrapped to `width` columns after its two-column lead.
+pub fn command_rows(command: &str, width: usize) -> Vec<String> {
     wrap_text(
-        &neutralize(&call.command).replace('\t', "    "),
+        &neutralize(command).replace('\t', "    "),
         width.saturating_sub(4).max(1),
     )
 }
@@ -70,7 +68,7 @@ fn flatten(text: &str, budget: usize) -> (String, bool) {
     (out, false)
 }
 
-fn reason_rows(call: &PanelCall, width: usize) -> Vec<String> {
+fn reason_rows(call: &PanelCall, width: usize) -> Vec<Line<'static>> {
     let width = width.max(2);
     let reason = call
         .reason
@@ -87,38 +85,202 @@ fn reason_rows(call: &PanelCall, width: usize) -> Vec<String> {
             last.push('…');
         }
     }
-    rows
+    rows.into_iter()
+        .map(|r| Line::styled(r, Style::new().fg(Color::Gray)))
+        .collect()
 }
 
-/// How the panel's inner rows are shared out.
+/// Wrap a styled line to `width`.
+fn wrapped(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    wrap_line(line, width)
+}
+
+/// The panel's parts, each wrapped to the inner width.
+pub(super) struct Parts {
+    pub class: Vec<Line<'static>>,
+    pub command: Vec<Line<'static>>,
+    pub target: Vec<Line<'static>>,
+    pub warning: Vec<Line<'static>>,
+    pub remember: Vec<Line<'static>>,
+    pub reask: Vec<Line<'static>>,
+    pub reason: Vec<Line<'static>>,
+    pub keys: Vec<Line<'static>>,
+}
+
+impl Parts {
+    pub(super) fn new(app: &App, call: &PanelCall, width: usize) -> Parts {
+        let color = class_color(call.class);
+        let command = command_rows(&call.command, width)
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let lead = match (i, call.edit.is_some()) {
+                    (0, true) => "  ✎ ",
+                    (0, false) => "  $ ",
+                    _ => "    ",
+                };
+                Line::from(vec![
+                    Span::styled(lead, Style::new().fg(color)),
+                    Span::raw(row),
+                ])
+            })
+            .collect();
+        let warning = call
+            .host_warning
+            .as_ref()
+            .map(|w| {
+                wrapped(
+                    Line::styled(
+                        format!("⚠ {}", neutralize_line(w)),
+                        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                    ),
+                    width,
+                )
+            })
+            .unwrap_or_default();
+        let reask = call
+            .why
+            .as_ref()
+            .map(|why| {
+                wrapped(
+                    Line::styled(
+                        format!("↺ {}", neutralize_line(why)),
+                        Style::new().fg(Color::Yellow),
+                    ),
+                    width,
+                )
+            })
+            .unwrap_or_default();
+        Parts {
+            class: wrapped(class_line(call), width),
+            command,
+            target: wrapped(target_line(call), width),
+            warning,
+            remember: wrapped(remember_line(app, call), width),
+            reask,
+            reason: reason_rows(call, width),
+            keys: wrapped(keys_line(app, call), width),
+        }
+    }
+
+    fn total(&self) -> usize {
+        [
+            &self.class,
+            &self.command,
+            &self.target,
+            &self.warning,
+            &self.remember,
+            &self.reask,
+            &self.reason,
+            &self.keys,
+        ]
+        .iter()
+        .map(|p| p.len())
+        .sum()
+    }
+}
+
+fn class_color(class: Class) -> Color {
+    match class {
+        Class::ReadOnly => Color::Green,
+        Class::Change => Color::Yellow,
+        Class::Destructive => Color::Red,
+    }
+}
+
+/// The class, whether `yes` is needed, the class reason and the tool.
+pub(super) fn class_line(call: &PanelCall) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled("class ", Style::new().add_modifier(Modifier::BOLD)),
+        Span::styled(call.class.as_str(), class_style(call.class)),
+    ];
+    if call.needs_confirm {
+        spans.push(Span::styled(
+            " · type yes",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(
+            " ({}) · tool {}",
+            neutralize_line(&call.class_reason),
+            neutralize_line(&call.tool)
+        ),
+        Style::new().fg(Color::DarkGray),
+    ));
+    Line::from(spans)
+}
+
+fn target_line(call: &PanelCall) -> Line<'static> {
+    let target_style = match call.target {
+        Target::Local => Style::new().fg(Color::Black).bg(Color::Cyan),
+        Target::Ssh { .. } | Target::Docker { .. } => {
+            Style::new().fg(Color::Black).bg(Color::Magenta)
+        }
+    }
+    .add_modifier(Modifier::BOLD);
+    Line::from(vec![
+        Span::styled(
+            " TARGET ",
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+        Span::styled(
+            format!(" {} ", neutralize_line(&call.target.to_string())),
+            target_style,
+        ),
+    ])
+}
+
+/// How the panel's inner rows are shared out (counts of each part's rows).
 struct Budget {
+    class: usize,
     command: usize,
     more_hint: bool,
-    target: bool,
-    host_warning: bool,
-    remember: bool,
-    reask: bool,
+    target: usize,
+    warning: usize,
+    remember: usize,
+    reask: usize,
     reason: usize,
+    keys: usize,
 }
 
-/// The class and keys lines first, then one command row, the target, what `A` remembers,
-/// one row of the model's reason, the rest of the command (or as much as fits, with a "more
-/// lines" hint), the re-ask reason and the rest of the model's reason.
-fn budget(call: &PanelCall, width: usize, height: usize) -> Budget {
-    let rows = command_rows(call, width).len();
-    let reasons = reason_rows(call, width).len();
-    let mut left = height.saturating_sub(2);
+/// The keys and one command row first (with a row kept for the rest or the "more lines"
+/// hint), then the class lines, the target, the host warning, what `A` remembers, one row of
+/// the model's reason, the rest of the command (or as much as fits, with the hint), the
+/// re-ask reason and the rest of the model's reason. A
+/// part that wraps is shown whole or not at all (the command aside, which the full view
+/// shows whole).
+fn budget(parts: &Parts, height: usize) -> Budget {
+    let mut left = height;
     let take = |n: usize, left: &mut usize| {
         let n = n.min(*left);
         *left -= n;
         n
     };
+    let whole = |n: usize, left: &mut usize| {
+        if n <= *left {
+            *left -= n;
+            n
+        } else {
+            0
+        }
+    };
+    let keys = take(parts.keys.len(), &mut left);
     let mut command = take(1, &mut left);
-    let target = take(1, &mut left) == 1;
-    let host_warning = call.host_warning.is_some() && take(1, &mut left) == 1;
-    let remember = take(1, &mut left) == 1;
+    // A command longer than its first row keeps a row for the rest or the "more" hint.
+    let reserved = if parts.command.len() > command {
+        take(1, &mut left)
+    } else {
+        0
+    };
+    let class = whole(parts.class.len(), &mut left);
+    let target = whole(parts.target.len(), &mut left);
+    let warning = whole(parts.warning.len(), &mut left);
+    let remember = whole(parts.remember.len(), &mut left);
     let mut reason = take(1, &mut left);
-    let rest = rows.saturating_sub(command);
+    left += reserved;
+    let rest = parts.command.len().saturating_sub(command);
     let mut more_hint = false;
     if rest > 0 {
         if rest <= left {
@@ -132,28 +294,30 @@ fn budget(call: &PanelCall, width: usize, height: usize) -> Budget {
             more_hint = true;
         }
     }
-    let reask = call.why.is_some() && take(1, &mut left) == 1;
-    reason += take(reasons.saturating_sub(reason), &mut left);
+    let reask = whole(parts.reask.len(), &mut left);
+    reason += take(parts.reason.len().saturating_sub(reason), &mut left);
     Budget {
+        class,
         command,
         more_hint,
         target,
-        host_warning,
+        warning,
         remember,
         reask,
         reason,
+        keys,
     }
 }
 
-/// Full command lines the panel shows in `area` for `call` (0: not one whole line).
-pub fn command_rows_shown(app: &App, call: &PanelCall, area: Rect) -> usize {
-    let _ = app;
+/// Command rows the panel shows in `area` for `call`, and how many the command has.
+pub fn command_rows_shown(app: &App, call: &PanelCall, area: Rect) -> (usize, usize) {
     if area.width < 3 || area.height < 3 {
-        return 0;
+        return (0, usize::MAX);
     }
     let width = usize::from(area.width - 2).max(1);
     let height = usize::from(area.height - 2);
-    budget(call, width, height).command
+    let parts = Parts::new(app, call, width);
+    (budget(&parts, height).command, parts.command.len())
 }
 
 /// Draw the panel into `area`.
@@ -161,11 +325,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let Some(call) = app.current().and_then(|i| i.panel()) else {
         return;
     };
-    let color = match call.class {
-        Class::ReadOnly => Color::Green,
-        Class::Change => Color::Yellow,
-        Class::Destructive => Color::Red,
-    };
+    let color = class_color(call.class);
     let order = if call.len > 1 { " (oldest first)" } else { "" };
     let mut title = if call.edit.is_some() {
         format!(" Run your edit? call {} of {} ", call.pos, call.len)
@@ -201,116 +361,40 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     let width = usize::from(inner.width).max(1);
     let height = usize::from(inner.height);
-    let plan = budget(&call, width, height);
+    let parts = Parts::new(app, &call, width);
+    let plan = budget(&parts, height);
 
-    let mut lines = Vec::new();
-    let mut class_line = vec![
-        Span::styled("class ", Style::new().add_modifier(Modifier::BOLD)),
-        Span::styled(call.class.as_str(), class_style(call.class)),
-    ];
-    if call.needs_confirm {
-        class_line.push(Span::styled(
-            " · type yes",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ));
-    }
-    class_line.push(Span::styled(
-        format!(
-            " ({}) · tool {}",
-            neutralize_line(&call.class_reason),
-            neutralize_line(&call.tool)
-        ),
-        Style::new().fg(Color::DarkGray),
-    ));
-    lines.push(Line::from(class_line));
-
-    let target_style = match call.target {
-        Target::Local => Style::new().fg(Color::Black).bg(Color::Cyan),
-        Target::Ssh { .. } | Target::Docker { .. } => {
-            Style::new().fg(Color::Black).bg(Color::Magenta)
-        }
-    }
-    .add_modifier(Modifier::BOLD);
-    let target_line = Line::from(vec![
-        Span::styled(
-            " TARGET ",
-            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ),
-        Span::raw(" "),
-        Span::styled(
-            format!(" {} ", neutralize_line(&call.target.to_string())),
-            target_style,
-        ),
-    ]);
-    let rows = command_rows(&call, width);
-    let mut command_lines: Vec<Line> = rows
-        .iter()
-        .take(plan.command)
-        .enumerate()
-        .map(|(i, row)| {
-            let lead = match (i, call.edit.is_some()) {
-                (0, true) => "  ✎ ",
-                (0, false) => "  $ ",
-                _ => "    ",
-            };
-            Line::from(vec![
-                Span::styled(lead, Style::new().fg(color)),
-                Span::raw(row.clone()),
-            ])
-        })
-        .collect();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    lines.extend(parts.class.into_iter().take(plan.class));
+    let total = parts.command.len();
+    lines.extend(parts.command.into_iter().take(plan.command));
     if plan.more_hint {
-        command_lines.push(Line::styled(
+        lines.push(Line::styled(
             format!(
-                "  … ({} more lines, {} to view/edit)",
-                rows.len() - plan.command,
-                app.keymap.label(Action::Edit)
+                "  … ({} more lines: {} shows all)",
+                total - plan.command,
+                app.keymap.label(Action::Approve)
             ),
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ));
     }
-    let mut command_iter = command_lines.into_iter();
-    if let Some(first) = command_iter.next() {
-        lines.push(first);
-    }
-    if plan.target {
-        lines.push(target_line);
-    }
-    if plan.host_warning
-        && let Some(warning) = &call.host_warning
-    {
-        lines.push(Line::styled(
-            format!("⚠ {}", neutralize_line(warning)),
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        ));
-    }
-    lines.extend(command_iter);
-    if plan.remember {
-        lines.push(remember_line(app, &call));
-    }
-    if plan.reask
-        && let Some(why) = &call.why
-    {
-        lines.push(Line::styled(
-            format!("↺ {}", neutralize_line(why)),
-            Style::new().fg(Color::Yellow),
-        ));
-    }
-    for row in reason_rows(&call, width).into_iter().take(plan.reason) {
-        lines.push(Line::styled(row, Style::new().fg(Color::Gray)));
-    }
-    // The keys line sits on the panel's last row.
-    let used = lines.len();
-    for _ in used..height.saturating_sub(1) {
+    lines.extend(parts.target.into_iter().take(plan.target));
+    lines.extend(parts.warning.into_iter().take(plan.warning));
+    lines.extend(parts.remember.into_iter().take(plan.remember));
+    lines.extend(parts.reask.into_iter().take(plan.reask));
+    lines.extend(parts.reason.into_iter().take(plan.reason));
+    // The keys sit on the panel's last rows.
+    let keys_at = height.saturating_sub(plan.keys);
+    lines.truncate(keys_at);
+    while lines.len() < keys_at {
         lines.push(Line::from(""));
     }
-    lines.truncate(height.saturating_sub(1));
-    lines.push(keys_line(app, &call));
+    lines.extend(parts.keys.into_iter().take(plan.keys));
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Exactly what `A` would remember, as the core offered it.
-fn remember_line(app: &App, call: &PanelCall) -> Line<'static> {
+pub(super) fn remember_line(app: &App, call: &PanelCall) -> Line<'static> {
     let key = app.keymap.label(Action::ApprovePrefix);
     match &call.prefix {
         Some(prefix) => Line::from(vec![

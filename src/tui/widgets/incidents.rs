@@ -1,4 +1,6 @@
 //! The incident list: severity colour, source, host, title, state; only visible rows are built.
+//! Below [`super::NARROW_WIDTH`] columns it collapses to one strip (k9s-style): the selected
+//! incident, its place in the list and one state marker per listed incident.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,7 +23,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         format!(
             " Incidents ({}) · {} ",
-            app.incidents.len(),
+            app.live_listed(),
             counts.join(" · ")
         )
     };
@@ -105,7 +107,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
                 )
             } else {
-                Span::styled(incident.state.label(), state_style(incident.state))
+                Span::styled(
+                    super::super::views::state_label(incident),
+                    state_style(incident.state),
+                )
             },
         ]);
         if incident.received {
@@ -135,7 +140,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Style::new().fg(Color::Green),
             ));
         }
-        if let Some((_, _, n)) = incident.pending() {
+        if incident.pending().is_some() {
+            let n = incident.open_calls();
             second.push_span(Span::styled(format!(" ({n})"), state_style(incident.state)));
         }
         let calls = incident.calls;
@@ -174,4 +180,92 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(second);
     }
     super::lines::render(&lines, inner, frame.buffer_mut());
+}
+
+/// Most state markers the strip shows.
+const MARKERS: usize = 12;
+
+/// Draw the collapsed list into the one-row `area`:
+/// `▶ Incidents 2/5 awaiting approval (1) · ● title`,
+/// then a marker per listed incident (the selected one reversed).
+pub fn render_strip(app: &App, frame: &mut Frame, area: Rect) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut spans = vec![Span::styled(
+        "▶ ",
+        Style::new().fg(if app.focus == Focus::Incidents {
+            Color::Cyan
+        } else {
+            Color::DarkGray
+        }),
+    )];
+    let listed = app.listed_incidents();
+    spans.push(Span::styled("Incidents ", bold));
+    let Some(incident) = app.current().filter(|_| !listed.is_empty()) else {
+        spans.push(Span::styled(
+            format!(
+                "none yet: press {} and paste an alert",
+                app.keymap.label(super::super::keymap::Action::NewAlert)
+            ),
+            Style::new().fg(Color::Gray),
+        ));
+        super::lines::render(&[Line::from(spans)], area, frame.buffer_mut());
+        return;
+    };
+    let pos = listed
+        .iter()
+        .position(|i| *i == app.selected)
+        .map_or(0, |p| p + 1);
+    spans.push(Span::styled(
+        format!("{pos}/{} ", listed.len()),
+        Style::new().fg(Color::Gray),
+    ));
+    let mut state = super::super::views::state_label(incident);
+    if incident.pending().is_some() {
+        state.push_str(&format!(" ({})", incident.open_calls()));
+    }
+    spans.push(Span::styled(state, state_style(incident.state)));
+    // Team mode: who is on it.
+    if let Some(note) = app.team.row_note(&incident.session_id) {
+        spans.push(Span::styled(
+            format!(" · {note}"),
+            Style::new().fg(Color::Cyan),
+        ));
+    }
+    spans.push(Span::raw(" · "));
+    spans.push(Span::styled(
+        "● ",
+        Style::new().fg(severity_color(incident.severity.as_deref())),
+    ));
+    // The markers: a window of listed incidents around the selected one.
+    let start = pos
+        .saturating_sub(MARKERS / 2 + 1)
+        .min(listed.len().saturating_sub(MARKERS));
+    let mut markers = vec![Span::raw("  ")];
+    for i in listed.iter().skip(start).take(MARKERS) {
+        let style = state_style(app.incidents[*i].state);
+        let style = if *i == app.selected {
+            style.add_modifier(Modifier::REVERSED)
+        } else {
+            style
+        };
+        markers.push(Span::styled("◆", style));
+    }
+    let used: usize = spans.iter().map(|s| s.width()).sum::<usize>()
+        + markers.iter().map(|s| s.width()).sum::<usize>();
+    let room = usize::from(area.width).saturating_sub(used);
+    let title = crate::text::neutralize_line(&incident.title);
+    let title = if title.chars().count() > room {
+        let cut: String = title.chars().take(room.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        format!("{title:room$}")
+    };
+    spans.push(Span::styled(title, bold));
+    spans.extend(markers);
+    let selected = Style::new().bg(Color::Rgb(40, 44, 52));
+    super::lines::render(
+        &[Line::from(spans).style(selected)],
+        area,
+        frame.buffer_mut(),
+    );
 }

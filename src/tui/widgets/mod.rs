@@ -34,6 +34,10 @@ pub use wrap::wrap_line;
 pub const MIN_WIDTH: u16 = 50;
 pub const MIN_HEIGHT: u16 = 12;
 
+/// Below this width the incident list collapses to a one-row strip, so the panel and the
+/// transcript get the whole width.
+pub const NARROW_WIDTH: u16 = 100;
+
 /// Where each pane goes in a frame of `full` size.
 struct Areas {
     banner: Rect,
@@ -51,9 +55,12 @@ fn areas(app: &App, full: Rect) -> Areas {
         Constraint::Length(2),
     ])
     .areas(full);
-    let list_width = (main.width * 35 / 100).clamp(24.min(main.width), 70);
-    let [list, right] =
-        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(main);
+    let [list, right] = if main.width < NARROW_WIDTH {
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(main)
+    } else {
+        let list_width = (main.width * 35 / 100).clamp(24.min(main.width), 70);
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(main)
+    };
     let approval_height = approval::height(app, right.width, right.height);
     let [transcript, approval] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(approval_height)]).areas(right);
@@ -110,12 +117,27 @@ fn too_small(full: Rect) -> bool {
     full.width < MIN_WIDTH || full.height < MIN_HEIGHT
 }
 
-/// The call decision keys would act on in a frame of `full` size, and whether a full line of
-/// its command is visible there. None: no call is shown where decision keys act.
+/// The call decision keys would act on in a frame of `full` size, and whether the whole of
+/// its text is (or, in the full view, has been) on screen. None: no call is shown where
+/// decision keys act.
 pub struct DecisionView {
     pub call_id: String,
-    pub command_visible: bool,
+    pub command_whole: bool,
     pub in_view: bool,
+}
+
+/// Whether the editor in a frame of `full` size shows all of `text`, no line cut sideways.
+pub fn editor_shows_all(text: &str, full: Rect) -> bool {
+    editor::shows_all(text, full)
+}
+
+/// The full view's window over its text in a frame of `full` size.
+pub fn call_view_window(
+    app: &App,
+    view: &super::overlay::CallViewState,
+    full: Rect,
+) -> Option<call_view::Window> {
+    call_view::window(app, view, full)
 }
 
 /// What a frame of `full` size shows for decisions (the same layout [`render`] draws).
@@ -128,7 +150,7 @@ pub fn decision_view(app: &App, full: Rect) -> Result<Option<DecisionView>, ()> 
     match &app.overlay {
         Overlay::CallView(view) => Ok(Some(DecisionView {
             call_id: view.call_id.clone(),
-            command_visible: call_view::command_room(full) > 0,
+            command_whole: call_view::window(app, view, full).is_some_and(|w| w.seen_whole(view)),
             in_view: true,
         })),
         Overlay::None => {
@@ -136,8 +158,9 @@ pub fn decision_view(app: &App, full: Rect) -> Result<Option<DecisionView>, ()> 
                 return Ok(None);
             };
             let area = areas(app, full).approval;
+            let (shown, rows) = approval::command_rows_shown(app, &call, area);
             Ok(Some(DecisionView {
-                command_visible: approval::command_rows_shown(app, &call, area) > 0,
+                command_whole: shown >= rows,
                 call_id: call.call_id,
                 in_view: false,
             }))
@@ -163,7 +186,11 @@ pub fn render(app: &App, frame: &mut Frame) {
     if a.banner.height > 0 {
         banner::render(app, frame, a.banner);
     }
-    incidents::render(app, frame, a.list);
+    if a.list.height == 1 {
+        incidents::render_strip(app, frame, a.list);
+    } else {
+        incidents::render(app, frame, a.list);
+    }
     transcript::render(app, frame, a.transcript);
     if a.approval.height > 0 {
         approval::render(app, frame, a.approval);

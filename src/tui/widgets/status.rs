@@ -60,17 +60,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             Span::raw("")
         },
-        // The selected incident's token total (all incidents when none is selected).
-        Span::raw(format!(
-            " · tokens {} · redacted {} │ ",
-            app.current().map_or(app.tokens, |i| i.tokens),
-            app.redactions
-        )),
     ];
+    // The selected incident's token total (all incidents when none is selected): shown whole
+    // or not at all, like the hints.
+    let counters = Span::raw(format!(
+        " · tokens {} · redacted {}",
+        app.current().map_or(app.tokens, |i| i.tokens),
+        app.redactions
+    ));
     // Key hints, most urgent first (what the selected incident's state allows, then the
     // everyday keys); each is shown whole or not at all, so a narrow bar never cuts one.
     let mut items: Vec<Vec<Span<'static>>> = vec![super::spinner::context_hints(app)];
-    for action in Action::ALL.into_iter().filter(|a| a.everyday()) {
+    // The decision keys only while the selected incident has a call waiting.
+    let pending = app.current().is_some_and(|i| i.pending().is_some());
+    let decision = |a: &Action| matches!(a, Action::Approve | Action::Edit | Action::Reject);
+    for action in Action::ALL
+        .into_iter()
+        .filter(|a| a.everyday() && (pending || !decision(a)))
+    {
         items.push(vec![
             Span::styled(first_key(app, action), bold),
             Span::raw(format!(" {}  ", action.hint().unwrap_or_default())),
@@ -98,6 +105,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(hints_width)]).areas(bar);
     let mut used: usize = spans.iter().map(|s| s.width()).sum();
+    if used + counters.width() <= left.width as usize {
+        used += counters.width();
+        spans.push(counters);
+    }
+    spans.push(Span::raw(" │ "));
+    used += 3;
     for item in items {
         let width: usize = item.iter().map(|s| s.width()).sum();
         if used + width > left.width as usize {

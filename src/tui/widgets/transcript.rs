@@ -100,7 +100,11 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
             Style::new().fg(Color::Red),
         )),
         Some(Verdict::Refused { reason }) => lines.push(Line::styled(
-            format!("  ⊘ refused: {reason}"),
+            // The core's reasons often begin with the word already.
+            format!(
+                "  ⊘ refused: {}",
+                reason.strip_prefix("refused: ").unwrap_or(reason)
+            ),
             Style::new().fg(Color::Red),
         )),
     }
@@ -146,7 +150,10 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
         if let Some(e) = &s.connection_error {
             parts.push(format!("ssh: {}", crate::text::neutralize_line(e)));
         }
-        parts.push(crate::text_units::human_duration(s.duration_ms));
+        if !s.cancelled {
+            // A cancelled call already said how long it ran.
+            parts.push(crate::text_units::human_duration(s.duration_ms));
+        }
         parts.push(format!(
             "{} out, {} err",
             human_bytes(s.stdout_bytes),
@@ -162,9 +169,13 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
             Style::new().fg(color),
         ));
     } else if call.running {
+        let since = call
+            .started_at
+            .map(|at| format!(" since {}", at.format("%H:%M:%S")))
+            .unwrap_or_default();
         let text = match &call.live {
-            Some(live) => format!("  ⏳ running · {} so far", human_bytes(live.bytes)),
-            None => "  ⏳ running…".to_string(),
+            Some(live) => format!("  ⏳ running{since} · {} so far", human_bytes(live.bytes)),
+            None => format!("  ⏳ running{since}…"),
         };
         lines.push(Line::styled(text, Style::new().fg(Color::Cyan)));
     }
@@ -242,6 +253,7 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
             let (prefix, style) = match speaker {
                 Speaker::Model => ("◆ ", Style::new()),
                 Speaker::Operator => ("› you: ", Style::new().fg(Color::Cyan)),
+                Speaker::Opsassist => ("◇ opsassist: ", Style::new().fg(Color::DarkGray)),
             };
             let lead = if offset == 0 {
                 prefix.to_string()
@@ -256,7 +268,7 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
                         line.push_span(span);
                     }
                 }
-                Speaker::Operator => line.push_span(Span::styled(text, style)),
+                Speaker::Operator | Speaker::Opsassist => line.push_span(Span::styled(text, style)),
             }
             if *streaming && offset + 1 == lines.len() {
                 line.push_span(Span::styled("▍", Style::new().fg(Color::Cyan)));
