@@ -27,6 +27,7 @@ impl Incident {
             output: None,
             live: None,
             started_path: None,
+            remembered: None,
         })));
     }
 

@@ -179,7 +179,7 @@ impl App {
                 self.set_filter(&input);
                 Vec::new()
             }
-            PromptPurpose::Resolve { session_id } => self.resolve(session_id, &input),
+            PromptPurpose::Resolve { session_id, stop } => self.resolve(session_id, stop, &input),
             PromptPurpose::Reject {
                 session_id,
                 call_id,

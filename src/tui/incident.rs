@@ -116,6 +116,9 @@ pub struct Incident {
     pub asked: bool,
     /// The core's verdict on the fix (verified, unverified, resolved by operator), from events.
     pub resolution: crate::session::resolution::Tracker,
+    /// Prefixes approved for the rest of this incident and not revoked (target, prefix), as
+    /// the core reported them.
+    pub remembered: Vec<(crate::protocol::Target, String)>,
 }
 
 impl Incident {
@@ -145,6 +148,7 @@ impl Incident {
             resolved: None,
             asked: false,
             resolution: Default::default(),
+            remembered: Vec::new(),
         }
     }
 

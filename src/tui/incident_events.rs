@@ -138,6 +138,30 @@ impl Incident {
                 }
             }
             Event::Decided { call_id, verdict } => self.call_decided(&call_id, verdict),
+            Event::PrefixRemembered {
+                call_id,
+                prefix,
+                target,
+                ..
+            } => {
+                let shown = neutralize_line(&prefix);
+                self.with_call(&call_id, |call| call.remembered = Some(shown));
+                let entry = (target, prefix);
+                if !self.remembered.contains(&entry) {
+                    self.remembered.push(entry);
+                }
+            }
+            Event::PrefixForgotten { prefix, target } => {
+                self.remembered
+                    .retain(|(t, p)| !(*t == target && *p == prefix));
+                let prefix = neutralize_line(&prefix);
+                self.note(
+                    NoteKind::Info,
+                    &format!(
+                        "✘ revoked the remembered prefix `{prefix}` on {target}: later calls are asked again"
+                    ),
+                );
+            }
             Event::ExecStarted {
                 call_id,
                 output_path,

@@ -86,6 +86,8 @@ pub struct CallEntry {
     pub live: Option<Tail>,
     /// The output file named when the call started (used when the final summary has none).
     pub started_path: Option<String>,
+    /// The prefix its approval remembered for the incident (neutralised).
+    pub remembered: Option<String>,
 }
 
 /// True for the summary recovery records for a command that was running when opsassist

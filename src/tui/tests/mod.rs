@@ -12,6 +12,7 @@ mod scale;
 mod screens;
 mod small;
 mod spinner;
+mod stop_prefixes;
 mod thinking;
 mod time_units;
 mod views;

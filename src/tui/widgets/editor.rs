@@ -93,10 +93,14 @@ pub fn render_prompt(app: &App, prompt: &PromptState, frame: &mut Frame, area: R
             " Filter incidents: words, state:NAME, sev:NAME, archived · empty clears ".to_string(),
             Color::Cyan,
         ),
-        PromptPurpose::Resolve { .. } => (
+        PromptPurpose::Resolve { stop: false, .. } => (
             " Resolve this incident: a note for the log · Enter archives it · Esc cancels "
                 .to_string(),
             Color::Green,
+        ),
+        PromptPurpose::Resolve { stop: true, .. } => (
+            " Stop the investigation and resolve? Note · Enter stops · Esc keeps it ".to_string(),
+            Color::Red,
         ),
     };
     let _ = app;

@@ -62,9 +62,13 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
     }
     match &call.verdict {
         None => {}
-        Some(Verdict::Approved) => {
-            lines.push(Line::styled("  ✔ approved", Style::new().fg(Color::Green)))
-        }
+        Some(Verdict::Approved) => lines.push(Line::styled(
+            match &call.remembered {
+                Some(prefix) => format!("  ✔ approved · remembered `{prefix}` for this incident"),
+                None => "  ✔ approved".to_string(),
+            },
+            Style::new().fg(Color::Green),
+        )),
         Some(Verdict::AutoApproved { rule }) => lines.push(Line::styled(
             format!("  ⟳ auto ({rule})"),
             Style::new().fg(Color::Green),
