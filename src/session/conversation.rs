@@ -97,9 +97,9 @@ pub(crate) fn stopped_at_restart_result(
     stopped: &str,
 ) -> String {
     format!(
-        "interrupted: opsassist stopped (crash or kill) while `{command}` was running on \
-         {target}. When it started again the command was {found}, and it was {stopped}. Its \
-         exit status is unknown and it was NOT re-run. Check its effect with a read-only \
+        "interrupted: outcome unknown. opsassist stopped (crash or kill) while `{command}` was \
+         running on {target}. When it started again the command was {found}, and it was \
+         {stopped}. Its exit status is unknown and it was NOT re-run. Check its effect with a read-only \
          command before doing anything that depends on it."
     )
 }

@@ -28,6 +28,7 @@ impl Incident {
             live: None,
             started_path: None,
             remembered: None,
+            asked_again: Vec::new(),
         })));
     }
 
@@ -64,6 +65,7 @@ impl Incident {
         self.queue.retain(|p| p.call_id != call_id);
         self.decided.remove(call_id);
         self.reasks.remove(call_id);
+        self.edit_drafts.remove(call_id);
         let verdict = match verdict {
             Verdict::AutoApproved { rule } => {
                 self.calls.auto += 1;

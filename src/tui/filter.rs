@@ -199,7 +199,7 @@ impl App {
         } else {
             (Op::Resolve { note }, "resolving the incident…")
         };
-        self.notify(NoteKind::Info, said);
+        self.progress(&session_id, said, super::progress_note::Until::Resolved);
         vec![Command::Send { session_id, op }]
     }
 }

@@ -119,6 +119,9 @@ pub struct Incident {
     /// Prefixes approved for the rest of this incident and not revoked (target, prefix), as
     /// the core reported them.
     pub remembered: Vec<(crate::protocol::Target, String)>,
+    /// The last edit the operator sent per pending call: `e` reopens it when the core did not
+    /// take it (so a refused edit is not lost).
+    pub edit_drafts: HashMap<String, String>,
 }
 
 impl Incident {
@@ -149,6 +152,7 @@ impl Incident {
             asked: false,
             resolution: Default::default(),
             remembered: Vec::new(),
+            edit_drafts: HashMap::new(),
         }
     }
 

@@ -34,6 +34,7 @@ pub mod overlay;
 mod pager;
 mod past;
 mod pending;
+pub mod progress_note;
 pub mod rules_view;
 pub mod scope_prompt;
 pub mod search;

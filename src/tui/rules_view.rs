@@ -116,9 +116,10 @@ impl App {
                 return match revoke {
                     Revoke::Rule(name) => vec![Command::RevokeRule { name }],
                     Revoke::Prefix(r) => {
-                        self.notify(
-                            NoteKind::Info,
-                            format!("revoking `{}` on {}…", neutralize_line(&r.prefix), r.target),
+                        self.progress(
+                            &r.session_id,
+                            &format!("revoking `{}` on {}…", neutralize_line(&r.prefix), r.target),
+                            super::progress_note::Until::PrefixRevoked,
                         );
                         vec![Command::Send {
                             session_id: r.session_id,

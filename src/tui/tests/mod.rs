@@ -2,6 +2,7 @@
 //! command each key produces, driven by synthetic protocol events.
 
 mod edges;
+mod flow_bits;
 mod guard;
 mod inbox;
 mod keys;
