@@ -28,6 +28,8 @@ pub enum ConfigError {
 pub struct Config {
     pub llm: LlmConfig,
     pub limits: Limits,
+    /// `[exec]`: what happens to commands that outlived opsassist.
+    pub exec: ExecConfig,
     pub ssh: SshConfig,
     /// The ssh inventory: the only hosts a tool may target, by name.
     pub hosts: BTreeMap<String, HostEntry>,
@@ -317,6 +319,28 @@ impl Default for Limits {
             cancel_grace_secs: 5,
         }
     }
+}
+
+/// `[exec]`: running commands across a restart.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecConfig {
+    /// A command still running when opsassist starts again after a crash (its process group,
+    /// recorded in `ExecStarted`, is alive).
+    pub after_restart: AfterRestart,
+}
+
+/// What recovery does with a command that outlived opsassist.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterRestart {
+    /// Stop it (TERM to its process group, KILL after `[limits] cancel_grace_secs`) and say
+    /// so: its output pipe died with opsassist, so it could not be followed anyway.
+    #[default]
+    Stop,
+    /// Keep it: the incident shows it as still running (pid, since when) until it ends, `x`
+    /// stops it, and the model hears of it only when it has ended.
+    Keep,
 }
 
 /// How ssh is invoked.

@@ -55,6 +55,12 @@ pub enum Op {
     /// The operator marks the incident resolved with a note: the session logs it as
     /// [`Event::Resolved`] (front ends archive the incident) and goes on.
     Resolve { note: String },
+    /// The operator resolves the incident and stops its work (`D` on a busy incident): the
+    /// model turn is interrupted, a running command cancelled as [`Op::Cancel`] does, and the
+    /// waiting calls are rejected with the note as the reason; then [`Event::Resolved`] and
+    /// [`Event::Finished`]. The model gets no new request. On an idle session it is
+    /// [`Op::Resolve`].
+    ResolveAndStop { note: String },
     /// The alert's source changed its status (resolved, or fired again): the session logs
     /// it as [`Event::SourceStatus`] and goes on; the operator decides what to do.
     SourceStatus {
@@ -73,6 +79,10 @@ pub enum Op {
     Interrupt,
     /// Send the last turn again after it failed or was interrupted, without a new message.
     Retry,
+    /// Forget a prefix remembered for this incident ([`Event::PrefixRemembered`]) on
+    /// `target`: later calls it covered are asked again. Answered by
+    /// [`Event::PrefixForgotten`] (or a warning when no such prefix is remembered).
+    ForgetPrefix { prefix: String, target: Target },
 }
 
 /// What the alert's source said about it after the session started.
@@ -269,6 +279,20 @@ pub enum Verdict {
     Refused { reason: String },
 }
 
+/// The process group a call runs in, as `ExecStarted` records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessGroup {
+    /// The process group id (its leader's pid).
+    pub pgid: i32,
+    /// The leader's start time in clock ticks after boot (`/proc/PID/stat`), telling the
+    /// group from a later process that got the same pid (0: unknown).
+    #[serde(default)]
+    pub start_ticks: u64,
+    /// The kernel's boot id at the start (a group cannot outlive a reboot; empty: unknown).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub boot_id: String,
+}
+
 /// Final state of one execution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecSummary {
@@ -396,6 +420,16 @@ pub enum Event {
     },
     /// The gate decided a call.
     Decided { call_id: String, verdict: Verdict },
+    /// An approval of `call_id` remembered `prefix` on `target` for the rest of this incident
+    /// (logged just before its `Decided`): later calls it covers run without asking.
+    PrefixRemembered {
+        call_id: String,
+        prefix: String,
+        class: Class,
+        target: Target,
+    },
+    /// The operator revoked a remembered prefix ([`Op::ForgetPrefix`]).
+    PrefixForgotten { prefix: String, target: Target },
     /// A call started running.
     ExecStarted {
         call_id: String,
@@ -405,6 +439,12 @@ pub enum Event {
         /// tail it for live output). Absent in logs written before it existed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output_path: Option<String>,
+        /// The process group the command was started in (for ssh: the local `ssh`'s), so a
+        /// restarted opsassist can find a command that outlived it. The command is held at a
+        /// gate until this event is durable. Absent for Docker calls, when the spawn failed,
+        /// and in logs written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<ProcessGroup>,
     },
     /// A call finished (or failed to start, or timed out).
     ExecFinished { summary: Box<ExecSummary> },
@@ -471,6 +511,7 @@ mod tests {
                 target: Target::Local,
                 command: "uptime".into(),
                 output_path: None,
+                process: None,
             }
         );
     }
@@ -484,6 +525,11 @@ mod tests {
             },
             command: "journalctl -f".into(),
             output_path: Some("/data/outputs/s1/001-c1.log".into()),
+            process: Some(ProcessGroup {
+                pgid: 4242,
+                start_ticks: 99,
+                boot_id: "b".into(),
+            }),
         };
         let text = serde_json::to_string(&event).unwrap_or_default();
         assert!(

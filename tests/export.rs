@@ -130,6 +130,7 @@ impl Writer {
             target: s.target.clone(),
             command: s.command.clone(),
             output_path: Some(s.output_path.clone()),
+            process: None,
         });
         self.au(AuditEntry::ExecEnd {
             call_id: s.call_id.clone(),
@@ -365,6 +366,7 @@ fn write_incident(root: &Path) -> Paths {
         target: Target::Local,
         command: rotate.command.clone(),
         output_path: Some(format!("/data/outputs/{ID}/call_5.log")),
+        process: None,
     });
     let partial = "rotating /var/log/syslog\n";
     let partial_sha = hex::encode(Sha256::digest(partial.as_bytes()));

@@ -26,3 +26,47 @@ pub fn command(program: &Program) -> Result<(Command, String), ExecError> {
         }
     }
 }
+
+/// [`command`] held at the spawn gate: `sh` waits for a line on stdin, then execs the
+/// program (same pid, so the same process group) with stdin from /dev/null. A program that
+/// cannot be found fails here, as an ungated spawn would.
+pub fn gated_command(program: &Program) -> Result<(Command, String), ExecError> {
+    let (argv, name): (Vec<String>, String) = match program {
+        Program::Shell(line) => (vec!["sh".into(), "-c".into(), line.clone()], "sh".into()),
+        Program::Argv(argv) => {
+            let Some(first) = argv.first() else {
+                return Err(ExecError::Spawn {
+                    program: String::new(),
+                    source: std::io::Error::other("empty argv"),
+                });
+            };
+            if !findable(first) {
+                return Err(ExecError::Spawn {
+                    program: first.clone(),
+                    source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                });
+            }
+            (argv.clone(), first.clone())
+        }
+    };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(super::group::LOCAL_GATE_SCRIPT)
+        .arg("opsassist-gate")
+        .args(argv);
+    Ok((cmd, name))
+}
+
+/// Whether `program` names an executable file (a path) or one on `$PATH`.
+fn findable(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &std::path::Path| {
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return executable(std::path::Path::new(program));
+    }
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| executable(&dir.join(program)))
+    })
+}

@@ -7,6 +7,7 @@
 
 mod cut;
 pub mod docker;
+pub mod group;
 mod local;
 pub mod output;
 pub mod output_live;
@@ -22,6 +23,7 @@ use crate::paths::Paths;
 use crate::protocol::Target;
 use crate::tools::Program;
 
+pub use group::{GateKeeper, SpawnGate, spawn_gate};
 pub use output::OutputCap;
 pub use process::{Cancel, DEFAULT_CANCEL_GRACE, Supervision, TERM_GRACE};
 pub use ssh::SshClient;
@@ -121,6 +123,7 @@ impl Executor {
             grace: self.cancel_grace,
             max_file_bytes: self.max_file_bytes,
             hold_stdin: false,
+            gate: None,
         }
     }
 
@@ -146,16 +149,39 @@ impl Executor {
         request: ExecRequest,
         cancel: Cancel,
     ) -> Result<ExecOutcome, ExecError> {
+        self.run_gated(request, cancel, None).await
+    }
+
+    /// [`Executor::run_cancellable`] held at `gate`: the process is spawned (locally: a
+    /// small `sh` that waits for a line on its stdin, then execs the command; over ssh: the
+    /// remote wrapper waits the same way), its process group is reported, and the command
+    /// runs only once the session sends go. A Docker call reports no group and waits for go
+    /// before the Engine API is called. If the session lets go first, nothing runs.
+    pub async fn run_gated(
+        &self,
+        request: ExecRequest,
+        cancel: Cancel,
+        gate: Option<SpawnGate>,
+    ) -> Result<ExecOutcome, ExecError> {
         match &request.target {
             Target::Local => {
-                let (cmd, name) = local::command(&request.program)?;
+                let gated = gate.is_some();
+                let (cmd, name) = if gated {
+                    local::gated_command(&request.program)?
+                } else {
+                    local::command(&request.program)?
+                };
                 let done = process::supervise_with(
                     cmd,
                     &name,
                     request.timeout,
                     request.output_cap,
                     &request.output_path,
-                    self.supervision(cancel),
+                    Supervision {
+                        hold_stdin: gated,
+                        gate,
+                        ..self.supervision(cancel)
+                    },
                 )
                 .await?;
                 Ok(ExecOutcome {
@@ -178,9 +204,14 @@ impl Executor {
                     .hosts
                     .get(host)
                     .ok_or_else(|| ExecError::UnknownHost(host.clone()))?;
-                self.run_ssh(entry, &request, cancel).await
+                self.run_ssh(entry, &request, cancel, gate).await
             }
             Target::Docker { container } => {
+                if let Some(gate) = gate
+                    && (gate.started.send(None).is_err() || gate.go.await.is_err())
+                {
+                    return Err(group::gate_closed("docker"));
+                }
                 docker::run(
                     &self.docker,
                     container,
@@ -198,6 +229,7 @@ impl Executor {
         entry: &HostEntry,
         request: &ExecRequest,
         cancel: Cancel,
+        gate: Option<SpawnGate>,
     ) -> Result<ExecOutcome, ExecError> {
         if matches!(&request.program, Program::Argv(argv) if argv.is_empty()) {
             return Err(ExecError::Spawn {
@@ -206,7 +238,12 @@ impl Executor {
             });
         }
         let kill_after = self.cancel_grace.as_secs().max(1);
-        let remote = ssh::remote_command_with(&request.program, request.timeout, kill_after);
+        let remote = ssh::remote_command_gated(
+            &request.program,
+            request.timeout,
+            kill_after,
+            gate.is_some(),
+        );
         let cmd = self
             .ssh
             .command(entry, &remote)
@@ -221,6 +258,7 @@ impl Executor {
             &request.output_path,
             Supervision {
                 hold_stdin: true,
+                gate,
                 ..self.supervision(cancel)
             },
         )

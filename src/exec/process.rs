@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 use super::ExecError;
@@ -70,7 +70,7 @@ impl Drop for GroupGuard {
 }
 
 /// How a supervised run may be stopped early and how much of its output is kept on disk.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Supervision {
     /// Becomes true when the operator cancels the run.
     pub cancel: Cancel,
@@ -81,6 +81,9 @@ pub struct Supervision {
     /// Give the child a stdin pipe held open until it ends (closed at once on cancel): the
     /// remote ssh wrapper stops the command when it reads EOF. Otherwise stdin is /dev/null.
     pub hold_stdin: bool,
+    /// Hold the spawned command until the session recorded its process group: the command
+    /// must wait for a line on its stdin (`hold_stdin`) before it runs, which is sent on go.
+    pub gate: Option<super::group::SpawnGate>,
 }
 
 impl Default for Supervision {
@@ -90,6 +93,7 @@ impl Default for Supervision {
             grace: DEFAULT_CANCEL_GRACE,
             max_file_bytes: super::output::DEFAULT_MAX_FILE_BYTES,
             hold_stdin: false,
+            gate: None,
         }
     }
 }
@@ -152,6 +156,7 @@ pub async fn supervise_with(
         grace,
         max_file_bytes,
         hold_stdin,
+        gate,
     } = supervision;
     let output_err = |source| ExecError::Output {
         path: output_path.to_path_buf(),
@@ -168,7 +173,7 @@ pub async fn supervise_with(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let start = Instant::now();
+    let mut start = Instant::now();
     let mut child = cmd.spawn().map_err(|source| ExecError::Spawn {
         program: program.to_string(),
         source,
@@ -183,6 +188,18 @@ pub async fn supervise_with(
             source: std::io::Error::other("no output pipes"),
         });
     };
+    if let Some(gate) = gate {
+        let group = guard.pgid.map(|p| super::group::describe(p.as_raw()));
+        if gate.started.send(group).is_err() || gate.go.await.is_err() {
+            return Err(super::group::gate_closed(program));
+        }
+        // A child that already died (ssh could not connect) tells its story by its exit.
+        if let Some(stdin) = held_stdin.as_mut() {
+            let _ = stdin.write_all(b"\n").await;
+            let _ = stdin.flush().await;
+        }
+        start = Instant::now();
+    }
 
     let deadline = tokio::time::Instant::from_std(start + timeout);
     let mut out_buf = vec![0u8; 64 * 1024];

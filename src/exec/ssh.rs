@@ -165,14 +165,31 @@ pub fn remote_command(program: &Program, timeout: Duration) -> String {
 /// [`remote_command`] with `kill_after` seconds between the remote TERM and KILL
 /// (`[limits] cancel_grace_secs`).
 pub fn remote_command_with(program: &Program, timeout: Duration, kill_after: u64) -> String {
+    remote_command_gated(program, timeout, kill_after, false)
+}
+
+/// [`remote_command_with`]; when `gated`, the wrapper first waits for one line on the channel
+/// (the session's go, sent once the run is recorded) and exits 125 at EOF without running
+/// anything.
+pub fn remote_command_gated(
+    program: &Program,
+    timeout: Duration,
+    kill_after: u64,
+    gated: bool,
+) -> String {
     let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
     let prefix = format!("timeout -k {} {}", kill_after.max(1), secs.max(1));
     let inner = match program {
         Program::Shell(command) => format!("{prefix} sh -c {}", shell_quote(command)),
         Program::Argv(argv) => format!("{prefix} {}", shell_join(argv)),
     };
+    let gate = if gated {
+        "IFS= read -r _go || exit 125; "
+    } else {
+        ""
+    };
     let script = format!(
-        "exec 3<&0; {inner} </dev/null & p=$!; \
+        "{gate}exec 3<&0; {inner} </dev/null & p=$!; \
          (cat >/dev/null <&3; kill -TERM $p) >/dev/null 2>&1 & w=$!; \
          exec 3<&-; wait $p; s=$?; kill $w 2>/dev/null; exit $s"
     );

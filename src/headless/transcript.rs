@@ -16,6 +16,8 @@ pub struct Transcript {
     shown: HashSet<String>,
     /// Start each block with its time (`[03:12:04]`), as `sessions show` does.
     pub times: bool,
+    /// The prefix the next `Decided` (of this call id) remembered for the incident.
+    remembered: Option<(String, String)>,
 }
 
 impl Transcript {
@@ -34,6 +36,7 @@ impl Transcript {
             | Event::Resolved { .. }
             | Event::ExecFinished { .. }
             | Event::Finished { .. }
+            | Event::PrefixForgotten { .. }
             | Event::SourceStatus { .. } => true,
             Event::ApprovalRequested { proposal } => !self.shown.contains(&proposal.call_id),
             Event::ModelDelta { text } => !self.streamed && !text.is_empty(),
@@ -133,10 +136,35 @@ impl Transcript {
                     }
                 )?;
             }
-            Event::Decided { verdict, .. } => {
+            Event::PrefixRemembered {
+                call_id, prefix, ..
+            } => {
+                self.remembered = Some((call_id.clone(), prefix.clone()));
+            }
+            Event::PrefixForgotten { prefix, target } => {
                 self.end_line(out)?;
+                writeln!(
+                    out,
+                    "✘ revoked the remembered prefix `{}` on {target}: later calls are asked again",
+                    neutralize_line(prefix)
+                )?;
+            }
+            Event::Decided { verdict, call_id } => {
+                self.end_line(out)?;
+                let remembered = self
+                    .remembered
+                    .take()
+                    .filter(|(id, _)| id == call_id)
+                    .map(|(_, prefix)| prefix);
                 match verdict {
-                    Verdict::Approved => writeln!(out, "✔ approved")?,
+                    Verdict::Approved => match remembered {
+                        Some(prefix) => writeln!(
+                            out,
+                            "✔ approved · remembered `{}` for this incident",
+                            neutralize_line(&prefix)
+                        )?,
+                        None => writeln!(out, "✔ approved")?,
+                    },
                     Verdict::AutoApproved { rule } => {
                         writeln!(out, "✔ approved automatically ({})", neutralize_line(rule))?
                     }

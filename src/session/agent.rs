@@ -42,6 +42,8 @@ pub(crate) enum Start {
         replay: Box<Replay>,
         alert: Box<Alert>,
         warnings: Vec<String>,
+        /// Prefixes the log says are remembered for this incident.
+        prefixes: Vec<(crate::protocol::Target, crate::policy::ApprovalPrefix)>,
     },
 }
 
@@ -107,6 +109,9 @@ pub(crate) struct Agent {
     resolution: super::resolution::Tracker,
     /// The last request sent to the model (shown by front ends as "what the model saw").
     last_request: super::last_request::LastRequest,
+    /// The operator resolved the incident and stops its work (`Op::ResolveAndStop`): the
+    /// note, kept until the work in progress has stopped.
+    stop_note: Option<String>,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -153,6 +158,7 @@ impl Agent {
             recovered: Default::default(),
             resolution: Default::default(),
             last_request: super::last_request::LastRequest::default(),
+            stop_note: None,
         }
     }
 
@@ -205,7 +211,11 @@ impl Agent {
                 replay,
                 alert,
                 warnings,
+                prefixes,
             } => {
+                for (target, prefix) in prefixes {
+                    self.gate.restore_prefix(target, prefix);
+                }
                 if let Some(n) = &mut self.notifier {
                     n.set_alert(&alert);
                 }
@@ -248,7 +258,12 @@ impl Agent {
                     self.warn("nothing to interrupt: the model is not working".into())?
                 }
                 // Logged by `next_op`.
-                Op::SourceStatus { .. } | Op::Resolve { .. } => {}
+                Op::SourceStatus { .. } | Op::Resolve { .. } | Op::ForgetPrefix { .. } => {}
+                // Nothing is working: a plain resolution.
+                Op::ResolveAndStop { note } => {
+                    let note = crate::text::neutralize_line(note.trim());
+                    self.emit(Event::Resolved { note })?;
+                }
                 Op::Shutdown => {
                     if !matches!(self.state, Some(SessionState::Done | SessionState::Failed)) {
                         self.finish(SessionState::Done, "stopped by the operator")?;
@@ -336,7 +351,7 @@ impl Agent {
                     return Ok(Flow::Continue);
                 }
                 model::TurnOutcome::Stopped => {
-                    self.finish(SessionState::Done, "stopped by the operator")?;
+                    self.finish_stopped()?;
                     return Ok(Flow::Stop);
                 }
                 model::TurnOutcome::Abandoned => return Ok(Flow::Abandon),
@@ -452,6 +467,11 @@ impl Agent {
                 },
             };
             self.tool_result(&call.id, content)?;
+            if self.stop_note.is_some() {
+                // Resolved while this call ran: the rest never runs.
+                self.stop_rest(queue)?;
+                return Ok(Flow::Stop);
+            }
         }
         for text in std::mem::take(&mut self.queued_messages) {
             self.user_message(&text)?;
@@ -620,9 +640,63 @@ impl Agent {
                     self.emit(Event::Resolved { note })?;
                     self.flush()?;
                 }
+                Some(Op::ForgetPrefix { prefix, target }) => {
+                    self.forget_prefix(&prefix, target)?;
+                    self.flush()?;
+                }
                 other => return Ok(other),
             }
         }
+    }
+
+    /// The operator stopped the session: with `Op::ResolveAndStop` the incident is resolved
+    /// (after the state change, so front ends keep it resolved), then finished.
+    fn finish_stopped(&mut self) -> Result<(), SessionError> {
+        let Some(note) = self.stop_note.take() else {
+            return self.finish(SessionState::Done, "stopped by the operator");
+        };
+        self.set_state(SessionState::Done)?;
+        self.emit(Event::Resolved { note })?;
+        self.emit(Event::Finished {
+            state: SessionState::Done,
+            reason: "resolved by the operator; the investigation was stopped".into(),
+        })
+    }
+
+    /// `Op::ForgetPrefix`: applied at once, whatever the session is doing, so no later call
+    /// is approved by it.
+    pub(super) fn forget_prefix(
+        &mut self,
+        prefix: &str,
+        target: crate::protocol::Target,
+    ) -> Result<(), SessionError> {
+        if self.gate.forget_prefix(&target, prefix) {
+            self.audit(AuditEntry::Decision {
+                call_id: String::new(),
+                decision: "forget_prefix".into(),
+                reason: Some(format!("remembered prefix `{prefix}` on {target} revoked")),
+            })?;
+            self.emit(Event::PrefixForgotten {
+                prefix: prefix.to_string(),
+                target,
+            })
+        } else {
+            self.warn(format!(
+                "no prefix `{}` is remembered on {target} for this incident",
+                crate::text::neutralize_line(prefix)
+            ))
+        }
+    }
+
+    /// `Op::ResolveAndStop` arrived while the session works: keep the note, say what stops.
+    fn stop_requested(&mut self, note: &str, what: &str) -> Result<(), SessionError> {
+        if self.stop_note.is_none() {
+            self.stop_note = Some(crate::text::neutralize_line(note.trim()));
+            self.emit(Event::Note {
+                message: format!("resolving the incident: {what}"),
+            })?;
+        }
+        Ok(())
     }
 
     fn finish(&mut self, state: SessionState, reason: &str) -> Result<(), SessionError> {

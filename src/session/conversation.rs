@@ -88,6 +88,38 @@ pub(crate) fn interrupted_result(target: &Target, command: &str) -> String {
     )
 }
 
+/// The tool result for a command that outlived a crash and was stopped at the restart
+/// (`found`: "still running (pid N) since …", `stopped`: how it was stopped).
+pub(crate) fn stopped_at_restart_result(
+    target: &Target,
+    command: &str,
+    found: &str,
+    stopped: &str,
+) -> String {
+    format!(
+        "interrupted: outcome unknown. opsassist stopped (crash or kill) while `{command}` was \
+         running on {target}. When it started again the command was {found}, and it was \
+         {stopped}. Its exit status is unknown and it was NOT re-run. Check its effect with a read-only \
+         command before doing anything that depends on it."
+    )
+}
+
+/// The tool result for a command that outlived a crash, was kept running, and has ended
+/// (`ended`: by itself, or how the operator stopped it).
+pub(crate) fn ended_after_restart_result(
+    target: &Target,
+    command: &str,
+    found: &str,
+    ended: &str,
+) -> String {
+    format!(
+        "opsassist stopped (crash or kill) while `{command}` was running on {target}. When \
+         it started again the command was {found}; it was left running and {ended}. Its exit \
+         status and its output after the crash are unknown; it was NOT re-run. Check its \
+         effect with a read-only command before doing anything that depends on it."
+    )
+}
+
 /// What a replay found about one call of the last model turn that has no tool result yet.
 #[derive(Debug, Clone)]
 pub(crate) enum OpenCall {
@@ -98,6 +130,8 @@ pub(crate) enum OpenCall {
         command: String,
         /// Its output file, as `ExecStarted` named it.
         output_path: Option<String>,
+        /// Its process group, as `ExecStarted` recorded it.
+        process: Option<crate::protocol::ProcessGroup>,
     },
     /// Its result is known from the log (it finished, or was rejected/refused).
     Resolved { call: ToolCall, content: String },
@@ -138,7 +172,12 @@ pub(crate) struct Replay {
 #[derive(Default)]
 struct CallTrace {
     verdict: Option<Verdict>,
-    started: Option<(Target, String, Option<String>)>,
+    started: Option<(
+        Target,
+        String,
+        Option<String>,
+        Option<crate::protocol::ProcessGroup>,
+    )>,
     finished: Option<ExecSummary>,
     answered: bool,
 }
@@ -199,9 +238,14 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
                 target,
                 command,
                 output_path,
+                process,
             } => {
-                traces.entry(call_id.clone()).or_default().started =
-                    Some((target.clone(), command.clone(), output_path.clone()));
+                traces.entry(call_id.clone()).or_default().started = Some((
+                    target.clone(),
+                    command.clone(),
+                    output_path.clone(),
+                    process.clone(),
+                ));
             }
             Event::ExecFinished { summary } => {
                 traces.entry(summary.call_id.clone()).or_default().finished =
@@ -228,12 +272,13 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
                 exec_result(summary, edited, &nonce)
             };
             OpenCall::Resolved { content, call }
-        } else if let Some((target, command, output_path)) = trace.started {
+        } else if let Some((target, command, output_path, process)) = trace.started {
             OpenCall::Interrupted {
                 call,
                 target,
                 command,
                 output_path,
+                process,
             }
         } else if let Some(content) = trace.verdict.as_ref().and_then(verdict_result) {
             OpenCall::Resolved { call, content }

@@ -115,6 +115,22 @@ impl Gate {
         &self.prefixes
     }
 
+    /// Remember `prefix` on `target` again (a resumed session, from its log).
+    pub fn restore_prefix(&mut self, target: Target, prefix: ApprovalPrefix) {
+        let entry = (target, prefix);
+        if !self.prefixes.contains(&entry) {
+            self.prefixes.push(entry);
+        }
+    }
+
+    /// Forget the remembered `prefix` on `target`; false when it was not remembered.
+    pub fn forget_prefix(&mut self, target: &Target, prefix: &str) -> bool {
+        let before = self.prefixes.len();
+        self.prefixes
+            .retain(|(t, p)| !(t == target && p.text == prefix));
+        self.prefixes.len() != before
+    }
+
     fn mode_refusal(&self, class: Class) -> Option<String> {
         (self.mode == Mode::Check && class != Class::ReadOnly).then(|| {
             format!(

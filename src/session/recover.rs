@@ -1,5 +1,6 @@
 //! Resuming sessions from their logs: after a crash (torn line cut, running command marked
-//! "interrupted: outcome unknown", pending approvals asked again) or to continue a finished one.
+//! interrupted, or stopped or followed when it still runs, pending approvals asked again,
+//! remembered prefixes restored) or to continue a finished one.
 
 use std::sync::Arc;
 
@@ -114,10 +115,12 @@ pub fn resume(
     let (ops, rx) = mpsc::unbounded_channel();
     let agent = Agent::new(core, id.to_string(), writer, events, rx);
     let last = agent.last_request_slot();
+    let prefixes = remembered_prefixes(&contents.events);
     runtime.spawn(agent.run(Start::Resume {
         replay: Box::new(replay),
         alert,
         warnings,
+        prefixes,
     }));
     Ok(RecoveredSession {
         handle: SessionHandle {
@@ -127,4 +130,37 @@ pub fn resume(
         },
         history: contents.events,
     })
+}
+
+/// The prefixes remembered for the incident and not revoked since, as its log tells.
+fn remembered_prefixes(
+    events: &[EventEnvelope],
+) -> Vec<(crate::protocol::Target, crate::policy::ApprovalPrefix)> {
+    let mut kept: Vec<(crate::protocol::Target, crate::policy::ApprovalPrefix)> = Vec::new();
+    for envelope in events {
+        match &envelope.event {
+            Event::PrefixRemembered {
+                prefix,
+                class,
+                target,
+                ..
+            } => {
+                let entry = (
+                    target.clone(),
+                    crate::policy::ApprovalPrefix {
+                        text: prefix.clone(),
+                        class: *class,
+                    },
+                );
+                if !kept.contains(&entry) {
+                    kept.push(entry);
+                }
+            }
+            Event::PrefixForgotten { prefix, target } => {
+                kept.retain(|(t, p)| !(t == target && &p.text == prefix));
+            }
+            _ => {}
+        }
+    }
+    kept
 }

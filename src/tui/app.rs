@@ -59,6 +59,8 @@ pub struct App {
     pub redactions: usize,
     /// Status-line message (last notice, error or hint).
     pub message: Option<(NoteKind, String)>,
+    /// A status-line notice about work being stopped, cleared when the work ended.
+    pub(super) progress: Option<super::progress_note::ProgressNote>,
     /// The message on screen and when it was first drawn (it clears after a while).
     pub(super) message_shown: Option<(String, std::time::Instant)>,
     /// Rows of transcript text in the last frame drawn (for paging and output windows): set
@@ -131,6 +133,7 @@ impl App {
             tokens: 0,
             redactions: 0,
             message: None,
+            progress: None,
             message_shown: None,
             transcript_height: 20,
             follow_new: false,
@@ -241,12 +244,14 @@ impl App {
         let id = envelope.session_id;
         let mut global = Vec::new();
         let mut change = None;
+        let seen = super::progress_note::Seen::of(&envelope.event);
         if let Some(incident) = self.incident_mut(&id) {
             incident.transcript.set_clock(envelope.at);
             let before = incident.state;
             global = incident.apply(envelope.event);
             change = Some((before, incident.state));
         }
+        self.progress_event(&id, seen);
         if global.contains(&Global::ApprovalArrived) {
             // Rung for the selection the event arrived under, before the list follows it.
             self.approval_arrived(&id);

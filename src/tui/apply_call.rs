@@ -28,6 +28,8 @@ impl Incident {
             live: None,
             started_path: None,
             started_at: None,
+            remembered: None,
+            asked_again: Vec::new(),
         })));
     }
 
@@ -70,6 +72,7 @@ impl Incident {
         };
         self.decided.remove(call_id);
         self.reasks.remove(call_id);
+        self.edit_drafts.remove(call_id);
         let verdict = match verdict {
             Verdict::AutoApproved { rule } => {
                 self.calls.auto += 1;

@@ -5,6 +5,7 @@
 use crate::protocol::{Op, SessionState};
 
 use super::app::{App, Command};
+use super::progress_note::Until;
 use super::transcript_store::{Entry, NoteKind};
 
 impl App {
@@ -43,7 +44,9 @@ impl App {
             self.notify(NoteKind::Info, "no command is running in this incident");
             return Vec::new();
         };
-        self.notify(NoteKind::Info, "cancelling the running command…");
+        if let Some(id) = self.current().map(|i| i.session_id.clone()) {
+            self.progress(&id, "cancelling the running command…", Until::CommandEnded);
+        }
         self.send_current(Op::Cancel {
             call_id: Some(call_id),
         })
@@ -57,7 +60,9 @@ impl App {
         if !working {
             return Vec::new();
         }
-        self.notify(NoteKind::Info, "interrupting the model…");
+        if let Some(id) = self.current().map(|i| i.session_id.clone()) {
+            self.progress(&id, "interrupting the model…", Until::ModelStopped);
+        }
         self.send_current(Op::Interrupt)
     }
 

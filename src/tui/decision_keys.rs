@@ -96,8 +96,13 @@ impl App {
         let Some((proposal, _, _)) = self.current().and_then(|i| i.pending()) else {
             return Vec::new();
         };
+        let draft = self
+            .current()
+            .and_then(|i| i.edit_drafts.get(&call.call_id).cloned());
         let text = match (&call.edit, proposal.shell) {
             (Some(edit), _) => edit.clone(),
+            // The core did not take the last edit: reopen it, not the model's arguments.
+            (None, _) if draft.is_some() => draft.unwrap_or_default(),
             (None, true) => proposal.command.clone(),
             (None, false) => serde_json::from_str::<serde_json::Value>(&proposal.arguments)
                 .ok()
@@ -209,5 +214,39 @@ impl App {
         };
         self.overlay = Overlay::Editor(new_editor(purpose, view.edit.as_deref().unwrap_or("")));
         Vec::new()
+    }
+}
+
+/// Whether `input` is the core's confirmation word (`yes`, any case, spaces around).
+pub(super) fn is_confirmation(input: &str) -> bool {
+    input
+        .trim()
+        .eq_ignore_ascii_case(crate::session::gate::CONFIRM_WORD)
+}
+
+impl App {
+    /// Keep the text of an edit sent for `call_id`, until the call is decided.
+    pub(super) fn keep_edit_draft(&mut self, session_id: &str, call_id: &str, text: &str) {
+        if let Some(incident) = self.incident_mut(session_id) {
+            incident
+                .edit_drafts
+                .insert(call_id.to_string(), text.to_string());
+        }
+    }
+
+    /// The yes prompt got another word: it stays open, emptied, and the status line says
+    /// what to type.
+    pub(super) fn confirmation_not_typed(&mut self, purpose: PromptPurpose) {
+        self.notify(
+            NoteKind::Warning,
+            format!(
+                "type {} to confirm (a bare y is not enough) · Esc cancels",
+                crate::session::gate::CONFIRM_WORD
+            ),
+        );
+        self.overlay = Overlay::Prompt(PromptState {
+            purpose,
+            input: String::new(),
+        });
     }
 }

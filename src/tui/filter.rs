@@ -3,7 +3,7 @@
 //! `archived` lists resolved incidents (hidden otherwise). Resolving goes through the core,
 //! which logs it, so it survives a restart.
 
-use crate::protocol::Op;
+use crate::protocol::{Op, SessionState};
 
 use super::app::{App, Command, Incident, Overlay, PromptPurpose, PromptState};
 use super::transcript_store::NoteKind;
@@ -173,26 +173,41 @@ impl App {
             );
             return;
         }
+        // Working, or calls waiting: resolving stops that, and the prompt says so.
+        let stop = !incident.queue.is_empty()
+            || matches!(
+                incident.state,
+                SessionState::Investigating
+                    | SessionState::AwaitingApproval
+                    | SessionState::Running
+            );
         self.overlay = Overlay::Prompt(PromptState {
             purpose: PromptPurpose::Resolve {
                 session_id: incident.session_id.clone(),
+                stop,
             },
             input: String::new(),
         });
     }
 
-    /// Send the resolution to the session (it logs it; the list hides it once logged).
-    pub(super) fn resolve(&mut self, session_id: String, note: &str) -> Vec<Command> {
+    /// Send the resolution to the session (it logs it; the list hides it once logged). With
+    /// `stop` the session first stops its work (the core does it: `Op::ResolveAndStop`).
+    pub(super) fn resolve(&mut self, session_id: String, stop: bool, note: &str) -> Vec<Command> {
         let note = note.trim();
         if note.is_empty() {
             self.notify(NoteKind::Warning, "a resolution needs a note: nothing sent");
             return Vec::new();
         }
-        vec![Command::Send {
-            session_id,
-            op: Op::Resolve {
-                note: note.to_string(),
-            },
-        }]
+        let note = note.to_string();
+        let (op, said) = if stop {
+            (
+                Op::ResolveAndStop { note },
+                "stopping the investigation and resolving the incident…",
+            )
+        } else {
+            (Op::Resolve { note }, "resolving the incident…")
+        };
+        self.progress(&session_id, said, super::progress_note::Until::Resolved);
+        vec![Command::Send { session_id, op }]
     }
 }

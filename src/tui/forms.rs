@@ -158,6 +158,7 @@ impl App {
                 }
                 // The core rules on the edit: one that needs `yes` comes back as a re-ask with
                 // the edited command and its class, and the panel asks for the word.
+                self.keep_edit_draft(&session_id, &call_id, &text);
                 self.mark_decided(&call_id);
                 decide(
                     &session_id,
@@ -198,7 +199,7 @@ impl App {
                 self.set_filter(&input);
                 Vec::new()
             }
-            PromptPurpose::Resolve { session_id } => self.resolve(session_id, &input),
+            PromptPurpose::Resolve { session_id, stop } => self.resolve(session_id, stop, &input),
             PromptPurpose::Reject {
                 session_id,
                 call_id,
@@ -227,6 +228,14 @@ impl App {
                 if input.is_empty() =>
             {
                 self.notify(NoteKind::Info, "cancelled, nothing sent");
+                Vec::new()
+            }
+            // Not the core's confirmation word (a bare `y`): say so and keep asking; nothing
+            // is sent, so the core logs no second, identical re-ask.
+            PromptPurpose::ConfirmApprove { .. } | PromptPurpose::ConfirmEdit { .. }
+                if !super::decision_keys::is_confirmation(&input) =>
+            {
+                self.confirmation_not_typed(prompt.purpose);
                 Vec::new()
             }
             PromptPurpose::ConfirmApprove {

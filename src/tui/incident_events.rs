@@ -130,7 +130,14 @@ impl Incident {
                 needs_confirm,
                 edit,
             } => {
-                self.note(NoteKind::Warning, &format!("asked again: {why}"));
+                // With its call, above the verdict and the output (not after the result).
+                let line = neutralize_line(&why);
+                if self.transcript.find_call(&call_id).is_some() {
+                    self.end_streaming();
+                    self.with_call(&call_id, |call| call.asked_again.push(line));
+                } else {
+                    self.note(NoteKind::Warning, &format!("asked again: {why}"));
+                }
                 let reask = Reask {
                     why: neutralize_line(&why),
                     command,
@@ -144,6 +151,30 @@ impl Incident {
                 }
             }
             Event::Decided { call_id, verdict } => self.call_decided(&call_id, verdict),
+            Event::PrefixRemembered {
+                call_id,
+                prefix,
+                target,
+                ..
+            } => {
+                let shown = neutralize_line(&prefix);
+                self.with_call(&call_id, |call| call.remembered = Some(shown));
+                let entry = (target, prefix);
+                if !self.remembered.contains(&entry) {
+                    self.remembered.push(entry);
+                }
+            }
+            Event::PrefixForgotten { prefix, target } => {
+                self.remembered
+                    .retain(|(t, p)| !(*t == target && *p == prefix));
+                let prefix = neutralize_line(&prefix);
+                self.note(
+                    NoteKind::Info,
+                    &format!(
+                        "✘ revoked the remembered prefix `{prefix}` on {target}: later calls are asked again"
+                    ),
+                );
+            }
             Event::ExecStarted {
                 call_id,
                 output_path,
@@ -177,7 +208,10 @@ impl Incident {
                     {
                         output.path = path.clone();
                     }
-                    if interrupted(&summary) && !output.path.is_empty() {
+                    // An empty file (measured at recovery) has nothing to index.
+                    let empty = summary.stdout_bytes + summary.stderr_bytes == 0
+                        && !summary.output_sha256.is_empty();
+                    if interrupted(&summary) && !output.path.is_empty() && !empty {
                         // What the file holds is the only record of what the command printed:
                         // index it now so its size shows and it expands.
                         output.preview.clear();

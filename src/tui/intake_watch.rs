@@ -348,7 +348,7 @@ fn notice(scheduler: &Scheduler, update: &Update, first: bool) -> Option<String>
             ),
             None => format!("new incident {one}"),
         },
-        many => format!("{} new incidents from the receiver", many.len()),
+        many => format!("{} new incidents in the inbox", many.len()),
     };
     let queued = scheduler.queued();
     let tail = if queued > 0 {

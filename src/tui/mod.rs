@@ -36,6 +36,7 @@ mod pager;
 mod past;
 mod paste_burst;
 mod pending;
+pub mod progress_note;
 pub mod rules_view;
 pub mod scope_prompt;
 pub mod search;

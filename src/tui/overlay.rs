@@ -102,9 +102,11 @@ pub enum PromptPurpose {
     Search,
     /// `f`: filter the incident list.
     Filter,
-    /// `D`: the resolution note of this incident.
+    /// `D`: the resolution note of this incident. `stop`: it is working or has calls
+    /// waiting, and resolving stops that (the prompt asks to confirm it).
     Resolve {
         session_id: String,
+        stop: bool,
     },
 }
 

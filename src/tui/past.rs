@@ -4,7 +4,7 @@
 use crate::protocol::{EventEnvelope, SessionState};
 use crate::session::SessionSummary;
 
-use super::app::{App, History, Incident, state_slot};
+use super::app::{App, Command, History, Incident, state_slot};
 
 impl App {
     /// Insert a new live incident after the other live ones (before past incidents).
@@ -67,12 +67,23 @@ impl App {
         };
         let listed = incident.state;
         let mut last_seq = 0;
+        // Output files the replayed events ask to index (an interrupted call's): without them
+        // its size would read "reading its output file…" for good.
+        let mut index = Vec::new();
         match result {
             Ok(events) => {
                 for envelope in events {
                     last_seq = last_seq.max(envelope.seq);
                     incident.transcript.set_clock(envelope.at);
-                    incident.apply(envelope.event);
+                    for effect in incident.apply(envelope.event) {
+                        if let super::incident::Global::Index { call_id, path } = effect {
+                            index.push(Command::IndexOutput {
+                                session_id: session_id.to_string(),
+                                call_id,
+                                path,
+                            });
+                        }
+                    }
                 }
             }
             Err(e) => {
@@ -85,6 +96,7 @@ impl App {
         if !waiting.is_empty() {
             incident.history = History::Live;
         }
+        self.watch_commands.extend(index);
         self.loaded_past = Some(session_id.to_string());
         for envelope in waiting {
             if envelope.seq == 0 || envelope.seq > last_seq {

@@ -90,6 +90,11 @@ pub struct CallEntry {
     pub started_path: Option<String>,
     /// When the call started running (the event's time).
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The prefix its approval remembered for the incident (neutralised).
+    pub remembered: Option<String>,
+    /// Why the core asked again about it, in order (neutralised): drawn with the call,
+    /// before its verdict and output.
+    pub asked_again: Vec<String>,
 }
 
 /// True for the summary recovery records for a command that was running when opsassist
@@ -107,6 +112,7 @@ impl CallEntry {
     pub fn line_count_before_output(&self) -> usize {
         let mut n = 1 + self.command.len().max(1);
         n += usize::from(self.reason.is_some());
+        n += self.asked_again.len();
         n += usize::from(self.verdict.is_some());
         if let Some(Verdict::Edited { after, .. }) = &self.verdict {
             n += after.lines().count().max(1);

@@ -56,8 +56,14 @@ impl Agent {
                     match self.next_op().await? {
                         None => return Ok(Decided::Abandon),
                         Some(Op::Shutdown) => return Ok(Decided::Stop),
+                        Some(Op::ResolveAndStop { note }) => {
+                            self.stop_requested(&note, "the waiting calls are rejected")?;
+                            return Ok(Decided::Stop);
+                        }
                         // Logged by `next_op`.
-                        Some(Op::SourceStatus { .. } | Op::Resolve { .. }) => continue,
+                        Some(
+                            Op::SourceStatus { .. } | Op::Resolve { .. } | Op::ForgetPrefix { .. },
+                        ) => continue,
                         Some(Op::Cancel { .. }) => {
                             self.warn("no command is running: the call waits for approval".into())?;
                             continue;
@@ -169,7 +175,20 @@ impl Agent {
                 if let Some(note) = note {
                     self.warn(note)?;
                 }
-                let reason = remember.then(|| "approved prefix for this incident".to_string());
+                let remembered = remember
+                    .then(|| crate::policy::approval_prefix_for(&resolved.command))
+                    .flatten();
+                let reason = remembered
+                    .as_ref()
+                    .map(|p| format!("approved prefix `{}` for this incident", p.text));
+                if let Some(prefix) = remembered {
+                    self.emit(Event::PrefixRemembered {
+                        call_id: call.id.clone(),
+                        prefix: prefix.text,
+                        class: prefix.class,
+                        target: resolved.target.clone(),
+                    })?;
+                }
                 self.run_approved(call, resolved, reason).await
             }
         }
@@ -303,20 +322,35 @@ impl Agent {
         current: &ToolCall,
         rest: VecDeque<(ToolCall, Item)>,
     ) -> Result<(), SessionError> {
-        let reason = "the operator stopped the session; not run".to_string();
-        let mut pending = vec![(current.clone(), None)];
-        pending.extend(rest.into_iter().map(|(call, item)| match item {
-            Item::Answered(content) => (call, Some(content)),
-            _ => (call, None),
-        }));
-        for (call, known) in pending {
-            let content = match known {
-                Some(content) => content,
-                None => self.reject(&call.id, reason.clone())?,
+        let reason = self.stop_reason();
+        let content = self.reject(&current.id, reason)?;
+        self.tool_result(&current.id, content)?;
+        self.stop_rest(rest)
+    }
+
+    /// Why calls are rejected when the operator stops the session.
+    fn stop_reason(&self) -> String {
+        match &self.stop_note {
+            Some(note) => format!("the operator resolved the incident: {note}; not run"),
+            None => "the operator stopped the session; not run".to_string(),
+        }
+    }
+
+    /// The calls of the turn that were not reached when the operator stopped the session:
+    /// each gets its one result (rejected unless already known), then the session finishes.
+    pub(super) fn stop_rest(
+        &mut self,
+        rest: VecDeque<(ToolCall, Item)>,
+    ) -> Result<(), SessionError> {
+        let reason = self.stop_reason();
+        for (call, item) in rest {
+            let content = match item {
+                Item::Answered(content) => content,
+                _ => self.reject(&call.id, reason.clone())?,
             };
             self.tool_result(&call.id, content)?;
         }
-        self.finish(SessionState::Done, "stopped by the operator")
+        self.finish_stopped()
     }
 }
 

@@ -1,9 +1,10 @@
-//! Running an approved call: `ExecStarted` is durable (log fsync'd, audit record) before the
-//! process is spawned; the capped output is redacted and neutralised before it reaches the model.
+//! Running an approved call: `ExecStarted`, with the process group, is durable (log fsync'd,
+//! audit record) before the command runs (it is spawned held at a gate until then); the capped
+//! output is redacted and neutralised before it reaches the model.
 
 use super::Agent;
 use crate::audit::AuditEntry;
-use crate::exec::{Cancel, ExecRequest};
+use crate::exec::{Cancel, ExecRequest, GateKeeper};
 use crate::protocol::{Event, ExecSummary, Op, SessionState};
 use crate::session::SessionError;
 use crate::session::conversation;
@@ -55,6 +56,30 @@ fn size(bytes: u64) -> String {
 }
 
 impl Agent {
+    /// Log `ExecStarted` (with the process group held at the gate) and make it durable, then
+    /// its audit record: both exist before the command can run.
+    fn exec_started(
+        &mut self,
+        call_id: &str,
+        resolved: &ResolvedCall,
+        output_path: &std::path::Path,
+        process: Option<crate::protocol::ProcessGroup>,
+    ) -> Result<(), SessionError> {
+        self.emit(Event::ExecStarted {
+            call_id: call_id.to_string(),
+            target: resolved.target.clone(),
+            command: resolved.command.clone(),
+            output_path: Some(output_path.display().to_string()),
+            process,
+        })?;
+        self.flush()?;
+        self.audit(AuditEntry::ExecStart {
+            call_id: call_id.to_string(),
+            target: resolved.target.clone(),
+            command: resolved.command.clone(),
+        })
+    }
+
     /// Run `resolved` and return the tool result for the model. `edited` is (proposed, ran).
     pub(super) async fn execute(
         &mut self,
@@ -71,19 +96,6 @@ impl Agent {
             self.executions,
             file_safe(call_id)
         ));
-        self.emit(Event::ExecStarted {
-            call_id: call_id.to_string(),
-            target: resolved.target.clone(),
-            command: resolved.command.clone(),
-            output_path: Some(output_path.display().to_string()),
-        })?;
-        // ExecStarted is durable and shown before the process exists.
-        self.flush()?;
-        self.audit(AuditEntry::ExecStart {
-            call_id: call_id.to_string(),
-            target: resolved.target.clone(),
-            command: resolved.command.clone(),
-        })?;
         let request = ExecRequest {
             target: resolved.target.clone(),
             program: resolved.program.clone(),
@@ -93,15 +105,26 @@ impl Agent {
         };
         let core = std::sync::Arc::clone(&self.core);
         let (fire, cancel) = Cancel::new();
-        let run = core.executor.run_cancellable(request, cancel);
+        // The process is spawned but held at the gate until `ExecStarted`, with its process
+        // group, is durable and audited: nothing runs that a restart could not find.
+        let (gate, keeper) = crate::exec::spawn_gate();
+        let GateKeeper { mut started, go } = keeper;
+        let mut go = Some(go);
+        let run = core.executor.run_gated(request, cancel, Some(gate));
         tokio::pin!(run);
         let mut cancel_sent = false;
         let result = loop {
             self.flush()?;
             tokio::select! {
                 biased;
+                group = &mut started, if go.is_some() => {
+                    self.exec_started(call_id, resolved, &output_path, group.ok().flatten())?;
+                    if let Some(go) = go.take() {
+                        let _ = go.send(());
+                    }
+                }
                 result = &mut run => break result,
-                op = self.ops.recv(), if !self.ops_closed => match op {
+                op = self.ops.recv(), if !self.ops_closed && go.is_none() => match op {
                     Some(Op::Cancel { call_id: target })
                         if target.as_deref().is_none_or(|t| t == call_id) =>
                     {
@@ -127,6 +150,19 @@ impl Agent {
                             })?;
                         }
                     }
+                    Some(Op::ResolveAndStop { note }) => {
+                        self.stop_requested(&note, "the running command is cancelled")?;
+                        if !cancel_sent {
+                            cancel_sent = true;
+                            let _ = fire.send(true);
+                            self.emit(Event::Note {
+                                message: format!(
+                                    "cancelling `{}`: the incident was resolved",
+                                    crate::text::neutralize_line(&resolved.command),
+                                ),
+                            })?;
+                        }
+                    }
                     Some(Op::Cancel { call_id: Some(other) }) => {
                         self.warn(format!("no running command `{other}` to cancel"))?;
                     }
@@ -143,6 +179,10 @@ impl Agent {
                 },
             }
         };
+        if go.is_some() {
+            // It failed before it could report a group (the spawn failed).
+            self.exec_started(call_id, resolved, &output_path, None)?;
+        }
         let summary = match result {
             Ok(outcome) => {
                 // Redact before the cut (the capture keeps slack around it), in the command's

@@ -147,6 +147,17 @@ impl Agent {
                         abort.abort();
                         return Ok(TurnOutcome::Stopped);
                     }
+                    Some(Op::ResolveAndStop { note }) => {
+                        abort.abort();
+                        self.stop_requested(&note, "the model turn is interrupted")?;
+                        self.emit(Event::Warning {
+                            message: format!(
+                                "⏹ model turn interrupted after {:.1} s: the incident was resolved",
+                                started.elapsed().as_secs_f64()
+                            ),
+                        })?;
+                        return Ok(TurnOutcome::Stopped);
+                    }
                     Some(Op::Interrupt) => {
                         abort.abort();
                         return Ok(TurnOutcome::Interrupted(started.elapsed()));

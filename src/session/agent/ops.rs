@@ -33,6 +33,9 @@ impl Agent {
                 self.warn("no command is running".into())?;
                 return Ok(());
             }
+            Op::ForgetPrefix { prefix, target } => {
+                return self.forget_prefix(prefix, target.clone());
+            }
             _ => {}
         }
         self.backlog.push_back(op);

@@ -57,14 +57,27 @@ fn destructive_a_needs_typed_yes() {
         })
     );
 
+    // A bare `y` is not the word: the prompt stays, says so, and nothing reaches the core
+    // (which would log a second, identical re-ask).
     let mut app = with_pending(Class::Destructive);
     app.handle_key(key(KeyCode::Char('a')));
     type_text(&mut app, "y");
     let out = app.handle_key(key(KeyCode::Enter));
+    assert!(out.is_empty(), "{out:?}");
+    assert!(matches!(&app.overlay, Overlay::Prompt(p) if p.input.is_empty()));
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|(_, m)| m.contains("type yes")),
+        "{:?}",
+        app.message
+    );
+    type_text(&mut app, "YES");
+    let out = app.handle_key(key(KeyCode::Enter));
     assert_eq!(
         decision(&out),
         Some(Decision::Approve {
-            confirm: Some("y".into())
+            confirm: Some("YES".into())
         }),
         "the typed word goes to the core, which rules on it"
     );

@@ -28,6 +28,7 @@ fn running_call(app: &mut App, session: &str, call_id: &str, path: Option<&str>)
             },
             command: "journalctl -u php-fpm -f".into(),
             output_path: path.map(str::to_string),
+            process: None,
         },
     ]);
     feed(app, session, events);

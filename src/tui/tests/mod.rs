@@ -2,6 +2,7 @@
 //! command each key produces, driven by synthetic protocol events.
 
 mod edges;
+mod flow_bits;
 mod guard;
 mod inbox;
 mod keys;
@@ -13,6 +14,7 @@ mod scale;
 mod screens;
 mod small;
 mod spinner;
+mod stop_prefixes;
 mod thinking;
 mod time_units;
 mod views;

@@ -134,6 +134,7 @@ fn edited_call() {
         },
         command: "top -b -n 1 | head -n 15".into(),
         output_path: None,
+        process: None,
     });
     let output: String = (1..=12)
         .map(|i| format!("{i:>5} www-data  20   0  php-fpm {}%\n", 90 - i))

@@ -79,6 +79,7 @@ fn esc_interrupts_only_a_working_model_and_x_cancels_only_a_running_command() {
         target: Target::Local,
         command: "sleep 30".into(),
         output_path: None,
+        process: None,
     });
     feed(&mut app, SID, events);
     assert!(sent(&app.handle_key(key(KeyCode::Esc))).is_empty());

@@ -377,7 +377,8 @@ fn shift_d_resolves_through_the_core_and_the_incident_is_archived() {
         out,
         vec![Command::Send {
             session_id: sid.clone(),
-            op: Op::Resolve {
+            // It is investigating: resolving it stops that (the core does the stopping).
+            op: Op::ResolveAndStop {
                 note: "freed 20 GiB of old WAL".into()
             }
         }]

@@ -135,10 +135,15 @@ fn prompt_text(purpose: &PromptPurpose) -> (&'static str, &'static str, Color) {
             "Filter incidents: words, state:NAME, sev:NAME, archived · empty clears",
             Color::Cyan,
         ),
-        PromptPurpose::Resolve { .. } => (
+        PromptPurpose::Resolve { stop: false, .. } => (
             " Resolve ",
             "Resolve this incident: a note for the log · Enter archives it · Esc cancels",
             Color::Green,
+        ),
+        PromptPurpose::Resolve { stop: true, .. } => (
+            " Stop and resolve ",
+            "Stop the investigation and resolve? Note · Enter stops · Esc keeps it",
+            Color::Red,
         ),
     }
 }

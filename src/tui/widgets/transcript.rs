@@ -60,11 +60,21 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
     if let Some(reason) = &call.reason {
         lines.push(Line::styled(format!("    why: {reason}"), dim()));
     }
+    for why in &call.asked_again {
+        lines.push(Line::styled(
+            format!("  ↺ asked again: {why}"),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     match &call.verdict {
         None => {}
-        Some(Verdict::Approved) => {
-            lines.push(Line::styled("  ✔ approved", Style::new().fg(Color::Green)))
-        }
+        Some(Verdict::Approved) => lines.push(Line::styled(
+            match &call.remembered {
+                Some(prefix) => format!("  ✔ approved · remembered `{prefix}` for this incident"),
+                None => "  ✔ approved".to_string(),
+            },
+            Style::new().fg(Color::Green),
+        )),
         Some(Verdict::AutoApproved { rule }) => lines.push(Line::styled(
             format!("  ⟳ auto ({rule})"),
             Style::new().fg(Color::Green),
@@ -113,7 +123,10 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
     {
         let bytes = s.stdout_bytes + s.stderr_bytes;
         let size = match call.output.as_ref().and_then(|o| o.index.as_ref()) {
-            _ if bytes > 0 => format!("{} in its output file", human_bytes(bytes)),
+            // Recovery measured the file (its hash is set): its size is known, even 0 B.
+            _ if bytes > 0 || !s.output_sha256.is_empty() => {
+                format!("{} in its output file", human_bytes(bytes))
+            }
             Some(index) => format!("{} in its output file", human_bytes(index.file_len())),
             None => match call.output.as_ref().map(|o| (o.loading, &o.error)) {
                 Some((_, Some(e))) => format!("output file unreadable: {e}"),
