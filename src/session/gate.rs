@@ -547,3 +547,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "gate_tests.rs"]
+mod decision_tests;
