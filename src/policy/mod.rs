@@ -155,3 +155,6 @@ impl Redactor {
         redact::marker_len(kind)
     }
 }
+
+#[cfg(test)]
+mod classify_tests;
