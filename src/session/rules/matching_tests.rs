@@ -263,6 +263,18 @@ fn a_forbid_refuses_the_command_wherever_it_starts_in_the_line() {
             "{command:?}"
         );
     }
+    // Where the words alone do not show it, the classifier's reading of the runner does.
+    for command in [
+        "timeout -s KILL 5 reboot",
+        "find /tmp -maxdepth 0 -exec reboot \\;",
+        "uptime | sudo -u root timeout -k 5 10 reboot",
+    ] {
+        assert_eq!(
+            winner(&rules, Some("local_shell"), &Target::Local, command),
+            forbid,
+            "{command:?}"
+        );
+    }
     for command in [
         "echo reboot",
         "grep reboot /var/log/syslog",
