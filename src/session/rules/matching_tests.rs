@@ -192,6 +192,7 @@ fn inside_interpreter_strings_a_forbid_sees_past_wrappers_and_nested_shells() {
         r#"python3 -c 'import os; os.system("sudo reboot")'"#,
         r#"python3 -c 'import os; os.system("sudo -n reboot")'"#,
         r#"perl -e 'system("FORCE=1 reboot")'"#,
+        r#"perl -e 'system("LC_ALL=C reboot")'"#,
         r#"perl -e 'system("env FORCE=1 TERM=dumb reboot")'"#,
         r#"perl -e 'system("nice -n 5 reboot")'"#,
         r#"perl -e 'system("timeout 5s reboot")'"#,
@@ -227,6 +228,8 @@ fn inside_interpreter_strings_a_forbid_sees_past_wrappers_and_nested_shells() {
         r#"perl -e 'system("logger reboot")'"#,
         r#"perl -e 'system("sh -x reboot.log")'"#,
         r#"perl -e 'system("5 reboot")'"#,
+        // Not an assignment (a name has no `-`): the shell runs a command named `a-b=1`.
+        r#"perl -e 'system("a-b=1 reboot")'"#,
     ] {
         assert_eq!(
             winner(&rules, Some("local_shell"), &Target::Local, command),
