@@ -228,6 +228,8 @@ fn inside_interpreter_strings_a_forbid_sees_past_wrappers_and_nested_shells() {
         r#"perl -e 'system("logger reboot")'"#,
         r#"perl -e 'system("sh -x reboot.log")'"#,
         r#"perl -e 'system("5 reboot")'"#,
+        // A shell given a script (no `-c`) runs that script, with `reboot` as an argument.
+        r#"perl -e 'system("bash check reboot")'"#,
         // Not an assignment (a name has no `-`): the shell runs a command named `a-b=1`.
         r#"perl -e 'system("a-b=1 reboot")'"#,
     ] {
@@ -263,6 +265,28 @@ fn a_forbid_refuses_the_command_wherever_it_starts_in_the_line() {
         assert_eq!(
             winner(&rules, Some("local_shell"), &Target::Local, command),
             forbid,
+            "{command:?}"
+        );
+    }
+    // A multi-word prefix the same way, through the classifier's reading of the runner.
+    let stop = "forbid:rule `no-systemctl-stop` (rules.toml:9)";
+    assert_eq!(
+        winner(
+            &rules,
+            Some("local_shell"),
+            &Target::Local,
+            "timeout -s KILL 5 systemctl stop nginx"
+        ),
+        stop
+    );
+    for command in [
+        "timeout -s KILL 5 systemctl status nginx",
+        "timeout -s KILL 5 systemctl",
+        "timeout -s KILL 5 /usr/bin/systemctl nginx stop",
+    ] {
+        assert_eq!(
+            winner(&rules, Some("local_shell"), &Target::Local, command),
+            "none",
             "{command:?}"
         );
     }
