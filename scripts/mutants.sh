@@ -129,7 +129,11 @@ CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo mutants --in-place --baseline "${M
 cd "$root"
 
 results="$out/mutants.out"
-count() { [ -f "$results/$1.txt" ] && grep -c . "$results/$1.txt" || echo 0; }
+count() {
+  local n=0
+  [ -f "$results/$1.txt" ] && n=$(grep -c . "$results/$1.txt" || true)
+  echo "${n:-0}"
+}
 caught=$(count caught)
 missed=$(count missed)
 timeout=$(count timeout)
