@@ -95,9 +95,13 @@ fn a_host_rule_written_from_the_console_holds_until_revoked() {
     pane.keys(&["r"]);
     pane.wait_for("revoke question", |s| s.contains("y revokes"));
     pane.keys(&["y"]);
-    pane.wait_for("revoked", |s| {
-        s.contains("revoked rule `systemctl-status-local`") && s.contains("no rules are loaded")
-    });
+    // The notice is on screen for a few seconds at most (less when the next notice replaces
+    // it): wait for it to have been drawn, then for the table the core lists after the revoke.
+    pane.wait_drawn(
+        "revoked notice",
+        "revoked rule `systemctl-status-local` (personal-rules.toml:",
+    );
+    pane.wait_for("revoked", |s| s.contains("no rules are loaded"));
     pane.keys(&["Escape"]);
     let left = std::fs::read_to_string(&personal).unwrap_or_default();
     assert!(!left.contains("systemctl-status-local"), "{left}");

@@ -172,3 +172,6 @@ impl Redactor {
         redact::marker_len(kind)
     }
 }
+
+#[cfg(test)]
+mod classify_tests;

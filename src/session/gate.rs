@@ -588,3 +588,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "gate_tests.rs"]
+mod decision_tests;

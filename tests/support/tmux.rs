@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use unicode_width::UnicodeWidthChar;
 
 use super::fake_llm::{FakeLlm, Reply};
 
@@ -140,8 +141,38 @@ impl Pane {
         }
         args.push(&script);
         pane.tmux(&args);
+        // Keep every byte the binary draws, for what is on screen only briefly (`drawn`).
+        let log = pane.output_log();
+        pane.tmux(&["pipe-pane", "-o", &format!("cat >> '{}'", log.display())]);
         pane.wait_for("dashboard", |s| s.contains("Incidents"));
         pane
+    }
+
+    /// Where this pane's output is kept (in the pane's data/config root).
+    fn output_log(&self) -> std::path::PathBuf {
+        self.dir.path().join(format!("{}.out", self.socket))
+    }
+
+    /// True when `text` was on one line of the screen at some moment since the binary started,
+    /// replayed from everything it wrote (see [`ScreenLog`]). A status notice lives a few
+    /// seconds on screen, less when the next one replaces it; once drawn, it is found here.
+    pub fn was_drawn(&self, text: &str) -> bool {
+        let bytes = std::fs::read(self.output_log()).unwrap_or_default();
+        ScreenLog::replay(&String::from_utf8_lossy(&bytes), text)
+    }
+
+    /// Wait until the binary has drawn `text` at least once (see [`Pane::was_drawn`]): for
+    /// notices, which a capture of the screen can miss on a loaded machine.
+    pub fn wait_drawn(&self, what: &str, text: &str) {
+        let start = Instant::now();
+        while !self.was_drawn(text) {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what} (`{text}` never drawn); screen:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn tmux(&self, args: &[&str]) -> Output {
@@ -286,6 +317,95 @@ impl Drop for Pane {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+    }
+}
+
+/// The screen as the binary's output draws it, enough of a terminal for ratatui's frames:
+/// cursor positioning (`CSI row;col H`), printable characters and line feeds; colours and
+/// other sequences are skipped. ratatui redraws only the cells that changed, so a line of text
+/// is only whole on this model screen, never in the raw bytes.
+struct ScreenLog {
+    rows: std::collections::BTreeMap<usize, Vec<char>>,
+    row: usize,
+    col: usize,
+}
+
+impl ScreenLog {
+    /// True when `text` was on one row after some run of output in `raw`.
+    fn replay(raw: &str, text: &str) -> bool {
+        let mut screen = ScreenLog {
+            rows: Default::default(),
+            row: 0,
+            col: 0,
+        };
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\u{1b}' => {
+                    if screen.row_has(text) {
+                        return true;
+                    }
+                    match chars.next() {
+                        Some('[') => {
+                            let mut params = String::new();
+                            for c in chars.by_ref() {
+                                if ('@'..='~').contains(&c) {
+                                    if c == 'H' || c == 'f' {
+                                        screen.cursor_to(&params);
+                                    }
+                                    break;
+                                }
+                                params.push(c);
+                            }
+                        }
+                        // OSC: up to BEL or ST (ESC \\).
+                        Some(']') => {
+                            while let Some(c) = chars.next() {
+                                if c == '\u{7}'
+                                    || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some())
+                                {
+                                    break;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                '\r' => screen.col = 0,
+                '\n' => {
+                    if screen.row_has(text) {
+                        return true;
+                    }
+                    screen.row += 1;
+                }
+                c if c.is_control() => {}
+                c => {
+                    let line = screen.rows.entry(screen.row).or_default();
+                    if line.len() <= screen.col {
+                        line.resize(screen.col + 1, ' ');
+                    }
+                    line[screen.col] = c;
+                    // A wide character takes two cells; ratatui skips the second.
+                    screen.col += UnicodeWidthChar::width(c).unwrap_or(1).max(1);
+                }
+            }
+        }
+        screen.row_has(text)
+    }
+
+    /// `CSI row;col H` (1-based, either may be left out).
+    fn cursor_to(&mut self, params: &str) {
+        let mut at = params
+            .split(';')
+            .map(|n| n.parse::<usize>().unwrap_or(1).max(1) - 1);
+        self.row = at.next().unwrap_or(0);
+        self.col = at.next().unwrap_or(0);
+    }
+
+    fn row_has(&self, text: &str) -> bool {
+        self.rows
+            .get(&self.row)
+            .is_some_and(|line| line.iter().collect::<String>().contains(text))
     }
 }
 

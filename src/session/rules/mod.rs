@@ -199,3 +199,6 @@ fn header_line(text: &str, offset: usize) -> usize {
         })
         .unwrap_or(at)
 }
+
+#[cfg(test)]
+mod matching_tests;
