@@ -65,6 +65,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 fn pagerduty_setup(root: &Path, extra: &str) -> Served {
     let secrets = root.join("pd-secrets");
     std::fs::write(&secrets, format!("{PD_SECRET}\n")).unwrap_or_else(|e| panic!("secrets: {e}"));
+    receiver::private(&secrets);
     write_config(
         root,
         &format!(
