@@ -150,14 +150,7 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
                     Some((running.intake.clone(), running.store.clone())),
                 )
                 .await?;
-                let names = watcher
-                    .engine()
-                    .list()
-                    .await
-                    .context("cannot list the watched Docker containers")?
-                    .into_iter()
-                    .map(|c| c.name)
-                    .collect();
+                let names = super::watch::watched_names(&watcher).await?;
                 (Some(watcher), names)
             }
             None => (None, Vec::new()),

@@ -67,14 +67,7 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             Some(WatchKind::Docker) => {
                 let config = opsassist::config::Config::load_for(paths)?;
                 let watcher = super::watch::start_watcher(paths, &config).await?;
-                let names = watcher
-                    .engine()
-                    .list()
-                    .await
-                    .context("cannot list the watched Docker containers")?
-                    .into_iter()
-                    .map(|c| c.name)
-                    .collect();
+                let names = super::watch::watched_names(&watcher).await?;
                 (Some(watcher), names)
             }
             None => (None, Vec::new()),

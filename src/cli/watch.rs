@@ -99,6 +99,18 @@ fn core_audit(paths: &Paths, config: &Config) -> anyhow::Result<Arc<Mutex<AuditL
     Ok(Arc::new(Mutex::new(audit)))
 }
 
+/// The names of the containers `watcher` watches now (the docker tools' container enum).
+pub async fn watched_names(watcher: &Watcher) -> anyhow::Result<Vec<String>> {
+    Ok(watcher
+        .engine()
+        .list()
+        .await
+        .context("cannot list the watched Docker containers")?
+        .into_iter()
+        .map(|c| c.name)
+        .collect())
+}
+
 fn open_intake(
     paths: &Paths,
     config: &Config,

@@ -124,14 +124,5 @@ fn proxy(session_id: &str, ops: &mpsc::UnboundedSender<DeskOp>) -> SessionHandle
 }
 
 fn waiting_row(incident: &crate::protocol::WaitingIncident) -> Waiting {
-    let line = crate::text::neutralize_line;
-    let alert = &incident.alert;
-    Waiting {
-        id: incident.id.clone(),
-        source: alert.source.to_string(),
-        severity: alert.severity.as_deref().map(line),
-        host: alert.host.as_deref().map(line),
-        title: line(&alert.title),
-        alert: alert.clone(),
-    }
+    Waiting::from_alert(&incident.id, &incident.alert)
 }

@@ -15,10 +15,14 @@ pub use super::messages::Waiting;
 
 impl Waiting {
     pub fn from_incident(incident: &crate::store::Incident) -> Waiting {
+        Waiting::from_alert(&incident.id, &incident.alert)
+    }
+
+    /// The row for inbox incident `id` whose alert is `alert` (texts neutralised).
+    pub fn from_alert(id: &str, alert: &crate::alert::Alert) -> Waiting {
         let line = crate::text::neutralize_line;
-        let alert = &incident.alert;
         Waiting {
-            id: incident.id.clone(),
+            id: id.to_string(),
             source: alert.source.to_string(),
             severity: alert.severity.as_deref().map(line),
             host: alert.host.as_deref().map(line),
