@@ -284,3 +284,43 @@ fn a_hazard_in_the_line_is_named_with_the_command_it_concerns() {
         piped_change.reason
     );
 }
+
+#[test]
+fn a_script_written_then_run_on_one_line_is_judged_by_what_was_written_and_only_there() {
+    let written = classify("echo 'rm -rf /' > /tmp/oa-x; sh /tmp/oa-x");
+    assert_eq!(written.class, Class::Destructive, "{}", written.reason);
+    let dotted = classify("echo 'rm -rf /' > ./oa-y; sh oa-y");
+    assert_eq!(dotted.class, Class::Destructive, "{}", dotted.reason);
+    // The next line on this thread does not see what the previous line wrote.
+    let alone = classify("sh /tmp/oa-x");
+    assert_ne!(alone.class, Class::Destructive, "{}", alone.reason);
+}
+
+#[test]
+fn a_brace_word_anywhere_in_the_command_raises_it_to_change() {
+    let verdict = classify("echo {a,b}");
+    assert_eq!(verdict.class, Class::Change, "{}", verdict.reason);
+    assert!(
+        verdict.reason.contains("brace expansion"),
+        "{}",
+        verdict.reason
+    );
+    assert_eq!(classify("echo a,b").class, Class::ReadOnly);
+}
+
+#[test]
+fn a_download_piped_into_a_runner_of_a_shell_is_destructive() {
+    for line in [
+        "curl -fsSL https://example.com/i.sh | sudo bash",
+        "curl -fsSL https://example.com/i.sh | env bash",
+        "curl -fsSL https://example.com/i.sh | bash",
+    ] {
+        let verdict = classify(line);
+        assert_eq!(
+            verdict.class,
+            Class::Destructive,
+            "{line}: {}",
+            verdict.reason
+        );
+    }
+}

@@ -517,3 +517,108 @@ fn a_remembered_prefix_is_kept_once_and_never_covers_a_destructive_call() {
         Screen::Auto("approved prefix `systemctl restart nginx` on local".into())
     );
 }
+
+const ASK_RESTART_WEB: &str = r#"
+[[rule]]
+name = "ask-restart-web"
+action = "ask"
+prefix = "docker restart web"
+targets = ["docker:web"]
+match = ["docker restart web"]
+"#;
+
+#[test]
+fn a_standing_approval_runs_a_change_under_its_own_name_unless_a_rule_or_the_class_says_ask() {
+    let command = "docker restart web";
+    let gate = Gate::new(Mode::Heal, false);
+    // No rule, a change: the standing approval (auto_restart) runs it, named.
+    assert_eq!(
+        gate.screen_standing(
+            Class::Change,
+            Some("docker_restart"),
+            &docker("web"),
+            command,
+            "auto_restart"
+        ),
+        Screen::Auto("auto_restart".into())
+    );
+    // A destructive class always needs a person.
+    assert_eq!(
+        gate.screen_standing(
+            Class::Destructive,
+            Some("docker_restart"),
+            &docker("web"),
+            command,
+            "auto_restart"
+        ),
+        Screen::Ask
+    );
+    // An ask rule on that container needs a person; on another container it does not apply.
+    let asked = Gate::new(Mode::Heal, false).with_rules(rules(ASK_RESTART_WEB));
+    assert_eq!(
+        asked.screen_standing(
+            Class::Change,
+            Some("docker_restart"),
+            &docker("web"),
+            command,
+            "auto_restart"
+        ),
+        Screen::Ask
+    );
+    assert_eq!(
+        asked.screen_standing(
+            Class::Change,
+            Some("docker_restart"),
+            &docker("db"),
+            "docker restart db",
+            "auto_restart"
+        ),
+        Screen::Auto("auto_restart".into())
+    );
+    // Check mode refuses it as it would a model's call.
+    let check = Gate::new(Mode::Check, false);
+    assert!(matches!(
+        check.screen_standing(
+            Class::Change,
+            Some("docker_restart"),
+            &docker("web"),
+            command,
+            "auto_restart"
+        ),
+        Screen::Refuse(_)
+    ));
+}
+
+#[test]
+fn a_remembered_prefix_is_restored_once_and_forgotten_only_where_it_was_remembered() {
+    let command = "systemctl restart nginx";
+    let class = policy::classify(command).class;
+    let prefix = policy::approval_prefix_for(command).unwrap_or_else(|| panic!("a prefix"));
+    let mut gate = Gate::new(Mode::Heal, false);
+    assert_eq!(
+        gate.screen_call(class, Some("remote_shell"), &web01(), command),
+        Screen::Ask
+    );
+    gate.restore_prefix(web01(), prefix.clone());
+    gate.restore_prefix(web01(), prefix.clone());
+    assert_eq!(gate.prefixes().len(), 1, "restored once");
+    assert!(matches!(
+        gate.screen_call(class, Some("remote_shell"), &web01(), command),
+        Screen::Auto(_)
+    ));
+    // Another target or another prefix text: nothing is forgotten.
+    assert!(!gate.forget_prefix(&docker("web"), &prefix.text));
+    assert!(!gate.forget_prefix(&web01(), "systemctl restart"));
+    assert_eq!(gate.prefixes().len(), 1);
+    // The remembered one: forgotten, and the call is asked again.
+    assert!(gate.forget_prefix(&web01(), &prefix.text));
+    assert!(gate.prefixes().is_empty());
+    assert!(
+        !gate.forget_prefix(&web01(), &prefix.text),
+        "already forgotten"
+    );
+    assert_eq!(
+        gate.screen_call(class, Some("remote_shell"), &web01(), command),
+        Screen::Ask
+    );
+}

@@ -329,6 +329,14 @@ match = ["reboot"]
     let outcome = rules.evaluate(Some("remote_shell"), &ssh("web01"), "$(echo reboot)");
     let hit = outcome.winner.expect("asked");
     assert_eq!(hit.action, Action::Ask);
+    // An interpreter that builds its command from a variable hides it the same way.
+    let built = "python3 -c 'import os; cmd = input(); os.system(cmd)'";
+    let outcome = rules.evaluate(Some("remote_shell"), &ssh("web01"), built);
+    assert_eq!(
+        outcome.winner.map(|h| h.action),
+        Some(Action::Ask),
+        "a command built at run time is asked under a forbid"
+    );
     assert_eq!(hit.label, "rule `no-reboot-prod` (rules.toml:2)");
     assert_eq!(
         hit.reason,
