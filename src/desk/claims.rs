@@ -3,7 +3,9 @@
 //! guard for stores without a database ([`BoardLookup`]): a session whose incident someone
 //! else holds runs no model turn and spawns no command, in every front end and in `run`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local, Utc};
 
@@ -47,19 +49,51 @@ fn clock(at: DateTime<Utc>) -> String {
 }
 
 /// The claim guard's lookup for a store without a database: the board's live claims, and
-/// the inbox for which incident a session was started for.
+/// the inbox for which incident a session was started for. The desk links its own sessions
+/// (`session::incident_link`), so the inbox is read only for others (a console's resumed
+/// past session); a session found in no incident is not looked up again for [`MISS_TTL`], so
+/// a large inbox is not re-read on every model turn.
 pub struct BoardLookup {
-    pub store: Arc<dyn Store>,
-    pub board: Arc<dyn Board>,
+    store: Arc<dyn Store>,
+    board: Arc<dyn Board>,
+    misses: Mutex<HashMap<String, Instant>>,
+}
+
+/// How long "this session belongs to no inbox incident" is believed.
+const MISS_TTL: Duration = Duration::from_secs(30);
+
+impl BoardLookup {
+    pub fn new(store: Arc<dyn Store>, board: Arc<dyn Board>) -> BoardLookup {
+        BoardLookup {
+            store,
+            board,
+            misses: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 impl ClaimLookup for BoardLookup {
     fn incident_of(&self, session: &str) -> Result<Option<String>, String> {
+        let now = Instant::now();
+        {
+            let mut misses = self.misses.lock().unwrap_or_else(|p| p.into_inner());
+            misses.retain(|_, at| now.duration_since(*at) < MISS_TTL);
+            if misses.contains_key(session) {
+                return Ok(None);
+            }
+        }
         let incidents = self.store.incidents().map_err(|e| e.to_string())?;
-        Ok(incidents
+        let found = incidents
             .iter()
             .find(|i| i.sessions.iter().any(|s| s == session))
-            .map(|i| i.id.clone()))
+            .map(|i| i.id.clone());
+        if found.is_none() {
+            self.misses
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(session.to_string(), now);
+        }
+        Ok(found)
     }
 
     fn other_holder(&self, keys: &[String], me: &str) -> Result<Option<String>, String> {

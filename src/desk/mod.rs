@@ -110,21 +110,19 @@ impl Desk {
             return;
         }
         crate::session::claim_guard::install(
-            Arc::new(claims::BoardLookup {
-                store: self.store.clone(),
-                board: self.board.clone(),
-            }),
+            Arc::new(claims::BoardLookup::new(
+                self.store.clone(),
+                self.board.clone(),
+            )),
             &self.operator,
         );
     }
 
-    /// Send the "opened" notification for inbox incident `incident` (all sources alike).
+    /// Send the "opened" notification for inbox incident `incident` (all sources alike), as
+    /// this process's dedup ledger last saw it.
     pub fn notify_opened(&self, incident: &str) {
-        let Ok(incidents) = self.store.incidents() else {
-            return;
-        };
-        if let Some(found) = incidents.get(incident) {
-            notify_opened(&self.core, found);
+        if let Some(found) = self.paste.incident(incident) {
+            notify_opened(&self.core, &found);
         }
     }
 }

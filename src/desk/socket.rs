@@ -133,8 +133,15 @@ async fn console(room: RoomLink, stream: UnixStream) {
         }
     }
     drop(errors_tx);
-    // Let the writer send what is queued (an error line), then close.
-    let _ = tokio::time::timeout(std::time::Duration::from_millis(200), writer).await;
+    // Let the writer send what is queued (an error line), then close: its subscription ends
+    // with it.
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(std::time::Duration::from_millis(200), writer)
+        .await
+        .is_err()
+    {
+        abort.abort();
+    }
 }
 
 /// One line (without its newline), None at end of stream; an error for a line longer than
