@@ -152,6 +152,9 @@ impl Room {
                 .and_then(|s| incident_of(s.incidents(), &id));
             if let Some(incident) = &incident {
                 session::incident_link::link(&id, incident);
+                // Its claim is this desk's again (the claim guard stops the session if
+                // someone else took the incident over meanwhile).
+                self.hold(incident);
             }
             tracing::info!("desk: reopened session {id}");
             self.sessions.insert(
