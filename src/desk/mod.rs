@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crate::intake::paste::Paste;
 use crate::session::Core;
-use crate::store::{Board, Store, StoreError};
+use crate::store::Opened;
 
 pub use open::{OnRepeat, Opening};
 
@@ -29,8 +29,6 @@ pub enum DeskError {
     /// A session could not be started (the message says which and why).
     #[error("{0}")]
     Start(String),
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
     /// The daemon's socket could not be served or reached.
     #[error("desk socket {path}: {message}")]
     Socket {
@@ -42,16 +40,14 @@ pub enum DeskError {
 /// One process's desk: the store it records incidents in and who acts.
 pub struct Desk {
     pub core: Arc<Core>,
-    pub store: Arc<dyn Store>,
-    pub board: Arc<dyn Board>,
+    /// The store, its board of claims and their lease (team mode: the database connection a
+    /// console's team views share).
+    pub opened: Opened,
     /// The operator this process acts for (claims, the claim guard).
     pub operator: String,
     /// How inbox records name this process as the one that took an incident up.
     pub claimant: String,
-    /// How long a claim lasts without renewal.
-    pub lease: Duration,
     paste: Paste,
-    team: bool,
 }
 
 impl Desk {
@@ -65,7 +61,7 @@ impl Desk {
             Err(e) => {
                 let files = Arc::new(crate::store::FileStore::open(&core.paths));
                 (
-                    crate::store::Opened {
+                    Opened {
                         store: files.clone(),
                         board: files,
                         postgres: None,
@@ -77,8 +73,7 @@ impl Desk {
                 )
             }
         };
-        let team = opened.is_team();
-        let claimant = if team {
+        let claimant = if opened.is_team() {
             operator.to_string()
         } else {
             format!("{role}-{}", std::process::id())
@@ -86,33 +81,25 @@ impl Desk {
         let desk = Desk {
             paste: Paste::new(opened.store.clone()),
             core,
-            store: opened.store,
-            board: opened.board,
+            opened,
             operator: operator.to_string(),
             claimant,
-            lease: opened.lease,
-            team,
         };
         desk.guard_claims();
         (desk, warning)
-    }
-
-    /// True when the store is the team database.
-    pub fn is_team(&self) -> bool {
-        self.team
     }
 
     /// Without a team database the core's claim guard reads the board in the data dir, so a
     /// claim taken with `store claim` (or by another console) stops this process's sessions
     /// on that incident too. (In team mode the database is installed by the CLI.)
     fn guard_claims(&self) {
-        if self.team || crate::session::claim_guard::is_installed() {
+        if self.opened.is_team() || crate::session::claim_guard::is_installed() {
             return;
         }
         crate::session::claim_guard::install(
             Arc::new(claims::BoardLookup::new(
-                self.store.clone(),
-                self.board.clone(),
+                self.opened.store.clone(),
+                self.opened.board.clone(),
             )),
             &self.operator,
         );

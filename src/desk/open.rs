@@ -115,7 +115,7 @@ impl Desk {
         events: mpsc::UnboundedSender<EventEnvelope>,
     ) -> Result<Option<SessionHandle>, DeskError> {
         self.refuse_if_held(&incident.id)?;
-        match self.store.claim(&incident.id, &self.claimant) {
+        match self.opened.store.claim(&incident.id, &self.claimant) {
             Ok(true) => {}
             Ok(false) => return Ok(None),
             Err(e) => {
@@ -138,7 +138,7 @@ impl Desk {
 
     /// [`DeskError::Held`] when an operator other than this desk's holds `incident`.
     pub fn refuse_if_held(&self, incident: &str) -> Result<(), DeskError> {
-        match claims::other_holder(self.board.as_ref(), incident, &self.operator) {
+        match claims::other_holder(self.opened.board.as_ref(), incident, &self.operator) {
             Ok(Some(claim)) => Err(DeskError::Held(claims::held_line(&claim, &self.operator))),
             Ok(None) => Ok(()),
             Err(e) => Err(DeskError::Start(format!(
@@ -156,7 +156,7 @@ impl Desk {
                 session: session.to_string(),
             },
         };
-        if let Err(e) = self.store.append(std::slice::from_ref(&started)) {
+        if let Err(e) = self.opened.store.append(std::slice::from_ref(&started)) {
             tracing::warn!("desk: cannot record session {session}: {e}");
         }
     }

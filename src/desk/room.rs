@@ -115,7 +115,7 @@ impl Room {
         self.recover();
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let renew_every = (self.desk.lease / 3).max(Duration::from_millis(500));
+        let renew_every = (self.desk.opened.lease / 3).max(Duration::from_millis(500));
         let mut renew = tokio::time::interval(renew_every);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -176,7 +176,7 @@ impl Room {
         let Some(mut scheduler) = self.scheduler.take() else {
             return;
         };
-        let store = self.desk.store.clone();
+        let store = self.desk.opened.store.clone();
         let paths = self.desk.core.paths.clone();
         let polled = tokio::task::spawn_blocking(move || {
             let update = scheduler.poll(store.as_ref());
@@ -323,10 +323,11 @@ impl Room {
 
     /// Take (or renew) this operator's leased claim on `incident`.
     fn hold(&self, incident: &str) {
-        if let Err(e) = self
-            .desk
-            .board
-            .lease(incident, &self.desk.operator, self.desk.lease)
+        if let Err(e) =
+            self.desk
+                .opened
+                .board
+                .lease(incident, &self.desk.operator, self.desk.opened.lease)
         {
             tracing::warn!("desk: cannot claim {incident}: {e}");
         }
@@ -337,7 +338,7 @@ impl Room {
         if self.held.is_empty() {
             return;
         }
-        let Ok(claims) = self.desk.board.claims() else {
+        let Ok(claims) = self.desk.opened.board.claims() else {
             return;
         };
         let now = chrono::Utc::now();
@@ -375,7 +376,11 @@ impl Room {
         let desk = self.desk.clone();
         let _ = tokio::task::spawn_blocking(move || {
             for incident in incidents {
-                if let Err(e) = desk.board.renew(&incident, &desk.operator, desk.lease) {
+                if let Err(e) =
+                    desk.opened
+                        .board
+                        .renew(&incident, &desk.operator, desk.opened.lease)
+                {
                     tracing::warn!("desk: cannot renew the claim on {incident}: {e}");
                 }
             }
@@ -488,7 +493,7 @@ impl Room {
             {
                 let desk = self.desk.clone();
                 let _ = tokio::task::spawn_blocking(move || {
-                    desk.board.release(&incident, &desk.operator)
+                    desk.opened.board.release(&incident, &desk.operator)
                 })
                 .await;
             }

@@ -71,13 +71,8 @@ async fn follow(
     background: tokio::runtime::Handle,
 ) {
     let core = desk.core.clone();
-    let opened = match crate::store::open(&core.paths, &core.config.store) {
-        Ok(opened) => opened,
-        Err(e) => {
-            let _ = tasks.send(AppEvent::Notice(format!("cannot open the store: {e}")));
-            return;
-        }
-    };
+    // The desk's store: one connection for the inbox, the claims and the team views.
+    let opened = desk.opened.clone();
     let store: Arc<dyn Store> = opened.store.clone();
     let mut follower = InboxFollower::new(options);
     // Team mode: the operator's name (`$USER`) marks what this console took up, and every
