@@ -1,7 +1,7 @@
 //! The console's frame time while a storm of alerts arrives (issue 11). The console's side is
 //! set up as `opsassist tui --listen` sets it up: a real receiver (axum on loopback, bearer
-//! auth, durable group-committed FileStore inbox with dedup) and the inbox follower (the code
-//! the TUI runs every 250 ms) on the intake background runtime, below the UI thread's priority;
+//! auth, durable group-committed FileStore inbox with dedup) and the desk room's inbox view
+//! (the code the console's room runs every 250 ms, turned into what the app shows) on the intake background runtime, below the UI thread's priority;
 //! each measured frame, on this thread, applies what the follower produced since the last frame
 //! and draws the whole dashboard (200x60 unless `OPSASSIST_BENCH_SIZE` says, TestBackend). The storm comes from another process at
 //! normal priority, as a sender on the same machine would: this binary run again with
@@ -21,12 +21,11 @@ use ratatui::backend::TestBackend;
 
 use opsassist::config::Investigate;
 use opsassist::intake::auth::Auth;
-use opsassist::intake::scheduler::SchedulerOptions;
+use opsassist::intake::scheduler::{Scheduler, SchedulerOptions};
 use opsassist::intake::server::{self, ReceiverOptions};
 use opsassist::intake::{Intake, IntakeOptions};
 use opsassist::store::FileStore;
 use opsassist::tui::app::LlmState;
-use opsassist::tui::intake_watch::InboxFollower;
 use opsassist::tui::{App, AppEvent, Keymap, ProviderInfo, render};
 
 /// The allocator the `opsassist` binary uses, so the in-process console behaves like it.
@@ -396,14 +395,28 @@ fn bench(c: &mut Criterion) {
     let follower = {
         let (store, stop, polls) = (store.clone(), stop.clone(), polls.clone());
         background.spawn_blocking(move || {
-            let mut follower = InboxFollower::new(SchedulerOptions {
+            let mut scheduler = Scheduler::new(SchedulerOptions {
                 investigate: Investigate::Manual,
                 max_concurrent: 3,
                 min_severity: None,
             });
+            let (mut first, mut listed) = (true, Vec::new());
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let events = follower.poll(store.as_ref());
+                // What the desk's room does each poll, and what the console makes of it.
+                let events: Vec<AppEvent> = match scheduler.poll(store.as_ref()) {
+                    Ok(update) => opsassist::desk::room::view_events(
+                        &scheduler,
+                        &update,
+                        first,
+                        &mut listed,
+                    )
+                    .into_iter()
+                    .filter_map(opsassist::tui::view_event)
+                    .collect(),
+                    Err(_) => Vec::new(),
+                };
+                first = false;
                 polls
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())

@@ -580,8 +580,47 @@ pub enum DeskOp {
     Open { alert: Box<crate::alert::Alert> },
     /// Claim a waiting inbox incident and start its session (the start key).
     Start { incident: String },
-    /// A session's own op (a decision, a message, cancel, resolve…).
+    /// A session's own op (a decision, a message, cancel, resolve…). A session that does
+    /// not run in the desk (it ended, or belongs to an earlier run) is reopened from its log.
     Session { session_id: String, op: Op },
+    /// Team mode: claim, release or take over an incident on the shared board.
+    Team { request: TeamRequest },
+}
+
+/// A console's request on the team board (the claim and release keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "team", rename_all = "snake_case")]
+pub enum TeamRequest {
+    /// Lease this incident (or the incident of this session id) for the desk's operator.
+    Claim { id: String },
+    /// Give the lease back.
+    Release { id: String },
+    /// Take over another operator's incident: lease it (refused while their lease is live)
+    /// and resume its session in this desk.
+    TakeOver { incident: String, session: String },
+}
+
+/// An incident another operator holds, as a console watches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Other {
+    /// The claim's key: the inbox incident id (or the session id when it has none).
+    pub incident: String,
+    /// Who is on it (neutralised).
+    pub operator: String,
+    /// Their lease is live; false once it lapsed (their console stopped renewing it).
+    pub live: bool,
+}
+
+/// Sessions other operators are on, by session id (what the rows are keyed by).
+pub type Others = std::collections::HashMap<String, Other>;
+
+/// The team board as the desk read it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TeamUpdate {
+    pub others: Others,
+    /// Sessions this desk took over: they run here now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mine: Vec<String>,
 }
 
 /// An incident waiting for the operator, as the desk lists it.
@@ -619,4 +658,7 @@ pub enum DeskEvent {
     Notice { line: String },
     /// A request failed (the message says which and why).
     Failed { message: String },
+    /// Team mode: who else is on which incident (their sessions' events follow as
+    /// [`DeskEvent::Session`], read-only).
+    Team { update: TeamUpdate },
 }

@@ -174,7 +174,7 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
             (run, print)
         });
         let (desk, warning) = Desk::open(core, &operator_from_env(), "serve");
-        if let Some(warning) = warning {
+        if let Some(warning) = &warning {
             tracing::warn!("{warning}");
         }
         let investigating = investigate.unwrap_or(config.intake.investigate);
@@ -183,6 +183,9 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
             RoomOptions {
                 notify_received: true,
                 investigate,
+                poll_on: None,
+                warning,
+                close_with_consoles: false,
             },
         )?;
         let socket_path = socket::socket_path(paths);

@@ -123,19 +123,33 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             }
             None => (None, None),
         };
-        let attach = if args.attach {
+        // The desk: the daemon's (`--attach`), or one run by this process.
+        let desk = if args.attach {
             let socket = opsassist::desk::socket::socket_path(paths);
-            Some(opsassist::desk::socket::connect(&socket).await?)
+            opsassist::desk::socket::connect(&socket).await?
         } else {
-            None
+            let operator = opsassist::store::operator_from_env();
+            let (desk, warning) =
+                opsassist::desk::Desk::open(core.clone(), &operator, "console");
+            let room = opsassist::desk::room::start(
+                Arc::new(desk),
+                opsassist::desk::room::RoomOptions {
+                    notify_received: receiver.is_some(),
+                    investigate: None,
+                    poll_on: Some(intake_handle.clone()),
+                    warning,
+                    close_with_consoles: true,
+                },
+            )?;
+            room.attach()
         };
         let options = TuiOptions {
-            attach,
+            desk,
+            daemon: args.attach,
             keymap,
             alerts,
             watch_notices,
             auto_restart: args.watch.is_some() && core.config.watch.docker.auto_restart,
-            background: intake_handle.clone(),
         };
         opsassist::tui::run(core, options).await?;
         if let Some(task) = watch_task {

@@ -4,12 +4,15 @@
 //! core's claim guard for the files store too, notifies "opened" under the inbox incident id,
 //! and, as a running room ([`room`]), follows the inbox, starts what `investigate = "auto"`
 //! hands out, recovers sessions a crash left open and serves consoles over a Unix socket
-//! ([`socket`]) with [`crate::protocol::DeskOp`] / [`crate::protocol::DeskEvent`].
+//! ([`socket`]) with [`crate::protocol::DeskOp`] / [`crate::protocol::DeskEvent`]. A plain
+//! console runs a room in its own process and talks to it over the same protocol; in team
+//! mode the room also follows the shared board ([`team`]).
 
 pub mod claims;
 mod open;
 pub mod room;
 pub mod socket;
+pub mod team;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,14 +4,16 @@
 //! incident it investigates, routes [`DeskOp`]s to sessions and fans [`DeskEvent`]s out to
 //! every subscriber. Closing a console never stops a session: only the room holds them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use crate::intake::scheduler::{Scheduler, SchedulerOptions, Update};
-use crate::protocol::{DeskEvent, DeskOp, Event, EventEnvelope, Op, WaitingIncident};
+use crate::protocol::{
+    DeskEvent, DeskOp, Event, EventEnvelope, Op, TeamRequest, WaitingIncident,
+};
 use crate::session::{self, SessionHandle};
 use crate::store::Incidents;
 
@@ -19,7 +21,8 @@ use super::{Desk, DeskError, OnRepeat, Opening};
 
 /// How often the inbox is read.
 const POLL: Duration = Duration::from_millis(250);
-/// At most this many waiting incidents are listed.
+/// At most this many waiting incidents are listed (the oldest first); `opsassist incidents
+/// list` shows them all. A storm of alerts cannot grow the list without bound.
 const MAX_WAITING: usize = 200;
 
 /// How the room behaves beyond `[intake]`.
@@ -30,6 +33,15 @@ pub struct RoomOptions {
     pub notify_received: bool,
     /// Overrides `[intake] investigate` (`serve --investigate`).
     pub investigate: Option<crate::config::Investigate>,
+    /// Where the inbox (and team board) reads run: a console passes its lowered intake
+    /// runtime, so a storm's worth of reading never takes the core the next frame needs.
+    /// None: the room's own runtime.
+    pub poll_on: Option<tokio::runtime::Handle>,
+    /// A line every console is told when it joins (the desk fell back to the files store).
+    pub warning: Option<String>,
+    /// The room belongs to one console in its process (plain `opsassist tui`): it stops, and
+    /// lets go of its sessions, once its consoles have all gone.
+    pub close_with_consoles: bool,
 }
 
 /// A front end's link to a running room.
@@ -52,6 +64,24 @@ impl RoomLink {
         let _ = self.subscribe.send(tx);
         rx
     }
+
+    /// A console in this process: the same ops and events an attached console has over the
+    /// socket.
+    pub fn attach(&self) -> crate::desk::socket::Attached {
+        let (ops, mut ops_rx) = mpsc::unbounded_channel::<DeskOp>();
+        let link = self.clone();
+        tokio::spawn(async move {
+            while let Some(op) = ops_rx.recv().await {
+                if !link.send(op) {
+                    return;
+                }
+            }
+        });
+        crate::desk::socket::Attached {
+            ops,
+            events: self.subscribe(),
+        }
+    }
 }
 
 /// Start the room on the current tokio runtime.
@@ -65,6 +95,19 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
     let (ops_tx, ops_rx) = mpsc::unbounded_channel();
     let (sub_tx, sub_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let (notices_tx, notices_rx) = mpsc::unbounded_channel();
+    let (gone_tx, gone_rx) = mpsc::unbounded_channel();
+    let opened = &desk.opened;
+    let team = opened.is_team().then(|| {
+        if let Some(pg) = &opened.postgres {
+            super::team::health::start(pg.clone(), notices_tx.clone());
+        }
+        Team {
+            follow: super::team::follow::TeamFollow::new(opened, &desk.core.paths, &desk.operator),
+            changes: super::team::listen(opened.board.clone()),
+            woke: false,
+        }
+    });
     let room = Room {
         desk,
         options,
@@ -75,8 +118,12 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
         listed: Vec::new(),
         first: true,
         held: Vec::new(),
+        claimed: HashSet::new(),
+        team,
+        notices: notices_rx,
+        gone_tx,
     };
-    tokio::spawn(room.run(ops_rx, sub_rx, events_rx));
+    tokio::spawn(room.run(ops_rx, sub_rx, events_rx, gone_rx));
     Ok(RoomLink {
         ops: ops_tx,
         subscribe: sub_tx,
@@ -86,6 +133,9 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
 struct Running {
     handle: SessionHandle,
     incident: Option<String>,
+    /// The session finished (its claim was released) but its task lives on, ready for a
+    /// message or a retry.
+    finished: bool,
 }
 
 struct Room {
@@ -102,6 +152,24 @@ struct Room {
     /// Incidents the scheduler handed out that another operator held: started once the
     /// holder releases, hands over or lets the lease lapse.
     held: Vec<String>,
+    /// Incidents claimed with the claim key (no session here): their leases are renewed too.
+    claimed: HashSet<String>,
+    /// Team mode: the shared board.
+    team: Option<Team>,
+    /// Status lines from the room's helpers (the team database's health).
+    notices: mpsc::UnboundedReceiver<String>,
+    /// A console went away ([`RoomOptions::close_with_consoles`]).
+    gone_tx: mpsc::UnboundedSender<()>,
+}
+
+/// The room's view of the team board.
+struct Team {
+    /// Others' incidents and their sessions' events (None without a database connection).
+    follow: Option<super::team::follow::TeamFollow>,
+    /// Another process changed the board.
+    changes: mpsc::UnboundedReceiver<()>,
+    /// A change arrived since the last poll.
+    woke: bool,
 }
 
 impl Room {
@@ -110,6 +178,7 @@ impl Room {
         mut ops: mpsc::UnboundedReceiver<DeskOp>,
         mut subscribe: mpsc::UnboundedReceiver<mpsc::UnboundedSender<DeskEvent>>,
         mut events: mpsc::UnboundedReceiver<EventEnvelope>,
+        mut gone: mpsc::UnboundedReceiver<()>,
     ) {
         self.poll().await;
         self.recover();
@@ -118,9 +187,30 @@ impl Room {
         let renew_every = (self.desk.opened.lease / 3).max(Duration::from_millis(500));
         let mut renew = tokio::time::interval(renew_every);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut changes = self
+            .team
+            .as_mut()
+            .map(|t| std::mem::replace(&mut t.changes, mpsc::unbounded_channel().1))
+            .unwrap_or_else(|| mpsc::unbounded_channel().1);
         loop {
             tokio::select! {
                 _ = tick.tick() => self.poll().await,
+                Some(()) = changes.recv() => {
+                    if let Some(team) = self.team.as_mut() {
+                        team.woke = true;
+                    }
+                    self.poll().await
+                }
+                Some(line) = self.notices.recv() => self.broadcast(DeskEvent::Notice { line }),
+                Some(()) = gone.recv() => {
+                    self.subscribers.retain(|sub| !sub.is_closed());
+                    if self.subscribers.is_empty() {
+                        // Dropping the handles lets every session log that the console
+                        // closed (not a crash), as a console that ran them itself did.
+                        tracing::info!("desk: the console closed; its sessions stop here");
+                        return;
+                    }
+                }
                 _ = renew.tick() => self.renew_claims().await,
                 Some(op) = ops.recv() => self.handle_op(op).await,
                 Some(sub) = subscribe.recv() => self.add_subscriber(sub).await,
@@ -162,6 +252,7 @@ impl Room {
                 Running {
                     handle: session.handle,
                     incident: incident.clone(),
+                    finished: false,
                 },
             );
             self.broadcast(DeskEvent::SessionJoined {
@@ -178,16 +269,26 @@ impl Room {
         };
         let store = self.desk.opened.store.clone();
         let paths = self.desk.core.paths.clone();
-        let polled = tokio::task::spawn_blocking(move || {
+        let (mut follow, woke) = match self.team.as_mut() {
+            Some(team) => (team.follow.take(), std::mem::take(&mut team.woke)),
+            None => (None, false),
+        };
+        let read = move || {
             let update = scheduler.poll(store.as_ref());
+            let found = follow
+                .as_mut()
+                .map(|f| f.poll(scheduler.incidents(), woke));
             scheduler.adopt_running(&|session| {
                 session::last_logged(&paths, session)
                     .is_some_and(|last| !matches!(last.event, Event::Finished { .. }))
             });
-            (scheduler, update)
-        })
-        .await;
-        let (scheduler, update) = match polled {
+            (scheduler, update, follow, found)
+        };
+        let polled = match &self.options.poll_on {
+            Some(handle) => handle.spawn_blocking(read).await,
+            None => tokio::task::spawn_blocking(read).await,
+        };
+        let (scheduler, update, follow, found) = match polled {
             Ok(done) => done,
             Err(e) => {
                 tracing::warn!("desk: the inbox poll failed: {e}");
@@ -195,6 +296,19 @@ impl Room {
             }
         };
         self.scheduler = Some(scheduler);
+        if let Some(team) = self.team.as_mut() {
+            team.follow = follow;
+        }
+        if let Some(found) = found {
+            if let Some(update) = found.others {
+                self.broadcast(DeskEvent::Team { update });
+            }
+            for envelope in found.events {
+                self.broadcast(DeskEvent::Session {
+                    envelope: Box::new(envelope),
+                });
+            }
+        }
         match update {
             Ok(update) => self.apply_update(update),
             Err(e) => tracing::warn!("desk: cannot read the inbox: {e}"),
@@ -241,21 +355,11 @@ impl Room {
                 }
             }
         }
-        let waiting: Vec<String> = incidents
-            .iter()
-            .filter(|i| i.is_pending())
-            .take(MAX_WAITING)
-            .map(|i| i.id.clone())
-            .collect();
-        let line = notice(scheduler, &update, self.first);
-        if waiting != self.listed {
-            let rows = waiting_rows(incidents, &waiting);
-            self.listed = waiting;
-            self.broadcast(DeskEvent::Waiting { incidents: rows });
-        }
-        if let Some(line) = line {
-            tracing::info!("desk: {line}");
-            self.broadcast(DeskEvent::Notice { line });
+        for event in view_events(scheduler, &update, self.first, &mut self.listed) {
+            if let DeskEvent::Notice { line } = &event {
+                tracing::info!("desk: {line}");
+            }
+            self.broadcast(event);
         }
     }
 
@@ -281,7 +385,7 @@ impl Room {
             }
             Ok(None) => self.broadcast(DeskEvent::Notice {
                 line: format!(
-                    "incident {} was already taken up (another console or the scheduler)",
+                    "incident {} was already taken up (another console or the auto scheduler)",
                     incident.id
                 ),
             }),
@@ -312,6 +416,7 @@ impl Room {
             Running {
                 handle,
                 incident: incident.clone(),
+                finished: false,
             },
         );
         self.broadcast(DeskEvent::SessionJoined {
@@ -365,37 +470,50 @@ impl Room {
 
     async fn renew_claims(&mut self) {
         self.retry_held();
-        let incidents: Vec<String> = self
+        // Sessions whose task ended are reopened from their log when next asked.
+        self.sessions.retain(|_, r| !r.handle.is_closed());
+        let mut incidents: Vec<String> = self
             .sessions
             .values()
+            .filter(|r| !r.finished)
             .filter_map(|r| r.incident.clone())
             .collect();
+        incidents.extend(self.claimed.iter().cloned());
+        incidents.sort();
+        incidents.dedup();
         if incidents.is_empty() {
             return;
         }
         let desk = self.desk.clone();
-        let _ = tokio::task::spawn_blocking(move || {
+        let lost = tokio::task::spawn_blocking(move || {
+            let mut lost = Vec::new();
             for incident in incidents {
-                if let Err(e) =
-                    desk.opened
-                        .board
-                        .renew(&incident, &desk.operator, desk.opened.lease)
+                match desk
+                    .opened
+                    .board
+                    .renew(&incident, &desk.operator, desk.opened.lease)
                 {
-                    tracing::warn!("desk: cannot renew the claim on {incident}: {e}");
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!("desk: lost the claim on {incident} (lease lapsed)");
+                        lost.push(incident);
+                    }
+                    Err(e) => tracing::warn!("desk: cannot renew the claim on {incident}: {e}"),
                 }
             }
+            lost
         })
-        .await;
+        .await
+        .unwrap_or_default();
+        for incident in lost {
+            self.claimed.remove(&incident);
+        }
     }
 
     async fn handle_op(&mut self, op: DeskOp) {
         match op {
-            DeskOp::Session { session_id, op } => match self.sessions.get(&session_id) {
-                Some(running) if running.handle.send(op) => {}
-                _ => self.broadcast(DeskEvent::Failed {
-                    message: format!("session {session_id} does not run in this desk"),
-                }),
-            },
+            DeskOp::Session { session_id, op } => self.session_op(session_id, op).await,
+            DeskOp::Team { request } => self.team_request(request).await,
             DeskOp::Start { incident } => {
                 let found = self
                     .scheduler
@@ -438,6 +556,138 @@ impl Room {
         }
     }
 
+    /// Send `op` to its session; a session that does not run here (it ended, or belongs to
+    /// an earlier run) is reopened from its log first.
+    async fn session_op(&mut self, session_id: String, op: Op) {
+        if let Some(running) = self.sessions.get_mut(&session_id)
+            && running.handle.send(op.clone())
+        {
+            // A finished session taking up work again (a message, a retry) holds its
+            // incident again.
+            if std::mem::take(&mut running.finished)
+                && let Some(incident) = running.incident.clone()
+            {
+                self.hold(&incident);
+            }
+            return;
+        }
+        let core = self.desk.core.clone();
+        let (id, events) = (session_id.clone(), self.events_tx.clone());
+        let resumed =
+            tokio::task::spawn_blocking(move || session::resume(core, &id, events)).await;
+        match resumed {
+            Ok(Ok(resumed)) => {
+                let sent = resumed.handle.send(op);
+                let incident = session::incident_link::incident_of(&session_id);
+                self.sessions.insert(
+                    session_id.clone(),
+                    Running {
+                        handle: resumed.handle,
+                        incident,
+                        finished: false,
+                    },
+                );
+                if !sent {
+                    self.broadcast(DeskEvent::Failed {
+                        message: format!("session {session_id} is not running: nothing sent"),
+                    });
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!("desk: cannot resume session {session_id}: {e}");
+                self.broadcast(DeskEvent::Failed {
+                    message: format!("session {session_id} is not running: nothing sent"),
+                });
+            }
+            Err(e) => self.broadcast(DeskEvent::Failed {
+                message: format!("session {session_id}: the resume task failed: {e}"),
+            }),
+        }
+    }
+
+    /// A team key: claim, release or take over.
+    async fn team_request(&mut self, request: TeamRequest) {
+        // A session id names its inbox incident.
+        let incident_of = |id: &str, scheduler: Option<&Scheduler>| {
+            scheduler
+                .and_then(|s| incident_of(s.incidents(), id))
+                .unwrap_or_else(|| id.to_string())
+        };
+        match request {
+            TeamRequest::Claim { id } => {
+                let id = incident_of(&id, self.scheduler.as_ref());
+                let desk = self.desk.clone();
+                let answer = {
+                    let id = id.clone();
+                    tokio::task::spawn_blocking(move || super::team::requests::claim(&desk, &id))
+                        .await
+                };
+                if let Ok(answer) = answer {
+                    if answer.holds == Some(true) {
+                        self.claimed.insert(id);
+                    }
+                    self.broadcast(DeskEvent::Notice { line: answer.line });
+                }
+            }
+            TeamRequest::Release { id } => {
+                let id = incident_of(&id, self.scheduler.as_ref());
+                let desk = self.desk.clone();
+                let answer = {
+                    let id = id.clone();
+                    tokio::task::spawn_blocking(move || super::team::requests::release(&desk, &id))
+                        .await
+                };
+                if let Ok(answer) = answer {
+                    if answer.holds == Some(false) {
+                        self.claimed.remove(&id);
+                    }
+                    self.broadcast(DeskEvent::Notice { line: answer.line });
+                }
+            }
+            TeamRequest::TakeOver { incident, session } => {
+                let desk = self.desk.clone();
+                let events = self.events_tx.clone();
+                let mut follow = self.team.as_mut().and_then(|t| t.follow.take());
+                let done = {
+                    let (incident, session) = (incident.clone(), session.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let taken = super::team::requests::take_over(
+                            &desk,
+                            follow.as_mut(),
+                            &incident,
+                            &session,
+                            events,
+                        );
+                        (taken, follow)
+                    })
+                    .await
+                };
+                let Ok((taken, follow)) = done else {
+                    return;
+                };
+                if let Some(team) = self.team.as_mut() {
+                    team.follow = follow;
+                }
+                for envelope in taken.caught_up {
+                    self.broadcast(DeskEvent::Session {
+                        envelope: Box::new(envelope),
+                    });
+                }
+                if let Some(update) = taken.update {
+                    self.broadcast(DeskEvent::Team { update });
+                }
+                if taken.holds {
+                    self.claimed.insert(incident.clone());
+                }
+                if let Some(handle) = taken.handle {
+                    session::incident_link::link(&session, &incident);
+                    self.joined(handle, Some(incident));
+                }
+                self.broadcast(DeskEvent::Notice { line: taken.line });
+            }
+        }
+    }
+
     async fn add_subscriber(&mut self, sub: mpsc::UnboundedSender<DeskEvent>) {
         let hello = DeskEvent::Hello {
             operator: self.desk.operator.clone(),
@@ -445,6 +695,11 @@ impl Room {
             data_dir: self.desk.core.paths.data_dir.display().to_string(),
         };
         if sub.send(hello).is_err() {
+            return;
+        }
+        if let Some(line) = self.options.warning.clone()
+            && sub.send(DeskEvent::Notice { line }).is_err()
+        {
             return;
         }
         let paths = self.desk.core.paths.clone();
@@ -480,6 +735,13 @@ impl Room {
                 return;
             }
         }
+        if self.options.close_with_consoles {
+            let (watch, gone) = (sub.clone(), self.gone_tx.clone());
+            tokio::spawn(async move {
+                watch.closed().await;
+                let _ = gone.send(());
+            });
+        }
         self.subscribers.push(sub);
     }
 
@@ -488,8 +750,9 @@ impl Room {
             if let Some(scheduler) = self.scheduler.as_mut() {
                 scheduler.finished(&envelope.session_id);
             }
-            if let Some(running) = self.sessions.remove(&envelope.session_id)
-                && let Some(incident) = running.incident
+            if let Some(running) = self.sessions.get_mut(&envelope.session_id)
+                && !std::mem::replace(&mut running.finished, true)
+                && let Some(incident) = running.incident.clone()
             {
                 let desk = self.desk.clone();
                 let _ = tokio::task::spawn_blocking(move || {
@@ -522,43 +785,80 @@ fn waiting_rows(incidents: &Incidents, ids: &[String]) -> Vec<WaitingIncident> {
         .collect()
 }
 
-/// One line for what a poll found, or None when nothing worth saying happened.
+/// What one inbox poll tells the consoles: the waiting list when it changed since `listed`
+/// (which is updated), and at most one status line, so a storm is a few events per poll,
+/// never one per alert. Public for the console frame-time bench.
+pub fn view_events(
+    scheduler: &Scheduler,
+    update: &Update,
+    first: bool,
+    listed: &mut Vec<String>,
+) -> Vec<DeskEvent> {
+    let incidents = scheduler.incidents();
+    let mut out = Vec::new();
+    let waiting: Vec<String> = incidents
+        .iter()
+        .filter(|i| i.is_pending())
+        .take(MAX_WAITING)
+        .map(|i| i.id.clone())
+        .collect();
+    if waiting != *listed {
+        out.push(DeskEvent::Waiting {
+            incidents: waiting_rows(incidents, &waiting),
+        });
+        *listed = waiting;
+    }
+    if let Some(line) = notice(scheduler, update, first) {
+        out.push(DeskEvent::Notice { line });
+    }
+    out
+}
+
+/// One status line for what a poll found, or None when nothing worth saying happened.
 fn notice(scheduler: &Scheduler, update: &Update, first: bool) -> Option<String> {
     let incidents = scheduler.incidents();
     let waiting = incidents.pending();
     if first {
         return (waiting > 0).then(|| format!("inbox: {waiting} incident(s) waiting"));
     }
-    let mut parts = Vec::new();
-    match update.opened.as_slice() {
-        [] => {}
-        [one] => parts.push(match incidents.get(one) {
+    let resolved = match update.resolved.as_slice() {
+        [] => String::new(),
+        [one] => format!("; {one} resolved at source"),
+        many => format!("; {} resolved at source", many.len()),
+    };
+    let opened = match update.opened.as_slice() {
+        [] if resolved.is_empty() => return None,
+        [] => String::new(),
+        [one] => match incidents.get(one) {
             Some(i) if i.reopened > 0 => format!(
-                "incident {one} reopened (fired again after resolve): {}",
+                "incident reopened (fired again after resolve): {}",
                 crate::text::neutralize_line(&i.alert.summary_line())
             ),
             Some(i) => format!(
-                "new incident {one} from {}: {}",
+                "new incident from {}: {}",
                 i.key.source,
                 crate::text::neutralize_line(&i.alert.summary_line())
             ),
             None => format!("new incident {one}"),
-        }),
-        many => parts.push(format!("{} new incidents", many.len())),
-    }
-    match update.resolved.len() {
-        0 => {}
-        1 => parts.push(format!("{} resolved at source", update.resolved[0])),
-        n => parts.push(format!("{n} resolved at source")),
-    }
-    if parts.is_empty() {
-        return None;
-    }
+        },
+        many => format!("{} new incidents in the inbox", many.len()),
+    };
     let queued = scheduler.queued();
     let tail = if queued > 0 {
         format!(" ({waiting} waiting, {queued} queued for investigation)")
     } else {
         format!(" ({waiting} waiting)")
     };
-    Some(parts.join("; ") + &tail)
+    let mut line = opened;
+    if line.is_empty() {
+        line = resolved.trim_start_matches("; ").to_string();
+    } else {
+        line.push_str(&resolved);
+    }
+    line.push_str(&tail);
+    Some(line)
 }
+
+#[cfg(test)]
+#[path = "room_tests.rs"]
+mod tests;

@@ -310,8 +310,6 @@ impl App {
             AppEvent::History { session_id, result } => self.load_history(&session_id, result),
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
-            // The event loop keeps the link and runs `Command::Intake` over it.
-            AppEvent::IntakeLink(_) => {}
             AppEvent::Team(update) => self.apply_team(update),
             AppEvent::Rules(result) => self.apply_rules(result),
             AppEvent::ModelInput {

@@ -1,8 +1,9 @@
-//! A console attached to the daemon (`opsassist tui --attach`): the daemon's desk runs the
-//! incidents; this bridge turns its [`DeskEvent`]s into what the app shows (sessions with
-//! their history and live events, the waiting list, status lines) and the console's
-//! decisions, pastes and start requests into [`DeskOp`]s. Nothing runs in this process, so
-//! closing the console never stops a session.
+//! The console's link to its desk: the daemon's (`opsassist tui --attach`) or one running in
+//! this process (plain `opsassist tui`); the console speaks the same protocol to both. This
+//! bridge turns the desk's [`DeskEvent`]s into what the app shows (sessions with their
+//! history and live events, the waiting list, the team board, status lines); the console's
+//! decisions, pastes, start and team keys go to the desk as [`DeskOp`]s. No session runs in
+//! the console itself.
 
 use std::collections::HashMap;
 
@@ -14,58 +15,38 @@ use crate::session::SessionHandle;
 
 use super::app::AppEvent;
 use super::inbox::Waiting;
-use super::intake_paste::PasteLink;
 
-/// Start the bridge. Session handles (proxies that send their ops to the daemon) arrive on
-/// the returned channel; pasted alerts go through the returned link.
+/// Start the bridge. Session handles (proxies that send their ops to the desk) arrive on the
+/// returned channel; the console's own requests (pastes, the start and team keys) go on the
+/// returned sender. `daemon`: the desk is `opsassist serve`'s, not this process's.
 pub(super) fn start(
     attached: Attached,
+    daemon: bool,
     events: mpsc::UnboundedSender<EventEnvelope>,
     tasks: mpsc::UnboundedSender<AppEvent>,
-) -> (mpsc::UnboundedReceiver<SessionHandle>, PasteLink) {
+) -> (
+    mpsc::UnboundedReceiver<SessionHandle>,
+    mpsc::UnboundedSender<DeskOp>,
+) {
     let Attached {
         ops,
         events: mut desk_events,
     } = attached;
     let (handles_tx, handles_rx) = mpsc::unbounded_channel();
-    // Pastes.
-    let (paste_tx, mut paste_rx) = mpsc::unbounded_channel::<crate::alert::Alert>();
-    let paste_ops = ops.clone();
-    tokio::spawn(async move {
-        while let Some(alert) = paste_rx.recv().await {
-            if paste_ops
-                .send(DeskOp::Open {
-                    alert: Box::new(alert),
-                })
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-    // The start key.
-    let (start_tx, mut start_rx) = mpsc::unbounded_channel::<String>();
-    let _ = tasks.send(AppEvent::IntakeLink(start_tx));
-    let start_ops = ops.clone();
-    let start_tasks = tasks.clone();
-    tokio::spawn(async move {
-        while let Some(request) = start_rx.recv().await {
-            if super::team_keys::TeamRequest::decode(&request).is_some() {
-                let _ = start_tasks.send(AppEvent::Notice(
-                    "claims and take-overs are made with `opsassist store` while attached".into(),
-                ));
-                continue;
-            }
-            if start_ops.send(DeskOp::Start { incident: request }).is_err() {
-                return;
-            }
-        }
-    });
+    let link = ops.clone();
     tokio::spawn(async move {
         // The last seq each session's history had: live events up to it are already shown.
         let mut shown: HashMap<String, u64> = HashMap::new();
-        while let Some(event) = desk_events.recv().await {
+        loop {
+            // The console's loop has ended: let go of the desk's stream (a room of this
+            // process then stops, and its sessions log that the console closed).
+            let event = tokio::select! {
+                event = desk_events.recv() => event,
+                _ = events.closed() => return,
+            };
+            let Some(event) = event else { break };
             let sent = match event {
+                DeskEvent::Hello { .. } if !daemon => true,
                 DeskEvent::Hello { operator, pid, .. } => tasks
                     .send(AppEvent::Notice(format!(
                         "attached to the daemon (pid {pid}, acting as {}): its incidents run there; closing this console stops none",
@@ -86,26 +67,26 @@ pub(super) fn start(
                     let seen = shown.get(&envelope.session_id).copied().unwrap_or(0);
                     envelope.seq <= seen || events.send(*envelope).is_ok()
                 }
-                DeskEvent::Waiting { incidents } => tasks
-                    .send(AppEvent::Waiting(
-                        incidents.iter().map(waiting_row).collect(),
-                    ))
-                    .is_ok(),
-                DeskEvent::Notice { line } => tasks.send(AppEvent::Notice(line)).is_ok(),
+                event @ (DeskEvent::Waiting { .. } | DeskEvent::Notice { .. }) => {
+                    view_event(event).is_none_or(|e| tasks.send(e).is_ok())
+                }
                 DeskEvent::Failed { message } => {
                     tasks.send(AppEvent::SessionStartFailed(message)).is_ok()
                 }
+                DeskEvent::Team { update } => tasks.send(AppEvent::Team(update)).is_ok(),
             };
             if !sent {
                 return;
             }
         }
-        let _ = tasks.send(AppEvent::SessionStartFailed(
+        let line = if daemon {
             "the daemon closed the connection: its sessions go on; restart the console to attach again"
-                .into(),
-        ));
+        } else {
+            "the desk stopped: restart the console"
+        };
+        let _ = tasks.send(AppEvent::SessionStartFailed(line.into()));
     });
-    (handles_rx, PasteLink::to(paste_tx))
+    (handles_rx, link)
 }
 
 /// A handle whose ops go to the daemon as [`DeskOp::Session`].
@@ -121,6 +102,18 @@ fn proxy(session_id: &str, ops: &mpsc::UnboundedSender<DeskOp>) -> SessionHandle
         }
     });
     SessionHandle::remote(session_id, tx)
+}
+
+/// What the app shows for one of the desk's inbox events (the waiting list, a status line);
+/// None for the others. Public for the frame-time bench.
+pub fn view_event(event: DeskEvent) -> Option<AppEvent> {
+    match event {
+        DeskEvent::Waiting { incidents } => Some(AppEvent::Waiting(
+            incidents.iter().map(waiting_row).collect(),
+        )),
+        DeskEvent::Notice { line } => Some(AppEvent::Notice(line)),
+        _ => None,
+    }
 }
 
 fn waiting_row(incident: &crate::protocol::WaitingIncident) -> Waiting {

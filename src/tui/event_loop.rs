@@ -12,7 +12,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::alert::Alert;
-use crate::protocol::EventEnvelope;
+use crate::protocol::DeskOp;
 use crate::session::{self, Core, SessionHandle};
 
 use super::app::{App, AppEvent, Command, ProviderInfo};
@@ -51,27 +51,25 @@ pub struct TuiOptions {
     pub watch_notices: Option<mpsc::UnboundedReceiver<String>>,
     /// The watcher restarts failed containers itself (`[watch.docker] auto_restart`).
     pub auto_restart: bool,
-    /// Where intake work runs below the UI thread's priority
-    /// ([`crate::intake::background::runtime`]): the inbox follower's reads.
-    pub background: tokio::runtime::Handle,
-    /// `--attach`: the daemon's desk runs the incidents; this console shows them and sends
-    /// its decisions there (no inbox follower, no recovery, no session in this process).
-    pub attach: Option<crate::desk::socket::Attached>,
+    /// The desk that runs the incidents: one in this process, or the daemon's (`--attach`).
+    /// The console shows what it sends and sends it the operator's decisions; no session
+    /// runs in the console itself.
+    pub desk: crate::desk::socket::Attached,
+    /// The desk is the daemon's (`opsassist tui --attach`).
+    pub daemon: bool,
 }
 
 struct Runner {
     core: Arc<Core>,
-    events_tx: mpsc::UnboundedSender<EventEnvelope>,
     tasks_tx: mpsc::UnboundedSender<AppEvent>,
     sessions: HashMap<String, SessionHandle>,
     /// Pollers of running calls' output files, by (session id, call id).
     tails: HashMap<(String, String), tokio::task::JoinHandle<()>>,
-    /// Pasted alerts go to the intake module (`intake_paste`).
-    paste: Option<super::intake_paste::PasteLink>,
+    /// The desk's request link (pastes, the start and team keys, ops of sessions the
+    /// console has no handle for).
+    desk: mpsc::UnboundedSender<DeskOp>,
     /// An output file to page once the current key is handled (needs the terminal).
     pager: Option<String>,
-    /// The intake watcher's request link (start and team keys), once it follows the inbox.
-    intake: Option<mpsc::UnboundedSender<String>>,
 }
 
 impl Runner {
@@ -79,14 +77,13 @@ impl Runner {
     fn execute(&mut self, app: &mut App, command: Command) -> bool {
         match command {
             Command::Quit => return true,
-            Command::Intake(request) => match &self.intake {
-                Some(link) => {
-                    let _ = link.send(request);
+            Command::Desk(op) => {
+                if self.desk.send(op).is_err() {
+                    app.apply_app_event(AppEvent::SessionStartFailed(
+                        "the desk has stopped: restart the console".into(),
+                    ));
                 }
-                None => app.apply_app_event(AppEvent::SessionStartFailed(
-                    "the inbox is not followed: cannot start".into(),
-                )),
-            },
+            }
             Command::LoadRules => {
                 app.apply_app_event(AppEvent::Rules(Ok(self.core.config.rules.infos())));
             }
@@ -182,37 +179,24 @@ impl Runner {
                 });
             }
             Command::StartSession { alert } => {
-                // Through the intake module: deduplicated against the inbox first.
-                let opened = match &self.paste {
-                    Some(link) => link.open(*alert),
-                    None => false,
-                };
-                if !opened {
+                // The desk deduplicates it against the inbox first.
+                if self.desk.send(DeskOp::Open { alert }).is_err() {
                     app.apply_app_event(AppEvent::SessionStartFailed(
-                        "could not open the incident: the intake task has stopped".into(),
+                        "could not open the incident: the desk has stopped".into(),
                     ));
                 }
             }
             Command::Send { session_id, op } => {
-                let mut sent = self
+                let sent = self
                     .sessions
                     .get(&session_id)
                     .is_some_and(|h| h.send(op.clone()));
-                if !sent {
-                    // The session task ended (or belongs to an earlier run): reopen it from its
-                    // log; the incident is already on screen, so its history is not replayed.
-                    match session::resume(self.core.clone(), &session_id, self.events_tx.clone()) {
-                        Ok(resumed) => {
-                            sent = resumed.handle.send(op);
-                            self.sessions.insert(session_id.clone(), resumed.handle);
-                        }
-                        Err(e) => tracing::warn!("cannot resume session {session_id}: {e}"),
-                    }
-                }
-                if !sent {
-                    app.apply_app_event(AppEvent::Notice(format!(
-                        "session {session_id} is not running: nothing sent"
-                    )));
+                // A session the desk does not run (it ended, or belongs to an earlier run) is
+                // reopened there from its log.
+                if !sent && self.desk.send(DeskOp::Session { session_id, op }).is_err() {
+                    app.apply_app_event(AppEvent::Notice(
+                        "the desk has stopped: nothing sent".to_string(),
+                    ));
                 }
             }
             Command::Export { session_id } => {
@@ -339,31 +323,18 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
 
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let (tasks_tx, mut tasks_rx) = mpsc::unbounded_channel();
+    let (mut desk_handles, desk) =
+        super::attach::start(options.desk, options.daemon, events_tx, tasks_tx.clone());
     let mut runner = Runner {
         core: core.clone(),
-        events_tx,
         tasks_tx: tasks_tx.clone(),
         sessions: HashMap::new(),
         tails: HashMap::new(),
-        paste: None,
+        desk,
         pager: None,
-        intake: None,
     };
 
-    let attached = options.attach.is_some();
-    let (mut intake_handles, paste) = match options.attach {
-        Some(attach) => {
-            super::attach::start(attach, runner.events_tx.clone(), runner.tasks_tx.clone())
-        }
-        None => super::intake_watch::start(
-            core.clone(),
-            runner.events_tx.clone(),
-            runner.tasks_tx.clone(),
-            options.background.clone(),
-        ),
-    };
-    runner.paste = Some(paste);
-    if !attached {
+    if !options.daemon {
         // A daemon on this data dir runs its own incidents: say so, and how to see them.
         let socket = crate::desk::socket::socket_path(&core.paths);
         let tx = runner.tasks_tx.clone();
@@ -404,27 +375,6 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
             let _ = tasks_tx.send(AppEvent::Notice(verdict.line()));
         }
     });
-
-    let recovered = if attached {
-        Ok(Vec::new())
-    } else {
-        session::recover(core.clone(), runner.events_tx.clone())
-    };
-    match recovered {
-        Ok(recovered) => {
-            for session in recovered {
-                for envelope in session.history {
-                    app.apply(envelope);
-                }
-                runner
-                    .sessions
-                    .insert(session.handle.id.clone(), session.handle);
-            }
-        }
-        Err(e) => app.apply_app_event(AppEvent::SessionStartFailed(format!(
-            "cannot reopen open incidents: {e}"
-        ))),
-    }
 
     // Approvals reopened from logs at startup are not new: no bell for them.
     app.take_bell();
@@ -506,11 +456,6 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
                 runner.execute_all(&mut app, Vec::new())
             }
             Some(mut task) = tasks_rx.recv() => {
-                // The intake watcher's link is the loop's: `Command::Intake` goes over it.
-                if let AppEvent::IntakeLink(link) = task {
-                    runner.intake = Some(link);
-                    continue;
-                }
                 if let AppEvent::PastSessions(Ok(past)) = &mut task {
                     // Sessions opened in this run before the list was read are already shown.
                     past.retain(|s| !runner.sessions.contains_key(&s.id));
@@ -519,7 +464,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
                 dirty = true;
                 runner.execute_all(&mut app, Vec::new())
             }
-            Some(handle) = intake_handles.recv() => {
+            Some(handle) = desk_handles.recv() => {
                 runner.sessions.insert(handle.id.clone(), handle);
                 false
             }
@@ -565,9 +510,12 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         task.abort();
     }
     drop(guard);
-    // Let go of the sessions and give them a moment to log that the console closed (so the
-    // next start does not report a crash).
-    runner.sessions.clear();
+    // Let go of the desk: a room of this process stops and lets go of its sessions; give
+    // them a moment to log that the console closed (so the next start does not report a
+    // crash). A daemon's sessions go on.
+    drop(runner);
+    drop(events_rx);
+    drop(tasks_rx);
     tokio::time::sleep(Duration::from_millis(300)).await;
     Ok(())
 }

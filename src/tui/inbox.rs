@@ -1,23 +1,15 @@
 //! Received incidents in the console's list: rows for inbox incidents that wait for the
-//! operator (no session yet), kept in step with the inbox, and the start key's request,
-//! which the intake watcher turns into an atomic claim through the store.
+//! operator (no session yet), as the desk lists them, and the start key's request, which the
+//! desk turns into an atomic claim through the store.
 
 use crate::protocol::SessionState;
 
 use super::app::{App, Command, Incident, state_slot};
 use super::transcript_store::NoteKind;
 
-/// At most this many waiting incidents are listed (the oldest first); `opsassist incidents
-/// list` shows them all. A storm of alerts cannot grow the list without bound.
-pub const MAX_WAITING_ROWS: usize = 200;
-
 pub use super::messages::Waiting;
 
 impl Waiting {
-    pub fn from_incident(incident: &crate::store::Incident) -> Waiting {
-        Waiting::from_alert(&incident.id, &incident.alert)
-    }
-
     /// The row for inbox incident `id` whose alert is `alert` (texts neutralised).
     pub fn from_alert(id: &str, alert: &crate::alert::Alert) -> Waiting {
         let line = crate::text::neutralize_line;
@@ -107,7 +99,7 @@ impl App {
         );
         self.intake_starts.push(id.clone());
         self.follow_new_incident();
-        vec![Command::Intake(id)]
+        vec![Command::Desk(crate::protocol::DeskOp::Start { incident: id })]
     }
 
     /// Hand a source status to the session, if it runs in this console (a session of this

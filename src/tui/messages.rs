@@ -2,7 +2,6 @@
 //! loop to run and the [`AppEvent`]s the loop's tasks feed back, with the plain data they carry.
 //! A leaf: it imports nothing from the rest of `tui`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::alert::Alert;
@@ -82,9 +81,9 @@ pub enum Command {
     YankFile { path: String },
     /// Suspend the console and page an output file in `$PAGER` (`o`).
     Pager { path: String },
-    /// A request for the intake watcher: an incident id to claim and start (the start key),
-    /// or an encoded team request (`team_keys`).
-    Intake(String),
+    /// A request for the desk: claim and start an inbox incident (the start key), or a team
+    /// request (`team_keys`).
+    Desk(crate::protocol::DeskOp),
     /// Leave the dashboard (sessions stay on disk and resume next time).
     Quit,
 }
@@ -131,8 +130,6 @@ pub enum AppEvent {
         at: chrono::DateTime<chrono::Utc>,
         source: String,
     },
-    /// Where the start key's requests go (the intake watcher claims and starts them).
-    IntakeLink(tokio::sync::mpsc::UnboundedSender<String>),
     /// The approval rules in force, as the core lists them (or why it could not).
     Rules(Result<Vec<crate::protocol::RuleInfo>, String>),
     /// A session's last model request (None: it sent none in this process).
@@ -164,24 +161,4 @@ pub struct Waiting {
     pub alert: Box<crate::alert::Alert>,
 }
 
-/// An incident another operator holds, as this console watches it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Other {
-    /// The claim's key: the inbox incident id (or the session id when it has none).
-    pub incident: String,
-    /// Who is on it (neutralised).
-    pub operator: String,
-    /// Their lease is live; false once it lapsed (their console stopped renewing it).
-    pub live: bool,
-}
-
-/// Sessions other operators are on, by session id (what the rows are keyed by).
-pub type Others = HashMap<String, Other>;
-
-/// The board as the inbox watcher read it, for the app.
-#[derive(Debug, Clone, Default)]
-pub struct TeamUpdate {
-    pub others: Others,
-    /// Sessions this console took over: they run here now.
-    pub mine: Vec<String>,
-}
+pub use crate::protocol::{Other, Others, TeamUpdate};

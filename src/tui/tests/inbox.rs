@@ -28,7 +28,7 @@ fn start_key_hands_the_selected_waiting_incident_to_the_watcher() {
     // The key handler returns the request for the loop to send.
     assert_eq!(
         app.handle_key(key(KeyCode::Char('s'))),
-        vec![Command::Intake(selected.clone())]
+        vec![Command::Desk(crate::protocol::DeskOp::Start { incident: selected.clone() })]
     );
     // Pressed twice before the watcher answers: one request.
     assert!(app.handle_key(key(KeyCode::Char('s'))).is_empty());
@@ -42,7 +42,7 @@ fn start_key_hands_the_selected_waiting_incident_to_the_watcher() {
         .expect("still listed");
     assert_eq!(
         app.handle_key(key(KeyCode::Char('s'))),
-        vec![Command::Intake(selected)]
+        vec![Command::Desk(crate::protocol::DeskOp::Start { incident: selected })]
     );
 }
 
@@ -78,7 +78,7 @@ fn start_key_on_a_session_row_starts_nothing() {
     super::feed(&mut app, super::SID, super::started());
     let commands = app.handle_key(key(KeyCode::Char('s')));
     assert!(
-        !commands.iter().any(|c| matches!(c, Command::Intake(_))),
+        !commands.iter().any(|c| matches!(c, Command::Desk(_))),
         "{commands:?}"
     );
     assert!(app.pending_io().is_empty());

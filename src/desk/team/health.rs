@@ -1,4 +1,4 @@
-//! The console's word on the team database's reachability: "✘ team database unreachable —
+//! The desk's word on the team database's reachability: "✘ team database unreachable —
 //! retrying" when the store's probe loses it (repeated while it stays down, since a key
 //! press clears a notice) and "● team database back" when it answers again. The screen stays
 //! as it is; the store reconnects by itself (`store::postgres::health`).
@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::app::AppEvent;
 use crate::store::PgStore;
 
 /// How often the state is looked at.
@@ -17,7 +16,7 @@ const EVERY: Duration = Duration::from_millis(500);
 const REPEAT: Duration = Duration::from_secs(10);
 
 /// Follow `pg`'s health until the console goes away.
-pub(super) fn start(pg: Arc<PgStore>, tasks: mpsc::UnboundedSender<AppEvent>) {
+pub fn start(pg: Arc<PgStore>, notices: mpsc::UnboundedSender<String>) {
     tokio::spawn(async move {
         let mut was_down = false;
         let mut since_shown = Duration::ZERO;
@@ -36,7 +35,7 @@ pub(super) fn start(pg: Arc<PgStore>, tasks: mpsc::UnboundedSender<AppEvent>) {
             was_down = down.is_some();
             if let Some(line) = line {
                 since_shown = Duration::ZERO;
-                if tasks.send(AppEvent::Notice(line)).is_err() {
+                if notices.send(line).is_err() {
                     return;
                 }
             }

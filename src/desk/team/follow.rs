@@ -1,19 +1,18 @@
-//! The inbox watcher's side of watching: which incidents other operators are on (the board's
-//! live claims first, else who took the incident up in the inbox) and the new events of their
-//! sessions, read from the team database from the last seq this console has. The watcher
-//! runs [`TeamFollow::poll`] after every inbox poll (a notification wakes it at once; when
-//! nothing wakes it, it re-reads every second to fill gaps); the events go to the app on the
-//! sessions' own channel, so they are applied exactly as this console's own sessions' events.
+//! The desk's side of watching other operators: which incidents they are on (the board's live
+//! claims first, else who took the incident up in the inbox) and the new events of their
+//! sessions, read from the team database from the last seq this data dir has. The room runs
+//! [`TeamFollow::poll`] after every inbox poll (a notification wakes it at once; when nothing
+//! wakes it, it re-reads every second to fill gaps); the events go to the consoles as
+//! [`crate::protocol::DeskEvent::Session`], so they are applied exactly as the desk's own
+//! sessions' events, read-only.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::paths::Paths;
-use crate::protocol::EventEnvelope;
+use crate::protocol::{EventEnvelope, Other, Others, TeamUpdate};
 use crate::store::{Board, IncidentState, Incidents, Opened, PgStore};
-
-use super::team_board::{Other, Others, TeamUpdate};
 
 /// Re-read the board and the watched sessions at least this often without a notification.
 const REREAD: Duration = Duration::from_secs(1);
@@ -31,24 +30,6 @@ pub struct Found {
     pub events: Vec<EventEnvelope>,
 }
 
-impl Found {
-    /// Hand the board to the app and the events to the sessions' channel (the app applies
-    /// them as any session's); false when the app is gone.
-    pub fn deliver(
-        self,
-        tasks: &tokio::sync::mpsc::UnboundedSender<super::app::AppEvent>,
-        events: &tokio::sync::mpsc::UnboundedSender<EventEnvelope>,
-    ) -> bool {
-        if let Some(update) = self.others
-            && tasks.send(super::app::AppEvent::Team(update)).is_err()
-        {
-            return false;
-        }
-        self.events
-            .into_iter()
-            .all(|envelope| events.send(envelope).is_ok())
-    }
-}
 
 /// Follows the sessions other operators are on (team mode only).
 pub struct TeamFollow {

@@ -1,12 +1,12 @@
-//! The inbox follower: the waiting rows go to the app when (and only when) the list of
-//! incidents that wait for the operator changed.
+//! The room's inbox view: the waiting rows go to the consoles when (and only when) the list
+//! of incidents that wait for the operator changed.
 
 use std::sync::Arc;
 
 use super::*;
 use crate::config::Investigate;
 use crate::intake::{Intake, IntakeOptions};
-use crate::store::FileStore;
+use crate::store::{FileStore, Store};
 
 fn alerts(range: std::ops::Range<usize>) -> Vec<crate::alert::Alert> {
     range
@@ -20,11 +20,27 @@ fn alerts(range: std::ops::Range<usize>) -> Vec<crate::alert::Alert> {
         .collect()
 }
 
-fn waiting_ids(events: &[AppEvent]) -> Option<Vec<String>> {
+fn waiting_ids(events: &[DeskEvent]) -> Option<Vec<String>> {
     events.iter().find_map(|e| match e {
-        AppEvent::Waiting(rows) => Some(rows.iter().map(|w| w.id.clone()).collect()),
+        DeskEvent::Waiting { incidents } => Some(incidents.iter().map(|w| w.id.clone()).collect()),
         _ => None,
     })
+}
+
+/// The room's reading of the inbox, one poll at a time, as `Room::poll` does it.
+struct Follower {
+    scheduler: Scheduler,
+    first: bool,
+    listed: Vec<String>,
+}
+
+impl Follower {
+    fn poll(&mut self, store: &dyn Store) -> Vec<DeskEvent> {
+        let update = self.scheduler.poll(store).expect("poll");
+        let events = view_events(&self.scheduler, &update, self.first, &mut self.listed);
+        self.first = false;
+        events
+    }
 }
 
 #[test]
@@ -33,11 +49,15 @@ fn waiting_rows_are_sent_only_when_the_list_changes() {
     let store = Arc::new(FileStore::in_dir(dir.path()));
     let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("intake");
     intake.accept_blocking(alerts(0..3)).expect("accept");
-    let mut follower = InboxFollower::new(SchedulerOptions {
-        investigate: Investigate::Manual,
-        max_concurrent: 3,
-        min_severity: None,
-    });
+    let mut follower = Follower {
+        scheduler: Scheduler::new(SchedulerOptions {
+            investigate: Investigate::Manual,
+            max_concurrent: 3,
+            min_severity: None,
+        }),
+        first: true,
+        listed: Vec::new(),
+    };
     let ids = waiting_ids(&follower.poll(store.as_ref())).expect("first list");
     assert_eq!(ids.len(), 3);
 
