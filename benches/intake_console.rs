@@ -405,15 +405,12 @@ fn bench(c: &mut Criterion) {
                 let t = Instant::now();
                 // What the desk's room does each poll, and what the console makes of it.
                 let events: Vec<AppEvent> = match scheduler.poll(store.as_ref()) {
-                    Ok(update) => opsassist::desk::room::view_events(
-                        &scheduler,
-                        &update,
-                        first,
-                        &mut listed,
-                    )
-                    .into_iter()
-                    .filter_map(opsassist::tui::view_event)
-                    .collect(),
+                    Ok(update) => {
+                        opsassist::desk::room::view_events(&scheduler, &update, first, &mut listed)
+                            .into_iter()
+                            .filter_map(opsassist::tui::view_event)
+                            .collect()
+                    }
                     Err(_) => Vec::new(),
                 };
                 first = false;

@@ -13,9 +13,18 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("session::start", "sessions are started by the desk"),
     ("session::recover", "sessions are recovered by the desk"),
     ("session::resume", "sessions are resumed by the desk"),
-    ("session::materialize", "sessions are materialized by the desk"),
-    ("Desk::open", "the desk is opened at the binary's edge (src/cli), not in a front end"),
-    ("room::start", "the room is started at the binary's edge (src/cli)"),
+    (
+        "session::materialize",
+        "sessions are materialized by the desk",
+    ),
+    (
+        "Desk::open",
+        "the desk is opened at the binary's edge (src/cli), not in a front end",
+    ),
+    (
+        "room::start",
+        "the room is started at the binary's edge (src/cli)",
+    ),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -87,7 +96,11 @@ fn front_ends_reach_the_core_only_through_the_protocol() {
             report.push(format!("{}:{line}: names {path} ({why})", file.display()));
         }
     }
-    assert!(report.is_empty(), "front ends past the protocol:\n{}", report.join("\n"));
+    assert!(
+        report.is_empty(),
+        "front ends past the protocol:\n{}",
+        report.join("\n")
+    );
 }
 
 #[test]

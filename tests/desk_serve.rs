@@ -328,6 +328,72 @@ async fn a_killed_daemon_asks_again_after_restart_and_runs_nothing_twice() {
     );
 }
 
+/// Processes whose command line holds `pattern`.
+fn pgrep(pattern: &str) -> String {
+    std::process::Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_while_a_command_runs_marks_it_interrupted_and_never_reruns_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    let hooks = hooks::HttpHooks::start().await;
+    setup(root, &hooks.base);
+    let ran = root.join("ran");
+    let marker = format!("sleep 17.{}3", std::process::id() % 1000);
+    let fake = FakeLlm::openai(vec![
+        Reply::ToolCalls(vec![shell(&format!("{marker} && touch {}", ran.display()))]),
+        Reply::Text("Handing back.".into()),
+    ])
+    .await;
+    let mut daemon = Daemon::start(root, &fake);
+    post_alert(&daemon.addr, "Queue stuck (killed mid-command)").await;
+    let mut console = socket::connect(&socket_of(root))
+        .await
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let mut seen = Vec::new();
+    let asked = until(&mut console, &mut seen, "the call", |e| {
+        waiting_call(e).is_some()
+    })
+    .await;
+    let (session_id, call_id, _) = waiting_call(&asked).unwrap_or_else(|| panic!("no call"));
+    assert!(
+        console
+            .ops
+            .send(DeskOp::Session {
+                session_id,
+                op: Op::Decide {
+                    call_id,
+                    decision: Decision::Approve { confirm: None },
+                },
+            })
+            .is_ok()
+    );
+    let sessions = root.join("data/sessions");
+    wait_for("the command to run", || !pgrep(&marker).is_empty()).await;
+    drop(console);
+    daemon.kill9();
+    assert!(!ran.exists());
+
+    let _daemon = Daemon::start(root, &fake);
+    wait_for("the session to go on after the restart", || {
+        log_text(&sessions).contains("Handing back.")
+    })
+    .await;
+    let log = log_text(&sessions);
+    assert!(
+        log.contains("NOT re-run"),
+        "the model is told the command was not re-run: {log}"
+    );
+    assert_eq!(pgrep(&marker), "", "the command outlived the restart");
+    assert!(!ran.exists(), "the interrupted command went on to its end");
+    assert_eq!(log.matches("\"type\":\"exec_started\"").count(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_daemon_on_the_same_data_dir_is_refused() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -144,7 +144,9 @@ fn a_disconnect_mid_stream_is_retried_and_the_session_goes_on() {
     assert!(screen.contains("retry 1/"), "{screen}");
     assert!(screen.contains("retry 2/"), "{screen}");
     // The status probe runs beside the session: under load it may answer after the call.
-    pane.wait_for("the model shown as connected", |s| s.contains("● connected"));
+    pane.wait_for("the model shown as connected", |s| {
+        s.contains("● connected")
+    });
     pane.decide(&["a"]);
     pane.wait_for("the session continues", |s| {
         s.contains(&format!("final-{n}"))

@@ -11,9 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::intake::scheduler::{Scheduler, SchedulerOptions, Update};
-use crate::protocol::{
-    DeskEvent, DeskOp, Event, EventEnvelope, Op, TeamRequest, WaitingIncident,
-};
+use crate::protocol::{DeskEvent, DeskOp, Event, EventEnvelope, Op, TeamRequest, WaitingIncident};
 use crate::session::{self, SessionHandle};
 use crate::store::Incidents;
 
@@ -275,9 +273,7 @@ impl Room {
         };
         let read = move || {
             let update = scheduler.poll(store.as_ref());
-            let found = follow
-                .as_mut()
-                .map(|f| f.poll(scheduler.incidents(), woke));
+            let found = follow.as_mut().map(|f| f.poll(scheduler.incidents(), woke));
             scheduler.adopt_running(&|session| {
                 session::last_logged(&paths, session)
                     .is_some_and(|last| !matches!(last.event, Event::Finished { .. }))
@@ -573,8 +569,7 @@ impl Room {
         }
         let core = self.desk.core.clone();
         let (id, events) = (session_id.clone(), self.events_tx.clone());
-        let resumed =
-            tokio::task::spawn_blocking(move || session::resume(core, &id, events)).await;
+        let resumed = tokio::task::spawn_blocking(move || session::resume(core, &id, events)).await;
         match resumed {
             Ok(Ok(resumed)) => {
                 let sent = resumed.handle.send(op);

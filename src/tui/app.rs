@@ -74,6 +74,9 @@ pub struct App {
     pub mode: crate::protocol::Mode,
     /// Whether read-only commands run without asking, shown in the status bar.
     pub auto_read_only: bool,
+    /// The console's Docker watcher restarts failed containers itself (`tui --watch docker`
+    /// with `[watch.docker] auto_restart`): the status bar says so.
+    pub auto_restart: bool,
     /// A newly shown call accepts no decision key for this long (`[tui] approval_guard_ms`).
     pub guard: Duration,
     /// The call decision keys act on, as of the last draw (None: nothing was drawn for one).
@@ -140,6 +143,7 @@ impl App {
             max_alert_bytes: crate::alert::DEFAULT_MAX_BYTES,
             mode: crate::protocol::Mode::Heal,
             auto_read_only: false,
+            auto_restart: false,
             guard: Duration::from_millis(400),
             seen: None,
             now: std::time::Instant::now(),
@@ -322,12 +326,6 @@ impl App {
                 needle,
                 result,
             } => self.search_hits(&session_id, &call_id, &needle, result),
-            AppEvent::SourceStatus {
-                session_id,
-                status,
-                at,
-                source,
-            } => self.source_status(session_id, status, at, source),
             AppEvent::OutputIndexed {
                 session_id,
                 call_id,

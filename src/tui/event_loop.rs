@@ -37,11 +37,6 @@ impl From<std::io::Error> for TuiError {
     }
 }
 
-/// The console's Docker watcher restarts failed containers itself (the status bar says so);
-/// set once at start.
-pub(super) static AUTO_RESTART: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
 /// What the dashboard starts with.
 pub struct TuiOptions {
     pub keymap: Keymap,
@@ -348,7 +343,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     }
 
     // `--watch docker`: the watcher's status lines, and the auto-restart badge.
-    AUTO_RESTART.store(options.auto_restart, std::sync::atomic::Ordering::Relaxed);
+    app.auto_restart = options.auto_restart;
     if let Some(mut notices) = options.watch_notices {
         let tx = runner.tasks_tx.clone();
         tokio::spawn(async move {

@@ -99,26 +99,8 @@ impl App {
         );
         self.intake_starts.push(id.clone());
         self.follow_new_incident();
-        vec![Command::Desk(crate::protocol::DeskOp::Start { incident: id })]
-    }
-
-    /// Hand a source status to the session, if it runs in this console (a session of this
-    /// run or recovered by it); the session logs it and the transcript shows it from there.
-    pub(super) fn source_status(
-        &mut self,
-        session_id: String,
-        status: crate::protocol::SourceStatus,
-        at: chrono::DateTime<chrono::Utc>,
-        source: String,
-    ) {
-        let mine = self.by_id.get(&session_id).is_some_and(|&i| {
-            i < self.live_len && self.incidents.get(i).is_some_and(|row| !row.received)
-        });
-        if mine {
-            self.watch_commands.push(super::app::Command::Send {
-                session_id,
-                op: crate::protocol::Op::SourceStatus { status, at, source },
-            });
-        }
+        vec![Command::Desk(crate::protocol::DeskOp::Start {
+            incident: id,
+        })]
     }
 }

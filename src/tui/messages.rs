@@ -123,13 +123,6 @@ pub enum AppEvent {
     },
     /// Received incidents that wait for the operator, as the inbox has them now.
     Waiting(Vec<Waiting>),
-    /// The alert source of a session resolved it or it fired again: the session logs it.
-    SourceStatus {
-        session_id: String,
-        status: crate::protocol::SourceStatus,
-        at: chrono::DateTime<chrono::Utc>,
-        source: String,
-    },
     /// The approval rules in force, as the core lists them (or why it could not).
     Rules(Result<Vec<crate::protocol::RuleInfo>, String>),
     /// A session's last model request (None: it sent none in this process).

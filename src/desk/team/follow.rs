@@ -30,7 +30,6 @@ pub struct Found {
     pub events: Vec<EventEnvelope>,
 }
 
-
 /// Follows the sessions other operators are on (team mode only).
 pub struct TeamFollow {
     pg: Arc<PgStore>,

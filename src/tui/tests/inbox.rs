@@ -28,7 +28,9 @@ fn start_key_hands_the_selected_waiting_incident_to_the_watcher() {
     // The key handler returns the request for the loop to send.
     assert_eq!(
         app.handle_key(key(KeyCode::Char('s'))),
-        vec![Command::Desk(crate::protocol::DeskOp::Start { incident: selected.clone() })]
+        vec![Command::Desk(crate::protocol::DeskOp::Start {
+            incident: selected.clone()
+        })]
     );
     // Pressed twice before the watcher answers: one request.
     assert!(app.handle_key(key(KeyCode::Char('s'))).is_empty());
@@ -42,7 +44,9 @@ fn start_key_hands_the_selected_waiting_incident_to_the_watcher() {
         .expect("still listed");
     assert_eq!(
         app.handle_key(key(KeyCode::Char('s'))),
-        vec![Command::Desk(crate::protocol::DeskOp::Start { incident: selected })]
+        vec![Command::Desk(crate::protocol::DeskOp::Start {
+            incident: selected
+        })]
     );
 }
 

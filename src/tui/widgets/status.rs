@@ -52,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             ""
         }),
-        if super::super::event_loop::AUTO_RESTART.load(std::sync::atomic::Ordering::Relaxed) {
+        if app.auto_restart {
             Span::styled(
                 " · auto-restart on ",
                 Style::new().fg(Color::Black).bg(Color::Magenta),
