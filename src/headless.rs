@@ -87,34 +87,22 @@ pub async fn run(
                 let decision = ask(proposal, &mut lines, prompt_out).await.map_err(io)?;
                 eof = !send(&handle, proposal, decision);
             }
-            Event::ApprovalReasked {
-                call_id,
-                command,
-                class,
-                class_reason,
-                needs_confirm,
-                edit,
-                ..
-            } if !eof => {
-                let Some(proposal) = proposals.get(call_id).cloned() else {
+            Event::ApprovalReasked(reask) if !eof => {
+                let Some(proposal) = proposals.get(&reask.call_id).cloned() else {
                     continue;
                 };
-                let decision = match edit {
-                    Some(replacement) if *needs_confirm => {
-                        confirm_edit(command, replacement, &proposal, &mut lines, prompt_out)
-                            .await
-                            .map_err(io)?
-                    }
-                    _ => {
-                        let again = Proposal {
-                            command: command.clone(),
-                            class: *class,
-                            class_reason: class_reason.clone(),
-                            needs_confirm: *needs_confirm,
-                            ..proposal.clone()
-                        };
-                        ask(&again, &mut lines, prompt_out).await.map_err(io)?
-                    }
+                let again = reask.offer(&proposal);
+                let decision = match &reask.edit {
+                    Some(replacement) if again.needs_confirm => confirm_edit(
+                        &again.command,
+                        replacement,
+                        &proposal,
+                        &mut lines,
+                        prompt_out,
+                    )
+                    .await
+                    .map_err(io)?,
+                    _ => ask(&again, &mut lines, prompt_out).await.map_err(io)?,
                 };
                 eof = !send(&handle, &proposal, decision);
             }

@@ -404,20 +404,9 @@ pub enum Event {
     CallProposed { proposal: Proposal },
     /// A tool call waits for the operator.
     ApprovalRequested { proposal: Proposal },
-    /// The core did not accept a decision on `call_id`; the call is pending again. `command`,
-    /// `class` and `needs_confirm` are what an approval would now run and need: for an edit
-    /// that needs `yes`, the edited command, with `edit` holding the replacement to send again
-    /// (as [`Decision::Edit`] with `confirm`); otherwise the proposal's own.
-    ApprovalReasked {
-        call_id: String,
-        why: String,
-        command: String,
-        class: Class,
-        class_reason: String,
-        needs_confirm: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        edit: Option<String>,
-    },
+    /// The core did not accept a decision on `call_id`; the call is pending again, as the
+    /// gate offers it now ([`Reask::offer`]).
+    ApprovalReasked(Reask),
     /// The gate decided a call.
     Decided { call_id: String, verdict: Verdict },
     /// An approval of `call_id` remembered `prefix` on `target` for the rest of this incident
@@ -543,6 +532,53 @@ mod tests {
     }
 
     #[test]
+    fn a_reask_offers_the_core_s_offer_and_an_old_reask_is_derived_from_its_proposal() {
+        let base = r#"{"call_id":"c1","tool":"local_shell","target":{"kind":"local"},"command":"systemctl restart nginx","arguments":"{}","reason":null,"class":"change","class_reason":"restarts","shell":true}"#;
+        let base: Proposal = serde_json::from_str(base).unwrap_or_else(|e| panic!("{e}"));
+        let original = Proposal {
+            prefix: Some("systemctl restart".into()),
+            scopes: vec![RuleScope::Incident],
+            ..base
+        };
+        // A log line written before `offer`: the summary fields only.
+        let line = r#"{"type":"approval_reasked","call_id":"c1","why":"type yes","command":"rm -rf /srv/x","class":"destructive","class_reason":"deletes","needs_confirm":true,"edit":"rm -rf /srv/x"}"#;
+        let event: Event = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}"));
+        let Event::ApprovalReasked(reask) = event else {
+            panic!("not a re-ask");
+        };
+        let offered = reask.offer(&original);
+        assert_eq!(offered.command, "rm -rf /srv/x");
+        assert_eq!(offered.class, Class::Destructive);
+        assert!(offered.needs_confirm);
+        // An edit's offer never carries the original's prefix or rule scopes.
+        assert_eq!(offered.prefix, None);
+        assert!(offered.scopes.is_empty());
+        // Not an edit: the original's prefix stands.
+        let plain = Reask {
+            edit: None,
+            ..reask.clone()
+        };
+        assert_eq!(
+            plain.offer(&original).prefix.as_deref(),
+            Some("systemctl restart")
+        );
+        // The core's offer wins over anything derived, and round-trips.
+        let core_offer = Reask {
+            offer: Some(Box::new(Proposal {
+                command: "from the gate".into(),
+                ..original.clone()
+            })),
+            ..reask
+        };
+        let text =
+            serde_json::to_string(&Event::ApprovalReasked(core_offer.clone())).unwrap_or_default();
+        assert!(text.contains(r#""type":"approval_reasked""#), "{text}");
+        let back: Event = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, Event::ApprovalReasked(core_offer.clone()));
+        assert_eq!(core_offer.offer(&original).command, "from the gate");
+    }
+
+    #[test]
     fn old_approval_and_edit_lines_parse_with_the_new_fields_defaulted() {
         let line = r#"{"type":"approval_requested","proposal":{"call_id":"c1","tool":"local_shell","target":{"kind":"local"},"command":"uptime","arguments":"{}","reason":null,"class":"read-only","class_reason":"uptime only reads","shell":true}}"#;
         let event: Event = match serde_json::from_str(line) {
@@ -568,6 +604,54 @@ mod tests {
                 ..
             }
         ));
+    }
+}
+
+/// A call asked again ([`Event::ApprovalReasked`]). `command`, `class` and `needs_confirm` are
+/// what an approval would now run and need: for an edit that needs `yes`, the edited command,
+/// with `edit` holding the replacement to send again (as [`Decision::Edit`] with `confirm`);
+/// otherwise the proposal's own. `offer` is the whole call as the gate offers it now (prefix,
+/// scopes and decisions included); logs older than it carry only the summary fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reask {
+    pub call_id: String,
+    pub why: String,
+    pub command: String,
+    pub class: Class,
+    pub class_reason: String,
+    pub needs_confirm: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<Box<Proposal>>,
+}
+
+impl Reask {
+    /// The call as it is offered now, for a front end to show and ask again: the core's
+    /// `offer`, or (logs older than it) `original` with the re-ask's command, class and
+    /// confirmation, and for an edit no prefix or rule scope (they were the original's).
+    pub fn offer(&self, original: &Proposal) -> Proposal {
+        if let Some(offer) = &self.offer {
+            return (**offer).clone();
+        }
+        let edited = self.edit.is_some();
+        Proposal {
+            command: self.command.clone(),
+            class: self.class,
+            class_reason: self.class_reason.clone(),
+            needs_confirm: self.needs_confirm,
+            prefix: if edited {
+                None
+            } else {
+                original.prefix.clone()
+            },
+            scopes: if edited {
+                Vec::new()
+            } else {
+                original.scopes.clone()
+            },
+            ..original.clone()
+        }
     }
 }
 

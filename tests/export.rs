@@ -320,7 +320,7 @@ fn write_incident(root: &Path) -> Paths {
     });
     w.propose(&vacuum);
     w.ask(&vacuum);
-    w.ev(Event::ApprovalReasked {
+    w.ev(Event::ApprovalReasked(opsassist::protocol::Reask {
         call_id: "call_4".into(),
         why: "type `yes` to confirm".into(),
         command: vacuum.command.clone(),
@@ -328,7 +328,8 @@ fn write_incident(root: &Path) -> Paths {
         class_reason: vacuum.class_reason.clone(),
         needs_confirm: true,
         edit: None,
-    });
+        offer: None,
+    }));
     w.decide(
         "call_4",
         "refused",

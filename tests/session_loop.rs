@@ -288,7 +288,7 @@ async fn destructive_needs_yes_and_a_bare_approval_is_asked_again() {
         check(&fake, &events);
         assert_eq!(asks, 2);
         assert!(
-            events.iter().any(|e| matches!(&e.event, Event::ApprovalReasked { why, needs_confirm: true, edit: None, .. } if why.contains("yes"))),
+            events.iter().any(|e| matches!(&e.event, Event::ApprovalReasked(opsassist::protocol::Reask { why, needs_confirm: true, edit: None, .. }) if why.contains("yes"))),
             "a bare approval is asked again, as its own event"
         );
         assert!(!victim.exists());
@@ -823,7 +823,7 @@ async fn the_proposal_carries_the_offer_and_a_destructive_edit_is_reasked_then_r
     );
     assert!(events.iter().any(|e| matches!(
         &e.event,
-        Event::ApprovalReasked { edit: Some(r), needs_confirm: true, .. } if *r == edit
+        Event::ApprovalReasked(opsassist::protocol::Reask { edit: Some(r), needs_confirm: true, .. }) if *r == edit
     )));
     assert!(
         verdicts(&events).iter().any(|v| matches!(

@@ -256,7 +256,7 @@ async fn investigate(
                     decision: ruling.decision,
                 });
             }
-            Event::ApprovalReasked { call_id, why, .. } => {
+            Event::ApprovalReasked(crate::protocol::Reask { call_id, why, .. }) => {
                 handle.send(Op::Decide {
                     call_id: call_id.clone(),
                     decision: Decision::Reject {

@@ -224,7 +224,7 @@ impl Timeline {
                     t.entries
                         .push(Entry::Call(Box::new(call_view(proposal, at, &r))));
                 }
-                Event::ApprovalReasked { call_id, why, .. } => {
+                Event::ApprovalReasked(crate::protocol::Reask { call_id, why, .. }) => {
                     if let Some(call) = t.call_mut(call_id) {
                         call.reasked.push(r(why));
                     }

@@ -27,7 +27,7 @@ impl Transcript {
             Event::SessionStarted { .. }
             | Event::UserMessage { .. }
             | Event::CallProposed { .. }
-            | Event::ApprovalReasked { .. }
+            | Event::ApprovalReasked(..)
             | Event::Decided { .. }
             | Event::ExecStarted { .. }
             | Event::Note { .. }
@@ -110,7 +110,7 @@ impl Transcript {
                 }
                 write_offer(proposal, out)?;
             }
-            Event::ApprovalReasked {
+            Event::ApprovalReasked(crate::protocol::Reask {
                 why,
                 command,
                 class,
@@ -118,7 +118,7 @@ impl Transcript {
                 needs_confirm,
                 edit,
                 ..
-            } => {
+            }) => {
                 self.end_line(out)?;
                 writeln!(out, "↺ asked again: {}", neutralize_line(why))?;
                 if edit.is_some() {

@@ -4,8 +4,9 @@
 use crate::protocol::{Proposal, Verdict};
 use crate::text::{neutralize, neutralize_line};
 
-use super::incident::{Incident, Reask};
+use super::incident::Incident;
 use super::transcript_store::{CallEntry, Entry};
+use crate::protocol::Reask;
 
 impl Incident {
     /// The transcript entry of a call, added the first time the call is seen.

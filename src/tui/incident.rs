@@ -6,7 +6,6 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::alert::Alert;
-use crate::policy::Class;
 use crate::protocol::{EventEnvelope, Proposal, SessionState};
 use crate::session::SessionSummary;
 use crate::text::neutralize_line;
@@ -39,18 +38,6 @@ pub enum Global {
     },
     /// A call of this incident now waits for the operator (the bell may ring).
     ApprovalArrived,
-}
-
-/// The core's re-ask of a pending call ([`crate::protocol::Event::ApprovalReasked`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reask {
-    pub why: String,
-    pub command: String,
-    pub class: Class,
-    pub class_reason: String,
-    pub needs_confirm: bool,
-    /// The operator's edit that needs `yes` (sent again with it); None: the proposal itself.
-    pub edit: Option<String>,
 }
 
 /// Whether an incident's transcript is in memory.
@@ -99,7 +86,7 @@ pub struct Incident {
     pub redactions: usize,
     pub tokens: u64,
     /// The core's last re-ask of each pending call (what an approval would now run and need).
-    pub reasks: HashMap<String, Reask>,
+    pub reasks: HashMap<String, crate::protocol::Reask>,
     /// Calls the model made (every one, whatever the gate did), and how many of them ran
     /// without asking or were refused by the core.
     pub calls: CallCounts,

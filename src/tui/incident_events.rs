@@ -4,7 +4,7 @@ use crate::protocol::{Event, SessionState};
 use crate::text::neutralize_line;
 
 use super::apply_event::{alert_lines, preview, split_lines};
-use super::incident::{Global, Incident, Reask};
+use super::incident::{Global, Incident};
 use super::transcript_store::{Entry, NoteKind, Speaker, interrupted};
 
 impl Incident {
@@ -121,15 +121,8 @@ impl Incident {
                 self.end_streaming();
                 self.call_requested(proposal);
             }
-            Event::ApprovalReasked {
-                call_id,
-                why,
-                command,
-                class,
-                class_reason,
-                needs_confirm,
-                edit,
-            } => {
+            Event::ApprovalReasked(reask) => {
+                let (call_id, why) = (reask.call_id.clone(), reask.why.clone());
                 // With its call, above the verdict and the output (not after the result).
                 let line = neutralize_line(&why);
                 if self.transcript.find_call(&call_id).is_some() {
@@ -138,14 +131,6 @@ impl Incident {
                 } else {
                     self.note(NoteKind::Warning, &format!("asked again: {why}"));
                 }
-                let reask = Reask {
-                    why: neutralize_line(&why),
-                    command,
-                    class,
-                    class_reason: neutralize_line(&class_reason),
-                    needs_confirm,
-                    edit,
-                };
                 if self.call_reasked(&call_id, reask) {
                     global.push(Global::ConfirmEdit { call_id });
                 }

@@ -9,7 +9,7 @@ use crate::protocol::{DecisionKind, Target};
 use super::app::{App, Incident, Overlay, PromptPurpose, PromptState};
 use super::transcript_store::NoteKind;
 
-pub use super::incident::Reask;
+pub use crate::protocol::Reask;
 
 /// The call the approval panel asks about: the proposal, or what the core's last re-ask of it
 /// says an approval would now run.
@@ -56,8 +56,12 @@ pub struct Seen {
 impl Incident {
     /// What the approval panel asks about, exactly as the core last described it.
     pub fn panel(&self) -> Option<PanelCall> {
-        let (proposal, pos, len) = self.pending()?;
-        let mut call = PanelCall {
+        let (original, pos, len) = self.pending()?;
+        // The core's re-ask, when there is one, is the whole call as offered now.
+        let reask = self.reasks.get(&original.call_id);
+        let offered = reask.map(|r| r.offer(original));
+        let proposal = offered.as_ref().unwrap_or(original);
+        let call = PanelCall {
             call_id: proposal.call_id.clone(),
             tool: proposal.tool.clone(),
             target: proposal.target.clone(),
@@ -72,24 +76,12 @@ impl Incident {
                 .filter(|_| proposal.allows(DecisionKind::ApprovePrefix)),
             scopes: proposal.scopes.clone(),
             recovered_from_text: proposal.recovered_from_text,
-            edit: None,
-            why: None,
+            edit: reask.and_then(|r| r.edit.clone()),
+            why: reask.map(|r| crate::text::neutralize_line(&r.why)),
             host_warning: proposal.host_warning.clone(),
             pos,
             len,
         };
-        if let Some(reask) = self.reasks.get(&proposal.call_id) {
-            call.command = reask.command.clone();
-            call.class = reask.class;
-            call.class_reason = reask.class_reason.clone();
-            call.needs_confirm = reask.needs_confirm;
-            call.why = Some(reask.why.clone());
-            if reask.edit.is_some() {
-                call.edit = reask.edit.clone();
-                call.prefix = None;
-                call.scopes = Vec::new();
-            }
-        }
         Some(call)
     }
 }

@@ -126,20 +126,10 @@ pub async fn drive(
                 asked_before.insert(proposal.call_id.clone(), proposal.clone());
                 Some(proposal.clone())
             }
-            Event::ApprovalReasked {
-                call_id,
-                command,
-                class,
-                class_reason,
-                needs_confirm,
-                ..
-            } => asked_before.get(call_id).map(|p| Proposal {
-                command: command.clone(),
-                class: *class,
-                class_reason: class_reason.clone(),
-                needs_confirm: *needs_confirm,
-                ..p.clone()
-            }),
+            // The core's offer, as every front end asks it again.
+            Event::ApprovalReasked(reask) => {
+                asked_before.get(&reask.call_id).map(|p| reask.offer(p))
+            }
             _ => None,
         };
         if let Some(proposal) = asked

@@ -116,15 +116,22 @@ impl Agent {
             };
             match outcome {
                 Ruled::Done(content) => return Ok(Decided::Result(content)),
-                Ruled::Reask(reask) => self.emit(Event::ApprovalReasked {
-                    call_id: call.id.clone(),
-                    why: reask.why,
-                    command: reask.command,
-                    class: reask.class,
-                    class_reason: reask.class_reason,
-                    needs_confirm: reask.needs_confirm,
-                    edit: reask.edit,
-                })?,
+                Ruled::Reask(reask) => {
+                    let mut reasked = crate::protocol::Reask {
+                        call_id: call.id.clone(),
+                        why: reask.why,
+                        command: reask.command,
+                        class: reask.class,
+                        class_reason: reask.class_reason,
+                        needs_confirm: reask.needs_confirm,
+                        edit: reask.edit,
+                        offer: None,
+                    };
+                    // The whole call as the gate offers it now: front ends show and ask it
+                    // as they would a new proposal.
+                    reasked.offer = Some(Box::new(reasked.offer(proposal)));
+                    self.emit(Event::ApprovalReasked(reasked))?
+                }
             }
         }
     }

@@ -45,7 +45,7 @@ fn the_asked_again_line_is_drawn_before_the_commands_result() {
         &mut app,
         SID,
         vec![
-            Event::ApprovalReasked {
+            Event::ApprovalReasked(crate::protocol::Reask {
                 call_id: "c1".into(),
                 why: "the edited command is destructive: type `yes` to confirm".into(),
                 command: "rm -rf /tmp/junk".into(),
@@ -53,7 +53,8 @@ fn the_asked_again_line_is_drawn_before_the_commands_result() {
                 class_reason: "recursive delete".into(),
                 needs_confirm: true,
                 edit: Some("rm -rf /tmp/junk".into()),
-            },
+                offer: None,
+            }),
             Event::Decided {
                 call_id: "c1".into(),
                 verdict: Verdict::Edited {
@@ -219,7 +220,7 @@ fn a_refused_json_edit_is_reopened_by_e() {
     feed(
         &mut app,
         SID,
-        vec![Event::ApprovalReasked {
+        vec![Event::ApprovalReasked(crate::protocol::Reask {
             call_id: "c1".into(),
             why: "edit not accepted: host `db9` is not in the inventory".into(),
             command: "restart_service nginx".into(),
@@ -227,7 +228,8 @@ fn a_refused_json_edit_is_reopened_by_e() {
             class_reason: "not on the read-only list".into(),
             needs_confirm: false,
             edit: None,
-        }],
+            offer: None,
+        })],
     );
     app.handle_key(key(KeyCode::Char('e')));
     match &app.overlay {

@@ -85,7 +85,7 @@ fn destructive_a_needs_typed_yes() {
     feed(
         &mut app,
         SID,
-        vec![Event::ApprovalReasked {
+        vec![Event::ApprovalReasked(crate::protocol::Reask {
             call_id: "c1".into(),
             why: "destructive command: type `yes` to confirm".into(),
             command: "ps aux --sort=-%cpu".into(),
@@ -93,7 +93,8 @@ fn destructive_a_needs_typed_yes() {
             class_reason: "recursive delete".into(),
             needs_confirm: true,
             edit: None,
-        }],
+            offer: None,
+        })],
     );
     let out = app.handle_key(key(KeyCode::Char('a')));
     assert!(out.is_empty(), "asked again: the typed yes prompt opens");
@@ -129,7 +130,7 @@ fn e_then_esc_sends_nothing() {
 
 /// The core's answer to an edit that needs `yes`: the edited command, its class.
 fn reask_edit(replacement: &str, command: &str) -> Event {
-    Event::ApprovalReasked {
+    Event::ApprovalReasked(crate::protocol::Reask {
         call_id: "c1".into(),
         why: "the edited command is destructive: type `yes` to confirm".into(),
         command: command.into(),
@@ -137,7 +138,8 @@ fn reask_edit(replacement: &str, command: &str) -> Event {
         class_reason: "rm -r/-f is destructive".into(),
         needs_confirm: true,
         edit: Some(replacement.into()),
-    }
+        offer: None,
+    })
 }
 
 #[test]
@@ -256,7 +258,7 @@ fn a_json_edit_the_core_refuses_leaves_the_call_pending() {
     feed(
         &mut app,
         SID,
-        vec![Event::ApprovalReasked {
+        vec![Event::ApprovalReasked(crate::protocol::Reask {
             call_id: "c1".into(),
             why: "edit not accepted: `lines` must be an integer".into(),
             command: "tail -n 50 -- /var/log/syslog".into(),
@@ -264,7 +266,8 @@ fn a_json_edit_the_core_refuses_leaves_the_call_pending() {
             class_reason: "tail only reads".into(),
             needs_confirm: false,
             edit: None,
-        }],
+            offer: None,
+        })],
     );
     let panel = app.current().and_then(|i| i.panel());
     assert!(
