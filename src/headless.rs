@@ -157,7 +157,8 @@ fn send(handle: &SessionHandle, proposal: &Proposal, decision: Option<Decision>)
 }
 
 /// The core asked for `yes` for an edit that turned out destructive: ask for it for exactly
-/// that text; anything else goes back to the proposal's own question.
+/// that text. The typed word goes to the core, which judges it (a wrong word is asked again);
+/// `n` or an empty line goes back to the proposal's own question.
 async fn confirm_edit(
     command: &str,
     replacement: &str,
@@ -167,20 +168,21 @@ async fn confirm_edit(
 ) -> std::io::Result<Option<Decision>> {
     writeln!(
         prompt_out,
-        "the edited command `{}` is DESTRUCTIVE: type `yes` to run it (anything else: decide again):",
+        "the edited command `{}` is DESTRUCTIVE: type `yes` to run it (n: decide again):",
         neutralize_line(command)
     )?;
     prompt_out.flush()?;
     let Some(word) = lines.next().await else {
         return Ok(None);
     };
-    if word.trim().eq_ignore_ascii_case("yes") {
-        return Ok(Some(Decision::Edit {
-            replacement: replacement.to_string(),
-            confirm: Some("yes".into()),
-        }));
+    let word = word.trim();
+    if matches!(word.to_ascii_lowercase().as_str(), "" | "n" | "no") {
+        return ask(proposal, lines, prompt_out).await;
     }
-    ask(proposal, lines, prompt_out).await
+    Ok(Some(Decision::Edit {
+        replacement: replacement.to_string(),
+        confirm: Some(word.to_string()),
+    }))
 }
 
 /// Prompt for one decision, offering what the core allows. None at end of input.
@@ -223,11 +225,7 @@ async fn ask(
         };
         let answer = line.trim();
         match answer {
-            "y" | "Y" | "yes" => {
-                return Ok(Some(Decision::Approve {
-                    confirm: (answer == "yes").then(|| "yes".to_string()),
-                }));
-            }
+            "y" | "Y" => return Ok(Some(Decision::Approve { confirm: None })),
             "n" | "N" | "no" => {
                 let reason = lines.next().await.unwrap_or_default();
                 return Ok(Some(Decision::Reject {
@@ -246,6 +244,12 @@ async fn ask(
                 }));
             }
             "a" | "A" if prefix.is_some() => return Ok(Some(Decision::ApprovePrefix)),
+            // A typed confirmation: the core judges the word (a wrong one is asked again).
+            _ if proposal.needs_confirm || answer == "yes" => {
+                return Ok(Some(Decision::Approve {
+                    confirm: Some(answer.to_string()),
+                }));
+            }
             _ => writeln!(
                 prompt_out,
                 "answer y, n, e{} (got `{}`)",

@@ -236,6 +236,28 @@ fn destructive_bare_y_asks_again_and_yes_runs_it() {
 }
 
 #[test]
+fn the_typed_word_goes_to_the_core_which_judges_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    std::fs::create_dir_all(&victim).expect("mkdir");
+    let fake = FakeLlm::spawn_blocking_openai(vec![Reply::ToolCalls(vec![shell(&format!(
+        "rm -rf {}",
+        victim.display()
+    ))])]);
+    let alert = write_alert(dir.path());
+    // `ye` is not the word: the core asks again. `YES` is (the gate ignores case).
+    let r = run(dir.path(), &fake, &alert, "ye\nYES\n", &[]);
+    assert!(r.out.status.success(), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("↺ asked again: destructive command: type `yes`"),
+        "{}",
+        r.stdout
+    );
+    assert!(!victim.exists(), "{}", r.stdout);
+}
+
+#[test]
 fn json_prints_every_event_as_jsonl_and_prompts_on_stderr() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fake =

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use opsassist::config::Config;
 use opsassist::paths::Paths;
-use opsassist::policy::{self, Class};
+use opsassist::policy;
 use opsassist::protocol::{Mode, Target};
 use opsassist::session::gate::{Gate, Screen};
 use opsassist::session::rules::RuleSet;
@@ -180,10 +180,15 @@ fn explain(
                 outcome: "run",
                 detail: rule,
             },
-            Screen::Ask if classified.class == Class::Destructive => VerdictOut {
-                outcome: "ask_confirm",
-                detail: String::new(),
-            },
+            // What an approval then needs is the gate's offer, as the session asks it.
+            Screen::Ask
+                if opsassist::session::gate::offer(classified.class, command).needs_confirm =>
+            {
+                VerdictOut {
+                    outcome: "ask_confirm",
+                    detail: String::new(),
+                }
+            }
             Screen::Ask => VerdictOut {
                 outcome: "ask",
                 detail: String::new(),
