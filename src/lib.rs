@@ -13,6 +13,7 @@ pub mod eval;
 pub mod exec;
 pub mod export;
 pub mod headless;
+pub mod ids;
 pub mod intake;
 pub mod llm;
 pub mod notify;

@@ -10,10 +10,10 @@
 //! `,"hmac":HEX`, the HMAC-SHA256 of the `hash` hex text under the key. `prev` still covers
 //! the whole previous line, hmac included.
 //!
-//! [`cross_check`] compares the log with the executions recorded in the session logs, so a
-//! deleted or truncated audit log is noticed while sessions remain.
+//! `opsassist audit verify` also compares the log with the executions recorded in the session
+//! logs (`cli/audit_crosscheck.rs`), so a deleted or truncated audit log is noticed while
+//! sessions remain.
 
-mod crosscheck;
 mod key;
 mod log;
 mod record;
@@ -27,7 +27,6 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Class;
 use crate::protocol::Target;
 
-pub use crosscheck::{Execution, Missing, cross_check, session_executions};
 pub use key::AuditKey;
 pub use log::AuditLog;
 pub use record::{GENESIS, Record};

@@ -70,7 +70,8 @@ pub fn load_key(paths: &Paths, config: &Config) -> anyhow::Result<Option<AuditKe
 fn verify(paths: &Paths, path: &Path) -> anyhow::Result<bool> {
     let config = Config::load_for(paths)?;
     let key = load_key(paths, &config)?;
-    let (executions, unreadable) = audit::session_executions(&paths.sessions_dir())?;
+    let (executions, unreadable) =
+        super::audit_crosscheck::session_executions(&paths.sessions_dir())?;
     let mut ok = true;
     let records = if path.exists() {
         let report = audit::verify_with(path, key.as_ref())?;
@@ -124,7 +125,7 @@ fn verify(paths: &Paths, path: &Path) -> anyhow::Result<bool> {
             executions.len()
         );
     }
-    let missing = audit::cross_check(&records, &executions);
+    let missing = super::audit_crosscheck::cross_check(&records, &executions);
     for m in &missing {
         println!("{m}");
     }

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod audit;
+mod audit_crosscheck;
 pub mod common;
 pub mod doctor;
 pub mod eval;

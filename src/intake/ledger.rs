@@ -37,7 +37,7 @@ impl IdMaker {
             prefix: format!(
                 "inc-{}-{}",
                 Utc::now().format("%Y%m%d-%H%M%S"),
-                crate::session::random_hex(3)
+                crate::ids::random_hex(3)
             ),
             next: 1,
         }

@@ -176,22 +176,4 @@ pub fn start_for(
     Ok(SessionHandle { id, ops, last })
 }
 
-/// A fresh random hex string of `bytes` bytes (session ids, data-marker nonces).
-pub fn random_hex(bytes: usize) -> String {
-    use std::io::Read;
-    let mut buf = vec![0u8; bytes];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .is_ok();
-    if !ok {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-            ^ u128::from(std::process::id()) << 64;
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = (nanos >> ((i % 16) * 8)) as u8;
-        }
-    }
-    hex::encode(buf)
-}
+pub use crate::ids::random_hex;

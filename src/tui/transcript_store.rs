@@ -150,7 +150,7 @@ pub enum Entry {
         text: String,
     },
     /// The model's reasoning for one turn: one dim line, expanded with Enter when selected.
-    Thinking(Box<super::widgets::thinking::ThinkingEntry>),
+    Thinking(Box<ThinkingEntry>),
 }
 
 impl Entry {
@@ -306,5 +306,43 @@ mod tests {
         assert_eq!(store.len_lines(), 11);
         assert_eq!(store.locate(4), Some((1, 0)));
         assert_eq!(store.entry_start(2), 9);
+    }
+}
+
+/// Most reasoning kept for one block (the log keeps all of it).
+const MAX_THINKING_CHARS: usize = 256 * 1024;
+
+/// One turn's reasoning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThinkingEntry {
+    /// The reasoning as streamed (up to [`MAX_THINKING_CHARS`]), raw; neutralized when drawn.
+    pub text: String,
+    /// Characters streamed (all of them, also past the cap).
+    pub chars: usize,
+    /// Shown whole (Enter on the selected block) instead of one line.
+    pub expanded: bool,
+}
+
+impl ThinkingEntry {
+    /// Lines it takes: one collapsed; the header and every text line expanded.
+    pub fn line_count(&self) -> usize {
+        if self.expanded {
+            1 + self.text.split('\n').count()
+        } else {
+            1
+        }
+    }
+
+    /// Fold one reasoning delta in (up to [`MAX_THINKING_CHARS`]; every char is counted).
+    pub fn push(&mut self, text: &str) {
+        self.chars += text.chars().count();
+        let room = MAX_THINKING_CHARS.saturating_sub(self.text.len());
+        if room > 0 {
+            let mut cut = room.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.text.push_str(&text[..cut]);
+        }
     }
 }

@@ -10,51 +10,32 @@ use crate::text::neutralize_line;
 use crate::tui::app::Incident;
 use crate::tui::transcript_store::Entry;
 
-/// Most reasoning kept for one block (the log keeps all of it).
-const MAX_CHARS: usize = 256 * 1024;
+pub use crate::tui::transcript_store::ThinkingEntry;
 
-/// One turn's reasoning.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ThinkingEntry {
-    /// The reasoning as streamed (up to [`MAX_CHARS`]), raw; neutralized when drawn.
-    pub text: String,
-    /// Characters streamed (all of them, also past the cap).
-    pub chars: usize,
-    /// Shown whole (Enter on the selected block) instead of one line.
-    pub expanded: bool,
-}
-
-impl ThinkingEntry {
-    /// Lines it takes: one collapsed; the header and every text line expanded.
-    pub fn line_count(&self) -> usize {
-        if self.expanded {
-            1 + self.text.split('\n').count()
+/// Line `offset` of a reasoning block; `selected` marks it in the margin.
+pub fn line(thinking: &ThinkingEntry, offset: usize, selected: bool) -> Line<'static> {
+    let style = Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM);
+    let lead = if selected { "▶ " } else { "  " };
+    if offset == 0 {
+        let text = if thinking.expanded {
+            format!("▾ thinking · {} chars [Enter to collapse]", thinking.chars)
         } else {
-            1
-        }
+            summary(thinking.chars, &thinking.text)
+        };
+        return Line::from(vec![
+            Span::styled(lead, Style::new().fg(Color::Cyan)),
+            Span::styled(text, style.add_modifier(Modifier::ITALIC)),
+        ]);
     }
-
-    /// Line `offset` of the block; `selected` marks it in the margin.
-    pub fn line(&self, offset: usize, selected: bool) -> Line<'static> {
-        let style = Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM);
-        let lead = if selected { "▶ " } else { "  " };
-        if offset == 0 {
-            let text = if self.expanded {
-                format!("▾ thinking · {} chars [Enter to collapse]", self.chars)
-            } else {
-                summary(self.chars, &self.text)
-            };
-            return Line::from(vec![
-                Span::styled(lead, Style::new().fg(Color::Cyan)),
-                Span::styled(text, style.add_modifier(Modifier::ITALIC)),
-            ]);
-        }
-        let text = self.text.split('\n').nth(offset - 1).unwrap_or_default();
-        Line::from(vec![
-            Span::styled("  ┆ ", style),
-            Span::styled(neutralize_line(text), style),
-        ])
-    }
+    let text = thinking
+        .text
+        .split('\n')
+        .nth(offset - 1)
+        .unwrap_or_default();
+    Line::from(vec![
+        Span::styled("  ┆ ", style),
+        Span::styled(neutralize_line(text), style),
+    ])
 }
 
 /// The collapsed line for `chars` characters of reasoning ending with `text`.
@@ -75,28 +56,16 @@ pub fn apply(incident: &mut Incident, text: &str) {
     {
         incident.transcript.update(i, |e| {
             if let Entry::Thinking(thinking) = e {
-                push(thinking, text);
+                thinking.push(text);
             }
         });
         return;
     }
     let mut thinking = ThinkingEntry::default();
-    push(&mut thinking, text);
+    thinking.push(text);
     incident
         .transcript
         .push(Entry::Thinking(Box::new(thinking)));
-}
-
-fn push(thinking: &mut ThinkingEntry, text: &str) {
-    thinking.chars += text.chars().count();
-    let room = MAX_CHARS.saturating_sub(thinking.text.len());
-    if room > 0 {
-        let mut cut = room.min(text.len());
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        thinking.text.push_str(&text[..cut]);
-    }
 }
 
 #[cfg(test)]
@@ -115,7 +84,7 @@ mod tests {
         };
         assert_eq!(thinking.chars, 48);
         assert!(!thinking.expanded);
-        let line = thinking.line(0, false).to_string();
+        let line = super::line(thinking, 0, false).to_string();
         assert!(line.contains("▸ thinking · 48 chars · …"), "{line}");
         assert!(!line.contains('\x1b'), "{line}");
     }

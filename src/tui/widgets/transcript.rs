@@ -293,7 +293,7 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
             NoteKind::Warning => Line::styled(format!("⚠ {text}"), Style::new().fg(Color::Yellow)),
             NoteKind::Error => Line::styled(format!("✘ {text}"), Style::new().fg(Color::Red)),
         },
-        Entry::Thinking(thinking) => thinking.line(offset, mark != Mark::None),
+        Entry::Thinking(thinking) => super::thinking::line(thinking, offset, mark != Mark::None),
         Entry::Call(call) => {
             let head_len = call.line_count_before_output();
             if offset < head_len {

@@ -1,4 +1,5 @@
-//! Cross-checking the audit log against the session logs: every execution a session log
+//! `audit verify`'s cross-check of the audit log against the session logs (at the binary's
+//! edge: the audit chain itself knows nothing of sessions): every execution a session log
 //! records (`ExecStarted`, `ExecFinished`) must have its audit records (`exec_start`, and
 //! `exec_end` or `exec_interrupted`). A deleted or truncated audit log shows up here even
 //! when what is left of its chain verifies.
@@ -6,9 +7,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::{AuditError, Record};
-use crate::protocol::Event;
-use crate::text::neutralize_line;
+use opsassist::audit::{AuditError, Record};
+use opsassist::protocol::Event;
+use opsassist::text::neutralize_line;
 
 /// One execution as a session log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +75,7 @@ pub fn session_executions(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let contents = match crate::session::log::read(&path) {
+        let contents = match opsassist::session::log::read(&path) {
             Ok(contents) => contents,
             Err(err) => {
                 unreadable.push(format!(
