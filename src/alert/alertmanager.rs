@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::fields::{add_labels, get, host_value, rfc3339, scalar_text, severity_word};
+use super::fields::{
+    add_labels, get, host_value, kind, rfc3339, scalar_text, severity_word, why_no_text_in,
+};
 use super::{Alert, AlertError, Source, Status, grafana};
 
 /// Group keys that describe every alert of a group only when it holds one alert.
@@ -41,8 +43,12 @@ pub(super) fn parse_group(
     };
     let items = group
         .get("alerts")
-        .and_then(Value::as_array)
-        .ok_or_else(|| invalid("no \"alerts\" array"))?;
+        .ok_or_else(|| invalid("`alerts` is missing"))?
+        .as_array()
+        .ok_or_else(|| {
+            let got = group.get("alerts").map(kind).unwrap_or("nothing");
+            invalid(&format!("`alerts` must be an array, got {got}"))
+        })?;
     if items.is_empty() {
         return Err(AlertError::NoAlerts {
             at: at.to_string(),
@@ -58,7 +64,7 @@ pub(super) fn parse_group(
             let elem = item.as_object().ok_or_else(|| AlertError::Invalid {
                 at: elem_at.clone(),
                 format: source,
-                message: "an alert must be a JSON object".into(),
+                message: format!("an alert must be an object, got {}", kind(item)),
             })?;
             let mut raw = context.clone();
             raw.insert("alerts".into(), Value::Array(vec![item.clone()]));
@@ -160,7 +166,11 @@ impl CommonFields {
             .ok_or_else(|| AlertError::Invalid {
                 at: at.to_string(),
                 format: source,
-                message: "the alert has neither annotations.summary nor labels.alertname".into(),
+                message: why_no_text_in(
+                    obj,
+                    &[&["annotations", "summary"], &["labels", "alertname"]],
+                    false,
+                ),
             })?;
         let description = text(obj, &["annotations", "description"])
             .or_else(|| text(obj, &["annotations", "summary"]))

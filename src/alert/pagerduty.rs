@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::fields::{get, hostname_in, rfc3339, scalar_text, severity_word, text};
+use super::fields::{get, hostname_in, rfc3339, scalar_text, severity_word, text, why_no_text};
 use super::{Alert, AlertError, Source, Status};
 
 /// One incident event. PagerDuty has no host or description field: the host is the first
@@ -17,7 +17,7 @@ pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Al
         .ok_or_else(|| AlertError::Invalid {
             at: at.to_string(),
             format: Source::Pagerduty,
-            message: "event.data has no \"title\"".into(),
+            message: why_no_text(data, "event.data.", &[&["title"], &["summary"]], false),
         })?;
     let event_type = text(event, &["event_type"]).unwrap_or_default();
     let data_status = text(data, &["status"]).unwrap_or_default();

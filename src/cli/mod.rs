@@ -4,6 +4,7 @@ pub mod alert;
 pub mod audit;
 pub mod common;
 pub mod doctor;
+pub mod doctor_files;
 pub mod eval;
 pub mod incidents;
 pub mod logging;

@@ -43,6 +43,10 @@ impl PgStore {
         }
         let connector = tls.connector()?;
         let display = display_of(&config);
+        let user = config
+            .get_user()
+            .unwrap_or("(no user in the URL)")
+            .to_string();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("opsassist-pg")
@@ -78,7 +82,8 @@ impl PgStore {
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(|e| match e {
                 deadpool_postgres::PoolError::Backend(e) => {
-                    StoreError::Db(format!("{display}: {}", tls.explain(&e)))
+                    let why = auth_problem(&e, &user).unwrap_or_else(|| tls.explain(&e));
+                    StoreError::Db(format!("{display}: {why}"))
                 }
                 other => db(other),
             })?;
@@ -106,6 +111,32 @@ impl PgStore {
     pub fn health(&self) -> &health::Health {
         &self.health
     }
+}
+
+/// The server refused the credentials, or wanted a password and had none: say which, and
+/// where the password comes from. None for any other failure.
+fn auth_problem(e: &tokio_postgres::Error, user: &str) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    if e.code() == Some(&SqlState::INVALID_PASSWORD) {
+        return Some(format!(
+            "authentication failed: the server refused the password of role `{user}`; put the right one in [store] password_file (or OPSASSIST_STORE_URL)"
+        ));
+    }
+    if e.code() == Some(&SqlState::INVALID_AUTHORIZATION_SPECIFICATION)
+        && let Some(db) = e.as_db_error()
+    {
+        return Some(format!("authentication failed: {}", db.message()));
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.to_string().contains("password missing") {
+            return Some(format!(
+                "the server asks for the password of role `{user}` and none was given: set [store] password_file (a file of mode 0600 holding the password), or put it in OPSASSIST_STORE_URL"
+            ));
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// True when every embedded migration is applied (a read; false when the table is missing).

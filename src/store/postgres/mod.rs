@@ -14,6 +14,7 @@ mod connect;
 mod copy;
 mod corrections;
 mod events;
+mod grants;
 pub mod health;
 mod inbox;
 mod listen;
