@@ -63,7 +63,7 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
     }
     {
         use super::doctor_files::StoreVerdict;
-        match super::doctor_files::check_store(paths, &config) {
+        match super::doctor_files::check_store(&config) {
             StoreVerdict::Files => println!(
                 "--  store: files in {} (no [store] url: one operator)",
                 neutralize_line(&paths.data_dir.display().to_string())

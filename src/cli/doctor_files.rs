@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use opsassist::config::Config;
-use opsassist::paths::Paths;
 
 /// One file the config names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,12 +146,11 @@ pub enum StoreVerdict {
 }
 
 /// Connect to the team database as configured and sort the outcome.
-pub fn check_store(paths: &Paths, config: &Config) -> StoreVerdict {
+pub fn check_store(config: &Config) -> StoreVerdict {
     use opsassist::store::{PgStore, StoreError};
     let Some(url) = opsassist::store::open::url(&config.store) else {
         return StoreVerdict::Files;
     };
-    let _ = paths;
     let password = match opsassist::store::open::password(&config.store) {
         Ok(password) => password,
         Err(e) => return StoreVerdict::Other(e.to_string()),
@@ -160,6 +158,7 @@ pub fn check_store(paths: &Paths, config: &Config) -> StoreVerdict {
     let store =
         match PgStore::connect_with(&url, password.as_deref(), config.store.ca_file.as_deref()) {
             Ok(store) => store,
+            Err(StoreError::Auth(text)) => return StoreVerdict::Authentication(text),
             Err(StoreError::Db(text)) => return classify(text),
             Err(e) => return StoreVerdict::Other(e.to_string()),
         };
@@ -175,9 +174,7 @@ pub fn check_store(paths: &Paths, config: &Config) -> StoreVerdict {
 }
 
 fn classify(text: String) -> StoreVerdict {
-    if text.contains("authentication failed") || text.contains("asks for the password") {
-        StoreVerdict::Authentication(text)
-    } else if text.contains("permission denied") || text.contains("may not change the schema") {
+    if text.contains("permission denied") || text.contains("may not change the schema") {
         StoreVerdict::Grants(text)
     } else if text.contains("invalid store URL") || text.contains("certificate") {
         StoreVerdict::Other(text)

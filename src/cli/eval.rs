@@ -120,7 +120,9 @@ pub fn run(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
             probe.provider.model(),
             probe.provider.base_url()
         );
-        match runtime.block_on(tokio::time::timeout(MODEL_CHECK, probe.provider.probe())) {
+        let answered = runtime
+            .block_on(async { tokio::time::timeout(MODEL_CHECK, probe.provider.probe()).await });
+        match answered {
             Ok(Ok(())) => {}
             Ok(Err(e)) => anyhow::bail!(
                 "eval: the model does not answer ({what}: {e}); nothing was injected. Start the server, pass --provider/--base-url/--model, or try `opsassist eval --baseline oracle`, which needs no model"

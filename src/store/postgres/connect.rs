@@ -81,10 +81,10 @@ impl PgStore {
         let tls = store.tls.clone();
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(|e| match e {
-                deadpool_postgres::PoolError::Backend(e) => {
-                    let why = auth_problem(&e, &user).unwrap_or_else(|| tls.explain(&e));
-                    StoreError::Db(format!("{display}: {why}"))
-                }
+                deadpool_postgres::PoolError::Backend(e) => match auth_problem(&e, &user) {
+                    Some(why) => StoreError::Auth(format!("{display}: {why}")),
+                    None => StoreError::Db(format!("{display}: {}", tls.explain(&e))),
+                },
                 other => db(other),
             })?;
             // The runtime role may lack DDL rights (README: minimal grants): when the schema
