@@ -118,6 +118,7 @@ fn the_oracle_baseline_passes_every_scenario_from_the_cli() {
     let mut passed = 0;
     for r in &results {
         let name = r["scenario"].as_str().unwrap_or("?");
+        eprintln!("oracle (cli) {name}: {} — {}", r["outcome"], r["why"]);
         if r["outcome"] == "skipped" {
             // Only Docker may be missing here; every other scenario must run.
             assert_eq!(name, "docker-exited", "{name} skipped: {}", r["why"]);

@@ -121,7 +121,7 @@ impl Sandbox {
     /// Run one shell block; Err with its exit status and last lines of output.
     fn run(&self, script: &str) -> Result<(), String> {
         let mut cmd = Command::new("timeout");
-        cmd.args(["300", "bash", "-e", "-o", "pipefail", "-c"])
+        cmd.args(["120", "bash", "-e", "-o", "pipefail", "-c"])
             .arg(self.map(script))
             .current_dir(&self.work)
             .env("HOME", &self.home)
@@ -144,7 +144,16 @@ impl Sandbox {
                 cmd.env_remove(&key);
             }
         }
-        let out = cmd.output().map_err(|e| format!("cannot run bash: {e}"))?;
+        // Its own process group: whatever the block leaves running is stopped with it.
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = cmd.spawn().map_err(|e| format!("cannot run bash: {e}"))?;
+        let group = nix::unistd::Pid::from_raw(child.id() as i32);
+        let out = child.wait_with_output();
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+        let out = out.map_err(|e| format!("bash: {e}"))?;
         if out.status.success() {
             return Ok(());
         }
@@ -163,6 +172,9 @@ struct Walk<'a> {
     inventory: BTreeMap<String, Vec<String>>,
     /// The source tree (for the setup commands and tests/team_ops.rs).
     repo: PathBuf,
+    /// Blocks run and blocks loaded so far.
+    ran: usize,
+    loaded: usize,
 }
 
 const NOT_RUN: &str = "<!-- not-run: ";
@@ -187,8 +199,14 @@ impl Walk<'_> {
             _ => {}
         }
         match block.lang.as_str() {
-            "sh" | "bash" | "console" | "shell" => self.sandbox.run(&block.body),
-            "toml" => self.load_toml(block),
+            "sh" | "bash" | "console" | "shell" => {
+                self.ran += 1;
+                self.sandbox.run(&block.body)
+            }
+            "toml" => {
+                self.loaded += 1;
+                self.load_toml(block)
+            }
             "json" => serde_json::from_str::<serde_json::Value>(&block.body)
                 .map(|_| ())
                 .map_err(|e| format!("invalid JSON: {e}")),
@@ -272,13 +290,16 @@ impl Walk<'_> {
     }
 }
 
-/// Every problem in `readme`, one line each (`README.md:LINE: …`).
-fn check_readme(readme: &str, repo: &Path) -> Vec<String> {
+/// Every problem in `readme`, one line each (`README.md:LINE: …`), and how many blocks ran
+/// and loaded.
+fn check_readme(readme: &str, repo: &Path) -> (Vec<String>, usize, usize) {
     let sandbox = Sandbox::new(Path::new(env!("CARGO_BIN_EXE_opsassist")));
     let mut walk = Walk {
         sandbox: &sandbox,
         inventory: BTreeMap::new(),
         repo: repo.to_path_buf(),
+        ran: 0,
+        loaded: 0,
     };
     let mut problems = Vec::new();
     for block in blocks(readme) {
@@ -289,7 +310,7 @@ fn check_readme(readme: &str, repo: &Path) -> Vec<String> {
             ));
         }
     }
-    problems
+    (problems, walk.ran, walk.loaded)
 }
 
 #[test]
@@ -299,8 +320,11 @@ fn every_readme_block_runs_loads_or_says_why_not() {
         .unwrap_or_else(|e| panic!("README.md: {e}"));
     let all = blocks(&readme);
     assert!(all.len() > 30, "only {} blocks found", all.len());
-    let problems = check_readme(&readme, repo);
+    let (problems, ran, loaded) = check_readme(&readme, repo);
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    // The token and config, a scripted eval, the policy checks; every config and rules block.
+    assert!(ran >= 3, "only {ran} shell blocks ran");
+    assert!(loaded >= 10, "only {loaded} toml blocks loaded");
 }
 
 /// The checker itself: an unmarked block, a broken config, a rules file that fails its own
@@ -356,7 +380,8 @@ x
 mode = \"check\"
 ```
 ";
-    let problems = check_readme(fake, Path::new(env!("CARGO_MANIFEST_DIR")));
+    let (problems, ran, loaded) = check_readme(fake, Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert_eq!((ran, loaded), (2, 3));
     let lines: Vec<&str> = problems
         .iter()
         .map(|p| p.split(": ").next().unwrap_or_default())

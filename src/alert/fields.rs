@@ -215,72 +215,6 @@ fn looks_like_host(token: &str) -> bool {
         && !NOT_TLDS.contains(&tld.as_str())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn ports_are_stripped_carefully() {
-        assert_eq!(strip_port("web01.example.com:9100"), "web01.example.com");
-        assert_eq!(strip_port("10.0.0.5:9100"), "10.0.0.5");
-        assert_eq!(strip_port("[::1]:9100"), "::1");
-        assert_eq!(strip_port("[fe80::1]"), "fe80::1");
-        assert_eq!(strip_port("fe80::1:9100"), "fe80::1:9100");
-        assert_eq!(strip_port("web01"), "web01");
-        assert_eq!(strip_port("web01:http"), "web01:http");
-        assert_eq!(
-            strip_port("https://api.example.com:8443/healthz"),
-            "api.example.com"
-        );
-        assert_eq!(strip_port("web01; rm -rf /"), "web01; rm -rf /");
-        assert_eq!(strip_port("[::1"), "[::1");
-    }
-
-    #[test]
-    fn epochs_by_magnitude() {
-        let want = Some("2025-03-13T11:45:02Z".to_string());
-        assert_eq!(epoch_rfc3339(&json!("1741866302000")), want);
-        assert_eq!(epoch_rfc3339(&json!(1741866302)), want);
-        assert_eq!(epoch_rfc3339(&json!(1741866302000000000u64)), want);
-        assert_eq!(
-            epoch_rfc3339(&json!(1741835575201u64)).as_deref(),
-            Some("2025-03-13T03:12:55.201Z")
-        );
-        assert_eq!(epoch_rfc3339(&json!("soon")), None);
-        assert_eq!(epoch_rfc3339(&json!(-5)), None);
-        assert_eq!(epoch_rfc3339(&json!("99999999999999999999999999")), None);
-    }
-
-    #[test]
-    fn rfc3339_keeps_offsets_and_drops_zero_time() {
-        assert_eq!(
-            rfc3339("2025-03-12T14:03:10.227+01:00").as_deref(),
-            Some("2025-03-12T14:03:10.227+01:00")
-        );
-        assert_eq!(rfc3339("0001-01-01T00:00:00Z"), None);
-        assert_eq!(rfc3339("2025.03.13 16:22:08"), None);
-    }
-
-    #[test]
-    fn hostnames_in_titles() {
-        assert_eq!(
-            hostname_in("[FIRING:1] PostgresReplicationLag pg-replica-02.example.com: lag 412s")
-                .as_deref(),
-            Some("pg-replica-02.example.com")
-        );
-        assert_eq!(
-            hostname_in("postfix.service failed after v1.2 upgrade"),
-            None
-        );
-        assert_eq!(
-            hostname_in("ping to 10.1.2.3:22 lost").as_deref(),
-            Some("10.1.2.3")
-        );
-        assert_eq!(hostname_in("Disk full. Please check."), None);
-    }
-}
-
 /// What a JSON value is, for "must be …, got …" messages.
 pub(super) fn kind(v: &Value) -> &'static str {
     match v {
@@ -350,5 +284,71 @@ pub(super) fn optional_object<'a>(
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(inner)) => Ok(Some(inner)),
         Some(other) => Err(format!("`{key}` must be an object, got {}", kind(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ports_are_stripped_carefully() {
+        assert_eq!(strip_port("web01.example.com:9100"), "web01.example.com");
+        assert_eq!(strip_port("10.0.0.5:9100"), "10.0.0.5");
+        assert_eq!(strip_port("[::1]:9100"), "::1");
+        assert_eq!(strip_port("[fe80::1]"), "fe80::1");
+        assert_eq!(strip_port("fe80::1:9100"), "fe80::1:9100");
+        assert_eq!(strip_port("web01"), "web01");
+        assert_eq!(strip_port("web01:http"), "web01:http");
+        assert_eq!(
+            strip_port("https://api.example.com:8443/healthz"),
+            "api.example.com"
+        );
+        assert_eq!(strip_port("web01; rm -rf /"), "web01; rm -rf /");
+        assert_eq!(strip_port("[::1"), "[::1");
+    }
+
+    #[test]
+    fn epochs_by_magnitude() {
+        let want = Some("2025-03-13T11:45:02Z".to_string());
+        assert_eq!(epoch_rfc3339(&json!("1741866302000")), want);
+        assert_eq!(epoch_rfc3339(&json!(1741866302)), want);
+        assert_eq!(epoch_rfc3339(&json!(1741866302000000000u64)), want);
+        assert_eq!(
+            epoch_rfc3339(&json!(1741835575201u64)).as_deref(),
+            Some("2025-03-13T03:12:55.201Z")
+        );
+        assert_eq!(epoch_rfc3339(&json!("soon")), None);
+        assert_eq!(epoch_rfc3339(&json!(-5)), None);
+        assert_eq!(epoch_rfc3339(&json!("99999999999999999999999999")), None);
+    }
+
+    #[test]
+    fn rfc3339_keeps_offsets_and_drops_zero_time() {
+        assert_eq!(
+            rfc3339("2025-03-12T14:03:10.227+01:00").as_deref(),
+            Some("2025-03-12T14:03:10.227+01:00")
+        );
+        assert_eq!(rfc3339("0001-01-01T00:00:00Z"), None);
+        assert_eq!(rfc3339("2025.03.13 16:22:08"), None);
+    }
+
+    #[test]
+    fn hostnames_in_titles() {
+        assert_eq!(
+            hostname_in("[FIRING:1] PostgresReplicationLag pg-replica-02.example.com: lag 412s")
+                .as_deref(),
+            Some("pg-replica-02.example.com")
+        );
+        assert_eq!(
+            hostname_in("postfix.service failed after v1.2 upgrade"),
+            None
+        );
+        assert_eq!(
+            hostname_in("ping to 10.1.2.3:22 lost").as_deref(),
+            Some("10.1.2.3")
+        );
+        assert_eq!(hostname_in("Disk full. Please check."), None);
     }
 }
