@@ -836,6 +836,26 @@ fn a_field_of_the_wrong_type_is_named_with_what_it_must_be_and_what_it_got() {
             "`event.data.title` must be a string, got an object",
         ),
         (
+            br#"{"alerts": [{"labels": "alertname=x"}]}"#,
+            &["--format", "alertmanager"],
+            "`labels` must be an object, got a string",
+        ),
+        (
+            br#"{"event": {"data": [1]}}"#,
+            &["--format", "pagerduty"],
+            "`event.data` must be an object, got an array",
+        ),
+        (
+            br#"{"event": "incident.triggered"}"#,
+            &["--format", "pagerduty"],
+            "`event` must be an object, got a string",
+        ),
+        (
+            br#"{"action": "Create", "alert": "down"}"#,
+            &["--format", "opsgenie"],
+            "`alert` must be an object, got a string",
+        ),
+        (
             br#"{"action": "Create", "alert": {"message": null}}"#,
             &["--format", "opsgenie"],
             "`alert.message` is missing",

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::fields::{
-    add_labels, get, host_value, kind, rfc3339, scalar_text, severity_word, why_no_text_in,
+    add_labels, get, host_value, kind, optional_object, rfc3339, scalar_text, severity_word,
+    why_no_text_in,
 };
 use super::{Alert, AlertError, Source, Status, grafana};
 
@@ -160,6 +161,14 @@ impl CommonFields {
             get(obj.get(*first)?, rest).and_then(scalar_text)
         };
         let obj = elem;
+        // `labels` and `annotations` are maps: anything else is named, not ignored.
+        for key in ["labels", "annotations"] {
+            optional_object(elem, key).map_err(|message| AlertError::Invalid {
+                at: at.to_string(),
+                format: source,
+                message,
+            })?;
+        }
         let label_map = elem.get("labels").and_then(Value::as_object);
         let title = text(obj, &["annotations", "summary"])
             .or_else(|| text(obj, &["labels", "alertname"]))

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::fields::{
-    add_labels, epoch_rfc3339, get, host_value, scalar_text, stringify, text, why_no_text,
+    add_labels, epoch_rfc3339, get, host_value, kind, scalar_text, stringify, text, why_no_text,
 };
 use super::{Alert, AlertError, Source, Status};
 
@@ -13,6 +13,13 @@ use super::{Alert, AlertError, Source, Status};
 /// (`Create`, `Acknowledge`, `AddNote`…) firing. Priority may be `"P2"` or an integer `2`.
 pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
     let alert = obj.get("alert").unwrap_or(&Value::Null);
+    if !alert.is_null() && !alert.is_object() {
+        return Err(AlertError::Invalid {
+            at: at.to_string(),
+            format: Source::Opsgenie,
+            message: format!("`alert` must be an object, got {}", kind(alert)),
+        });
+    }
     let title = text(alert, &["message"]).ok_or_else(|| AlertError::Invalid {
         at: at.to_string(),
         format: Source::Opsgenie,
