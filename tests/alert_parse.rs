@@ -784,3 +784,102 @@ fn missing_file_is_bad_input() {
         "{err}"
     );
 }
+
+/// Every typed field a parser reads says which field, what it must be and what it got.
+#[test]
+fn a_field_of_the_wrong_type_is_named_with_what_it_must_be_and_what_it_got() {
+    let cases: &[(&[u8], &[&str], &str)] = &[
+        (
+            br#"{"title": 1}"#,
+            &[],
+            "`title` must be a string, got a number",
+        ),
+        (
+            br#"{"title": ["a"]}"#,
+            &[],
+            "`title` must be a string, got an array",
+        ),
+        (br#"{"title": "  "}"#, &[], "`title` is empty"),
+        (
+            br#"{"title": "x", "host": {"name": "web01"}}"#,
+            &[],
+            "`host` must be a string, got an object",
+        ),
+        (
+            br#"{"title": "x", "labels": "env=prod"}"#,
+            &[],
+            "`labels` must be an object, got a string",
+        ),
+        (
+            br#"{"title": "x", "starts_at": 1700000000}"#,
+            &[],
+            "`starts_at` must be an RFC 3339 time string, got a number",
+        ),
+        (
+            br#"{"alerts": {"labels": {}}}"#,
+            &["--format", "alertmanager"],
+            "`alerts` must be an array, got an object",
+        ),
+        (
+            br#"{"alerts": [{"labels": {"alertname": ["x"]}}]}"#,
+            &["--format", "alertmanager"],
+            "`labels.alertname` must be a string, got an array",
+        ),
+        (
+            br#"{"alerts": [3]}"#,
+            &["--format", "alertmanager"],
+            "an alert must be an object, got a number",
+        ),
+        (
+            br#"{"event": {"data": {"title": {"a": 1}}}}"#,
+            &["--format", "pagerduty"],
+            "`event.data.title` must be a string, got an object",
+        ),
+        (
+            br#"{"alerts": [{"labels": "alertname=x"}]}"#,
+            &["--format", "alertmanager"],
+            "`labels` must be an object, got a string",
+        ),
+        (
+            br#"{"event": {"data": [1]}}"#,
+            &["--format", "pagerduty"],
+            "`event.data` must be an object, got an array",
+        ),
+        (
+            br#"{"event": "incident.triggered"}"#,
+            &["--format", "pagerduty"],
+            "`event` must be an object, got a string",
+        ),
+        (
+            br#"{"action": "Create", "alert": "down"}"#,
+            &["--format", "opsgenie"],
+            "`alert` must be an object, got a string",
+        ),
+        (
+            br#"{"action": "Create", "alert": {"message": null}}"#,
+            &["--format", "opsgenie"],
+            "`alert.message` is missing",
+        ),
+        (
+            br#"{"title": [], "alert_type": "error"}"#,
+            &["--format", "datadog"],
+            "`title` must be a string, got an array",
+        ),
+        (
+            br#"{"event_name": {}, "event_id": "1"}"#,
+            &["--format", "zabbix"],
+            "`event_name` must be a string, got an object",
+        ),
+    ];
+    for (payload, flags, want) in cases {
+        let mut args = vec!["alert", "parse", "-"];
+        args.extend_from_slice(flags);
+        let err = bad(&args, Some(payload), None);
+        assert!(
+            err.contains(want),
+            "{}: want {want:?}, got {err:?}",
+            String::from_utf8_lossy(payload)
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+}

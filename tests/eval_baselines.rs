@@ -70,30 +70,84 @@ fn counted(results: &[RunResult]) -> Vec<&RunResult> {
     counted
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_oracle_script_passes_every_scenario() {
-    let (results, _work, _sshd) = run_all(Baseline::Oracle).await;
-    for r in counted(&results) {
-        assert_eq!(r.outcome, Outcome::Passed, "{}: {}", r.scenario, r.why);
-        assert_eq!(r.forbidden_attempts, 0, "{}", r.scenario);
-        assert_eq!(r.rejections, 0, "{}: {}", r.scenario, r.why);
-        assert!(r.teardown_ok, "{}", r.scenario);
-        assert!(r.session_id.is_some());
-        assert!(r.steps >= 3, "{}: {} steps", r.scenario, r.steps);
-        assert!(r.tokens > 0, "{}", r.scenario);
+/// The oracle through the real binary, as a newcomer runs it: `opsassist eval --baseline
+/// oracle --scenario all`, no model, the scenarios built into the binary (run from a
+/// directory that is not the source tree), the test sshd as inventory host `lab` and the
+/// test dockerd's image through `--docker-image`.
+#[test]
+fn the_oracle_baseline_passes_every_scenario_from_the_cli() {
+    docker_env();
+    let sshd = TestSshd::start();
+    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let config = root.path().join("config");
+    std::fs::create_dir_all(&config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(config.join("config.toml"), sshd.config_toml())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let work = root.path().join("work");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .current_dir(root.path())
+        .env("OPSASSIST_DATA_DIR", root.path().join("data"))
+        .env("OPSASSIST_CONFIG_DIR", &config)
+        .env_remove("OPSASSIST_SCENARIOS")
+        .env_remove("OPSASSIST_LOG")
+        .args([
+            "eval",
+            "--baseline",
+            "oracle",
+            "--scenario",
+            "all",
+            "--json",
+        ])
+        .args(["--docker-image", dockerd::IMAGE])
+        // A port nothing listens on: the baseline must not need a model.
+        .args([
+            "--provider",
+            "openai",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ])
+        .arg("--work-dir")
+        .arg(&work)
+        .output()
+        .unwrap_or_else(|e| panic!("eval: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("report json: {e}; stderr: {stderr}"));
+    let results = report["results"].as_array().cloned().unwrap_or_default();
+    assert!(results.len() >= 11, "{stderr}");
+    let mut passed = 0;
+    for r in &results {
+        let name = r["scenario"].as_str().unwrap_or("?");
+        eprintln!("oracle (cli) {name}: {} — {}", r["outcome"], r["why"]);
+        if r["outcome"] == "skipped" {
+            // Only Docker may be missing here; every other scenario must run.
+            assert_eq!(name, "docker-exited", "{name} skipped: {}", r["why"]);
+            continue;
+        }
+        assert_eq!(r["outcome"], "passed", "{name}: {}", r["why"]);
+        assert_eq!(r["forbidden_attempts"], 0, "{name}");
+        assert_eq!(r["rejections"], 0, "{name}: {}", r["why"]);
+        assert_eq!(r["teardown_ok"], true, "{name}");
+        assert!(r["session_id"].is_string(), "{name}");
+        assert!(
+            r["steps"].as_u64().unwrap_or(0) >= 3,
+            "{name}: {}",
+            r["steps"]
+        );
         // Every oracle checks its fix with a read-only call last: never asked to verify.
-        assert_eq!(r.resolution.as_deref(), Some("verified"), "{}", r.scenario);
+        assert_eq!(r["resolution"], "verified", "{name}");
+        passed += 1;
     }
-    let report = Report::build("openai", "scripted", 1, results);
+    assert!(passed >= 10, "only {passed} ran: {stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        report.summary.starts_with(&format!(
-            "eval: {n}/{n} passed (pass@1 100%), forbidden attempts 0, mean steps",
-            n = report.counted
+        stderr.contains(&format!(
+            "eval: {passed}/{passed} passed (pass@1 100%), forbidden attempts 0, mean steps"
         )),
-        "{}",
-        report.summary
+        "{stderr}"
     );
-    eprintln!("{}", report.markdown());
+    // The scenarios came from the binary, not from this source tree.
+    assert!(work.join(".scenarios/cpu-hog/scenario.toml").is_file());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -224,3 +224,35 @@ fn sigint_mid_scenario_runs_the_teardown() {
     let report = report(root.path());
     assert_eq!(report["results"][0]["outcome"], "interrupted");
 }
+
+#[test]
+fn with_no_model_eval_stops_before_injecting_anything_and_says_why() {
+    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(root.path().join("config")).unwrap_or_else(|e| panic!("{e}"));
+    // A port nothing listens on: connection refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let work = root.path().join("work");
+    let out = Command::new(env!("CARGO_BIN_EXE_opsassist"))
+        .env("OPSASSIST_DATA_DIR", root.path().join("data"))
+        .env("OPSASSIST_CONFIG_DIR", root.path().join("config"))
+        .env_remove("OPSASSIST_LOG")
+        .args(["eval", "--scenario", "cpu-hog", "--provider", "ollama"])
+        .args(["--base-url", &format!("http://127.0.0.1:{closed}")])
+        .arg("--work-dir")
+        .arg(&work)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the model does not answer") && stderr.contains("nothing was injected"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--baseline oracle"), "{stderr}");
+    // No scenario ran: no run dir, no sandbox, no report.
+    assert!(!work.join("cpu-hog").exists(), "a run dir was made");
+    assert!(!work.join("report.json").exists());
+}

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::fields::{add_labels, get, host_value, rfc3339, scalar_text, severity_word};
+use super::fields::{
+    add_labels, get, host_value, kind, optional_object, rfc3339, scalar_text, severity_word,
+    why_no_text_in,
+};
 use super::{Alert, AlertError, Source, Status, grafana};
 
 /// Group keys that describe every alert of a group only when it holds one alert.
@@ -41,8 +44,12 @@ pub(super) fn parse_group(
     };
     let items = group
         .get("alerts")
-        .and_then(Value::as_array)
-        .ok_or_else(|| invalid("no \"alerts\" array"))?;
+        .ok_or_else(|| invalid("`alerts` is missing"))?
+        .as_array()
+        .ok_or_else(|| {
+            let got = group.get("alerts").map(kind).unwrap_or("nothing");
+            invalid(&format!("`alerts` must be an array, got {got}"))
+        })?;
     if items.is_empty() {
         return Err(AlertError::NoAlerts {
             at: at.to_string(),
@@ -58,7 +65,7 @@ pub(super) fn parse_group(
             let elem = item.as_object().ok_or_else(|| AlertError::Invalid {
                 at: elem_at.clone(),
                 format: source,
-                message: "an alert must be a JSON object".into(),
+                message: format!("an alert must be an object, got {}", kind(item)),
             })?;
             let mut raw = context.clone();
             raw.insert("alerts".into(), Value::Array(vec![item.clone()]));
@@ -154,13 +161,25 @@ impl CommonFields {
             get(obj.get(*first)?, rest).and_then(scalar_text)
         };
         let obj = elem;
+        // `labels` and `annotations` are maps: anything else is named, not ignored.
+        for key in ["labels", "annotations"] {
+            optional_object(elem, key).map_err(|message| AlertError::Invalid {
+                at: at.to_string(),
+                format: source,
+                message,
+            })?;
+        }
         let label_map = elem.get("labels").and_then(Value::as_object);
         let title = text(obj, &["annotations", "summary"])
             .or_else(|| text(obj, &["labels", "alertname"]))
             .ok_or_else(|| AlertError::Invalid {
                 at: at.to_string(),
                 format: source,
-                message: "the alert has neither annotations.summary nor labels.alertname".into(),
+                message: why_no_text_in(
+                    obj,
+                    &[&["annotations", "summary"], &["labels", "alertname"]],
+                    false,
+                ),
             })?;
         let description = text(obj, &["annotations", "description"])
             .or_else(|| text(obj, &["annotations", "summary"]))

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::fields::{add_flat_labels, epoch_rfc3339, host_value, scalar_text, severity_word};
+use super::fields::{
+    add_flat_labels, epoch_rfc3339, host_value, scalar_text, severity_word, why_no_text_in,
+};
 use super::{Alert, AlertError, Source, Status};
 
 /// Keys only Datadog payloads carry; one of them (besides a title) identifies the format.
@@ -41,7 +43,10 @@ pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Al
             .ok_or_else(|| AlertError::Invalid {
                 at: at.to_string(),
                 format: Source::Datadog,
-                message: "no \"title\" ($EVENT_TITLE)".into(),
+                message: format!(
+                    "{} ($EVENT_TITLE)",
+                    why_no_text_in(obj, &[&["title"], &["alert_title"]], false)
+                ),
             })?;
     let transition = get("alert_transition")
         .unwrap_or_default()

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::fields::truncate_chars;
+use super::fields::{kind, truncate_chars};
 use super::{
     Alert, AlertError, ParseOptions, Source, alertmanager, alertmanager_api, datadog, generic,
     grafana, opsgenie, pagerduty, zabbix,
@@ -110,25 +110,11 @@ pub(super) fn detect(obj: &Map<String, Value>) -> Option<Source> {
     if (has("title") || has("alert_title")) && datadog::MARKER_KEYS.iter().any(|k| has(k)) {
         return Some(Source::Datadog);
     }
-    if obj
-        .get("title")
-        .and_then(Value::as_str)
-        .is_some_and(|t| !t.trim().is_empty())
-    {
+    // A `title` of any type is a generic alert: its parser says what is wrong with it.
+    if has("title") {
         return Some(Source::Generic);
     }
     None
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// `keys seen: a, b, c, … (12 in all)`, neutralised and short.

@@ -215,6 +215,78 @@ fn looks_like_host(token: &str) -> bool {
         && !NOT_TLDS.contains(&tld.as_str())
 }
 
+/// What a JSON value is, for "must be …, got …" messages.
+pub(super) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Why none of `candidates` (paths into `root`, tried in order) holds a usable text: the first
+/// one present is named with what it must be and what it is (`` `title` must be a string, got
+/// a number ``, `` `title` is empty ``); when none is present, they are all named as missing.
+/// `strings_only`: numbers and booleans are not text for this field. `prefix` is where `root`
+/// sits in the payload (`event.data.`), for the names.
+pub(super) fn why_no_text(
+    root: &Value,
+    prefix: &str,
+    candidates: &[&[&str]],
+    strings_only: bool,
+) -> String {
+    for path in candidates {
+        let name = format!("{prefix}{}", path.join("."));
+        match get(root, path) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(_)) => return format!("`{name}` is empty"),
+            Some(Value::Number(_) | Value::Bool(_)) if !strings_only => {
+                return format!("`{name}` is empty");
+            }
+            Some(other) => return format!("`{name}` must be a string, got {}", kind(other)),
+        }
+    }
+    let names: Vec<String> = candidates
+        .iter()
+        .map(|p| format!("`{prefix}{}`", p.join(".")))
+        .collect();
+    format!("{} is missing", names.join(" or "))
+}
+
+/// [`why_no_text`] over an object's own keys.
+pub(super) fn why_no_text_in(
+    obj: &Map<String, Value>,
+    candidates: &[&[&str]],
+    strings_only: bool,
+) -> String {
+    why_no_text(&Value::Object(obj.clone()), "", candidates, strings_only)
+}
+
+/// An optional field that must be text when present (a string; numbers and booleans are
+/// printed): `` `host` must be a string, got an object `` otherwise.
+pub(super) fn optional_text(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => Ok(scalar_text(v)),
+        Some(other) => Err(format!("`{key}` must be a string, got {}", kind(other))),
+    }
+}
+
+/// An optional field that must be an object when present.
+pub(super) fn optional_object<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a Map<String, Value>>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(inner)) => Ok(Some(inner)),
+        Some(other) => Err(format!("`{key}` must be an object, got {}", kind(other))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

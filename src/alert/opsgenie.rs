@@ -4,17 +4,26 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::fields::{add_labels, epoch_rfc3339, get, host_value, scalar_text, stringify, text};
+use super::fields::{
+    add_labels, epoch_rfc3339, get, host_value, kind, scalar_text, stringify, text, why_no_text,
+};
 use super::{Alert, AlertError, Source, Status};
 
 /// One alert action. `Close`/`Delete` are resolved, `Snooze` suppressed, every other action
 /// (`Create`, `Acknowledge`, `AddNote`…) firing. Priority may be `"P2"` or an integer `2`.
 pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
     let alert = obj.get("alert").unwrap_or(&Value::Null);
+    if !alert.is_null() && !alert.is_object() {
+        return Err(AlertError::Invalid {
+            at: at.to_string(),
+            format: Source::Opsgenie,
+            message: format!("`alert` must be an object, got {}", kind(alert)),
+        });
+    }
     let title = text(alert, &["message"]).ok_or_else(|| AlertError::Invalid {
         at: at.to_string(),
         format: Source::Opsgenie,
-        message: "alert has no \"message\"".into(),
+        message: why_no_text(alert, "alert.", &[&["message"]], false),
     })?;
     let action = obj.get("action").and_then(Value::as_str).unwrap_or("");
     let closed = text(alert, &["status"]).is_some_and(|s| s.eq_ignore_ascii_case("closed"));

@@ -4,20 +4,36 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::fields::{get, hostname_in, rfc3339, scalar_text, severity_word, text};
+use super::fields::{
+    get, hostname_in, kind, optional_object, rfc3339, scalar_text, severity_word, text, why_no_text,
+};
 use super::{Alert, AlertError, Source, Status};
 
 /// One incident event. PagerDuty has no host or description field: the host is the first
 /// hostname-looking token of the title (else the service name) and the description is the title.
 pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
+    let invalid = |message: String| AlertError::Invalid {
+        at: at.to_string(),
+        format: Source::Pagerduty,
+        message,
+    };
     let event = obj.get("event").unwrap_or(&Value::Null);
+    if let Some(event) = event.as_object() {
+        optional_object(event, "data")
+            .map_err(|m| invalid(m.replacen("`data`", "`event.data`", 1)))?;
+    } else if !event.is_null() {
+        return Err(invalid(format!(
+            "`event` must be an object, got {}",
+            kind(event)
+        )));
+    }
     let data = event.get("data").unwrap_or(&Value::Null);
     let title = text(data, &["title"])
         .or_else(|| text(data, &["summary"]))
         .ok_or_else(|| AlertError::Invalid {
             at: at.to_string(),
             format: Source::Pagerduty,
-            message: "event.data has no \"title\"".into(),
+            message: why_no_text(data, "event.data.", &[&["title"], &["summary"]], false),
         })?;
     let event_type = text(event, &["event_type"]).unwrap_or_default();
     let data_status = text(data, &["status"]).unwrap_or_default();

@@ -74,7 +74,7 @@ fn forced_format_that_does_not_fit_is_an_error() {
         .map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
-        Some("not a valid pagerduty alert: event.data has no \"title\"")
+        Some("not a valid pagerduty alert: `event.data.title` or `event.data.summary` is missing")
     );
 }
 

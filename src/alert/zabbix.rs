@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::fields::{add_flat_labels, host_value, scalar_text, severity_word};
+use super::fields::{add_flat_labels, host_value, scalar_text, severity_word, why_no_text_in};
 use super::{Alert, AlertError, Source, Status};
 
 /// Keys of the macro layout that, with a title key, identify it.
@@ -42,7 +42,11 @@ pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Al
     .ok_or_else(|| AlertError::Invalid {
         at: at.to_string(),
         format: Source::Zabbix,
-        message: "no \"event_name\", \"trigger_name\" or \"trigger\"".into(),
+        message: if minimal {
+            why_no_text_in(obj, &[&["trigger"]], false)
+        } else {
+            why_no_text_in(obj, &[&["event_name"], &["trigger_name"]], false)
+        },
     })?;
     let status_word = get("event_status")
         .or_else(|| get("status"))

@@ -51,6 +51,45 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    // Every file the config names, then the team database: one line each, with the fix.
+    for file in super::doctor_files::files_named(&config, &paths.config_dir) {
+        match super::doctor_files::check(&file) {
+            Ok(detail) => ok(&file.what, &detail),
+            Err(why) => {
+                failed += 1;
+                fail(&file.what, &why);
+            }
+        }
+    }
+    {
+        use super::doctor_files::StoreVerdict;
+        match super::doctor_files::check_store(&config) {
+            StoreVerdict::Files => println!(
+                "--  store: files in {} (no [store] url: one operator)",
+                neutralize_line(&paths.data_dir.display().to_string())
+            ),
+            StoreVerdict::Ok(url) => ok(
+                "store",
+                &format!("{url}: connected, authenticated, grants present"),
+            ),
+            StoreVerdict::Unreachable(why) => {
+                failed += 1;
+                fail("store unreachable", &why);
+            }
+            StoreVerdict::Authentication(why) => {
+                failed += 1;
+                fail("store authentication", &why);
+            }
+            StoreVerdict::Grants(why) => {
+                failed += 1;
+                fail("store grants", &why);
+            }
+            StoreVerdict::Other(why) => {
+                failed += 1;
+                fail("store", &why);
+            }
+        }
+    }
     match opsassist::tui::keymap::Keymap::from_config(&config.keys) {
         Ok(_) if config.keys.is_empty() => ok("keys", "defaults"),
         Ok(_) => ok(

@@ -5,6 +5,7 @@ pub mod audit;
 mod audit_crosscheck;
 pub mod common;
 pub mod doctor;
+pub mod doctor_files;
 pub mod eval;
 pub mod incidents;
 pub mod logging;

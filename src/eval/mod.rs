@@ -2,12 +2,15 @@
 //! real session loop with a scripted operator policy as the decider, check the machine, and
 //! tear the fault down again; plus the report (JSON, Markdown, summary line).
 
+pub mod baseline;
+pub mod embedded;
 pub mod operator;
 pub mod report;
 pub mod run;
 pub mod scenario;
 mod scripts;
 
+pub use baseline::{Baseline, ScriptedProvider};
 pub use operator::{Operator, Ruling};
 pub use report::{Outcome, Report, RunResult};
 pub use run::{CoreRequest, RunContext, run_once};

@@ -45,6 +45,8 @@ pub struct RunContext {
     pub hosts: Vec<String>,
     /// Turns true on Ctrl+C: the run stops investigating and tears down.
     pub cancel: watch::Receiver<bool>,
+    /// More environment for every scenario script (`EVAL_DOCKER_IMAGE`).
+    pub script_env: Vec<(String, String)>,
 }
 
 /// Runs teardown.sh once: explicitly, or from `Drop` if the run ended early.
@@ -114,6 +116,7 @@ pub async fn run_once(scenario: &Scenario, run: u32, ctx: &RunContext) -> RunRes
         sandbox: sandbox.clone(),
         id: session::random_hex(4),
         port: free_port(),
+        env: ctx.script_env.clone(),
     };
     let log = run_dir.join("scripts.log");
     let mut teardown = Teardown {

@@ -142,6 +142,8 @@ pub struct Vars {
     pub sandbox: PathBuf,
     pub id: String,
     pub port: u16,
+    /// More environment for the scripts (`EVAL_DOCKER_IMAGE` from `--docker-image`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Vars {

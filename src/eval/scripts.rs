@@ -41,6 +41,7 @@ fn command(
         .env("EVAL_ID", &vars.id)
         .env("EVAL_PORT", vars.port.to_string())
         .env("SCENARIO_DIR", scenario_dir)
+        .envs(vars.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));

@@ -46,6 +46,10 @@ pub enum StoreError {
     /// The database refused or the connection failed.
     #[error("store database: {0}")]
     Db(String),
+    /// The database was reached and refused the credentials, or asked for a password and
+    /// had none: not "unreachable".
+    #[error("store database: {0}")]
+    Auth(String),
 }
 
 /// The dedup key of an incident: the alert's source and its fingerprint.

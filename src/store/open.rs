@@ -42,7 +42,7 @@ pub fn url(config: &StoreConfig) -> Option<String> {
 }
 
 /// Read `[store] password_file` (first line, trimmed).
-fn password(config: &StoreConfig) -> Result<Option<String>, StoreError> {
+pub fn password(config: &StoreConfig) -> Result<Option<String>, StoreError> {
     let Some(path) = &config.password_file else {
         return Ok(None);
     };

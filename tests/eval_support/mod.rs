@@ -119,6 +119,7 @@ pub fn context(
             make_core: Box::new(make_core),
             hosts,
             cancel,
+            script_env: Vec::new(),
         },
         fakes,
         cancel_tx,

@@ -43,6 +43,10 @@ impl PgStore {
         }
         let connector = tls.connector()?;
         let display = display_of(&config);
+        let user = config
+            .get_user()
+            .unwrap_or("(no user in the URL)")
+            .to_string();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("opsassist-pg")
@@ -77,9 +81,10 @@ impl PgStore {
         let tls = store.tls.clone();
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(|e| match e {
-                deadpool_postgres::PoolError::Backend(e) => {
-                    StoreError::Db(format!("{display}: {}", tls.explain(&e)))
-                }
+                deadpool_postgres::PoolError::Backend(e) => match auth_problem(&e, &user) {
+                    Some(why) => StoreError::Auth(format!("{display}: {why}")),
+                    None => StoreError::Db(format!("{display}: {}", tls.explain(&e))),
+                },
                 other => db(other),
             })?;
             // The runtime role may lack DDL rights (README: minimal grants): when the schema
@@ -106,6 +111,32 @@ impl PgStore {
     pub fn health(&self) -> &health::Health {
         &self.health
     }
+}
+
+/// The server refused the credentials, or wanted a password and had none: say which, and
+/// where the password comes from. None for any other failure.
+fn auth_problem(e: &tokio_postgres::Error, user: &str) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    if e.code() == Some(&SqlState::INVALID_PASSWORD) {
+        return Some(format!(
+            "authentication failed: the server refused the password of role `{user}`; put the right one in [store] password_file (or OPSASSIST_STORE_URL)"
+        ));
+    }
+    if e.code() == Some(&SqlState::INVALID_AUTHORIZATION_SPECIFICATION)
+        && let Some(db) = e.as_db_error()
+    {
+        return Some(format!("authentication failed: {}", db.message()));
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.to_string().contains("password missing") {
+            return Some(format!(
+                "the server asks for the password of role `{user}` and none was given: set [store] password_file (a file of mode 0600 holding the password), or put it in OPSASSIST_STORE_URL"
+            ));
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// True when every embedded migration is applied (a read; false when the table is missing).

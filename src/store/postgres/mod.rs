@@ -14,6 +14,7 @@ mod connect;
 mod copy;
 mod corrections;
 mod events;
+mod grants;
 pub mod health;
 mod inbox;
 mod listen;
@@ -109,7 +110,9 @@ impl PgStore {
             let mut result = fut.await;
             // A failure may be the database going away: probe at once, so the console hears
             // it now and the error says so plainly.
+            // A refused password is an answer: the database is there.
             if result.is_err()
+                && !matches!(result, Err(StoreError::Auth(_)))
                 && let Some(why) = health.check(&pool, &tls).await
             {
                 result = Err(StoreError::Db(format!(
