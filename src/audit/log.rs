@@ -270,19 +270,7 @@ fn count_lines(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Who is operating: `$USER`, else `$LOGNAME`, else the account name of the real uid (su,
-/// cron and containers often set neither variable), else `uid:N`.
+/// Who is operating: the one operator name of this process (`store::operator_from_env`).
 fn operator_name() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .filter_map(|var| std::env::var(var).ok())
-        .map(|name| name.trim().to_string())
-        .find(|name| !name.is_empty())
-        .unwrap_or_else(|| {
-            let uid = nix::unistd::getuid();
-            match nix::unistd::User::from_uid(uid) {
-                Ok(Some(user)) => user.name,
-                _ => format!("uid:{uid}"),
-            }
-        })
+    crate::store::operator_from_env()
 }
