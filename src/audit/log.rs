@@ -59,6 +59,12 @@ impl AuditLog {
         })
     }
 
+    /// Name `operator` as the decider of every record appended from now on (an eval run: its
+    /// scenario's operator policy decides, not the account that started it).
+    pub fn set_operator(&mut self, operator: &str) {
+        self.operator = crate::text::neutralize_line(operator);
+    }
+
     /// Sign every record appended from now on with `key` (none: plain chain).
     pub fn with_key(mut self, key: Option<AuditKey>) -> AuditLog {
         self.key = key;
