@@ -916,6 +916,19 @@ fn html_postmortem_starts_with_a_summary_folds_the_payload_and_colours_the_diff(
     ] {
         assert!(at(part) < at("<h2>Alert</h2>"), "{part}");
     }
+    // A refusal is opsassist's policy deciding, in the timeline too: no operator named.
+    assert_eq!(
+        html.matches("<span class=\"refused\">refused</span> by opsassist's policy")
+            .count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        html.lines()
+            .filter(|l| l.contains("class=\"refused\""))
+            .all(|l| !l.contains("refused</span> by <b>")),
+        "{html}"
+    );
     // The raw payload is folded; the edit diff is coloured line by line.
     let details = at("<details><summary>Raw payload (62 lines)</summary><pre>");
     assert!(details < at("&quot;generatorURL&quot;"));

@@ -185,20 +185,13 @@ fn render_call(o: &mut String, c: &CallView) {
     }
     match &c.decision {
         Some(d) => {
-            let who = match (&d.operator, &d.audit_time) {
-                (Some(op), Some(time)) => format!(" by {} at {}", escape(op), escape(time)),
-                _ => format!(" at {}", escape(&d.at)),
-            };
-            let detail = d
-                .detail
-                .as_deref()
-                .map(|x| format!(": {}", escape(x)))
-                .unwrap_or_default();
+            // Who decided: the operator of the audit record, the rule of an auto-approval,
+            // opsassist's own policy for a refusal (never the account that ran it).
             let _ = write!(
                 o,
-                "<li>Decision: <span class=\"{}\">{}</span>{detail}{who}</li>",
-                escape(&d.kind),
-                escape(&d.kind.replace('_', "-"))
+                "<li>Decision: {} at {}</li>",
+                super::html_summary::decided(c),
+                escape(d.audit_time.as_deref().unwrap_or(&d.at))
             );
             o.push_str("</ul>");
             if let Some(diff) = &d.diff {
