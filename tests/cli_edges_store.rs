@@ -302,3 +302,64 @@ fn prune_ages_take_explicit_units_and_a_dry_run_lists_the_sessions() {
     );
     assert!(!log.exists());
 }
+
+#[test]
+fn incidents_list_names_docker_incidents_docker_and_dates_other_days() {
+    let d = dirs();
+    let store = FileStore::open(&Paths::in_dir(d.root.path()));
+    let yesterday = chrono::Utc::now() - chrono::Duration::days(2);
+    // Recorded before `docker` was a source: generic, with the watcher's fingerprint.
+    let long_id = "0123456789abcdef".repeat(4);
+    let alert = Alert {
+        source: Source::Generic,
+        title: "container web exited with code 1".into(),
+        severity: Some("critical".into()),
+        status: Status::Firing,
+        host: Some("web".into()),
+        description: None,
+        starts_at: None,
+        url: None,
+        labels: Default::default(),
+        fingerprint: Some(format!("docker:{long_id}:exited")),
+        raw: serde_json::Value::Null,
+    };
+    store
+        .append(&[
+            InboxRecord {
+                at: yesterday,
+                incident: "inc-d1".into(),
+                change: Change::Opened {
+                    key: DedupKey {
+                        source: Source::Generic,
+                        fingerprint: format!("docker:{long_id}:exited"),
+                    },
+                    alert: Box::new(alert),
+                },
+            },
+            InboxRecord {
+                at: yesterday,
+                incident: "inc-d1".into(),
+                change: Change::ResolvedAtSource { ended: None },
+            },
+        ])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let list = ok(&d, Some("alice"), &["incidents", "list"]);
+    let header = list.lines().next().unwrap_or_default();
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("inc-d1"))
+        .unwrap_or_else(|| panic!("{list}"));
+    let day = yesterday
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        row.contains(&format!("resolved at source {day} ")),
+        "{list}"
+    );
+    assert_eq!(header.find("SOURCE"), row.find("docker"), "{list}");
+    assert_eq!(header.find("ALERT"), row.find("[critical] web:"), "{list}");
+    assert!(!row.contains(&long_id), "{list}");
+    let json = ok(&d, Some("alice"), &["incidents", "list", "--json"]);
+    assert!(json.contains(r#""source":"docker""#), "{json}");
+}
