@@ -48,6 +48,8 @@ pub struct Config {
     pub notify: crate::notify::NotifyConfig,
     /// `[store]`: where incidents, claims (and in team mode more) live.
     pub store: StoreConfig,
+    /// `[team]`: who this operator is.
+    pub team: TeamConfig,
     /// The approval rules in force (`rules.toml` and `[policy] rules`), loaded by
     /// [`Config::load_for`]; not a config.toml section.
     #[serde(skip)]
@@ -79,6 +81,14 @@ impl Default for StoreConfig {
             lease_secs: 30,
         }
     }
+}
+
+/// `[team]`: the operator name claims, audit records and consoles use (else `$USER`, else
+/// the uid's login name).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamConfig {
+    pub name: Option<String>,
 }
 
 /// The console's own settings (`[tui]`).
@@ -410,6 +420,8 @@ impl Config {
         }
         let mut config = Self::load(&paths.config_file)?;
         config.load_rules(&paths.config_dir)?;
+        // One operator name for the whole process: `[team] name` first.
+        crate::store::set_configured_operator(config.team.name.as_deref());
         Ok(config)
     }
 

@@ -5,6 +5,8 @@
 //!
 //! Update the goldens with `UPDATE_GOLDEN=1 cargo test --test export`.
 
+#[path = "postmortem/chromium.rs"]
+mod chromium;
 mod session_harness;
 mod support;
 
@@ -864,4 +866,135 @@ fn audit_export_never_writes_through_a_planted_symlink() {
             .expect("copy")
             .contains("\"hash\"")
     );
+}
+
+/// The session of [`write_incident`] with what made the page scroll sideways before: a long
+/// `generatorURL` in the URL and in a 60-line raw payload, and a long unbroken word.
+fn stressed_html(paths: &Paths) -> String {
+    let mut t = export::build(paths, ID, &Redactor::default()).expect("timeline");
+    let url = format!(
+        "https://grafana.example.com/alerting/grafana/{}/view?orgId=1&var-instance=db01&from=now-6h&to=now&panelId=42",
+        "d".repeat(180)
+    );
+    t.alert.url = Some(url.clone());
+    let mut raw = String::from("{\n  \"receiver\": \"ops\",\n  \"alerts\": [{\n");
+    for i in 0..56 {
+        raw.push_str(&format!("    \"annotation_{i}\": \"value {i}\",\n"));
+    }
+    raw.push_str(&format!("    \"generatorURL\": \"{url}\"\n  }}]\n}}"));
+    t.alert.raw = raw;
+    t.entries.push(export::Entry::ModelMessage {
+        at: "2026-11-25T03:30:00Z".into(),
+        text: format!(
+            "Diagnosis: the journal filled /var; vacuumed to 1G. Checksum {}",
+            "0123456789abcdef".repeat(12)
+        ),
+    });
+    export::render(&t, Format::Html).expect("html")
+}
+
+#[test]
+fn html_postmortem_starts_with_a_summary_folds_the_payload_and_colours_the_diff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = write_incident(dir.path());
+    let html = stressed_html(&paths);
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{html}"))
+    };
+    // Summary first: alert, impact window, resolution, diagnosis, who decided what.
+    assert!(at("<h2>Summary</h2>") < at("<h2>Alert</h2>"));
+    assert!(at("<h2>Alert</h2>") < at("<h2>Timeline</h2>"));
+    for part in [
+        "<dt>Impact window</dt><dd>2026-11-25T03:14:00Z (the alert began) to",
+        "<dt>Resolution</dt>",
+        "<dt>Diagnosis</dt><dd><pre>Diagnosis: the journal filled /var",
+        "<dt>Who decided what</dt>",
+        "<code>df -h /var</code> on local: <span class=\"approved\">approved</span> by <b>",
+        "<code>rm -rf /var/log/journal</code> on local: <span class=\"rejected\">rejected</span> by <b>",
+        "refused</span> by opsassist's policy: check mode",
+        "auto-approved</span> by rule: auto-approve read-only",
+    ] {
+        assert!(at(part) < at("<h2>Alert</h2>"), "{part}");
+    }
+    // A refusal is opsassist's policy deciding, in the timeline too: no operator named.
+    assert_eq!(
+        html.matches("<span class=\"refused\">refused</span> by opsassist's policy")
+            .count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        html.lines()
+            .filter(|l| l.contains("class=\"refused\""))
+            .all(|l| !l.contains("refused</span> by <b>")),
+        "{html}"
+    );
+    // The raw payload is folded; the edit diff is coloured line by line.
+    let details = at("<details><summary>Raw payload (62 lines)</summary><pre>");
+    assert!(details < at("&quot;generatorURL&quot;"));
+    assert!(at("<pre class=\"diff\"><span class=\"del\">- du -sh /var/*</span>") > 0);
+    assert!(at("<span class=\"add\">+ du -sh /var/log/*") > 0);
+    // Long words wrap instead of scrolling.
+    assert!(html.contains("overflow-wrap:anywhere"));
+    assert!(!html.contains("overflow-x:auto"));
+}
+
+/// Where the postmortem test leaves its page, screenshots and measurements.
+fn postmortem_output_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap_or(Path::new(env!("CARGO_TARGET_TMPDIR")))
+        .join("test-output/postmortem");
+    std::fs::create_dir_all(&dir).expect("test output dir");
+    dir
+}
+
+#[test]
+fn html_postmortem_has_no_horizontal_scroll_in_chromium_at_desktop_and_phone_width() {
+    let Some(chromium) = chromium::find_or_install() else {
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !!! SKIPPED: the HTML postmortem browser test: no chromium on PATH, and it could\n\
+             !!! not be installed (tests/run.sh installs Debian's `chromium` package)\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = write_incident(dir.path());
+    let html = stressed_html(&paths);
+    let out = postmortem_output_dir();
+    std::fs::write(out.join("postmortem.html"), &html).expect("page");
+    let profile = dir.path().join("chromium-profile");
+    for (name, width) in [("desktop", 1280u32), ("phone", 390)] {
+        let shot = out.join(format!("harness-{name}.html"));
+        std::fs::write(&shot, chromium::harness(&html, width, 2400, false)).expect("harness");
+        let png = out.join(format!("postmortem-{name}-{width}px.png"));
+        chromium::screenshot(&chromium, &profile, &shot, width, 2400, &png);
+
+        let probe = out.join(format!("probe-{name}.html"));
+        std::fs::write(&probe, chromium::harness(&html, width, 900, true)).expect("probe");
+        let m = chromium::measure(&chromium, &profile, &probe, width);
+        std::fs::write(
+            out.join(format!("measured-{name}-{width}px.json")),
+            m.to_string(),
+        )
+        .expect("measurements");
+        let client = m["client_width"].as_u64().unwrap_or(0);
+        assert!(
+            client > 0 && client <= u64::from(width),
+            "{name}: the page was not laid out at {width} px: {m}"
+        );
+        assert!(
+            m["scroll_width"].as_u64() <= Some(client)
+                && m["body_scroll_width"].as_u64() <= Some(client),
+            "{name} ({width} px): the page scrolls sideways: {m}"
+        );
+        assert_eq!(
+            m["bad"].as_array().map(Vec::len),
+            Some(0),
+            "{name} ({width} px): {m}"
+        );
+    }
 }

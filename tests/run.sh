@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need on a fresh Debian/Ubuntu machine
 # (openssh-server for the real-sshd tests, tmux for the end-to-end terminal tests, postgresql
-# for the team-mode tests), then runs
+# for the team-mode tests, chromium for the HTML postmortem), then runs
 # every test. Run as root or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-a
 # The eval scenarios: a backdated certificate (openssl) and a stray HTTP server (python3).
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+# The HTML postmortem is checked in headless Chromium at desktop and phone widths.
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
 # Team mode: a throwaway PostgreSQL cluster (tests/support/postgres.rs runs initdb/postgres
 # from /usr/lib/postgresql/*/bin as an unprivileged user).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

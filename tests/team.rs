@@ -19,6 +19,42 @@ fn setup(root: &Path, url: &str, extra: &str) {
     write_config(root, &format!("\n[store]\nurl = {url:?}\n{extra}"));
 }
 
+/// Open incidents `ids` in the team database (`store claim` refuses ids it does not know).
+fn open_incidents(url: &str, ids: &[String]) {
+    use opsassist::alert::{Alert, Source, Status};
+    use opsassist::store::{Change, DedupKey, InboxRecord, PgStore, Store};
+    let store = PgStore::connect(url, None).unwrap_or_else(|e| panic!("{url}: {e}"));
+    let records: Vec<InboxRecord> = ids
+        .iter()
+        .map(|id| InboxRecord {
+            at: chrono::Utc::now(),
+            incident: id.clone(),
+            change: Change::Opened {
+                key: DedupKey {
+                    source: Source::Generic,
+                    fingerprint: format!("fp-{id}"),
+                },
+                alert: Box::new(Alert {
+                    source: Source::Generic,
+                    title: format!("{id} is down"),
+                    severity: None,
+                    status: Status::Firing,
+                    host: None,
+                    description: None,
+                    starts_at: None,
+                    url: None,
+                    labels: Default::default(),
+                    fingerprint: Some(format!("fp-{id}")),
+                    raw: serde_json::Value::Null,
+                }),
+            },
+        })
+        .collect();
+    store
+        .append(&records)
+        .unwrap_or_else(|e| panic!("open incidents: {e}"));
+}
+
 fn run_as(root: &Path, user: &str, args: &[&str]) -> Output {
     opsassist(root)
         .env("USER", user)
@@ -116,6 +152,10 @@ fn two_operators_claiming_at_once_get_one_winner_and_the_other_sees_who() {
     let url = postgres::database("claims");
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     setup(root.path(), &url, "");
+    open_incidents(
+        &url,
+        &(0..5).map(|r| format!("inc-race-{r}")).collect::<Vec<_>>(),
+    );
     for round in 0..5 {
         let id = format!("inc-race-{round}");
         let spawn = |user: &str| {
@@ -155,14 +195,17 @@ fn two_operators_claiming_at_once_get_one_winner_and_the_other_sees_who() {
 fn a_lapsed_lease_is_taken_over_and_claims_release_and_hand_over() {
     let url = postgres::database("lease");
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    setup(root.path(), &url, "lease_secs = 1\n");
+    // 2 s: each `store claim` process connects and looks the incident up before it leases,
+    // which under a loaded test run can take most of a second.
+    setup(root.path(), &url, "lease_secs = 2\n");
+    open_incidents(&url, &["inc-1".to_string()]);
     let out = run_as(root.path(), "alice", &["store", "claim", "inc-1"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = run_as(root.path(), "bob", &["store", "claim", "inc-1"]);
     assert!(!out.status.success());
     assert!(text(&out).contains("alice is on it"), "{}", text(&out));
     // alice's console dies: nobody renews; after the lease bob takes it over.
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(std::time::Duration::from_millis(2500));
     let out = run_as(root.path(), "bob", &["store", "claim", "inc-1"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
@@ -205,6 +248,10 @@ fn audit_chain_in_the_database_verifies_exports_and_detects_a_tampered_row() {
     let url = postgres::database("audit");
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     setup(root.path(), &url, "");
+    open_incidents(
+        &url,
+        &(0..8).map(|i| format!("inc-{i}")).collect::<Vec<_>>(),
+    );
     // Two writers at once (several processes each): the chain must stay linear.
     let mut children = Vec::new();
     for i in 0..8 {
@@ -297,6 +344,7 @@ fn store_migrate_copies_a_files_data_dir_and_verifies_it() {
     }
     // The database chain continues the migrated one: a new append links to the last line.
     setup(root.path(), &url, "");
+    open_incidents(&url, &["inc-9".to_string()]);
     let out = run_as(root.path(), "bob", &["store", "claim", "inc-9"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = run_as(root.path(), "bob", &["audit", "verify"]);

@@ -328,6 +328,12 @@ fn the_readme_role_grants_are_enough_for_a_session_and_keep_the_audit_append_onl
     opsassist(&["store", "claim", &session], "");
     opsassist(&["store", "release", &session], "");
     opsassist(&["audit", "verify"], "");
+    // `audit show` reads the same chain as `verify`: the database's (no audit.jsonl here).
+    let shown = opsassist(&["audit", "show", "--session", &session], "");
+    assert!(
+        shown.lines().count() >= 2 && shown.lines().all(|l| l.contains(&session)),
+        "{shown}"
+    );
     // The app role appends to the audit chain but cannot rewrite or remove it.
     for tamper in [
         "UPDATE audit SET line = 'x' WHERE seq = 1",

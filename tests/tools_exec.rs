@@ -361,3 +361,77 @@ fn tools_check_points_at_the_tool_and_field() {
     );
     assert!(!stdout.contains("local_shell"));
 }
+
+/// A `sleep` this test alone runs (its argument is unique), started outside any tool.
+fn unique_sleeper() -> (std::process::Child, String) {
+    let secs = unique_secs();
+    let child = Command::new("sleep")
+        .arg(&secs)
+        .spawn()
+        .unwrap_or_else(|e| panic!("sleep: {e}"));
+    (child, format!("sleep {secs}"))
+}
+
+#[tokio::test]
+async fn a_command_without_shell_syntax_runs_without_a_shell_wrapper() {
+    let l = local();
+    let (mut sleeper, pattern) = unique_sleeper();
+    // pgrep -af lists the sleeper, and no `sh -c` wrapper carrying the same pattern.
+    let listed = l.sh(&format!("pgrep -af '{pattern}'")).await;
+    assert_eq!(listed.exit_code, Some(0), "{}", listed.capped_output);
+    let lines: Vec<&str> = listed.capped_output.lines().collect();
+    assert_eq!(lines.len(), 1, "only the sleeper: {lines:?}");
+    assert!(lines[0].ends_with(&pattern), "{lines:?}");
+    // pkill -f kills the sleeper and is not killed by its own pattern: success, not TERM.
+    let killed = l.sh(&format!("pkill -f '{pattern}'")).await;
+    assert_eq!(
+        (killed.exit_code, killed.signal),
+        (Some(0), None),
+        "{}",
+        killed.capped_output
+    );
+    let status = sleeper.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15)
+    );
+    // A line with shell syntax keeps its shell: `$$` is the shell's pid, the pipe works.
+    let piped = l.sh("echo $$ | tr -d 0-9 | wc -c").await;
+    assert_eq!(piped.capped_output.trim(), "1");
+}
+
+#[tokio::test]
+async fn a_gated_command_without_shell_syntax_runs_without_a_shell_wrapper() {
+    let l = local();
+    let (mut sleeper, pattern) = unique_sleeper();
+    let (gate, keeper) = opsassist::exec::spawn_gate();
+    let run = l.executor.run_gated(
+        ExecRequest {
+            target: Target::Local,
+            program: Program::Shell(format!("pkill -f '{pattern}'")),
+            timeout: Duration::from_secs(30),
+            output_cap: 1024,
+            output_path: l.out_path(),
+        },
+        opsassist::exec::Cancel::never(),
+        Some(gate),
+    );
+    let go = async move {
+        let group = keeper.started.await;
+        assert!(matches!(group, Ok(Some(_))), "{group:?}");
+        let _ = keeper.go.send(());
+    };
+    let (killed, ()) = tokio::join!(run, go);
+    let killed = killed.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (killed.exit_code, killed.signal),
+        (Some(0), None),
+        "{}",
+        killed.capped_output
+    );
+    let status = sleeper.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15)
+    );
+}

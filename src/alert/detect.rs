@@ -63,7 +63,9 @@ fn one(value: Value, opts: &ParseOptions, at: &str) -> Result<Vec<Alert>, AlertE
         Source::Opsgenie => opsgenie::parse(obj, value.clone(), &at).map(|a| vec![a]),
         Source::Datadog => datadog::parse(obj, value.clone(), &at).map(|a| vec![a]),
         Source::Zabbix => zabbix::parse(obj, value.clone(), &at).map(|a| vec![a]),
-        Source::Generic => generic::parse(obj, value.clone(), &at).map(|a| vec![a]),
+        Source::Generic | Source::Docker => {
+            generic::parse(obj, value.clone(), &at).map(|a| vec![a])
+        }
     }
 }
 

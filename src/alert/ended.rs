@@ -34,7 +34,7 @@ impl Alert {
             Source::Datadog => get(raw, &["last_updated"])
                 .and_then(epoch_rfc3339)
                 .or_else(|| get(raw, &["date"]).and_then(epoch_rfc3339)),
-            Source::Zabbix | Source::Generic => None,
+            Source::Zabbix | Source::Generic | Source::Docker => None,
         }?;
         DateTime::parse_from_rfc3339(&text)
             .ok()

@@ -39,6 +39,10 @@ pub enum Source {
     Zabbix,
     AlertmanagerApi,
     Generic,
+    /// The Docker watcher's own incidents (`watch docker`); not a `--format` (not in
+    /// [`Source::ALL`]): no payload is parsed as one. Records stored before it existed say
+    /// `generic` and are read back as `docker` (see `store::DedupKey`).
+    Docker,
 }
 
 impl Source {
@@ -65,6 +69,7 @@ impl Source {
             Source::Zabbix => "zabbix",
             Source::AlertmanagerApi => "alertmanager_api",
             Source::Generic => "generic",
+            Source::Docker => "docker",
         }
     }
 }

@@ -59,6 +59,12 @@ impl AuditLog {
         })
     }
 
+    /// Name `operator` as the decider of every record appended from now on (an eval run: its
+    /// scenario's operator policy decides, not the account that started it).
+    pub fn set_operator(&mut self, operator: &str) {
+        self.operator = crate::text::neutralize_line(operator);
+    }
+
     /// Sign every record appended from now on with `key` (none: plain chain).
     pub fn with_key(mut self, key: Option<AuditKey>) -> AuditLog {
         self.key = key;
@@ -270,19 +276,7 @@ fn count_lines(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Who is operating: `$USER`, else `$LOGNAME`, else the account name of the real uid (su,
-/// cron and containers often set neither variable), else `uid:N`.
+/// Who is operating: the one operator name of this process (`store::operator_from_env`).
 fn operator_name() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .filter_map(|var| std::env::var(var).ok())
-        .map(|name| name.trim().to_string())
-        .find(|name| !name.is_empty())
-        .unwrap_or_else(|| {
-            let uid = nix::unistd::getuid();
-            match nix::unistd::User::from_uid(uid) {
-                Ok(Some(user)) => user.name,
-                _ => format!("uid:{uid}"),
-            }
-        })
+    crate::store::operator_from_env()
 }

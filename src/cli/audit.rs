@@ -197,12 +197,24 @@ pub fn run(paths: &Paths, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             file,
             json,
         } => {
-            let path = file.unwrap_or_else(|| paths.audit_log());
-            if !path.exists() {
-                println!("no audit log yet at {}", path.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            let mut records: Vec<Record> = audit::read_records(&path)?
+            let all: Vec<Record> = match file {
+                // Team mode: the chain lives in the database, as for `verify` and `export`.
+                None if super::store::team_url(paths)?.is_some() => {
+                    super::store::audit_lines(paths)?
+                        .iter()
+                        .filter_map(|line| serde_json::from_str::<Record>(line).ok())
+                        .collect()
+                }
+                file => {
+                    let path = file.unwrap_or_else(|| paths.audit_log());
+                    if !path.exists() {
+                        println!("no audit log yet at {}", path.display());
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    audit::read_records(&path)?
+                }
+            };
+            let mut records: Vec<Record> = all
                 .into_iter()
                 .filter(|r| session.as_ref().is_none_or(|s| &r.session == s))
                 .collect();

@@ -38,7 +38,8 @@ pub fn resolve_id(paths: &Paths, prefix: &str) -> anyhow::Result<String> {
     }
 }
 
-/// `30d`, `12h`, `90m`, `45s`, `2w` → a duration.
+/// `30d`, `12h`, `2w`, `90min`, `45s` → a duration. A bare `m` is refused: minutes or
+/// months is a guess nobody should make with a delete (`min` is minutes; months are `30d`).
 pub fn parse_age(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -48,13 +49,24 @@ pub fn parse_age(text: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("`{text}`: expected a number and a unit, e.g. 30d"))?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" | "" => 86_400,
-        "w" => 7 * 86_400,
-        other => return Err(format!("`{other}`: unknown unit (s, m, h, d, w)")),
+    let secs = match unit.trim() {
+        "s" | "sec" | "secs" => 1,
+        "min" | "mins" => 60,
+        "h" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 7 * 86_400,
+        "m" | "mo" | "month" | "months" => {
+            return Err(format!(
+                "`{text}`: `m` is ambiguous (minutes or months?): write {n}min, or {}d for months",
+                n.saturating_mul(30)
+            ));
+        }
+        "" => {
+            return Err(format!(
+                "`{text}`: add a unit: s, min, h, d or w (e.g. {n}d)"
+            ));
+        }
+        other => return Err(format!("`{other}`: unknown unit (s, min, h, d, w)")),
     };
     Ok(Duration::from_secs(n.saturating_mul(secs)))
 }
@@ -66,6 +78,8 @@ pub struct Pruned {
     pub bytes: u64,
     /// Old sessions kept because they are still open (not done or failed).
     pub kept_open: usize,
+    /// The ids removed (or, on a dry run, that would be), oldest activity first.
+    pub ids: Vec<String>,
 }
 
 fn tree_size(path: &Path) -> u64 {
@@ -82,7 +96,7 @@ fn tree_size(path: &Path) -> u64 {
 
 /// Remove finished sessions (done or failed) whose log was last written more than `age`
 /// ago, with their output directories. Open sessions (running, waiting, interrupted, in use
-/// by a console) and the audit log are left alone. `dry_run` only counts.
+/// by a console) and the audit log are left alone. `dry_run` only lists them.
 pub fn prune(paths: &Paths, age: Duration, dry_run: bool) -> anyhow::Result<Pruned> {
     let cutoff = SystemTime::now()
         .checked_sub(age)
@@ -102,6 +116,7 @@ pub fn prune(paths: &Paths, age: Duration, dry_run: bool) -> anyhow::Result<Prun
         let outputs = paths.outputs_dir().join(&summary.id);
         pruned.bytes += tree_size(&log) + tree_size(&outputs);
         pruned.sessions += 1;
+        pruned.ids.push(summary.id.clone());
         if dry_run {
             continue;
         }
@@ -123,7 +138,15 @@ mod tests {
         assert_eq!(parse_age("30d"), Ok(Duration::from_secs(30 * 86_400)));
         assert_eq!(parse_age("12h"), Ok(Duration::from_secs(12 * 3600)));
         assert_eq!(parse_age("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        assert_eq!(parse_age("90min"), Ok(Duration::from_secs(90 * 60)));
+        assert_eq!(parse_age("45s"), Ok(Duration::from_secs(45)));
         assert!(parse_age("d").is_err());
         assert!(parse_age("3y").is_err());
+        assert!(parse_age("30").is_err(), "no unit");
+        let m = parse_age("1m").err().unwrap_or_default();
+        assert!(
+            m.contains("ambiguous") && m.contains("1min") && m.contains("30d"),
+            "{m}"
+        );
     }
 }

@@ -47,10 +47,10 @@ pub enum SessionsCommand {
     /// Remove finished sessions (done or failed) older than an age, with their saved
     /// outputs. Open incidents and the audit log are never touched.
     Prune {
-        /// Age of the session's last activity: 30d, 12h, 2w
+        /// Age of the session's last activity: 30d, 12h, 2w, 90min (a bare `m` is refused)
         #[arg(long, value_name = "AGE", value_parser = super::prune::parse_age)]
         older_than: std::time::Duration,
-        /// Only say what would be removed
+        /// Only list the sessions that would be removed
         #[arg(long)]
         dry_run: bool,
     },
@@ -144,6 +144,11 @@ pub fn run(paths: &Paths, cmd: SessionsCommand) -> anyhow::Result<ExitCode> {
             dry_run,
         } => {
             let pruned = super::prune::prune(paths, older_than, dry_run)?;
+            if dry_run {
+                for id in &pruned.ids {
+                    println!("would remove {}", opsassist::text::neutralize_line(id));
+                }
+            }
             println!(
                 "{} {} session(s), {} bytes{}",
                 if dry_run { "would remove" } else { "removed" },

@@ -146,6 +146,15 @@ pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
     let opened = opsassist::store::open(paths, &config.store)?;
     let board = opened.board.as_ref();
     match cmd {
+        StoreCommand::Claim { id } if !claimable(paths, &opened, &id)? => {
+            // No lease, no audit record: nothing was claimed.
+            eprintln!(
+                "opsassist: no incident or session {} in {} (see `opsassist incidents list`)",
+                neutralize_line(&id),
+                board.describe()
+            );
+            Ok(ExitCode::from(1))
+        }
         StoreCommand::Claim { id } => match board.lease(&id, &me, opened.lease)? {
             ClaimOutcome::Won {
                 claim,
@@ -211,7 +220,11 @@ pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
             }
         }
         StoreCommand::Claims { json } => {
-            for claim in board.claims()? {
+            let claims = board.claims()?;
+            if claims.is_empty() && !json {
+                println!("no claims in {}", board.describe());
+            }
+            for claim in claims {
                 if json {
                     println!("{}", opsassist::text::json_line(&claim)?);
                 } else {
@@ -226,6 +239,25 @@ pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         StoreCommand::Migrate { .. } => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Whether `id` names something a claim can be on: an incident in the inbox, or a session
+/// (a console started without an incident claims its session).
+fn claimable(paths: &Paths, opened: &opsassist::store::Opened, id: &str) -> anyhow::Result<bool> {
+    if opened.store.incidents()?.get(id).is_some() {
+        return Ok(true);
+    }
+    let is_file_name = !id.is_empty() && !id.contains(['/', '\0']) && id != "." && id != "..";
+    if is_file_name && paths.sessions_dir().join(format!("{id}.jsonl")).is_file() {
+        return Ok(true);
+    }
+    match &opened.postgres {
+        Some(pg) => Ok(!pg
+            .events_after(id, 0)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .is_empty()),
+        None => Ok(false),
     }
 }
 

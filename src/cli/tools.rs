@@ -36,11 +36,25 @@ pub fn run(paths: &Paths, cmd: ToolsCommand) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_BAD_INPUT));
         }
     };
-    let summaries = registry.summaries();
+    // `list` describes the tools in force, so the config must load (as `doctor` checks it).
+    let docker_configured = match &cmd {
+        ToolsCommand::List => match opsassist::config::Config::load_for(paths) {
+            Ok(config) => config.watch.docker != opsassist::docker::DockerWatchConfig::default(),
+            Err(err) => {
+                eprintln!("opsassist: {}", neutralize_line(&err.to_string()));
+                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+            }
+        },
+        ToolsCommand::Check { .. } => true,
+    };
+    let mut summaries = registry.summaries();
     let docker_tools = summaries
         .iter()
         .filter(|s| s.target.starts_with("docker:"))
         .count();
+    if !docker_configured {
+        summaries.retain(|s| !s.target.starts_with("docker:"));
+    }
     match cmd {
         ToolsCommand::Check { .. } => {
             println!("ok: {}: {} tools", registry.origin(), summaries.len());
@@ -73,7 +87,13 @@ pub fn run(paths: &Paths, cmd: ToolsCommand) -> anyhow::Result<ExitCode> {
                 );
                 println!("{:width$}  runs: {}", "", neutralize_line(&s.template));
             }
-            if docker_tools > 0 {
+            if docker_tools > 0 && !docker_configured {
+                println!(
+                    "note: {docker_tools} docker: tools left out: config.toml has no [watch.docker]; \
+                     they are offered to the model only while a Docker watcher runs in the same \
+                     process (`opsassist tui --watch docker`, `opsassist serve --watch docker`)"
+                );
+            } else if docker_tools > 0 {
                 println!(
                     "note: the {docker_tools} docker: tools are offered to the model only while a Docker \
                      watcher runs in the same process (`opsassist tui --watch docker`), scoped to the \

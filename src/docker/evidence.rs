@@ -71,12 +71,13 @@ pub fn parse_fingerprint(fingerprint: &str) -> Option<(&str, FailureKind)> {
 /// The resolve notice for the incident of container `id` (called `name`) failed as `kind`:
 /// same source and fingerprint as [`Evidence::to_alert`], so it resolves that incident.
 pub fn resolved_alert(id: &str, name: &str, kind: FailureKind, why: &str) -> Alert {
+    let name = &container_name(Some(name), id);
     let mut labels = BTreeMap::new();
     labels.insert("container".to_string(), name.to_string());
     labels.insert("container_id".to_string(), short(id).to_string());
     labels.insert("failure".to_string(), kind.name().to_string());
     Alert {
-        source: Source::Generic,
+        source: Source::Docker,
         title: format!("container {name} {why}"),
         severity: None,
         status: Status::Resolved,
@@ -139,14 +140,10 @@ impl Evidence {
                 )
             })
             .collect();
+        let id = inspect.id.clone().unwrap_or_default();
         Evidence {
-            id: inspect.id.clone().unwrap_or_default(),
-            name: inspect
-                .name
-                .clone()
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_string(),
+            name: container_name(inspect.name.as_deref(), &id),
+            id,
             image: config
                 .image
                 .or_else(|| inspect.image.clone())
@@ -222,7 +219,7 @@ impl Evidence {
             _ => "critical",
         };
         Alert {
-            source: Source::Generic,
+            source: Source::Docker,
             title,
             severity: Some(severity.to_string()),
             status: Status::Firing,
@@ -279,6 +276,15 @@ impl Evidence {
         s.push_str("last log lines (untrusted container output):\n");
         s.push_str(&self.logs);
         s
+    }
+}
+
+/// How a container is named to people: its name without Docker's leading `/`, else (no name
+/// known) its 12-character short id, never the 64-hex one.
+pub fn container_name(name: Option<&str>, id: &str) -> String {
+    match name.map(|n| n.trim().trim_start_matches('/')) {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => short(id).to_string(),
     }
 }
 

@@ -88,6 +88,12 @@ fn the_alert_is_keyed_by_container_and_kind_and_carries_redacted_logs() {
     assert_eq!(e.finished_at, None, "Docker's zero time is no time");
     let alert = e.to_alert(FailureKind::Exited, None);
     assert_eq!(alert.title, "container web exited with code 1");
+    assert_eq!(alert.source, crate::alert::Source::Docker);
+    assert_eq!(
+        crate::intake::dedup::key_of(&alert).source.name(),
+        "docker",
+        "incidents list shows source docker"
+    );
     assert_eq!(
         alert.fingerprint.as_deref(),
         Some("docker:0123456789abcdef0123:exited")
@@ -347,4 +353,18 @@ mod standing {
             Screen::Ask
         );
     }
+}
+
+#[test]
+fn a_container_is_named_by_its_name_else_its_short_id_never_the_long_one() {
+    let long = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    assert_eq!(super::evidence::container_name(Some("/web"), long), "web");
+    assert_eq!(
+        super::evidence::container_name(Some(""), long),
+        "0123456789ab"
+    );
+    assert_eq!(super::evidence::container_name(None, long), "0123456789ab");
+    let resolved = super::evidence::resolved_alert(long, "", FailureKind::Exited, "was removed");
+    assert_eq!(resolved.title, "container 0123456789ab was removed");
+    assert_eq!(resolved.source, crate::alert::Source::Docker);
 }

@@ -172,6 +172,11 @@ async fn judge(scenario: &Scenario, vars: &Vars, log: &Path, result: &mut RunRes
     }
 }
 
+/// The decider an eval session's audit records name.
+pub fn eval_operator(scenario: &str) -> String {
+    format!("eval operator policy ({scenario})")
+}
+
 /// Start the session and play the operator until it finishes, the wall limit, or Ctrl+C.
 async fn investigate(
     scenario: &Scenario,
@@ -214,6 +219,14 @@ async fn investigate(
             return;
         }
     };
+    // The scenario's operator policy decides every call: the audit records (and so the
+    // postmortem) name it, not the account that started the eval.
+    match core.audit.lock() {
+        Ok(mut log) => log.set_operator(&eval_operator(&scenario.name)),
+        Err(poisoned) => poisoned
+            .into_inner()
+            .set_operator(&eval_operator(&scenario.name)),
+    }
     let (tx, mut rx) = mpsc::unbounded_channel();
     let handle = match session::start(core, alert, tx) {
         Ok(handle) => handle,

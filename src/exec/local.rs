@@ -1,4 +1,5 @@
-//! Local execution: the command for a [`Program`] on this machine (argv directly, or `sh -c`).
+//! Local execution: the command for a [`Program`] on this machine (argv directly, or `sh -c`
+//! for a command line that has shell syntax; one without is split and run directly).
 
 use tokio::process::Command;
 
@@ -7,7 +8,8 @@ use crate::tools::Program;
 
 /// The command that runs `program` locally, and its name for errors.
 pub fn command(program: &Program) -> Result<(Command, String), ExecError> {
-    match program {
+    let direct = direct(program);
+    match direct.as_ref().unwrap_or(program) {
         Program::Shell(line) => {
             let mut cmd = Command::new("sh");
             cmd.arg("-c").arg(line);
@@ -31,7 +33,8 @@ pub fn command(program: &Program) -> Result<(Command, String), ExecError> {
 /// program (same pid, so the same process group) with stdin from /dev/null. A program that
 /// cannot be found fails here, as an ungated spawn would.
 pub fn gated_command(program: &Program) -> Result<(Command, String), ExecError> {
-    let (argv, name): (Vec<String>, String) = match program {
+    let direct = direct(program);
+    let (argv, name): (Vec<String>, String) = match direct.as_ref().unwrap_or(program) {
         Program::Shell(line) => (vec!["sh".into(), "-c".into(), line.clone()], "sh".into()),
         Program::Argv(argv) => {
             let Some(first) = argv.first() else {
@@ -55,6 +58,18 @@ pub fn gated_command(program: &Program) -> Result<(Command, String), ExecError> 
         .arg("opsassist-gate")
         .args(argv);
     Ok((cmd, name))
+}
+
+/// A shell command line with no shell syntax, as the argv `sh -c` would have run, so that
+/// no `sh -c LINE` wrapper stands next to it (`pkill -f PATTERN` would match the wrapper and
+/// kill it; `pgrep -af` would list it). Only when the program is found: a missing one keeps
+/// the shell's own "not found" (status 127).
+fn direct(program: &Program) -> Option<Program> {
+    let Program::Shell(line) = program else {
+        return None;
+    };
+    let argv = crate::policy::plain_argv(line)?;
+    findable(argv.first()?).then_some(Program::Argv(argv))
 }
 
 /// Whether `program` names an executable file (a path) or one on `$PATH`.

@@ -1,15 +1,26 @@
-//! The HTML export: one self-contained page (inline CSS, no scripts, no external resources);
-//! every text is HTML-escaped, since alert text and command output are untrusted.
+//! The HTML export: one self-contained page (inline CSS, no scripts, no external resources)
+//! that a team pastes into a postmortem: a summary first, the alert with its raw payload
+//! folded, the timeline (edit diffs coloured), the audit chain. Every text is HTML-escaped,
+//! since alert text and command output are untrusted, and long text wraps at any width.
 
 use std::fmt::Write;
 
 use super::{CallView, Entry, Timeline};
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}\
-pre{background:#f4f4f4;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}\
-code{background:#f4f4f4;padding:0 .2em}.entry{border-left:3px solid #ccc;padding-left:.8em;margin:1em 0}\
+/// Long words (URLs, hashes, base64) wrap anywhere, `pre` wraps its lines, and tables fit
+/// the page: nothing scrolls sideways, on a phone either.
+const STYLE: &str = "*{box-sizing:border-box}\
+body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222;overflow-wrap:anywhere}\
+pre{background:#f4f4f4;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%}\
+code{background:#f4f4f4;padding:0 .2em;overflow-wrap:anywhere}\
+.entry{border-left:3px solid #ccc;padding-left:.8em;margin:1em 0}\
 .call{border-color:#36c}.rejected,.refused{color:#b00}.approved,.auto_approved{color:#070}.edited{color:#a60}\
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .4em;font-size:.9em}";
+.summary{background:#f7f9fc;border:1px solid #d5dbe5;padding:.2em 1em 1em}\
+.summary dt{font-weight:bold;margin-top:.6em}.summary dd{margin-left:1em}\
+.diff .del{background:#fde8e8;color:#9b1c1c}.diff .add{background:#e6f4ea;color:#1e6b34}.diff .same{color:#555}\
+details{margin:.6em 0}summary{cursor:pointer}\
+table{border-collapse:collapse;width:100%;table-layout:fixed}\
+td,th{border:1px solid #ccc;padding:.2em .4em;font-size:.9em;overflow-wrap:anywhere;word-break:break-word;vertical-align:top}";
 
 /// Escape `text` for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -36,10 +47,11 @@ pub fn render(t: &Timeline) -> String {
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Incident timeline: {}</title><style>{STYLE}</style></head><body>\n",
         escape(&a.title)
     );
-    let _ = writeln!(o, "<h1>Incident timeline: {}</h1>", escape(&a.title));
+    let _ = writeln!(o, "<h1>Incident: {}</h1>", escape(&a.title));
     let _ = writeln!(
         o,
         "<p>Session <code>{}</code>, started {}, model {} ({}), mode {}</p>",
@@ -49,23 +61,7 @@ pub fn render(t: &Timeline) -> String {
         escape(&t.provider),
         escape(&t.mode)
     );
-    if let Some(out) = &t.outcome {
-        let _ = writeln!(
-            o,
-            "<p>Outcome: <b>{}</b> at {}: {}</p>",
-            escape(&out.state),
-            escape(&out.at),
-            escape(&out.reason)
-        );
-    }
-    if let Some(state) = &t.resolution {
-        let note = t
-            .resolution_note
-            .as_deref()
-            .map(|n| format!(" ({})", escape(n)))
-            .unwrap_or_default();
-        let _ = writeln!(o, "<p>Resolution: <b>{}</b>{note}</p>", escape(state));
-    }
+    super::html_summary::render(&mut o, t);
     o.push_str("<h2>Alert</h2>\n<ul>");
     let _ = write!(
         o,
@@ -95,7 +91,12 @@ pub fn render(t: &Timeline) -> String {
     if let Some(d) = &a.description {
         let _ = writeln!(o, "<p>Description:</p><pre>{}</pre>", escape(d));
     }
-    let _ = writeln!(o, "<p>Raw payload:</p><pre>{}</pre>", escape(&a.raw));
+    let _ = writeln!(
+        o,
+        "<details><summary>Raw payload ({} lines)</summary><pre>{}</pre></details>",
+        a.raw.lines().count(),
+        escape(&a.raw)
+    );
     o.push_str("<h2>Timeline</h2>\n");
     for entry in &t.entries {
         match entry {
@@ -184,24 +185,18 @@ fn render_call(o: &mut String, c: &CallView) {
     }
     match &c.decision {
         Some(d) => {
-            let who = match (&d.operator, &d.audit_time) {
-                (Some(op), Some(time)) => format!(" by {} at {}", escape(op), escape(time)),
-                _ => format!(" at {}", escape(&d.at)),
-            };
-            let detail = d
-                .detail
-                .as_deref()
-                .map(|x| format!(": {}", escape(x)))
-                .unwrap_or_default();
+            // Who decided: the operator of the audit record, the rule of an auto-approval,
+            // opsassist's own policy for a refusal (never the account that ran it).
             let _ = write!(
                 o,
-                "<li>Decision: <span class=\"{}\">{}</span>{detail}{who}</li>",
-                escape(&d.kind),
-                escape(&d.kind.replace('_', "-"))
+                "<li>Decision: {} at {}</li>",
+                super::html_summary::decided(c),
+                escape(d.audit_time.as_deref().unwrap_or(&d.at))
             );
             o.push_str("</ul>");
             if let Some(diff) = &d.diff {
-                let _ = write!(o, "<p>Edit:</p><pre>{}</pre>", escape(diff));
+                o.push_str("<p>Edit:</p>");
+                render_diff(o, diff);
             }
         }
         None => o.push_str("<li>Decision: none recorded</li></ul>"),
@@ -222,4 +217,20 @@ fn render_call(o: &mut String, c: &CallView) {
         }
     }
     o.push_str("</div>\n");
+}
+
+/// A [`line_diff`](super::views::line_diff): removed lines red, added lines green.
+fn render_diff(o: &mut String, diff: &str) {
+    o.push_str("<pre class=\"diff\">");
+    for line in diff.lines() {
+        let class = if line.starts_with("- ") {
+            "del"
+        } else if line.starts_with("+ ") {
+            "add"
+        } else {
+            "same"
+        };
+        let _ = writeln!(o, "<span class=\"{class}\">{}</span>", escape(line));
+    }
+    o.push_str("</pre>");
 }

@@ -4,6 +4,7 @@
 
 mod file;
 mod html;
+mod html_summary;
 mod json;
 mod markdown;
 mod timeline;

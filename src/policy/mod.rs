@@ -77,6 +77,13 @@ pub fn classify_argv(argv: &[String]) -> Classification {
     }
 }
 
+/// The argv a command line runs when it has no shell syntax at all (one simple command of
+/// literal words, not a shell builtin), so it can be run by `execve` without `sh -c`; None
+/// when the line needs a shell.
+pub fn plain_argv(command: &str) -> Option<Vec<String>> {
+    shell::plain_argv(command)
+}
+
 pub use prefix::ApprovalPrefix;
 pub use reach::ScopeExamples;
 

@@ -1,6 +1,7 @@
 //! Shell parsing: turns a command line into simple commands plus the structural hazards
 //! (chaining, substitution, redirects, subshells…) found by walking the tree-sitter-bash tree.
 
+mod argv;
 mod flow;
 mod input;
 mod words;
@@ -11,6 +12,7 @@ use tree_sitter::{Node, Parser};
 
 use super::Class;
 use super::system_paths::{is_block_device, is_system_path};
+pub(crate) use argv::plain_argv;
 use flow::Flow;
 pub(crate) use input::Input;
 use words::is_fd;

@@ -82,25 +82,3 @@ pub trait Board: Send + Sync {
     /// Where this board lives, for messages (`files:/path`, `postgres://host/db`).
     fn describe(&self) -> String;
 }
-
-/// `$USER`, else `$LOGNAME`, else the login name of this process's uid (root shells, cron
-/// and systemd units often have neither variable), else `uid-N`: the operator a console acts
-/// for.
-pub fn operator_from_env() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .map(|v| crate::text::neutralize_line(v.trim()))
-        .find(|v| !v.is_empty())
-        .unwrap_or_else(login_name)
-}
-
-fn login_name() -> String {
-    let uid = nix::unistd::getuid();
-    match nix::unistd::User::from_uid(uid) {
-        Ok(Some(user)) if !user.name.trim().is_empty() => {
-            crate::text::neutralize_line(user.name.trim())
-        }
-        _ => format!("uid-{uid}"),
-    }
-}

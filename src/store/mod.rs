@@ -16,6 +16,7 @@ mod files;
 mod files_board;
 mod incident;
 pub mod open;
+mod operator;
 pub mod postgres;
 
 use chrono::{DateTime, Utc};
@@ -23,11 +24,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::alert::{Alert, Source};
 
-pub use board::{Board, Claim, ClaimOutcome, operator_from_env};
+pub use board::{Board, Claim, ClaimOutcome};
 pub use files::FileStore;
 pub use files::compact::{Compacted, open_or_recent, snapshot_of};
 pub use incident::{Incident, IncidentState, Incidents};
 pub use open::{Opened, inbox_or_files, open};
+pub use operator::{operator_from_env, set_configured_operator};
 pub use postgres::PgStore;
 
 /// Storage failures.
@@ -54,9 +56,32 @@ pub enum StoreError {
 
 /// The dedup key of an incident: the alert's source and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredDedupKey")]
 pub struct DedupKey {
     pub source: Source,
     pub fingerprint: String,
+}
+
+/// A [`DedupKey`] as stored. Docker incidents recorded before `Source::Docker` existed say
+/// `generic` with a `docker:` fingerprint: they read back as `docker`, so the watcher's
+/// repeat and resolve notices still find them.
+#[derive(Deserialize)]
+struct StoredDedupKey {
+    source: Source,
+    fingerprint: String,
+}
+
+impl From<StoredDedupKey> for DedupKey {
+    fn from(stored: StoredDedupKey) -> DedupKey {
+        let source = match stored.source {
+            Source::Generic if stored.fingerprint.starts_with("docker:") => Source::Docker,
+            source => source,
+        };
+        DedupKey {
+            source,
+            fingerprint: stored.fingerprint,
+        }
+    }
 }
 
 impl std::hash::Hash for DedupKey {

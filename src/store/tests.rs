@@ -140,3 +140,16 @@ fn a_resolve_record_written_before_it_carried_an_end_time_still_reads() {
         serde_json::from_str(&serde_json::to_string(&new).expect("json")).expect("new record");
     assert_eq!(back.source_time(), ended);
 }
+
+#[test]
+fn a_docker_incident_stored_as_generic_reads_back_as_docker() {
+    let old: DedupKey =
+        serde_json::from_str(r#"{"source":"generic","fingerprint":"docker:0123abc:exited"}"#)
+            .expect("old key");
+    assert_eq!(old.source, Source::Docker);
+    let plain: DedupKey =
+        serde_json::from_str(r#"{"source":"generic","fingerprint":"fp-1"}"#).expect("generic key");
+    assert_eq!(plain.source, Source::Generic);
+    let new = serde_json::to_string(&old).expect("serialize");
+    assert!(new.contains(r#""source":"docker""#), "{new}");
+}

@@ -83,6 +83,13 @@ CREATE INDEX inbox_started_session ON inbox ((record->'change'->>'session'))
     WHERE kind = 'started';
 "#,
     ),
+    (
+        5,
+        "docker incidents keyed by source docker",
+        r#"
+UPDATE incidents SET source = 'docker' WHERE source = 'generic' AND fingerprint LIKE 'docker:%';
+"#,
+    ),
 ];
 
 /// Apply every migration newer than the database's.
