@@ -22,6 +22,21 @@ fn no_llm_banner() {
     assert_snapshot!(draw(&app, 120, 32).backend());
 }
 
+/// A small terminal keeps how to connect a model: the error's detail is cut first.
+#[test]
+fn no_llm_banner_at_60x20_says_how_to_connect() {
+    let mut app = app();
+    app.llm = LlmState::Unreachable(
+        "cannot connect to http://127.0.0.1:11434: connection refused; is Ollama running? start it with `ollama serve`, or pass --base-url / set OLLAMA_HOST".into(),
+    );
+    let terminal = draw(&app, 60, 20);
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("Connect one:"), "{screen}");
+    assert!(screen.contains("OPENAI_API_KEY"), "{screen}");
+    assert!(screen.contains("--base-url"), "{screen}");
+    assert_snapshot!(terminal.backend());
+}
+
 #[test]
 fn paste_editor_with_parse_error() {
     let mut app = app();

@@ -48,7 +48,13 @@ struct Areas {
 }
 
 fn areas(app: &App, full: Rect) -> Areas {
-    let banner_height = banner::height(app, full.width).min(full.height / 3);
+    // With no incident the screen is empty: the banner may take half of it.
+    let banner_cap = if app.incidents.is_empty() {
+        full.height / 2
+    } else {
+        full.height / 3
+    };
+    let banner_height = banner::height(app, full.width, banner_cap);
     let [banner, main, status] = Layout::vertical([
         Constraint::Length(banner_height),
         Constraint::Min(3),

@@ -407,11 +407,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         debug_assert_eq!(inner.height, body_rows(app, area));
         let text = vec![
             Line::from(""),
-            Line::from("  The investigation of the selected incident appears here: the alert,"),
-            Line::from("  the model's reasoning as it streams, every proposed command with your"),
-            Line::from("  decision, and the command output."),
+            Line::from(
+                "The investigation of the selected incident appears here: the alert, the model's reasoning as it streams, every proposed command with your decision, and the command output.",
+            ),
         ];
-        frame.render_widget(Paragraph::new(text).style(dim()), inner);
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(dim())
+                .block(Block::new().padding(ratatui::widgets::Padding::horizontal(2)))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     };
     let total = incident.transcript.len_lines();
