@@ -17,6 +17,7 @@ mod files_board;
 mod incident;
 pub mod open;
 pub mod postgres;
+pub mod sqlite;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,7 @@ pub use files::compact::{Compacted, open_or_recent, snapshot_of};
 pub use incident::{Incident, IncidentState, Incidents};
 pub use open::{Opened, inbox_or_files, open};
 pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]

@@ -1,14 +1,15 @@
 //! Choosing the store: PostgreSQL when `OPSASSIST_STORE_URL` or `[store] url` names a
 //! database (the password from `[store] password_file`, never the command line), else the
-//! files in the data dir.
+//! store of `[store] kind` in the data dir: SQLite (`store.db`, the default) or the legacy
+//! JSONL files.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::board::Board;
 use super::postgres::PgStore;
-use super::{FileStore, Store, StoreError};
-use crate::config::StoreConfig;
+use super::{FileStore, SqliteStore, Store, StoreError};
+use crate::config::{StoreConfig, StoreKind};
 use crate::paths::Paths;
 
 /// The environment variable that overrides `[store] url`.
@@ -71,10 +72,19 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
             })
         }
         None => {
-            let files = Arc::new(FileStore::open(paths));
+            let (store, board): (Arc<dyn Store>, Arc<dyn Board>) = match config.kind {
+                StoreKind::Sqlite => {
+                    let sqlite = Arc::new(SqliteStore::open(paths)?);
+                    (sqlite.clone(), sqlite)
+                }
+                StoreKind::Files => {
+                    let files = Arc::new(FileStore::open(paths));
+                    (files.clone(), files)
+                }
+            };
             Ok(Opened {
-                store: files.clone(),
-                board: files,
+                store,
+                board,
                 postgres: None,
                 lease,
             })
@@ -82,17 +92,23 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
     }
 }
 
-/// The inbox a writer that must not lose its alert uses: the configured store, or the files
+/// The inbox a writer that must not lose its alert uses: the configured store, or the store
 /// in the data dir when the database cannot be opened (the warning says so). A paste or a
 /// Docker event is then counted locally instead of being dropped.
 pub fn inbox_or_files(paths: &Paths, config: &StoreConfig) -> (Arc<dyn Store>, Option<String>) {
     match open(paths, config) {
         Ok(opened) => (opened.store, None),
-        Err(e) => (
-            Arc::new(FileStore::open(paths)),
-            Some(format!(
-                "cannot open the store ({e}); alerts go to the inbox in the data dir"
-            )),
-        ),
+        Err(e) => {
+            let local: Arc<dyn Store> = match SqliteStore::open(paths) {
+                Ok(sqlite) if config.kind == StoreKind::Sqlite => Arc::new(sqlite),
+                _ => Arc::new(FileStore::open(paths)),
+            };
+            (
+                local,
+                Some(format!(
+                    "cannot open the store ({e}); alerts go to the store in the data dir"
+                )),
+            )
+        }
     }
 }
