@@ -92,23 +92,39 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
     }
 }
 
+/// The store of the data dir, for when the configured one cannot be opened: SQLite unless
+/// `[store] kind = "files"` (or store.db cannot be opened either), then the JSONL files.
+pub fn local(paths: &Paths, config: &StoreConfig) -> Opened {
+    let lease = Duration::from_secs(config.lease_secs.max(1));
+    let (store, board): (Arc<dyn Store>, Arc<dyn Board>) = match SqliteStore::open(paths) {
+        Ok(sqlite) if config.kind == StoreKind::Sqlite => {
+            let sqlite = Arc::new(sqlite);
+            (sqlite.clone(), sqlite)
+        }
+        _ => {
+            let files = Arc::new(FileStore::open(paths));
+            (files.clone(), files)
+        }
+    };
+    Opened {
+        store,
+        board,
+        postgres: None,
+        lease,
+    }
+}
+
 /// The inbox a writer that must not lose its alert uses: the configured store, or the store
 /// in the data dir when the database cannot be opened (the warning says so). A paste or a
 /// Docker event is then counted locally instead of being dropped.
 pub fn inbox_or_files(paths: &Paths, config: &StoreConfig) -> (Arc<dyn Store>, Option<String>) {
     match open(paths, config) {
         Ok(opened) => (opened.store, None),
-        Err(e) => {
-            let local: Arc<dyn Store> = match SqliteStore::open(paths) {
-                Ok(sqlite) if config.kind == StoreKind::Sqlite => Arc::new(sqlite),
-                _ => Arc::new(FileStore::open(paths)),
-            };
-            (
-                local,
-                Some(format!(
-                    "cannot open the store ({e}); alerts go to the store in the data dir"
-                )),
-            )
-        }
+        Err(e) => (
+            local(paths, config).store,
+            Some(format!(
+                "cannot open the store ({e}); alerts go to the store in the data dir"
+            )),
+        ),
     }
 }

@@ -12,6 +12,7 @@
 
 mod board;
 mod corrections;
+mod import;
 mod inbox;
 pub mod schema;
 
@@ -27,6 +28,8 @@ use crate::paths::Paths;
 
 /// The store's file in a data dir.
 pub const FILE: &str = "store.db";
+
+pub use import::{Imported, Rows};
 
 /// How long a write waits for another process's transaction before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

@@ -9,10 +9,11 @@ use super::db;
 use crate::store::StoreError;
 
 /// (version, name, SQL). Never edit a released one: add the next.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "inbox, claims and corrections",
-    r#"
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "inbox, claims and corrections",
+        r#"
 CREATE TABLE inbox (
     seq      INTEGER PRIMARY KEY,
     at       TEXT NOT NULL,
@@ -32,7 +33,20 @@ CREATE TABLE corrections (
     line TEXT NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        2,
+        "imports",
+        r#"
+CREATE TABLE imports (
+    source  TEXT PRIMARY KEY,
+    records INTEGER NOT NULL,
+    claims  INTEGER NOT NULL,
+    at      TEXT NOT NULL
+);
+"#,
+    ),
+];
 
 /// Apply every migration newer than the file's; returns how many ran.
 pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
