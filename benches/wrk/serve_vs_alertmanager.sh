@@ -7,7 +7,8 @@
 # time and RSS with that many incidents stored.
 #
 #   benches/wrk/serve_vs_alertmanager.sh [OPSASSIST_BIN]    (default target/release/opsassist)
-#   env: DURATION=8s ROUNDS=2 CONNECTIONS=32 THREADS=2
+#   env: DURATION=8s ROUNDS=2 CONNECTIONS=32 THREADS=2 STORE_KIND=sqlite (or files: the
+#   legacy JSONL inbox, for a before/after with the same binary)
 # Needs: wrk, prometheus-alertmanager (apt).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,6 +18,7 @@ duration="${DURATION:-8s}"
 rounds="${ROUNDS:-2}"
 conns="${CONNECTIONS:-32}"
 threads="${THREADS:-2}"
+kind="${STORE_KIND:-sqlite}"
 for need in wrk "$am" "$bin"; do
   command -v "$need" >/dev/null 2>&1 || [ -x "$need" ] || { echo "missing: $need" >&2; exit 2; }
 done
@@ -30,6 +32,7 @@ mkdir -p "$root/config"
 printf '%s\n' "$token" > "$root/token"; chmod 600 "$root/token"
 printf '[intake]\ntoken_file = "%s"\nrate_per_client = 0\ninbox_capacity = 100000000\nqueue_capacity = 100000\n' \
   "$root/token" > "$root/config/config.toml"
+printf '[store]\nkind = "%s"\n' "$kind" >> "$root/config/config.toml"
 export OPSASSIST_DATA_DIR="$root/data" OPSASSIST_CONFIG_DIR="$root/config"
 printf 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n' > "$root/am.yml"
 
@@ -78,7 +81,7 @@ echo "load: wrk -t$threads -c$conns -d$duration, one new alert per request; $(np
 start_serve
 start_am
 for round in $(seq 1 "$rounds"); do
-  run "opsassist serve (sqlite)" "$serve_url" opsassist "$round" "$serve_pid"; s_rate=$rate; s_p99=$p99
+  run "opsassist serve ($kind)" "$serve_url" opsassist "$round" "$serve_pid"; s_rate=$rate; s_p99=$p99
   s_rss=$(rss_kb "$serve_pid")
   run "alertmanager $($am --version 2>&1 | awk 'NR==1 {print $3}')" "http://127.0.0.1:19093" alertmanager "$round" "$am_pid"
   a_rate=$rate; a_p99=$p99; a_rss=$(rss_kb "$am_pid")
