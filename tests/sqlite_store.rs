@@ -2,9 +2,12 @@
 //! serve` on one data dir both answer the same alerts and open each incident once; a writer
 //! SIGKILLed in the middle of a transaction leaves nothing of it and no lock behind; `store
 //! migrate --from files` imports a legacy data dir once, with counts, and a receiver then
-//! dedups against what it imported. (`intake_kill9` runs the kill -9 of `serve` under load
+//! dedups against what it imported; `store migrate --from sqlite --to postgres://…` moves a
+//! data dir to a (throwaway) team database with the counts checked. (`intake_kill9` runs the kill -9 of `serve` under load
 //! on this store too: it is the default.)
 
+#[path = "support/postgres.rs"]
+mod postgres;
 #[path = "support/receiver.rs"]
 mod receiver;
 
@@ -269,4 +272,47 @@ async fn store_migrate_imports_a_files_data_dir_once_and_serve_dedups_against_it
         .find(|i| i["key"]["fingerprint"] == "fp-c")
         .unwrap_or_else(|| panic!("fp-c"));
     assert_eq!(c["count"], 2);
+}
+
+#[test]
+fn store_migrate_moves_a_sqlite_data_dir_to_postgres_with_counts() {
+    let url = postgres::database("fromsqlite");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "");
+    let paths = opsassist::paths::Paths::in_dir(root);
+    let store = SqliteStore::open(&paths).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(&[opened("inc-a", "fp-a"), opened("inc-b", "fp-b")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(Store::claim(&store, "inc-a", "console-1").unwrap_or_else(|e| panic!("{e}")));
+    drop(store);
+    let out = opsassist(root)
+        .args(["store", "migrate", "--from", "sqlite", "--to", &url])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("ok: inbox records: 3 in sqlite, 3 in the database"),
+        "{text}"
+    );
+    // The team database now answers what the data dir held.
+    let out = opsassist(root)
+        .env("OPSASSIST_STORE_URL", &url)
+        .args(["incidents", "list", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listed: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(
+        listed
+            .iter()
+            .any(|i| i["id"] == "inc-a" && i["claimed_by"] == "console-1"),
+        "{listed:?}"
+    );
 }
