@@ -316,3 +316,32 @@ fn store_migrate_moves_a_sqlite_data_dir_to_postgres_with_counts() {
         "{listed:?}"
     );
 }
+
+#[test]
+fn an_upgraded_data_dir_finds_its_files_incidents_in_the_new_store() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write_config(root, "");
+    let paths = opsassist::paths::Paths::in_dir(root);
+    // What the previous release left: the JSONL inbox, no store.db.
+    FileStore::open(&paths)
+        .append(&[opened("inc-old", "fp-old")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = incidents(root);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["id"], "inc-old");
+    // Imported once: the explicit command has nothing left to do, and the store holds it.
+    let out = opsassist(root)
+        .args(["store", "migrate", "--from", "files"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("already imported: 1 inbox records"), "{text}");
+    let store = SqliteStore::open(&paths).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store.read_from(0).unwrap_or_else(|e| panic!("{e}")).0.len(),
+        1
+    );
+    assert_eq!(incidents(root).len(), 1, "not imported twice");
+}

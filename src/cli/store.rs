@@ -253,16 +253,13 @@ fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
 /// `store migrate --from files [--to sqlite]`: the legacy inbox and claims into store.db,
 /// once; the counts are checked against what the store then holds.
 fn import_files(paths: &Paths) -> anyhow::Result<ExitCode> {
-    let files = FileStore::open(paths);
-    anyhow::ensure!(
-        files.inbox_path().exists(),
-        "no legacy inbox at {} to import",
-        files.inbox_path().display()
-    );
-    let (records, _) = files.read_from(0)?;
-    let claims = opsassist::store::Board::claims(&files)?;
+    let Some((source, records, claims)) = opsassist::store::open::legacy_inbox(paths)? else {
+        anyhow::bail!(
+            "no legacy inbox at {} to import",
+            paths.data_dir.join("inbox/inbox.jsonl").display()
+        );
+    };
     let sqlite = SqliteStore::open(paths)?;
-    let source = format!("files:{}", files.inbox_path().display());
     let before = sqlite.rows()?;
     let imported = sqlite.import(&source, &records, &claims)?;
     let after = sqlite.rows()?;
@@ -272,7 +269,7 @@ fn import_files(paths: &Paths) -> anyhow::Result<ExitCode> {
             "already imported: {} inbox records and {} claims from {} are in {db}; nothing to do",
             imported.records,
             imported.claims,
-            files.inbox_path().display()
+            neutralize_line(source.trim_start_matches("files:"))
         );
         return Ok(ExitCode::SUCCESS);
     }

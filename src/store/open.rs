@@ -75,6 +75,7 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
             let (store, board): (Arc<dyn Store>, Arc<dyn Board>) = match config.kind {
                 StoreKind::Sqlite => {
                     let sqlite = Arc::new(SqliteStore::open(paths)?);
+                    import_on_upgrade(paths, &sqlite);
                     (sqlite.clone(), sqlite)
                 }
                 StoreKind::Files => {
@@ -89,6 +90,53 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
                 lease,
             })
         }
+    }
+}
+
+/// Where `store migrate --from files` and the upgrade import read: the legacy inbox of the
+/// data dir, its name in `imports`, its records and live claims. None without a legacy inbox.
+pub fn legacy_inbox(
+    paths: &Paths,
+) -> Result<Option<(String, Vec<super::InboxRecord>, Vec<super::Claim>)>, StoreError> {
+    let files = FileStore::open(paths);
+    if !files.inbox_path().exists() {
+        return Ok(None);
+    }
+    let source = format!("files:{}", files.inbox_path().display());
+    let (records, _) = files.read_from(0)?;
+    let claims = files.claims()?;
+    Ok(Some((source, records, claims)))
+}
+
+/// A data dir the files store wrote before SQLite became the default: its inbox and claims
+/// go into the new, still empty store.db once, so an upgrade loses no incident. Anything
+/// else (already imported, a store.db with records of its own, no legacy inbox) is left
+/// alone; `store migrate --from files` says why.
+fn import_on_upgrade(paths: &Paths, sqlite: &SqliteStore) {
+    let legacy = paths.data_dir.join("inbox").join("inbox.jsonl");
+    if !legacy.exists() {
+        return;
+    }
+    let source = format!("files:{}", legacy.display());
+    if !sqlite.awaits_import(&source).unwrap_or(false) {
+        return;
+    }
+    let imported = legacy_inbox(paths).and_then(|found| match found {
+        Some((source, records, claims)) => sqlite.import(&source, &records, &claims).map(Some),
+        None => Ok(None),
+    });
+    match imported {
+        Ok(Some(done)) if !done.already => tracing::info!(
+            "imported the legacy inbox ({} records, {} claims) into {}",
+            done.records,
+            done.claims,
+            sqlite.path().display()
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(
+            "the legacy inbox {} was not imported ({e}); run `opsassist store migrate --from files`",
+            legacy.display()
+        ),
     }
 }
 

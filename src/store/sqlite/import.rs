@@ -103,6 +103,19 @@ impl SqliteStore {
         Ok(imported)
     }
 
+    /// True when the inbox holds no record yet and `source` was never imported: the only
+    /// state in which a legacy inbox is imported without being asked (two cheap lookups).
+    pub fn awaits_import(&self, source: &str) -> Result<bool, StoreError> {
+        let conn = super::lock(&self.reader);
+        conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM inbox)
+                AND NOT EXISTS (SELECT 1 FROM imports WHERE source = ?1)",
+            params![source],
+            |r| r.get::<_, bool>(0),
+        )
+        .map_err(db)
+    }
+
     /// How many rows each table holds.
     pub fn rows(&self) -> Result<Rows, StoreError> {
         let conn = super::lock(&self.reader);
