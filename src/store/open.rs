@@ -93,11 +93,12 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
     }
 }
 
+/// A legacy inbox as read for import: its name in `imports`, its records and live claims.
+pub type Legacy = (String, Vec<super::InboxRecord>, Vec<super::Claim>);
+
 /// Where `store migrate --from files` and the upgrade import read: the legacy inbox of the
-/// data dir, its name in `imports`, its records and live claims. None without a legacy inbox.
-pub fn legacy_inbox(
-    paths: &Paths,
-) -> Result<Option<(String, Vec<super::InboxRecord>, Vec<super::Claim>)>, StoreError> {
+/// data dir. None without a legacy inbox.
+pub fn legacy_inbox(paths: &Paths) -> Result<Option<Legacy>, StoreError> {
     let files = FileStore::open(paths);
     if !files.inbox_path().exists() {
         return Ok(None);
