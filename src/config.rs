@@ -60,6 +60,9 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
+    /// The store of one machine when no `url` is set: `sqlite` (`DATA_DIR/store.db`, the
+    /// default) or `files` (the legacy JSONL inbox in `DATA_DIR/inbox/`).
+    pub kind: StoreKind,
     /// `postgres://user@host/db?sslmode=…` (no password here: use `password_file`, or put the
     /// whole URL in `OPSASSIST_STORE_URL`). Unset: the files in the data dir.
     pub url: Option<String>,
@@ -75,6 +78,7 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
+            kind: StoreKind::default(),
             url: None,
             password_file: None,
             ca_file: None,
@@ -89,6 +93,17 @@ impl Default for StoreConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct TeamConfig {
     pub name: Option<String>,
+}
+
+/// `[store] kind`: the store of one machine.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// `DATA_DIR/store.db`.
+    #[default]
+    Sqlite,
+    /// The legacy JSONL inbox in `DATA_DIR/inbox/` (import it with `store migrate --from files`).
+    Files,
 }
 
 /// The console's own settings (`[tui]`).

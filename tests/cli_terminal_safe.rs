@@ -7,7 +7,7 @@ use std::path::Path;
 
 use opsassist::alert::{Alert, Source, Status};
 use opsassist::paths::Paths;
-use opsassist::store::{Change, DedupKey, FileStore, InboxRecord, Store};
+use opsassist::store::{Change, DedupKey, InboxRecord, SqliteStore, Store};
 
 const HOSTILE: &str = "Disk full \u{9b}2J\u{9d}0;pwned\u{7}\u{7f} on \u{202e}txt.exe\u{2066}";
 
@@ -18,7 +18,7 @@ fn hazard(c: char) -> bool {
 
 fn plant_incident(root: &Path) {
     let paths = Paths::in_dir(root);
-    let store = FileStore::open(&paths);
+    let store = SqliteStore::open(&paths).unwrap_or_else(|e| panic!("store: {e}"));
     let alert = Alert {
         source: Source::Alertmanager,
         title: HOSTILE.into(),

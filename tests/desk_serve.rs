@@ -394,20 +394,32 @@ async fn a_daemon_killed_while_a_command_runs_marks_it_interrupted_and_never_rer
     assert_eq!(log.matches("\"type\":\"exec_started\"").count(), 1);
 }
 
+/// A second `serve` on a data dir whose desk a daemon already serves does not run a second
+/// desk: it only receives, into the same (shared) store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_daemon_on_the_same_data_dir_is_refused() {
+async fn a_second_serve_on_the_same_data_dir_only_receives() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let root = dir.path();
     receiver::write_config(root, "");
     let fake = FakeLlm::openai(Vec::new()).await;
     let _first = Daemon::start(root, &fake);
-    let out = receiver::opsassist(root)
+    let mut second = receiver::opsassist(root)
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .unwrap_or_else(|e| panic!("serve: {e}"));
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("already"), "{stderr}");
+    let stdout = second.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let first_line = lines.next().and_then(Result::ok).unwrap_or_default();
+    let second_line = lines.next().and_then(Result::ok).unwrap_or_default();
+    let _ = second.kill();
+    let _ = second.wait();
+    assert!(first_line.contains("receiving alerts on"), "{first_line}");
+    assert!(
+        second_line.contains("another daemon serves consoles for this data dir"),
+        "{second_line}"
+    );
 }
 
 /// Every session log's text.

@@ -26,7 +26,7 @@ use opsassist::policy::Redactor;
 use opsassist::protocol::Mode;
 use opsassist::session::gate::Gate;
 use opsassist::session::rules::RuleSet;
-use opsassist::store::{Change, FileStore, Incident, IncidentState, PgStore, Store};
+use opsassist::store::{Change, Incident, IncidentState, PgStore, SqliteStore, Store};
 
 fn config(d: &dockerd::TestDockerd, test: &str) -> DockerWatchConfig {
     DockerWatchConfig {
@@ -60,7 +60,7 @@ struct Setup {
     watcher: Watcher,
 }
 
-/// A watcher on `store` (the data dir's files when None) whose auto_restart uses `gate` and
+/// A watcher on `store` (the data dir's SQLite store when None) whose auto_restart uses `gate` and
 /// `audit`.
 async fn setup(
     config: &DockerWatchConfig,
@@ -70,7 +70,9 @@ async fn setup(
 ) -> Setup {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let paths = Paths::in_dir(&dir.path().join("data"));
-    let store = store.unwrap_or_else(|| Arc::new(FileStore::open(&paths)));
+    let store = store.unwrap_or_else(|| {
+        Arc::new(SqliteStore::open(&paths).unwrap_or_else(|e| panic!("store: {e}")))
+    });
     let intake = Intake::open(store.clone(), IntakeOptions::default())
         .unwrap_or_else(|e| panic!("intake: {e}"));
     let engine = Engine::connect(config)
@@ -699,7 +701,7 @@ async fn watch_docker_reads_the_rules_and_the_audit_key_from_config() {
     assert!(verified.is_intact(), "{verified:?}");
     assert_eq!((verified.records, verified.signed), (2, 2));
     // The container is still dead; the next `--once` reports it and counts nothing new.
-    let store = FileStore::open(&Paths::in_dir(dir.path()));
+    let store = SqliteStore::open(&Paths::in_dir(dir.path())).unwrap_or_else(|e| panic!("{e}"));
     let before = changes(&store);
     assert_eq!(before, ["opened"]);
     let once = opsassist(&["watch", "docker", "--once", "--json"])

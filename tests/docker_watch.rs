@@ -22,7 +22,7 @@ use opsassist::paths::Paths;
 use opsassist::policy::Redactor;
 use opsassist::protocol::{Mode, Target};
 use opsassist::session::gate::Gate;
-use opsassist::store::{FileStore, IncidentState, Store};
+use opsassist::store::{IncidentState, SqliteStore, Store};
 use opsassist::tools::Program;
 
 const SECRET: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
@@ -41,14 +41,14 @@ fn config(d: &dockerd::TestDockerd, test: &str) -> DockerWatchConfig {
 struct Setup {
     _dir: tempfile::TempDir,
     paths: Paths,
-    store: Arc<FileStore>,
+    store: Arc<SqliteStore>,
     watcher: Watcher,
 }
 
 async fn setup(config: &DockerWatchConfig) -> Setup {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let paths = Paths::in_dir(dir.path());
-    let store = Arc::new(FileStore::open(&paths));
+    let store = Arc::new(SqliteStore::open(&paths).unwrap_or_else(|e| panic!("store: {e}")));
     let intake = Intake::open(store.clone(), IntakeOptions::default())
         .unwrap_or_else(|e| panic!("intake: {e}"));
     let engine = Engine::connect(config)

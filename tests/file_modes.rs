@@ -1,12 +1,12 @@
 //! The data dir is private: created 0700 with `sessions/`, `inbox/` and `exports/` 0700 in
-//! it and every file 0600, whatever the umask; a data dir others may write in is warned
-//! about.
+//! it and every file 0600 (the SQLite store's `store.db` and its -wal and -shm files too),
+//! whatever the umask; a data dir others may write in is warned about.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use opsassist::paths::Paths;
-use opsassist::store::{FileStore, Store};
+use opsassist::store::{Board, FileStore, SqliteStore, Store};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -36,6 +36,24 @@ fn sessions_inbox_and_their_files_are_owner_only() {
     for entry in std::fs::read_dir(&inbox_dir).unwrap_or_else(|e| panic!("{e}")) {
         let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
         assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+}
+
+#[test]
+fn the_sqlite_store_and_its_wal_files_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let paths = Paths::in_dir(dir.path());
+    // A permissive umask: the files must not take it.
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o000));
+    let store = SqliteStore::open(&paths);
+    nix::sys::stat::umask(old);
+    let store = store.unwrap_or_else(|e| panic!("store: {e}"));
+    store
+        .lease("inc-1", "alice", std::time::Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("lease: {e}"));
+    assert_eq!(mode(&paths.data_dir), 0o700, "data dir");
+    for name in ["store.db", "store.db-wal", "store.db-shm"] {
+        assert_eq!(mode(&paths.data_dir.join(name)), 0o600, "{name}");
     }
 }
 

@@ -155,6 +155,27 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
             None => (None, Vec::new()),
         };
+        // One desk per data dir: another daemon already serving consoles here means this
+        // process only receives (the store is shared; its transactions dedup across both).
+        let socket_path = socket::socket_path(paths);
+        if args.watch.is_none() && socket::daemon_listening(&socket_path).await {
+            let mut stdout = std::io::stdout();
+            let _ = writeln!(stdout, "opsassist: receiving alerts on {}", running.url);
+            let _ = writeln!(
+                stdout,
+                "opsassist: another daemon serves consoles for this data dir ({}); this one \
+                 only receives alerts into the shared store",
+                socket_path.display()
+            );
+            let _ = stdout.flush();
+            tokio::select! {
+                _ = sigterm.recv() => {}
+                _ = sigint.recv() => {}
+            }
+            let _ = running.stop.send(());
+            let _ = running.task.await;
+            return Ok(ExitCode::SUCCESS);
+        }
         // The desk: follows the inbox, investigates, recovers, serves consoles.
         let core = super::common::build_core_watching(paths, &args.provider, watched)?;
         let watch_task = watcher.map(|watcher| {
@@ -188,7 +209,6 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
                 close_with_consoles: false,
             },
         )?;
-        let socket_path = socket::socket_path(paths);
         let door = socket::serve(room.clone(), socket_path.clone()).await?;
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "opsassist: receiving alerts on {}", running.url);

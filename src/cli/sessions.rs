@@ -222,6 +222,16 @@ fn received_without_session(paths: &Paths) -> Vec<session::SessionSummary> {
             eprintln!("opsassist: warning: {}", neutralize_line(&warning));
         }
         store
+    } else if store_config.kind == opsassist::config::StoreKind::Sqlite
+        && paths.data_dir.join(opsassist::store::sqlite::FILE).exists()
+    {
+        match opsassist::store::SqliteStore::open(paths) {
+            Ok(store) => Arc::new(store),
+            Err(e) => {
+                eprintln!("opsassist: warning: {}", neutralize_line(&e.to_string()));
+                return Vec::new();
+            }
+        }
     } else if paths.data_dir.join("inbox").exists() {
         Arc::new(FileStore::open(paths))
     } else {

@@ -1,5 +1,6 @@
-//! `opsassist store`: team-mode claims from the command line (claim, release, hand over,
-//! list), `store migrate` (copy a files data dir into the team database and verify it), and
+//! `opsassist store`: claims from the command line (claim, release, hand over, list),
+//! `store migrate` (import a legacy files data dir into store.db, or copy a data dir into
+//! the team database, and verify it), and
 //! the helpers other commands use to reach the team database (audit chain, temp files).
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use clap::Subcommand;
 use opsassist::audit::{self, AuditEntry, AuditLog, AuditSink};
 use opsassist::config::Config;
 use opsassist::paths::Paths;
-use opsassist::store::{ClaimOutcome, FileStore, PgStore, Store, operator_from_env};
+use opsassist::store::{ClaimOutcome, FileStore, PgStore, SqliteStore, Store, operator_from_env};
 use opsassist::text::neutralize_line;
 
 /// `opsassist store` subcommands.
@@ -37,16 +38,18 @@ pub enum StoreCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Copy this data dir's sessions, audit log, corrections and inbox into the team
-    /// database, then verify counts and the audit chain
+    /// Import a legacy files data dir (inbox, claims) into this data dir's store.db, or copy
+    /// this data dir's sessions, audit log, corrections and inbox into the team database,
+    /// then verify counts (and the audit chain)
     Migrate {
-        /// Only `files` (this data dir)
+        /// `files` (the legacy JSONL inbox in this data dir) or `sqlite` (its store.db)
         #[arg(long, value_name = "KIND")]
         from: String,
-        /// `postgres://user@host/db` (password from [store] password_file), or `postgres`
-        /// for the configured [store] url / OPSASSIST_STORE_URL
+        /// `sqlite` (the default with --from files), `postgres://user@host/db` (password
+        /// from [store] password_file), or `postgres` for the configured [store] url /
+        /// OPSASSIST_STORE_URL
         #[arg(long, value_name = "URL")]
-        to: String,
+        to: Option<String>,
     },
 }
 
@@ -141,7 +144,13 @@ pub fn run(paths: &Paths, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
     let config = Config::load_for(paths)?;
     let me = operator_from_env();
     if let StoreCommand::Migrate { from, to } = cmd {
-        return migrate(paths, &config, &from, &to);
+        return match (from.as_str(), to.as_deref()) {
+            ("files", None | Some("sqlite")) => import_files(paths),
+            (_, Some(to)) if to != "sqlite" => migrate(paths, &config, &from, to),
+            _ => anyhow::bail!(
+                "--from files [--to sqlite], or --from files|sqlite --to postgres://…"
+            ),
+        };
     }
     let opened = opsassist::store::open(paths, &config.store)?;
     let board = opened.board.as_ref();
@@ -273,9 +282,58 @@ fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
     }
 }
 
-/// `store migrate --from files --to URL`.
+/// `store migrate --from files [--to sqlite]`: the legacy inbox and claims into store.db,
+/// once; the counts are checked against what the store then holds.
+fn import_files(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let Some((source, records, claims)) = opsassist::store::open::legacy_inbox(paths)? else {
+        anyhow::bail!(
+            "no legacy inbox at {} to import",
+            paths.data_dir.join("inbox/inbox.jsonl").display()
+        );
+    };
+    let sqlite = SqliteStore::open(paths)?;
+    let before = sqlite.rows()?;
+    let imported = sqlite.import(&source, &records, &claims)?;
+    let after = sqlite.rows()?;
+    let db = sqlite.path().display().to_string();
+    if imported.already {
+        println!(
+            "already imported: {} inbox records and {} claims from {} are in {db}; nothing to do",
+            imported.records,
+            imported.claims,
+            neutralize_line(source.trim_start_matches("files:"))
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut ok = true;
+    let mut check = |what: &str, want: u64, got: u64| {
+        let mark = if want == got { "ok" } else { "MISMATCH" };
+        ok &= want == got;
+        println!("{mark}: {what}: {want} in files, {got} imported into {db}");
+    };
+    check(
+        "inbox records",
+        records.len() as u64,
+        after.inbox - before.inbox,
+    );
+    check("claims", claims.len() as u64, after.claims - before.claims);
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `store migrate --from files|sqlite --to URL`.
 fn migrate(paths: &Paths, config: &Config, from: &str, to: &str) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(from == "files", "--from accepts only `files`");
+    let source: Box<dyn Store> = match from {
+        "files" => Box::new(FileStore::open(paths)),
+        "sqlite" => Box::new(SqliteStore::open(paths)?),
+        other => anyhow::bail!(
+            "--from takes `files` or `sqlite`, not {}",
+            neutralize_line(other)
+        ),
+    };
     let url = if to == "postgres" {
         opsassist::store::open::url(&config.store)
             .context("--to postgres: no [store] url or OPSASSIST_STORE_URL")?
@@ -333,7 +391,7 @@ fn migrate(paths: &Paths, config: &Config, from: &str, to: &str) -> anyhow::Resu
     let corrections_n = corrections.len() as u64;
     pg.copy_corrections(corrections)?;
     // The inbox.
-    let (records, _) = FileStore::open(paths).read_from(0)?;
+    let (records, _) = source.read_from(0)?;
     let inbox_n = records.len() as u64;
     for chunk in records.chunks(1000) {
         pg.append(chunk)?;
@@ -344,7 +402,7 @@ fn migrate(paths: &Paths, config: &Config, from: &str, to: &str) -> anyhow::Resu
     let mut check = |what: &str, want: u64, got: u64| {
         let mark = if want == got { "ok" } else { "MISMATCH" };
         ok &= want == got;
-        println!("{mark}: {what}: {want} in files, {got} in the database");
+        println!("{mark}: {what}: {want} in {from}, {got} in the database");
     };
     check("sessions", sessions, after.sessions);
     check(

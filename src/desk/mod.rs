@@ -15,7 +15,6 @@ pub mod socket;
 pub mod team;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::intake::paste::Paste;
 use crate::session::Core;
@@ -61,20 +60,12 @@ impl Desk {
     pub fn open(core: Arc<Core>, operator: &str, role: &str) -> (Desk, Option<String>) {
         let (opened, warning) = match crate::store::open(&core.paths, &core.config.store) {
             Ok(opened) => (opened, None),
-            Err(e) => {
-                let files = Arc::new(crate::store::FileStore::open(&core.paths));
-                (
-                    Opened {
-                        store: files.clone(),
-                        board: files,
-                        postgres: None,
-                        lease: Duration::from_secs(core.config.store.lease_secs.max(1)),
-                    },
-                    Some(format!(
-                        "cannot open the store ({e}); alerts go to the inbox in the data dir"
-                    )),
-                )
-            }
+            Err(e) => (
+                crate::store::open::local(&core.paths, &core.config.store),
+                Some(format!(
+                    "cannot open the store ({e}); alerts go to the store in the data dir"
+                )),
+            ),
         };
         let claimant = if opened.is_team() {
             operator.to_string()

@@ -246,7 +246,7 @@ mod tests {
 
     use super::*;
     use crate::intake::{Intake, IntakeOptions};
-    use crate::store::FileStore;
+    use crate::store::SqliteStore;
 
     fn payload(range: std::ops::Range<usize>, severity: &str, status: &str) -> Vec<u8> {
         let items: Vec<String> = range
@@ -270,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn a_storm_of_10000_starts_three_then_one_per_free_slot() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(FileStore::in_dir(dir.path()));
+        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
         let options = IntakeOptions {
             inbox_capacity: 20_000,
             ..IntakeOptions::default()
@@ -309,7 +309,7 @@ mod tests {
     #[tokio::test]
     async fn recovered_sessions_hold_investigation_slots() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(FileStore::in_dir(dir.path()));
+        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
         let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
         let max = 1 << 20;
         let first = intake
@@ -352,7 +352,7 @@ mod tests {
     #[tokio::test]
     async fn manual_starts_nothing_and_flapping_is_not_restarted() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(FileStore::in_dir(dir.path()));
+        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
         let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
         let max = 1 << 20;
         intake

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::store::{FileStore, IncidentState};
+use crate::store::{FileStore, IncidentState, SqliteStore};
 
 fn am(fp: &str, status: &str) -> String {
     format!(
@@ -11,8 +11,9 @@ fn am(fp: &str, status: &str) -> String {
     )
 }
 
-fn open(dir: &std::path::Path, options: IntakeOptions) -> (Intake, Arc<FileStore>) {
-    let store = Arc::new(FileStore::in_dir(dir));
+/// A receiver on the default store (SQLite) in `dir`.
+fn open(dir: &std::path::Path, options: IntakeOptions) -> (Intake, Arc<SqliteStore>) {
+    let store = Arc::new(SqliteStore::at(&dir.join("store.db")).expect("store"));
     let intake = Intake::open(store.clone(), options).expect("open");
     (intake, store)
 }
@@ -141,7 +142,7 @@ async fn the_receiver_dedups_against_incidents_another_process_opened() {
         .await
         .expect("warm");
     // Another process opens an incident for fingerprint "cc" (its own store handle).
-    let other = FileStore::in_dir(dir.path());
+    let other = SqliteStore::at(&dir.path().join("store.db")).expect("store");
     let alert = crate::alert::parse(am("cc", "firing").as_bytes(), &ParseOptions::default())
         .expect("parse")
         .remove(0);
@@ -184,7 +185,9 @@ async fn paste_and_receiver_share_one_dedup_state() {
         .ingest(am("dd", "firing").as_bytes(), None, max)
         .await
         .expect("dd");
-    let paste = paste::Paste::new(Arc::new(FileStore::in_dir(dir.path())));
+    let paste = paste::Paste::new(Arc::new(
+        SqliteStore::at(&dir.path().join("store.db")).expect("store"),
+    ));
     let parse = |fp: &str| {
         crate::alert::parse(am(fp, "firing").as_bytes(), &ParseOptions::default()).expect("parse")
     };
@@ -261,7 +264,8 @@ async fn a_compaction_drops_old_resolved_incidents_from_the_writers_dedup_too() 
     let dir = tempfile::tempdir().expect("tempdir");
     let max = 1 << 20;
     let old_id = {
-        let (intake, store) = open(dir.path(), IntakeOptions::default());
+        let store = Arc::new(FileStore::in_dir(dir.path()));
+        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
         let out = intake
             .ingest(am("old", "firing").as_bytes(), None, max)
             .await

@@ -1,8 +1,11 @@
 //! The storage boundary for incidents: the [`Store`] trait (intake inbox, dedup keys, claims)
 //! and the incident state derived from the inbox records; [`Board`] (leased claims, change
-//! notifications). [`FileStore`] keeps them in the data dir; [`PgStore`] in one PostgreSQL
-//! database shared by a team (it also holds session events and the audit chain through
-//! `session::log::EventSink` and `audit::AuditSink`). [`open`] picks one from `[store]`.
+//! notifications). [`SqliteStore`] keeps them in `DATA_DIR/store.db` (the default, shared by
+//! every process on the machine); [`FileStore`] in the legacy JSONL inbox of the data dir
+//! (`[store] kind = "files"`, and the source of `store migrate --from files`); [`PgStore`] in
+//! one PostgreSQL database shared by a team (it also holds session events and the audit chain
+//! through `session::log::EventSink` and `audit::AuditSink`). [`open`] picks one from
+//! `[store]`.
 //!
 //! The inbox is an append-only sequence of [`InboxRecord`]s. Every incident, its alert, its
 //! repeat count, resolve-at-source and claim by a session is one record, so any process can
@@ -18,6 +21,7 @@ mod incident;
 pub mod open;
 mod operator;
 pub mod postgres;
+pub mod sqlite;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,6 +35,7 @@ pub use incident::{Incident, IncidentState, Incidents};
 pub use open::{Opened, inbox_or_files, open};
 pub use operator::{operator_from_env, set_configured_operator};
 pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +147,8 @@ pub enum Change {
     },
 }
 
-/// Where a reader is in the inbox. For [`FileStore`]: the inbox generation in the top
+/// Where a reader is in the inbox. For [`SqliteStore`] and [`PgStore`]: the `seq` of the last
+/// record read (never reset). For [`FileStore`]: the inbox generation in the top
 /// [`GENERATION_BITS`] bits and a byte offset below them; 0 is the start of any generation.
 pub type Cursor = u64;
 

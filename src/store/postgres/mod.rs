@@ -36,7 +36,7 @@ use super::board::{Board, Claim, ClaimOutcome};
 use super::{Cursor, InboxRecord, Store, StoreError};
 
 pub use copy::Counts;
-pub use inbox::CHANNEL;
+pub use inbox::{CHANNEL, kind};
 
 /// Connections per process.
 const POOL_SIZE: usize = 8;

@@ -1,0 +1,113 @@
+//! The inbox in SQLite: one row per record in `inbox`, `seq` (the rowid) is the cursor. Every
+//! write runs inside `BEGIN IMMEDIATE`, which holds the database's single write lock, so
+//! `seq` order is commit order and a reader following `seq > cursor` never skips a record
+//! committed late. This file reads, inserts and claims; `mod.rs` wraps them in transactions.
+
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::db;
+use crate::store::{Change, Cursor, InboxRecord, StoreError};
+
+/// Seq ranges (inclusive) this process appended, for [`read_from`] with `skip`.
+pub type Own = Mutex<Vec<(i64, i64)>>;
+
+/// The `kind` column of a record (the same names as the PostgreSQL store's).
+pub fn kind(change: &Change) -> &'static str {
+    crate::store::postgres::kind(change)
+}
+
+fn seq_of(cursor: Cursor) -> i64 {
+    i64::try_from(cursor).unwrap_or(i64::MAX)
+}
+
+/// The cursor after `seq`.
+pub fn cursor(seq: i64) -> Cursor {
+    u64::try_from(seq).unwrap_or(0)
+}
+
+/// Every record after `from` (without this process's own when `skip` is given), and the
+/// cursor after the last one.
+pub fn read_from(
+    conn: &Connection,
+    from: Cursor,
+    skip: Option<&Own>,
+) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, record FROM inbox WHERE seq > ?1 ORDER BY seq")
+        .map_err(db)?;
+    let mut rows = stmt.query(params![seq_of(from)]).map_err(db)?;
+    let own = skip.map(|o| o.lock().unwrap_or_else(|p| p.into_inner()).clone());
+    let mut next = from;
+    let mut records = Vec::new();
+    while let Some(row) = rows.next().map_err(db)? {
+        let seq: i64 = row.get(0).map_err(db)?;
+        next = cursor(seq);
+        if let Some(own) = &own
+            && own.iter().any(|(a, b)| (*a..=*b).contains(&seq))
+        {
+            continue;
+        }
+        let text = row.get_ref(1).map_err(db)?.as_str().map_err(db)?;
+        match serde_json::from_str::<InboxRecord>(text) {
+            Ok(record) => records.push(record),
+            Err(e) => tracing::warn!("inbox: skipping an unreadable record (seq {seq}): {e}"),
+        }
+    }
+    Ok((records, next))
+}
+
+/// Insert `records` in order (the caller is inside a write transaction); the first and last
+/// `seq` written, None for no records.
+pub fn insert(
+    conn: &Connection,
+    records: &[InboxRecord],
+) -> Result<Option<(i64, i64)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("INSERT INTO inbox (at, incident, kind, record) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(db)?;
+    let mut span: Option<(i64, i64)> = None;
+    for record in records {
+        let json = serde_json::to_string(record).map_err(|e| StoreError::Encode(e.to_string()))?;
+        stmt.execute(params![
+            record.at.to_rfc3339(),
+            record.incident,
+            kind(&record.change),
+            json
+        ])
+        .map_err(db)?;
+        let seq = conn.last_insert_rowid();
+        span = Some((span.map_or(seq, |(first, _)| first), seq));
+    }
+    Ok(span)
+}
+
+/// True when `incident` may be taken up: it (re)opened since the last claim. The caller is
+/// inside a write transaction, so the answer holds until it commits.
+pub fn claimable(conn: &Connection, incident: &str) -> Result<bool, StoreError> {
+    let last = conn
+        .prepare_cached(
+            "SELECT kind, record FROM inbox WHERE incident = ?1
+               AND kind IN ('opened', 'reopened', 'claimed', 'snapshot')
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .map_err(db)?
+        .query_row(params![incident], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .optional()
+        .map_err(db)?;
+    Ok(match last {
+        Some((kind, _)) if kind == "opened" || kind == "reopened" => true,
+        // A files inbox's compaction record (copied by `store migrate`): claimed or not as
+        // it stood.
+        Some((kind, json)) if kind == "snapshot" => {
+            match serde_json::from_str::<InboxRecord>(&json).map(|r| r.change) {
+                Ok(Change::Snapshot { incident, .. }) => incident.claimed_by.is_none(),
+                _ => false,
+            }
+        }
+        _ => false,
+    })
+}

@@ -1,0 +1,246 @@
+//! [`SqliteStore`]: the [`Store`] and [`Board`] in one SQLite file, `DATA_DIR/store.db`, the
+//! default store of one machine. Several processes (a daemon, consoles, the Docker watcher,
+//! `run`) open the same file at once: WAL mode, `synchronous = FULL` (a commit is on disk
+//! before the call returns, so a `200` means committed), a busy timeout, and every write in
+//! `BEGIN IMMEDIATE` (the database's one write lock, taken up front), so claims and the
+//! read-decide-append of [`Store::transact`] are atomic across processes with no
+//! single-receiver lock. It is shared like the PostgreSQL store ([`Store::is_shared`]).
+//!
+//! Each handle keeps one writer connection and one reader connection (WAL readers never wait
+//! for the writer); followers learn of commits by polling `PRAGMA data_version` on a third,
+//! which changes only when another connection committed (one cheap call, no file re-read).
+
+mod board;
+mod corrections;
+mod import;
+mod inbox;
+pub mod schema;
+
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use super::{Cursor, InboxRecord, Store, StoreError};
+use crate::paths::Paths;
+
+/// The store's file in a data dir.
+pub const FILE: &str = "store.db";
+
+pub use import::{Imported, Rows};
+
+/// How long a write waits for another process's transaction before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A SQLite failure as a store error.
+pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+/// The store in one SQLite file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    watcher: Mutex<(Connection, i64)>,
+    own: inbox::Own,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SqliteStore {
+    /// The store of `paths.data_dir` (created, with its schema, if missing).
+    pub fn open(paths: &Paths) -> Result<SqliteStore, StoreError> {
+        SqliteStore::at(&paths.data_dir.join(FILE))
+    }
+
+    /// The store in the file `path` (created mode 0600, with its schema, if missing).
+    pub fn at(path: &Path) -> Result<SqliteStore, StoreError> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            crate::paths::create_private_dir(dir).map_err(|source| StoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        // Create it private first: SQLite gives its -wal and -shm files the same mode.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        let mut writer = connect(path)?;
+        schema::migrate(&mut writer)?;
+        let reader = connect(path)?;
+        let watcher = connect(path)?;
+        let version = data_version(&watcher)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            watcher: Mutex::new((watcher, version)),
+            own: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Run `f` inside `BEGIN IMMEDIATE` on the writer connection and commit. An error (or a
+    /// panic) in `f` rolls back.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(db)?;
+        Ok(out)
+    }
+
+    /// True when another connection committed since the last call (a cheap check:
+    /// `PRAGMA data_version`, no read of the data).
+    pub fn changed(&self) -> Result<bool, StoreError> {
+        let mut watcher = lock(&self.watcher);
+        let now = data_version(&watcher.0)?;
+        let changed = now != watcher.1;
+        watcher.1 = now;
+        Ok(changed)
+    }
+
+    /// Block until another connection commits or `timeout` passes; true on a change.
+    pub fn wait_for_commit(&self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if self.changed().unwrap_or(false) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(50)));
+        }
+    }
+
+    fn remember_own(&self, span: Option<(i64, i64)>) {
+        if let Some(span) = span {
+            lock(&self.own).push(span);
+        }
+    }
+}
+
+/// One connection to `path` with the store's settings.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(db)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Db(format!(
+            "{}: cannot use write-ahead logging (journal mode {mode})",
+            path.display()
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL")
+        .map_err(db)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(conn)
+}
+
+fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+        .map_err(db)
+}
+
+impl Store for SqliteStore {
+    fn append(&self, records: &[InboxRecord]) -> Result<std::ops::Range<Cursor>, StoreError> {
+        if records.is_empty() {
+            return Ok(0..0);
+        }
+        let span = self.write(|tx| inbox::insert(tx, records))?;
+        self.remember_own(span);
+        Ok(match span {
+            Some((first, last)) => inbox::cursor(first - 1)..inbox::cursor(last),
+            None => 0..0,
+        })
+    }
+
+    fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+        inbox::read_from(&lock(&self.reader), cursor, None)
+    }
+
+    fn is_shared(&self) -> bool {
+        true
+    }
+
+    fn read_others_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+        // Ranges at or below the cursor are behind every future read.
+        let below = i64::try_from(cursor).unwrap_or(i64::MAX);
+        lock(&self.own).retain(|(_, last)| *last > below);
+        inbox::read_from(&lock(&self.reader), cursor, Some(&self.own))
+    }
+
+    /// Atomic across processes: the read, `decide` and the append happen inside one
+    /// `BEGIN IMMEDIATE` transaction (one sync for the whole batch at commit).
+    fn transact(
+        &self,
+        cursor: Cursor,
+        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+    ) -> Result<Cursor, StoreError> {
+        let (span, next) = self.write(|tx| {
+            let (records, next) = inbox::read_from(tx, cursor, None)?;
+            let out = decide(records, false);
+            Ok((inbox::insert(tx, &out)?, next))
+        })?;
+        self.remember_own(span);
+        Ok(span.map_or(next, |(_, last)| inbox::cursor(last)))
+    }
+
+    /// Receivers share the file: the write lock of each transaction is what dedups.
+    fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError> {
+        Ok(Box::new(()))
+    }
+
+    fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {
+        let record = InboxRecord {
+            at: chrono::Utc::now(),
+            incident: incident.to_string(),
+            change: super::Change::Claimed { by: by.to_string() },
+        };
+        let span = self.write(|tx| {
+            if !inbox::claimable(tx, incident)? {
+                return Ok(None);
+            }
+            inbox::insert(tx, std::slice::from_ref(&record))
+        })?;
+        self.remember_own(span);
+        Ok(span.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests;

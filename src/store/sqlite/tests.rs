@@ -1,0 +1,310 @@
+//! SqliteStore: round trip and cursors, claims from two handles, one-winner leases and
+//! transacts from many threads, read_others_from, data_version change notice, corrections,
+//! a rolled-back transaction (a panic in `decide`), and the file's mode.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::SqliteStore;
+use crate::alert::{Alert, Source, Status};
+use crate::session::corrections::CorrectionSink;
+use crate::store::{Board, Change, ClaimOutcome, DedupKey, InboxRecord, Store};
+
+fn alert(title: &str) -> Alert {
+    Alert {
+        source: Source::Alertmanager,
+        title: title.into(),
+        severity: Some("critical".into()),
+        status: Status::Firing,
+        host: Some("web-1".into()),
+        description: None,
+        starts_at: None,
+        url: None,
+        labels: Default::default(),
+        fingerprint: Some(format!("fp-{title}")),
+        raw: serde_json::Value::Null,
+    }
+}
+
+fn opened(id: &str) -> InboxRecord {
+    InboxRecord {
+        at: Utc::now(),
+        incident: id.into(),
+        change: Change::Opened {
+            key: DedupKey {
+                source: Source::Alertmanager,
+                fingerprint: format!("fp-{id}"),
+            },
+            alert: Box::new(alert(id)),
+        },
+    }
+}
+
+fn repeat(id: &str) -> InboxRecord {
+    InboxRecord {
+        at: Utc::now(),
+        incident: id.into(),
+        change: Change::Repeated,
+    }
+}
+
+fn store(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::at(&dir.path().join("store.db")).expect("open")
+}
+
+#[test]
+fn records_round_trip_and_follow_from_a_cursor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    assert_eq!(store.read_from(0).expect("empty").0, Vec::new());
+    let range = store.append(&[opened("a"), opened("b")]).expect("append");
+    let (first, cursor) = store.read_from(0).expect("read");
+    assert_eq!(first.len(), 2);
+    assert_eq!(range.end, cursor);
+    assert_eq!(store.read_from(range.start).expect("read").0, first);
+    store.append(&[repeat("a")]).expect("append");
+    let (more, _) = store.read_from(cursor).expect("read");
+    assert_eq!(more.len(), 1);
+    assert_eq!(more[0].change, Change::Repeated);
+    let incidents = store.incidents().expect("incidents");
+    assert_eq!(incidents.len(), 2);
+    assert_eq!(incidents.get("a").map(|i| i.count), Some(2));
+    // Another handle (another process) reads the same records.
+    let again = SqliteStore::at(store.path()).expect("reopen");
+    assert_eq!(again.read_from(0).expect("read").0.len(), 3);
+}
+
+#[test]
+fn an_incident_is_claimed_once_until_it_reopens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = store(&dir);
+    let two = SqliteStore::at(one.path()).expect("second handle");
+    one.append(&[opened("a")]).expect("append");
+    assert!(Store::claim(&one, "a", "s1").expect("claim"));
+    assert!(
+        !Store::claim(&two, "a", "s2").expect("claim"),
+        "lost the race"
+    );
+    assert!(!Store::claim(&one, "nope", "s3").expect("claim"), "unknown");
+    two.append(&[InboxRecord {
+        at: Utc::now(),
+        incident: "a".into(),
+        change: Change::Reopened {
+            alert: Box::new(alert("a")),
+        },
+    }])
+    .expect("reopen");
+    assert!(Store::claim(&two, "a", "s2").expect("claim after reopen"));
+    let incidents = one.incidents().expect("incidents");
+    assert_eq!(
+        incidents.get("a").and_then(|a| a.claimed_by.as_deref()),
+        Some("s2")
+    );
+    assert_eq!(incidents.pending(), 0);
+}
+
+#[test]
+fn transacts_from_many_handles_never_decide_on_a_stale_view() {
+    // Eight writers, each with its own handle (as eight processes), each opening the same
+    // incident unless it already sees it: exactly one Opened, the others repeat.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.db");
+    SqliteStore::at(&path).expect("create");
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let store = SqliteStore::at(&path).expect("open");
+                store
+                    .transact(0, &mut |records, _| {
+                        let seen = records
+                            .iter()
+                            .any(|r| matches!(r.change, Change::Opened { .. }));
+                        // Widen the window a race would need.
+                        std::thread::sleep(Duration::from_millis(5));
+                        vec![if seen {
+                            repeat("x")
+                        } else {
+                            InboxRecord {
+                                incident: format!("x{i}"),
+                                ..opened("x")
+                            }
+                        }]
+                    })
+                    .expect("transact")
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("join");
+    }
+    let (records, _) = SqliteStore::at(&path)
+        .expect("open")
+        .read_from(0)
+        .expect("read");
+    let opens = records
+        .iter()
+        .filter(|r| matches!(r.change, Change::Opened { .. }))
+        .count();
+    assert_eq!((records.len(), opens), (8, 1));
+}
+
+#[test]
+fn a_panic_inside_transact_rolls_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(store(&dir));
+    let s = store.clone();
+    let died = std::thread::spawn(move || {
+        let _ = s.transact(0, &mut |_, _| panic!("decide failed"));
+    })
+    .join();
+    assert!(died.is_err());
+    store
+        .append(&[opened("a")])
+        .expect("the store still writes");
+    assert_eq!(store.read_from(0).expect("read").0.len(), 1);
+}
+
+#[test]
+fn read_others_skips_this_handles_own_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = store(&dir);
+    let two = SqliteStore::at(one.path()).expect("second");
+    one.append(&[opened("mine")]).expect("append");
+    two.append(&[opened("theirs")]).expect("append");
+    let next = one
+        .transact(0, &mut |_, _| vec![repeat("mine")])
+        .expect("transact");
+    let (others, cursor) = one.read_others_from(0).expect("read");
+    assert_eq!(cursor, next);
+    assert_eq!(
+        others
+            .iter()
+            .map(|r| r.incident.as_str())
+            .collect::<Vec<_>>(),
+        vec!["theirs"]
+    );
+}
+
+#[test]
+fn a_follower_hears_of_another_handles_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let follower = store(&dir);
+    let writer = SqliteStore::at(follower.path()).expect("second");
+    assert!(!follower.changed().expect("version"));
+    assert!(!follower.wait_for_commit(Duration::from_millis(10)));
+    writer.append(&[opened("a")]).expect("append");
+    assert!(follower.wait_for_commit(Duration::from_secs(5)));
+    assert!(
+        !follower.changed().expect("version"),
+        "one notice per change"
+    );
+}
+
+#[test]
+fn one_winner_renew_release_hand_over_and_lapse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = store(&dir);
+    let b = SqliteStore::at(a.path()).expect("second");
+    let lease = Duration::from_secs(30);
+    assert!(matches!(
+        a.lease("inc-1", "alice", lease).expect("claim"),
+        ClaimOutcome::Won {
+            took_over_from: None,
+            ..
+        }
+    ));
+    match b.lease("inc-1", "bob", lease).expect("claim") {
+        ClaimOutcome::Held { claim } => assert_eq!(claim.operator, "alice"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        a.lease("inc-1", "alice", lease).expect("renew"),
+        ClaimOutcome::Renewed { .. }
+    ));
+    assert!(a.renew("inc-1", "alice", lease).expect("renew"));
+    assert!(!b.renew("inc-1", "bob", lease).expect("renew"));
+    assert!(!b.release("inc-1", "bob").expect("release"));
+    assert!(
+        a.hand_over("inc-1", "alice", "bob", lease)
+            .expect("hand over")
+    );
+    assert_eq!(b.claims().expect("claims")[0].operator, "bob");
+    assert!(b.release("inc-1", "bob").expect("release"));
+    assert!(b.claims().expect("claims").is_empty());
+    a.lease("inc-2", "alice", Duration::from_millis(1))
+        .expect("claim");
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(
+        b.claims().expect("claims").is_empty(),
+        "a lapsed claim is not live"
+    );
+    match b.lease("inc-2", "bob", lease).expect("claim") {
+        ClaimOutcome::Won { took_over_from, .. } => {
+            assert_eq!(took_over_from.as_deref(), Some("alice"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn simultaneous_leases_from_many_handles_have_one_winner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.db");
+    SqliteStore::at(&path).expect("create");
+    let winners: usize = (0..8)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let store = SqliteStore::at(&path).expect("open");
+                matches!(
+                    store
+                        .lease("inc", &format!("op{i}"), Duration::from_secs(30))
+                        .expect("claim"),
+                    ClaimOutcome::Won { .. }
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| usize::from(h.join().expect("join")))
+        .sum();
+    assert_eq!(winners, 1);
+}
+
+#[test]
+fn corrections_keep_the_newest_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    for n in 0..crate::session::learning::KEEP + 3 {
+        store.add(&format!("{{\"n\":{n}}}")).expect("add");
+    }
+    let recent = store.recent(2).expect("recent");
+    let last = crate::session::learning::KEEP + 2;
+    assert_eq!(
+        recent,
+        vec![
+            format!("{{\"n\":{}}}", last - 1),
+            format!("{{\"n\":{last}}}")
+        ]
+    );
+    let all = store.recent(10_000).expect("all");
+    assert_eq!(all.len(), crate::session::learning::KEEP);
+}
+
+#[test]
+fn the_file_is_private_and_in_wal_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    store.append(&[opened("a")]).expect("append");
+    for name in ["store.db", "store.db-wal"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .expect(name)
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+}
