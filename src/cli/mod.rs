@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod audit;
 pub mod common;
+pub mod corrections;
 pub mod doctor;
 pub mod eval;
 pub mod incidents;

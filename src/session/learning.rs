@@ -208,6 +208,52 @@ pub fn record(path: &Path, correction: &Correction) -> Result<(), LearningError>
     Ok(())
 }
 
+/// Remove every record whose [`Correction::id`] is `id` from `path` (rewritten through a temp
+/// file under the same lock as [`record`]); returns how many were removed.
+pub fn forget(path: &Path, id: &str) -> Result<usize, LearningError> {
+    if !path.exists() {
+        return Ok(0);
+    }
+    let lock_path = path.with_extension("lock");
+    let lock_file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
+        .map_err(|(_, errno)| io_err(&lock_path)(std::io::Error::from(errno)))?;
+    let lines = read_lines(path).map_err(io_err(path))?;
+    let keep: Vec<&String> = lines
+        .iter()
+        .filter(|l| {
+            serde_json::from_str::<Correction>(l)
+                .map(|c| c.id() != id)
+                .unwrap_or(true)
+        })
+        .collect();
+    let removed = lines.len() - keep.len();
+    if removed == 0 {
+        return Ok(0);
+    }
+    let tmp = path.with_extension("jsonl.tmp");
+    let mut out = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(io_err(&tmp))?;
+    for line in keep {
+        out.write_all(line.as_bytes()).map_err(io_err(&tmp))?;
+        out.write_all(b"\n").map_err(io_err(&tmp))?;
+    }
+    out.sync_all().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))?;
+    Ok(removed)
+}
+
 /// True when the file is not empty and does not end with a newline.
 fn ends_torn(file: &mut File) -> std::io::Result<bool> {
     use std::io::{Seek, SeekFrom};
