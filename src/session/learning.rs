@@ -619,4 +619,88 @@ mod tests {
         assert_eq!(all.len(), KEEP + 1);
         assert_eq!(all.last().map(|c| c.proposed.as_str()), Some("after"));
     }
+
+    #[test]
+    fn old_records_without_a_signature_are_matched_from_their_alert_fields() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = corrections_path(dir.path());
+        let r = Redactor::default();
+        let new = Correction::new(
+            "s1",
+            &disk("web01"),
+            "local_shell",
+            "df -h",
+            "df -h /var",
+            &r,
+        );
+        assert!(new.signature.is_some());
+        let mut old = serde_json::to_value(&new).expect("json");
+        old.as_object_mut().expect("object").remove("signature");
+        std::fs::write(&path, format!("{old}\n")).expect("write");
+        let loaded = load(&path);
+        assert_eq!(loaded.len(), 1);
+        assert!(loaded[0].signature.is_none());
+        assert_eq!(
+            loaded[0].signature().into_owned(),
+            new.signature.clone().unwrap_or_default()
+        );
+        let hit = matches(&loaded, &disk("web02"), 3);
+        assert_eq!(hit.len(), 1);
+        assert!(
+            hit[0].shared.contains(&"disk".to_string()),
+            "{:?}",
+            hit[0].shared
+        );
+    }
+
+    #[test]
+    fn forget_removes_exactly_the_named_correction() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = corrections_path(dir.path());
+        let r = Redactor::default();
+        let a = Correction::new("s1", &disk("web01"), "t", "df -h", "df -h /var", &r);
+        let b = Correction::new("s2", &disk("web02"), "t", "du -s", "du -sh /var", &r);
+        assert_ne!(a.id(), b.id());
+        record(&path, &a).expect("record a");
+        record(&path, &b).expect("record b");
+        assert_eq!(forget(&path, &a.id()).expect("forget"), 1);
+        let left = load(&path);
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].id(), b.id());
+        assert_eq!(forget(&path, &a.id()).expect("forget again"), 0);
+        assert_eq!(
+            forget(&dir.path().join("none.jsonl"), "00000000").expect("no file"),
+            0
+        );
+    }
+
+    #[test]
+    fn shared_generic_words_or_states_alone_never_match() {
+        let r = Redactor::default();
+        let cert = alert(
+            "TLS certificate for api.example.com expires in 5 days",
+            "web-gw-01",
+            &[("alertname", "CertExpiringSoon")],
+        );
+        let past = vec![Correction::new(
+            "s1",
+            &cert,
+            "t",
+            "openssl x509",
+            "openssl s_client",
+            &r,
+        )];
+        let licence = alert(
+            "License for monitoring suite expires in 5 days",
+            "web-gw-01",
+            &[("alertname", "LicenseExpiringSoon")],
+        );
+        assert!(matches(&past, &licence, 3).is_empty());
+        let ssl = alert(
+            "SSL cert for api.example.com expires soon",
+            "web-gw-02",
+            &[("alertname", "SslExpiry")],
+        );
+        assert_eq!(matches(&past, &ssl, 3).len(), 1);
+    }
 }
