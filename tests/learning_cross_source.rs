@@ -82,3 +82,48 @@ fn print_firsts() {
         );
     }
 }
+
+#[path = "../benches/learning_variants.rs"]
+mod learning_variants;
+
+#[path = "../benches/learning_data.rs"]
+mod learning_data;
+
+#[test]
+#[ignore = "measurement: what each part of the retrieval adds (BENCHMARKS.md)"]
+fn compare_variants() {
+    let (corpus, queries) = learning_cross_data::load();
+    let (old_corpus, old_queries) = learning_data::load();
+    let old_queries: Vec<learning_cross_data::Query> = old_queries
+        .into_iter()
+        .map(|(alert, expected)| learning_cross_data::Query {
+            kind: if expected.is_some() {
+                "reworded"
+            } else {
+                "unrelated"
+            }
+            .into(),
+            alert,
+            expected,
+        })
+        .collect();
+    for (name, retrieve) in learning_variants::all() {
+        let new = learning_cross_data::score_with(&corpus, &queries, retrieve);
+        let old = learning_cross_data::score_with(&old_corpus, &old_queries, retrieve);
+        let (r, x) = (new.recurring(), new.cross_source);
+        println!(
+            "| {name} | {}/{} | {}/{} | {}/{} | {} | {} | {}/{} | {} |",
+            r.hit1,
+            r.queries,
+            r.hit3,
+            r.queries,
+            x.hit3,
+            x.queries,
+            r.wrong,
+            new.unrelated.wrong,
+            old.reworded.hit3,
+            old.reworded.queries,
+            old.reworded.wrong + old.unrelated.wrong,
+        );
+    }
+}

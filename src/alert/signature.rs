@@ -397,6 +397,8 @@ fn clean_phrase(text: &str, host_names: &[String]) -> String {
 /// The operations vocabulary: phrases folded to concepts, generic and boilerplate words.
 struct Vocabulary {
     phrases: HashMap<String, String>,
+    /// First words of the multi-word phrases (most words start none: no lookup needed).
+    starts: HashSet<String>,
     longest: usize,
     generic: HashSet<String>,
     symptoms: HashSet<String>,
@@ -430,6 +432,7 @@ fn vocabulary() -> &'static Vocabulary {
         let file: Option<VocabularyFile> = toml::from_str(VOCABULARY).ok();
         let mut vocab = Vocabulary {
             phrases: HashMap::new(),
+            starts: HashSet::new(),
             longest: 1,
             generic: HashSet::new(),
             symptoms: HashSet::new(),
@@ -440,6 +443,9 @@ fn vocabulary() -> &'static Vocabulary {
                 for phrase in phrases {
                     let words: Vec<&str> = phrase.split_whitespace().collect();
                     vocab.longest = vocab.longest.max(words.len());
+                    if words.len() > 1 {
+                        vocab.starts.insert(words[0].to_string());
+                    }
                     vocab.phrases.insert(words.join(" "), concept.clone());
                 }
             }
@@ -473,13 +479,23 @@ impl Vocabulary {
     /// words (as written, then stemmed); numbers and boilerplate dropped.
     fn fold(&self, words: &[&str]) -> Vec<String> {
         let mut out = Vec::new();
+        let mut buf = String::new();
         let mut i = 0;
         'outer: while i < words.len() {
-            for len in (2..=self.longest.min(words.len() - i)).rev() {
-                if let Some(concept) = self.phrases.get(&words[i..i + len].join(" ")) {
-                    out.push(concept.clone());
-                    i += len;
-                    continue 'outer;
+            if self.starts.contains(words[i]) {
+                for len in (2..=self.longest.min(words.len() - i)).rev() {
+                    buf.clear();
+                    for (k, w) in words[i..i + len].iter().enumerate() {
+                        if k > 0 {
+                            buf.push(' ');
+                        }
+                        buf.push_str(w);
+                    }
+                    if let Some(concept) = self.phrases.get(buf.as_str()) {
+                        out.push(concept.clone());
+                        i += len;
+                        continue 'outer;
+                    }
                 }
             }
             let word = words[i];

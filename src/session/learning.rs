@@ -52,6 +52,26 @@ pub struct Correction {
     /// get it computed from their title, host and labels ([`Correction::signature`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
+    /// The signature folded through the vocabulary, computed on first use (never stored: the
+    /// vocabulary may change between versions).
+    #[serde(skip)]
+    terms: TermsCache,
+}
+
+/// A lazily filled [`Terms`] that never makes two records unequal.
+#[derive(Clone, Default)]
+struct TermsCache(std::sync::OnceLock<Terms>);
+
+impl PartialEq for TermsCache {
+    fn eq(&self, _: &TermsCache) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for TermsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TermsCache")
+    }
 }
 
 /// Failures writing the corrections file (reading never fails: bad lines are skipped).
@@ -111,6 +131,7 @@ impl Correction {
             proposed: clean(proposed, 2000),
             executed: clean(executed, 2000),
             signature: None,
+            terms: TermsCache::default(),
         };
         // From the stored (redacted, capped) fields, so it holds nothing the record does not.
         correction.signature = Some(correction.computed_signature());
@@ -128,6 +149,11 @@ impl Correction {
             Some(sig) => std::borrow::Cow::Borrowed(sig),
             None => std::borrow::Cow::Owned(self.computed_signature()),
         }
+    }
+
+    /// [`Correction::signature`] folded through the vocabulary (computed once per record).
+    pub fn terms(&self) -> &Terms {
+        self.terms.0.get_or_init(|| self.signature().terms())
     }
 
     /// A short stable id for `corrections list` / `forget`: 8 hex digits of a hash of when,
@@ -336,16 +362,34 @@ const PROBLEM_SHARE: f64 = 0.85;
 /// like "high" and "failed", or states like "down" and "expires", alone never make two alerts
 /// the same problem, however alike the rest).
 pub fn score(query: &Terms, past: &Terms) -> Option<(f64, Vec<String>)> {
-    let shared: Vec<&String> = query
-        .problem
-        .keys()
-        .filter(|t| past.problem.contains_key(*t))
-        .collect();
-    if !shared.iter().any(|t| query.is_anchor(t)) {
+    // Both maps are sorted: one merge pass finds the shared terms without lookups.
+    let (mut q, mut p) = (
+        query.problem.iter().peekable(),
+        past.problem.iter().peekable(),
+    );
+    let (mut common, mut anchored) = (0.0, false);
+    let mut shared: Vec<&String> = Vec::new();
+    while let (Some((qt, qw)), Some((pt, _))) = (q.peek(), p.peek()) {
+        match qt.cmp(pt) {
+            std::cmp::Ordering::Less => {
+                q.next();
+            }
+            std::cmp::Ordering::Greater => {
+                p.next();
+            }
+            std::cmp::Ordering::Equal => {
+                common += **qw;
+                anchored |= query.is_anchor(qt);
+                shared.push(qt);
+                q.next();
+                p.next();
+            }
+        }
+    }
+    if !anchored {
         return None;
     }
     let weight = |terms: &Terms| terms.problem.values().sum::<f64>();
-    let common: f64 = shared.iter().map(|t| query.problem[*t]).sum();
     let problem = 2.0 * common / (weight(query) + weight(past));
     let role = if query.role.is_empty() || past.role.is_empty() {
         0.0
@@ -359,15 +403,15 @@ pub fn score(query: &Terms, past: &Terms) -> Option<(f64, Vec<String>)> {
 }
 
 /// Up to `max` corrections for `alert` scoring at least [`MIN_SIMILARITY`] (and at least
-/// [`RELATIVE_TO_BEST`] of the best) and passing the abstain rule, best first; among equals the newest wins, and the same (proposed, executed)
-/// pair appears once.
+/// [`RELATIVE_TO_BEST`] of the best) and passing the abstain rule, best first; among equals
+/// the newest wins, and the same (proposed, executed) pair appears once.
 pub fn matches(corrections: &[Correction], alert: &Alert, max: usize) -> Vec<Example> {
     let target = Signature::of(alert).terms();
     let mut scored: Vec<(f64, Vec<String>, usize)> = corrections
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
-            let (s, shared) = score(&target, &c.signature().terms())?;
+            let (s, shared) = score(&target, c.terms())?;
             (s >= MIN_SIMILARITY).then_some((s, shared, i))
         })
         .collect();
