@@ -1,19 +1,90 @@
-//! Learning retrieval: quality (hit@3, false hits) of the corrections brought back for 40 new
-//! alerts from 40 past ones, printed once; then the speed of one lookup.
+//! Learning retrieval: quality of the corrections brought back on the old benchmark (40 past,
+//! 40 new alerts) and on the cross-source benchmark (40 firsts, 60 laters), printed once; then
+//! the time of one lookup among 40 and among 10,000 stored corrections.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
+use opsassist::alert::Source;
+use opsassist::alert::signature::Signature;
+use opsassist::session::learning::{self, Correction};
+
 #[path = "learning_data.rs"]
 mod learning_data;
+
+#[path = "learning_cross_data.rs"]
+mod learning_cross_data;
+
+/// A distinct lower-case word per `n` (`ba`, `ca`, … `bab`), so copies are not identical.
+fn word(mut n: usize) -> String {
+    let mut out = String::new();
+    loop {
+        out.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    format!("x{out}q")
+}
+
+/// 10,000 corrections: the cross-source firsts copied 250 times, each copy with one word of
+/// its own in the title and its signature stored as a recorded correction has it.
+fn ten_thousand(firsts: &[Correction]) -> Vec<Correction> {
+    let mut out = Vec::with_capacity(10_000);
+    for k in 0..250 {
+        for c in firsts {
+            let mut copy = c.clone();
+            copy.session_id = format!("{}-{k}", c.session_id);
+            copy.title = format!("{} {}", c.title, word(k));
+            copy.executed = format!("{} # {k}", c.executed);
+            let source: Source = copy.source.parse().unwrap_or(Source::Generic);
+            copy.signature = Some(Signature::from_parts(
+                source,
+                &copy.title,
+                copy.host.as_deref(),
+                &copy.labels,
+            ));
+            // Through JSON, as records are loaded (no folded terms cached yet).
+            let line = serde_json::to_string(&copy).expect("encode");
+            out.push(serde_json::from_str(&line).expect("decode"));
+        }
+    }
+    out
+}
 
 fn bench(c: &mut Criterion) {
     let (corpus, queries) = learning_data::load();
     let score = learning_data::score(&corpus, &queries);
     println!("learning retrieval: {}", score.line());
-    c.bench_function("learning similar (40 corrections, top 3)", |b| {
-        b.iter(|| opsassist::session::learning::similar(black_box(&corpus), &queries[0].0, 3))
+    let (firsts, laters) = learning_cross_data::load();
+    println!(
+        "learning cross-source:\n{}",
+        learning_cross_data::score(&firsts, &laters).lines()
+    );
+    c.bench_function("learning matches (40 corrections, top 3)", |b| {
+        b.iter(|| learning::matches(black_box(&corpus), &queries[0].0, 3))
     });
+    let grafana = &laters[0].alert;
+    c.bench_function(
+        "learning matches (10,000 corrections just loaded, first lookup)",
+        |b| {
+            b.iter_batched(
+                || ten_thousand(&firsts),
+                |many| learning::matches(black_box(&many), grafana, 3),
+                criterion::BatchSize::LargeInput,
+            )
+        },
+    );
+    let many = ten_thousand(&firsts);
+    c.bench_function("learning matches (10,000 corrections, top 3)", |b| {
+        b.iter(|| learning::matches(black_box(&many), grafana, 3))
+    });
+    let unrelated = &laters[laters.len() - 1].alert;
+    c.bench_function(
+        "learning matches (10,000 corrections, unrelated alert)",
+        |b| b.iter(|| learning::matches(black_box(&many), unrelated, 3)),
+    );
 }
 
 criterion_group!(benches, bench);

@@ -48,6 +48,9 @@ enum Command {
     /// Inspect and verify the audit log
     #[command(subcommand)]
     Audit(cli::audit::AuditCommand),
+    /// List and forget the operator edits opsassist learns from
+    #[command(subcommand)]
+    Corrections(cli::corrections::CorrectionsCommand),
     /// List and validate tools (tools.toml)
     #[command(subcommand)]
     Tools(cli::tools::ToolsCommand),
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Incidents(cmd) => cli::incidents::run(&paths, cmd),
         Command::Sessions(cmd) => cli::sessions::run(&paths, cmd),
         Command::Audit(cmd) => cli::audit::run(&paths, cmd),
+        Command::Corrections(cmd) => cli::corrections::run(&paths, cmd),
         Command::Tools(cmd) => cli::tools::run(&paths, cmd),
         Command::Doctor(args) => cli::doctor::run(&paths, args),
         Command::Eval(args) => cli::eval::run(&paths, args),

@@ -176,6 +176,16 @@ fn a_correction_recorded_through_one_store_is_found_through_another() {
     assert_eq!(found[0].1.session_id, "sess-alice");
     // Solo mode (no store) still reads only the data dir's file, which knows nothing.
     assert!(corrections::load(None, bob_dir.path()).is_empty());
+    // Forgetting it through one store removes it for every console (issue 30).
+    let id = found[0].1.id();
+    let gone = corrections::forget(Some(&alice), alice_dir.path(), &id)
+        .unwrap_or_else(|e| panic!("forget: {e}"));
+    assert_eq!(gone, 1);
+    assert!(corrections::load(Some(&bob), bob_dir.path()).is_empty());
+    assert_eq!(
+        corrections::forget(Some(&bob), bob_dir.path(), &id).unwrap_or_else(|e| panic!("{e}")),
+        0
+    );
 }
 
 fn tempdir() -> tempfile::TempDir {

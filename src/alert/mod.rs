@@ -16,6 +16,7 @@ mod limits;
 mod opsgenie;
 mod output;
 mod pagerduty;
+pub mod signature;
 mod zabbix;
 
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@ pub mod alert;
 pub mod audit;
 mod audit_crosscheck;
 pub mod common;
+pub mod corrections;
 pub mod doctor;
 pub mod doctor_files;
 pub mod eval;

@@ -15,6 +15,8 @@ pub trait CorrectionSink: Send + Sync {
     fn add(&self, line: &str) -> Result<(), String>;
     /// The newest `max` lines, oldest first.
     fn recent(&self, max: usize) -> Result<Vec<String>, String>;
+    /// Delete the corrections whose [`Correction::id`] is `id`; how many went.
+    fn forget(&self, id: &str) -> Result<usize, String>;
 }
 
 static SINK: OnceLock<Arc<dyn CorrectionSink>> = OnceLock::new();
@@ -55,6 +57,28 @@ pub fn load(sink: Option<&dyn CorrectionSink>, data_dir: &Path) -> Vec<Correctio
             tracing::warn!("cannot read corrections from the team database ({e}); using the file");
             learning::load(&path)
         }
+    }
+}
+
+/// Failures forgetting a correction.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgetError {
+    #[error(transparent)]
+    File(#[from] LearningError),
+    #[error("the team database: {0}")]
+    Database(String),
+}
+
+/// Forget the correction `id` (see [`Correction::id`]) in `sink` when given, else in the file
+/// in `data_dir`; how many records went (0: no such id).
+pub fn forget(
+    sink: Option<&dyn CorrectionSink>,
+    data_dir: &Path,
+    id: &str,
+) -> Result<usize, ForgetError> {
+    match sink {
+        Some(sink) => sink.forget(id).map_err(ForgetError::Database),
+        None => Ok(learning::forget(&learning::corrections_path(data_dir), id)?),
     }
 }
 

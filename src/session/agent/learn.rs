@@ -24,7 +24,7 @@ impl Agent {
         }
         let sink = corrections::sink();
         let past = corrections::load(sink.as_deref(), &self.core.paths.data_dir);
-        let examples = learning::similar(&past, alert, settings.max_examples);
+        let examples = learning::matches(&past, alert, settings.max_examples);
         if examples.is_empty() {
             return Ok(system);
         }
@@ -33,16 +33,8 @@ impl Agent {
             &self.core.redactor,
             nonce,
         ));
-        let pairs: Vec<String> = examples
-            .iter()
-            .map(|(_, c)| format!("`{}` → `{}`", c.proposed, c.executed))
-            .collect();
         self.emit(Event::Note {
-            message: format!(
-                "{} past operator correction(s) on similar alerts added to the model's prompt: {}",
-                examples.len(),
-                pairs.join("; ")
-            ),
+            message: learning::used_line(&examples),
         })?;
         Ok(system)
     }

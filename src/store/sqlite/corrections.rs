@@ -6,6 +6,7 @@ use rusqlite::params;
 use super::{SqliteStore, db, lock};
 use crate::session::corrections::CorrectionSink;
 use crate::session::learning;
+use crate::session::learning::Correction;
 
 impl CorrectionSink for SqliteStore {
     fn add(&self, line: &str) -> Result<(), String> {
@@ -35,5 +36,30 @@ impl CorrectionSink for SqliteStore {
             .map_err(|e| e.to_string())?;
         rows.collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())
+    }
+
+    fn forget(&self, id: &str) -> Result<usize, String> {
+        self.write(|tx| {
+            let doomed: Vec<i64> = {
+                let mut stmt = tx.prepare("SELECT n, line FROM corrections").map_err(db)?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                    .map_err(db)?;
+                let mut doomed = Vec::new();
+                for row in rows {
+                    let (n, line) = row.map_err(db)?;
+                    if serde_json::from_str::<Correction>(&line).is_ok_and(|c| c.id() == id) {
+                        doomed.push(n);
+                    }
+                }
+                doomed
+            };
+            for n in &doomed {
+                tx.execute("DELETE FROM corrections WHERE n = ?1", params![n])
+                    .map_err(db)?;
+            }
+            Ok(doomed.len())
+        })
+        .map_err(|e| e.to_string())
     }
 }

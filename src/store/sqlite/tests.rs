@@ -295,6 +295,24 @@ fn corrections_keep_the_newest_in_order() {
 }
 
 #[test]
+fn forget_removes_exactly_the_named_correction() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    let line = |session: &str| {
+        format!(
+            r#"{{"at":"2026-12-06T03:00:00Z","session_id":"{session}","source":"generic","title":"disk full","host":null,"labels":{{}},"tool":"local_shell","proposed":"df -h","executed":"du -sh /var"}}"#
+        )
+    };
+    store.add(&line("s1")).expect("add");
+    store.add(&line("s2")).expect("add");
+    let first: crate::session::learning::Correction =
+        serde_json::from_str(&line("s1")).expect("correction");
+    assert_eq!(store.forget(&first.id()).expect("forget"), 1);
+    assert_eq!(store.recent(10).expect("recent"), vec![line("s2")]);
+    assert_eq!(store.forget(&first.id()).expect("again"), 0);
+}
+
+#[test]
 fn the_file_is_private_and_in_wal_mode() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
