@@ -48,6 +48,8 @@ pub struct Config {
     pub notify: crate::notify::NotifyConfig,
     /// `[store]`: where incidents, claims (and in team mode more) live.
     pub store: StoreConfig,
+    /// `[[mcp]]`: MCP tool servers whose tools are offered behind the gate.
+    pub mcp: Vec<crate::mcp::McpServerConfig>,
     /// The approval rules in force (`rules.toml` and `[policy] rules`), loaded by
     /// [`Config::load_for`]; not a config.toml section.
     #[serde(skip)]
@@ -409,6 +411,10 @@ impl Config {
             });
         }
         let mut config = Self::load(&paths.config_file)?;
+        crate::mcp::config::check(&config.mcp).map_err(|e| ConfigError::Parse {
+            path: paths.config_file.clone(),
+            message: e.to_string(),
+        })?;
         config.load_rules(&paths.config_dir)?;
         Ok(config)
     }

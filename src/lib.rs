@@ -15,6 +15,7 @@ pub mod export;
 pub mod headless;
 pub mod intake;
 pub mod llm;
+pub mod mcp;
 pub mod notify;
 pub mod paths;
 pub mod policy;

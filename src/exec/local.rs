@@ -24,6 +24,15 @@ pub fn command(program: &Program) -> Result<(Command, String), ExecError> {
             cmd.args(rest);
             Ok((cmd, first.clone()))
         }
+        Program::Mcp(_) => Err(not_a_process(program)),
+    }
+}
+
+/// The error for an MCP call handed to a process executor (it runs over its connection).
+fn not_a_process(program: &Program) -> ExecError {
+    ExecError::Spawn {
+        program: program.display(),
+        source: std::io::Error::other("an MCP call is not a process"),
     }
 }
 
@@ -32,6 +41,7 @@ pub fn command(program: &Program) -> Result<(Command, String), ExecError> {
 /// cannot be found fails here, as an ungated spawn would.
 pub fn gated_command(program: &Program) -> Result<(Command, String), ExecError> {
     let (argv, name): (Vec<String>, String) = match program {
+        Program::Mcp(_) => return Err(not_a_process(program)),
         Program::Shell(line) => (vec!["sh".into(), "-c".into(), line.clone()], "sh".into()),
         Program::Argv(argv) => {
             let Some(first) = argv.first() else {
