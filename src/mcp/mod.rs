@@ -8,6 +8,7 @@ mod call;
 pub mod naming;
 pub mod pool;
 pub mod render;
+pub mod report;
 
 pub use call::{McpCall, resolve, resolve_edit, run};
 pub use config::McpServerConfig;

@@ -185,6 +185,16 @@ impl McpPool {
         None
     }
 
+    /// Start (if needed) and list server `name` now: its tools as offered.
+    pub async fn probe(&self, name: &str) -> Result<Vec<McpTool>, McpError> {
+        let server = self.server(name).ok_or_else(|| McpError::Unavailable {
+            server: name.into(),
+            error: "no such [[mcp]] server".into(),
+        })?;
+        server.refresh().await?;
+        Ok(lock(&server.tools).clone().unwrap_or_default())
+    }
+
     /// The config of server `name`.
     pub fn config(&self, name: &str) -> Option<&McpServerConfig> {
         self.server(name).map(|s| &s.config)
