@@ -20,12 +20,24 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # Team mode: a throwaway PostgreSQL cluster (tests/support/postgres.rs runs initdb/postgres
 # from /usr/lib/postgresql/*/bin as an unprivileged user).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# MCP servers (tests/mcp_*.rs): node and npm run the reference filesystem server.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The reference MCP filesystem server from the npm registry, into target/mcp-servers (what
+# tests/support/mcp_servers.rs looks for; it installs it itself when this step did not run).
+mcp_npm=target/mcp-servers/npm
+if [ ! -f "$mcp_npm/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js" ]; then
+  echo "installing the MCP filesystem server (npm) into $mcp_npm" >&2
+  mkdir -p "$mcp_npm"
+  npm install --no-audit --no-fund --prefix "$mcp_npm" @modelcontextprotocol/server-filesystem >/dev/null
 fi
 
 # The code must be formatted and lint-clean before anything else runs (CI enforces both).
