@@ -37,3 +37,30 @@ pub fn fs_server() -> PathBuf {
     assert!(script.exists(), "{} missing after npm install", script.display());
     script
 }
+
+/// The Prometheus MCP server from the Python package registry.
+pub const PROMETHEUS_PACKAGE: &str = "prometheus-mcp-server";
+
+/// The Prometheus MCP server's program (in a venv under the cache dir; installed with pip
+/// when missing). It reads `PROMETHEUS_URL` and speaks MCP over stdio.
+pub fn prometheus_server() -> PathBuf {
+    let venv = cache_dir().join("prometheus-venv");
+    let program = venv.join("bin").join(PROMETHEUS_PACKAGE);
+    let _held = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if !program.exists() {
+        std::fs::create_dir_all(cache_dir()).expect("mcp cache dir");
+        let made = Command::new("/usr/bin/python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 -m venv (tests/run.sh installs python3-venv)");
+        assert!(made.success(), "python3 -m venv failed");
+        let status = Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", PROMETHEUS_PACKAGE])
+            .status()
+            .expect("pip");
+        assert!(status.success(), "pip install {PROMETHEUS_PACKAGE} failed");
+    }
+    assert!(program.exists(), "{} missing after pip install", program.display());
+    program
+}
