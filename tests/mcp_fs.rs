@@ -164,6 +164,29 @@ fn trusted_reads_run_unasked_and_a_write_needs_a_typed_yes() {
     assert!(audit.contains("mcp__fs__write_file"), "{audit}");
     assert!(audit.contains("mcp: fs") || audit.contains("\"server\":\"fs\""), "{audit}");
     assert!(audit.contains("output_sha256"), "{audit}");
+    // `sessions show` and the postmortem export name the server, tool and arguments.
+    let session = std::fs::read_dir(s.dir.path().join("data/outputs"))
+        .expect("outputs")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .max()
+        .expect("a session");
+    for args in [
+        vec!["sessions", "show", session.as_str()],
+        vec!["sessions", "export", session.as_str()],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_opsassist"))
+            .args(&args)
+            .env("OPSASSIST_DATA_DIR", s.dir.path().join("data"))
+            .env("OPSASSIST_CONFIG_DIR", s.dir.path().join("config"))
+            .output()
+            .expect("opsassist sessions");
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {shown}");
+        assert!(shown.contains("mcp: fs"), "{args:?}: {shown}");
+        assert!(shown.contains("mcp__fs__write_file"), "{args:?}: {shown}");
+        assert!(shown.contains("written by the model"), "{args:?}: {shown}");
+    }
 }
 
 #[test]
@@ -319,4 +342,59 @@ fn a_server_killed_mid_call_errors_clearly_and_the_next_call_restarts_it() {
     let now = std::fs::read_to_string(&pidfile).expect("pid");
     assert_ne!(now.trim(), killed, "a new server process");
     assert!(seen.contains("Recovered."), "{seen}");
+}
+
+#[test]
+fn a_timed_out_call_sends_notifications_cancelled_and_the_session_goes_on() {
+    let server = support::mcp_servers::fs_server();
+    let s = setup(true, "", "");
+    // Everything opsassist sends the server is kept, to see the cancellation arrive.
+    let sent_log = s.dir.path().join("to-server.jsonl");
+    let wrapper = format!(
+        "tee {} | node {} {}",
+        sent_log.display(),
+        server.display(),
+        s.root.display()
+    );
+    std::fs::write(
+        s.dir.path().join("config/config.toml"),
+        format!(
+            "[[mcp]]\nname = \"fs\"\ncommand = {}\ntrust_annotations = true\ntimeout_secs = 1\n",
+            json!(["sh", "-c", wrapper])
+        ),
+    )
+    .expect("config");
+    let fifo = s.root.join("stuck");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let notes = s.root.join("notes.txt");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![call("read_text_file", json!({"path": fifo}))]),
+        Reply::ToolCalls(vec![call("read_text_file", json!({"path": notes}))]),
+        Reply::Text("Done.".into()),
+    ]);
+    let (status, text) = run(&s, &fake, "", &["--auto-approve", "read-only"]);
+    assert!(status.status.success(), "{text}");
+    let sent = bodies(&fake);
+    assert!(sent.contains("timed out after 1 s"), "{sent}");
+    assert!(sent.contains("/var/log/big.log"), "the session went on: {sent}");
+    let to_server = std::fs::read_to_string(&sent_log).expect("to-server log");
+    let cancelled: Vec<&str> = to_server
+        .lines()
+        .filter(|l| l.contains("notifications/cancelled"))
+        .collect();
+    assert_eq!(cancelled.len(), 1, "{to_server}");
+    // It names the request that timed out (the first tools/call).
+    let first_call = to_server
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["method"] == "tools/call")
+        .expect("a tools/call");
+    let note: Value = serde_json::from_str(cancelled[0]).expect("json");
+    assert_eq!(note["params"]["requestId"], first_call["id"], "{to_server}");
 }
