@@ -54,7 +54,10 @@ fn doctor_says_which_server_works_and_which_is_broken() {
     assert!(!out.status.success(), "broken servers fail doctor: {text}");
     assert!(text.contains("ok  mcp fs working"), "{text}");
     assert!(text.contains("trusted): 2 tools"), "{text}");
-    assert!(text.contains("mcp__fs__read_text_file [read-only]"), "{text}");
+    assert!(
+        text.contains("mcp__fs__read_text_file [read-only]"),
+        "{text}"
+    );
     assert!(text.contains("mcp__fs__write_file [destructive]"), "{text}");
     assert!(
         text.contains("not offered: no_such_tool: in `tools` but not offered"),
@@ -63,7 +66,10 @@ fn doctor_says_which_server_works_and_which_is_broken() {
     assert!(text.contains("FAIL mcp gone: broken"), "{text}");
     assert!(text.contains("cannot start"), "{text}");
     assert!(text.contains("FAIL mcp dies: broken"), "{text}");
-    assert!(text.contains("cannot reach prometheus"), "the server's stderr: {text}");
+    assert!(
+        text.contains("cannot reach prometheus"),
+        "the server's stderr: {text}"
+    );
 }
 
 #[test]
@@ -75,7 +81,10 @@ fn tools_list_shows_mcp_tools_with_class_and_trust() {
     assert!(text.contains("local_shell"), "the others too: {text}");
     assert!(text.contains("mcp server fs (untrusted)"), "{text}");
     assert!(text.contains("mcp__fs__read_text_file  mcp:fs"), "{text}");
-    assert!(text.contains("[change]"), "untrusted reads are change: {text}");
+    assert!(
+        text.contains("[change]"),
+        "untrusted reads are change: {text}"
+    );
 }
 
 #[test]
@@ -106,7 +115,10 @@ fn policy_explain_and_check_know_mcp_calls_and_tool_rules() {
     assert!(text.contains("class:   destructive"), "{text}");
     assert!(text.contains("target:  mcp: fs"), "{text}");
     assert!(text.contains("forbid rule `no-fs-writes`"), "{text}");
-    assert!(text.contains("heal   refuse: forbidden by rule `no-fs-writes`"), "{text}");
+    assert!(
+        text.contains("heal   refuse: forbidden by rule `no-fs-writes`"),
+        "{text}"
+    );
     let (out, text) = opsassist(
         dir.path(),
         &[
@@ -142,7 +154,10 @@ fn policy_explain_and_check_know_mcp_calls_and_tool_rules() {
     .expect("rules");
     let (out, text) = opsassist(dir.path(), &["policy", "check"]);
     assert!(!out.status.success());
-    assert!(text.contains("rule `bad`: tool `mcp fs` is not a tool name"), "{text}");
+    assert!(
+        text.contains("rule `bad`: tool `mcp fs` is not a tool name"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -155,7 +170,10 @@ fn bad_mcp_config_is_one_line() {
     let (out, text) = opsassist(dir.path(), &["doctor", "--no-llm"]);
     assert!(!out.status.success());
     assert!(text.contains("[[mcp]] name `has space`"), "{text}");
-    configure(dir.path(), "[[mcp]]\nname = \"x\"\ncommand = [\"x\"]\nurl = \"https://x/mcp\"\n");
+    configure(
+        dir.path(),
+        "[[mcp]]\nname = \"x\"\ncommand = [\"x\"]\nurl = \"https://x/mcp\"\n",
+    );
     let (_, text) = opsassist(dir.path(), &["doctor", "--no-llm"]);
     assert!(text.contains("either `command` or `url`"), "{text}");
 }

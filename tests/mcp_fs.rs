@@ -26,8 +26,11 @@ fn setup(trust: bool, extra_config: &str, rules: &str) -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("share");
     std::fs::create_dir_all(&root).expect("share");
-    std::fs::write(root.join("notes.txt"), "disk is at 97% because of /var/log/big.log\n")
-        .expect("notes");
+    std::fs::write(
+        root.join("notes.txt"),
+        "disk is at 97% because of /var/log/big.log\n",
+    )
+    .expect("notes");
     let config = dir.path().join("config");
     std::fs::create_dir_all(&config).expect("config");
     let command = json!(["node", server, root]);
@@ -162,7 +165,10 @@ fn trusted_reads_run_unasked_and_a_write_needs_a_typed_yes() {
     // Audited: server, tool, arguments and the result's sha256.
     let audit = std::fs::read_to_string(s.dir.path().join("data/audit.jsonl")).expect("audit");
     assert!(audit.contains("mcp__fs__write_file"), "{audit}");
-    assert!(audit.contains("mcp: fs") || audit.contains("\"server\":\"fs\""), "{audit}");
+    assert!(
+        audit.contains("mcp: fs") || audit.contains("\"server\":\"fs\""),
+        "{audit}"
+    );
     assert!(audit.contains("output_sha256"), "{audit}");
     // `sessions show` and the postmortem export name the server, tool and arguments.
     let session = std::fs::read_dir(s.dir.path().join("data/outputs"))
@@ -241,7 +247,10 @@ fn untrusted_servers_run_nothing_unasked_and_secrets_never_reach_the_model() {
     let sent = bodies(&fake);
     assert!(sent.contains("DB_PASSWORD"), "the file was read: {sent}");
     assert!(!sent.contains("Sup3rS3cretValue42"), "{sent}");
-    assert!(!sent.contains("wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"), "{sent}");
+    assert!(
+        !sent.contains("wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"),
+        "{sent}"
+    );
 }
 
 #[test]
@@ -249,7 +258,10 @@ fn an_edit_that_breaks_the_schema_is_refused_and_the_call_stays_pending() {
     let s = setup(false, "", "");
     let notes = s.root.join("notes.txt");
     let fake = FakeLlm::spawn_blocking_openai(vec![
-        Reply::ToolCalls(vec![call("read_text_file", json!({"path": "/nonexistent"}))]),
+        Reply::ToolCalls(vec![call(
+            "read_text_file",
+            json!({"path": "/nonexistent"}),
+        )]),
         Reply::Text("Read.".into()),
     ]);
     let good = json!({"path": notes}).to_string();
@@ -316,10 +328,19 @@ fn a_server_killed_mid_call_errors_clearly_and_the_next_call_restarts_it() {
         let line = line.expect("line");
         seen.push_str(&line);
         seen.push('\n');
-        if killed.is_none() && line.starts_with("$ mcp__fs__read_text_file") && line.contains("stuck") {
+        if killed.is_none()
+            && line.starts_with("$ mcp__fs__read_text_file")
+            && line.contains("stuck")
+        {
             let pid = std::fs::read_to_string(&pidfile).expect("pid");
             let pid = pid.trim().to_string();
-            assert!(Command::new("kill").args(["-9", &pid]).status().expect("kill").success());
+            assert!(
+                Command::new("kill")
+                    .args(["-9", &pid])
+                    .status()
+                    .expect("kill")
+                    .success()
+            );
             killed = Some(pid);
         }
     }
@@ -382,7 +403,10 @@ fn a_timed_out_call_sends_notifications_cancelled_and_the_session_goes_on() {
     assert!(status.status.success(), "{text}");
     let sent = bodies(&fake);
     assert!(sent.contains("timed out after 1 s"), "{sent}");
-    assert!(sent.contains("/var/log/big.log"), "the session went on: {sent}");
+    assert!(
+        sent.contains("/var/log/big.log"),
+        "the session went on: {sent}"
+    );
     let to_server = std::fs::read_to_string(&sent_log).expect("to-server log");
     let cancelled: Vec<&str> = to_server
         .lines()

@@ -226,7 +226,10 @@ fn check_mcp(config: &Config) -> usize {
             }
             Err(err) => {
                 broken += 1;
-                fail(&what, &format!("broken ({}, {trust}): {err}", report.endpoint));
+                fail(
+                    &what,
+                    &format!("broken ({}, {trust}): {err}", report.endpoint),
+                );
             }
         }
     }

@@ -48,7 +48,10 @@ pub fn tool_class(
     };
     if let Some(&configured) = server.class.get(tool) {
         if configured > class {
-            reason = format!("config raises `{tool}` to {} ({reason})", configured.as_str());
+            reason = format!(
+                "config raises `{tool}` to {} ({reason})",
+                configured.as_str()
+            );
             class = configured;
         } else if configured < class && server.trust_annotations {
             reason = format!(
@@ -118,7 +121,10 @@ mod tests {
         let trusted_down = server(true, &[("write", Class::ReadOnly)]);
         assert_eq!(tool_class(&trusted_down, "write", None).0, Class::ReadOnly);
         let d = json!({"destructiveHint": true});
-        assert_eq!(tool_class(&trusted_down, "rm", Some(&d)).0, Class::Destructive);
+        assert_eq!(
+            tool_class(&trusted_down, "rm", Some(&d)).0,
+            Class::Destructive
+        );
         let same = server(true, &[("read", Class::ReadOnly)]);
         assert_eq!(tool_class(&same, "read", Some(&ro)).0, Class::ReadOnly);
     }

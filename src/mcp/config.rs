@@ -105,9 +105,8 @@ pub fn check(servers: &[McpServerConfig]) -> Result<(), McpConfigError> {
                     return fail("`url` must start with https:// or http://");
                 }
                 if let Some(path) = &server.bearer_token_file {
-                    crate::secret_file::check_private(path).map_err(|e| {
-                        McpConfigError(format!("`{name}`: bearer_token_file: {e}"))
-                    })?;
+                    crate::secret_file::check_private(path)
+                        .map_err(|e| McpConfigError(format!("`{name}`: bearer_token_file: {e}")))?;
                 }
                 if server.cwd.is_some() || !server.env.is_empty() {
                     return fail("`cwd` and `env` apply to a `command` only");

@@ -2,9 +2,9 @@
 //! lifecycle, naming and schemas of the tools offered, classes, resolving a model's call,
 //! running it into an output file like a command, and rendering results.
 
+mod call;
 pub mod class;
 pub mod config;
-mod call;
 pub mod naming;
 pub mod pool;
 pub mod render;

@@ -117,7 +117,10 @@ fn check_value(schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(Value::Array(allowed)) = schema.get("enum")
         && !allowed.contains(value)
     {
-        return Err(format!("`{at}` must be one of {}", Value::Array(allowed.clone())));
+        return Err(format!(
+            "`{at}` must be one of {}",
+            Value::Array(allowed.clone())
+        ));
     }
     if let Value::Object(fields) = value {
         let properties = schema.get("properties").and_then(Value::as_object);
@@ -137,7 +140,9 @@ fn check_value(schema: &Value, value: &Value, at: &str) -> Result<(), String> {
             match properties.and_then(|p| p.get(name)) {
                 Some(sub) => check_value(sub, field, &path)?,
                 None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                    return Err(format!("unknown field `{path}` (the schema allows no others)"));
+                    return Err(format!(
+                        "unknown field `{path}` (the schema allows no others)"
+                    ));
                 }
                 None => {}
             }

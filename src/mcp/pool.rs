@@ -277,15 +277,14 @@ impl Server {
             if !self.config.tools.is_empty() && !self.config.tools.contains(&name) {
                 continue;
             }
-            let schema = match naming::input_schema(
-                value.get("inputSchema").unwrap_or(&Value::Null),
-            ) {
-                Ok(schema) => schema,
-                Err(why) => {
-                    skipped.push(format!("{}: {why}", crate::text::neutralize_line(&name)));
-                    continue;
-                }
-            };
+            let schema =
+                match naming::input_schema(value.get("inputSchema").unwrap_or(&Value::Null)) {
+                    Ok(schema) => schema,
+                    Err(why) => {
+                        skipped.push(format!("{}: {why}", crate::text::neutralize_line(&name)));
+                        continue;
+                    }
+                };
             let public = naming::public_name(&self.config.name, &name);
             if let Some(other) = names.insert(public.clone(), name.clone()) {
                 skipped.push(format!(
@@ -310,8 +309,12 @@ impl Server {
             });
         }
         for wanted in &self.config.tools {
-            if !tools.iter().any(|t| &t.name == wanted) && !skipped.iter().any(|s| s.starts_with(wanted.as_str())) {
-                skipped.push(format!("{wanted}: in `tools` but not offered by the server"));
+            if !tools.iter().any(|t| &t.name == wanted)
+                && !skipped.iter().any(|s| s.starts_with(wanted.as_str()))
+            {
+                skipped.push(format!(
+                    "{wanted}: in `tools` but not offered by the server"
+                ));
             }
         }
         *lock(&self.tools) = Some(tools);
@@ -398,14 +401,17 @@ impl Server {
                 for (k, v) in &self.config.headers {
                     let name = http::HeaderName::from_bytes(k.as_bytes())
                         .map_err(|e| format!("header `{k}`: {e}"))?;
-                    let value = http::HeaderValue::from_str(v)
-                        .map_err(|e| format!("header `{k}`: {e}"))?;
+                    let value =
+                        http::HeaderValue::from_str(v).map_err(|e| format!("header `{k}`: {e}"))?;
                     headers.insert(name, value);
                 }
                 cfg.custom_headers = headers;
                 let transport = StreamableHttpClientTransport::from_config(cfg);
                 match tokio::time::timeout(limit, handler.serve(transport)).await {
-                    Err(_) => Err(format!("no answer to initialize within {} s", limit.as_secs())),
+                    Err(_) => Err(format!(
+                        "no answer to initialize within {} s",
+                        limit.as_secs()
+                    )),
                     Ok(Err(e)) => Err(format!("initialize failed: {e}")),
                     Ok(Ok(service)) => Ok(service),
                 }

@@ -57,7 +57,10 @@ pub fn result_text(result: &Value) -> (String, bool) {
             "image" | "audio" => parts.push(format!(
                 "[{kind} ({}, {} base64 characters) not shown]",
                 str_field(block, "mimeType"),
-                block.get("data").and_then(Value::as_str).map_or(0, str::len)
+                block
+                    .get("data")
+                    .and_then(Value::as_str)
+                    .map_or(0, str::len)
             )),
             other => parts.push(format!(
                 "[content of type `{}` not shown]",

@@ -34,7 +34,11 @@ pub fn fs_server() -> PathBuf {
             .expect("npm must be installed (tests/run.sh installs nodejs and npm)");
         assert!(status.success(), "npm install {FS_PACKAGE} failed");
     }
-    assert!(script.exists(), "{} missing after npm install", script.display());
+    assert!(
+        script.exists(),
+        "{} missing after npm install",
+        script.display()
+    );
     script
 }
 
@@ -61,6 +65,10 @@ pub fn prometheus_server() -> PathBuf {
             .expect("pip");
         assert!(status.success(), "pip install {PROMETHEUS_PACKAGE} failed");
     }
-    assert!(program.exists(), "{} missing after pip install", program.display());
+    assert!(
+        program.exists(),
+        "{} missing after pip install",
+        program.display()
+    );
     program
 }

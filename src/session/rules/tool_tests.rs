@@ -59,7 +59,14 @@ fn a_forbid_tool_rule_holds_against_yes_and_names_itself() {
         matches!(&screen, Screen::Refuse(r) if r.contains("rule `no-writes` (rules.toml:1)") && r.contains("read-only")),
         "{screen:?}"
     );
-    let ruling = gate.approve_call(Class::Destructive, Some(WRITE), &fs(), CALL, Some("yes"), false);
+    let ruling = gate.approve_call(
+        Class::Destructive,
+        Some(WRITE),
+        &fs(),
+        CALL,
+        Some("yes"),
+        false,
+    );
     assert!(matches!(ruling, Ruling::Refuse(r) if r.contains("no-writes")));
     // Another tool of the same server is not covered.
     assert_eq!(
@@ -84,7 +91,12 @@ fn ask_and_allow_tool_rules_by_glob_and_target() {
     let gate = Gate::new(Mode::Heal, true).with_rules(rules);
     // Ask beats auto-approve read-only.
     assert_eq!(
-        gate.screen_call(Class::ReadOnly, Some("mcp__fs__read_text_file"), &fs(), "x {}"),
+        gate.screen_call(
+            Class::ReadOnly,
+            Some("mcp__fs__read_text_file"),
+            &fs(),
+            "x {}"
+        ),
         Screen::Ask
     );
     let prom = Target::Mcp {
@@ -105,7 +117,12 @@ fn ask_and_allow_tool_rules_by_glob_and_target() {
         server: "other".into(),
     };
     assert!(matches!(
-        gate.screen_call(Class::ReadOnly, Some("mcp__fs__read_text_file"), &other, "x {}"),
+        gate.screen_call(
+            Class::ReadOnly,
+            Some("mcp__fs__read_text_file"),
+            &other,
+            "x {}"
+        ),
         Screen::Auto(_)
     ));
 }
@@ -116,7 +133,12 @@ fn prefix_rules_never_read_an_mcp_calls_json() {
         "[[rule]]\nname = \"no-rm\"\naction = \"forbid\"\nprefix = \"rm\"\n\
          match = [\"rm -rf /x\"]\n",
     );
-    assert!(rules.evaluate(Some(WRITE), &fs(), "rm -rf /x").winner.is_none());
+    assert!(
+        rules
+            .evaluate(Some(WRITE), &fs(), "rm -rf /x")
+            .winner
+            .is_none()
+    );
     assert!(
         rules
             .evaluate(Some("local_shell"), &Target::Local, "rm -rf /x")
@@ -124,14 +146,20 @@ fn prefix_rules_never_read_an_mcp_calls_json() {
             .is_some()
     );
     // A tool rule applies to a shell tool by its name too.
-    let by_name = set("[[rule]]\nname = \"no-shell\"\naction = \"forbid\"\ntool = \"local_shell\"\n");
+    let by_name =
+        set("[[rule]]\nname = \"no-shell\"\naction = \"forbid\"\ntool = \"local_shell\"\n");
     assert!(
         by_name
             .evaluate(Some("local_shell"), &Target::Local, "uptime")
             .winner
             .is_some()
     );
-    assert!(by_name.evaluate(None, &Target::Local, "uptime").winner.is_none());
+    assert!(
+        by_name
+            .evaluate(None, &Target::Local, "uptime")
+            .winner
+            .is_none()
+    );
 }
 
 #[test]
@@ -203,7 +231,14 @@ fn an_mcp_approval_for_the_incident_remembers_the_tool_not_the_server() {
     );
     // Destructive MCP calls are never remembered.
     assert!(matches!(
-        gate.approve_call(Class::Destructive, Some(WRITE), &fs(), "w {}", Some("yes"), true),
+        gate.approve_call(
+            Class::Destructive,
+            Some(WRITE),
+            &fs(),
+            "w {}",
+            Some("yes"),
+            true
+        ),
         Ruling::AskAgain(_)
     ));
     assert_eq!(gate.prefixes().len(), 1);
@@ -211,7 +246,10 @@ fn an_mcp_approval_for_the_incident_remembers_the_tool_not_the_server() {
         gate.scopes(Class::Change, read, &fs(), "a {}"),
         vec![crate::protocol::RuleScope::Incident]
     );
-    assert!(gate.scopes(Class::Destructive, WRITE, &fs(), "w {}").is_empty());
+    assert!(
+        gate.scopes(Class::Destructive, WRITE, &fs(), "w {}")
+            .is_empty()
+    );
     let offer = crate::session::gate::offer_call(Class::Change, read, &fs(), "a {}");
     assert_eq!(offer.prefix.as_deref(), Some(read));
     let offer = crate::session::gate::offer_call(Class::Destructive, WRITE, &fs(), "w {}");
