@@ -422,3 +422,33 @@ fn a_timed_out_call_sends_notifications_cancelled_and_the_session_goes_on() {
     let note: Value = serde_json::from_str(cancelled[0]).expect("json");
     assert_eq!(note["params"]["requestId"], first_call["id"], "{to_server}");
 }
+
+#[test]
+fn a_server_that_cannot_start_leaves_the_session_running_with_a_clear_error() {
+    let s = setup(
+        true,
+        "\n[[mcp]]\nname = \"gone\"\ncommand = [\"/nonexistent/mcp-server\"]\n",
+        "",
+    );
+    let notes = s.root.join("notes.txt");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(vec![("mcp__gone__query".into(), json!({"query": "up"}))]),
+        Reply::ToolCalls(vec![call("read_text_file", json!({"path": notes}))]),
+        Reply::Text("Done without it.".into()),
+    ]);
+    let (status, text) = run(&s, &fake, "", &["--auto-approve", "read-only"]);
+    assert!(status.status.success(), "{text}");
+    let sent = bodies(&fake);
+    assert!(
+        sent.contains("MCP server `gone` is unavailable: cannot start `/nonexistent/mcp-server`"),
+        "{sent}"
+    );
+    // The working server's tool ran; the operator was warned once, not every turn.
+    assert!(sent.contains("/var/log/big.log"), "{sent}");
+    assert_eq!(
+        text.matches("the session goes on without `gone`").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("Done without it."), "{text}");
+}

@@ -113,7 +113,7 @@ pub(crate) struct Agent {
     /// The operator resolved the incident and stops its work (`Op::ResolveAndStop`): the
     /// note, kept until the work in progress has stopped.
     stop_note: Option<String>,
-    /// MCP server problems already shown (each is warned once).
+    /// MCP servers whose being unusable was already shown (warned once while it lasts).
     mcp_warned: std::collections::HashSet<String>,
 }
 

@@ -20,8 +20,11 @@ impl Agent {
             parameters: t.schema,
         }));
         self.specs = specs;
+        // Warned once while a server stays unusable; again if it fails after working.
+        self.mcp_warned
+            .retain(|server| problems.iter().any(|(s, _)| s == server));
         for (server, problem) in problems {
-            if self.mcp_warned.insert(problem.clone()) {
+            if self.mcp_warned.insert(server.clone()) {
                 self.warn(format!(
                     "{problem}; the session goes on without `{server}` (its tools answer with \
                      an error until it starts)"
