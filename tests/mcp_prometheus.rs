@@ -1,7 +1,8 @@
 //! A real Prometheus (Debian's `prometheus`, scraping itself on loopback) behind the Prometheus
 //! MCP server from the Python package registry, over stdio: the model's query returns real
 //! series, read-only (and so run unasked under `--auto-approve read-only`) only when the
-//! server is trusted; untrusted, the same query waits for the operator.
+//! server is trusted; untrusted, the same query waits for the operator. The same server over
+//! streamable HTTP (`url`, with a bearer token file) answers the same way.
 
 mod support;
 
@@ -177,4 +178,72 @@ fn an_untrusted_prometheus_server_waits_for_the_operator() {
     assert!(!text.contains("auto-approve read-only"), "{text}");
     let sent: String = fake.requests().iter().map(Value::to_string).collect();
     assert!(!sent.contains("vector"), "ran unasked: {sent}");
+}
+
+/// The Prometheus MCP server listening for streamable HTTP on loopback; killed on drop.
+struct HttpServer {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_server(prom: &Prometheus) -> HttpServer {
+    let port = free_port();
+    let child = Command::new(support::mcp_servers::prometheus_server())
+        .env("PROMETHEUS_URL", format!("http://127.0.0.1:{}", prom.port))
+        .env("PROMETHEUS_MCP_SERVER_TRANSPORT", "http")
+        .env("PROMETHEUS_MCP_BIND_HOST", "127.0.0.1")
+        .env("PROMETHEUS_MCP_BIND_PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the MCP server over http");
+    let server = HttpServer { child, port };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the MCP http server never listened"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+#[test]
+fn the_same_server_over_streamable_http_answers_with_real_series() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prom = prometheus(dir.path());
+    let alert = setup(dir.path(), &prom, true);
+    let server = http_server(&prom);
+    let token = dir.path().join("mcp-token");
+    std::fs::write(&token, "t0ken\n").expect("token");
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        format!(
+            "[[mcp]]\nname = \"prom\"\nurl = \"http://127.0.0.1:{}/mcp\"\n\
+             bearer_token_file = \"{}\"\ntrust_annotations = true\n",
+            server.port,
+            token.display()
+        ),
+    )
+    .expect("config");
+    let fake = FakeLlm::spawn_blocking_openai(vec![
+        Reply::ToolCalls(query()),
+        Reply::Text("Up over http.".into()),
+    ]);
+    let text = run(dir.path(), &alert, &fake, "");
+    assert!(text.contains("auto-approve read-only"), "{text}");
+    let sent: String = fake.requests().iter().map(Value::to_string).collect();
+    assert!(sent.contains(JOB) && sent.contains("vector"), "{sent}");
+    assert!(text.contains("Up over http."), "{text}");
 }
