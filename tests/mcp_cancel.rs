@@ -70,7 +70,10 @@ async fn cancelling_a_call_sends_notifications_cancelled_and_the_server_stays_up
     // Cancel once the server has the call.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("tools/call")) {
-        assert!(Instant::now() < deadline, "the call never reached the server");
+        assert!(
+            Instant::now() < deadline,
+            "the call never reached the server"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     fire.send(true).expect("fire");
@@ -90,7 +93,10 @@ async fn cancelling_a_call_sends_notifications_cancelled_and_the_server_stays_up
         if text.contains("notifications/cancelled") {
             break text;
         }
-        assert!(Instant::now() < deadline, "no notifications/cancelled: {text}");
+        assert!(
+            Instant::now() < deadline,
+            "no notifications/cancelled: {text}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let lines: Vec<Value> = text
