@@ -255,3 +255,35 @@ fn an_mcp_approval_for_the_incident_remembers_the_tool_not_the_server() {
     let offer = crate::session::gate::offer_call(Class::Destructive, WRITE, &fs(), "w {}");
     assert!(offer.needs_confirm && offer.prefix.is_none());
 }
+
+#[test]
+fn tool_rules_load_with_each_kind_of_target_and_list_their_tool() {
+    let rules = set(
+        "[[rule]]\nname = \"t\"\naction = \"ask\"\ntool = \"mcp__fs__*\"\n\
+         targets = [\"mcp:fs\", \"local\", \"docker:web\"]\n\n\
+         [[rule]]\nname = \"p\"\naction = \"forbid\"\nprefix = \"reboot\"\ntools = [\"local_shell\"]\n",
+    );
+    let infos = rules.infos();
+    assert_eq!(infos.len(), 2);
+    assert_eq!(infos[0].name, "t");
+    assert_eq!(infos[0].tools, vec!["mcp__fs__*".to_string()]);
+    assert_eq!(infos[0].prefix, "");
+    assert_eq!(infos[0].targets.len(), 3);
+    assert_eq!(infos[1].tools, vec!["local_shell".to_string()]);
+    assert_eq!(infos[1].prefix, "reboot");
+    for target in [
+        Target::Local,
+        Target::Docker {
+            container: "web".into(),
+        },
+        fs(),
+    ] {
+        assert!(
+            rules
+                .evaluate(Some("mcp__fs__read"), &target, "x {}")
+                .winner
+                .is_some(),
+            "{target}"
+        );
+    }
+}
