@@ -50,6 +50,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// `[team]`: who this operator is.
     pub team: TeamConfig,
+    /// `[[mcp]]`: MCP tool servers whose tools are offered behind the gate.
+    pub mcp: Vec<crate::mcp::McpServerConfig>,
     /// The approval rules in force (`rules.toml` and `[policy] rules`), loaded by
     /// [`Config::load_for`]; not a config.toml section.
     #[serde(skip)]
@@ -434,6 +436,10 @@ impl Config {
             });
         }
         let mut config = Self::load(&paths.config_file)?;
+        crate::mcp::config::check(&config.mcp).map_err(|e| ConfigError::Parse {
+            path: paths.config_file.clone(),
+            message: e.to_string(),
+        })?;
         config.load_rules(&paths.config_dir)?;
         // One operator name for the whole process: `[team] name` first.
         crate::store::set_configured_operator(config.team.name.as_deref());

@@ -16,6 +16,7 @@ pub mod headless;
 pub mod ids;
 pub mod intake;
 pub mod llm;
+pub mod mcp;
 pub mod notify;
 pub mod paths;
 pub mod policy;

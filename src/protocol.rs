@@ -19,6 +19,8 @@ pub enum Target {
     Ssh { host: String },
     /// A watched Docker container, through the Engine API. `container` is its name.
     Docker { container: String },
+    /// An `[[mcp]]` tool server, through its MCP connection. `server` is its config name.
+    Mcp { server: String },
 }
 
 impl std::fmt::Display for Target {
@@ -27,6 +29,7 @@ impl std::fmt::Display for Target {
             Target::Local => f.write_str("local"),
             Target::Ssh { host } => write!(f, "ssh: {host}"),
             Target::Docker { container } => write!(f, "docker: {container}"),
+            Target::Mcp { server } => write!(f, "mcp: {server}"),
         }
     }
 }

@@ -111,6 +111,7 @@ pub fn run(paths: &Paths, args: DoctorArgs) -> anyhow::Result<ExitCode> {
             fail("tools", &err.to_string());
         }
     }
+    failed += check_mcp(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -222,4 +223,54 @@ async fn check_model(
         println!("--  model: verdict not saved for the console: {err}");
     }
     caps.usable()
+}
+
+/// Start each `[[mcp]]` server and list its tools with class and trust; the number broken.
+fn check_mcp(config: &Config) -> usize {
+    if config.mcp.is_empty() {
+        return 0;
+    }
+    let reports = match opsassist::mcp::report::probe_blocking(&config.mcp) {
+        Ok(reports) => reports,
+        Err(err) => {
+            fail("mcp", &format!("no runtime: {err}"));
+            return 1;
+        }
+    };
+    let mut broken = 0;
+    for report in reports {
+        let what = format!("mcp {}", report.name);
+        let trust = opsassist::mcp::report::trust_word(report.trusted);
+        match &report.tools {
+            Ok(tools) => {
+                ok(
+                    &what,
+                    &format!(
+                        "working ({}, {trust}): {} tools",
+                        report.endpoint,
+                        tools.len()
+                    ),
+                );
+                for tool in tools {
+                    println!(
+                        "      {} [{}] {}",
+                        neutralize_line(&tool.public),
+                        tool.class.as_str(),
+                        neutralize_line(&tool.class_reason)
+                    );
+                }
+                for skipped in &report.skipped {
+                    println!("      not offered: {}", neutralize_line(skipped));
+                }
+            }
+            Err(err) => {
+                broken += 1;
+                fail(
+                    &what,
+                    &format!("broken ({}, {trust}): {err}", report.endpoint),
+                );
+            }
+        }
+    }
+    broken
 }

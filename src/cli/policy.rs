@@ -33,8 +33,16 @@ pub enum PolicyCommand {
         /// Print one JSON object (stable fields, `"version": 1`) instead of text
         #[arg(long)]
         json: bool,
+        /// The JSON arguments of a call of an MCP tool (`--tool mcp__fs__write_file`), instead
+        /// of a command; its `[[mcp]]` server is started to learn the tool's class
+        #[arg(long, requires = "tool", conflicts_with = "command")]
+        args: Option<String>,
         /// The command (after `--`)
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        #[arg(
+            required_unless_present = "args",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
         command: Vec<String>,
     },
     /// Validate approval rules files and their examples (default: the ones in use)
@@ -52,8 +60,12 @@ pub fn run(paths: &Paths, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
             target,
             tool,
             json,
+            args,
             command,
-        } => explain(paths, &target, tool, &command.join(" "), json),
+        } => match (args, tool) {
+            (Some(args), Some(tool)) => explain_mcp(paths, &tool, &args, json),
+            (_, tool) => explain(paths, &target, tool, &command.join(" "), json),
+        },
     }
 }
 
@@ -231,6 +243,87 @@ fn explain(
         print_text(&explained);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `policy explain --tool mcp__… --args JSON`: the call resolved as a session would (its
+/// server started), its class, the rules that match and the verdicts.
+fn explain_mcp(paths: &Paths, tool: &str, args: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let config = match Config::load_for(paths) {
+        Ok(config) => config,
+        Err(err) => return Ok(bad(&err.to_string())),
+    };
+    let resolved = match opsassist::mcp::report::resolve_blocking(&config.mcp, tool, args) {
+        Ok(resolved) => resolved,
+        Err(err) => return Ok(bad(&err)),
+    };
+    let classified = opsassist::session::edit::classify_call(&resolved);
+    let target = resolved.target.clone();
+    let command = resolved.command.clone();
+    let auto_read_only = config.policy.auto_approve.as_deref().map(str::trim) == Some("read-only");
+    let outcome = config.rules.evaluate(Some(tool), &target, &command);
+    let verdict = |mode: Mode| {
+        let gate = Gate::new(mode, auto_read_only).with_rules(Arc::clone(&config.rules));
+        to_verdict(
+            gate.screen_call(classified.class, Some(tool), &target, &command),
+            &opsassist::session::gate::offer_call(classified.class, tool, &target, &command),
+        )
+    };
+    let (heal, check) = (verdict(Mode::Heal), verdict(Mode::Check));
+    let offer = opsassist::session::gate::offer_call(classified.class, tool, &target, &command);
+    let explained = Explained {
+        version: 1,
+        command,
+        target: target.to_string(),
+        tool: tool.to_string(),
+        class: classified.class.as_str(),
+        class_reason: classified.reason.clone(),
+        prefix: offer.prefix.map(|text| PrefixOut {
+            text,
+            class: classified.class.as_str(),
+        }),
+        rules_loaded: config.rules.all().len(),
+        rules: outcome
+            .hits
+            .iter()
+            .map(|hit| RuleOut {
+                action: hit.action.as_str(),
+                label: hit.label.clone(),
+                reason: hit.reason.clone(),
+                wins: outcome.winner.as_ref() == Some(hit),
+            })
+            .collect(),
+        heal,
+        check,
+    };
+    if json {
+        println!("{}", opsassist::text::json_pretty(&explained)?);
+    } else {
+        print_text(&explained);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The gate's screening of a call, and (when it asks) whether an approval then needs `yes`,
+/// as the gate's offer says.
+fn to_verdict(screen: Screen, offer: &opsassist::session::gate::Offer) -> VerdictOut {
+    match screen {
+        Screen::Auto(rule) => VerdictOut {
+            outcome: "run",
+            detail: rule,
+        },
+        Screen::Ask if offer.needs_confirm => VerdictOut {
+            outcome: "ask_confirm",
+            detail: String::new(),
+        },
+        Screen::Ask => VerdictOut {
+            outcome: "ask",
+            detail: String::new(),
+        },
+        Screen::Refuse(reason) => VerdictOut {
+            outcome: "refuse",
+            detail: reason,
+        },
+    }
 }
 
 fn print_text(e: &Explained) {

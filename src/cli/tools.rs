@@ -100,7 +100,58 @@ pub fn run(paths: &Paths, cmd: ToolsCommand) -> anyhow::Result<ExitCode> {
                      containers matching [watch.docker] labels; otherwise they are left out"
                 );
             }
+            list_mcp(paths);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `[[mcp]]` servers' tools beside the others: each server is started to list them.
+fn list_mcp(paths: &Paths) {
+    let config = match opsassist::config::Config::load_for(paths) {
+        Ok(config) if config.mcp.is_empty() => return,
+        Ok(config) => config,
+        Err(err) => {
+            println!("mcp: not listed: {}", neutralize_line(&err.to_string()));
+            return;
+        }
+    };
+    let reports = match opsassist::mcp::report::probe_blocking(&config.mcp) {
+        Ok(reports) => reports,
+        Err(err) => {
+            println!("mcp: not listed: {err}");
+            return;
+        }
+    };
+    for report in reports {
+        let trust = opsassist::mcp::report::trust_word(report.trusted);
+        match report.tools {
+            Ok(tools) => {
+                println!(
+                    "mcp server {} ({trust}): {}",
+                    neutralize_line(&report.name),
+                    neutralize_line(&report.endpoint)
+                );
+                for tool in tools {
+                    println!(
+                        "{}  mcp:{}  {:>6}s  [{}] {}",
+                        neutralize_line(&tool.public),
+                        neutralize_line(&tool.server),
+                        config
+                            .mcp
+                            .iter()
+                            .find(|c| c.name == tool.server)
+                            .map_or(0, |c| c.timeout().as_secs()),
+                        tool.class.as_str(),
+                        neutralize_line(&tool.description)
+                    );
+                }
+            }
+            Err(err) => println!(
+                "mcp server {} ({trust}): broken: {}",
+                neutralize_line(&report.name),
+                neutralize_line(&err)
+            ),
+        }
+    }
 }

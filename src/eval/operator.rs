@@ -188,6 +188,7 @@ pub fn target_name(target: &Target) -> String {
         Target::Local => "local".into(),
         Target::Ssh { host } => format!("ssh:{host}"),
         Target::Docker { container } => format!("docker:{container}"),
+        Target::Mcp { server } => format!("mcp:{server}"),
     }
 }
 

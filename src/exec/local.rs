@@ -26,6 +26,15 @@ pub fn command(program: &Program) -> Result<(Command, String), ExecError> {
             cmd.args(rest);
             Ok((cmd, first.clone()))
         }
+        Program::Mcp(_) => Err(not_a_process(program)),
+    }
+}
+
+/// The error for an MCP call handed to a process executor (it runs over its connection).
+fn not_a_process(program: &Program) -> ExecError {
+    ExecError::Spawn {
+        program: program.display(),
+        source: std::io::Error::other("an MCP call is not a process"),
     }
 }
 
@@ -35,6 +44,7 @@ pub fn command(program: &Program) -> Result<(Command, String), ExecError> {
 pub fn gated_command(program: &Program) -> Result<(Command, String), ExecError> {
     let direct = direct(program);
     let (argv, name): (Vec<String>, String) = match direct.as_ref().unwrap_or(program) {
+        Program::Mcp(_) => return Err(not_a_process(program)),
         Program::Shell(line) => (vec!["sh".into(), "-c".into(), line.clone()], "sh".into()),
         Program::Argv(argv) => {
             let Some(first) = argv.first() else {

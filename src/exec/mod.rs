@@ -99,6 +99,8 @@ pub struct Executor {
     ssh: SshClient,
     hosts: BTreeMap<String, HostEntry>,
     docker: crate::docker::DockerWatchConfig,
+    /// The `[[mcp]]` servers of this process (started lazily, shared by clones).
+    mcp: crate::mcp::McpPool,
     /// Time between TERM and KILL when the operator cancels.
     cancel_grace: Duration,
     /// Largest output file kept per run (0: no limit).
@@ -112,6 +114,7 @@ impl Executor {
             ssh: SshClient::new(&config.ssh, &paths.data_dir),
             hosts: config.hosts.clone(),
             docker: config.watch.docker.clone(),
+            mcp: crate::mcp::McpPool::new(&config.mcp),
             cancel_grace: Duration::from_secs(config.limits.cancel_grace_secs),
             max_file_bytes: config.limits.max_output_file_bytes,
         }
@@ -125,6 +128,11 @@ impl Executor {
             hold_stdin: false,
             gate: None,
         }
+    }
+
+    /// The `[[mcp]]` servers this executor calls.
+    pub fn mcp(&self) -> &crate::mcp::McpPool {
+        &self.mcp
     }
 
     /// The ssh client this executor uses (for `doctor` and benchmarks).
@@ -220,6 +228,14 @@ impl Executor {
                     self.max_file_bytes,
                 )
                 .await
+            }
+            Target::Mcp { .. } => {
+                if let Some(gate) = gate
+                    && (gate.started.send(None).is_err() || gate.go.await.is_err())
+                {
+                    return Err(group::gate_closed("mcp"));
+                }
+                crate::mcp::run(&self.mcp, &request, cancel, self.max_file_bytes).await
             }
         }
     }

@@ -182,6 +182,8 @@ pub fn remote_command_gated(
     let inner = match program {
         Program::Shell(command) => format!("{prefix} sh -c {}", shell_quote(command)),
         Program::Argv(argv) => format!("{prefix} {}", shell_join(argv)),
+        // Never sent to a host (an MCP call runs over its connection): fail on the host.
+        Program::Mcp(_) => "echo 'an MCP call does not run over ssh' >&2; exit 126".into(),
     };
     let gate = if gated {
         "IFS= read -r _go || exit 125; "

@@ -21,6 +21,7 @@ mod decide;
 mod exec;
 mod for_good;
 mod learn;
+mod mcp;
 mod model;
 mod notify;
 mod ops;
@@ -112,6 +113,8 @@ pub(crate) struct Agent {
     /// The operator resolved the incident and stops its work (`Op::ResolveAndStop`): the
     /// note, kept until the work in progress has stopped.
     stop_note: Option<String>,
+    /// MCP servers whose being unusable was already shown (warned once while it lasts).
+    mcp_warned: std::collections::HashSet<String>,
 }
 
 /// True when `text` is a complete JSON object (a call cut at the token limit is not).
@@ -159,6 +162,7 @@ impl Agent {
             resolution: Default::default(),
             last_request: super::last_request::LastRequest::default(),
             stop_note: None,
+            mcp_warned: Default::default(),
         }
     }
 
@@ -320,6 +324,7 @@ impl Agent {
             self.steps += 1;
             self.set_state(SessionState::Investigating)?;
             self.retryable = false;
+            self.refresh_mcp().await?;
             let turn = match self.model_turn().await? {
                 model::TurnOutcome::Turn(turn) => turn,
                 model::TurnOutcome::Interrupted(after) => {
@@ -421,6 +426,8 @@ impl Agent {
         &mut self,
         calls: Vec<(ToolCall, Option<String>)>,
     ) -> Result<Flow, SessionError> {
+        // A resumed session's calls may name MCP tools no turn has listed yet.
+        self.refresh_mcp().await?;
         let mut queue = VecDeque::new();
         for (call, known) in calls {
             let item = match known {
@@ -482,7 +489,9 @@ impl Agent {
     /// Resolve, classify, audit and screen one proposed call.
     fn screen(&mut self, call: &ToolCall) -> Result<Item, SessionError> {
         let core = Arc::clone(&self.core);
-        let resolved = match core.tools.resolve(call, &core.config.hosts) {
+        let resolved = match crate::mcp::resolve(core.executor.mcp(), call)
+            .unwrap_or_else(|| core.tools.resolve(call, &core.config.hosts))
+        {
             Ok(resolved) => resolved,
             Err(err) => {
                 let reason = format!("refused before anything ran: {err}");
@@ -496,7 +505,12 @@ impl Agent {
             _ => "",
         };
         let reason = super::reason::stated_reason(resolved.reason.as_deref(), turn_text);
-        let offer = super::gate::offer(class.class, &resolved.command);
+        let offer = super::gate::offer_call(
+            class.class,
+            &resolved.tool,
+            &resolved.target,
+            &resolved.command,
+        );
         let proposal = Proposal {
             call_id: call.id.clone(),
             tool: resolved.tool.clone(),

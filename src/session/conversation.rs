@@ -42,6 +42,9 @@ pub(crate) fn exec_result(
             Target::Docker { .. } => {
                 "the Docker API call was abandoned; a restart or stop Docker had already received may still complete"
             }
+            Target::Mcp { .. } => {
+                "the MCP server was sent notifications/cancelled; it may still have finished the call"
+            }
             _ => "TERM, then KILL",
         };
         format!(

@@ -10,6 +10,10 @@ pub fn classify_call(resolved: &ResolvedCall) -> Classification {
     let mut c = match &resolved.program {
         Program::Shell(command) => policy::classify(command),
         Program::Argv(argv) => policy::classify_argv(argv),
+        Program::Mcp(call) => Classification {
+            class: call.class,
+            reason: call.class_reason.clone(),
+        },
     };
     if let Some(declared) = resolved.declared_class
         && declared > c.class

@@ -54,6 +54,61 @@ pub fn offer(class: Class, command: &str) -> Offer {
     }
 }
 
+/// What the operator may do about a call of `class` through `tool` on `target`: for an MCP
+/// call the prefix is its tool (remembered per tool, never per server); otherwise [`offer`].
+pub fn offer_call(class: Class, tool: &str, target: &Target, command: &str) -> Offer {
+    if !matches!(target, Target::Mcp { .. }) {
+        return offer(class, command);
+    }
+    let needs_confirm = class == Class::Destructive;
+    let prefix = (!needs_confirm).then(|| tool.to_string());
+    let mut decisions = vec![DecisionKind::Approve];
+    if prefix.is_some() {
+        decisions.push(DecisionKind::ApprovePrefix);
+    }
+    decisions.extend([DecisionKind::Edit, DecisionKind::Reject]);
+    Offer {
+        needs_confirm,
+        prefix,
+        decisions,
+    }
+}
+
+/// What approving a call "for this incident" remembers: an MCP call's tool (with its class),
+/// or the command's normalized prefix. None for destructive calls and unprefixable commands.
+pub fn remembered_prefix(
+    class: Class,
+    tool: Option<&str>,
+    target: &Target,
+    command: &str,
+) -> Option<ApprovalPrefix> {
+    if class == Class::Destructive {
+        return None;
+    }
+    match target {
+        Target::Mcp { .. } => tool.map(|tool| ApprovalPrefix {
+            text: tool.to_string(),
+            class,
+        }),
+        _ => policy::approval_prefix_for(command),
+    }
+}
+
+/// True when the remembered `prefix` covers a call of `class`: for MCP the same tool of no
+/// higher class; otherwise the prefix's own rule.
+fn prefix_covers(
+    prefix: &ApprovalPrefix,
+    class: Class,
+    tool: Option<&str>,
+    target: &Target,
+    command: &str,
+) -> bool {
+    match target {
+        Target::Mcp { .. } => tool == Some(prefix.text.as_str()) && class <= prefix.class,
+        _ => policy::prefix_covers_typed(prefix, command),
+    }
+}
+
 /// What the gate does with an operator's approval (plain, prefix or edit).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ruling {
@@ -178,7 +233,7 @@ impl Gate {
             && let Some((_, prefix)) = self
                 .prefixes
                 .iter()
-                .find(|(t, p)| t == target && policy::prefix_covers_typed(p, command))
+                .find(|(t, p)| t == target && prefix_covers(p, class, tool, target, command))
         {
             return Screen::Auto(format!("approved prefix `{}` on {target}", prefix.text));
         }
@@ -220,6 +275,14 @@ impl Gate {
         target: &Target,
         command: &str,
     ) -> Vec<RuleScope> {
+        if let Target::Mcp { .. } = target {
+            // Remembered per tool for the incident; no "for good" rule is written for MCP.
+            return if class == Class::Destructive {
+                Vec::new()
+            } else {
+                vec![RuleScope::Incident]
+            };
+        }
         if offer(class, command).prefix.is_none() {
             return Vec::new();
         }
@@ -231,6 +294,7 @@ impl Gate {
             Target::Docker { container } => vec![RuleScope::Host {
                 host: format!("docker:{container}"),
             }],
+            Target::Mcp { .. } => Vec::new(),
         };
         if let Target::Ssh { host } = target {
             let tags = self.rules.host_tags.get(host).cloned().unwrap_or_default();
@@ -330,7 +394,7 @@ impl Gate {
             return Ruling::Run { note: None };
         }
         // Destructive commands returned above, so this is exactly the prefix `offer` showed.
-        match policy::approval_prefix_for(command) {
+        match remembered_prefix(class, tool, target, command) {
             Some(prefix) => {
                 let entry = (target.clone(), prefix);
                 if !self.prefixes.contains(&entry) {

@@ -107,6 +107,8 @@ pub fn host_warning(
                 ))
             }
         }
+        // A tool server's call has no host of its own to compare.
+        Target::Mcp { .. } => None,
     }
 }
 

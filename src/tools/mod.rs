@@ -49,6 +49,8 @@ pub enum ToolsError {
 pub enum Program {
     Shell(String),
     Argv(Vec<String>),
+    /// A `tools/call` to an `[[mcp]]` server.
+    Mcp(crate::mcp::McpCall),
 }
 
 impl Program {
@@ -57,6 +59,7 @@ impl Program {
         match self {
             Program::Shell(s) => s.clone(),
             Program::Argv(argv) => shell_join(argv),
+            Program::Mcp(call) => format!("{}/{} {}", call.server, call.tool, call.arguments),
         }
     }
 }
@@ -303,6 +306,9 @@ impl ToolRegistry {
             Target::Docker { container } => Target::Docker {
                 container: container.clone(),
             },
+            Target::Mcp { .. } => {
+                return Err(bad(def, "edit: not an MCP tool's call".into()));
+            }
         };
         Ok(ResolvedCall {
             target,

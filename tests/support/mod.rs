@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_llm;
+pub mod mcp_servers;
 pub mod postgres;
 pub mod sshd;
 pub mod tmux;

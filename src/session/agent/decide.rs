@@ -183,7 +183,14 @@ impl Agent {
                     self.warn(note)?;
                 }
                 let remembered = remember
-                    .then(|| crate::policy::approval_prefix_for(&resolved.command))
+                    .then(|| {
+                        gate::remembered_prefix(
+                            class.class,
+                            Some(&resolved.tool),
+                            &resolved.target,
+                            &resolved.command,
+                        )
+                    })
                     .flatten();
                 let reason = remembered
                     .as_ref()
@@ -212,10 +219,12 @@ impl Agent {
         confirm: Option<&str>,
     ) -> Result<Ruled, SessionError> {
         let core = Arc::clone(&self.core);
-        let edited = match core
-            .tools
-            .resolve_edit(original, replacement, &core.config.hosts)
-        {
+        let edited = match if let crate::tools::Program::Mcp(_) = &original.program {
+            crate::mcp::resolve_edit(core.executor.mcp(), original, replacement)
+        } else {
+            core.tools
+                .resolve_edit(original, replacement, &core.config.hosts)
+        } {
             Ok(edited) => edited,
             Err(err) => {
                 return Ok(Ruled::Reask(Reask {

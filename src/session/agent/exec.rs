@@ -136,6 +136,11 @@ impl Agent {
                                 crate::protocol::Target::Docker { .. }
                             ) {
                                 "its Docker API call is abandoned".to_string()
+                            } else if matches!(
+                                resolved.target,
+                                crate::protocol::Target::Mcp { .. }
+                            ) {
+                                "the MCP server is sent notifications/cancelled".to_string()
                             } else {
                                 format!(
                                     "TERM sent to its process group (KILL after {} s)",

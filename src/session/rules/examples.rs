@@ -22,6 +22,9 @@ pub(super) fn check(
     if raw.name.trim().is_empty() {
         return fail("the rule needs a `name`".into());
     }
+    if let Some(tool) = &raw.tool {
+        return check_tool_rule(&raw, tool, origin);
+    }
     let prefix = raw.prefix.split_whitespace().collect::<Vec<_>>().join(" ");
     if prefix.is_empty() {
         return fail("the rule needs a non-empty `prefix`".into());
@@ -77,6 +80,7 @@ pub(super) fn check(
         name: raw.name.clone(),
         action: raw.action,
         prefix,
+        tool: None,
         class,
         targets: raw.targets.clone(),
         tools: raw.tools.clone(),
@@ -111,4 +115,67 @@ pub(super) fn check(
         }
     }
     Ok(rule)
+}
+
+/// Check a `tool = "…"` rule: a tool name or `*` glob instead of a prefix, its `match`
+/// examples JSON objects of arguments (it matches every call of its tools).
+fn check_tool_rule(raw: &RawRule, tool: &str, origin: String) -> Result<Rule, RulesError> {
+    let fail = |what: String| {
+        Err(RulesError(crate::text::neutralize_line(&format!(
+            "{origin}: rule `{}`: {what}",
+            raw.name
+        ))))
+    };
+    if !raw.prefix.trim().is_empty() {
+        return fail("set either `prefix` or `tool`, not both".into());
+    }
+    if !raw.tools.is_empty() {
+        return fail("a `tool` rule names its tool itself: drop `tools`".into());
+    }
+    let tool = tool.trim();
+    if tool.is_empty()
+        || !tool
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '*'))
+    {
+        return fail(format!(
+            "tool `{tool}` is not a tool name or `*` glob (letters, digits, `_`, `-`, `*`)"
+        ));
+    }
+    for target in &raw.targets {
+        if !(target.starts_with("mcp:") || target == "local" || target.starts_with("docker:")) {
+            return fail(format!(
+                "target `{target}` of a `tool` rule must be `mcp:SERVER`, `docker:NAME` or `local`"
+            ));
+        }
+    }
+    for example in &raw.matches {
+        if !matches!(
+            serde_json::from_str::<serde_json::Value>(example),
+            Ok(serde_json::Value::Object(_))
+        ) {
+            return fail(format!(
+                "match example `{example}` is not a JSON object of arguments"
+            ));
+        }
+    }
+    if let Some(example) = raw.not_match.first() {
+        return fail(format!(
+            "not_match example `{example}`: a `tool` rule matches every call of its tool, so \
+             no arguments can escape it"
+        ));
+    }
+    Ok(Rule {
+        name: raw.name.clone(),
+        action: raw.action,
+        prefix: String::new(),
+        tool: Some(tool.to_string()),
+        class: Class::Change,
+        targets: raw.targets.clone(),
+        tools: Vec::new(),
+        reason: raw.reason.clone(),
+        matches: raw.matches.clone(),
+        not_match: Vec::new(),
+        origin,
+    })
 }

@@ -35,8 +35,13 @@ impl RuleSet {
     pub fn evaluate(&self, tool: Option<&str>, target: &Target, command: &str) -> Outcome {
         let unwrapped = policy::unwrap(command);
         let rules = self.all();
-        let applies =
-            |r: &Rule| tool_matches(r, tool) && targets_match(&r.targets, target, &self.host_tags);
+        // A prefix rule reads shell commands: it never applies to an MCP call's JSON.
+        let mcp = matches!(target, Target::Mcp { .. });
+        let applies = |r: &Rule| {
+            (r.tool.is_some() || !mcp)
+                && tool_matches(r, tool)
+                && targets_match(&r.targets, target, &self.host_tags)
+        };
         let mut hits: Vec<Hit> = rules
             .iter()
             .filter(|r| applies(r) && covers_with(r, command, &unwrapped))
@@ -68,11 +73,32 @@ impl RuleSet {
 }
 
 fn tool_matches(rule: &Rule, tool: Option<&str>) -> bool {
+    if let Some(glob) = &rule.tool {
+        return tool.is_some_and(|t| glob_matches(glob, t));
+    }
     rule.tools.is_empty()
         || match tool {
             Some(tool) => rule.tools.iter().any(|t| t == tool),
             None => rule.action != Action::Allow,
         }
+}
+
+/// True when `name` matches `glob`, where `*` stands for any run of characters.
+pub(crate) fn glob_matches(glob: &str, name: &str) -> bool {
+    let parts: Vec<&str> = glob.split('*').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return glob == name;
+    };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// True when `target` is one of `targets` (empty: every target): `local`, an inventory host
@@ -94,6 +120,7 @@ pub(super) fn targets_match(
             None => t == host,
         },
         Target::Docker { container } => t == &format!("docker:{container}"),
+        Target::Mcp { server } => t == &format!("mcp:{server}"),
     })
 }
 
@@ -104,6 +131,10 @@ pub(super) fn covers(rule: &Rule, command: &str) -> bool {
 
 /// [`covers`] with the command's unwrapping already done.
 fn covers_with(rule: &Rule, command: &str, unwrapped: &Unwrapped) -> bool {
+    if rule.tool.is_some() {
+        // A `tool` rule matches every call of its tools (the tool is checked in `applies`).
+        return true;
+    }
     match rule.action {
         Action::Allow => policy::prefix_covers_typed(
             &ApprovalPrefix {

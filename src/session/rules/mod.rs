@@ -58,7 +58,11 @@ struct RawFile {
 struct RawRule {
     name: String,
     action: Action,
+    #[serde(default)]
     prefix: String,
+    /// Instead of `prefix`: the tool's name (`mcp__fs__write_file`) or a `*` glob.
+    #[serde(default)]
+    tool: Option<String>,
     #[serde(default)]
     targets: Vec<String>,
     #[serde(default)]
@@ -76,8 +80,11 @@ struct RawRule {
 pub struct Rule {
     pub name: String,
     pub action: Action,
-    /// The normalized prefix (words joined by single spaces).
+    /// The normalized prefix (words joined by single spaces); empty for a `tool` rule.
     pub prefix: String,
+    /// A `tool` rule: the tool name or `*` glob it matches (every call of it, whatever the
+    /// arguments); None for a prefix rule.
+    pub tool: Option<String>,
     /// For allow rules: the class of its own `match` examples, which caps what it covers.
     pub class: Class,
     /// Empty: every target.
@@ -202,3 +209,5 @@ fn header_line(text: &str, offset: usize) -> usize {
 
 #[cfg(test)]
 mod matching_tests;
+#[cfg(test)]
+mod tool_tests;

@@ -192,7 +192,7 @@ impl RuleSet {
             action: r.action.as_str().into(),
             origin: r.origin.clone(),
             targets: r.targets.clone(),
-            tools: r.tools.clone(),
+            tools: r.tool.clone().map_or_else(|| r.tools.clone(), |t| vec![t]),
             prefix: r.prefix.clone(),
             reason: r.reason.clone(),
             revocable,

@@ -214,7 +214,7 @@ pub(super) fn class_line(call: &PanelCall) -> Line<'static> {
 fn target_line(call: &PanelCall) -> Line<'static> {
     let target_style = match call.target {
         Target::Local => Style::new().fg(Color::Black).bg(Color::Cyan),
-        Target::Ssh { .. } | Target::Docker { .. } => {
+        Target::Ssh { .. } | Target::Docker { .. } | Target::Mcp { .. } => {
             Style::new().fg(Color::Black).bg(Color::Magenta)
         }
     }
