@@ -109,6 +109,20 @@ const ROWS: &[(&str, &str, Option<Action>, bool)] = &[
         Some(Action::Ask),
         N,
     ),
+    // Interpreter one-liners: the command their program runs is what the rules see, in the
+    // argv form and through wrappers with options of their own (issue 31's leftovers).
+    (
+        r#"python3 -c 'import subprocess; subprocess.run(["reboot"])'"#,
+        "web01",
+        Some(Action::Forbid),
+        S,
+    ),
+    (
+        r#"perl -e 'system("sudo timeout -s KILL 30 reboot")'"#,
+        "web01",
+        Some(Action::Forbid),
+        S,
+    ),
     // A forbid on tag:prod does not reach a staging host.
     ("sudo -u root reboot", "stage01", None, S),
     // The forbid cannot see through a computed command name: asked, never run.
