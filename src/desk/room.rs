@@ -17,6 +17,11 @@ use crate::store::Incidents;
 
 use super::{Desk, DeskError, OnRepeat, Opening};
 
+/// Finished sessions whose tasks the room keeps ready for a message or a retry; older ones
+/// are let go (and reopened from their log when asked), so a long-running daemon's memory
+/// stays bounded.
+const MAX_IDLE_SESSIONS: usize = 32;
+
 /// How often the inbox is read.
 const POLL: Duration = Duration::from_millis(250);
 /// At most this many waiting incidents are listed (the oldest first); `opsassist incidents
@@ -120,6 +125,7 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
         team,
         notices: notices_rx,
         gone_tx,
+        idle: std::collections::VecDeque::new(),
     };
     tokio::spawn(room.run(ops_rx, sub_rx, events_rx, gone_rx));
     Ok(RoomLink {
@@ -158,6 +164,8 @@ struct Room {
     notices: mpsc::UnboundedReceiver<String>,
     /// A console went away ([`RoomOptions::close_with_consoles`]).
     gone_tx: mpsc::UnboundedSender<()>,
+    /// Sessions in the order they finished (the oldest are let go first).
+    idle: std::collections::VecDeque<String>,
 }
 
 /// The room's view of the team board.
@@ -747,13 +755,23 @@ impl Room {
             }
             if let Some(running) = self.sessions.get_mut(&envelope.session_id)
                 && !std::mem::replace(&mut running.finished, true)
-                && let Some(incident) = running.incident.clone()
             {
-                let desk = self.desk.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    desk.opened.board.release(&incident, &desk.operator)
-                })
-                .await;
+                self.idle.push_back(envelope.session_id.clone());
+                if let Some(incident) = running.incident.clone() {
+                    let desk = self.desk.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        desk.opened.board.release(&incident, &desk.operator)
+                    })
+                    .await;
+                }
+            }
+            while self.idle.len() > MAX_IDLE_SESSIONS {
+                let Some(oldest) = self.idle.pop_front() else {
+                    break;
+                };
+                if self.sessions.get(&oldest).is_some_and(|r| r.finished) {
+                    self.sessions.remove(&oldest);
+                }
             }
         }
         self.broadcast(DeskEvent::Session {
