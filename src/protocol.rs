@@ -251,6 +251,10 @@ pub struct Proposal {
     /// Set when the alert names a host and this call runs elsewhere (decided by the core).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_warning: Option<String>,
+    /// What the offered prefix covers and what it does not (two commands each, checked with
+    /// the gate's own coverage test), for the scope prompt; None when no prefix is offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_examples: Option<crate::policy::ScopeExamples>,
 }
 
 impl Proposal {

@@ -52,6 +52,7 @@ fn proposal(call_id: &str, command: &str, class: Class, reason: &str) -> Proposa
         scopes: Vec::new(),
         recovered_from_text: false,
         host_warning: None,
+        scope_examples: None,
     }
 }
 

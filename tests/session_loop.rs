@@ -837,3 +837,36 @@ async fn the_proposal_carries_the_offer_and_a_destructive_edit_is_reasked_then_r
     );
     assert!(!victim.exists());
 }
+
+/// The core says what the offered prefix covers and what it does not (the scope prompt shows
+/// it): the same command aimed at another host is never covered.
+#[tokio::test]
+async fn a_proposal_carries_the_core_s_scope_examples() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = FakeLlm::start(
+        Flavor::OpenAi,
+        vec![Reply::ToolCalls(vec![shell("systemctl status cron")])],
+    )
+    .await;
+    let core = core(dir.path(), &fake, &Setup::default());
+    let (_h, _rx, events) = run_session(core, alert("t", "d"), |_| approve()).await;
+    let examples = events
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::ApprovalRequested { proposal } => proposal.scope_examples.clone(),
+            _ => None,
+        })
+        .expect("the proposal carries scope examples");
+    assert_eq!(examples.prefix, "systemctl status");
+    assert!(
+        examples
+            .covered
+            .iter()
+            .any(|c| c == "systemctl status cron"),
+        "{examples:?}"
+    );
+    assert!(
+        examples.not_covered.iter().any(|c| c.contains("-H ")),
+        "{examples:?}"
+    );
+}

@@ -260,6 +260,7 @@ mod tests {
             scopes: vec![],
             recovered_from_text: false,
             host_warning: None,
+            scope_examples: None,
         }
     }
 

@@ -351,6 +351,7 @@ mod tests {
             scopes: Vec::new(),
             recovered_from_text: false,
             host_warning: None,
+            scope_examples: None,
         }
     }
 

@@ -121,7 +121,7 @@ pub(crate) fn reach_options(tool: &str, args: &[String]) -> Vec<String> {
 }
 
 /// Two commands a prefix made from a command covers, and two it does not.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScopeExamples {
     /// The prefix every example is checked against.
     pub prefix: String,

@@ -511,6 +511,12 @@ impl Agent {
             &resolved.target,
             &resolved.command,
         );
+        // Shell commands only: an MCP call's prefix is its tool.
+        let scope_examples = offer
+            .prefix
+            .as_ref()
+            .filter(|_| !matches!(resolved.target, crate::protocol::Target::Mcp { .. }))
+            .and_then(|_| crate::policy::scope_examples(&resolved.command));
         let proposal = Proposal {
             call_id: call.id.clone(),
             tool: resolved.tool.clone(),
@@ -536,6 +542,7 @@ impl Agent {
                 &resolved.target,
                 &core.config.hosts,
             ),
+            scope_examples,
         };
         self.emit(Event::CallProposed {
             proposal: proposal.clone(),
@@ -597,6 +604,7 @@ impl Agent {
                 scopes: Vec::new(),
                 recovered_from_text: self.recovered.contains(&call.id),
                 host_warning: None,
+                scope_examples: None,
             },
         })?;
         self.refuse(&call.id, reason)

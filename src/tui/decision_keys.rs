@@ -50,7 +50,14 @@ impl App {
                 );
                 return Vec::new();
             };
-            return self.open_scope_prompt(session_id, call.call_id, prefix.clone(), call.scopes);
+            let prefix = prefix.clone();
+            return self.open_scope_prompt(
+                session_id,
+                call.call_id,
+                prefix,
+                call.scopes,
+                call.scope_examples,
+            );
         }
         if call.needs_confirm {
             let purpose = match call.edit {

@@ -35,6 +35,8 @@ pub struct PanelCall {
     pub why: Option<String>,
     /// The core's warning that the call runs elsewhere than the alerted host.
     pub host_warning: Option<String>,
+    /// What the prefix covers and does not, as the core computed it (for the scope prompt).
+    pub scope_examples: Option<crate::policy::ScopeExamples>,
     /// 1-based position in the queue, and the queue length.
     pub pos: usize,
     pub len: usize,
@@ -79,6 +81,7 @@ impl Incident {
             edit: reask.and_then(|r| r.edit.clone()),
             why: reask.map(|r| crate::text::neutralize_line(&r.why)),
             host_warning: proposal.host_warning.clone(),
+            scope_examples: proposal.scope_examples.clone(),
             pos,
             len,
         };

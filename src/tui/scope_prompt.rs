@@ -27,6 +27,8 @@ pub struct ScopePrompt {
     pub prefix: String,
     /// The scopes the core offered, incident first.
     pub scopes: Vec<RuleScope>,
+    /// What the prefix covers and does not, as the core computed it (older logs: none).
+    pub examples: Option<crate::policy::ScopeExamples>,
     pub selected: usize,
 }
 
@@ -39,6 +41,7 @@ impl App {
         call_id: String,
         prefix: String,
         scopes: Vec<RuleScope>,
+        examples: Option<crate::policy::ScopeExamples>,
     ) -> Vec<Command> {
         let scopes = if scopes.is_empty() {
             vec![RuleScope::Incident]
@@ -50,6 +53,7 @@ impl App {
             call_id,
             prefix,
             scopes,
+            examples,
             selected: 0,
         });
         Vec::new()
@@ -122,8 +126,9 @@ fn effect(scope: &RuleScope) -> &'static str {
 /// Draw the prompt centred over `full`.
 pub fn render(prompt: &ScopePrompt, frame: &mut Frame) {
     let full = frame.area();
-    let height = (prompt.scopes.len() as u16 + 7).min(full.height);
     let width = full.width.saturating_sub(4).min(76);
+    let examples = example_lines(prompt, width.saturating_sub(2));
+    let height = (prompt.scopes.len() as u16 + 7 + examples.len() as u16).min(full.height);
     let area = Rect::new(
         full.x + (full.width - width) / 2,
         full.y + (full.height - height) / 2,
@@ -140,8 +145,9 @@ pub fn render(prompt: &ScopePrompt, frame: &mut Frame) {
             ),
         ]),
         Line::from("It runs now; later calls it covers run without asking:"),
-        Line::from(""),
     ];
+    lines.extend(examples);
+    lines.push(Line::from(""));
     for (i, scope) in prompt.scopes.iter().enumerate() {
         let selected = i == prompt.selected;
         let style = if selected {
@@ -171,4 +177,38 @@ pub fn render(prompt: &ScopePrompt, frame: &mut Frame) {
         .title(" Approve for how long? ");
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The core's examples: what the prefix covers on one line, then each command it does not
+/// cover on its own line (the ones that matter most), each cut to `width` with `…`.
+fn example_lines(prompt: &ScopePrompt, width: u16) -> Vec<Line<'static>> {
+    let Some(examples) = &prompt.examples else {
+        return Vec::new();
+    };
+    let width = usize::from(width);
+    let fit = |text: String| -> String {
+        if text.chars().count() > width {
+            let mut t: String = text.chars().take(width.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        } else {
+            text
+        }
+    };
+    let quoted = |c: &String| format!("`{}`", neutralize_line(c));
+    let mut lines = Vec::new();
+    if !examples.covered.is_empty() {
+        let listed: Vec<String> = examples.covered.iter().take(2).map(quoted).collect();
+        lines.push(Line::styled(
+            fit(format!("  covers:   {}", listed.join(", "))),
+            Style::new().fg(Color::Green),
+        ));
+    }
+    for command in examples.not_covered.iter().take(2) {
+        lines.push(Line::styled(
+            fit(format!("  but not:  {}", quoted(command))),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    lines
 }

@@ -137,6 +137,7 @@ pub(super) fn proposal(call_id: &str, command: &str, class: Class) -> Proposal {
         decisions: offer.decisions,
         recovered_from_text: false,
         host_warning: None,
+        scope_examples: None,
     }
 }
 

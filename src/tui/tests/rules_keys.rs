@@ -206,6 +206,34 @@ fn scope_prompt_at_80x24() {
     assert_snapshot!(screen);
 }
 
+/// The scope prompt shows what the prefix covers and what it does not, as the core computed
+/// them for the proposal (here by the core's own function).
+#[test]
+fn the_scope_prompt_shows_the_core_s_examples_at_80x24() {
+    let mut app = app();
+    let mut events = started();
+    let mut proposal = proposal("c1", "systemctl status nginx", Class::ReadOnly);
+    proposal.scope_examples = crate::policy::scope_examples("systemctl status nginx");
+    let examples = proposal
+        .scope_examples
+        .clone()
+        .expect("the core gives examples");
+    events.push(Event::ApprovalRequested { proposal });
+    events.push(Event::State {
+        state: SessionState::AwaitingApproval,
+    });
+    feed(&mut app, SID, events);
+    app.handle_key(key(KeyCode::Char('A')));
+    let screen = screen(&app);
+    assert!(screen.contains("covers:"), "{screen}");
+    assert!(screen.contains("but not:"), "{screen}");
+    assert!(
+        screen.contains(&format!("`{}`", examples.not_covered[0])),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
 #[test]
 fn rules_view_at_80x24() {
     let mut app = pending(Class::ReadOnly);
