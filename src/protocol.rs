@@ -346,6 +346,10 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+fn is_no_count(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Coarse state of an incident, as shown in the incident list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -389,8 +393,14 @@ pub enum Event {
     },
     /// The exact system and first user prompt sent to the model (logged right after
     /// `SessionStarted` so a resumed session rebuilds the same conversation). Front ends may
-    /// ignore it.
-    Prompt { system: String, user: String },
+    /// ignore it. `redactions`: secret values masked in the alert before it reached the model
+    /// (absent in older logs), counted with the ones masked in command output.
+    Prompt {
+        system: String,
+        user: String,
+        #[serde(default, skip_serializing_if = "is_no_count")]
+        redactions: usize,
+    },
     /// The session changed state.
     State { state: SessionState },
     /// A streamed piece of model text.

@@ -211,6 +211,7 @@ fn write_incident(root: &Path) -> Paths {
     w.ev(Event::Prompt {
         system: "system prompt".into(),
         user: "user prompt".into(),
+        redactions: 0,
     });
     w.ev(Event::State {
         state: SessionState::Investigating,

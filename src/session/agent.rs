@@ -294,6 +294,7 @@ impl Agent {
         self.emit(Event::Prompt {
             system: system.clone(),
             user: user.clone(),
+            redactions,
         })?;
         if redactions > 0 {
             self.warn(format!(

@@ -199,7 +199,7 @@ pub(crate) fn replay(events: &[EventEnvelope], redactor: &Redactor) -> Replay {
             Event::CallProposed { proposal } if proposal.recovered_from_text => {
                 recovered.insert(proposal.call_id.clone());
             }
-            Event::Prompt { system, user } => {
+            Event::Prompt { system, user, .. } => {
                 messages = vec![
                     ChatMessage::System {
                         content: system.clone(),

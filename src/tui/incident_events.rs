@@ -252,7 +252,12 @@ impl Incident {
             }
             // The exact prompts and tool-result messages are for the model and for resuming;
             // the transcript shows the alert, the calls and their outputs instead.
-            Event::Prompt { .. } | Event::ToolResult { .. } => {}
+            // Secrets masked in the alert count with those masked in command output.
+            Event::Prompt { redactions, .. } => {
+                global.push(Global::Redactions(redactions));
+                self.redactions += redactions;
+            }
+            Event::ToolResult { .. } => {}
             Event::ThinkingDelta { text } => super::widgets::thinking::apply(self, &text),
         }
         global

@@ -76,11 +76,13 @@ impl Agent {
     pub(super) async fn open_prompts_only(&mut self, alert: Alert) -> Result<Flow, SessionError> {
         let core = Arc::clone(&self.core);
         let nonce = self.nonce.clone();
-        let (user, _) = prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
+        let (user, redactions) =
+            prompt::render_user(&core.user_template, &alert, &core.redactor, &nonce);
         let system = self.system_prompt_for(&alert, &nonce)?;
         self.emit(Event::Prompt {
             system: system.clone(),
             user: user.clone(),
+            redactions,
         })?;
         self.messages = vec![
             ChatMessage::System { content: system },

@@ -223,6 +223,21 @@ fn resize_to_tiny_does_not_panic() {
     }
 }
 
+/// Secrets masked in the alert count in the status bar with those masked in output.
+#[test]
+fn the_status_bar_counts_secrets_masked_in_the_alert() {
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::Prompt {
+        system: "s".into(),
+        user: "u".into(),
+        redactions: 3,
+    });
+    feed(&mut app, SID, events);
+    let screen = draw(&app, 160, 20).backend().to_string();
+    assert!(screen.contains("redacted 3"), "{screen}");
+}
+
 #[test]
 fn notes_are_info_lines_and_prompts_stay_hidden() {
     let mut app = app();
@@ -230,6 +245,7 @@ fn notes_are_info_lines_and_prompts_stay_hidden() {
     events.push(Event::Prompt {
         system: "SYSTEM-PROMPT-TEXT".into(),
         user: "USER-PROMPT-TEXT".into(),
+        redactions: 0,
     });
     events.push(Event::Note {
         message: "using 2 past operator corrections as examples\u{1b}[2J".into(),
