@@ -182,67 +182,13 @@ fn explain(
         Target::Local => "local_shell".into(),
         _ => "remote_shell".into(),
     });
-    let auto_read_only = config.policy.auto_approve.as_deref().map(str::trim) == Some("read-only");
     let classified = policy::classify(command);
-    let outcome = config.rules.evaluate(Some(&tool), &target, command);
-    let verdict = |mode: Mode| {
-        let gate = Gate::new(mode, auto_read_only).with_rules(Arc::clone(&config.rules));
-        match gate.screen_call(classified.class, Some(&tool), &target, command) {
-            Screen::Auto(rule) => VerdictOut {
-                outcome: "run",
-                detail: rule,
-            },
-            // What an approval then needs is the gate's offer, as the session asks it.
-            Screen::Ask
-                if opsassist::session::gate::offer(classified.class, command).needs_confirm =>
-            {
-                VerdictOut {
-                    outcome: "ask_confirm",
-                    detail: String::new(),
-                }
-            }
-            Screen::Ask => VerdictOut {
-                outcome: "ask",
-                detail: String::new(),
-            },
-            Screen::Refuse(reason) => VerdictOut {
-                outcome: "refuse",
-                detail: reason,
-            },
-        }
-    };
-    let (heal, check) = (verdict(Mode::Heal), verdict(Mode::Check));
-    let explained = Explained {
-        version: 1,
-        command: command.to_string(),
-        target: target.to_string(),
-        tool,
-        class: classified.class.as_str(),
-        class_reason: classified.reason.clone(),
-        prefix: policy::approval_prefix_for(command).map(|p| PrefixOut {
-            text: p.text,
-            class: p.class.as_str(),
-        }),
-        rules_loaded: config.rules.all().len(),
-        rules: outcome
-            .hits
-            .iter()
-            .map(|hit| RuleOut {
-                action: hit.action.as_str(),
-                label: hit.label.clone(),
-                reason: hit.reason.clone(),
-                wins: outcome.winner.as_ref() == Some(hit),
-            })
-            .collect(),
-        heal,
-        check,
-    };
-    if json {
-        println!("{}", opsassist::text::json_pretty(&explained)?);
-    } else {
-        print_text(&explained);
-    }
-    Ok(ExitCode::SUCCESS)
+    let prefix = policy::approval_prefix_for(command).map(|p| PrefixOut {
+        text: p.text,
+        class: p.class.as_str(),
+    });
+    let explained = explained(&config, &tool, &target, command, &classified, prefix);
+    print_explained(&explained, json)
 }
 
 /// `policy explain --tool mcp__… --args JSON`: the call resolved as a session would (its
@@ -257,30 +203,53 @@ fn explain_mcp(paths: &Paths, tool: &str, args: &str, json: bool) -> anyhow::Res
         Err(err) => return Ok(bad(&err)),
     };
     let classified = opsassist::session::edit::classify_call(&resolved);
-    let target = resolved.target.clone();
-    let command = resolved.command.clone();
+    let target = &resolved.target;
+    let offer =
+        opsassist::session::gate::offer_call(classified.class, tool, target, &resolved.command);
+    let prefix = offer.prefix.map(|text| PrefixOut {
+        text,
+        class: classified.class.as_str(),
+    });
+    let explained = explained(
+        &config,
+        tool,
+        target,
+        &resolved.command,
+        &classified,
+        prefix,
+    );
+    print_explained(&explained, json)
+}
+
+/// What `policy explain` says of one resolved call: its class, the rules that match (the
+/// winner marked) and the gate's verdict in heal and check mode, as a session would screen
+/// it (and, when it asks, whether approval needs `yes`, from the gate's offer).
+fn explained(
+    config: &Config,
+    tool: &str,
+    target: &Target,
+    command: &str,
+    classified: &policy::Classification,
+    prefix: Option<PrefixOut>,
+) -> Explained {
     let auto_read_only = config.policy.auto_approve.as_deref().map(str::trim) == Some("read-only");
-    let outcome = config.rules.evaluate(Some(tool), &target, &command);
+    let outcome = config.rules.evaluate(Some(tool), target, command);
+    let offer = opsassist::session::gate::offer_call(classified.class, tool, target, command);
     let verdict = |mode: Mode| {
         let gate = Gate::new(mode, auto_read_only).with_rules(Arc::clone(&config.rules));
         to_verdict(
-            gate.screen_call(classified.class, Some(tool), &target, &command),
-            &opsassist::session::gate::offer_call(classified.class, tool, &target, &command),
+            gate.screen_call(classified.class, Some(tool), target, command),
+            &offer,
         )
     };
-    let (heal, check) = (verdict(Mode::Heal), verdict(Mode::Check));
-    let offer = opsassist::session::gate::offer_call(classified.class, tool, &target, &command);
-    let explained = Explained {
+    Explained {
         version: 1,
-        command,
+        command: command.to_string(),
         target: target.to_string(),
         tool: tool.to_string(),
         class: classified.class.as_str(),
         class_reason: classified.reason.clone(),
-        prefix: offer.prefix.map(|text| PrefixOut {
-            text,
-            class: classified.class.as_str(),
-        }),
+        prefix,
         rules_loaded: config.rules.all().len(),
         rules: outcome
             .hits
@@ -292,13 +261,16 @@ fn explain_mcp(paths: &Paths, tool: &str, args: &str, json: bool) -> anyhow::Res
                 wins: outcome.winner.as_ref() == Some(hit),
             })
             .collect(),
-        heal,
-        check,
-    };
+        heal: verdict(Mode::Heal),
+        check: verdict(Mode::Check),
+    }
+}
+
+fn print_explained(explained: &Explained, json: bool) -> anyhow::Result<ExitCode> {
     if json {
-        println!("{}", opsassist::text::json_pretty(&explained)?);
+        println!("{}", opsassist::text::json_pretty(explained)?);
     } else {
-        print_text(&explained);
+        print_text(explained);
     }
     Ok(ExitCode::SUCCESS)
 }
