@@ -189,16 +189,7 @@ pub fn record(path: &Path, correction: &Correction) -> Result<(), LearningError>
     if let Some(dir) = path.parent() {
         crate::paths::create_private_dir(dir).map_err(io_err(dir))?;
     }
-    let lock_path = path.with_extension("lock");
-    let lock_file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lock_path)
-        .map_err(io_err(&lock_path))?;
-    let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
-        .map_err(|(_, errno)| io_err(&lock_path)(std::io::Error::from(errno)))?;
+    let _lock = lock(path)?;
     let mut line = serde_json::to_vec(correction).map_err(|e| io_err(path)(e.into()))?;
     line.push(b'\n');
     let mut file = OpenOptions::new()
@@ -216,20 +207,7 @@ pub fn record(path: &Path, correction: &Correction) -> Result<(), LearningError>
     drop(file);
     let lines = read_lines(path).map_err(io_err(path))?;
     if lines.len() >= COMPACT_AT {
-        let tmp = path.with_extension("jsonl.tmp");
-        let mut out = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io_err(&tmp))?;
-        for line in &lines[lines.len() - KEEP..] {
-            out.write_all(line.as_bytes()).map_err(io_err(&tmp))?;
-            out.write_all(b"\n").map_err(io_err(&tmp))?;
-        }
-        out.sync_all().map_err(io_err(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(io_err(path))?;
+        rewrite(path, &lines[lines.len() - KEEP..])?;
     }
     Ok(())
 }
@@ -240,16 +218,7 @@ pub fn forget(path: &Path, id: &str) -> Result<usize, LearningError> {
     if !path.exists() {
         return Ok(0);
     }
-    let lock_path = path.with_extension("lock");
-    let lock_file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lock_path)
-        .map_err(io_err(&lock_path))?;
-    let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
-        .map_err(|(_, errno)| io_err(&lock_path)(std::io::Error::from(errno)))?;
+    let _lock = lock(path)?;
     let lines = read_lines(path).map_err(io_err(path))?;
     let keep: Vec<&String> = lines
         .iter()
@@ -263,6 +232,26 @@ pub fn forget(path: &Path, id: &str) -> Result<usize, LearningError> {
     if removed == 0 {
         return Ok(0);
     }
+    rewrite(path, &keep)?;
+    Ok(removed)
+}
+
+/// The exclusive lock every writer of `path` holds (`corrections.lock` beside it).
+fn lock(path: &Path) -> Result<Flock<File>, LearningError> {
+    let lock_path = path.with_extension("lock");
+    let lock_file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    Flock::lock(lock_file, FlockArg::LockExclusive)
+        .map_err(|(_, errno)| io_err(&lock_path)(std::io::Error::from(errno)))
+}
+
+/// Replace `path` with exactly `lines` (a synced temp file renamed over it, mode 0600).
+fn rewrite<S: AsRef<str>>(path: &Path, lines: &[S]) -> Result<(), LearningError> {
     let tmp = path.with_extension("jsonl.tmp");
     let mut out = OpenOptions::new()
         .create(true)
@@ -271,13 +260,13 @@ pub fn forget(path: &Path, id: &str) -> Result<usize, LearningError> {
         .mode(0o600)
         .open(&tmp)
         .map_err(io_err(&tmp))?;
-    for line in keep {
-        out.write_all(line.as_bytes()).map_err(io_err(&tmp))?;
+    for line in lines {
+        out.write_all(line.as_ref().as_bytes())
+            .map_err(io_err(&tmp))?;
         out.write_all(b"\n").map_err(io_err(&tmp))?;
     }
     out.sync_all().map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io_err(path))?;
-    Ok(removed)
+    std::fs::rename(&tmp, path).map_err(io_err(path))
 }
 
 /// True when the file is not empty and does not end with a newline.
