@@ -194,7 +194,13 @@ impl Transcript {
                 writeln!(out, "$ {}    [on {target}]", neutralize_line(command))?;
             }
             Event::ExecFinished { summary } => {
+                // Older logs say it only in the text recovery wrote.
+                let interrupted = summary.interrupted
+                    || (summary.exit_code.is_none()
+                        && summary.signal.is_none()
+                        && summary.model_output.starts_with(crate::audit::INTERRUPTED));
                 let status = match (summary.exit_code, summary.signal) {
+                    _ if interrupted => crate::audit::INTERRUPTED.to_string(),
                     _ if summary.cancelled => format!(
                         "cancelled by operator after {:.1} s",
                         summary.duration_ms as f64 / 1000.0
@@ -216,10 +222,18 @@ impl Transcript {
                 } else {
                     String::new()
                 };
+                // Recovery does not know how long an interrupted command ran: no "in 0 ms".
+                let took = if interrupted {
+                    String::new()
+                } else {
+                    format!(
+                        " in {}",
+                        crate::text_units::human_duration(summary.duration_ms)
+                    )
+                };
                 writeln!(
                     out,
-                    "  └ {status} in {}, {}{redacted}{}",
-                    crate::text_units::human_duration(summary.duration_ms),
+                    "  └ {status}{took}, {}{redacted}{}",
                     crate::text_units::human_bytes(summary.stdout_bytes + summary.stderr_bytes),
                     if summary.output_path.is_empty() {
                         String::new()
@@ -370,6 +384,44 @@ mod tests {
             }
         }
         String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn interrupted_summary(flag: bool) -> Box<crate::protocol::ExecSummary> {
+        Box::new(crate::protocol::ExecSummary {
+            call_id: "c1".into(),
+            target: Target::Local,
+            command: "sleep 25 && echo ran".into(),
+            exit_code: None,
+            signal: None,
+            duration_ms: 0,
+            timed_out: false,
+            connection_error: None,
+            stdout_bytes: 12,
+            stderr_bytes: 0,
+            output_sha256: String::new(),
+            output_path: String::new(),
+            redactions: 0,
+            model_output: crate::audit::INTERRUPTED.into(),
+            interrupted: flag,
+            cancelled: false,
+            dropped_bytes: 0,
+        })
+    }
+
+    #[test]
+    fn an_interrupted_command_says_so_without_a_made_up_duration() {
+        // Recovery records duration 0: the line must not read "no exit status in 0 ms".
+        for flag in [true, false] {
+            let text = render(vec![Event::ExecFinished {
+                summary: interrupted_summary(flag),
+            }]);
+            assert!(
+                text.contains("  └ interrupted: outcome unknown, 12 B"),
+                "{text}"
+            );
+            assert!(!text.contains("no exit status"), "{text}");
+            assert!(!text.contains(" in 0"), "{text}");
+        }
     }
 
     #[test]

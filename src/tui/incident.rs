@@ -108,9 +108,9 @@ pub struct Incident {
     pub paused: bool,
     /// The core's verdict on the fix (verified, unverified, resolved by operator), from events.
     pub resolution: crate::session::resolution::Tracker,
-    /// Prefixes approved for the rest of this incident and not revoked (target, prefix), as
-    /// the core reported them.
-    pub remembered: Vec<(crate::protocol::Target, String)>,
+    /// Prefixes approved for the rest of this incident and not revoked (target, prefix, the
+    /// tool of the call that remembered it), as the core reported them.
+    pub remembered: Vec<(crate::protocol::Target, String, String)>,
     /// The last edit the operator sent per pending call: `e` reopens it when the core did not
     /// take it (so a refused edit is not lost).
     pub edit_drafts: HashMap<String, String>,

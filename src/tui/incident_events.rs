@@ -143,15 +143,22 @@ impl Incident {
                 ..
             } => {
                 let shown = neutralize_line(&prefix);
-                self.with_call(&call_id, |call| call.remembered = Some(shown));
-                let entry = (target, prefix);
-                if !self.remembered.contains(&entry) {
-                    self.remembered.push(entry);
+                let mut tool = String::new();
+                self.with_call(&call_id, |call| {
+                    call.remembered = Some(shown);
+                    tool = call.tool.clone();
+                });
+                if !self
+                    .remembered
+                    .iter()
+                    .any(|(t, p, _)| *t == target && *p == prefix)
+                {
+                    self.remembered.push((target, prefix, tool));
                 }
             }
             Event::PrefixForgotten { prefix, target } => {
                 self.remembered
-                    .retain(|(t, p)| !(*t == target && *p == prefix));
+                    .retain(|(t, p, _)| !(*t == target && *p == prefix));
                 let prefix = neutralize_line(&prefix);
                 self.note(
                     NoteKind::Info,

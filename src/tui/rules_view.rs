@@ -15,6 +15,7 @@ use crate::text::neutralize_line;
 use super::app::{App, Command, Overlay};
 use super::keymap::Action;
 use super::transcript_store::NoteKind;
+use super::widgets::wrap_text;
 
 /// The open rules view.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,6 +62,8 @@ pub struct Remembered {
     pub target: Target,
     /// As the core reported it (sent back as is to revoke it).
     pub prefix: String,
+    /// The tool of the call it was remembered on (empty: not in the transcript).
+    pub tool: String,
 }
 
 /// Every prefix remembered by an open incident, in list order.
@@ -69,12 +72,15 @@ fn remembered(app: &App) -> Vec<Remembered> {
         .iter()
         .filter(|i| i.resolved.is_none())
         .flat_map(|i| {
-            i.remembered.iter().map(|(target, prefix)| Remembered {
-                session_id: i.session_id.clone(),
-                title: neutralize_line(&i.title),
-                target: target.clone(),
-                prefix: prefix.clone(),
-            })
+            i.remembered
+                .iter()
+                .map(|(target, prefix, tool)| Remembered {
+                    session_id: i.session_id.clone(),
+                    title: neutralize_line(&i.title),
+                    target: target.clone(),
+                    prefix: prefix.clone(),
+                    tool: tool.clone(),
+                })
         })
         .collect()
 }
@@ -178,6 +184,108 @@ impl App {
     }
 }
 
+/// The columns of the view, in order.
+const HEADERS: [&str; 6] = ["ACTION", "NAME", "TOOL", "ORIGIN", "SCOPE", "PREFIX"];
+
+impl Row<'_> {
+    fn action(&self) -> &str {
+        match self {
+            Row::Rule(rule) => &rule.action,
+            Row::Prefix(_) => "allow",
+        }
+    }
+}
+
+/// "all tools", or the tools joined.
+fn tools(row: &RuleInfo) -> String {
+    if row.tools.is_empty() {
+        "all tools".to_string()
+    } else {
+        row.tools.join(",")
+    }
+}
+
+/// One row's cells, in [`HEADERS`] order.
+fn row_cells(row: &Row) -> [String; 6] {
+    match row {
+        Row::Rule(rule) => [
+            rule.action.clone(),
+            rule.name.clone(),
+            tools(rule),
+            rule.origin.clone(),
+            scope(rule),
+            rule.prefix.clone(),
+        ],
+        Row::Prefix(r) => [
+            "allow".to_string(),
+            r.title.clone(),
+            if r.tool.is_empty() {
+                "?".to_string()
+            } else {
+                r.tool.clone()
+            },
+            "this incident".to_string(),
+            r.target.to_string(),
+            r.prefix.clone(),
+        ],
+    }
+}
+
+/// Column widths for `width` cells: each column as wide as its widest cell (or header). When
+/// they do not all fit: ORIGIN is left out (width 0: the selected rule's line below the list
+/// names it); then the widest column gives up a cell at a time down to 14; then TOOL is left
+/// out too and the widest go on down to 4. A short column is never cut to make room for a
+/// long one.
+fn column_widths(cells: &[[String; 6]], width: usize) -> [usize; 6] {
+    let mut widths = HEADERS.map(|h| h.chars().count());
+    for row in cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(neutralize_line(cell).chars().count());
+        }
+    }
+    let fits = |widths: &[usize; 6]| {
+        let shown = widths.iter().filter(|w| **w > 0).count();
+        widths.iter().sum::<usize>() + shown.saturating_sub(1) <= width
+    };
+    let shrink = |widths: &mut [usize; 6], floor: usize| {
+        while !fits(widths) {
+            let Some((i, &w)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+                break;
+            };
+            if w <= floor {
+                break;
+            }
+            widths[i] -= 1;
+        }
+    };
+    if !fits(&widths) {
+        widths[ORIGIN] = 0;
+    }
+    let natural = widths;
+    shrink(&mut widths, 14);
+    if !fits(&widths) {
+        widths = natural;
+        widths[TOOL] = 0;
+        shrink(&mut widths, 4);
+    }
+    widths
+}
+
+/// Indexes of the columns left out first when the view is narrow.
+const TOOL: usize = 2;
+const ORIGIN: usize = 3;
+
+/// A row of cells at `widths`, space-separated (columns of width 0 left out).
+fn join_cells(cells: &[String; 6], widths: &[usize; 6]) -> String {
+    cells
+        .iter()
+        .zip(widths)
+        .filter(|(_, w)| **w > 0)
+        .map(|(c, w)| fit(c, *w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// "all targets", or the targets joined.
 fn scope(row: &RuleInfo) -> String {
     if row.targets.is_empty() {
@@ -218,51 +326,101 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     };
-    // action, name, origin, scope, prefix
-    let (w_act, w_name, w_origin) = (6, 20, 21);
-    let w_scope = 13;
-    let w_prefix = width.saturating_sub(w_act + w_name + w_origin + w_scope + 4);
-    lines.push(Line::styled(
-        format!(
-            "{} {} {} {} {}",
-            fit("ACTION", w_act),
-            fit("NAME", w_name),
-            fit("ORIGIN", w_origin),
-            fit("SCOPE", w_scope),
-            fit("PREFIX", w_prefix)
-        ),
-        bold,
-    ));
     let prefixes = remembered(app);
-    if rows.is_empty() && prefixes.is_empty() {
-        lines.push(Line::from(
-            "no rules are loaded (rules.toml, [policy] rules, personal-rules.toml) and no \
-             prefix is remembered for an incident",
-        ));
-    }
     let mut all: Vec<Row> = rows.iter().map(Row::Rule).collect();
     all.extend(prefixes.into_iter().map(Row::Prefix));
-    // Rows shown: all but the header, the detail lines and the keys line.
-    let room = height.saturating_sub(6).max(1);
+    let cells: Vec<[String; 6]> = all.iter().map(row_cells).collect();
+
+    // The footer first: the selected row in full, the status line and the keys, wrapped.
+    let wrapped = |text: &str, style: Style| -> Vec<Line<'static>> {
+        wrap_text(&neutralize_line(text), width.max(1))
+            .into_iter()
+            .map(|l| Line::styled(l, style))
+            .collect()
+    };
+    let mut footer: Vec<Line<'static>> = Vec::new();
+    match all.get(view.selected) {
+        Some(Row::Rule(row)) => {
+            let reason = if row.reason.trim().is_empty() {
+                "(no reason given)".to_string()
+            } else {
+                row.reason.clone()
+            };
+            footer.extend(wrapped(
+                &format!(
+                    "{}: {} `{}` on {} via {} ({}) · {reason}",
+                    row.name,
+                    row.action,
+                    row.prefix,
+                    scope(row),
+                    tools(row),
+                    row.origin
+                ),
+                Style::new().fg(Color::Gray),
+            ));
+            footer.extend(if row.revocable {
+                wrapped(
+                    "personal rule: r revokes it (from the next call on)",
+                    Style::new().fg(Color::Green),
+                )
+            } else {
+                wrapped(
+                    "team rule: read-only here; change it in its file",
+                    Style::new().fg(Color::DarkGray),
+                )
+            });
+        }
+        Some(Row::Prefix(r)) => {
+            footer.extend(wrapped(
+                &format!(
+                    "remembered for \"{}\" ({}): `{}` on {} runs without asking",
+                    r.title, r.session_id, r.prefix, r.target
+                ),
+                Style::new().fg(Color::Gray),
+            ));
+            footer.extend(wrapped(
+                "remembered for this incident (A): r revokes it, later calls are asked again",
+                Style::new().fg(Color::Green),
+            ));
+        }
+        None => {}
+    }
+    // The status line is under this view: its last message (and the revoke question) is here.
+    match (&view.confirm, &app.message) {
+        (Some(revoke), _) => footer.extend(wrapped(
+            &revoke.question(),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )),
+        (None, Some((_, message))) => footer.extend(wrapped(message, Style::new().fg(Color::Gray))),
+        (None, None) => footer.push(Line::from("")),
+    }
+    let keys = format!(
+        "{}/{} move · r revoke a personal rule or a remembered prefix · Esc close",
+        app.keymap.label(Action::Down),
+        app.keymap.label(Action::Up)
+    );
+    footer.extend(wrapped(&keys, Style::new().fg(Color::DarkGray)));
+    // At least the header and one row stay; the footer gives up its first lines for them.
+    let keep = footer.len().min(height.saturating_sub(2));
+    let footer = footer.split_off(footer.len() - keep);
+
+    let widths = column_widths(&cells, width);
+    lines.push(Line::styled(
+        join_cells(&HEADERS.map(String::from), &widths),
+        bold,
+    ));
+    if all.is_empty() {
+        lines.extend(wrapped(
+            "no rules are loaded (rules.toml, [policy] rules, personal-rules.toml) and no \
+             prefix is remembered for an incident",
+            Style::new(),
+        ));
+    }
+    // Rows shown: all but the header, a blank line and the footer.
+    let room = height.saturating_sub(footer.len() + 2).max(1);
     let first = view.selected.saturating_sub(room.saturating_sub(1));
-    for (i, row) in all.iter().enumerate().skip(first).take(room) {
-        let (action, name, origin, scope_text, prefix) = match row {
-            Row::Rule(rule) => (
-                rule.action.clone(),
-                rule.name.clone(),
-                rule.origin.clone(),
-                scope(rule),
-                rule.prefix.clone(),
-            ),
-            Row::Prefix(r) => (
-                "allow".to_string(),
-                r.title.clone(),
-                "this incident".to_string(),
-                r.target.to_string(),
-                r.prefix.clone(),
-            ),
-        };
-        let color = match action.as_str() {
+    for (i, (row, cell)) in all.iter().zip(&cells).enumerate().skip(first).take(room) {
+        let color = match row.action() {
             "forbid" => Color::Red,
             "ask" => Color::Yellow,
             _ => Color::Green,
@@ -271,85 +429,23 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
         if i == view.selected {
             style = style.add_modifier(Modifier::REVERSED);
         }
-        lines.push(Line::from(vec![
-            Span::styled(fit(&action, w_act), style.fg(color)),
-            Span::styled(" ", style),
-            Span::styled(fit(&name, w_name), style),
-            Span::styled(" ", style),
-            Span::styled(fit(&origin, w_origin), style),
-            Span::styled(" ", style),
-            Span::styled(fit(&scope_text, w_scope), style),
-            Span::styled(" ", style),
-            Span::styled(fit(&prefix, w_prefix), style),
-        ]));
+        let mut spans = Vec::new();
+        for (n, (text, w)) in cell.iter().zip(widths).enumerate() {
+            if w == 0 {
+                continue;
+            }
+            if n > 0 {
+                spans.push(Span::styled(" ", style));
+            }
+            let style = if n == 0 { style.fg(color) } else { style };
+            spans.push(Span::styled(fit(text, w), style));
+        }
+        lines.push(Line::from(spans));
     }
     let used = lines.len();
-    for _ in used..height.saturating_sub(4) {
+    for _ in used..height.saturating_sub(footer.len()) {
         lines.push(Line::from(""));
     }
-    match all.get(view.selected) {
-        Some(Row::Rule(row)) => {
-            let reason = if row.reason.trim().is_empty() {
-                "(no reason given)".to_string()
-            } else {
-                row.reason.clone()
-            };
-            let tools = if row.tools.is_empty() {
-                String::new()
-            } else {
-                format!(" · via {}", row.tools.join(","))
-            };
-            lines.push(Line::styled(
-                fit(&format!("{}: {reason}{tools}", row.name), width),
-                Style::new().fg(Color::Gray),
-            ));
-            lines.push(if row.revocable {
-                Line::styled(
-                    "personal rule: r revokes it (from the next call on)",
-                    Style::new().fg(Color::Green),
-                )
-            } else {
-                Line::styled(
-                    "team rule: read-only here; change it in its file",
-                    Style::new().fg(Color::DarkGray),
-                )
-            });
-        }
-        Some(Row::Prefix(r)) => {
-            lines.push(Line::styled(
-                fit(
-                    &format!(
-                        "remembered for \"{}\" ({}): `{}` on {} runs without asking",
-                        r.title, r.session_id, r.prefix, r.target
-                    ),
-                    width,
-                ),
-                Style::new().fg(Color::Gray),
-            ));
-            lines.push(Line::styled(
-                "remembered for this incident (A): r revokes it, later calls are asked again",
-                Style::new().fg(Color::Green),
-            ));
-        }
-        None => {}
-    }
-    // The status line is under this view: its last message (and the revoke question) is here.
-    let notice = match (&view.confirm, &app.message) {
-        (Some(revoke), _) => Line::styled(
-            fit(&revoke.question(), width),
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        ),
-        (None, Some((_, message))) => {
-            Line::styled(fit(message, width), Style::new().fg(Color::Gray))
-        }
-        (None, None) => Line::from(""),
-    };
-    lines.push(notice);
-    let keys = format!(
-        "{}/{} move · r revoke a personal rule or a remembered prefix · Esc close",
-        app.keymap.label(Action::Down),
-        app.keymap.label(Action::Up)
-    );
-    lines.push(Line::styled(keys, Style::new().fg(Color::DarkGray)));
+    lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), inner);
 }

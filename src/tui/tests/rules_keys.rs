@@ -39,7 +39,11 @@ fn decision(commands: &[Command]) -> Option<Decision> {
 }
 
 fn screen(app: &App) -> String {
-    let terminal = draw(app, 80, 24);
+    screen_at(app, 80, 24)
+}
+
+fn screen_at(app: &App, width: u16, height: u16) -> String {
+    let terminal = draw(app, width, height);
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..buffer.area.height {
@@ -161,6 +165,16 @@ fn rules() -> Vec<RuleInfo> {
             reason: "approved for good from the console".into(),
             revocable: true,
         },
+        RuleInfo {
+            name: "journalctl-u-nginx-web-prod-03-example-com".into(),
+            action: "allow".into(),
+            origin: "personal-rules.toml:9".into(),
+            targets: vec!["web-prod-03.example.com".into()],
+            tools: vec!["remote_shell".into()],
+            prefix: "journalctl -u nginx".into(),
+            reason: "approved for good from the console".into(),
+            revocable: true,
+        },
     ]
 }
 
@@ -189,7 +203,7 @@ fn p_lists_the_rules_and_revokes_only_a_personal_one() {
     assert_eq!(
         app.handle_key(key(KeyCode::Char('y'))),
         vec![Command::RevokeRule {
-            name: "df-h-web01".into()
+            name: "journalctl-u-nginx-web-prod-03-example-com".into()
         }]
     );
     assert!(matches!(app.overlay, Overlay::Rules(_)));
@@ -241,7 +255,35 @@ fn rules_view_at_80x24() {
     app.apply_app_event(AppEvent::Rules(Ok(rules())));
     app.handle_key(key(KeyCode::Char('G')));
     let screen = screen(&app);
-    assert!(screen.contains("personal-rules.toml:3"), "{screen}");
+    assert!(screen.contains("personal-rules.toml:9"), "{screen}");
+    // Every rule's tool is in its row; no name or prefix is cut at 80 columns.
+    assert!(screen.contains("TOOL"), "{screen}");
+    assert!(screen.contains("remote_shell"), "{screen}");
+    assert!(screen.contains("systemctl status "), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn the_rules_view_names_each_rule_s_tool_and_shows_the_selected_one_whole_at_60x20() {
+    let mut app = pending(Class::ReadOnly);
+    app.handle_key(key(KeyCode::Char('P')));
+    app.apply_app_event(AppEvent::Rules(Ok(rules())));
+    app.handle_key(key(KeyCode::Char('G')));
+    let screen = screen_at(&app, 60, 20);
+    // Narrow: ORIGIN and TOOL give way, and short columns are not cut for long ones.
+    assert!(screen.contains("systemctl status"), "{screen}");
+    assert!(screen.contains("tag:prod"), "{screen}");
+    // The selected rule is shown whole below the list, wrapped: name, prefix, target.
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '┃' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("journalctl-u-nginx-web-prod-03-example-com: allow `journalctl -u nginx` on web-prod-03.example.com via remote_shell"),
+        "{screen}"
+    );
+    assert!(flat.contains("Esc close"), "{screen}");
     assert_snapshot!(screen);
 }
 

@@ -27,7 +27,7 @@ use crate::protocol::SessionState;
 use super::app::{App, Overlay};
 
 pub use transcript::line_text;
-pub use wrap::wrap_line;
+pub use wrap::{wrap_line, wrap_text};
 
 /// Smallest terminal the dashboard draws into; below it only a notice is shown (and no
 /// decision key acts, since no call is visible).
