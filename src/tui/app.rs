@@ -83,6 +83,8 @@ pub struct App {
     pub seen: Option<Seen>,
     /// The time the next frame is drawn for (set by the event loop; the guard hint uses it).
     pub now: std::time::Instant,
+    /// The wall-clock time of the same frame (a running command's elapsed time uses it).
+    pub wall: chrono::DateTime<chrono::Utc>,
     /// Incidents per state, in [`STATE_ORDER`].
     pub(super) counts: [usize; 7],
     /// Incidents of this run (and recovered ones) come first; past ones follow from here.
@@ -147,6 +149,7 @@ impl App {
             guard: Duration::from_millis(400),
             seen: None,
             now: std::time::Instant::now(),
+            wall: chrono::Utc::now(),
             counts: [0; 7],
             live_len: 0,
             history_in_flight: false,

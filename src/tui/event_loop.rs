@@ -295,6 +295,7 @@ fn draw(guard: &mut TerminalGuard, app: &mut App) -> Result<(), TuiError> {
     }
     let now = std::time::Instant::now();
     app.now = now;
+    app.wall = chrono::Utc::now();
     app.expire_message(now);
     let frame = guard.terminal.draw(|f| render(app, f))?;
     let area = frame.area;

@@ -3,6 +3,7 @@
 
 use crate::policy::Class;
 use crate::protocol::{Event, SessionState, Target, Verdict};
+use chrono::TimeZone;
 
 use super::super::app::{App, AppEvent, Command};
 use super::super::live_output::{MAX_TAILS, Tail};
@@ -58,7 +59,7 @@ fn live_lines_show_while_running_and_give_way_to_the_final_output() {
         }]
     );
     let screen = draw(&app, 120, 32).backend().to_string();
-    assert!(screen.contains("running since 02:15:00…"), "{screen}");
+    assert!(screen.contains("running since 02:15:00 ("), "{screen}");
 
     live(
         &mut app,
@@ -66,9 +67,13 @@ fn live_lines_show_while_running_and_give_way_to_the_final_output() {
         12_697,
         &["live-1 worker started", "live-2 pool full"],
     );
+    app.wall = chrono::Utc
+        .with_ymd_and_hms(2025, 3, 11, 2, 15, 9)
+        .single()
+        .unwrap_or_default();
     let screen = draw(&app, 120, 32).backend().to_string();
     assert!(
-        screen.contains("running since 02:15:00 · 12.4 KiB so far"),
+        screen.contains("running since 02:15:00 (9 s) · 12.4 KiB so far"),
         "{screen}"
     );
     assert!(screen.contains("┊ live-1 worker started"), "{screen}");
@@ -115,7 +120,7 @@ fn a_call_from_an_old_log_without_a_path_is_not_watched() {
     assert!(app.pending_io().is_empty());
     live(&mut app, "c1", 10, &["stray"]);
     let screen = draw(&app, 120, 32).backend().to_string();
-    assert!(screen.contains("running since 02:15:00…"), "{screen}");
+    assert!(screen.contains("running since 02:15:00 ("), "{screen}");
     assert!(!screen.contains("stray"), "{screen}");
 }
 

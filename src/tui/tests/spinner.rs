@@ -94,6 +94,49 @@ fn esc_interrupts_only_a_working_model_and_x_cancels_only_a_running_command() {
 }
 
 #[test]
+fn a_running_command_shows_its_elapsed_time_and_keeps_the_screen_ticking() {
+    use chrono::TimeZone;
+    let mut app = app();
+    let mut events = started();
+    events.push(Event::ApprovalRequested {
+        proposal: proposal("c1", "sleep 300", crate::policy::Class::ReadOnly),
+    });
+    events.push(Event::Decided {
+        call_id: "c1".into(),
+        verdict: crate::protocol::Verdict::Approved,
+    });
+    events.push(Event::State {
+        state: SessionState::Running,
+    });
+    events.push(Event::ExecStarted {
+        call_id: "c1".into(),
+        target: Target::Local,
+        command: "sleep 300".into(),
+        output_path: None,
+        process: None,
+    });
+    // `feed` stamps every event 2025-03-11 02:15:00 UTC.
+    feed(&mut app, SID, events);
+    let started = chrono::Utc
+        .with_ymd_and_hms(2025, 3, 11, 2, 15, 0)
+        .single()
+        .unwrap_or_default();
+    assert!(super::super::widgets::spinner::animating(&app));
+    app.wall = started + chrono::Duration::seconds(12);
+    let screen = draw(&app, 120, 32).backend().to_string();
+    assert!(
+        screen.contains("⏳ running since 02:15:00 (12 s)"),
+        "{screen}"
+    );
+    app.wall = started + chrono::Duration::seconds(75);
+    let screen = draw(&app, 120, 32).backend().to_string();
+    assert!(
+        screen.contains("⏳ running since 02:15:00 (1 min 15 s)"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn r_retries_a_failed_turn_without_a_message() {
     let mut app = app();
     let mut events = started();

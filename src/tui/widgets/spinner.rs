@@ -75,9 +75,11 @@ pub fn context_hints(app: &App) -> Vec<Span<'static>> {
 /// True while the screen changes with time alone (the spinner turns, a message expires).
 pub fn animating(app: &App) -> bool {
     app.message.is_some()
-        || app
-            .current()
-            .is_some_and(|i| i.state == SessionState::Investigating && i.working_since.is_some())
+        || app.current().is_some_and(|i| {
+            (i.state == SessionState::Investigating && i.working_since.is_some())
+                // A running command's elapsed time ticks.
+                || i.state == SessionState::Running
+        })
 }
 
 impl App {

@@ -16,6 +16,9 @@ use super::super::transcript_store::{
 };
 use super::{class_style, wrap_line};
 
+/// The wall-clock time the frame is drawn for (None: text for search, no elapsed times).
+type Wall = Option<chrono::DateTime<chrono::Utc>>;
+
 fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
 }
@@ -30,7 +33,7 @@ enum Mark {
     Selected,
 }
 
-fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
+fn call_head(call: &CallEntry, mark: Mark, wall: Wall) -> Vec<Line<'static>> {
     let marker = match mark {
         Mark::Asked => "▶ ",
         Mark::Selected => "› ",
@@ -182,9 +185,20 @@ fn call_head(call: &CallEntry, mark: Mark) -> Vec<Line<'static>> {
             Style::new().fg(color),
         ));
     } else if call.running {
+        // "since 03:12:07 (12 s)": the elapsed time ticks with the frame's wall clock.
         let since = call
             .started_at
-            .map(|at| format!(" since {}", at.format("%H:%M:%S")))
+            .map(|at| {
+                let elapsed = wall
+                    .map(|now| (now - at).num_seconds())
+                    .filter(|s| *s >= 0)
+                    .map(|s| match s.unsigned_abs() {
+                        s @ 0..60 => format!(" ({s} s)"),
+                        s => format!(" ({})", crate::text_units::human_duration(s * 1000)),
+                    })
+                    .unwrap_or_default();
+                format!(" since {}{elapsed}", at.format("%H:%M:%S"))
+            })
             .unwrap_or_default();
         let text = match &call.live {
             Some(live) => format!("  ⏳ running{since} · {} so far", human_bytes(live.bytes)),
@@ -244,7 +258,7 @@ fn output_line(out: &OutputView, offset: usize) -> Line<'static> {
     }
 }
 
-fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
+fn entry_line(entry: &Entry, offset: usize, mark: Mark, wall: Wall) -> Line<'static> {
     match entry {
         Entry::Alert { lines } => {
             let text = lines.get(offset).cloned().unwrap_or_default();
@@ -297,7 +311,7 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
         Entry::Call(call) => {
             let head_len = call.line_count_before_output();
             if offset < head_len {
-                call_head(call, mark)
+                call_head(call, mark, wall)
                     .into_iter()
                     .nth(offset)
                     .unwrap_or_default()
@@ -318,7 +332,7 @@ fn entry_line(entry: &Entry, offset: usize, mark: Mark) -> Line<'static> {
 
 /// The plain text of line `offset` of `entry`, as drawn (for search).
 pub fn line_text(entry: &Entry, offset: usize) -> String {
-    entry_line(entry, offset, Mark::None)
+    entry_line(entry, offset, Mark::None, None)
         .spans
         .iter()
         .map(|s| s.content.as_ref())
@@ -332,6 +346,7 @@ fn logical_lines(
     from: usize,
     to: usize,
     search: Option<(usize, &str)>,
+    wall: Wall,
 ) -> Vec<Line<'static>> {
     let mut out = Vec::with_capacity(to.saturating_sub(from));
     // ▶ marks the call the approval panel asks about.
@@ -357,7 +372,7 @@ fn logical_lines(
         };
         let end = (incident.transcript.entry_start(i + 1)).min(to);
         for k in offset..offset + (end - line) {
-            let mut drawn = entry_line(entry, k, mark);
+            let mut drawn = entry_line(entry, k, mark, wall);
             // A thinking line is already cut to the width: a time after it would wrap.
             if k == 0
                 && !matches!(entry, Entry::Thinking(_))
@@ -478,10 +493,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let mut end = total;
         while end > 0 && rows.len() < height {
             let start = end.saturating_sub(height - rows.len());
-            let mut chunk: Vec<Line<'static>> = logical_lines(incident, start, end, search)
-                .into_iter()
-                .flat_map(|l| wrap_line(l, width))
-                .collect();
+            let mut chunk: Vec<Line<'static>> =
+                logical_lines(incident, start, end, search, Some(app.wall))
+                    .into_iter()
+                    .flat_map(|l| wrap_line(l, width))
+                    .collect();
             chunk.append(&mut rows);
             rows = chunk;
             end = start;
@@ -490,11 +506,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         rows.into_iter().skip(skip).collect()
     } else {
         let top = incident.view_top(height);
-        logical_lines(incident, top, (top + height).min(total), search)
-            .into_iter()
-            .flat_map(|l| wrap_line(l, width))
-            .take(height)
-            .collect()
+        logical_lines(
+            incident,
+            top,
+            (top + height).min(total),
+            search,
+            Some(app.wall),
+        )
+        .into_iter()
+        .flat_map(|l| wrap_line(l, width))
+        .take(height)
+        .collect()
     };
     super::lines::render(&rows, inner, frame.buffer_mut());
 }
