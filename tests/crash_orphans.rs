@@ -175,12 +175,24 @@ async fn a_kept_command_is_shown_as_still_running_and_x_stops_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_command_does_not_outlive_a_killed_console() {
+    remote_command_after_a_killed_console(AfterRestart::Stop).await;
+}
+
+/// `after_restart = "keep"` keeps nothing over ssh: the console's end closed the channel, so
+/// the remote wrapper stopped the command (as the README says).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_command_does_not_outlive_a_killed_console_even_when_kept() {
+    remote_command_after_a_killed_console(AfterRestart::Keep).await;
+}
+
+async fn remote_command_after_a_killed_console(after: AfterRestart) {
     let sshd = TestSshd::start();
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
     std::fs::write(dir.path().join("config/config.toml"), sshd.config_toml()).expect("config");
     let ran = dir.path().join("ran");
-    let marker = format!("sleep 14.{}3", std::process::id() % 1000);
+    let n = if after == AfterRestart::Keep { 4 } else { 3 };
+    let marker = format!("sleep 14.{}{n}", std::process::id() % 1000);
     let command = format!("{marker} && touch {}", ran.display());
     let fake = crash_while_running(
         dir.path(),
@@ -192,7 +204,7 @@ async fn a_remote_command_does_not_outlive_a_killed_console() {
         hosts: sshd.inventory(),
         ..Setup::default()
     };
-    let core = core(dir.path(), &fake, &setup);
+    let core = with_after_restart(core(dir.path(), &fake, &setup), after);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let recovered = session::recover(core, tx).expect("recover");
     assert_eq!(recovered.len(), 1);
