@@ -466,6 +466,10 @@ pub enum Event {
     /// Something the operator should know that is not a problem (e.g. past corrections on
     /// similar alerts were added to the prompt). Front ends may show it as an info line.
     Note { message: String },
+    /// The past operator corrections added to this session's prompt as examples (logged just
+    /// before the [`Event::Note`] that names them): a console lists them and can forget one
+    /// ([`DeskOp::ForgetCorrection`]).
+    CorrectionsUsed { examples: Vec<UsedCorrection> },
     /// A recoverable problem the operator should see (retrying, torn log line cut, …).
     Warning { message: String },
     /// A problem that stopped the current turn; the session stays usable.
@@ -686,6 +690,26 @@ pub enum DeskOp {
     Session { session_id: String, op: Op },
     /// Team mode: claim, release or take over an incident on the shared board.
     Team { request: TeamRequest },
+    /// Forget a past operator correction (by [`UsedCorrection::id`]): no later session is
+    /// shown it. Sessions already running keep the prompt they have.
+    ForgetCorrection { id: String },
+}
+
+/// A past operator correction shown to the model as an example, as a console lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsedCorrection {
+    /// The id `opsassist corrections list|forget` uses.
+    pub id: String,
+    /// The title of the alert the operator corrected.
+    pub title: String,
+    /// The session the correction was made in.
+    pub session_id: String,
+    /// How alike the two alerts are (0..=1).
+    pub score: f64,
+    /// The problem words both alerts share.
+    pub shared: Vec<String>,
+    pub proposed: String,
+    pub executed: String,
 }
 
 /// A console's request on the team board (the claim and release keys).
@@ -762,4 +786,7 @@ pub enum DeskEvent {
     /// Team mode: who else is on which incident (their sessions' events follow as
     /// [`DeskEvent::Session`], read-only).
     Team { update: TeamUpdate },
+    /// A past correction was forgotten ([`DeskOp::ForgetCorrection`]); `removed` records
+    /// went (0: there was no such id).
+    CorrectionForgotten { id: String, removed: usize },
 }

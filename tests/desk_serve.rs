@@ -480,6 +480,103 @@ fn a_console_attached_in_tmux_shows_the_waiting_call_and_a_runs_it_in_the_daemon
     drop(daemon);
 }
 
+/// A past correction in the data dir reaches the prompt of a similar incident the daemon
+/// investigates; the session names it (`CorrectionsUsed`), an attached console forgets it
+/// through the desk (`DeskOp::ForgetCorrection`), and the next similar incident's prompt no
+/// longer has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_forgets_a_correction_the_daemon_used_and_later_prompts_lack_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    receiver::write_config(root, "");
+    let corrections = root.join("data/corrections.jsonl");
+    std::fs::create_dir_all(root.join("data")).unwrap_or_else(|e| panic!("{e}"));
+    let record = json!({
+        "at": "2026-11-30T03:12:00Z",
+        "session_id": "s-earlier",
+        "source": "generic",
+        "title": "Disk almost full on web01: /var at 97%",
+        "host": "web01",
+        "labels": {},
+        "tool": "local_shell",
+        "proposed": "rm -rf /var/log/*",
+        "executed": "journalctl --vacuum-size=200M",
+    });
+    std::fs::write(&corrections, format!("{record}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let fake = FakeLlm::openai(vec![
+        Reply::Text("Looked: /var is full of journals.".into()),
+        Reply::Text("Looked again.".into()),
+    ])
+    .await;
+    let daemon = Daemon::start(root, &fake);
+    let mut console = socket::connect(&socket_of(root))
+        .await
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let mut seen = Vec::new();
+    post_alert(&daemon.addr, "Disk almost full on web01").await;
+    let used = until(&mut console, &mut seen, "the examples used", |e| {
+        matches!(e, DeskEvent::Session { envelope }
+            if matches!(&envelope.event, Event::CorrectionsUsed { .. }))
+    })
+    .await;
+    let DeskEvent::Session { envelope } = used else {
+        unreachable!()
+    };
+    let Event::CorrectionsUsed { examples } = envelope.event else {
+        unreachable!()
+    };
+    assert_eq!(examples.len(), 1, "{examples:?}");
+    assert_eq!(examples[0].executed, "journalctl --vacuum-size=200M");
+    wait_for("the first model request", || !fake.requests().is_empty()).await;
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.to_string().contains("journalctl --vacuum-size=200M"))
+    );
+
+    // An id that is no correction is refused with its reason; the real one is forgotten.
+    let _ = console.ops.send(DeskOp::ForgetCorrection {
+        id: "not-an-id".into(),
+    });
+    until(
+        &mut console,
+        &mut seen,
+        "the refusal",
+        |e| matches!(e, DeskEvent::Failed { message } if message.contains("not a correction id")),
+    )
+    .await;
+    let _ = console.ops.send(DeskOp::ForgetCorrection {
+        id: examples[0].id.clone(),
+    });
+    let forgotten = until(&mut console, &mut seen, "the forget answer", |e| {
+        matches!(e, DeskEvent::CorrectionForgotten { .. })
+    })
+    .await;
+    assert_eq!(
+        forgotten,
+        DeskEvent::CorrectionForgotten {
+            id: examples[0].id.clone(),
+            removed: 1
+        }
+    );
+    let left = std::fs::read_to_string(&corrections).unwrap_or_default();
+    assert!(!left.contains("journalctl"), "{left}");
+
+    // The next similar incident's prompt has no example.
+    let before = fake.requests().len();
+    post_alert(&daemon.addr, "Disk almost full on web01 again").await;
+    wait_for("the second model request", || {
+        fake.requests().len() > before
+    })
+    .await;
+    let second: String = fake.requests()[before..]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    assert!(!second.contains("journalctl --vacuum-size"), "{second}");
+    drop(daemon);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_watch_docker_receives_a_webhook_and_a_docker_failure_in_one_process() {
     let Some(d) = dockerd::daemon_or_skip("serve_watch_docker") else {

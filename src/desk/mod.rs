@@ -9,6 +9,7 @@
 //! mode the room also follows the shared board ([`team`]).
 
 pub mod claims;
+mod corrections;
 mod open;
 pub mod room;
 pub mod socket;

@@ -514,10 +514,17 @@ impl Room {
         }
     }
 
+    /// `DeskOp::ForgetCorrection`: every console hears the outcome.
+    async fn forget_correction(&mut self, id: String) {
+        let event = super::corrections::forget(self.desk.core.clone(), id).await;
+        self.broadcast(event);
+    }
+
     async fn handle_op(&mut self, op: DeskOp) {
         match op {
             DeskOp::Session { session_id, op } => self.session_op(session_id, op).await,
             DeskOp::Team { request } => self.team_request(request).await,
+            DeskOp::ForgetCorrection { id } => self.forget_correction(id).await,
             DeskOp::Start { incident } => {
                 let found = self
                     .scheduler

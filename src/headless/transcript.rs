@@ -250,6 +250,8 @@ impl Transcript {
                 self.end_line(out)?;
                 writeln!(out, "· note: {}", neutralize_line(message))?;
             }
+            // The note that follows names them.
+            Event::CorrectionsUsed { .. } => {}
             Event::Resolved { note } => {
                 self.end_line(out)?;
                 writeln!(out, "✔ resolved by the operator: {}", neutralize_line(note))?;

@@ -435,6 +435,22 @@ pub fn similar(corrections: &[Correction], alert: &Alert, max: usize) -> Vec<(f6
         .collect()
 }
 
+/// The examples as the session reports them to front ends ([`crate::protocol::Event::CorrectionsUsed`]).
+pub fn used(examples: &[Example]) -> Vec<crate::protocol::UsedCorrection> {
+    examples
+        .iter()
+        .map(|e| crate::protocol::UsedCorrection {
+            id: e.correction.id(),
+            title: e.correction.title.clone(),
+            session_id: e.correction.session_id.clone(),
+            score: e.score,
+            shared: e.shared.clone(),
+            proposed: e.correction.proposed.clone(),
+            executed: e.correction.executed.clone(),
+        })
+        .collect()
+}
+
 /// The transcript's line naming each example used: its id (for `corrections forget`), the
 /// incident it came from (title and session), its score and the problem words both share.
 pub fn used_line(examples: &[Example]) -> String {

@@ -318,6 +318,9 @@ impl App {
             AppEvent::Notice(text) => self.notify(NoteKind::Info, text),
             AppEvent::Waiting(waiting) => self.apply_waiting(waiting),
             AppEvent::Team(update) => self.apply_team(update),
+            AppEvent::CorrectionForgotten { id, removed } => {
+                self.correction_forgotten(&id, removed)
+            }
             AppEvent::Rules(result) => self.apply_rules(result),
             AppEvent::ModelInput {
                 session_id,

@@ -74,6 +74,9 @@ pub(super) fn start(
                     tasks.send(AppEvent::SessionStartFailed(message)).is_ok()
                 }
                 DeskEvent::Team { update } => tasks.send(AppEvent::Team(update)).is_ok(),
+                DeskEvent::CorrectionForgotten { id, removed } => tasks
+                    .send(AppEvent::CorrectionForgotten { id, removed })
+                    .is_ok(),
             };
             if !sent {
                 return;

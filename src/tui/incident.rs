@@ -111,6 +111,9 @@ pub struct Incident {
     /// Prefixes approved for the rest of this incident and not revoked (target, prefix, the
     /// tool of the call that remembered it), as the core reported them.
     pub remembered: Vec<(crate::protocol::Target, String, String)>,
+    /// Past operator corrections the core added to this session's prompt and not forgotten
+    /// since ([`crate::protocol::Event::CorrectionsUsed`]).
+    pub examples: Vec<crate::protocol::UsedCorrection>,
     /// The last edit the operator sent per pending call: `e` reopens it when the core did not
     /// take it (so a refused edit is not lost).
     pub edit_drafts: HashMap<String, String>,
@@ -146,6 +149,7 @@ impl Incident {
             paused: false,
             resolution: Default::default(),
             remembered: Vec::new(),
+            examples: Vec::new(),
             edit_drafts: HashMap::new(),
         }
     }

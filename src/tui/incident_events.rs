@@ -156,6 +156,7 @@ impl Incident {
                     self.remembered.push((target, prefix, tool));
                 }
             }
+            Event::CorrectionsUsed { examples } => self.examples = examples,
             Event::PrefixForgotten { prefix, target } => {
                 self.remembered
                     .retain(|(t, p, _)| !(*t == target && *p == prefix));

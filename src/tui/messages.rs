@@ -139,6 +139,8 @@ pub enum AppEvent {
     },
     /// Team mode: the sessions other operators are on now (watched read-only).
     Team(TeamUpdate),
+    /// The desk forgot a past correction (`removed` records; 0: no such id).
+    CorrectionForgotten { id: String, removed: usize },
 }
 
 /// One received incident that waits for the operator, as the console lists it.

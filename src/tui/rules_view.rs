@@ -9,7 +9,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use crate::protocol::{Op, RuleInfo, Target};
+use crate::protocol::{DeskOp, Op, RuleInfo, Target, UsedCorrection};
 use crate::text::neutralize_line;
 
 use super::app::{App, Command, Overlay};
@@ -34,6 +34,8 @@ pub enum Revoke {
     Rule(String),
     /// A prefix remembered for one incident.
     Prefix(Remembered),
+    /// A past operator correction shown to the model as an example, by id.
+    Correction(Learned),
 }
 
 impl Revoke {
@@ -48,6 +50,12 @@ impl Revoke {
                 neutralize_line(&r.prefix),
                 r.target,
                 r.title
+            ),
+            Revoke::Correction(l) => format!(
+                "forget correction {} (`{}` → `{}`)? no later session is shown it; y forgets, any other key keeps it",
+                neutralize_line(&l.example.id),
+                neutralize_line(&l.example.proposed),
+                neutralize_line(&l.example.executed)
             ),
         }
     }
@@ -85,10 +93,35 @@ fn remembered(app: &App) -> Vec<Remembered> {
         .collect()
 }
 
-/// One row of the view: a rule from the core, or a remembered prefix.
+/// A past operator correction an incident's prompt used, as the view lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learned {
+    /// The title of the incident whose prompt used it (neutralised).
+    pub shown_to: String,
+    pub example: UsedCorrection,
+}
+
+/// Every past correction the open incidents' prompts used, once each, in list order.
+fn learned(app: &App) -> Vec<Learned> {
+    let mut seen = std::collections::HashSet::new();
+    app.incidents
+        .iter()
+        .filter(|i| i.resolved.is_none())
+        .flat_map(|i| {
+            i.examples.iter().map(|e| Learned {
+                shown_to: neutralize_line(&i.title),
+                example: e.clone(),
+            })
+        })
+        .filter(|l| seen.insert(l.example.id.clone()))
+        .collect()
+}
+
+/// One row of the view: a rule from the core, a remembered prefix, or a past correction.
 enum Row<'a> {
     Rule(&'a RuleInfo),
     Prefix(Remembered),
+    Correction(Learned),
 }
 
 impl App {
@@ -115,7 +148,8 @@ impl App {
     pub(super) fn rules_view_key(&mut self, mut view: RulesView, key: KeyEvent) -> Vec<Command> {
         let rules = view.rows.clone().unwrap_or_default();
         let prefixes = remembered(self);
-        let count = rules.len() + prefixes.len();
+        let learned = learned(self);
+        let count = rules.len() + prefixes.len() + learned.len();
         if let Some(revoke) = view.confirm.take() {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
                 self.overlay = Overlay::Rules(view);
@@ -134,6 +168,13 @@ impl App {
                                 target: r.target,
                             },
                         }]
+                    }
+                    Revoke::Correction(l) => {
+                        self.notify(
+                            NoteKind::Info,
+                            format!("forgetting correction {}…", neutralize_line(&l.example.id)),
+                        );
+                        vec![Command::Desk(DeskOp::ForgetCorrection { id: l.example.id })]
                     }
                 };
             }
@@ -158,11 +199,14 @@ impl App {
                         );
                         None
                     }
-                    None => prefixes
+                    None if at < rules.len() + prefixes.len() => prefixes
                         .get(at.saturating_sub(rules.len()))
-                        .filter(|_| at >= rules.len())
                         .cloned()
                         .map(Revoke::Prefix),
+                    None => learned
+                        .get(at.saturating_sub(rules.len() + prefixes.len()))
+                        .cloned()
+                        .map(Revoke::Correction),
                 };
                 if let Some(revoke) = revoke {
                     self.notify(NoteKind::Warning, revoke.question());
@@ -192,6 +236,7 @@ impl Row<'_> {
         match self {
             Row::Rule(rule) => &rule.action,
             Row::Prefix(_) => "allow",
+            Row::Correction(_) => "example",
         }
     }
 }
@@ -215,6 +260,14 @@ fn row_cells(row: &Row) -> [String; 6] {
             rule.origin.clone(),
             scope(rule),
             rule.prefix.clone(),
+        ],
+        Row::Correction(l) => [
+            "example".to_string(),
+            l.example.title.clone(),
+            "-".to_string(),
+            format!("correction {}", l.example.id),
+            format!("for \"{}\"", l.shown_to),
+            format!("{} → {}", l.example.proposed, l.example.executed),
         ],
         Row::Prefix(r) => [
             "allow".to_string(),
@@ -329,6 +382,7 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
     let prefixes = remembered(app);
     let mut all: Vec<Row> = rows.iter().map(Row::Rule).collect();
     all.extend(prefixes.into_iter().map(Row::Prefix));
+    all.extend(learned(app).into_iter().map(Row::Correction));
     let cells: Vec<[String; 6]> = all.iter().map(row_cells).collect();
 
     // The footer first: the selected row in full, the status line and the keys, wrapped.
@@ -383,6 +437,27 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
                 Style::new().fg(Color::Green),
             ));
         }
+        Some(Row::Correction(l)) => {
+            let e = &l.example;
+            footer.extend(wrapped(
+                &format!(
+                    "correction {} from \"{}\" (session {}): the operator ran `{}` instead of `{}`; shown to the model for \"{}\" (score {:.2}, shared: {})",
+                    e.id,
+                    e.title,
+                    e.session_id,
+                    e.executed,
+                    e.proposed,
+                    l.shown_to,
+                    e.score,
+                    e.shared.join(", ")
+                ),
+                Style::new().fg(Color::Gray),
+            ));
+            footer.extend(wrapped(
+                "learned from an edit: r forgets it (no later session is shown it)",
+                Style::new().fg(Color::Cyan),
+            ));
+        }
         None => {}
     }
     // The status line is under this view: its last message (and the revoke question) is here.
@@ -395,7 +470,7 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
         (None, None) => footer.push(Line::from("")),
     }
     let keys = format!(
-        "{}/{} move · r revoke a personal rule or a remembered prefix · Esc close",
+        "{}/{} move · r revoke a personal rule or a remembered prefix, or forget a correction · Esc close",
         app.keymap.label(Action::Down),
         app.keymap.label(Action::Up)
     );
@@ -423,6 +498,7 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
         let color = match row.action() {
             "forbid" => Color::Red,
             "ask" => Color::Yellow,
+            "example" => Color::Cyan,
             _ => Color::Green,
         };
         let mut style = Style::new();
@@ -448,4 +524,32 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
     }
     lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+impl App {
+    /// The desk forgot a past correction: drop it from every incident's list and say so.
+    pub(super) fn correction_forgotten(&mut self, id: &str, removed: usize) {
+        let id_shown = neutralize_line(id);
+        if removed == 0 {
+            self.notify(
+                NoteKind::Warning,
+                format!("no correction has id {id_shown} (already forgotten?)"),
+            );
+        } else {
+            self.notify(
+                NoteKind::Info,
+                format!(
+                    "forgot correction {id_shown} ({removed} record(s)): no later session is shown it"
+                ),
+            );
+        }
+        for incident in &mut self.incidents {
+            incident.examples.retain(|e| e.id != id);
+        }
+        let extra = remembered(self).len() + learned(self).len();
+        if let Overlay::Rules(view) = &mut self.overlay {
+            let count = view.rows.as_ref().map_or(0, Vec::len) + extra;
+            view.selected = view.selected.min(count.saturating_sub(1));
+        }
+    }
 }

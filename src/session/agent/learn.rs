@@ -33,6 +33,9 @@ impl Agent {
             &self.core.redactor,
             nonce,
         ));
+        self.emit(Event::CorrectionsUsed {
+            examples: learning::used(&examples),
+        })?;
         self.emit(Event::Note {
             message: learning::used_line(&examples),
         })?;

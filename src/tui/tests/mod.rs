@@ -3,6 +3,7 @@
 
 mod edges;
 mod flow_bits;
+mod forget_correction;
 mod guard;
 mod inbox;
 mod keys;
