@@ -187,15 +187,18 @@ fn basename(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
 
-/// True when some command in `line` (split at `;`, `&`, `|`, newlines, parentheses, braces
-/// and backticks, past wrappers such as `sudo` and env assignments, and into `sh -c` texts)
+/// True when some command in `line` (split at `;`, `&`, `|`, newlines, parentheses, braces,
+/// backticks and here-strings (`<<<`), past wrappers such as `sudo` and env assignments, and into `sh -c` texts)
 /// starts with the words of `prefix`.
 pub(super) fn starts_any_command(prefix: &str, line: &str) -> bool {
     let wanted = words(prefix);
     if wanted.is_empty() {
         return false;
     }
+    // A here-string's text is a program for whatever reads it (`tclsh <<< 'exec reboot'`):
+    // scanned as a line of its own.
     let split: String = line
+        .replace("<<<", "\n")
         .chars()
         .map(|c| if ";&|\n(){}`".contains(c) { '\n' } else { c })
         .collect();

@@ -470,3 +470,142 @@ match = ["systemctl status nginx"]
         );
     }
 }
+
+#[test]
+fn a_computed_command_name_is_asked_in_the_name_of_the_forbid_and_only_under_one() {
+    // An allow rule listed first that applies too: the ask still names the forbid.
+    let rules = set(r#"
+[[rule]]
+name = "echo-ok"
+action = "allow"
+prefix = "echo"
+match = ["echo hi"]
+
+[[rule]]
+name = "no-reboot"
+action = "forbid"
+prefix = "reboot"
+match = ["reboot"]
+"#);
+    assert_eq!(
+        winner(
+            &rules,
+            Some("local_shell"),
+            &Target::Local,
+            "$(echo reboot)"
+        ),
+        "ask:rule `no-reboot` (rules.toml:8)"
+    );
+    // Without a forbid rule, a computed name adds nothing: allow and ask rules alone never
+    // turn into an ask about what they cannot see.
+    let rules = set(r#"
+[[rule]]
+name = "echo-ok"
+action = "allow"
+prefix = "echo"
+match = ["echo hi"]
+"#);
+    assert_eq!(
+        winner(
+            &rules,
+            Some("local_shell"),
+            &Target::Local,
+            "$(echo reboot)"
+        ),
+        "none"
+    );
+}
+
+#[test]
+fn a_rule_whose_not_match_examples_it_does_not_cover_loads() {
+    // `not_match` examples are checked against the prefix: ones it does not cover load, one
+    // it covers is refused with the example named.
+    let mut ok = RuleSet::new(tags());
+    ok.add_text(
+        "rules.toml",
+        r#"
+[[rule]]
+name = "no-reboot"
+action = "forbid"
+prefix = "reboot"
+match = ["reboot", "sudo reboot"]
+not_match = ["uptime", "echo rebooting later"]
+"#,
+    )
+    .unwrap_or_else(|e| panic!("a rule with honest examples must load: {e}"));
+    assert_eq!(ok.all().len(), 1);
+    let mut bad = RuleSet::new(tags());
+    let err = bad
+        .add_text(
+            "rules.toml",
+            r#"
+[[rule]]
+name = "no-reboot"
+action = "forbid"
+prefix = "reboot"
+not_match = ["sudo reboot now"]
+"#,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("not_match example `sudo reboot now` is matched by the prefix `reboot`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_forbid_holds_inside_the_strings_of_languages_the_classifier_does_not_read() {
+    // The classifier unwraps sh, python, perl, ruby, node and awk; for any other language
+    // the rule's own text scan finds the command handed to the system.
+    let rules = set(NO_REBOOT);
+    for command in [
+        r#"php -r 'system("reboot");'"#,
+        r#"lua -e 'os.execute("reboot")'"#,
+        r#"tclsh <<< 'exec reboot'"#,
+    ] {
+        let outcome = rules.evaluate(Some("local_shell"), &Target::Local, command);
+        assert_eq!(
+            outcome.winner.map(|h| h.action),
+            Some(Action::Forbid),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn a_forbid_that_cannot_see_a_computed_name_says_so_even_when_another_rule_asks() {
+    // `policy explain` and the approval panel list every rule that spoke: the forbid's "cannot
+    // see what it runs" is there beside the ask rule that matched the plain part.
+    let rules = set(r#"
+[[rule]]
+name = "ask-echo"
+action = "ask"
+prefix = "echo"
+match = ["echo hi"]
+
+[[rule]]
+name = "no-reboot"
+action = "forbid"
+prefix = "reboot"
+match = ["reboot"]
+"#);
+    let outcome = rules.evaluate(
+        Some("local_shell"),
+        &Target::Local,
+        "echo start; $(cat /tmp/next-command)",
+    );
+    let spoke: Vec<String> = outcome
+        .hits
+        .iter()
+        .map(|h| format!("{}:{}", h.action.as_str(), h.label))
+        .collect();
+    assert_eq!(
+        spoke,
+        vec![
+            "ask:rule `ask-echo` (rules.toml:2)".to_string(),
+            "ask:rule `no-reboot` (rules.toml:8)".to_string(),
+        ]
+    );
+}
