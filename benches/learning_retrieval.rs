@@ -7,6 +7,7 @@ use std::hint::black_box;
 
 use opsassist::alert::Source;
 use opsassist::alert::signature::Signature;
+use opsassist::session::corrections;
 use opsassist::session::learning::{self, Correction};
 
 #[path = "learning_data.rs"]
@@ -84,6 +85,28 @@ fn bench(c: &mut Criterion) {
     c.bench_function(
         "learning matches (10,000 corrections, unrelated alert)",
         |b| b.iter(|| learning::matches(black_box(&many), unrelated, 3)),
+    );
+    // What a session start does: read the data dir's corrections (unchanged since the last
+    // session, so the process's cached set with its folded terms) and look up.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lines: Vec<String> = many
+        .iter()
+        .map(|c| serde_json::to_string(c).expect("encode"))
+        .collect();
+    std::fs::write(
+        learning::corrections_path(dir.path()),
+        lines.join("\n") + "\n",
+    )
+    .expect("write corrections");
+    assert_eq!(corrections::load(None, dir.path()).len(), 10_000);
+    c.bench_function(
+        "session start: corrections::load + matches (10,000 in the file, unchanged)",
+        |b| {
+            b.iter(|| {
+                let past = corrections::load(None, black_box(dir.path()));
+                learning::matches(&past, grafana, 3)
+            })
+        },
     );
 }
 

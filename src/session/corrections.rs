@@ -42,22 +42,96 @@ pub enum RecordError {
 }
 
 /// Every correction, oldest first: from `sink` when given (the newest [`learning::KEEP`]),
-/// else from the file in `data_dir`.
-pub fn load(sink: Option<&dyn CorrectionSink>, data_dir: &Path) -> Vec<Correction> {
+/// else from the file in `data_dir`. The last set read is kept in memory with its folded terms
+/// (the expensive part of a lookup): a session start that finds the file (or the database's
+/// lines) unchanged reuses it, so only the first lookup in a process pays for parsing.
+pub fn load(sink: Option<&dyn CorrectionSink>, data_dir: &Path) -> Arc<Vec<Correction>> {
     let path = learning::corrections_path(data_dir);
     let Some(sink) = sink else {
-        return learning::load(&path);
+        return cached(Source::File(file_key(&path)), || learning::load(&path));
     };
     match sink.recent(learning::KEEP) {
-        Ok(lines) => lines
-            .iter()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect(),
+        Ok(lines) => {
+            let key = Source::Lines(lines_key(&lines));
+            cached(key, || {
+                lines
+                    .iter()
+                    .filter_map(|l| serde_json::from_str(l).ok())
+                    .collect()
+            })
+        }
         Err(e) => {
             tracing::warn!("cannot read corrections from the team database ({e}); using the file");
-            learning::load(&path)
+            cached(Source::File(file_key(&path)), || learning::load(&path))
         }
     }
+}
+
+/// What a cached set was read from, precisely enough that any change reads it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    /// The file's path, inode, length and modification time (None: unreadable, never cached).
+    File(Option<(std::path::PathBuf, u64, u64, i64, i64)>),
+    /// A hash of every line and how many there were.
+    Lines((u64, usize)),
+}
+
+fn file_key(path: &Path) -> Option<(std::path::PathBuf, u64, u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some((
+        path.to_path_buf(),
+        meta.ino(),
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+    ))
+}
+
+fn lines_key(lines: &[String]) -> (u64, usize) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    lines.hash(&mut hasher);
+    (hasher.finish(), lines.len())
+}
+
+/// Sets kept at most (one per data dir or database a process reads; the oldest goes first).
+const CACHED_SETS: usize = 8;
+
+/// The set last read from `key`, or `read()` (kept for next time when the key is known).
+fn cached(key: Source, read: impl FnOnce() -> Vec<Correction>) -> Arc<Vec<Correction>> {
+    type Sets = std::collections::VecDeque<(Source, Arc<Vec<Correction>>)>;
+    static SETS: std::sync::Mutex<Sets> = std::sync::Mutex::new(Sets::new());
+    let cacheable = key != Source::File(None);
+    if cacheable
+        && let Some((_, set)) = SETS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(k, _)| *k == key)
+    {
+        return set.clone();
+    }
+    let set = Arc::new(read());
+    // Fold every record's terms now, once, so later lookups only compare.
+    for correction in set.iter() {
+        let _ = correction.terms();
+    }
+    if cacheable {
+        let mut sets = SETS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A changed file replaces its older set.
+        sets.retain(|(k, _)| match (k, &key) {
+            (Source::File(Some(old)), Source::File(Some(new))) => old.0 != new.0,
+            _ => true,
+        });
+        if sets.len() >= CACHED_SETS {
+            sets.pop_front();
+        }
+        sets.push_back((key, set.clone()));
+    }
+    set
 }
 
 /// Failures forgetting a correction.
@@ -101,5 +175,65 @@ pub fn record(
             learning::record(&path, correction)?;
             Err(RecordError::KeptLocally(e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{Alert, Source, Status};
+    use crate::policy::Redactor;
+
+    fn correction(session: &str, executed: &str) -> Correction {
+        let alert = Alert {
+            source: Source::Generic,
+            title: "Disk almost full on web01".into(),
+            severity: None,
+            status: Status::Firing,
+            host: Some("web01".into()),
+            description: None,
+            starts_at: None,
+            url: None,
+            labels: Default::default(),
+            fingerprint: None,
+            raw: serde_json::Value::Null,
+        };
+        Correction::new(
+            session,
+            &alert,
+            "local_shell",
+            "df -h",
+            executed,
+            &Redactor::default(),
+        )
+    }
+
+    #[test]
+    fn an_unchanged_file_is_read_once_and_every_change_is_seen() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = learning::corrections_path(dir.path());
+        let first = correction("s1", "df -h /var");
+        learning::record(&path, &first).unwrap_or_else(|e| panic!("{e}"));
+        let a = load(None, dir.path());
+        let b = load(None, dir.path());
+        assert_eq!(a.len(), 1);
+        assert!(Arc::ptr_eq(&a, &b), "an unchanged file is not read again");
+        // A new record is seen at once.
+        learning::record(&path, &correction("s2", "du -sh /var/log"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let c = load(None, dir.path());
+        assert_eq!(c.len(), 2);
+        // A forgotten one is gone at once (the rewrite replaces the file).
+        assert_eq!(
+            forget(None, dir.path(), &first.id()).unwrap_or_else(|e| panic!("{e}")),
+            1
+        );
+        let d = load(None, dir.path());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].executed, "du -sh /var/log");
+        // Another data dir is another set.
+        let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        assert!(load(None, other.path()).is_empty());
+        assert_eq!(load(None, dir.path()).len(), 1);
     }
 }
