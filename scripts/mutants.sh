@@ -109,6 +109,7 @@ fi
 
 scratch=${MUTANTS_SCRATCH:-$root/target/mutants-scratch}
 out=${MUTANTS_OUT:-$root/target/mutants-out}
+case "$out" in /*) ;; *) out="$root/$out" ;; esac
 rm -rf "$scratch"
 mkdir -p "$scratch" "$out"
 # The tree as it is now (uncommitted changes included), without target/ and VCS metadata.

@@ -204,10 +204,13 @@ pub(super) fn starts_any_command(prefix: &str, line: &str) -> bool {
         .collect();
     split
         .split('\n')
-        .any(|segment| segment_starts(&wanted, &words(segment), 0))
+        .any(|segment| segment_starts(&wanted, &words(segment)))
 }
 
-fn segment_starts(wanted: &[String], have: &[String], depth: usize) -> bool {
+fn segment_starts(wanted: &[String], segment: &[String]) -> bool {
+    // Where the current command began (the segment, or the text of an `sh -c` in it), and
+    // what is left of it.
+    let mut have = segment;
     let mut rest = have;
     loop {
         let Some((first, tail)) = rest.split_first() else {
@@ -228,13 +231,16 @@ fn segment_starts(wanted: &[String], have: &[String], depth: usize) -> bool {
             rest = tail;
             continue;
         }
+        // Into the text of `sh -c TEXT`, however deep: each step starts further on in the
+        // segment, so this ends.
         if SHELLS.contains(&base)
-            && depth < 4
             && let Some(at) = tail
                 .iter()
                 .position(|w| w.starts_with('-') && w.contains('c'))
         {
-            return segment_starts(wanted, &tail[at + 1..], depth + 1);
+            have = &tail[at + 1..];
+            rest = have;
+            continue;
         }
         let (w0, wrest) = match wanted.split_first() {
             Some(split) => split,

@@ -609,3 +609,42 @@ match = ["reboot"]
         ]
     );
 }
+
+#[test]
+fn in_strings_only_the_scan_reads_a_forbid_sees_past_assignments_wrapper_options_and_shells() {
+    let rules = set(NO_REBOOT);
+    let action = |command: &str| {
+        rules
+            .evaluate(Some("local_shell"), &Target::Local, command)
+            .winner
+            .map(|h| h.action)
+    };
+    // PHP strings are read by the rule's text scan alone (the classifier does not unwrap PHP).
+    let six_shells = format!(
+        r#"php -r 'system("{}reboot");'"#,
+        "sh -c bash -c dash -c sh -c sh -c sh -c ".to_string()
+    );
+    for command in [
+        r#"php -r 'system("LC_ALL=C reboot");'"#,
+        r#"php -r 'system("A1_B=2 C=3 reboot");'"#,
+        r#"php -r 'system("sudo -n reboot");'"#,
+        r#"php -r 'system("timeout 5 reboot");'"#,
+        r#"php -r 'system("nice -n 5 sudo -E reboot");'"#,
+        r#"php -r 'system("sh -c reboot");'"#,
+        r#"php -r 'system("sudo sh -c reboot");'"#,
+        six_shells.as_str(),
+    ] {
+        assert_eq!(action(command), Some(Action::Forbid), "{command}");
+    }
+    // What is not the command: an option or a number of a command that is not a wrapper, a
+    // word that only looks like an assignment, the text after `sh` without `-c`.
+    for command in [
+        r#"php -r 'system("echo -n reboot");'"#,
+        r#"php -r 'system("echo 5 reboot");'"#,
+        r#"php -r 'system("=x reboot");'"#,
+        r#"php -r 'system("a-b=1 reboot");'"#,
+        r#"php -r 'system("sh reboot");'"#,
+    ] {
+        assert_eq!(action(command), None, "{command}");
+    }
+}
