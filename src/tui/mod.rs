@@ -36,6 +36,7 @@ mod paste_burst;
 mod pending;
 pub mod progress_note;
 pub mod rules_view;
+mod rules_view_draw;
 pub mod scope_prompt;
 pub mod search;
 mod team_board;

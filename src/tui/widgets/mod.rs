@@ -219,7 +219,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Overlay::ConfirmQuit => status::render_confirm_quit(app, frame),
         Overlay::CallView(view) => call_view::render(app, view, frame),
         Overlay::Scope(prompt) => super::scope_prompt::render(prompt, frame),
-        Overlay::Rules(view) => super::rules_view::render(app, view, frame),
+        Overlay::Rules(view) => super::rules_view_draw::render(app, view, frame),
         Overlay::Text(view) => text_view::render(view, frame),
     }
 }
