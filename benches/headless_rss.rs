@@ -45,24 +45,56 @@ fn binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_opsassist")))
 }
 
+/// `RssAnon` and `RssFile` of a live process, in KiB (0 once it has exited).
+fn rss_split(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("RssAnon:"), field("RssFile:"))
+}
+
 /// Child mode: `headless_rss --measure-child PROGRAM ARGS...` runs PROGRAM with stdin closed,
-/// stdout discarded, and prints `maxrss_kib exit_code` of it.
+/// stdout discarded, and prints `maxrss_kib exit_code anon_kib file_kib` of it: the exact
+/// peak from the kernel, then the largest anonymous and file-backed RSS seen while polling
+/// every millisecond (lower bounds; a process that lives a few ms may show 0).
 fn measure_child(args: &[String]) -> ExitCode {
     let Some((program, rest)) = args.split_first() else {
         eprintln!("--measure-child needs a program");
         return ExitCode::from(2);
     };
-    let status = match Command::new(program)
+    let mut child = match Command::new(program)
         .args(rest)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
-        .status()
+        .spawn()
     {
-        Ok(status) => status,
+        Ok(child) => child,
         Err(err) => {
             eprintln!("cannot run {program}: {err}");
             return ExitCode::from(2);
+        }
+    };
+    let (mut anon, mut file) = (0, 0);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {
+                let (a, f) = rss_split(child.id());
+                anon = anon.max(a);
+                file = file.max(f);
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(err) => {
+                eprintln!("wait for {program}: {err}");
+                return ExitCode::from(2);
+            }
         }
     };
     let usage = match getrusage(UsageWho::RUSAGE_CHILDREN) {
@@ -72,12 +104,25 @@ fn measure_child(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("{} {}", usage.max_rss(), status.code().unwrap_or(-1));
+    println!(
+        "{} {} {anon} {file}",
+        usage.max_rss(),
+        status.code().unwrap_or(-1)
+    );
     ExitCode::SUCCESS
 }
 
-/// Peak RSS in KiB of one run of `bin args` with `envs`, measured by a fresh bench process.
-fn peak_kib(bin: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> u64 {
+/// One measured run, in KiB: the kernel's peak RSS, and the largest anonymous and
+/// file-backed parts seen while polling.
+#[derive(Clone, Copy)]
+struct Peak {
+    rss: u64,
+    anon: u64,
+    file: u64,
+}
+
+/// Peak RSS of one run of `bin args` with `envs`, measured by a fresh bench process.
+fn peak_kib(bin: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> Peak {
     let me = std::env::current_exe().expect("current exe");
     let mut cmd = Command::new(me);
     cmd.arg("--measure-child").arg(bin).args(args);
@@ -89,12 +134,19 @@ fn peak_kib(bin: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> u64 {
         .output()
         .expect("measure child");
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut fields = text.split_whitespace();
-    let kib: u64 = fields
-        .next()
-        .and_then(|f| f.parse().ok())
-        .unwrap_or_else(|| panic!("no measurement from child: {text:?}"));
-    let code = fields.next().unwrap_or("?");
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let number = |i: usize| -> u64 {
+        fields
+            .get(i)
+            .and_then(|f| f.parse().ok())
+            .unwrap_or_else(|| panic!("no measurement from child: {text:?}"))
+    };
+    let peak = Peak {
+        rss: number(0),
+        anon: number(2),
+        file: number(3),
+    };
+    let code = fields.get(1).copied().unwrap_or("?");
     assert_eq!(
         code,
         "0",
@@ -102,7 +154,7 @@ fn peak_kib(bin: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> u64 {
         bin.display(),
         args.join(" ")
     );
-    kib
+    peak
 }
 
 fn script() -> Vec<Reply> {
@@ -123,7 +175,7 @@ fn script() -> Vec<Reply> {
 
 /// One headless run: a fresh data dir and fake server per run, so every run does the same work.
 /// `extra` is more environment for the measured process.
-fn run_once(bin: &Path, extra: &[(&str, &str)]) -> u64 {
+fn run_once(bin: &Path, extra: &[(&str, &str)]) -> Peak {
     let dir = tempfile::tempdir().expect("tempdir");
     let alert = dir.path().join("alert.json");
     std::fs::write(&alert, ALERT).expect("alert");
@@ -135,7 +187,7 @@ fn run_once(bin: &Path, extra: &[(&str, &str)]) -> u64 {
         ("OPSASSIST_CONFIG_DIR", config.as_os_str()),
     ];
     envs.extend(extra.iter().map(|(k, v)| (*k, OsStr::new(v))));
-    let kib = peak_kib(
+    let peak = peak_kib(
         bin,
         &[
             "run",
@@ -159,10 +211,10 @@ fn run_once(bin: &Path, extra: &[(&str, &str)]) -> u64 {
         STEPS.len() + 1,
         "the run stopped after {chats} turns"
     );
-    kib
+    peak
 }
 
-fn other_once(bin: &Path, args: &[&str]) -> u64 {
+fn other_once(bin: &Path, args: &[&str]) -> Peak {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let config = dir.path().join("config");
@@ -192,14 +244,21 @@ fn mb(kib: u64) -> String {
     format!("{:.1}", kib as f64 / 1024.0)
 }
 
-fn row(name: &str, mut samples: Vec<u64>) {
-    samples.sort_unstable();
-    let median = samples[samples.len() / 2];
+fn median(mut values: Vec<u64>) -> u64 {
+    values.sort_unstable();
+    values[values.len() / 2]
+}
+
+fn row(name: &str, peaks: Vec<Peak>) {
+    let mut rss: Vec<u64> = peaks.iter().map(|p| p.rss).collect();
+    rss.sort_unstable();
     println!(
-        "| {name:<42} | {:>6} | {:>6} | {:>6} |",
-        mb(samples[0]),
-        mb(median),
-        mb(samples[samples.len() - 1])
+        "| {name:<38} | {:>6} | {:>6} | {:>6} | {:>6} | {:>6} |",
+        mb(rss[0]),
+        mb(median(rss.clone())),
+        mb(rss[rss.len() - 1]),
+        mb(median(peaks.iter().map(|p| p.anon).collect())),
+        mb(median(peaks.iter().map(|p| p.file).collect())),
     );
 }
 
@@ -218,12 +277,18 @@ fn main() -> ExitCode {
     let bin = binary();
     assert!(bin.exists(), "no binary at {}", bin.display());
     println!("peak RSS of {} ({runs} runs each, MB)", bin.display());
+    println!("min, median, max: the kernel's peak RSS (ru_maxrss)");
+    println!("anon, file: medians of the largest RssAnon / RssFile seen polling every ms");
+    println!("(0.0: the process ended before the first poll)");
     println!();
     println!(
-        "| {:<42} | {:>6} | {:>6} | {:>6} |",
-        "command", "min", "median", "max"
+        "| {:<38} | {:>6} | {:>6} | {:>6} | {:>6} | {:>6} |",
+        "command", "min", "median", "max", "anon", "file"
     );
-    println!("|{}|--------|--------|--------|", "-".repeat(44));
+    println!(
+        "|{}|--------|--------|--------|--------|--------|",
+        "-".repeat(40)
+    );
     let cases: [(&str, &[&str]); 3] = [
         ("--version", &["--version"]),
         ("alert parse FILE", &["alert", "parse", "ALERT"]),
