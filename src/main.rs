@@ -14,6 +14,41 @@ use opsassist::paths::Paths;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_arena_eager_commit` in mimalloc's `mi_option_t` (include/mimalloc.h of v3, the
+/// version the `mimalloc` crate builds).
+const MI_OPTION_ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
+
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    /// mimalloc's own: sets an option's value unless `MIMALLOC_<NAME>` set it in the
+    /// environment.
+    fn mi_option_set_default(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Commit mimalloc's arenas on demand, not the whole 1 GiB reservation up front: on Linux an
+/// eagerly committed arena is also advised for transparent huge pages, so each region the
+/// heap touches costs a 2 MiB page. That was ~30 MB of a 5-step headless `run` (BENCHMARKS.md,
+/// "Headless memory"). `MIMALLOC_ARENA_EAGER_COMMIT=1` in the environment still wins.
+///
+/// It must run before the first allocation reserves the first arena, and the Rust runtime
+/// allocates before `main` (the main thread's info), so it is a process constructor.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+extern "C" fn commit_heap_on_demand() {
+    // SAFETY: a plain setter of mimalloc's static option table (the statically linked copy
+    // the global allocator uses); the index is in range, and mimalloc checks it too.
+    #[allow(unsafe_code)]
+    unsafe {
+        mi_option_set_default(MI_OPTION_ARENA_EAGER_COMMIT, 0)
+    };
+}
+
+/// Runs [`commit_heap_on_demand`] from the ELF constructors, before the Rust runtime starts.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static COMMIT_HEAP_ON_DEMAND: extern "C" fn() = commit_heap_on_demand;
+
 /// An incident console for on-call operators: an LLM investigates alerts through tools, and
 /// you approve, edit or reject every command before it runs, locally or over ssh.
 #[derive(Debug, Parser)]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use lettre::message::{Mailbox, MultiPart};
@@ -34,7 +34,9 @@ pub struct Delivery {
 pub struct Notifier {
     config: Arc<NotifyConfig>,
     redactor: Redactor,
-    http: reqwest::Client,
+    /// Built on the first Slack or webhook delivery: building one loads and parses the
+    /// platform's CA roots, and most notifiers (every session's) never send.
+    http: Arc<OnceLock<reqwest::Client>>,
     record: Option<PathBuf>,
     last_approval: Arc<Mutex<HashMap<String, Instant>>>,
     pending: Arc<Mutex<Vec<tokio::task::JoinHandle<Vec<Delivery>>>>>,
@@ -43,18 +45,25 @@ pub struct Notifier {
 impl Notifier {
     /// `record`: where deliveries are appended as JSON lines (`data_dir/notify.jsonl`).
     pub fn new(config: NotifyConfig, redactor: Redactor, record: Option<PathBuf>) -> Notifier {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.timeout_secs.max(1)))
-            .build()
-            .unwrap_or_default();
         Notifier {
             config: Arc::new(config),
             redactor,
-            http,
+            http: Arc::default(),
             record,
             last_approval: Arc::default(),
             pending: Arc::default(),
         }
+    }
+
+    fn http_client(&self) -> reqwest::Client {
+        self.http
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .timeout(Duration::from_secs(self.config.timeout_secs.max(1)))
+                    .build()
+                    .unwrap_or_default()
+            })
+            .clone()
     }
 
     /// True when at least one channel is configured.
@@ -145,7 +154,7 @@ impl Notifier {
                 this.with_retries("slack", &n, || {
                     let url = url.clone();
                     let body = body.clone();
-                    let http = this.http.clone();
+                    let http = this.http_client();
                     async move { post_json(&http, "slack", url, None, &body).await }
                 })
                 .await
@@ -157,7 +166,7 @@ impl Notifier {
             tasks.push(tokio::spawn(async move {
                 let body = serde_json::to_value(&n).unwrap_or_default();
                 this.with_retries("webhook", &n, || {
-                    let http = this.http.clone();
+                    let http = this.http_client();
                     let body = body.clone();
                     let webhook: WebhookConfig = webhook.clone();
                     async move {

@@ -145,6 +145,11 @@ pub fn is_secret_name(name: &str) -> bool {
 mod tests {
     #[test]
     fn the_table_covers_the_provider_set() {
+        assert_eq!(
+            super::rules::compile_all(),
+            super::rules::rule_count(),
+            "every rule's regex compiles"
+        );
         assert!(
             super::rules::rule_count() >= 150,
             "{}",

@@ -1,7 +1,8 @@
 //! The table-driven rule engine: rules are data (marker kind, keyword prefilter, regex, value
-//! check); one aho-corasick pass over the text picks the few rules worth running.
+//! check); one aho-corasick pass over the text picks the few rules worth running. A rule's
+//! regex is compiled the first time its keyword occurs, not up front.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -72,11 +73,23 @@ impl Spec {
     }
 }
 
+/// A table row and, once its keyword has occurred, its compiled regex: compiling all ~200
+/// rules up front allocated ~90 MB (transient, but tens of MB of peak RSS) in every process
+/// that redacts once (BENCHMARKS.md "Headless memory"), while a text enables a few.
 struct Rule {
-    kind: &'static str,
+    spec: &'static Spec,
+    compiled: OnceLock<Compiled>,
+}
+
+struct Compiled {
     regex: Regex,
     group: usize,
-    check: Check,
+}
+
+impl Rule {
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| compile(self.spec))
+    }
 }
 
 struct Engine {
@@ -87,7 +100,7 @@ struct Engine {
     always: Vec<usize>,
 }
 
-fn compile(spec: &Spec) -> Rule {
+fn compile(spec: &Spec) -> Compiled {
     let pattern = match spec.pat {
         Pat::Raw(p) => p.to_string(),
         Pat::Ctx(key, value) => format!(
@@ -98,12 +111,7 @@ fn compile(spec: &Spec) -> Rule {
     let regex =
         Regex::new(&pattern).unwrap_or_else(|e| panic!("static redaction rule {}: {e}", spec.kind));
     let group = if regex.captures_len() > 1 { 1 } else { 0 };
-    Rule {
-        kind: spec.kind,
-        regex,
-        group,
-        check: spec.check,
-    }
+    Compiled { regex, group }
 }
 
 /// ASCII `\w` and word boundaries: token alphabets are ASCII, and Unicode classes in bounded
@@ -159,7 +167,10 @@ static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
     let mut always = Vec::new();
     for spec in specs {
         let index = rules.len();
-        rules.push(compile(spec));
+        rules.push(Rule {
+            spec,
+            compiled: OnceLock::new(),
+        });
         if spec.keywords.is_empty() {
             always.push(index);
         }
@@ -190,6 +201,17 @@ static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
 #[cfg(test)]
 pub(super) fn rule_count() -> usize {
     ENGINE.rules.len()
+}
+
+/// Compile every table rule (each compiles lazily in use, so a bad pattern would otherwise
+/// only show when its keyword first occurs); returns how many compiled.
+#[cfg(test)]
+pub(super) fn compile_all() -> usize {
+    ENGINE
+        .rules
+        .iter()
+        .filter(|r| !r.compiled().regex.as_str().is_empty())
+        .count()
 }
 
 /// Run every table rule whose keyword occurs in `text`.
@@ -224,21 +246,22 @@ fn find_matches(text: &str, out: &mut Vec<Candidate>) {
         }
     }
     for (rule, _) in engine.rules.iter().zip(&run).filter(|(_, r)| **r) {
-        if rule.group == 0 {
-            for m in rule.regex.find_iter(text) {
-                push(rule, m.start(), m.as_str(), out);
+        let Compiled { regex, group } = rule.compiled();
+        if *group == 0 {
+            for m in regex.find_iter(text) {
+                push(rule.spec, m.start(), m.as_str(), out);
             }
         } else {
-            for caps in rule.regex.captures_iter(text) {
-                if let Some(m) = caps.get(rule.group) {
-                    push(rule, m.start(), m.as_str(), out);
+            for caps in regex.captures_iter(text) {
+                if let Some(m) = caps.get(*group) {
+                    push(rule.spec, m.start(), m.as_str(), out);
                 }
             }
         }
     }
 }
 
-fn push(rule: &Rule, start: usize, secret: &str, out: &mut Vec<Candidate>) {
+fn push(rule: &Spec, start: usize, secret: &str, out: &mut Vec<Candidate>) {
     let ok = match rule.check {
         Check::Any => true,
         Check::Mixed => mixed(secret),
