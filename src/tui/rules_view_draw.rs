@@ -267,15 +267,16 @@ pub fn render(app: &App, view: &RulesView, frame: &mut Frame) {
     let footer = footer.split_off(footer.len() - keep);
 
     let widths = column_widths(&cells, width);
-    lines.push(Line::styled(
-        join_cells(&HEADERS.map(String::from), &widths),
-        bold,
-    ));
     if all.is_empty() {
         lines.extend(wrapped(
-            "no rules are loaded (rules.toml, [policy] rules, personal-rules.toml) and no \
-             prefix is remembered for an incident",
+            "no rules are loaded (rules.toml, [policy] rules, personal-rules.toml), no \
+             prefix is remembered for an incident and no past correction is in use",
             Style::new(),
+        ));
+    } else {
+        lines.push(Line::styled(
+            join_cells(&HEADERS.map(String::from), &widths),
+            bold,
         ));
     }
     // Rows shown: all but the header, a blank line and the footer.

@@ -93,6 +93,10 @@ fn r_then_y_asks_the_desk_to_forget_it_and_its_answer_removes_the_row() {
     let screen = text(&app, 80, 24);
     assert!(!screen.contains("example "), "{screen}");
     assert!(screen.contains("no rules are loaded"), "{screen}");
+    assert!(
+        !screen.contains("ACTION"),
+        "no header over an empty list: {screen}"
+    );
 }
 
 #[test]
