@@ -620,10 +620,7 @@ fn in_strings_only_the_scan_reads_a_forbid_sees_past_assignments_wrapper_options
             .map(|h| h.action)
     };
     // PHP strings are read by the rule's text scan alone (the classifier does not unwrap PHP).
-    let six_shells = format!(
-        r#"php -r 'system("{}reboot");'"#,
-        "sh -c bash -c dash -c sh -c sh -c sh -c ".to_string()
-    );
+    let six_shells = r#"php -r 'system("sh -c bash -c dash -c sh -c sh -c sh -c reboot");'"#;
     for command in [
         r#"php -r 'system("LC_ALL=C reboot");'"#,
         r#"php -r 'system("A1_B=2 C=3 reboot");'"#,
@@ -632,7 +629,7 @@ fn in_strings_only_the_scan_reads_a_forbid_sees_past_assignments_wrapper_options
         r#"php -r 'system("nice -n 5 sudo -E reboot");'"#,
         r#"php -r 'system("sh -c reboot");'"#,
         r#"php -r 'system("sudo sh -c reboot");'"#,
-        six_shells.as_str(),
+        six_shells,
     ] {
         assert_eq!(action(command), Some(Action::Forbid), "{command}");
     }
