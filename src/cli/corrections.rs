@@ -42,7 +42,7 @@ pub fn run(paths: &Paths, cmd: CorrectionsCommand) -> anyhow::Result<ExitCode> {
             if all.is_empty() && !json {
                 println!("no corrections recorded yet");
             }
-            for c in &all {
+            for c in all.iter() {
                 if json {
                     let mut value = serde_json::to_value(c)?;
                     if let Some(obj) = value.as_object_mut() {
