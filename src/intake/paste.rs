@@ -38,8 +38,8 @@ impl Paste {
         let mut alerts = Some(alerts);
         let mut outcomes = Vec::new();
         let ledger = &mut *ledger;
-        let result = self.store.transact(ledger.cursor, &mut |others, reset| {
-            ledger.catch_up(others, reset);
+        let result = self.store.transact(ledger.cursor, &mut |others| {
+            ledger.catch_up(others);
             let mut records = Vec::new();
             let alerts = alerts.take().unwrap_or_default();
             outcomes = ledger.decide(alerts, now, Some(claimant), &mut records, &mut counts);
