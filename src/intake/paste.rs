@@ -3,7 +3,7 @@
 //! whose fingerprint matches an open incident, whether it arrived by webhook or an earlier
 //! paste, in this process or another, updates that incident (count, last seen) instead of
 //! opening a duplicate. A new incident is claimed in the same transaction by the paster,
-//! who starts its session; no receiver lock is needed.
+//! who starts its session.
 
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,6 @@
 //! The receiver's writer thread: it takes every queued request, and inside one store
 //! transaction catches up on what other writers (pastes, claims) appended, decides each alert
 //! against the incidents so far, appends all resulting records with one sync, then replies.
-//! Between batches it lets the store do its housekeeping (inbox compaction).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
