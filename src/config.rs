@@ -66,7 +66,7 @@ pub struct StoreConfig {
     /// only one. `files` (the legacy JSONL inbox) is refused, naming the import command.
     pub kind: StoreKind,
     /// `postgres://user@host/db?sslmode=…` (no password here: use `password_file`, or put the
-    /// whole URL in `OPSASSIST_STORE_URL`). Unset: the files in the data dir.
+    /// whole URL in `OPSASSIST_STORE_URL`). Unset: `store.db` in the data dir.
     pub url: Option<String>,
     /// File holding the database password (mode 0600); never the command line.
     pub password_file: Option<PathBuf>,

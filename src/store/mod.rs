@@ -164,20 +164,11 @@ pub trait Store: Send + Sync {
     /// Read what other writers appended since `cursor`, hand it to `decide` and append what it
     /// returns, with no other append in between, across processes: this is how two writers
     /// (the receiver and a paste) share one dedup state. Returns the cursor after both.
-    /// The default is not atomic across processes; stores that can be should override it.
     fn transact(
         &self,
         cursor: Cursor,
         decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
-    ) -> Result<Cursor, StoreError> {
-        let (records, next) = self.read_from(cursor)?;
-        let out = decide(records);
-        if out.is_empty() {
-            return Ok(next);
-        }
-        let range = self.append(&out)?;
-        Ok(if range.start == next { range.end } else { next })
-    }
+    ) -> Result<Cursor, StoreError>;
 
     /// True when other receivers may write to this store too (team mode): the intake writer
     /// then follows their records, not only claims.

@@ -116,3 +116,24 @@ fn a_docker_incident_stored_as_generic_reads_back_as_docker() {
     let new = serde_json::to_string(&old).expect("serialize");
     assert!(new.contains(r#""source":"docker""#), "{new}");
 }
+
+#[test]
+fn a_store_db_that_cannot_be_opened_is_an_error_not_another_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = crate::paths::Paths::in_dir(dir.path());
+    // A directory where the database file should be: SQLite cannot open it.
+    std::fs::create_dir_all(paths.data_dir.join(sqlite::FILE)).expect("in the way");
+    let config = crate::config::StoreConfig::default();
+    assert!(open(&paths, &config).is_err());
+    assert!(open::or_local(&paths, &config).is_err());
+    assert!(inbox_or_local(&paths, &config).is_err());
+    let entries: Vec<_> = std::fs::read_dir(&paths.data_dir)
+        .expect("data dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    assert_eq!(
+        entries,
+        vec![std::ffi::OsString::from(sqlite::FILE)],
+        "nothing else written"
+    );
+}
