@@ -12,7 +12,7 @@ use opsassist::intake::auth::Auth;
 use opsassist::intake::scheduler::{Scheduler, SchedulerOptions};
 use opsassist::intake::server::{self, ReceiverOptions};
 use opsassist::intake::{Intake, IntakeOptions};
-use opsassist::store::FileStore;
+use opsassist::store::SqliteStore;
 
 /// The allocator the `opsassist` binary uses, so the in-process receiver behaves like it.
 #[global_allocator]
@@ -67,7 +67,9 @@ fn rig() -> Rig {
         .build()
         .unwrap_or_else(|e| panic!("runtime: {e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let store = Arc::new(FileStore::in_dir(dir.path()));
+    let store = Arc::new(
+        SqliteStore::at(&dir.path().join("store.db")).unwrap_or_else(|e| panic!("store: {e}")),
+    );
     let intake = Intake::open(
         store,
         IntakeOptions {
@@ -217,7 +219,9 @@ fn bench(c: &mut Criterion) {
     // What a console does when 10,000 alerts land: read the new records and decide what to
     // start (off the UI thread; the UI gets one status line per poll).
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let store = Arc::new(FileStore::in_dir(dir.path()));
+    let store = Arc::new(
+        SqliteStore::at(&dir.path().join("store.db")).unwrap_or_else(|e| panic!("store: {e}")),
+    );
     let intake = Intake::open(
         store.clone(),
         IntakeOptions {

@@ -1,6 +1,6 @@
 //! The console's frame time while a storm of alerts arrives (issue 11). The console's side is
 //! set up as `opsassist tui --listen` sets it up: a real receiver (axum on loopback, bearer
-//! auth, durable group-committed FileStore inbox with dedup) and the desk room's inbox view
+//! auth, durable group-committed SQLite inbox with dedup) and the desk room's inbox view
 //! (the code the console's room runs every 250 ms, turned into what the app shows) on the intake background runtime, below the UI thread's priority;
 //! each measured frame, on this thread, applies what the follower produced since the last frame
 //! and draws the whole dashboard (200x60 unless `OPSASSIST_BENCH_SIZE` says, TestBackend). The storm comes from another process at
@@ -24,7 +24,7 @@ use opsassist::intake::auth::Auth;
 use opsassist::intake::scheduler::{Scheduler, SchedulerOptions};
 use opsassist::intake::server::{self, ReceiverOptions};
 use opsassist::intake::{Intake, IntakeOptions};
-use opsassist::store::FileStore;
+use opsassist::store::SqliteStore;
 use opsassist::tui::app::LlmState;
 use opsassist::tui::{App, AppEvent, Keymap, ProviderInfo, render};
 
@@ -341,7 +341,9 @@ fn bench(c: &mut Criterion) {
         }
     );
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let store = Arc::new(FileStore::in_dir(dir.path()));
+    let store = Arc::new(
+        SqliteStore::at(&dir.path().join("store.db")).unwrap_or_else(|e| panic!("store: {e}")),
+    );
     let (url, metrics) = background.block_on({
         let store = store.clone();
         async move {

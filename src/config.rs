@@ -62,11 +62,11 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
-    /// The store of one machine when no `url` is set: `sqlite` (`DATA_DIR/store.db`, the
-    /// default) or `files` (the legacy JSONL inbox in `DATA_DIR/inbox/`).
+    /// The store of one machine when no `url` is set: `sqlite` (`DATA_DIR/store.db`), the
+    /// only one. `files` (the legacy JSONL inbox) is refused, naming the import command.
     pub kind: StoreKind,
     /// `postgres://user@host/db?sslmode=…` (no password here: use `password_file`, or put the
-    /// whole URL in `OPSASSIST_STORE_URL`). Unset: the files in the data dir.
+    /// whole URL in `OPSASSIST_STORE_URL`). Unset: `store.db` in the data dir.
     pub url: Option<String>,
     /// File holding the database password (mode 0600); never the command line.
     pub password_file: Option<PathBuf>,
@@ -98,14 +98,31 @@ pub struct TeamConfig {
 }
 
 /// `[store] kind`: the store of one machine.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreKind {
     /// `DATA_DIR/store.db`.
     #[default]
     Sqlite,
-    /// The legacy JSONL inbox in `DATA_DIR/inbox/` (import it with `store migrate --from files`).
-    Files,
+}
+
+impl<'de> Deserialize<'de> for StoreKind {
+    /// `sqlite`; the removed `files` store gets an error that names its import.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let name = String::deserialize(deserializer)?;
+        match name.as_str() {
+            "sqlite" => Ok(StoreKind::Sqlite),
+            "files" => Err(D::Error::custom(
+                "[store] kind = \"files\" is no longer supported (the JSONL inbox store was \
+                 removed): run `opsassist store migrate --from files` to import the data dir's \
+                 inbox into store.db, then remove the kind line (\"sqlite\" is the default)",
+            )),
+            other => Err(D::Error::custom(format!(
+                "[store] kind: unknown store {other:?}; the only one is \"sqlite\""
+            ))),
+        }
+    }
 }
 
 /// The console's own settings (`[tui]`).
@@ -512,6 +529,26 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(err.starts_with("line 2, column 12:"), "{err}");
+    }
+
+    #[test]
+    fn the_removed_files_store_names_its_import_in_one_line() {
+        let err = Config::parse("[store]\nkind = \"files\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with("line 2, column 8:"), "{err}");
+        assert!(err.contains("[store] kind = \"files\""), "{err}");
+        assert!(
+            err.contains("opsassist store migrate --from files"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+        let config = Config::parse("[store]\nkind = \"sqlite\"\n").expect("sqlite");
+        assert_eq!(config.store.kind, StoreKind::Sqlite);
+        let err = Config::parse("[store]\nkind = \"mongo\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("unknown store \"mongo\""), "{err}");
     }
 
     #[test]

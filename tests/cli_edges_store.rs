@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use opsassist::alert::{Alert, Source, Status};
 use opsassist::paths::Paths;
-use opsassist::store::{Change, DedupKey, FileStore, InboxRecord, Store};
+use opsassist::store::{Change, DedupKey, InboxRecord, SqliteStore, Store};
 
 struct Dirs {
     root: tempfile::TempDir,
@@ -29,7 +29,8 @@ fn dirs() -> Dirs {
 
 /// Incidents `inc-<fp>` opened in the data dir's inbox.
 fn open_incidents(d: &Dirs, fingerprints: &[&str]) {
-    let store = FileStore::open(&Paths::in_dir(d.root.path()));
+    let store =
+        SqliteStore::open(&Paths::in_dir(d.root.path())).unwrap_or_else(|e| panic!("store: {e}"));
     let records: Vec<InboxRecord> = fingerprints
         .iter()
         .map(|fp| InboxRecord {
@@ -306,7 +307,8 @@ fn prune_ages_take_explicit_units_and_a_dry_run_lists_the_sessions() {
 #[test]
 fn incidents_list_names_docker_incidents_docker_and_dates_other_days() {
     let d = dirs();
-    let store = FileStore::open(&Paths::in_dir(d.root.path()));
+    let store =
+        SqliteStore::open(&Paths::in_dir(d.root.path())).unwrap_or_else(|e| panic!("store: {e}"));
     let yesterday = chrono::Utc::now() - chrono::Duration::days(2);
     // Recorded before `docker` was a source: generic, with the watcher's fingerprint.
     let long_id = "0123456789abcdef".repeat(4);

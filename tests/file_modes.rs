@@ -1,12 +1,11 @@
-//! The data dir is private: created 0700 with `sessions/`, `inbox/` and `exports/` 0700 in
-//! it and every file 0600 (the SQLite store's `store.db` and its -wal and -shm files too),
+//! The data dir is private: created 0700 with `sessions/` and `exports/` 0700 in it and every file 0600 (the SQLite store's `store.db` and its -wal and -shm files too),
 //! whatever the umask; a data dir others may write in is warned about.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use opsassist::paths::Paths;
-use opsassist::store::{Board, FileStore, SqliteStore, Store};
+use opsassist::store::{Board, SqliteStore};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -17,26 +16,16 @@ fn mode(path: &Path) -> u32 {
 }
 
 #[test]
-fn sessions_inbox_and_their_files_are_owner_only() {
+fn sessions_and_their_files_are_owner_only() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let paths = Paths::in_dir(dir.path());
     let log_path = paths.sessions_dir().join("20260101-000000-abcdef.jsonl");
     let log = opsassist::session::log::SessionLog::create(&log_path, "20260101-000000-abcdef")
         .unwrap_or_else(|e| panic!("session log: {e}"));
     drop(log);
-    let store = FileStore::open(&paths);
-    let _lock = store
-        .lock_receiver()
-        .unwrap_or_else(|e| panic!("inbox: {e}"));
     assert_eq!(mode(&paths.data_dir), 0o700, "data dir");
     assert_eq!(mode(&paths.sessions_dir()), 0o700, "sessions/");
     assert_eq!(mode(&log_path), 0o600, "session log");
-    let inbox_dir = paths.data_dir.join("inbox");
-    assert_eq!(mode(&inbox_dir), 0o700, "inbox/");
-    for entry in std::fs::read_dir(&inbox_dir).unwrap_or_else(|e| panic!("{e}")) {
-        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
-        assert_eq!(mode(&path), 0o600, "{}", path.display());
-    }
 }
 
 #[test]

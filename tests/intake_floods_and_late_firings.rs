@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use opsassist::intake::{Intake, IntakeError, IntakeOptions, Outcome, OutcomeKind};
-use opsassist::store::{FileStore, IncidentState, Store};
+use opsassist::store::{IncidentState, SqliteStore, Store};
 
 const MAX: usize = 1 << 20;
 
@@ -46,8 +46,9 @@ fn pagerduty(kind: &str, occurred: DateTime<Utc>, created: DateTime<Utc>) -> Vec
     .into_bytes()
 }
 
-fn open(dir: &std::path::Path, options: IntakeOptions) -> (Intake, Arc<FileStore>) {
-    let store = Arc::new(FileStore::in_dir(dir));
+fn open(dir: &std::path::Path, options: IntakeOptions) -> (Intake, Arc<SqliteStore>) {
+    let store =
+        Arc::new(SqliteStore::at(&dir.join("store.db")).unwrap_or_else(|e| panic!("store: {e}")));
     let intake = Intake::open(store.clone(), options).unwrap_or_else(|e| panic!("open: {e}"));
     (intake, store)
 }
@@ -61,7 +62,7 @@ async fn one(intake: &Intake, payload: &[u8]) -> Outcome {
     outcomes.remove(0)
 }
 
-fn state(store: &FileStore, id: &str) -> IncidentState {
+fn state(store: &SqliteStore, id: &str) -> IncidentState {
     let incidents = store
         .incidents()
         .unwrap_or_else(|e| panic!("incidents: {e}"));

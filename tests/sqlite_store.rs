@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use opsassist::alert::{Alert, Source, Status};
-use opsassist::store::{Board, Change, DedupKey, FileStore, InboxRecord, SqliteStore, Store};
+use opsassist::store::{Change, DedupKey, InboxRecord, Incidents, SqliteStore, Store};
 use receiver::{Served, TOKEN, incidents, opsassist, write_config};
 
 fn alert(fingerprint: &str) -> Alert {
@@ -47,6 +47,68 @@ fn opened(id: &str, fingerprint: &str) -> InboxRecord {
                 fingerprint: fingerprint.into(),
             },
             alert: Box::new(alert(fingerprint)),
+        },
+    }
+}
+
+/// Write a legacy data dir's inbox as the JSONL store of an older release left it: one JSON
+/// record per line under `inbox/inbox.jsonl` (`header`: the generation line a compaction
+/// wrote first), a torn last line (`torn`: a crash mid-write, never acknowledged), and the
+/// live claims in `inbox/claims.json`.
+fn write_legacy(
+    data: &std::path::Path,
+    header: Option<u64>,
+    records: &[InboxRecord],
+    torn: bool,
+    claims: &[(&str, &str)],
+) {
+    let dir = data.join("inbox");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    let mut text = header.map_or_else(String::new, |g| format!("{{\"inbox_generation\":{g}}}\n"));
+    for record in records {
+        text += &serde_json::to_string(record).unwrap_or_else(|e| panic!("{e}"));
+        text.push('\n');
+    }
+    if torn {
+        text += r#"{"at":"2026-11-20T03:12:04Z","incident":"inc-torn","change":{"ki"#;
+    }
+    std::fs::write(dir.join("inbox.jsonl"), text).unwrap_or_else(|e| panic!("inbox: {e}"));
+    let now = Utc::now();
+    let claims: Vec<serde_json::Value> = claims
+        .iter()
+        .map(|(incident, operator)| {
+            serde_json::json!({
+                "incident": incident,
+                "operator": operator,
+                "since": now,
+                "lease_until": now + chrono::Duration::seconds(600),
+            })
+        })
+        .collect();
+    std::fs::write(
+        dir.join("claims.json"),
+        serde_json::to_vec(&claims).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("claims: {e}"));
+}
+
+/// The snapshot record a legacy inbox compaction wrote for the incident `records` make.
+fn snapshot(records: &[InboxRecord]) -> InboxRecord {
+    let mut incidents = Incidents::default();
+    for record in records {
+        incidents.apply(record);
+    }
+    let incident = incidents
+        .iter()
+        .next()
+        .unwrap_or_else(|| panic!("no incident"))
+        .clone();
+    InboxRecord {
+        at: Utc::now(),
+        incident: incident.id.clone(),
+        change: Change::Snapshot {
+            incident: Box::new(incident),
+            recent_reopens: Vec::new(),
         },
     }
 }
@@ -125,7 +187,7 @@ fn helper_writer_killed_mid_transaction() {
     store
         .append(&[opened("inc-committed", "fp-committed")])
         .unwrap_or_else(|e| panic!("append: {e}"));
-    let result = store.transact(0, &mut |_, _| {
+    let result = store.transact(0, &mut |_| {
         println!("deciding");
         let batch: Vec<InboxRecord> = (0..100_000)
             .map(|n| opened(&format!("inc-{n}"), &format!("fp-{n}")))
@@ -190,33 +252,51 @@ fn a_writer_killed_mid_transaction_leaves_nothing_of_it() {
 async fn store_migrate_imports_a_files_data_dir_once_and_serve_dedups_against_it() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let root = dir.path();
-    write_config(root, "rate_per_client = 0\n[store]\nkind = \"files\"\n");
     let paths = opsassist::paths::Paths::in_dir(root);
-    // A data dir the files store wrote: records, a compaction's snapshots, more records, a
-    // claim.
-    {
-        let files = FileStore::open(&paths).compact_over(1);
-        files
-            .append(&[opened("inc-a", "fp-a"), opened("inc-b", "fp-b")])
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(files.maintain().unwrap_or_else(|e| panic!("{e}")));
-        files
-            .append(&[
-                opened("inc-c", "fp-c"),
-                InboxRecord {
-                    at: Utc::now(),
-                    incident: "inc-a".into(),
-                    change: Change::Repeated,
-                },
-            ])
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(Store::claim(&files, "inc-b", "console-1").unwrap_or_else(|e| panic!("{e}")));
-        files
-            .lease("inc-b", "alice", Duration::from_secs(600))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let before: HashSet<String> = incidents(root).iter().map(|i| i.to_string()).collect();
-    assert_eq!(before.len(), 3);
+    let data = paths.data_dir.clone();
+    // A data dir the JSONL store of an older release wrote: a compaction's snapshots (with
+    // its generation header), more records, a claim record, a torn last line, and a live
+    // claim on the board.
+    let claimed = InboxRecord {
+        at: Utc::now(),
+        incident: "inc-b".into(),
+        change: Change::Claimed {
+            by: "console-1".into(),
+        },
+    };
+    write_legacy(
+        &data,
+        Some(1),
+        &[
+            snapshot(&[opened("inc-a", "fp-a")]),
+            snapshot(&[opened("inc-b", "fp-b")]),
+            opened("inc-c", "fp-c"),
+            InboxRecord {
+                at: Utc::now(),
+                incident: "inc-a".into(),
+                change: Change::Repeated,
+            },
+            claimed,
+        ],
+        true,
+        &[("inc-b", "alice")],
+    );
+    // The removed store kind is refused in one line that names the import.
+    write_config(root, "rate_per_client = 0\n[store]\nkind = \"files\"\n");
+    let out = opsassist(root)
+        .args(["incidents", "list", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("kind = \"files\"") && err.contains("opsassist store migrate --from files"),
+        "{err}"
+    );
+    assert!(
+        !data.join(opsassist::store::sqlite::FILE).exists(),
+        "nothing opened"
+    );
     write_config(root, "rate_per_client = 0\n");
     let run = |args: &[&str]| {
         let out = opsassist(root)
@@ -239,9 +319,25 @@ async fn store_migrate_imports_a_files_data_dir_once_and_serve_dedups_against_it
         text.contains("ok: claims: 1 in files, 1 imported into"),
         "{text}"
     );
-    // The same incidents, now from store.db.
-    let after: HashSet<String> = incidents(root).iter().map(|i| i.to_string()).collect();
-    assert_eq!(after, before);
+    // The same incidents, now from store.db: the snapshots' counts and the claim carried over.
+    let after = incidents(root);
+    let ids: HashSet<String> = after
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_string))
+        .collect();
+    let want: HashSet<String> = ["inc-a", "inc-b", "inc-c"].map(String::from).into();
+    assert_eq!(ids, want, "{after:?}");
+    let a = after
+        .iter()
+        .find(|i| i["id"] == "inc-a")
+        .unwrap_or_else(|| panic!("inc-a"));
+    assert_eq!(a["count"], 2, "{a}");
+    assert!(
+        after
+            .iter()
+            .any(|i| i["id"] == "inc-b" && i["claimed_by"] == "console-1"),
+        "{after:?}"
+    );
     let (ok, text) = run(&["store", "migrate", "--from", "files", "--to", "sqlite"]);
     assert!(ok, "{text}");
     assert!(
@@ -324,9 +420,13 @@ fn an_upgraded_data_dir_finds_its_files_incidents_in_the_new_store() {
     write_config(root, "");
     let paths = opsassist::paths::Paths::in_dir(root);
     // What the previous release left: the JSONL inbox, no store.db.
-    FileStore::open(&paths)
-        .append(&[opened("inc-old", "fp-old")])
-        .unwrap_or_else(|e| panic!("{e}"));
+    write_legacy(
+        &paths.data_dir,
+        None,
+        &[opened("inc-old", "fp-old")],
+        false,
+        &[],
+    );
     let listed = incidents(root);
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["id"], "inc-old");

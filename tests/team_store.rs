@@ -61,7 +61,7 @@ impl Replica {
         let mut opened = false;
         let next = self
             .store
-            .transact(*cursor, &mut |records, _reset| {
+            .transact(*cursor, &mut |records| {
                 for record in &records {
                     incidents.apply(record);
                 }
@@ -356,7 +356,7 @@ fn a_decision_that_panics_does_not_leave_the_inbox_locked() {
     let a = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
     let b = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        a.transact(0, &mut |_, _| panic!("the decision failed"))
+        a.transact(0, &mut |_| panic!("the decision failed"))
     }));
     assert!(panicked.is_err());
     let (tx, rx) = std::sync::mpsc::channel();
@@ -367,7 +367,7 @@ fn a_decision_that_panics_does_not_leave_the_inbox_locked() {
         .unwrap_or_else(|_| panic!("the inbox stayed locked after the panic"))
         .unwrap_or_else(|e| panic!("append: {e}"));
     let mut seen = 0;
-    a.transact(0, &mut |records, _| {
+    a.transact(0, &mut |records| {
         seen = records.len();
         Vec::new()
     })

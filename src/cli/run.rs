@@ -84,7 +84,8 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
     // Through the desk, like a paste in the console: a repeat of an open incident counts
     // there (and this session is recorded on it) instead of opening another; an incident
     // another operator holds is not touched.
-    let (desk, warning) = Desk::open(core.clone(), &operator_from_env(), "run");
+    let (desk, warning) =
+        Desk::open(core.clone(), &operator_from_env(), "run").context("cannot open the store")?;
     if let Some(warning) = warning {
         eprintln!("warning: {}", neutralize_line(&warning));
     }

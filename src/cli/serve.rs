@@ -194,7 +194,8 @@ pub fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
             });
             (run, print)
         });
-        let (desk, warning) = Desk::open(core, &operator_from_env(), "serve");
+        let (desk, warning) =
+            Desk::open(core, &operator_from_env(), "serve").context("cannot open the store")?;
         if let Some(warning) = &warning {
             tracing::warn!("{warning}");
         }

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use opsassist::headless::Transcript;
 use opsassist::paths::Paths;
 use opsassist::session;
-use opsassist::store::{FileStore, Store};
+use opsassist::store::Store;
 use opsassist::text::neutralize_line;
 
 /// `opsassist sessions` subcommands.
@@ -217,23 +217,29 @@ fn received_without_session(paths: &Paths) -> Vec<session::SessionSummary> {
         }
     };
     let store: Arc<dyn Store> = if opsassist::store::open::url(&store_config).is_some() {
-        let (store, warning) = opsassist::store::inbox_or_files(paths, &store_config);
-        if let Some(warning) = warning {
-            eprintln!("opsassist: warning: {}", neutralize_line(&warning));
-        }
-        store
-    } else if store_config.kind == opsassist::config::StoreKind::Sqlite
-        && paths.data_dir.join(opsassist::store::sqlite::FILE).exists()
-    {
-        match opsassist::store::SqliteStore::open(paths) {
-            Ok(store) => Arc::new(store),
+        match opsassist::store::inbox_or_local(paths, &store_config) {
+            Ok((store, warning)) => {
+                if let Some(warning) = warning {
+                    eprintln!("opsassist: warning: {}", neutralize_line(&warning));
+                }
+                store
+            }
             Err(e) => {
                 eprintln!("opsassist: warning: {}", neutralize_line(&e.to_string()));
                 return Vec::new();
             }
         }
-    } else if paths.data_dir.join("inbox").exists() {
-        Arc::new(FileStore::open(paths))
+    } else if paths.data_dir.join(opsassist::store::sqlite::FILE).exists()
+        || opsassist::store::legacy_inbox::inbox_path(paths).exists()
+    {
+        // The data dir's store (a legacy inbox is imported into it on first open).
+        match opsassist::store::open::local(paths, &store_config) {
+            Ok(opened) => opened.store,
+            Err(e) => {
+                eprintln!("opsassist: warning: {}", neutralize_line(&e.to_string()));
+                return Vec::new();
+            }
+        }
     } else {
         return Vec::new();
     };

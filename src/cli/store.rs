@@ -13,7 +13,7 @@ use clap::Subcommand;
 use opsassist::audit::{self, AuditEntry, AuditLog, AuditSink};
 use opsassist::config::Config;
 use opsassist::paths::Paths;
-use opsassist::store::{ClaimOutcome, FileStore, PgStore, SqliteStore, Store, operator_from_env};
+use opsassist::store::{ClaimOutcome, PgStore, SqliteStore, Store, operator_from_env};
 use opsassist::text::neutralize_line;
 
 /// `opsassist store` subcommands.
@@ -285,10 +285,10 @@ fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
 /// `store migrate --from files [--to sqlite]`: the legacy inbox and claims into store.db,
 /// once; the counts are checked against what the store then holds.
 fn import_files(paths: &Paths) -> anyhow::Result<ExitCode> {
-    let Some((source, records, claims)) = opsassist::store::open::legacy_inbox(paths)? else {
+    let Some((source, records, claims)) = opsassist::store::legacy_inbox::read(paths)? else {
         anyhow::bail!(
             "no legacy inbox at {} to import",
-            paths.data_dir.join("inbox/inbox.jsonl").display()
+            opsassist::store::legacy_inbox::inbox_path(paths).display()
         );
     };
     let sqlite = SqliteStore::open(paths)?;
@@ -326,9 +326,12 @@ fn import_files(paths: &Paths) -> anyhow::Result<ExitCode> {
 
 /// `store migrate --from files|sqlite --to URL`.
 fn migrate(paths: &Paths, config: &Config, from: &str, to: &str) -> anyhow::Result<ExitCode> {
-    let source: Box<dyn Store> = match from {
-        "files" => Box::new(FileStore::open(paths)),
-        "sqlite" => Box::new(SqliteStore::open(paths)?),
+    // The inbox records to copy: the legacy JSONL inbox's (none without one), or store.db's.
+    let records = match from {
+        "files" => opsassist::store::legacy_inbox::read(paths)?
+            .map(|(_, records, _)| records)
+            .unwrap_or_default(),
+        "sqlite" => SqliteStore::open(paths)?.read_from(0)?.0,
         other => anyhow::bail!(
             "--from takes `files` or `sqlite`, not {}",
             neutralize_line(other)
@@ -391,7 +394,6 @@ fn migrate(paths: &Paths, config: &Config, from: &str, to: &str) -> anyhow::Resu
     let corrections_n = corrections.len() as u64;
     pg.copy_corrections(corrections)?;
     // The inbox.
-    let (records, _) = source.read_from(0)?;
     let inbox_n = records.len() as u64;
     for chunk in records.chunks(1000) {
         pg.append(chunk)?;

@@ -129,7 +129,8 @@ pub fn run(paths: &Paths, args: TuiArgs) -> anyhow::Result<ExitCode> {
             opsassist::desk::socket::connect(&socket).await?
         } else {
             let operator = opsassist::store::operator_from_env();
-            let (desk, warning) = opsassist::desk::Desk::open(core.clone(), &operator, "console");
+            let (desk, warning) = opsassist::desk::Desk::open(core.clone(), &operator, "console")
+                .context("cannot open the store")?;
             let room = opsassist::desk::room::start(
                 Arc::new(desk),
                 opsassist::desk::room::RoomOptions {

@@ -117,7 +117,8 @@ fn open_intake(
 ) -> anyhow::Result<(Intake, Arc<dyn opsassist::store::Store>)> {
     // Team mode: failed containers become incidents on the shared board (the data dir's
     // inbox when the database cannot be opened, so a failure is never dropped).
-    let (store, warning) = opsassist::store::inbox_or_files(paths, &config.store);
+    let (store, warning) =
+        opsassist::store::inbox_or_local(paths, &config.store).context("cannot open the store")?;
     if let Some(warning) = warning {
         eprintln!("opsassist: warning: {}", neutralize_line(&warning));
     }

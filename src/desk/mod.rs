@@ -55,19 +55,16 @@ pub struct Desk {
 
 impl Desk {
     /// Open the desk on `core`'s store, acting for `operator`; `role` names this process in
-    /// the inbox (`console`, `run`, `serve`). When the configured database cannot be opened
-    /// the inbox in the data dir is used and the returned warning says so (a paste or a run
-    /// is never lost for want of the database).
-    pub fn open(core: Arc<Core>, operator: &str, role: &str) -> (Desk, Option<String>) {
-        let (opened, warning) = match crate::store::open(&core.paths, &core.config.store) {
-            Ok(opened) => (opened, None),
-            Err(e) => (
-                crate::store::open::local(&core.paths, &core.config.store),
-                Some(format!(
-                    "cannot open the store ({e}); alerts go to the store in the data dir"
-                )),
-            ),
-        };
+    /// the inbox (`console`, `run`, `serve`). When the configured team database cannot be
+    /// opened the store in the data dir is used and the returned warning says so (a paste or
+    /// a run is never lost for want of the database); an error when that cannot be opened
+    /// either.
+    pub fn open(
+        core: Arc<Core>,
+        operator: &str,
+        role: &str,
+    ) -> Result<(Desk, Option<String>), crate::store::StoreError> {
+        let (opened, warning) = crate::store::open::or_local(&core.paths, &core.config.store)?;
         let claimant = if opened.is_team() {
             operator.to_string()
         } else {
@@ -81,7 +78,7 @@ impl Desk {
             claimant,
         };
         desk.guard_claims();
-        (desk, warning)
+        Ok((desk, warning))
     }
 
     /// Without a team database the core's claim guard reads the board in the data dir, so a

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::*;
 use crate::config::Investigate;
 use crate::intake::{Intake, IntakeOptions};
-use crate::store::{FileStore, Store};
+use crate::store::{SqliteStore, Store};
 
 fn alerts(range: std::ops::Range<usize>) -> Vec<crate::alert::Alert> {
     range
@@ -46,7 +46,7 @@ impl Follower {
 #[test]
 fn waiting_rows_are_sent_only_when_the_list_changes() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Arc::new(FileStore::in_dir(dir.path()));
+    let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
     let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("intake");
     intake.accept_blocking(alerts(0..3)).expect("accept");
     let mut follower = Follower {

@@ -72,7 +72,8 @@ struct Window {
     opened: VecDeque<(DateTime<Utc>, String)>,
     ids: HashSet<String>,
     lingering: usize,
-    /// A snapshot arrived outside a reset: rebuild from the incidents.
+    /// A snapshot record arrived (an inbox imported from an older release holds them) or
+    /// the ledger was forgotten: rebuild from the incidents.
     stale: bool,
 }
 
@@ -135,15 +136,8 @@ impl Ledger {
         ledger
     }
 
-    /// Apply what other writers appended (`reset`: the read started over after a compaction).
-    pub(crate) fn catch_up(&mut self, records: Vec<InboxRecord>, reset: bool) {
-        if reset {
-            self.incidents = Incidents::default();
-            self.source_ended.clear();
-            if let Some(window) = &mut self.window {
-                window.stale = true;
-            }
-        }
+    /// Apply what other writers appended.
+    pub(crate) fn catch_up(&mut self, records: Vec<InboxRecord>) {
         for record in &records {
             self.apply(record);
         }
@@ -214,17 +208,6 @@ impl Ledger {
             }
             window.ids.remove(&id);
         }
-    }
-
-    /// The incidents were replaced wholesale (a compaction dropped some).
-    pub(crate) fn incidents_replaced(&mut self) {
-        let incidents = &self.incidents;
-        self.source_ended
-            .retain(|id, _| incidents.get(id).is_some());
-        if let Some(window) = &mut self.window {
-            window.stale = true;
-        }
-        self.refresh_window(Utc::now());
     }
 
     /// Incidents nobody has taken up that count against the inbox capacity: the pending ones,

@@ -124,18 +124,14 @@ pub struct Intake {
     queued: Arc<AtomicUsize>,
     capacity: usize,
     metrics: Arc<Metrics>,
-    _receiver_lock: Arc<Box<dyn Send + Sync>>,
 }
 
 impl Intake {
-    /// Take the receiver lock of `store`, rebuild the incidents from it and start the writer.
+    /// Rebuild the incidents from `store` and start the writer.
     pub fn open(store: Arc<dyn Store>, options: IntakeOptions) -> Result<Intake, IntakeError> {
-        let lock = store.lock_receiver()?;
-        // A receiver start is a quiet moment to compact an inbox that grew past its limit.
-        store.maintain()?;
         let mut ledger = Ledger::with_window(options.inbox_window);
-        let cursor = store.transact(0, &mut |records, reset| {
-            ledger.catch_up(records, reset);
+        let cursor = store.transact(0, &mut |records| {
+            ledger.catch_up(records);
             Vec::new()
         })?;
         ledger.cursor = cursor;
@@ -167,7 +163,6 @@ impl Intake {
             queued,
             capacity: options.queue_capacity.max(1),
             metrics,
-            _receiver_lock: Arc::new(lock),
         })
     }
 

@@ -3,7 +3,7 @@
 //! whose fingerprint matches an open incident, whether it arrived by webhook or an earlier
 //! paste, in this process or another, updates that incident (count, last seen) instead of
 //! opening a duplicate. A new incident is claimed in the same transaction by the paster,
-//! who starts its session; no receiver lock is needed.
+//! who starts its session.
 
 use std::sync::{Arc, Mutex};
 
@@ -38,8 +38,8 @@ impl Paste {
         let mut alerts = Some(alerts);
         let mut outcomes = Vec::new();
         let ledger = &mut *ledger;
-        let result = self.store.transact(ledger.cursor, &mut |others, reset| {
-            ledger.catch_up(others, reset);
+        let result = self.store.transact(ledger.cursor, &mut |others| {
+            ledger.catch_up(others);
             let mut records = Vec::new();
             let alerts = alerts.take().unwrap_or_default();
             outcomes = ledger.decide(alerts, now, Some(claimant), &mut records, &mut counts);

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{IntakeConfig, Investigate};
 use crate::protocol::SourceStatus;
-use crate::store::{Change, Cursor, Incident, Incidents, Store, StoreError, is_reset};
+use crate::store::{Change, Cursor, Incident, Incidents, Store, StoreError};
 
 use super::severity::{self, Rank};
 
@@ -90,20 +90,10 @@ impl Scheduler {
     /// Read what is new in `store`.
     pub fn poll(&mut self, store: &dyn Store) -> Result<Update, StoreError> {
         let (records, next) = store.read_from(self.cursor)?;
-        // After a compaction the records start over with snapshots: rebuild from them, and
-        // treat only incidents this scheduler did not know yet as new.
-        let known = if is_reset(self.cursor, next) {
-            Some(std::mem::take(&mut self.incidents))
-        } else {
-            None
-        };
         self.cursor = next;
         let mut update = Update::default();
         for record in &records {
-            let new = match &known {
-                Some(known) => known.get(&record.incident).is_none(),
-                None => self.incidents.get(&record.incident).is_none(),
-            };
+            let new = self.incidents.get(&record.incident).is_none();
             self.incidents.apply(record);
             match &record.change {
                 Change::Snapshot { incident, .. } => {

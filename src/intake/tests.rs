@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::store::{FileStore, IncidentState, SqliteStore};
+use crate::store::{IncidentState, SqliteStore};
 
 fn am(fp: &str, status: &str) -> String {
     format!(
@@ -221,105 +221,6 @@ async fn paste_and_receiver_share_one_dedup_state() {
         "the paster took it up"
     );
     assert_eq!(incidents.pending(), 1, "only the received one waits");
-}
-
-/// The receiver compacts a grown inbox between batches and keeps deduplicating after it.
-#[tokio::test]
-async fn the_receiver_compacts_and_keeps_counting() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Arc::new(FileStore::in_dir(dir.path()).compact_over(64 * 1024));
-    let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
-    let max = 1 << 20;
-    let mut first = None;
-    for _ in 0..1000 {
-        let out = intake
-            .ingest(am("ff", "firing").as_bytes(), None, max)
-            .await
-            .expect("ff");
-        first.get_or_insert(out[0].incident.clone());
-    }
-    let len = std::fs::metadata(store.inbox_path()).expect("meta").len();
-    assert!(len < 128 * 1024, "compacted: {len} bytes");
-    let (_, cursor) = store.read_from(0).expect("read");
-    assert!(crate::store::cursor_generation(cursor) >= 1);
-    let incidents = store.incidents().expect("incidents");
-    assert_eq!(incidents.len(), 1);
-    let ff = incidents.iter().next().expect("ff");
-    assert_eq!((ff.id.clone(), ff.count), (first.expect("first"), 1000));
-    drop(intake);
-    // A restart reads the compacted inbox and still knows the incident.
-    let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("reopen");
-    let out = intake
-        .ingest(am("ff", "resolved").as_bytes(), None, max)
-        .await
-        .expect("resolve");
-    assert_eq!(kinds(&out), vec![OutcomeKind::Resolved]);
-}
-
-/// The writer compacts from its own ledger; an incident the compaction drops (resolved at
-/// source more than a day ago) must leave the ledger too, or its next alert would "reopen"
-/// an incident no reader has any more.
-#[tokio::test]
-async fn a_compaction_drops_old_resolved_incidents_from_the_writers_dedup_too() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let max = 1 << 20;
-    let old_id = {
-        let store = Arc::new(FileStore::in_dir(dir.path()));
-        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
-        let out = intake
-            .ingest(am("old", "firing").as_bytes(), None, max)
-            .await
-            .expect("old");
-        intake
-            .ingest(am("old", "resolved").as_bytes(), None, max)
-            .await
-            .expect("resolve");
-        drop(intake);
-        // Two days ago: past KEEP_RESOLVED_HOURS.
-        let path = store.inbox_path().to_path_buf();
-        let text = std::fs::read_to_string(&path).expect("inbox");
-        let past = (chrono::Utc::now() - chrono::Duration::hours(48)).to_rfc3339();
-        let lines: Vec<String> = text
-            .lines()
-            .map(|line| {
-                let mut value: serde_json::Value = serde_json::from_str(line).expect("record");
-                if value.get("at").is_some() {
-                    value["at"] = serde_json::Value::String(past.clone());
-                }
-                value.to_string()
-            })
-            .collect();
-        std::fs::write(&path, lines.join("\n") + "\n").expect("rewrite");
-        out[0].incident.clone()
-    };
-    let store = Arc::new(FileStore::in_dir(dir.path()).compact_over(64 * 1024));
-    let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("reopen");
-    // Grow the inbox past the limit so the writer compacts.
-    for _ in 0..1000 {
-        intake
-            .ingest(am("ff", "firing").as_bytes(), None, max)
-            .await
-            .expect("ff");
-    }
-    let (_, cursor) = store.read_from(0).expect("read");
-    assert!(crate::store::cursor_generation(cursor) >= 1, "compacted");
-    assert!(store.incidents().expect("incidents").get(&old_id).is_none());
-    let again = intake
-        .ingest(am("old", "firing").as_bytes(), None, max)
-        .await
-        .expect("old again");
-    assert_eq!(kinds(&again), vec![OutcomeKind::Opened]);
-    assert_ne!(again[0].incident, old_id);
-    let incidents = store.incidents().expect("incidents");
-    assert!(
-        incidents.get(&again[0].incident).is_some(),
-        "a reader sees it"
-    );
-    let ff = incidents
-        .iter()
-        .find(|i| i.key.fingerprint == "ff")
-        .expect("ff");
-    assert_eq!(ff.count, 1000);
 }
 
 /// An Alertmanager resolve notice with its own `endsAt`.

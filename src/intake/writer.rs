@@ -1,7 +1,6 @@
 //! The receiver's writer thread: it takes every queued request, and inside one store
 //! transaction catches up on what other writers (pastes, claims) appended, decides each alert
 //! against the incidents so far, appends all resulting records with one sync, then replies.
-//! Between batches it lets the store do its housekeeping (inbox compaction).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,42 +42,6 @@ impl Writer {
                 }
             }
             self.batch(jobs);
-            self.maintain();
-        }
-    }
-
-    /// Compact the inbox when it grew past its limit, from the ledger (which holds every
-    /// incident already) rather than by reading and parsing the whole file again: at
-    /// 150,000 open incidents that read stalled intake for seconds.
-    fn maintain(&mut self) {
-        let ledger = &mut self.ledger;
-        let now = Utc::now();
-        let compacted = self
-            .store
-            .maintain_from(ledger.cursor, &mut |records, reset| {
-                ledger.catch_up(records, reset);
-                let (snapshot, dropped) =
-                    crate::store::snapshot_of(&ledger.incidents, &|incident| {
-                        crate::store::open_or_recent(incident, now)
-                    });
-                if dropped > 0 {
-                    // Hold exactly what a reader of the compacted inbox will.
-                    ledger.incidents = crate::store::Incidents::default();
-                    for record in &snapshot {
-                        ledger.incidents.apply(record);
-                    }
-                    ledger.incidents_replaced();
-                }
-                snapshot
-            });
-        match compacted {
-            Ok(Some(cursor)) => ledger.cursor = cursor,
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!("intake: inbox housekeeping failed: {e}");
-                // What the ledger caught up may not be what the store holds now.
-                ledger.forget();
-            }
         }
     }
 
@@ -90,8 +53,8 @@ impl Writer {
         let mut counts: Counts = [0; 5];
         let mut jobs = Some(jobs);
         let ledger = &mut self.ledger;
-        let written = store.transact(ledger.cursor, &mut |others, reset| {
-            ledger.catch_up(others, reset);
+        let written = store.transact(ledger.cursor, &mut |others| {
+            ledger.catch_up(others);
             let mut records = Vec::new();
             for job in jobs.take().into_iter().flatten() {
                 let n = job.alerts.len();

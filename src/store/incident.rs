@@ -59,7 +59,7 @@ impl Incident {
         self.state == IncidentState::Open && self.claimed_by.is_none()
     }
 
-    /// Reopen times inside the flapping window (kept across an inbox compaction).
+    /// Reopen times inside the flapping window (a legacy inbox's snapshot records carry them).
     pub fn recent_reopens(&self) -> &[DateTime<Utc>] {
         &self.recent_reopens
     }

@@ -1,11 +1,10 @@
 //! The storage boundary for incidents: the [`Store`] trait (intake inbox, dedup keys, claims)
 //! and the incident state derived from the inbox records; [`Board`] (leased claims, change
 //! notifications). [`SqliteStore`] keeps them in `DATA_DIR/store.db` (the default, shared by
-//! every process on the machine); [`FileStore`] in the legacy JSONL inbox of the data dir
-//! (`[store] kind = "files"`, and the source of `store migrate --from files`); [`PgStore`] in
-//! one PostgreSQL database shared by a team (it also holds session events and the audit chain
+//! every process on the machine); [`PgStore`] in one PostgreSQL database shared by a team (it also holds session events and the audit chain
 //! through `session::log::EventSink` and `audit::AuditSink`). [`open`] picks one from
-//! `[store]`.
+//! `[store]`. [`legacy_inbox`] reads the JSONL inbox an older release left in a data dir, for
+//! `store migrate --from files` and the import on the first open of `store.db`.
 //!
 //! The inbox is an append-only sequence of [`InboxRecord`]s. Every incident, its alert, its
 //! repeat count, resolve-at-source and claim by a session is one record, so any process can
@@ -15,9 +14,8 @@
 //! the database instead of the file in team mode (`session::corrections`).
 
 pub mod board;
-mod files;
-mod files_board;
 mod incident;
+pub mod legacy_inbox;
 pub mod open;
 mod operator;
 pub mod postgres;
@@ -29,10 +27,8 @@ use serde::{Deserialize, Serialize};
 use crate::alert::{Alert, Source};
 
 pub use board::{Board, Claim, ClaimOutcome};
-pub use files::FileStore;
-pub use files::compact::{Compacted, open_or_recent, snapshot_of};
 pub use incident::{Incident, IncidentState, Incidents};
-pub use open::{Opened, inbox_or_files, open};
+pub use open::{Opened, inbox_or_local, open};
 pub use operator::{operator_from_env, set_configured_operator};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -45,9 +41,6 @@ pub enum StoreError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    /// Another process already receives alerts into this data dir.
-    #[error("another opsassist process is already receiving alerts into {0}")]
-    ReceiverBusy(std::path::PathBuf),
     #[error("cannot encode an inbox record: {0}")]
     Encode(String),
     /// The database refused or the connection failed.
@@ -137,8 +130,10 @@ pub enum Change {
     Claimed { by: String },
     /// The claimant started this model session for it.
     Started { session: String },
-    /// Inbox compaction's record of the incident as it stood: it replaces whatever a reader
-    /// had for this id (count, state, claim and sessions are absolute, not increments).
+    /// The legacy JSONL inbox's compaction record of the incident as it stood: it replaces
+    /// whatever a reader had for this id (count, state, claim and sessions are absolute, not
+    /// increments). No store writes it any more; inboxes imported from an older release hold
+    /// it, as it was.
     Snapshot {
         incident: Box<Incident>,
         /// Reopen times inside the flapping window.
@@ -147,25 +142,9 @@ pub enum Change {
     },
 }
 
-/// Where a reader is in the inbox. For [`SqliteStore`] and [`PgStore`]: the `seq` of the last
-/// record read (never reset). For [`FileStore`]: the inbox generation in the top
-/// [`GENERATION_BITS`] bits and a byte offset below them; 0 is the start of any generation.
+/// Where a reader is in the inbox: the `seq` of the last record read (never reset); 0 is
+/// the start.
 pub type Cursor = u64;
-
-/// Bits of a [`Cursor`] that hold the inbox generation (bumped by each compaction).
-pub const GENERATION_BITS: u32 = 24;
-
-/// The inbox generation a cursor belongs to.
-pub fn cursor_generation(cursor: Cursor) -> u64 {
-    cursor >> (64 - GENERATION_BITS)
-}
-
-/// True when a read from `before` that returned `after` started over in a new generation
-/// (the inbox was compacted): the records begin with snapshots, so rebuild from them
-/// instead of applying them on top of what was read before.
-pub fn is_reset(before: Cursor, after: Cursor) -> bool {
-    before != 0 && cursor_generation(before) != cursor_generation(after)
-}
 
 /// Everything that stores incidents: the receiver, every console and (later) team mode.
 pub trait Store: Send + Sync {
@@ -178,55 +157,18 @@ pub trait Store: Send + Sync {
     /// still being written is left for the next call.
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError>;
 
-    /// The exclusive right to receive (and so to dedup) alerts for this store, held until the
-    /// returned guard is dropped. A second receiver gets [`StoreError::ReceiverBusy`].
-    fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError>;
-
     /// Record that `by` took up `incident`, unless someone already did since the incident last
     /// (re)opened. True when this call made the claim. Atomic across processes.
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError>;
 
-    /// Read what other writers appended since `cursor`, hand it to `decide` (with true when
-    /// the read started over after a compaction, see [`is_reset`]) and append what it
+    /// Read what other writers appended since `cursor`, hand it to `decide` and append what it
     /// returns, with no other append in between, across processes: this is how two writers
     /// (the receiver and a paste) share one dedup state. Returns the cursor after both.
-    /// The default is not atomic across processes; stores that can be should override it.
     fn transact(
         &self,
         cursor: Cursor,
-        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
-    ) -> Result<Cursor, StoreError> {
-        let (records, next) = self.read_from(cursor)?;
-        let reset = is_reset(cursor, next);
-        let out = decide(records, reset);
-        if out.is_empty() {
-            return Ok(next);
-        }
-        let range = self.append(&out)?;
-        Ok(if range.start == next { range.end } else { next })
-    }
-
-    /// Housekeeping the receiver runs at start and between batches; [`FileStore`] compacts
-    /// an inbox that grew past its limit. True when it did something.
-    fn maintain(&self) -> Result<bool, StoreError> {
-        Ok(false)
-    }
-
-    /// [`Store::maintain`] for a caller that keeps every incident in memory, current up to
-    /// `cursor` (the intake writer's ledger). A store that compacts does it under its lock:
-    /// `snapshot` gets what others appended since `cursor` (with true when the read started
-    /// over) and returns the records the compacted store should hold, so the store need not
-    /// read and parse its whole log again. Returns the cursor after the compacted store, or
-    /// `None` when nothing was done. The default runs [`Store::maintain`] (its caller then
-    /// catches up from its old cursor as after any compaction).
-    fn maintain_from(
-        &self,
-        cursor: Cursor,
-        snapshot: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
-    ) -> Result<Option<Cursor>, StoreError> {
-        let _ = (cursor, snapshot);
-        self.maintain().map(|_| None)
-    }
+        decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
+    ) -> Result<Cursor, StoreError>;
 
     /// True when other receivers may write to this store too (team mode): the intake writer
     /// then follows their records, not only claims.

@@ -1,15 +1,15 @@
 //! Choosing the store: PostgreSQL when `OPSASSIST_STORE_URL` or `[store] url` names a
-//! database (the password from `[store] password_file`, never the command line), else the
-//! store of `[store] kind` in the data dir: SQLite (`store.db`, the default) or the legacy
-//! JSONL files.
+//! database (the password from `[store] password_file`, never the command line), else SQLite
+//! in the data dir (`store.db`). A legacy JSONL inbox an older release left there is imported
+//! into a new, empty `store.db` on its first open.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::board::Board;
 use super::postgres::PgStore;
-use super::{FileStore, SqliteStore, Store, StoreError};
-use crate::config::{StoreConfig, StoreKind};
+use super::{SqliteStore, Store, StoreError, legacy_inbox};
+use crate::config::StoreConfig;
 use crate::paths::Paths;
 
 /// The environment variable that overrides `[store] url`.
@@ -71,58 +71,26 @@ pub fn open(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
                 lease,
             })
         }
-        None => {
-            let (store, board): (Arc<dyn Store>, Arc<dyn Board>) = match config.kind {
-                StoreKind::Sqlite => {
-                    let sqlite = Arc::new(SqliteStore::open(paths)?);
-                    import_on_upgrade(paths, &sqlite);
-                    (sqlite.clone(), sqlite)
-                }
-                StoreKind::Files => {
-                    let files = Arc::new(FileStore::open(paths));
-                    (files.clone(), files)
-                }
-            };
-            Ok(Opened {
-                store,
-                board,
-                postgres: None,
-                lease,
-            })
-        }
+        None => local(paths, config),
     }
 }
 
-/// A legacy inbox as read for import: its name in `imports`, its records and live claims.
-pub type Legacy = (String, Vec<super::InboxRecord>, Vec<super::Claim>);
-
-/// Where `store migrate --from files` and the upgrade import read: the legacy inbox of the
-/// data dir. None without a legacy inbox.
-pub fn legacy_inbox(paths: &Paths) -> Result<Option<Legacy>, StoreError> {
-    let files = FileStore::open(paths);
-    if !files.inbox_path().exists() {
-        return Ok(None);
-    }
-    let source = format!("files:{}", files.inbox_path().display());
-    let (records, _) = files.read_from(0)?;
-    let claims = files.claims()?;
-    Ok(Some((source, records, claims)))
-}
-
-/// A data dir the files store wrote before SQLite became the default: its inbox and claims
+/// A data dir the JSONL inbox store of an older release wrote: its inbox and claims
 /// go into the new, still empty store.db once, so an upgrade loses no incident. Anything
 /// else (already imported, a store.db with records of its own, no legacy inbox) is left
 /// alone; `store migrate --from files` says why.
 fn import_on_upgrade(paths: &Paths, sqlite: &SqliteStore) {
-    let legacy = paths.data_dir.join("inbox").join("inbox.jsonl");
+    let legacy = legacy_inbox::inbox_path(paths);
     if !legacy.exists() {
         return;
     }
-    let source = format!("files:{}", legacy.display());
-    if !sqlite.awaits_import(&source).unwrap_or(false) {
+    if !sqlite
+        .awaits_import(&legacy_inbox::source_name(paths))
+        .unwrap_or(false)
+    {
         return;
     }
-    let imported = legacy_inbox(paths).and_then(|found| match found {
+    let imported = legacy_inbox::read(paths).and_then(|found| match found {
         Some((source, records, claims)) => sqlite.import(&source, &records, &claims).map(Some),
         None => Ok(None),
     });
@@ -141,39 +109,51 @@ fn import_on_upgrade(paths: &Paths, sqlite: &SqliteStore) {
     }
 }
 
-/// The store of the data dir, for when the configured one cannot be opened: SQLite unless
-/// `[store] kind = "files"` (or store.db cannot be opened either), then the JSONL files.
-pub fn local(paths: &Paths, config: &StoreConfig) -> Opened {
-    let lease = Duration::from_secs(config.lease_secs.max(1));
-    let (store, board): (Arc<dyn Store>, Arc<dyn Board>) = match SqliteStore::open(paths) {
-        Ok(sqlite) if config.kind == StoreKind::Sqlite => {
-            let sqlite = Arc::new(sqlite);
-            (sqlite.clone(), sqlite)
-        }
-        _ => {
-            let files = Arc::new(FileStore::open(paths));
-            (files.clone(), files)
-        }
-    };
-    Opened {
-        store,
-        board,
+/// The store of the data dir: SQLite in `store.db` (created if missing; a legacy inbox is
+/// imported into it on its first open). An error when it cannot be opened: there is no
+/// other store to fall back to.
+pub fn local(paths: &Paths, config: &StoreConfig) -> Result<Opened, StoreError> {
+    let sqlite = Arc::new(SqliteStore::open(paths)?);
+    import_on_upgrade(paths, &sqlite);
+    Ok(Opened {
+        store: sqlite.clone(),
+        board: sqlite,
         postgres: None,
-        lease,
+        lease: Duration::from_secs(config.lease_secs.max(1)),
+    })
+}
+
+/// The store a writer that must not lose its alert opens, and a warning: the configured
+/// store; when that is a team database that cannot be opened, the store in the data dir (the
+/// warning says so), so a paste or a Docker event is counted locally instead of dropped. An
+/// error when the data dir's store cannot be opened either.
+pub fn or_local(
+    paths: &Paths,
+    config: &StoreConfig,
+) -> Result<(Opened, Option<String>), StoreError> {
+    match open(paths, config) {
+        Ok(opened) => Ok((opened, None)),
+        Err(e) if url(config).is_some() => {
+            let opened = local(paths, config).map_err(|local| {
+                StoreError::Db(format!(
+                    "cannot open the team database ({e}) nor the store in the data dir ({local})"
+                ))
+            })?;
+            Ok((
+                opened,
+                Some(format!(
+                    "cannot open the store ({e}); alerts go to the store in the data dir"
+                )),
+            ))
+        }
+        Err(e) => Err(e),
     }
 }
 
-/// The inbox a writer that must not lose its alert uses: the configured store, or the store
-/// in the data dir when the database cannot be opened (the warning says so). A paste or a
-/// Docker event is then counted locally instead of being dropped.
-pub fn inbox_or_files(paths: &Paths, config: &StoreConfig) -> (Arc<dyn Store>, Option<String>) {
-    match open(paths, config) {
-        Ok(opened) => (opened.store, None),
-        Err(e) => (
-            local(paths, config).store,
-            Some(format!(
-                "cannot open the store ({e}); alerts go to the store in the data dir"
-            )),
-        ),
-    }
+/// [`or_local`]'s inbox.
+pub fn inbox_or_local(
+    paths: &Paths,
+    config: &StoreConfig,
+) -> Result<(Arc<dyn Store>, Option<String>), StoreError> {
+    or_local(paths, config).map(|(opened, warning)| (opened.store, warning))
 }

@@ -1,6 +1,5 @@
-//! FileStore: round trip, torn tails, claims and the receiver lock.
-
-use std::io::Write;
+//! The store's records through [`SqliteStore`]: round trip, following from a cursor, claims
+//! across handles; old record forms that must still read.
 
 use chrono::Utc;
 
@@ -40,7 +39,7 @@ fn opened(id: &str) -> InboxRecord {
 #[test]
 fn records_round_trip_and_follow_from_a_cursor() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = FileStore::in_dir(dir.path());
+    let store = SqliteStore::at(&dir.path().join("store.db")).expect("open");
     assert_eq!(store.read_from(0).expect("empty").0, Vec::new());
     store.append(&[opened("a"), opened("b")]).expect("append");
     let (first, cursor) = store.read_from(0).expect("read");
@@ -60,33 +59,10 @@ fn records_round_trip_and_follow_from_a_cursor() {
 }
 
 #[test]
-fn a_torn_last_line_is_skipped_then_cut_by_the_next_writer() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = FileStore::in_dir(dir.path());
-    store.append(&[opened("a")]).expect("append");
-    let mut raw = std::fs::OpenOptions::new()
-        .append(true)
-        .open(store.inbox_path())
-        .expect("open");
-    raw.write_all(br#"{"at":"2026-"#).expect("torn");
-    let (records, cursor) = store.read_from(0).expect("read");
-    assert_eq!(records.len(), 1);
-    let again = FileStore::in_dir(dir.path());
-    again.append(&[opened("b")]).expect("append after torn");
-    let (rest, _) = again.read_from(cursor).expect("read");
-    assert_eq!(
-        rest.len(),
-        1,
-        "the torn bytes are gone, the new record intact"
-    );
-    assert_eq!(again.incidents().expect("incidents").len(), 2);
-}
-
-#[test]
 fn an_incident_is_claimed_once_until_it_reopens() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let one = FileStore::in_dir(dir.path());
-    let two = FileStore::in_dir(dir.path());
+    let one = SqliteStore::at(&dir.path().join("store.db")).expect("open");
+    let two = SqliteStore::at(&dir.path().join("store.db")).expect("open");
     one.append(&[opened("a")]).expect("append");
     assert!(Store::claim(&one, "a", "s1").expect("claim"));
     assert!(
@@ -110,19 +86,6 @@ fn an_incident_is_claimed_once_until_it_reopens() {
     let a = incidents.get("a").expect("a");
     assert_eq!(a.claimed_by.as_deref(), Some("s2"));
     assert_eq!(incidents.pending(), 0);
-}
-
-#[test]
-fn only_one_receiver_per_store() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let one = FileStore::in_dir(dir.path());
-    let guard = one.lock_receiver().expect("first");
-    assert!(matches!(
-        FileStore::in_dir(dir.path()).lock_receiver(),
-        Err(StoreError::ReceiverBusy(_))
-    ));
-    drop(guard);
-    assert!(FileStore::in_dir(dir.path()).lock_receiver().is_ok());
 }
 
 #[test]
@@ -152,4 +115,25 @@ fn a_docker_incident_stored_as_generic_reads_back_as_docker() {
     assert_eq!(plain.source, Source::Generic);
     let new = serde_json::to_string(&old).expect("serialize");
     assert!(new.contains(r#""source":"docker""#), "{new}");
+}
+
+#[test]
+fn a_store_db_that_cannot_be_opened_is_an_error_not_another_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = crate::paths::Paths::in_dir(dir.path());
+    // A directory where the database file should be: SQLite cannot open it.
+    std::fs::create_dir_all(paths.data_dir.join(sqlite::FILE)).expect("in the way");
+    let config = crate::config::StoreConfig::default();
+    assert!(open(&paths, &config).is_err());
+    assert!(open::or_local(&paths, &config).is_err());
+    assert!(inbox_or_local(&paths, &config).is_err());
+    let entries: Vec<_> = std::fs::read_dir(&paths.data_dir)
+        .expect("data dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    assert_eq!(
+        entries,
+        vec![std::ffi::OsString::from(sqlite::FILE)],
+        "nothing else written"
+    );
 }

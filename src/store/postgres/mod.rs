@@ -172,14 +172,9 @@ impl Store for PgStore {
     fn transact(
         &self,
         cursor: Cursor,
-        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+        decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
         self.transact_locked(cursor, decide)
-    }
-
-    /// Receivers may run as many replicas as wanted: the database dedups.
-    fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError> {
-        Ok(Box::new(()))
     }
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {

@@ -45,12 +45,12 @@ impl PgStore {
     pub(super) fn transact_locked(
         &self,
         cursor: Cursor,
-        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+        decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
         let (mut locked, records, next) =
             self.run(|pool| async move { Locked::begin_reading(&pool, cursor).await })?;
         // A panic in `decide` drops `locked`: the connection closes and the lock is freed.
-        let out = decide(records, false);
+        let out = decide(records);
         let aliases = self.aliases.clone();
         let own = self.own.clone();
         self.run(|_| async move {

@@ -209,20 +209,15 @@ impl Store for SqliteStore {
     fn transact(
         &self,
         cursor: Cursor,
-        decide: &mut dyn FnMut(Vec<InboxRecord>, bool) -> Vec<InboxRecord>,
+        decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
         let (span, next) = self.write(|tx| {
             let (records, next) = inbox::read_from(tx, cursor, None)?;
-            let out = decide(records, false);
+            let out = decide(records);
             Ok((inbox::insert(tx, &out)?, next))
         })?;
         self.remember_own(span);
         Ok(span.map_or(next, |(_, last)| inbox::cursor(last)))
-    }
-
-    /// Receivers share the file: the write lock of each transaction is what dedups.
-    fn lock_receiver(&self) -> Result<Box<dyn Send + Sync>, StoreError> {
-        Ok(Box::new(()))
     }
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {

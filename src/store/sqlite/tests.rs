@@ -118,7 +118,7 @@ fn transacts_from_many_handles_never_decide_on_a_stale_view() {
             std::thread::spawn(move || {
                 let store = SqliteStore::at(&path).expect("open");
                 store
-                    .transact(0, &mut |records, _| {
+                    .transact(0, &mut |records| {
                         let seen = records
                             .iter()
                             .any(|r| matches!(r.change, Change::Opened { .. }));
@@ -157,7 +157,7 @@ fn a_panic_inside_transact_rolls_back() {
     let store = Arc::new(store(&dir));
     let s = store.clone();
     let died = std::thread::spawn(move || {
-        let _ = s.transact(0, &mut |_, _| panic!("decide failed"));
+        let _ = s.transact(0, &mut |_| panic!("decide failed"));
     })
     .join();
     assert!(died.is_err());
@@ -175,7 +175,7 @@ fn read_others_skips_this_handles_own_records() {
     one.append(&[opened("mine")]).expect("append");
     two.append(&[opened("theirs")]).expect("append");
     let next = one
-        .transact(0, &mut |_, _| vec![repeat("mine")])
+        .transact(0, &mut |_| vec![repeat("mine")])
         .expect("transact");
     let (others, cursor) = one.read_others_from(0).expect("read");
     assert_eq!(cursor, next);
