@@ -178,10 +178,11 @@ async fn a_remote_command_does_not_outlive_a_killed_console() {
     remote_command_after_a_killed_console(AfterRestart::Stop).await;
 }
 
-/// `after_restart = "keep"` keeps nothing over ssh: the console's end closed the channel, so
-/// the remote wrapper stopped the command (as the README says).
+/// `after_restart = "keep"` over ssh: the local ssh that outlived the console is shown as
+/// still running and `x` stops it (its closed channel makes the remote wrapper stop the
+/// command), unless it had already ended; either way the command never finishes unseen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_remote_command_does_not_outlive_a_killed_console_even_when_kept() {
+async fn a_remote_command_kept_after_a_killed_console_is_shown_and_x_stops_it() {
     remote_command_after_a_killed_console(AfterRestart::Keep).await;
 }
 
@@ -208,20 +209,42 @@ async fn remote_command_after_a_killed_console(after: AfterRestart) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let recovered = session::recover(core, tx).expect("recover");
     assert_eq!(recovered.len(), 1);
-    let events = recv_until(&mut rx, |e| matches!(e, Event::ToolResult { .. })).await;
+    let handle = recovered[0].handle.clone();
+    let mut events = recv_until(&mut rx, |e| {
+        matches!(e, Event::ToolResult { .. } | Event::ExecStarted { .. })
+    })
+    .await;
+    if events
+        .iter()
+        .any(|e| matches!(e.event, Event::ExecStarted { .. }))
+    {
+        // Kept: shown as still running, with `x` to stop it.
+        assert_eq!(after, AfterRestart::Keep, "{events:#?}");
+        assert!(
+            events.iter().any(|e| matches!(
+                &e.event,
+                Event::Warning { message } if message.contains("still running (pid")
+                    && message.contains("x stops it")
+            )),
+            "{events:#?}"
+        );
+        assert!(handle.send(Op::Cancel { call_id: None }));
+        events = recv_until(&mut rx, |e| matches!(e, Event::ToolResult { .. })).await;
+    }
     assert!(
         events
             .iter()
             .any(|e| matches!(&e.event, Event::ExecFinished { summary } if summary.interrupted)),
         "{events:#?}"
     );
-    // The channel closed with the console: the remote wrapper stops the command; a local
-    // ssh still there at the restart is stopped by recovery.
+    // A local ssh still there at the restart is stopped by recovery ("stop") or by `x`
+    // ("keep"); its closed channel makes the remote wrapper stop the command.
     wait_for(
         "the remote command survived the console",
         Duration::from_secs(10),
         || pgrep(&marker).is_empty(),
     );
     assert!(!ran.exists());
+    handle.send(Op::Shutdown);
     kill_orphans(&marker);
 }
