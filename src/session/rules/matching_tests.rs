@@ -619,16 +619,16 @@ fn in_strings_only_the_scan_reads_a_forbid_sees_past_assignments_wrapper_options
             .winner
             .map(|h| h.action)
     };
-    // PHP strings are read by the rule's text scan alone (the classifier does not unwrap PHP).
-    let six_shells = r#"php -r 'system("sh -c bash -c dash -c sh -c sh -c sh -c reboot");'"#;
+    // Lua strings are read by the rule's text scan alone (the classifier does not unwrap Lua).
+    let six_shells = r#"lua -e 'os.execute("sh -c bash -c dash -c sh -c sh -c sh -c reboot")'"#;
     for command in [
-        r#"php -r 'system("LC_ALL=C reboot");'"#,
-        r#"php -r 'system("A1_B=2 C=3 reboot");'"#,
-        r#"php -r 'system("sudo -n reboot");'"#,
-        r#"php -r 'system("timeout 5 reboot");'"#,
-        r#"php -r 'system("nice -n 5 sudo -E reboot");'"#,
-        r#"php -r 'system("sh -c reboot");'"#,
-        r#"php -r 'system("sudo sh -c reboot");'"#,
+        r#"lua -e 'os.execute("LC_ALL=C reboot")'"#,
+        r#"lua -e 'os.execute("A1_B=2 C=3 reboot")'"#,
+        r#"lua -e 'os.execute("sudo -n reboot")'"#,
+        r#"lua -e 'os.execute("timeout 5 reboot")'"#,
+        r#"lua -e 'os.execute("nice -n 5 sudo -E reboot")'"#,
+        r#"lua -e 'os.execute("sh -c reboot")'"#,
+        r#"lua -e 'os.execute("sudo sh -c reboot")'"#,
         six_shells,
     ] {
         assert_eq!(action(command), Some(Action::Forbid), "{command}");
@@ -636,11 +636,11 @@ fn in_strings_only_the_scan_reads_a_forbid_sees_past_assignments_wrapper_options
     // What is not the command: an option or a number of a command that is not a wrapper, a
     // word that only looks like an assignment, the text after `sh` without `-c`.
     for command in [
-        r#"php -r 'system("echo -n reboot");'"#,
-        r#"php -r 'system("echo 5 reboot");'"#,
-        r#"php -r 'system("=x reboot");'"#,
-        r#"php -r 'system("a-b=1 reboot");'"#,
-        r#"php -r 'system("sh reboot");'"#,
+        r#"lua -e 'os.execute("echo -n reboot")'"#,
+        r#"lua -e 'os.execute("echo 5 reboot")'"#,
+        r#"lua -e 'os.execute("=x reboot")'"#,
+        r#"lua -e 'os.execute("a-b=1 reboot")'"#,
+        r#"lua -e 'os.execute("sh reboot")'"#,
     ] {
         assert_eq!(action(command), None, "{command}");
     }
