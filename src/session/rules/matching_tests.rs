@@ -557,11 +557,11 @@ not_match = ["sudo reboot now"]
 
 #[test]
 fn a_forbid_holds_inside_the_strings_of_languages_the_classifier_does_not_read() {
-    // The classifier unwraps sh, python, perl, ruby, node and awk; for any other language
-    // the rule's own text scan finds the command handed to the system.
+    // The classifier unwraps sh, python, perl, ruby, node, php and awk; for any other
+    // language the rule's own text scan finds the command handed to the system.
     let rules = set(NO_REBOOT);
     for command in [
-        r#"php -r 'system("reboot");'"#,
+        r#"Rscript -e 'system("reboot")'"#,
         r#"lua -e 'os.execute("reboot")'"#,
         r#"tclsh <<< 'exec reboot'"#,
     ] {
