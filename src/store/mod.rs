@@ -1,8 +1,9 @@
 //! The storage boundary for incidents: the [`Store`] trait (intake inbox, dedup keys, claims)
 //! and the incident state derived from the inbox records; [`Board`] (leased claims, change
 //! notifications). [`SqliteStore`] keeps them in `DATA_DIR/store.db` (the default, shared by
-//! every process on the machine); [`PgStore`] in one PostgreSQL database shared by a team (it also holds session events and the audit chain
-//! through `session::log::EventSink` and `audit::AuditSink`). [`open`] picks one from
+//! every process on the machine); [`PgStore`] in one PostgreSQL database shared by a team (it
+//! also holds session events and the audit chain through `session::log::EventSink` and
+//! `audit::AuditSink`). [`open`] picks one from
 //! `[store]`. [`legacy_inbox`] reads the JSONL inbox an older release left in a data dir, for
 //! `store migrate --from files` and the import on the first open of `store.db`.
 //!
