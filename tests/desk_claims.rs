@@ -1,4 +1,4 @@
-//! Claims enforced by the desk in every front end, with the files store and with the team's
+//! Claims enforced by the desk in every front end, with the local store and with the team's
 //! PostgreSQL: while alice holds an incident, bob's `opsassist run` of the same alert runs no
 //! model turn and no command and names alice; after she hands it over, releases it, or her
 //! lease lapses, bob goes on.
@@ -143,7 +143,7 @@ fn claims_hold_across_front_ends(site: &Site) {
 }
 
 #[test]
-fn claims_hold_with_the_files_store() {
+fn claims_hold_with_the_local_store() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     claims_hold_across_front_ends(&Site::new(dir.path(), None));
 }

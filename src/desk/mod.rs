@@ -1,7 +1,7 @@
 //! The desk: the UI-free room that owns incidents, above session/intake/store and below every
 //! front end. It turns inbox incidents into sessions ([`Desk::open_incident`],
 //! [`Desk::launch`]), refuses to act on an incident another operator holds, installs the
-//! core's claim guard for the files store too, notifies "opened" under the inbox incident id,
+//! core's claim guard for the local store too, notifies "opened" under the inbox incident id,
 //! and, as a running room ([`room`]), follows the inbox, starts what `investigate = "auto"`
 //! hands out, recovers sessions a crash left open and serves consoles over a Unix socket
 //! ([`socket`]) with [`crate::protocol::DeskOp`] / [`crate::protocol::DeskEvent`]. A plain

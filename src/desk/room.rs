@@ -40,7 +40,7 @@ pub struct RoomOptions {
     /// runtime, so a storm's worth of reading never takes the core the next frame needs.
     /// None: the room's own runtime.
     pub poll_on: Option<tokio::runtime::Handle>,
-    /// A line every console is told when it joins (the desk fell back to the files store).
+    /// A line every console is told when it joins (the desk fell back to the store in the data dir).
     pub warning: Option<String>,
     /// The room belongs to one console in its process (plain `opsassist tui`): it stops, and
     /// lets go of its sessions, once its consoles have all gone.

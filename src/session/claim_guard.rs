@@ -5,7 +5,7 @@
 //! with [`SessionError::ClaimHeld`] naming them, and acts no more.
 //!
 //! The lookup is installed once per process ([`install`], with the team database); without
-//! one (files store, one operator) every check passes.
+//! one (the local store, one operator) every check passes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

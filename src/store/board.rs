@@ -1,5 +1,5 @@
 //! Team operations beside the inbox: claims with a lease (who is on an incident), and waiting
-//! for the board to change. [`Board`] is implemented by the files store (one machine) and the
+//! for the board to change. [`Board`] is implemented by the SQLite store (one machine) and the
 //! PostgreSQL store (a team sharing one database).
 
 use std::time::Duration;
