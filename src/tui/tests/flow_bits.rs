@@ -11,16 +11,7 @@ use super::super::app::{App, Overlay};
 use super::*;
 
 fn text(app: &App, width: u16, height: u16) -> String {
-    let terminal = draw(app, width, height);
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    screen_text(app, width, height)
 }
 
 fn pending(command: &str, class: Class) -> App {

@@ -184,6 +184,20 @@ pub(super) fn type_text(app: &mut App, text: &str) {
     }
 }
 
+/// The screen at `width`x`height` as text, a line per row (symbols only, no styles).
+pub(super) fn screen_text(app: &App, width: u16, height: u16) -> String {
+    let terminal = draw(app, width, height);
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
 pub(super) fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| super::render(app, f)).unwrap();

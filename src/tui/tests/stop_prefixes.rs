@@ -25,16 +25,7 @@ fn waiting() -> App {
 }
 
 fn text(app: &App, width: u16, height: u16) -> String {
-    let terminal = draw(app, width, height);
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    screen_text(app, width, height)
 }
 
 #[test]

@@ -28,16 +28,7 @@ fn with_thinking() -> App {
 }
 
 fn screen(app: &App) -> String {
-    let terminal = draw(app, 80, 24);
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    screen_text(app, 80, 24)
 }
 
 fn thinking_block(app: &App) -> Option<(bool, usize)> {
