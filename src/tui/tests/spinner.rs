@@ -54,6 +54,29 @@ fn the_spinner_shows_elapsed_seconds_while_the_model_works() {
     assert!(!screen.contains("model working"), "{screen}");
 }
 
+/// Call `c1` running `command` locally: asked, approved, started.
+fn approved_and_running(command: &str) -> Vec<Event> {
+    vec![
+        Event::ApprovalRequested {
+            proposal: proposal("c1", command, crate::policy::Class::ReadOnly),
+        },
+        Event::Decided {
+            call_id: "c1".into(),
+            verdict: crate::protocol::Verdict::Approved,
+        },
+        Event::State {
+            state: SessionState::Running,
+        },
+        Event::ExecStarted {
+            call_id: "c1".into(),
+            target: Target::Local,
+            command: command.into(),
+            output_path: None,
+            process: None,
+        },
+    ]
+}
+
 #[test]
 fn esc_interrupts_only_a_working_model_and_x_cancels_only_a_running_command() {
     let mut app = app();
@@ -64,24 +87,7 @@ fn esc_interrupts_only_a_working_model_and_x_cancels_only_a_running_command() {
     );
     assert!(sent(&app.handle_key(key(KeyCode::Char('x')))).is_empty());
 
-    let mut events = vec![Event::ApprovalRequested {
-        proposal: proposal("c1", "sleep 30", crate::policy::Class::ReadOnly),
-    }];
-    events.push(Event::Decided {
-        call_id: "c1".into(),
-        verdict: crate::protocol::Verdict::Approved,
-    });
-    events.push(Event::State {
-        state: SessionState::Running,
-    });
-    events.push(Event::ExecStarted {
-        call_id: "c1".into(),
-        target: Target::Local,
-        command: "sleep 30".into(),
-        output_path: None,
-        process: None,
-    });
-    feed(&mut app, SID, events);
+    feed(&mut app, SID, approved_and_running("sleep 30"));
     assert!(sent(&app.handle_key(key(KeyCode::Esc))).is_empty());
     assert_eq!(
         sent(&app.handle_key(key(KeyCode::Char('x')))),
@@ -98,23 +104,7 @@ fn a_running_command_shows_its_elapsed_time_and_keeps_the_screen_ticking() {
     use chrono::TimeZone;
     let mut app = app();
     let mut events = started();
-    events.push(Event::ApprovalRequested {
-        proposal: proposal("c1", "sleep 300", crate::policy::Class::ReadOnly),
-    });
-    events.push(Event::Decided {
-        call_id: "c1".into(),
-        verdict: crate::protocol::Verdict::Approved,
-    });
-    events.push(Event::State {
-        state: SessionState::Running,
-    });
-    events.push(Event::ExecStarted {
-        call_id: "c1".into(),
-        target: Target::Local,
-        command: "sleep 300".into(),
-        output_path: None,
-        process: None,
-    });
+    events.extend(approved_and_running("sleep 300"));
     // `feed` stamps every event 2025-03-11 02:15:00 UTC.
     feed(&mut app, SID, events);
     let started = chrono::Utc
