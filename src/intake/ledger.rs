@@ -1,26 +1,32 @@
-//! The dedup state every writer of the inbox shares: the incidents as of a cursor, caught up
-//! inside the store's transaction before each decision, so the receiver and a paste in any
-//! process agree on which incident an alert belongs to. [`Ledger::decide`] turns alerts into
-//! inbox records with the one rule in `dedup`.
+//! How a writer of the inbox decides alerts: inside the store's transaction
+//! ([`Store::decide`](crate::store::Store::decide)) it reads the incidents that hold the
+//! batch's dedup keys (the store's index, not a copy of every incident), decides each alert
+//! with the one rule in `dedup` against them and what the batch itself did, and returns the
+//! records. So the receiver and a paste in any process agree on which incident an alert
+//! belongs to, and nothing here grows with the number of incidents stored.
 //!
-//! Two more things it remembers, both bounded:
-//! - when the source said each resolved incident ended, and resolves of alerts it never
-//!   opened an incident for, so a late delivery of a firing (the source says it started no
+//! Two more things it uses, both bounded:
+//! - when the source said a resolved incident ended (kept on the incident), and resolves of
+//!   alerts it never opened an incident for (remembered here, at most
+//!   [`MAX_ENDED_UNKNOWN`]), so a late delivery of a firing (the source says it started no
 //!   later than it ended) neither reopens the incident nor opens one that no resolve will ever
 //!   close. Only the source's own times are compared: a resolve without one (Zabbix, generic)
 //!   is not judged against this machine's clock;
-//! - with a window (the receiver's `inbox_window_secs`), the incidents opened within it: those
-//!   resolved at the source and not taken up still count against the inbox capacity
-//!   ([`Ledger::unattended`]), so fire-then-resolve cycles cannot pile up incidents.
+//! - with a window (the receiver's `inbox_window_secs`), incidents opened within it that
+//!   resolved at the source and were not taken up still count against the inbox capacity
+//!   ([`Batch::unattended`], a store query), so fire-then-resolve cycles cannot pile up
+//!   incidents.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
 use super::dedup::{self, Decision};
 use super::{Outcome, OutcomeKind};
 use crate::alert::{Alert, Status};
-use crate::store::{Change, Cursor, DedupKey, InboxRecord, IncidentState, Incidents};
+use crate::store::{
+    Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, Lookup, StoreError,
+};
 
 /// Resolves of never-opened alerts remembered at most (the oldest are forgotten first).
 const MAX_ENDED_UNKNOWN: usize = 10_000;
@@ -50,61 +56,25 @@ impl IdMaker {
     }
 }
 
-/// The incidents one writer knows, and where in the store they were read up to.
+/// What one writer keeps between transactions: its id maker, the window and the resolves of
+/// keys it never opened.
 pub(crate) struct Ledger {
-    pub(crate) incidents: Incidents,
-    pub(crate) cursor: Cursor,
     ids: IdMaker,
-    /// When the source said each incident resolved at the source ended (absent: it gave no
-    /// time).
-    source_ended: HashMap<String, DateTime<Utc>>,
     /// Keys resolved while no incident had them, and when the source said they ended.
     ended_unknown: HashMap<DedupKey, DateTime<Utc>>,
     ended_order: VecDeque<DedupKey>,
-    /// Incidents opened within the window, oldest first (None: not tracked).
-    window: Option<Window>,
+    /// Incidents opened within this long still count while they linger (None: not counted).
+    window: Option<chrono::Duration>,
 }
 
-/// The incidents opened within the last `length`, and how many of them ended at the source
-/// without being taken up.
-struct Window {
-    length: chrono::Duration,
-    opened: VecDeque<(DateTime<Utc>, String)>,
-    ids: HashSet<String>,
-    lingering: usize,
-    /// A snapshot record arrived (an inbox imported from an older release holds them) or
-    /// the ledger was forgotten: rebuild from the incidents.
-    stale: bool,
-}
-
-impl Window {
-    fn counts(&self, incidents: &Incidents, id: &str) -> bool {
-        self.ids.contains(id)
-            && incidents.get(id).is_some_and(|incident| {
-                matches!(incident.state, IncidentState::ResolvedAtSource { .. })
-                    && incident.claimed_by.is_none()
-            })
-    }
-
-    fn rebuild(&mut self, incidents: &Incidents, now: DateTime<Utc>) {
-        let since = now - self.length;
-        let mut opened: Vec<(DateTime<Utc>, String)> = incidents
-            .iter()
-            .filter(|incident| incident.opened_at >= since)
-            .map(|incident| (incident.opened_at, incident.id.clone()))
-            .collect();
-        opened.sort();
-        self.ids = opened.iter().map(|(_, id)| id.clone()).collect();
-        self.opened = opened.into();
-        self.lingering = 0;
-        let lingering = self
-            .opened
-            .iter()
-            .filter(|(_, id)| self.counts(incidents, id))
-            .count();
-        self.lingering = lingering;
-        self.stale = false;
-    }
+/// One transaction's view: the incidents the batch's alerts touch, as read from the store
+/// and changed by the batch so far, and the inbox counts moved along with them.
+pub(crate) struct Batch<'a> {
+    ledger: &'a mut Ledger,
+    incidents: Incidents,
+    since: Option<DateTime<Utc>>,
+    unattended: i64,
+    pending: i64,
 }
 
 /// Counts of each [`OutcomeKind`], in declaration order.
@@ -113,131 +83,43 @@ pub(crate) type Counts = [u64; 5];
 impl Ledger {
     pub(crate) fn new() -> Ledger {
         Ledger {
-            incidents: Incidents::default(),
-            cursor: 0,
             ids: IdMaker::new(),
-            source_ended: HashMap::new(),
             ended_unknown: HashMap::new(),
             ended_order: VecDeque::new(),
             window: None,
         }
     }
 
-    /// A ledger that also counts the incidents opened within `window` ([`Ledger::unattended`]).
+    /// A ledger that also counts the incidents opened within `window` ([`Batch::unattended`]).
     pub(crate) fn with_window(window: std::time::Duration) -> Ledger {
         let mut ledger = Ledger::new();
-        ledger.window = Some(Window {
-            length: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX),
-            opened: VecDeque::new(),
-            ids: HashSet::new(),
-            lingering: 0,
-            stale: false,
-        });
+        ledger.window = Some(chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX));
         ledger
     }
 
-    /// Apply what other writers appended.
-    pub(crate) fn catch_up(&mut self, records: Vec<InboxRecord>) {
-        for record in &records {
-            self.apply(record);
+    /// Start deciding inside a transaction: read the incidents that hold the keys of
+    /// `alerts` and the inbox counts.
+    pub(crate) fn begin<'a, 'b>(
+        &'a mut self,
+        lookup: &mut dyn Lookup,
+        alerts: impl IntoIterator<Item = &'b Alert>,
+        now: DateTime<Utc>,
+    ) -> Result<Batch<'a>, StoreError> {
+        let keys: Vec<DedupKey> = alerts.into_iter().map(dedup::key_of).collect();
+        let since = self.window.and_then(|w| now.checked_sub_signed(w));
+        let unattended = lookup.unattended(since)?;
+        let pending = lookup.unattended(None)?;
+        let mut incidents = Incidents::default();
+        for incident in lookup.by_keys(&keys)? {
+            incidents.insert(incident);
         }
-        self.refresh_window(Utc::now());
-    }
-
-    /// Apply one record to the incidents, and keep the source's end times and the window's
-    /// counts.
-    fn apply(&mut self, record: &InboxRecord) {
-        match &record.change {
-            Change::ResolvedAtSource { ended: Some(ended) } => {
-                self.source_ended.insert(record.incident.clone(), *ended);
-            }
-            Change::ResolvedAtSource { ended: None }
-            | Change::Reopened { .. }
-            | Change::Snapshot { .. } => {
-                self.source_ended.remove(&record.incident);
-            }
-            _ => {}
-        }
-        let Some(window) = &mut self.window else {
-            self.incidents.apply(record);
-            return;
-        };
-        if window.stale {
-            self.incidents.apply(record);
-            return;
-        }
-        let before = window.counts(&self.incidents, &record.incident);
-        self.incidents.apply(record);
-        match &record.change {
-            Change::Opened { .. } if !window.ids.contains(&record.incident) => {
-                window.ids.insert(record.incident.clone());
-                window
-                    .opened
-                    .push_back((record.at, record.incident.clone()));
-            }
-            Change::Snapshot { .. } => window.stale = true,
-            _ => {}
-        }
-        let after = window.counts(&self.incidents, &record.incident);
-        match (before, after) {
-            (false, true) => window.lingering += 1,
-            (true, false) => window.lingering = window.lingering.saturating_sub(1),
-            _ => {}
-        }
-    }
-
-    /// Drop incidents that left the window, or rebuild it after the incidents were replaced.
-    pub(crate) fn refresh_window(&mut self, now: DateTime<Utc>) {
-        let Some(window) = &mut self.window else {
-            return;
-        };
-        if window.stale {
-            window.rebuild(&self.incidents, now);
-            return;
-        }
-        let since = now - window.length;
-        while let Some((at, _)) = window.opened.front() {
-            if *at >= since {
-                break;
-            }
-            let Some((_, id)) = window.opened.pop_front() else {
-                break;
-            };
-            if window.counts(&self.incidents, &id) {
-                window.lingering = window.lingering.saturating_sub(1);
-            }
-            window.ids.remove(&id);
-        }
-    }
-
-    /// Incidents nobody has taken up that count against the inbox capacity: the pending ones,
-    /// and those opened within the window that ended at the source untouched.
-    pub(crate) fn unattended(&self) -> usize {
-        self.incidents.pending() + self.window.as_ref().map_or(0, |w| w.lingering)
-    }
-
-    /// Forget everything (after a failed write): the next transaction reads from the start.
-    pub(crate) fn forget(&mut self) {
-        self.incidents = Incidents::default();
-        self.cursor = 0;
-        self.source_ended.clear();
-        if let Some(window) = &mut self.window {
-            window.stale = true;
-        }
-    }
-
-    /// What `alert` does: the dedup rule, except that a firing the source says started no
-    /// later than the source said the alert ended is late: it repeats a resolved incident
-    /// instead of reopening it, and opens none for a key resolved with no incident.
-    fn decision(&self, alert: &Alert) -> Decision {
-        let late = |ended: Option<&DateTime<Utc>>| {
-            ended.is_some_and(|ended| dedup::fired_at(alert).is_some_and(|f| f <= *ended))
-        };
-        match dedup::decide(&self.incidents, alert) {
-            Decision::Reopen(id) if late(self.source_ended.get(&id)) => Decision::Repeat(id),
-            Decision::Open(key) if late(self.ended_unknown.get(&key)) => Decision::Ignore,
-            decision => decision,
-        }
+        Ok(Batch {
+            ledger: self,
+            incidents,
+            since,
+            unattended: i64::try_from(unattended).unwrap_or(i64::MAX),
+            pending: i64::try_from(pending).unwrap_or(i64::MAX),
+        })
     }
 
     /// Remember that `key` was resolved at `ended` with no incident open for it.
@@ -253,6 +135,54 @@ impl Ledger {
                 self.ended_order.push_back(key.clone());
                 self.ended_unknown.insert(key, ended);
             }
+        }
+    }
+}
+
+impl Batch<'_> {
+    /// Whether `incident` counts against the inbox capacity.
+    fn counts(&self, incident: &Incident) -> bool {
+        incident.is_pending()
+            || (self.since.is_some_and(|since| incident.opened_at >= since)
+                && matches!(incident.state, IncidentState::ResolvedAtSource { .. })
+                && incident.claimed_by.is_none())
+    }
+
+    /// Incidents nobody has taken up that count against the inbox capacity: the pending ones,
+    /// and those opened within the window that ended at the source untouched.
+    pub(crate) fn unattended(&self) -> usize {
+        usize::try_from(self.unattended).unwrap_or(0)
+    }
+
+    /// Incidents open at the source and not taken up, after this batch so far.
+    pub(crate) fn pending(&self) -> usize {
+        usize::try_from(self.pending).unwrap_or(0)
+    }
+
+    /// The incidents this batch read or changed, as they stand.
+    pub(crate) fn into_incidents(self) -> Incidents {
+        self.incidents
+    }
+
+    /// What `alert` does: the dedup rule, except that a firing the source says started no
+    /// later than the source said the alert ended is late: it repeats a resolved incident
+    /// instead of reopening it, and opens none for a key resolved with no incident.
+    fn decision(&self, alert: &Alert) -> Decision {
+        let late = |ended: Option<&DateTime<Utc>>| {
+            ended.is_some_and(|ended| dedup::fired_at(alert).is_some_and(|f| f <= *ended))
+        };
+        match dedup::decide(&self.incidents, alert) {
+            Decision::Reopen(id)
+                if late(
+                    self.incidents
+                        .get(&id)
+                        .and_then(|i| i.ended_by_source.as_ref()),
+                ) =>
+            {
+                Decision::Repeat(id)
+            }
+            Decision::Open(key) if late(self.ledger.ended_unknown.get(&key)) => Decision::Ignore,
+            decision => decision,
         }
     }
 
@@ -284,7 +214,7 @@ impl Ledger {
                     if alert.status == Status::Resolved
                         && let Some(ended) = ended_at(&alert, now)
                     {
-                        self.remember_ended(dedup::key_of(&alert), ended);
+                        self.ledger.remember_ended(dedup::key_of(&alert), ended);
                     }
                     Decision::Ignore
                 }
@@ -293,7 +223,7 @@ impl Ledger {
             let (change, kind) = match decision {
                 Decision::Open(key) => (
                     Some((
-                        self.ids.make(),
+                        self.ledger.ids.make(),
                         Change::Opened {
                             key,
                             alert: Box::new(alert),
@@ -353,7 +283,12 @@ impl Ledger {
             incident,
             change,
         };
-        self.apply(&record);
+        let before = self.incidents.get(&record.incident).map(|i| (self.counts(i), i.is_pending()));
+        self.incidents.apply(&record);
+        let after = self.incidents.get(&record.incident).map(|i| (self.counts(i), i.is_pending()));
+        let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
+        self.unattended += i64::from(after.0) - i64::from(before.0);
+        self.pending += i64::from(after.1) - i64::from(before.1);
         records.push(record);
     }
 }

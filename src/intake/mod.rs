@@ -129,16 +129,16 @@ pub struct Intake {
 impl Intake {
     /// Rebuild the incidents from `store` and start the writer.
     pub fn open(store: Arc<dyn Store>, options: IntakeOptions) -> Result<Intake, IntakeError> {
-        let mut ledger = Ledger::with_window(options.inbox_window);
-        let cursor = store.transact(0, &mut |records| {
-            ledger.catch_up(records);
-            Vec::new()
+        let ledger = Ledger::with_window(options.inbox_window);
+        let mut pending = 0;
+        store.decide(&mut |lookup| {
+            pending = lookup.unattended(None)?;
+            Ok(Vec::new())
         })?;
-        ledger.cursor = cursor;
         let metrics = Arc::new(Metrics::default());
         metrics
             .inbox_depth
-            .store(ledger.incidents.pending() as u64, Ordering::Relaxed);
+            .store(pending as u64, Ordering::Relaxed);
         let (tx, rx) = mpsc::sync_channel(options.queue_capacity.max(1));
         let queued = Arc::new(AtomicUsize::new(0));
         let writer = Writer {

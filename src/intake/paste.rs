@@ -12,12 +12,14 @@ use chrono::Utc;
 use super::ledger::Ledger;
 use super::{IntakeError, Outcome};
 use crate::alert::Alert;
-use crate::store::{Incident, Store};
+use crate::store::{Incident, Incidents, Store};
 
 /// Pasted alerts into one store.
 pub struct Paste {
     store: Arc<dyn Store>,
     ledger: Mutex<Ledger>,
+    /// The incidents the last accept read or changed.
+    seen: Mutex<Incidents>,
 }
 
 impl Paste {
@@ -25,6 +27,7 @@ impl Paste {
         Paste {
             store,
             ledger: Mutex::new(Ledger::new()),
+            seen: Mutex::new(Incidents::default()),
         }
     }
 
@@ -37,29 +40,30 @@ impl Paste {
         let mut counts = [0; 5];
         let mut alerts = Some(alerts);
         let mut outcomes = Vec::new();
+        let mut seen = None;
         let ledger = &mut *ledger;
-        let result = self.store.transact(ledger.cursor, &mut |others| {
-            ledger.catch_up(others);
-            let mut records = Vec::new();
-            let alerts = alerts.take().unwrap_or_default();
-            outcomes = ledger.decide(alerts, now, Some(claimant), &mut records, &mut counts);
-            records
-        });
-        match result {
-            Ok(cursor) => {
-                ledger.cursor = cursor;
-                Ok(outcomes)
-            }
-            Err(e) => {
-                ledger.forget();
-                Err(IntakeError::Store(e))
-            }
+        self.store
+            .decide(&mut |lookup| {
+                let alerts = alerts.take().unwrap_or_default();
+                let mut batch = ledger.begin(lookup, &alerts, now)?;
+                let mut records = Vec::new();
+                outcomes = batch.decide(alerts, now, Some(claimant), &mut records, &mut counts);
+                seen = Some(batch.into_incidents());
+                Ok(records)
+            })
+            .map_err(IntakeError::Store)?;
+        if let Some(seen) = seen {
+            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
         }
+        Ok(outcomes)
     }
 
-    /// The incident as this paster last saw it (after its own records).
+    /// The incident as this paster's last accept left it, else as the store has it.
     pub fn incident(&self, id: &str) -> Option<Incident> {
-        let ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
-        ledger.incidents.get(id).cloned()
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        match seen.get(id) {
+            Some(incident) => Some(incident.clone()),
+            None => self.store.incident(id).ok().flatten(),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The receiver's writer thread: it takes every queued request, and inside one store
-//! transaction catches up on what other writers (pastes, claims) appended, decides each alert
-//! against the incidents so far, appends all resulting records with one sync, then replies.
+//! transaction reads the incidents their alerts' keys name (whoever wrote them), decides each
+//! alert, appends all resulting records with one sync, then replies.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,39 +52,48 @@ impl Writer {
         let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
         let mut counts: Counts = [0; 5];
         let mut jobs = Some(jobs);
+        let mut jobs_back: Option<Vec<Job>> = None;
         let ledger = &mut self.ledger;
-        let written = store.transact(ledger.cursor, &mut |others| {
-            ledger.catch_up(others);
+        let mut pending = None;
+        let written = store.decide(&mut |lookup| {
+            let Some(jobs) = jobs.take() else {
+                return Ok(Vec::new());
+            };
+            let alerts = jobs.iter().flat_map(|job| job.alerts.iter());
+            let mut batch = match ledger.begin(lookup, alerts, now) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    // Put them back: they are answered with the error below.
+                    let _ = jobs_back.insert(jobs);
+                    return Err(e);
+                }
+            };
             let mut records = Vec::new();
-            for job in jobs.take().into_iter().flatten() {
+            for job in jobs {
                 let n = job.alerts.len();
-                let new = ledger.new_incidents(&job.alerts);
+                let new = batch.new_incidents(&job.alerts);
                 // Waiting incidents, and recent ones that ended at the source untouched: a
                 // fire-then-resolve flood fills the inbox as a fire-only one does.
-                let unattended = ledger.unattended();
+                let unattended = batch.unattended();
                 if new > 0 && unattended + new > capacity {
                     answers.push((job.reply, Err(IntakeError::InboxFull(unattended)), n));
                     continue;
                 }
-                let outcomes = ledger.decide(job.alerts, now, None, &mut records, &mut counts);
+                let outcomes = batch.decide(job.alerts, now, None, &mut records, &mut counts);
                 answers.push((job.reply, Ok(outcomes), n));
             }
-            records
+            pending = Some(batch.pending());
+            Ok(records)
         });
         // The store failed before deciding anything: every job gets the error.
-        for job in jobs.take().into_iter().flatten() {
+        for job in jobs.take().into_iter().chain(jobs_back.take()).flatten() {
             let n = job.alerts.len();
             answers.push((job.reply, Ok(Vec::new()), n));
         }
         let failed = match written {
-            Ok(cursor) => {
-                self.ledger.cursor = cursor;
-                None
-            }
+            Ok(()) => None,
             Err(e) => {
                 tracing::error!("intake: cannot write the inbox: {e}");
-                // Forget what was not written: the next batch rebuilds from what is on disk.
-                self.ledger.forget();
                 Some(e.to_string())
             }
         };
@@ -95,9 +104,11 @@ impl Writer {
             m.resolved.fetch_add(counts[2], Ordering::Relaxed);
             m.reopened.fetch_add(counts[3], Ordering::Relaxed);
             m.ignored.fetch_add(counts[4], Ordering::Relaxed);
-            self.metrics
-                .inbox_depth
-                .store(self.ledger.incidents.pending() as u64, Ordering::Relaxed);
+            if let Some(pending) = pending {
+                self.metrics
+                    .inbox_depth
+                    .store(pending as u64, Ordering::Relaxed);
+            }
         }
         for (reply, result, n) in answers {
             let left = self.queued.fetch_sub(n, Ordering::AcqRel).saturating_sub(n);

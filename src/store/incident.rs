@@ -40,8 +40,12 @@ pub struct Incident {
     /// Times it fired again after a resolve.
     pub reopened: u32,
     /// Reopen times inside the flapping window.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     recent_reopens: Vec<DateTime<Utc>>,
+    /// When the source said it ended, if it is resolved at the source and the source gave a
+    /// time (a late firing that started no later than this does not reopen it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by_source: Option<DateTime<Utc>>,
     /// Who took it up since it last (re)opened.
     pub claimed_by: Option<String>,
     /// Every model session started for it, oldest first.
@@ -97,6 +101,7 @@ impl Incidents {
                         state: IncidentState::Open,
                         reopened: 0,
                         recent_reopens: Vec::new(),
+                        ended_by_source: None,
                         claimed_by: None,
                         sessions: Vec::new(),
                     },
@@ -109,6 +114,7 @@ impl Incidents {
                 let mut incident = (**incident).clone();
                 incident.id = record.incident.clone();
                 incident.recent_reopens = recent_reopens.clone();
+                incident.ended_by_source = None;
                 match self.by_id.get(&record.incident) {
                     Some(old) if old.key != incident.key => {
                         self.by_key.remove(&old.key);
@@ -130,7 +136,8 @@ impl Incidents {
                         incident.count += 1;
                         incident.last_seen = record.at;
                     }
-                    Change::ResolvedAtSource { .. } => {
+                    Change::ResolvedAtSource { ended } => {
+                        incident.ended_by_source = *ended;
                         incident.count += 1;
                         incident.last_seen = record.at;
                         incident.state = IncidentState::ResolvedAtSource {
@@ -142,6 +149,7 @@ impl Incidents {
                         incident.last_seen = record.at;
                         incident.alert = (**alert).clone();
                         incident.state = IncidentState::Open;
+                        incident.ended_by_source = None;
                         incident.reopened += 1;
                         incident.claimed_by = None;
                         let since = record.at - Duration::minutes(FLAP_WINDOW_MINUTES);
@@ -169,6 +177,27 @@ impl Incidents {
         }
     }
 
+    /// Put `incident` in as it stands (read back from a store), replacing any with its id.
+    pub fn insert(&mut self, incident: Incident) {
+        let id = incident.id.clone();
+        match self.by_id.get(&id) {
+            Some(old) => {
+                if old.is_pending() {
+                    self.pending = self.pending.saturating_sub(1);
+                }
+                if old.key != incident.key {
+                    self.by_key.remove(&old.key);
+                }
+            }
+            None => self.order.push(id.clone()),
+        }
+        if incident.is_pending() {
+            self.pending += 1;
+        }
+        self.by_key.insert(incident.key.clone(), id.clone());
+        self.by_id.insert(id, incident);
+    }
+
     /// The incident with this id.
     pub fn get(&self, id: &str) -> Option<&Incident> {
         self.by_id.get(id)
@@ -192,6 +221,11 @@ impl Incidents {
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+
+    /// Every incident, the last opened first.
+    pub fn iter_newest(&self) -> impl Iterator<Item = &Incident> {
+        self.order.iter().rev().filter_map(|id| self.by_id.get(id))
     }
 
     /// Every incident, in the order they first opened.

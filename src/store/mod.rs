@@ -15,6 +15,7 @@
 //! the database instead of the file in team mode (`session::corrections`).
 
 pub mod board;
+pub mod fold;
 mod incident;
 pub mod legacy_inbox;
 pub mod open;
@@ -147,6 +148,17 @@ pub enum Change {
 /// the start.
 pub type Cursor = u64;
 
+/// What a writer reads inside [`Store::decide`]'s transaction: the committed incidents it
+/// decides against, found by key (the store's unique index), never all of them.
+pub trait Lookup {
+    /// The incidents that hold these dedup keys (those that exist).
+    fn by_keys(&mut self, keys: &[DedupKey]) -> Result<Vec<Incident>, StoreError>;
+
+    /// Incidents nobody has taken up: those open and unclaimed, and, with `since`, those
+    /// opened since then that ended at the source unclaimed.
+    fn unattended(&mut self, since: Option<DateTime<Utc>>) -> Result<usize, StoreError>;
+}
+
 /// Everything that stores incidents: the receiver, every console and (later) team mode.
 pub trait Store: Send + Sync {
     /// Append `records` durably, in order: returns only once they are on disk (one sync for
@@ -170,6 +182,29 @@ pub trait Store: Send + Sync {
         cursor: Cursor,
         decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError>;
+
+    /// Hand `decide` a [`Lookup`] of the committed incidents and append the records it
+    /// returns, with no other write in between, across processes: the receiver and every
+    /// paste decide which incident an alert belongs to this way. An error from `decide`
+    /// rolls back and is returned.
+    fn decide(
+        &self,
+        decide: &mut dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// The incident with this id, as committed.
+    fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        Ok(self.incidents()?.get(id).cloned())
+    }
+
+    /// The incident a model session was started for.
+    fn incident_of_session(&self, session: &str) -> Result<Option<Incident>, StoreError> {
+        Ok(self
+            .incidents()?
+            .iter()
+            .find(|i| i.sessions.iter().any(|s| s == session))
+            .cloned())
+    }
 
     /// True when other receivers may write to this store too (team mode): the intake writer
     /// then follows their records, not only claims.

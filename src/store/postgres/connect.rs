@@ -77,6 +77,7 @@ impl PgStore {
             own: Arc::new(Default::default()),
             listener: listen::Listener::new(config, connector),
             tls,
+            fold: Default::default(),
         };
         let tls = store.tls.clone();
         store.run(|pool| async move {

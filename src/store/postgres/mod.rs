@@ -33,7 +33,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
-use super::{Cursor, InboxRecord, Store, StoreError};
+use super::{Cursor, InboxRecord, Lookup, Store, StoreError};
 
 pub use copy::Counts;
 pub use inbox::{CHANNEL, kind};
@@ -69,6 +69,8 @@ pub struct PgStore {
     listener: listen::Listener,
     health: health::Health,
     tls: tls::Tls,
+    /// The incidents read so far, for [`Store::decide`].
+    fold: std::sync::Mutex<super::fold::Fold>,
 }
 
 impl PgStore {
@@ -175,6 +177,40 @@ impl Store for PgStore {
         decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
         self.transact_locked(cursor, decide)
+    }
+
+    /// Decided against [`Fold`](crate::store::fold::Fold), the incidents this store has
+    /// read so far, caught up inside the locked transaction.
+    fn decide(
+        &self,
+        decide: &mut dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut fold = self.fold.lock().unwrap_or_else(|p| p.into_inner());
+        let fold = &mut *fold;
+        let mut failed = None;
+        let written = self.transact_locked(fold.cursor, &mut |others| {
+            fold.apply(&others);
+            match decide(fold) {
+                Ok(out) => {
+                    fold.apply(&out);
+                    out
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    Vec::new()
+                }
+            }
+        });
+        match (written, failed) {
+            (Ok(cursor), None) => {
+                fold.cursor = cursor;
+                Ok(())
+            }
+            (Ok(_), Some(e)) | (Err(e), _) => {
+                fold.forget();
+                Err(e)
+            }
+        }
     }
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {

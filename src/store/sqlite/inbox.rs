@@ -80,6 +80,9 @@ pub fn insert(
         let seq = conn.last_insert_rowid();
         span = Some((span.map_or(seq, |(first, _)| first), seq));
     }
+    if let Some((first, _)) = span {
+        super::incidents::apply(conn, records, first)?;
+    }
     Ok(span)
 }
 

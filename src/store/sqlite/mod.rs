@@ -14,6 +14,7 @@ mod board;
 mod corrections;
 mod import;
 mod inbox;
+mod incidents;
 pub mod schema;
 
 use std::os::unix::fs::OpenOptionsExt;
@@ -23,7 +24,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::{Cursor, InboxRecord, Store, StoreError};
+use super::{Cursor, InboxRecord, Incident, Incidents, Lookup, Store, StoreError};
 use crate::paths::Paths;
 
 /// The store's file in a data dir.
@@ -218,6 +219,32 @@ impl Store for SqliteStore {
         })?;
         self.remember_own(span);
         Ok(span.map_or(next, |(_, last)| inbox::cursor(last)))
+    }
+
+    /// In one `BEGIN IMMEDIATE` transaction: the lookups use the incidents table's indexes.
+    fn decide(
+        &self,
+        decide: &mut dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError>,
+    ) -> Result<(), StoreError> {
+        let span = self.write(|tx| {
+            let out = decide(&mut incidents::TxLookup(tx))?;
+            inbox::insert(tx, &out)
+        })?;
+        self.remember_own(span);
+        Ok(())
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        incidents::get(&lock(&self.reader), id)
+    }
+
+    fn incident_of_session(&self, session: &str) -> Result<Option<Incident>, StoreError> {
+        incidents::of_session(&lock(&self.reader), session)
+    }
+
+    /// From the incidents table, no replay of the inbox.
+    fn incidents(&self) -> Result<Incidents, StoreError> {
+        incidents::all(&lock(&self.reader))
     }
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {

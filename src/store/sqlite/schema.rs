@@ -46,6 +46,7 @@ CREATE TABLE imports (
 );
 "#,
     ),
+    (3, "incidents by key", super::incidents::SQL),
 ];
 
 /// Apply every migration newer than the file's; returns how many ran.
@@ -60,6 +61,10 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
     for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
         tx.execute_batch(sql)
             .map_err(|e| StoreError::Db(format!("migration {version} ({name}): {e}")))?;
+        if *version == 3 {
+            super::incidents::backfill(&tx)
+                .map_err(|e| StoreError::Db(format!("migration {version} ({name}): {e}")))?;
+        }
         tx.execute_batch(&format!("PRAGMA user_version = {version}"))
             .map_err(db)?;
         applied += 1;
