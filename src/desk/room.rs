@@ -242,10 +242,11 @@ impl Room {
         };
         for session in recovered {
             let id = session.handle.id.clone();
+            let store = self.desk.opened.store.clone();
             let incident = self
                 .scheduler
                 .as_ref()
-                .and_then(|s| incident_of(s.incidents(), &id));
+                .and_then(|s| s.incident_of(store.as_ref(), &id));
             if let Some(incident) = &incident {
                 session::incident_link::link(&id, incident);
                 // Its claim is this desk's again (the claim guard stops the session if
@@ -460,12 +461,12 @@ impl Room {
                 self.held.push(id);
                 continue;
             }
+            let store = self.desk.opened.store.clone();
             let waiting = self
                 .scheduler
                 .as_ref()
-                .and_then(|s| s.incidents().get(&id))
-                .filter(|i| i.is_pending())
-                .cloned();
+                .and_then(|s| s.find(store.as_ref(), &id))
+                .filter(|i| i.is_pending());
             if let Some(incident) = waiting {
                 self.launch(&incident);
             }
@@ -526,10 +527,11 @@ impl Room {
             DeskOp::Team { request } => self.team_request(request).await,
             DeskOp::ForgetCorrection { id } => self.forget_correction(id).await,
             DeskOp::Start { incident } => {
+                let store = self.desk.opened.store.clone();
                 let found = self
                     .scheduler
                     .as_ref()
-                    .and_then(|s| s.incidents().get(&incident).cloned());
+                    .and_then(|s| s.find(store.as_ref(), &incident));
                 match found {
                     Some(found) => self.launch(&found),
                     None => self.broadcast(DeskEvent::Failed {
@@ -618,9 +620,10 @@ impl Room {
     /// A team key: claim, release or take over.
     async fn team_request(&mut self, request: TeamRequest) {
         // A session id names its inbox incident.
+        let store = self.desk.opened.store.clone();
         let incident_of = |id: &str, scheduler: Option<&Scheduler>| {
             scheduler
-                .and_then(|s| incident_of(s.incidents(), id))
+                .and_then(|s| s.incident_of(store.as_ref(), id))
                 .unwrap_or_else(|| id.to_string())
         };
         match request {
@@ -787,14 +790,6 @@ impl Room {
     }
 }
 
-/// The inbox incident whose sessions include `session`.
-fn incident_of(incidents: &Incidents, session: &str) -> Option<String> {
-    incidents
-        .iter()
-        .find(|i| i.sessions.iter().any(|s| s == session))
-        .map(|i| i.id.clone())
-}
-
 fn waiting_rows(incidents: &Incidents, ids: &[String]) -> Vec<WaitingIncident> {
     ids.iter()
         .filter_map(|id| incidents.get(id))
@@ -837,7 +832,7 @@ pub fn view_events(
 /// One status line for what a poll found, or None when nothing worth saying happened.
 fn notice(scheduler: &Scheduler, update: &Update, first: bool) -> Option<String> {
     let incidents = scheduler.incidents();
-    let waiting = incidents.pending();
+    let waiting = scheduler.waiting();
     if first {
         return (waiting > 0).then(|| format!("inbox: {waiting} incident(s) waiting"));
     }

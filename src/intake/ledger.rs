@@ -283,9 +283,15 @@ impl Batch<'_> {
             incident,
             change,
         };
-        let before = self.incidents.get(&record.incident).map(|i| (self.counts(i), i.is_pending()));
+        let before = self
+            .incidents
+            .get(&record.incident)
+            .map(|i| (self.counts(i), i.is_pending()));
         self.incidents.apply(&record);
-        let after = self.incidents.get(&record.incident).map(|i| (self.counts(i), i.is_pending()));
+        let after = self
+            .incidents
+            .get(&record.incident)
+            .map(|i| (self.counts(i), i.is_pending()));
         let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
         self.unattended += i64::from(after.0) - i64::from(before.0);
         self.pending += i64::from(after.1) - i64::from(before.1);

@@ -136,9 +136,7 @@ impl Intake {
             Ok(Vec::new())
         })?;
         let metrics = Arc::new(Metrics::default());
-        metrics
-            .inbox_depth
-            .store(pending as u64, Ordering::Relaxed);
+        metrics.inbox_depth.store(pending as u64, Ordering::Relaxed);
         let (tx, rx) = mpsc::sync_channel(options.queue_capacity.max(1));
         let queued = Arc::new(AtomicUsize::new(0));
         let writer = Writer {

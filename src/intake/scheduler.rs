@@ -2,6 +2,11 @@
 //! "auto"`, hands out incidents to start, oldest first, never more than
 //! `max_concurrent_investigations` at once and only at or above `min_severity`. Flapping
 //! incidents are not restarted. A storm of alerts only grows the queue.
+//!
+//! On an indexed store (SQLite) it holds a bounded set of incidents: it starts from the
+//! oldest waiting and the newest ([`HELD`] of each), forgets the rest as it goes, and asks
+//! the store again for an incident a record names that it no longer holds; the waiting
+//! count comes from the store.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -12,6 +17,10 @@ use crate::protocol::SourceStatus;
 use crate::store::{Change, Cursor, Incident, Incidents, Store, StoreError};
 
 use super::severity::{self, Rank};
+
+/// How many of the oldest waiting and of the newest incidents a scheduler holds on an
+/// indexed store (it forgets others once it holds twice as many).
+pub const HELD: usize = 5_000;
 
 /// The settings that decide what auto-starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +76,14 @@ pub struct Scheduler {
     adopted: HashSet<String>,
     /// Sessions of inbox incidents already seen finished: never looked at again.
     done: HashSet<String>,
+    /// The first poll happened.
+    started: bool,
+    /// The store answers by index: hold a bounded set, ask it for the rest.
+    indexed: bool,
+    /// Waiting incidents in the store (indexed stores; else the held ones are all).
+    waiting_total: usize,
+    /// [`HELD`] (smaller in tests).
+    held: usize,
 }
 
 impl Scheduler {
@@ -79,7 +96,120 @@ impl Scheduler {
             running: HashSet::new(),
             adopted: HashSet::new(),
             done: HashSet::new(),
+            started: false,
+            indexed: false,
+            waiting_total: 0,
+            held: HELD,
         }
+    }
+
+    /// Incidents open at the source that no session has taken up.
+    pub fn waiting(&self) -> usize {
+        if self.indexed {
+            self.waiting_total
+        } else {
+            self.incidents.pending()
+        }
+    }
+
+    /// The incident with this id: held, else (indexed stores) asked for.
+    pub fn find(&self, store: &dyn Store, id: &str) -> Option<Incident> {
+        if let Some(incident) = self.incidents.get(id) {
+            return Some(incident.clone());
+        }
+        if !self.indexed {
+            return None;
+        }
+        store.incident(id).ok().flatten()
+    }
+
+    /// The incident `session` was started for: held, else (indexed stores) asked for.
+    pub fn incident_of(&self, store: &dyn Store, session: &str) -> Option<String> {
+        if let Some(found) = self
+            .incidents
+            .iter()
+            .find(|i| i.sessions.iter().any(|s| s == session))
+        {
+            return Some(found.id.clone());
+        }
+        if !self.indexed {
+            return None;
+        }
+        store
+            .incident_of_session(session)
+            .ok()
+            .flatten()
+            .map(|i| i.id)
+    }
+
+    /// The first poll of an indexed store: the oldest waiting and the newest incidents, not
+    /// a replay of the inbox.
+    fn start(&mut self, store: &dyn Store) -> Result<Update, StoreError> {
+        let (incidents, cursor) = store.followed_from(self.held)?;
+        self.incidents = incidents;
+        self.cursor = cursor;
+        let mut update = Update::default();
+        let ids: Vec<String> = self.incidents.iter().map(|i| i.id.clone()).collect();
+        for id in ids {
+            if self.incidents.get(&id).is_some_and(Incident::is_pending) && self.wants(&id) {
+                self.queue.push_back(id.clone());
+            }
+            update.opened.push(id);
+        }
+        self.refresh_waiting(store)?;
+        Ok(update)
+    }
+
+    /// Forget incidents beyond the bound (keeping the oldest waiting, the newest and those
+    /// with a running session), and hold the oldest waiting again once they ran low.
+    /// `touched`: the incidents this poll's records named (the caller looks at them next).
+    fn bound(&mut self, store: &dyn Store, touched: &HashSet<&str>) -> Result<(), StoreError> {
+        let held = self.held;
+        if self.incidents.len() > 2 * held {
+            let mut keep: HashSet<String> = self
+                .incidents
+                .iter()
+                .filter(|i| i.is_pending())
+                .take(held)
+                .chain(self.incidents.iter_newest().take(held))
+                .map(|i| i.id.clone())
+                .chain(touched.iter().map(|id| id.to_string()))
+                .collect();
+            for incident in self.incidents.iter() {
+                if incident
+                    .sessions
+                    .iter()
+                    .any(|s| self.running.contains(s) || self.adopted.contains(s))
+                {
+                    keep.insert(incident.id.clone());
+                }
+            }
+            self.incidents.retain(|i| keep.contains(&i.id));
+        }
+        self.refresh_waiting(store)
+    }
+
+    fn refresh_waiting(&mut self, store: &dyn Store) -> Result<(), StoreError> {
+        let (_, total) = store.waiting(0)?;
+        self.waiting_total = total;
+        let held = self.incidents.pending();
+        let low = held < self.held / 2;
+        // Auto mode with nothing queued: the next waiting ones may not be held.
+        let idle = self.options.investigate == Investigate::Auto && self.queue.is_empty();
+        if held < total && (low || idle) {
+            let limit = if low { self.held } else { self.held.min(256) };
+            let (oldest, _) = store.waiting(limit)?;
+            for incident in oldest {
+                let id = incident.id.clone();
+                if self.incidents.get(&id).is_none() {
+                    self.incidents.insert(incident);
+                    if idle && self.wants(&id) {
+                        self.queue.push_back(id);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every incident seen so far.
@@ -89,12 +219,31 @@ impl Scheduler {
 
     /// Read what is new in `store`.
     pub fn poll(&mut self, store: &dyn Store) -> Result<Update, StoreError> {
+        if !self.started {
+            self.started = true;
+            self.indexed = store.indexed();
+            if self.indexed {
+                return self.start(store);
+            }
+        }
         let (records, next) = store.read_from(self.cursor)?;
         self.cursor = next;
         let mut update = Update::default();
+        // Incidents read back from the store in this poll: already past these records.
+        let mut fetched: HashSet<String> = HashSet::new();
         for record in &records {
             let new = self.incidents.get(&record.incident).is_none();
-            self.incidents.apply(record);
+            let opens = matches!(
+                record.change,
+                Change::Opened { .. } | Change::Snapshot { .. }
+            );
+            let fetch = new && !opens && self.indexed;
+            if fetch && let Some(found) = store.incident(&record.incident)? {
+                self.incidents.insert(found);
+                fetched.insert(record.incident.clone());
+            } else if !fetched.contains(&record.incident) {
+                self.incidents.apply(record);
+            }
             match &record.change {
                 Change::Snapshot { incident, .. } => {
                     if new && incident.is_pending() {
@@ -128,6 +277,10 @@ impl Scheduler {
                 Change::Repeated => update.repeats += 1,
                 Change::Claimed { .. } | Change::Started { .. } => {}
             }
+        }
+        if self.indexed {
+            let touched = records.iter().map(|r| r.incident.as_str()).collect();
+            self.bound(store, &touched)?;
         }
         Ok(update)
     }
@@ -249,6 +402,96 @@ mod tests {
         format!("[{}]", items.join(",")).into_bytes()
     }
 
+    #[tokio::test]
+    async fn on_an_indexed_store_it_holds_a_bounded_set_and_asks_for_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
+        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let max = 64 << 20;
+        intake
+            .ingest(&payload(0..100, "critical", "firing"), None, max)
+            .await
+            .expect("first 100");
+        let mut scheduler = auto(3, None);
+        scheduler.held = 10;
+        let update = scheduler.poll(store.as_ref()).expect("start");
+        // The oldest 10 waiting and the newest 10, not all 100.
+        assert_eq!(update.opened.len(), 20);
+        assert_eq!(scheduler.incidents().len(), 20);
+        assert_eq!(scheduler.waiting(), 100, "the count is the store's");
+        intake
+            .ingest(&payload(100..150, "critical", "firing"), None, max)
+            .await
+            .expect("50 more");
+        let update = scheduler.poll(store.as_ref()).expect("poll");
+        assert_eq!(update.opened.len(), 50);
+        assert!(scheduler.incidents().len() <= 20 + 50, "bounded");
+        assert_eq!(scheduler.waiting(), 150);
+        // f50 was never held: its resolve is read back from the store, counted once.
+        let r = intake
+            .ingest(&payload(50..51, "critical", "resolved"), None, max)
+            .await
+            .expect("resolve");
+        let update = scheduler.poll(store.as_ref()).expect("poll");
+        assert_eq!(update.resolved, vec![r[0].incident.clone()]);
+        let held = scheduler.incidents().get(&r[0].incident).expect("held now");
+        assert_eq!(held.count, 2);
+        assert!(!held.is_pending());
+        assert_eq!(scheduler.waiting(), 149);
+        assert_eq!(
+            scheduler
+                .find(store.as_ref(), &r[0].incident)
+                .map(|i| i.count),
+            Some(2)
+        );
+        // Taking up the held waiting ones brings the next oldest back into the waiting list.
+        let held_waiting: Vec<String> = scheduler
+            .incidents()
+            .iter()
+            .filter(|i| i.is_pending())
+            .map(|i| i.id.clone())
+            .collect();
+        for id in &held_waiting {
+            assert!(store.claim(id, "op").expect("claim"));
+        }
+        scheduler.poll(store.as_ref()).expect("poll");
+        assert_eq!(scheduler.waiting(), 149 - held_waiting.len());
+        assert!(
+            scheduler.incidents().pending() >= 5,
+            "refilled from the store: {}",
+            scheduler.incidents().pending()
+        );
+        assert!(scheduler.incidents().len() <= 2 * 10 + 10 + held_waiting.len());
+    }
+
+    #[tokio::test]
+    async fn every_waiting_incident_auto_starts_in_turn_even_those_never_held() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
+        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let opened = intake
+            .ingest(&payload(0..10, "critical", "firing"), None, 1 << 20)
+            .await
+            .expect("ten");
+        let mut scheduler = auto(3, None);
+        scheduler.held = 2;
+        let mut started = Vec::new();
+        for round in 0..20 {
+            scheduler.poll(store.as_ref()).expect("poll");
+            for incident in scheduler.due() {
+                assert!(store.claim(&incident.id, "test").expect("claim"));
+                let session = format!("s{round}-{}", incident.id);
+                scheduler.started(&session);
+                scheduler.finished(&session);
+                started.push(incident.id);
+            }
+        }
+        let mut want: Vec<String> = opened.iter().map(|o| o.incident.clone()).collect();
+        want.sort();
+        started.sort();
+        assert_eq!(started, want, "each once, the middle ones too");
+    }
+
     fn auto(max: usize, min: Option<Rank>) -> Scheduler {
         Scheduler::new(SchedulerOptions {
             investigate: Investigate::Auto,
@@ -277,8 +520,13 @@ mod tests {
             .expect("info");
         let mut scheduler = auto(3, Some(Rank::Warning));
         let update = scheduler.poll(store.as_ref()).expect("poll");
-        assert_eq!(update.opened.len(), 10_010);
-        assert_eq!(scheduler.queued(), 10_000, "info alerts do not auto-start");
+        // It starts from the oldest HELD waiting and the newest HELD, not all 10,010.
+        assert_eq!(update.opened.len(), 2 * HELD);
+        assert_eq!(
+            scheduler.queued(),
+            2 * HELD - 10,
+            "info alerts do not auto-start"
+        );
         let due = scheduler.due();
         assert_eq!(due.len(), 3);
         for (n, incident) in due.iter().enumerate() {

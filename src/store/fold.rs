@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Cursor, DedupKey, InboxRecord, Incident, IncidentState, Incidents, Lookup, StoreError};
+use super::{
+    Cursor, DedupKey, InboxRecord, Incident, IncidentState, Incidents, Lookup, StoreError,
+};
 
 /// The incidents as of `cursor`.
 #[derive(Default)]

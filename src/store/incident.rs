@@ -198,6 +198,30 @@ impl Incidents {
         self.by_id.insert(id, incident);
     }
 
+    /// Keep only the incidents `keep` says yes to (a follower's bounded cache).
+    pub fn retain(&mut self, mut keep: impl FnMut(&Incident) -> bool) {
+        let by_id = &mut self.by_id;
+        let by_key = &mut self.by_key;
+        let mut pending = self.pending;
+        self.order.retain(|id| {
+            let Some(incident) = by_id.get(id) else {
+                return false;
+            };
+            if keep(incident) {
+                return true;
+            }
+            if incident.is_pending() {
+                pending = pending.saturating_sub(1);
+            }
+            if by_key.get(&incident.key).is_some_and(|holder| holder == id) {
+                by_key.remove(&incident.key);
+            }
+            by_id.remove(id);
+            false
+        });
+        self.pending = pending;
+    }
+
     /// The incident with this id.
     pub fn get(&self, id: &str) -> Option<&Incident> {
         self.by_id.get(id)

@@ -159,6 +159,10 @@ pub trait Lookup {
     fn unattended(&mut self, since: Option<DateTime<Utc>>) -> Result<usize, StoreError>;
 }
 
+/// What [`Store::decide`] runs inside its transaction: the records to append, or an error
+/// that rolls it back.
+pub type Decide<'a> = dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError> + 'a;
+
 /// Everything that stores incidents: the receiver, every console and (later) team mode.
 pub trait Store: Send + Sync {
     /// Append `records` durably, in order: returns only once they are on disk (one sync for
@@ -187,10 +191,7 @@ pub trait Store: Send + Sync {
     /// returns, with no other write in between, across processes: the receiver and every
     /// paste decide which incident an alert belongs to this way. An error from `decide`
     /// rolls back and is returned.
-    fn decide(
-        &self,
-        decide: &mut dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError>,
-    ) -> Result<(), StoreError>;
+    fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError>;
 
     /// The incident with this id, as committed.
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
@@ -204,6 +205,38 @@ pub trait Store: Send + Sync {
             .iter()
             .find(|i| i.sessions.iter().any(|s| s == session))
             .cloned())
+    }
+
+    /// What a follower starts from: the cursor now, and at most `limit` of the oldest waiting
+    /// incidents plus at most `limit` of the newest (in first-opened order), not every
+    /// incident. The default replays the inbox and returns them all.
+    fn followed_from(&self, limit: usize) -> Result<(Incidents, Cursor), StoreError> {
+        let _ = limit;
+        let (records, cursor) = self.read_from(0)?;
+        let mut incidents = Incidents::default();
+        for record in &records {
+            incidents.apply(record);
+        }
+        Ok((incidents, cursor))
+    }
+
+    /// At most `limit` waiting incidents (open, not taken up), oldest first, and how many
+    /// wait in all.
+    fn waiting(&self, limit: usize) -> Result<(Vec<Incident>, usize), StoreError> {
+        let incidents = self.incidents()?;
+        let list = incidents
+            .iter()
+            .filter(|i| i.is_pending())
+            .take(limit)
+            .cloned()
+            .collect();
+        Ok((list, incidents.pending()))
+    }
+
+    /// True when [`Store::incident`], [`Store::waiting`] and [`Store::followed_from`] are indexed
+    /// queries (a follower may then forget incidents and ask again), not a replay.
+    fn indexed(&self) -> bool {
+        false
     }
 
     /// True when other receivers may write to this store too (team mode): the intake writer

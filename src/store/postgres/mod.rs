@@ -33,7 +33,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
-use super::{Cursor, InboxRecord, Lookup, Store, StoreError};
+use super::{Cursor, Decide, InboxRecord, Store, StoreError};
 
 pub use copy::Counts;
 pub use inbox::{CHANNEL, kind};
@@ -181,10 +181,7 @@ impl Store for PgStore {
 
     /// Decided against [`Fold`](crate::store::fold::Fold), the incidents this store has
     /// read so far, caught up inside the locked transaction.
-    fn decide(
-        &self,
-        decide: &mut dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError>,
-    ) -> Result<(), StoreError> {
+    fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
         let mut fold = self.fold.lock().unwrap_or_else(|p| p.into_inner());
         let fold = &mut *fold;
         let mut failed = None;

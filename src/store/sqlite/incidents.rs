@@ -174,7 +174,10 @@ pub fn apply(conn: &Connection, records: &[InboxRecord], first_seq: i64) -> Resu
     for (i, record) in records.iter().enumerate() {
         let seq = first_seq + i64::try_from(i).unwrap_or(0);
         first_at.entry(record.incident.as_str()).or_insert(seq);
-        if matches!(record.change, Change::Opened { .. } | Change::Snapshot { .. }) {
+        if matches!(
+            record.change,
+            Change::Opened { .. } | Change::Snapshot { .. }
+        ) {
             rekeyed.push(record.incident.as_str());
         }
         if let Change::Started { session } = &record.change
@@ -239,10 +242,12 @@ pub fn apply(conn: &Connection, records: &[InboxRecord], first_seq: i64) -> Resu
     }
     let delta = i64::try_from(overlay.pending()).unwrap_or(0) - i64::try_from(before).unwrap_or(0);
     if delta != 0 {
-        conn.prepare_cached("UPDATE counters SET value = max(0, value + ?1) WHERE name = 'pending'")
-            .map_err(db)?
-            .execute(params![delta])
-            .map_err(db)?;
+        conn.prepare_cached(
+            "UPDATE counters SET value = max(0, value + ?1) WHERE name = 'pending'",
+        )
+        .map_err(db)?
+        .execute(params![delta])
+        .map_err(db)?;
     }
     Ok(())
 }
@@ -279,4 +284,66 @@ pub fn backfill(conn: &Connection) -> Result<(), StoreError> {
         apply(conn, &batch, first)?;
     }
     Ok(())
+}
+
+fn rows(
+    conn: &Connection,
+    sql: &str,
+    limit: usize,
+    into: &mut Vec<(i64, Incident)>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db)?;
+    let mut rows = stmt
+        .query(params![i64::try_from(limit).unwrap_or(i64::MAX)])
+        .map_err(db)?;
+    while let Some(row) = rows.next().map_err(db)? {
+        let n: i64 = row.get(0).map_err(db)?;
+        let id: String = row.get(1).map_err(db)?;
+        let body = row.get_ref(2).map_err(db)?.as_str().map_err(db)?;
+        into.push((n, decode(&id, body)?));
+    }
+    Ok(())
+}
+
+/// At most `limit` waiting incidents, oldest first.
+pub fn waiting(conn: &Connection, limit: usize) -> Result<Vec<Incident>, StoreError> {
+    let mut found = Vec::new();
+    rows(
+        conn,
+        "SELECT n, id, body FROM incidents WHERE pending = 1 ORDER BY n LIMIT ?1",
+        limit,
+        &mut found,
+    )?;
+    Ok(found.into_iter().map(|(_, i)| i).collect())
+}
+
+/// The oldest `limit` waiting and the newest `limit` incidents, in first-opened order, and
+/// the inbox cursor they are current at (read in one transaction).
+pub fn recent(conn: &mut Connection, limit: usize) -> Result<(Incidents, i64), StoreError> {
+    let tx = conn.transaction().map_err(db)?;
+    let head: i64 = tx
+        .query_row("SELECT coalesce(max(seq), 0) FROM inbox", [], |r| r.get(0))
+        .map_err(db)?;
+    let mut found = Vec::new();
+    rows(
+        &tx,
+        "SELECT n, id, body FROM incidents WHERE pending = 1 ORDER BY n LIMIT ?1",
+        limit,
+        &mut found,
+    )?;
+    rows(
+        &tx,
+        "SELECT n, id, body FROM incidents ORDER BY n DESC LIMIT ?1",
+        limit,
+        &mut found,
+    )?;
+    tx.commit().map_err(db)?;
+    found.sort_by_key(|(n, _)| *n);
+    let mut incidents = Incidents::default();
+    for (_, incident) in found {
+        if incidents.get(&incident.id).is_none() {
+            incidents.insert(incident);
+        }
+    }
+    Ok((incidents, head))
 }

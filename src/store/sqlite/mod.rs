@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::{Cursor, InboxRecord, Incident, Incidents, Lookup, Store, StoreError};
+use super::{Cursor, Decide, InboxRecord, Incident, Incidents, Store, StoreError};
 use crate::paths::Paths;
 
 /// The store's file in a data dir.
@@ -222,10 +222,7 @@ impl Store for SqliteStore {
     }
 
     /// In one `BEGIN IMMEDIATE` transaction: the lookups use the incidents table's indexes.
-    fn decide(
-        &self,
-        decide: &mut dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError>,
-    ) -> Result<(), StoreError> {
+    fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
         let span = self.write(|tx| {
             let out = decide(&mut incidents::TxLookup(tx))?;
             inbox::insert(tx, &out)
@@ -240,6 +237,23 @@ impl Store for SqliteStore {
 
     fn incident_of_session(&self, session: &str) -> Result<Option<Incident>, StoreError> {
         incidents::of_session(&lock(&self.reader), session)
+    }
+
+    fn followed_from(&self, limit: usize) -> Result<(Incidents, Cursor), StoreError> {
+        let (incidents, head) = incidents::recent(&mut lock(&self.reader), limit)?;
+        Ok((incidents, inbox::cursor(head)))
+    }
+
+    fn waiting(&self, limit: usize) -> Result<(Vec<Incident>, usize), StoreError> {
+        let reader = lock(&self.reader);
+        Ok((
+            incidents::waiting(&reader, limit)?,
+            incidents::pending(&reader)?,
+        ))
+    }
+
+    fn indexed(&self) -> bool {
+        true
     }
 
     /// From the incidents table, no replay of the inbox.

@@ -344,10 +344,20 @@ fn mixed_history() -> Vec<Vec<InboxRecord>> {
         vec![
             record("a", Change::ResolvedAtSource { ended: Some(ended) }),
             record("b", Change::Claimed { by: "op".into() }),
-            record("b", Change::Started { session: "s-b".into() }),
+            record(
+                "b",
+                Change::Started {
+                    session: "s-b".into(),
+                },
+            ),
         ],
         vec![
-            record("a", Change::Reopened { alert: Box::new(alert("a")) }),
+            record(
+                "a",
+                Change::Reopened {
+                    alert: Box::new(alert("a")),
+                },
+            ),
             record("b", Change::ResolvedAtSource { ended: None }),
             opened("c"),
             record("ghost", Change::Repeated),
@@ -374,13 +384,19 @@ fn the_incidents_table_matches_a_replay_of_the_inbox() {
     assert_eq!(ids(&table), ids(&replayed));
     for incident in replayed.iter() {
         assert_eq!(table.get(&incident.id), Some(incident), "{}", incident.id);
-        assert_eq!(store.incident(&incident.id).expect("get").as_ref(), Some(incident));
+        assert_eq!(
+            store.incident(&incident.id).expect("get").as_ref(),
+            Some(incident)
+        );
     }
     assert_eq!(table.pending(), replayed.pending());
     // a reopened (its claim cleared) waits; b resolved, c claimed do not.
     assert_eq!(replayed.pending(), 1);
     assert_eq!(
-        store.incident_of_session("s-b").expect("session").map(|i| i.id),
+        store
+            .incident_of_session("s-b")
+            .expect("session")
+            .map(|i| i.id),
         Some("b".to_string())
     );
     assert_eq!(store.incident_of_session("s-none").expect("session"), None);
