@@ -82,11 +82,11 @@ impl ClaimLookup for BoardLookup {
                 return Ok(None);
             }
         }
-        let incidents = self.store.incidents().map_err(|e| e.to_string())?;
-        let found = incidents
-            .iter()
-            .find(|i| i.sessions.iter().any(|s| s == session))
-            .map(|i| i.id.clone());
+        let found = self
+            .store
+            .incident_of_session(session)
+            .map_err(|e| e.to_string())?
+            .map(|i| i.id);
         if found.is_none() {
             self.misses
                 .lock()
