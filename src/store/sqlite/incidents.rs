@@ -162,26 +162,27 @@ pub fn apply(conn: &Connection, records: &[InboxRecord], first_seq: i64) -> Resu
     let mut overlay = Incidents::default();
     let mut loaded = HashSet::new();
     for record in records {
+        // A batch's first record of an incident that opens it needs no read: ids are new.
+        let opens = matches!(record.change, Change::Opened { .. });
         if loaded.insert(record.incident.as_str())
+            && !opens
             && let Some(incident) = get(conn, &record.incident)?
         {
             overlay.insert(incident);
         }
     }
     let before = overlay.pending();
-    let mut first_at: HashMap<&str, i64> = HashMap::new();
-    let mut rekeyed = Vec::new();
+    // Incidents touched, with the seq of their first record here, and whether their row is
+    // new (an insert) or there already (an update).
+    let mut touched: HashMap<&str, (i64, bool)> = HashMap::new();
     for (i, record) in records.iter().enumerate() {
         let seq = first_seq + i64::try_from(i).unwrap_or(0);
-        first_at.entry(record.incident.as_str()).or_insert(seq);
-        if matches!(
-            record.change,
-            Change::Opened { .. } | Change::Snapshot { .. }
-        ) {
-            rekeyed.push(record.incident.as_str());
-        }
+        let existed = overlay.get(&record.incident).is_some();
+        touched
+            .entry(record.incident.as_str())
+            .or_insert((seq, !existed));
         if let Change::Started { session } = &record.change
-            && overlay.get(&record.incident).is_some()
+            && existed
         {
             conn.prepare_cached(
                 "INSERT OR IGNORE INTO incident_sessions (session, incident) VALUES (?1, ?2)",
@@ -192,53 +193,18 @@ pub fn apply(conn: &Connection, records: &[InboxRecord], first_seq: i64) -> Resu
         }
         overlay.apply(record);
     }
-    for id in rekeyed {
+    // In record order: of two incidents opened for one key, the later one holds it.
+    let mut touched: Vec<(&str, (i64, bool))> = touched.into_iter().collect();
+    touched.sort_by_key(|(_, (n, _))| *n);
+    for (id, (n, new)) in &touched {
         let Some(incident) = overlay.get(id) else {
             continue;
         };
-        // A key taken over (an older inbox's records can do that): the older holder keeps
-        // its row but is no longer found by the key.
-        conn.prepare_cached(
-            "UPDATE incidents SET keyed = 0
-              WHERE source = ?1 AND fingerprint = ?2 AND keyed = 1 AND id <> ?3",
-        )
-        .map_err(db)?
-        .execute(params![
-            incident.key.source.name(),
-            incident.key.fingerprint,
-            id
-        ])
-        .map_err(db)?;
-    }
-    let mut upsert = conn
-        .prepare_cached(
-            "INSERT INTO incidents
-                 (id, n, source, fingerprint, keyed, opened_ms, pending, ended_untaken, body)
-             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
-             ON CONFLICT (id) DO UPDATE SET
-                 source = excluded.source, fingerprint = excluded.fingerprint, keyed = 1,
-                 opened_ms = excluded.opened_ms, pending = excluded.pending,
-                 ended_untaken = excluded.ended_untaken, body = excluded.body",
-        )
-        .map_err(db)?;
-    for (id, n) in &first_at {
-        let Some(incident) = overlay.get(id) else {
-            continue;
-        };
-        let body =
-            serde_json::to_string(incident).map_err(|e| StoreError::Encode(e.to_string()))?;
-        upsert
-            .execute(params![
-                id,
-                n,
-                incident.key.source.name(),
-                incident.key.fingerprint,
-                ms(incident.opened_at),
-                incident.is_pending(),
-                ended_untaken(incident),
-                body
-            ])
-            .map_err(db)?;
+        if *new {
+            insert(conn, incident, *n)?;
+        } else {
+            update(conn, incident)?;
+        }
     }
     let delta = i64::try_from(overlay.pending()).unwrap_or(0) - i64::try_from(before).unwrap_or(0);
     if delta != 0 {
@@ -249,6 +215,94 @@ pub fn apply(conn: &Connection, records: &[InboxRecord], first_seq: i64) -> Resu
         .execute(params![delta])
         .map_err(db)?;
     }
+    Ok(())
+}
+
+fn body(incident: &Incident) -> Result<String, StoreError> {
+    serde_json::to_string(incident).map_err(|e| StoreError::Encode(e.to_string()))
+}
+
+/// A new row. Its key may still be held by an older incident (an older inbox's records can
+/// open a second incident for a key): that one keeps its row but is no longer found by it.
+fn insert(conn: &Connection, incident: &Incident, n: i64) -> Result<(), StoreError> {
+    let body = body(incident)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO incidents
+                 (id, n, source, fingerprint, keyed, opened_ms, pending, ended_untaken, body)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET
+                 source = excluded.source, fingerprint = excluded.fingerprint,
+                 opened_ms = excluded.opened_ms, pending = excluded.pending,
+                 ended_untaken = excluded.ended_untaken, body = excluded.body",
+        )
+        .map_err(db)?;
+    let values = params![
+        incident.id,
+        n,
+        incident.key.source.name(),
+        incident.key.fingerprint,
+        ms(incident.opened_at),
+        incident.is_pending(),
+        ended_untaken(incident),
+        body
+    ];
+    match stmt.execute(values) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            unkey(conn, incident)?;
+            stmt.execute(values).map(drop).map_err(db)
+        }
+        Err(e) => Err(db(e)),
+    }
+}
+
+/// An existing row, as it now stands (a snapshot can move it to another key).
+fn update(conn: &Connection, incident: &Incident) -> Result<(), StoreError> {
+    let body = body(incident)?;
+    let run = |conn: &Connection| {
+        conn.prepare_cached(
+            "UPDATE incidents SET source = ?2, fingerprint = ?3, keyed = 1, opened_ms = ?4,
+                 pending = ?5, ended_untaken = ?6, body = ?7
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            incident.id,
+            incident.key.source.name(),
+            incident.key.fingerprint,
+            ms(incident.opened_at),
+            incident.is_pending(),
+            ended_untaken(incident),
+            body
+        ])
+    };
+    match run(conn) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            unkey(conn, incident)?;
+            run(conn).map(drop).map_err(db)
+        }
+        Err(e) => Err(db(e)),
+    }
+}
+
+/// The older holder of `incident`'s key is no longer found by it.
+fn unkey(conn: &Connection, incident: &Incident) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE incidents SET keyed = 0
+          WHERE source = ?1 AND fingerprint = ?2 AND keyed = 1 AND id <> ?3",
+    )
+    .map_err(db)?
+    .execute(params![
+        incident.key.source.name(),
+        incident.key.fingerprint,
+        incident.id
+    ])
+    .map_err(db)?;
     Ok(())
 }
 

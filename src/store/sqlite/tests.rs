@@ -464,3 +464,42 @@ fn a_store_written_before_the_incidents_table_is_filled_from_its_inbox() {
     store.append(&[repeat("a")]).expect("append");
     assert_eq!(store.incident("a").expect("get").map(|i| i.count), Some(5));
 }
+
+#[test]
+fn a_second_incident_for_a_key_takes_the_key_and_the_first_keeps_its_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    let same = |id: &str| {
+        let mut record = opened(id);
+        if let Change::Opened { key, .. } = &mut record.change {
+            key.fingerprint = "fp-shared".into();
+        }
+        record
+    };
+    // As an older inbox can hold them: two opens of one key, in two appends and in one.
+    store.append(&[same("a")]).expect("a");
+    store.append(&[same("b")]).expect("b");
+    store.append(&[same("c"), same("d")]).expect("c, d");
+    let key = DedupKey {
+        source: Source::Alertmanager,
+        fingerprint: "fp-shared".into(),
+    };
+    let mut holder = None;
+    store
+        .decide(&mut |lookup| {
+            holder = lookup
+                .by_keys(std::slice::from_ref(&key))?
+                .pop()
+                .map(|i| i.id);
+            Ok(Vec::new())
+        })
+        .expect("decide");
+    let (records, _) = store.read_from(0).expect("read");
+    let mut replayed = crate::store::Incidents::default();
+    for record in &records {
+        replayed.apply(record);
+    }
+    assert_eq!(holder, replayed.by_key(&key).map(|i| i.id.clone()));
+    assert_eq!(holder.as_deref(), Some("d"));
+    assert_eq!(store.incidents().expect("all").len(), 4);
+}
