@@ -17,8 +17,8 @@ use crate::store::{
 /// Schema of version 3 (see `schema.rs`); [`backfill`] then fills it from the inbox.
 pub const SQL: &str = r#"
 CREATE TABLE incidents (
-    id            TEXT PRIMARY KEY,
-    n             INTEGER NOT NULL,
+    n             INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
     source        TEXT NOT NULL,
     fingerprint   TEXT NOT NULL,
     keyed         INTEGER NOT NULL DEFAULT 1,
@@ -28,7 +28,6 @@ CREATE TABLE incidents (
     body          TEXT NOT NULL
 );
 CREATE UNIQUE INDEX incidents_key ON incidents (source, fingerprint) WHERE keyed = 1;
-CREATE INDEX incidents_order ON incidents (n);
 CREATE INDEX incidents_waiting ON incidents (n) WHERE pending = 1;
 CREATE INDEX incidents_lingering ON incidents (opened_ms) WHERE ended_untaken = 1;
 CREATE TABLE incident_sessions (
