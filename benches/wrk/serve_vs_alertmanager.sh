@@ -20,6 +20,7 @@
 #                    (Alertmanager webhooks of SEED_BATCH [1000] alerts, SEED_CONNECTIONS [2]
 #                    at a time), print how long that took, restart serve and print its
 #                    start-up time and RSS after 1 s idle; then run the rounds on top.
+#                    Seeding stops early if serve's RSS passes MAX_RSS_MB [6000].
 #   STORE_KIND [sqlite]  or postgres: a throwaway PostgreSQL cluster on 127.0.0.1 (Debian's
 #                    /usr/lib/postgresql/*/bin, run as user opsassist-pg when root, trust
 #                    auth, fsync on), serve's [store] url pointing at it; removed on exit.
@@ -42,10 +43,11 @@ cap="${CAP:-1000}"
 seed="${SEED:-0}"
 seed_batch="${SEED_BATCH:-1000}"
 seed_conns="${SEED_CONNECTIONS:-2}"
+max_rss_mb="${MAX_RSS_MB:-6000}"
 
 die() { echo "serve_vs_alertmanager: $*" >&2; exit 2; }
 missing() { echo "missing: $*" >&2; exit 2; }
-for v in rounds conns threads group cap seed seed_batch seed_conns; do
+for v in rounds conns threads group cap seed seed_batch seed_conns max_rss_mb; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 [[ -z "$offered" || "$offered" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "RATE must be a number of requests/s, not '$offered'"
@@ -180,6 +182,8 @@ start_serve() {
   serve_pid=$!
   until grep -q "receiving alerts on" "$out"; do
     kill -0 "$serve_pid" 2>/dev/null || { cat "$root/serve.err" >&2; die "opsassist serve exited"; }
+    [ "$(rss_kb "$serve_pid" || echo 0)" -le $((max_rss_mb * 1024)) ] \
+      || die "opsassist serve passed MAX_RSS_MB=$max_rss_mb while starting"
     sleep 0.01
   done
   serve_start=$(echo "$(now) - $t0" | bc)
@@ -244,21 +248,56 @@ fi
 echo "load: $load, $group new alert(s) per request; store: $store_name; $(nproc) cores; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 start_serve
 
+# seed_chunk RUN REQUESTS: one generator run of REQUESTS webhooks of seed_batch alerts, serve's
+# RSS watched meanwhile; sets chunk_ok (requests answered 2xx) and over_limit.
+seed_chunk() {
+  "$gen_bin" --url "$serve_url" --format opsassist-am --group "$seed_batch" --rate 0 \
+    --requests "$2" --cap "$seed_conns" --token "$token" --run "$1" --threads 1 \
+    --timeout 600 --label seed > "$root/child.out" 2> "$root/gen.err" &
+  child=$!
+  over_limit=0
+  while kill -0 "$child" 2>/dev/null; do
+    if [ "$(rss_kb "$serve_pid")" -gt $((max_rss_mb * 1024)) ]; then
+      over_limit=1; kill "$child" 2>/dev/null || true; break
+    fi
+    sleep 0.2
+  done
+  local rc=0
+  wait "$child" || rc=$?
+  child=""
+  if [ "$over_limit" = 1 ]; then
+    chunk_ok=$(kv ok); chunk_ok=${chunk_ok:-0}
+  elif [ "$rc" != 0 ]; then
+    cat "$root/gen.err" >&2; die "seeding failed"
+  else
+    chunk_ok=$(kv ok)
+  fi
+}
+
 seeded=0
 if [ "$seed" -gt 0 ]; then
+  # Progress every SEED/10 incidents (at least one batch); stop early if serve's RSS passes
+  # MAX_RSS_MB, so a store that keeps every incident in RAM cannot take the machine down.
   requests=$((seed / seed_batch))
-  t0=$(now)
-  if ! in_child "$gen_bin" --url "$serve_url" --format opsassist-am --group "$seed_batch" --rate 0 \
-      --requests "$requests" --cap "$seed_conns" --token "$token" --run seed --threads 1 \
-      --timeout 600 --label seed 2> "$root/gen.err"; then
-    cat "$root/gen.err" >&2; die "seeding failed"
-  fi
+  per_chunk=$(( (requests + 9) / 10 ))
+  t0=$(now); done_requests=0; chunk=0; over_limit=0
+  while [ "$done_requests" -lt "$requests" ] && [ "$over_limit" = 0 ]; do
+    n=$(( requests - done_requests < per_chunk ? requests - done_requests : per_chunk ))
+    chunk=$((chunk + 1)); tc=$(now)
+    seed_chunk "seed$chunk" "$n"
+    done_requests=$((done_requests + chunk_ok))
+    [ "$over_limit" = 1 ] || [ "$chunk_ok" -eq "$n" ] || { cat "$root/gen.err" >&2; die "seeding: only $chunk_ok of $n requests answered 2xx"; }
+    printf '  seeding: %d incidents stored, last %d at %.0f alerts/s, serve RSS %.1f MB, loadavg %s\n' \
+      "$((done_requests * seed_batch))" "$((chunk_ok * seed_batch))" \
+      "$(echo "$chunk_ok * $seed_batch / ($(now) - $tc)" | bc -l)" "$(mb "$(rss_kb "$serve_pid")")" \
+      "$(cut -d' ' -f1-3 /proc/loadavg)"
+  done
   took=$(echo "$(now) - $t0" | bc)
-  ok=$(kv ok); seeded=$((ok * seed_batch))
-  [ "$seeded" -eq "$seed" ] || { cat "$root/gen.err" >&2; die "seeding: only $ok of $requests requests answered 2xx"; }
-  printf 'seeded %d incidents (%d requests of %d alerts, %d at a time): %.1f s, %.0f alerts/s; serve RSS %.1f MB; loadavg %s\n' \
-    "$seeded" "$requests" "$seed_batch" "$seed_conns" "$took" "$(echo "$seeded / $took" | bc -l)" \
-    "$(mb "$(rss_kb "$serve_pid")")" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  seeded=$((done_requests * seed_batch))
+  [ "$over_limit" = 0 ] || echo "seeding STOPPED: serve's RSS passed MAX_RSS_MB=$max_rss_mb after $seeded incidents"
+  printf 'seeded %d incidents (%d requests of %d alerts, %d at a time): %.1f s, %.0f alerts/s; serve RSS %.1f MB\n' \
+    "$seeded" "$done_requests" "$seed_batch" "$seed_conns" "$took" "$(echo "$seeded / $took" | bc -l)" \
+    "$(mb "$(rss_kb "$serve_pid")")"
   stop_serve
   start_serve
   sleep 1
