@@ -20,7 +20,8 @@
 #                    (Alertmanager webhooks of SEED_BATCH [1000] alerts, SEED_CONNECTIONS [2]
 #                    at a time), print how long that took, restart serve and print its
 #                    start-up time and RSS after 1 s idle; then run the rounds on top.
-#                    Seeding stops early if serve's RSS passes MAX_RSS_MB [6000].
+#                    Seeding stops early if serve's RSS passes MAX_RSS_MB [6000] (a start-up
+#                    that passes it is stopped too, exit 3).
 #   STORE_KIND [sqlite]  or postgres: a throwaway PostgreSQL cluster on 127.0.0.1 (Debian's
 #                    /usr/lib/postgresql/*/bin, run as user opsassist-pg when root, trust
 #                    auth, fsync on), serve's [store] url pointing at it; removed on exit.
@@ -174,6 +175,8 @@ else
   store_name="$kind"
 fi
 
+# start_serve: sets serve_pid, serve_url and serve_start (seconds until it printed its
+# address); returns 1 (serve stopped) if its RSS passed MAX_RSS_MB before that.
 start_serve() {
   local out="$root/serve.out"
   : > "$out"
@@ -182,8 +185,12 @@ start_serve() {
   serve_pid=$!
   until grep -q "receiving alerts on" "$out"; do
     kill -0 "$serve_pid" 2>/dev/null || { cat "$root/serve.err" >&2; die "opsassist serve exited"; }
-    [ "$(rss_kb "$serve_pid" || echo 0)" -le $((max_rss_mb * 1024)) ] \
-      || die "opsassist serve passed MAX_RSS_MB=$max_rss_mb while starting"
+    if [ "$(rss_kb "$serve_pid" || echo 0)" -gt $((max_rss_mb * 1024)) ]; then
+      printf 'opsassist serve passed MAX_RSS_MB=%s after %.1f s of start-up: stopped it\n' \
+        "$max_rss_mb" "$(echo "$(now) - $t0" | bc)"
+      stop_serve
+      return 1
+    fi
     sleep 0.01
   done
   serve_start=$(echo "$(now) - $t0" | bc)
@@ -246,7 +253,7 @@ else
   load="wrk -t$threads -c$conns -d$duration (closed loop)"
 fi
 echo "load: $load, $group new alert(s) per request; store: $store_name; $(nproc) cores; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
-start_serve
+start_serve || exit 3
 
 # seed_chunk RUN REQUESTS: one generator run of REQUESTS webhooks of seed_batch alerts, serve's
 # RSS watched meanwhile; sets chunk_ok (requests answered 2xx) and over_limit.
@@ -282,11 +289,13 @@ if [ "$seed" -gt 0 ]; then
   per_chunk=$(( (requests + 9) / 10 ))
   t0=$(now); done_requests=0; chunk=0; over_limit=0
   while [ "$done_requests" -lt "$requests" ] && [ "$over_limit" = 0 ]; do
+    if [ "$(rss_kb "$serve_pid")" -gt $((max_rss_mb * 1024)) ]; then over_limit=1; break; fi
     n=$(( requests - done_requests < per_chunk ? requests - done_requests : per_chunk ))
     chunk=$((chunk + 1)); tc=$(now)
     seed_chunk "seed$chunk" "$n"
     done_requests=$((done_requests + chunk_ok))
     [ "$over_limit" = 1 ] || [ "$chunk_ok" -eq "$n" ] || { cat "$root/gen.err" >&2; die "seeding: only $chunk_ok of $n requests answered 2xx"; }
+    [ "$chunk_ok" -gt 0 ] || break
     printf '  seeding: %d incidents stored, last %d at %.0f alerts/s, serve RSS %.1f MB, loadavg %s\n' \
       "$((done_requests * seed_batch))" "$((chunk_ok * seed_batch))" \
       "$(echo "$chunk_ok * $seed_batch / ($(now) - $tc)" | bc -l)" "$(mb "$(rss_kb "$serve_pid")")" \
@@ -299,7 +308,7 @@ if [ "$seed" -gt 0 ]; then
     "$seeded" "$done_requests" "$seed_batch" "$seed_conns" "$took" "$(echo "$seeded / $took" | bc -l)" \
     "$(mb "$(rss_kb "$serve_pid")")"
   stop_serve
-  start_serve
+  start_serve || exit 3
   sleep 1
   printf 'restart on %d seeded incidents: start-up %.2f s, RSS after 1 s idle %.1f MB\n' \
     "$seeded" "$serve_start" "$(mb "$(rss_kb "$serve_pid")")"
@@ -338,7 +347,8 @@ if [ "$seeded" -gt 0 ]; then
 else
   incidents=$("$bin" incidents list --json | wc -l)
 fi
-start_serve
+echo "incidents stored: $incidents ($size)"
+start_serve || exit 3
 sleep 1
 printf 'restart on %s incidents (%s): start-up %.2f s, RSS %.1f MB\n' \
   "$incidents" "$size" "$serve_start" "$(mb "$(rss_kb "$serve_pid")")"
