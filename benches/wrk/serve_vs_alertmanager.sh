@@ -119,6 +119,7 @@ free_port() {
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 mb() { echo "$1/1024" | bc -l; }
 now() { date +%s.%N; }
 
@@ -255,51 +256,34 @@ fi
 echo "load: $load, $group new alert(s) per request; store: $store_name; $(nproc) cores; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 start_serve || exit 3
 
-# seed_chunk RUN REQUESTS: one generator run of REQUESTS webhooks of seed_batch alerts, serve's
-# RSS watched meanwhile; sets chunk_ok (requests answered 2xx) and over_limit.
-seed_chunk() {
-  "$gen_bin" --url "$serve_url" --format opsassist-am --group "$seed_batch" --rate 0 \
-    --requests "$2" --cap "$seed_conns" --token "$token" --run "$1" --threads 1 \
-    --timeout 600 --label seed > "$root/child.out" 2> "$root/gen.err" &
-  child=$!
-  over_limit=0
-  while kill -0 "$child" 2>/dev/null; do
-    if [ "$(rss_kb "$serve_pid")" -gt $((max_rss_mb * 1024)) ]; then
-      over_limit=1; kill "$child" 2>/dev/null || true; break
-    fi
-    sleep 0.2
-  done
-  local rc=0
-  wait "$child" || rc=$?
-  child=""
-  if [ "$over_limit" = 1 ]; then
-    chunk_ok=$(kv ok); chunk_ok=${chunk_ok:-0}
-  elif [ "$rc" != 0 ]; then
-    cat "$root/gen.err" >&2; die "seeding failed"
-  else
-    chunk_ok=$(kv ok)
-  fi
-}
-
 seeded=0
 if [ "$seed" -gt 0 ]; then
-  # Progress every SEED/10 incidents (at least one batch); stop early if serve's RSS passes
-  # MAX_RSS_MB, so a store that keeps every incident in RAM cannot take the machine down.
+  # Chunks of at most 20,000 alerts, a progress line every SEED/10; between chunks, stop if
+  # serve's RSS passed MAX_RSS_MB, so a store that keeps every incident in RAM cannot take
+  # the machine down (it may pass the limit by one chunk's worth).
   requests=$((seed / seed_batch))
-  per_chunk=$(( (requests + 9) / 10 ))
-  t0=$(now); done_requests=0; chunk=0; over_limit=0
-  while [ "$done_requests" -lt "$requests" ] && [ "$over_limit" = 0 ]; do
+  per_chunk=$(( 20000 / seed_batch )); [ "$per_chunk" -ge 1 ] || per_chunk=1
+  report_every=$(( (requests + 9) / 10 ))
+  t0=$(now); tc=$t0; done_requests=0; reported=0; chunk=0; over_limit=0
+  while [ "$done_requests" -lt "$requests" ]; do
     if [ "$(rss_kb "$serve_pid")" -gt $((max_rss_mb * 1024)) ]; then over_limit=1; break; fi
     n=$(( requests - done_requests < per_chunk ? requests - done_requests : per_chunk ))
-    chunk=$((chunk + 1)); tc=$(now)
-    seed_chunk "seed$chunk" "$n"
-    done_requests=$((done_requests + chunk_ok))
-    [ "$over_limit" = 1 ] || [ "$chunk_ok" -eq "$n" ] || { cat "$root/gen.err" >&2; die "seeding: only $chunk_ok of $n requests answered 2xx"; }
-    [ "$chunk_ok" -gt 0 ] || break
-    printf '  seeding: %d incidents stored, last %d at %.0f alerts/s, serve RSS %.1f MB, loadavg %s\n' \
-      "$((done_requests * seed_batch))" "$((chunk_ok * seed_batch))" \
-      "$(echo "$chunk_ok * $seed_batch / ($(now) - $tc)" | bc -l)" "$(mb "$(rss_kb "$serve_pid")")" \
-      "$(cut -d' ' -f1-3 /proc/loadavg)"
+    chunk=$((chunk + 1))
+    if ! in_child "$gen_bin" --url "$serve_url" --format opsassist-am --group "$seed_batch" \
+        --rate 0 --requests "$n" --cap "$seed_conns" --token "$token" --run "seed$chunk" \
+        --threads 1 --timeout 600 --label seed 2> "$root/gen.err"; then
+      cat "$root/gen.err" >&2; die "seeding failed after $((done_requests * seed_batch)) incidents"
+    fi
+    ok=$(kv ok)
+    [ "$ok" -eq "$n" ] || { cat "$root/gen.err" >&2; die "seeding: only $ok of $n requests answered 2xx"; }
+    done_requests=$((done_requests + n))
+    if [ $((done_requests - reported)) -ge "$report_every" ] || [ "$done_requests" -eq "$requests" ]; then
+      printf '  seeding: %d incidents stored, the last %d at %.0f alerts/s, serve RSS %.1f MB, loadavg %s\n' \
+        "$((done_requests * seed_batch))" "$(((done_requests - reported) * seed_batch))" \
+        "$(echo "($done_requests - $reported) * $seed_batch / ($(now) - $tc)" | bc -l)" \
+        "$(mb "$(rss_kb "$serve_pid")")" "$(cut -d' ' -f1-3 /proc/loadavg)"
+      reported=$done_requests; tc=$(now)
+    fi
   done
   took=$(echo "$(now) - $t0" | bc)
   seeded=$((done_requests * seed_batch))
@@ -310,8 +294,8 @@ if [ "$seed" -gt 0 ]; then
   stop_serve
   start_serve || exit 3
   sleep 1
-  printf 'restart on %d seeded incidents: start-up %.2f s, RSS after 1 s idle %.1f MB\n' \
-    "$seeded" "$serve_start" "$(mb "$(rss_kb "$serve_pid")")"
+  printf 'restart on %d seeded incidents: start-up %.2f s, RSS after 1 s idle %.1f MB (peak %.1f MB)\n' \
+    "$seeded" "$serve_start" "$(mb "$(rss_kb "$serve_pid")")" "$(mb "$(hwm_kb "$serve_pid")")"
 fi
 
 start_am
@@ -350,5 +334,5 @@ fi
 echo "incidents stored: $incidents ($size)"
 start_serve || exit 3
 sleep 1
-printf 'restart on %s incidents (%s): start-up %.2f s, RSS %.1f MB\n' \
-  "$incidents" "$size" "$serve_start" "$(mb "$(rss_kb "$serve_pid")")"
+printf 'restart on %s incidents (%s): start-up %.2f s, RSS %.1f MB (peak %.1f MB)\n' \
+  "$incidents" "$size" "$serve_start" "$(mb "$(rss_kb "$serve_pid")")" "$(mb "$(hwm_kb "$serve_pid")")"
