@@ -115,7 +115,9 @@ fn parse_args(argv: &[String]) -> Result<Option<Args>, String> {
         .trim_end_matches('/')
         .to_string();
     if a.addr.contains('/') || a.addr.is_empty() {
-        return Err(format!("--url must be http://HOST:PORT with no path: {url:?}"));
+        return Err(format!(
+            "--url must be http://HOST:PORT with no path: {url:?}"
+        ));
     }
     a.format = match format.as_deref() {
         Some("opsassist") => Format::Opsassist,
@@ -450,7 +452,10 @@ fn run(a: Args) -> Result<Report, String> {
     });
     drop(runtime);
     let take = |m: &Mutex<Vec<u64>>| {
-        let mut v = m.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        let mut v = m
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
         v.sort_unstable();
         v
     };
@@ -634,7 +639,10 @@ fn self_check() -> Result<(), String> {
         keys.sort();
         keys.dedup();
         if keys.len() != group.parse::<usize>().unwrap_or(0) {
-            return Err(format!("self-check: {format} body has {} distinct alerts", keys.len()));
+            return Err(format!(
+                "self-check: {format} body has {} distinct alerts",
+                keys.len()
+            ));
         }
     }
     Ok(())

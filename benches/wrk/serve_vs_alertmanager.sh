@@ -7,7 +7,7 @@
 #   benches/wrk/serve_vs_alertmanager.sh [OPSASSIST_BIN]    (default target/release/opsassist)
 #
 # env (defaults in brackets):
-#   DURATION [8s]  ROUNDS [2]  CONNECTIONS [32]  THREADS [2]
+#   DURATION [8s]  ROUNDS [2]  CONNECTIONS [32]  THREADS [2] (wrk's, or the generator's)
 #   GROUP [1]        alerts per request. 1: opsassist's generic JSON to /v1/alerts and a
 #                    one-alert array to Alertmanager's /api/v2/alerts; N > 1: an Alertmanager
 #                    webhook (version 4) of N new alerts to /v1/alerts/alertmanager, and an
@@ -19,13 +19,16 @@
 #   SEED [0]         first fill serve's store with SEED new incidents through its receiver
 #                    (Alertmanager webhooks of SEED_BATCH [1000] alerts, SEED_CONNECTIONS [2]
 #                    at a time), print how long that took, restart serve and print its
-#                    start-up time and RSS after 1 s idle; then run the rounds on top.
+#                    start-up time and RSS after 1 s idle; then run the rounds on top
+#                    (Alertmanager is not seeded: it keeps its alerts in memory).
 #                    Seeding stops early if serve's RSS passes MAX_RSS_MB [6000] (a start-up
 #                    that passes it is stopped too, exit 3).
 #   STORE_KIND [sqlite]  or postgres: a throwaway PostgreSQL cluster on 127.0.0.1 (Debian's
 #                    /usr/lib/postgresql/*/bin, run as user opsassist-pg when root, trust
 #                    auth, fsync on), serve's [store] url pointing at it; removed on exit.
-#   OPEN_LOOP_BIN    a built benches/open_loop.rs (default: built with cargo bench --no-run).
+#   OPEN_LOOP_BIN    a built benches/open_loop.rs (default: built with `cargo bench --bench
+#                    open_loop --no-run`, which the first time builds the crate in the bench
+#                    profile: minutes).
 # Needs: wrk, prometheus-alertmanager, curl, bc (apt); cargo for RATE/SEED; postgresql for
 # STORE_KIND=postgres. Every process and temp dir it made is removed on exit and on Ctrl-C.
 set -euo pipefail
