@@ -11,7 +11,6 @@
 //! which changes only when another connection committed (one cheap call, no file re-read).
 
 mod board;
-mod checkpoint;
 mod corrections;
 mod import;
 mod inbox;
@@ -48,8 +47,6 @@ pub struct SqliteStore {
     reader: Mutex<Connection>,
     watcher: Mutex<(Connection, i64)>,
     own: inbox::Own,
-    /// Started by the first write (see `checkpoint`).
-    checkpointer: std::sync::OnceLock<Option<checkpoint::Checkpointer>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -95,7 +92,6 @@ impl SqliteStore {
             reader: Mutex::new(reader),
             watcher: Mutex::new((watcher, version)),
             own: Mutex::new(Vec::new()),
-            checkpointer: std::sync::OnceLock::new(),
         })
     }
 
@@ -111,15 +107,6 @@ impl SqliteStore {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = lock(&self.writer);
-        self.checkpointer.get_or_init(|| {
-            let started = checkpoint::Checkpointer::start(&self.path);
-            if started.is_some()
-                && let Err(e) = conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
-            {
-                tracing::debug!("sqlite: automatic checkpoint stays on: {e}");
-            }
-            started
-        });
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
