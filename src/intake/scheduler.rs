@@ -20,7 +20,7 @@ use super::severity::{self, Rank};
 
 /// How many of the oldest waiting and of the newest incidents a scheduler holds on an
 /// indexed store (once it holds three times as many, it forgets the rest).
-pub const HELD: usize = 2_000;
+pub const HELD: usize = 1_000;
 
 /// The settings that decide what auto-starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
