@@ -158,7 +158,9 @@ impl Watcher {
             return;
         }
         let store = Arc::clone(&self.store);
-        let incidents = tokio::task::spawn_blocking(move || store.incidents()).await;
+        let incidents =
+            tokio::task::spawn_blocking(move || store.of_source(crate::alert::Source::Docker))
+                .await;
         match incidents {
             Ok(Ok(incidents)) => {
                 let mut known = self.known();

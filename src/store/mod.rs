@@ -9,7 +9,11 @@
 //!
 //! The inbox is an append-only sequence of [`InboxRecord`]s. Every incident, its alert, its
 //! repeat count, resolve-at-source and claim by a session is one record, so any process can
-//! rebuild [`Incidents`] by reading the records in order and follow new ones from a cursor.
+//! follow new ones from a cursor. Writers decide against the committed incidents through
+//! [`Store::decide`]'s [`Lookup`] (by dedup key); the SQLite store keeps each incident as a
+//! row beside the records, so lookups, the waiting list and a follower's start
+//! ([`Store::followed_from`]) are indexed queries; the PostgreSQL store still answers them
+//! from the records, with [`fold::Fold`].
 //! Session event logs and the audit chain keep their file formats in their own modules; in
 //! team mode their writers also commit to the database (see [`PgStore`]). Corrections go to
 //! the database instead of the file in team mode (`session::corrections`).
@@ -196,6 +200,17 @@ pub trait Store: Send + Sync {
     /// The incident with this id, as committed.
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
         Ok(self.incidents()?.get(id).cloned())
+    }
+
+    /// Every incident from `source` that holds its dedup key (the Docker watcher's start).
+    fn of_source(&self, source: Source) -> Result<Incidents, StoreError> {
+        let mut found = Incidents::default();
+        for incident in self.incidents()?.iter() {
+            if incident.key.source == source {
+                found.insert(incident.clone());
+            }
+        }
+        Ok(found)
     }
 
     /// The incident a model session was started for.

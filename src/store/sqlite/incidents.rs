@@ -106,6 +106,21 @@ pub fn all(conn: &Connection) -> Result<Incidents, StoreError> {
     Ok(incidents)
 }
 
+/// Every incident from `source` that holds its key, in first-opened order.
+pub fn of_source(conn: &Connection, source: crate::alert::Source) -> Result<Incidents, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, body FROM incidents WHERE source = ?1 AND keyed = 1 ORDER BY n")
+        .map_err(db)?;
+    let mut rows = stmt.query(params![source.name()]).map_err(db)?;
+    let mut incidents = Incidents::default();
+    while let Some(row) = rows.next().map_err(db)? {
+        let id: String = row.get(0).map_err(db)?;
+        let body = row.get_ref(1).map_err(db)?.as_str().map_err(db)?;
+        incidents.insert(decode(&id, body)?);
+    }
+    Ok(incidents)
+}
+
 /// Open and not taken up: the inbox depth.
 pub fn pending(conn: &Connection) -> Result<usize, StoreError> {
     let n: i64 = conn

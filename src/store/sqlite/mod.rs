@@ -256,6 +256,10 @@ impl Store for SqliteStore {
         true
     }
 
+    fn of_source(&self, source: crate::alert::Source) -> Result<Incidents, StoreError> {
+        incidents::of_source(&lock(&self.reader), source)
+    }
+
     /// From the incidents table, no replay of the inbox.
     fn incidents(&self) -> Result<Incidents, StoreError> {
         incidents::all(&lock(&self.reader))

@@ -400,6 +400,11 @@ fn the_incidents_table_matches_a_replay_of_the_inbox() {
         Some("b".to_string())
     );
     assert_eq!(store.incident_of_session("s-none").expect("session"), None);
+    assert_eq!(
+        store.of_source(Source::Alertmanager).expect("source").len(),
+        3
+    );
+    assert!(store.of_source(Source::Docker).expect("source").is_empty());
     let mut pending = None;
     store
         .decide(&mut |lookup| {
