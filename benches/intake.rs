@@ -230,29 +230,56 @@ fn bench(c: &mut Criterion) {
         },
     )
     .unwrap_or_else(|e| panic!("intake: {e}"));
-    let storm: Vec<u8> = format!(
-        "[{}]",
-        (0..10)
-            .map(|g| String::from_utf8_lossy(&group_over(g * 1000, 1000, 10_000)).into_owned())
-            .collect::<Vec<_>>()
-            .join(",")
-    )
-    .into_bytes();
-    rig.runtime
-        .block_on(intake.ingest(&storm, None, 64 << 20))
-        .unwrap_or_else(|e| panic!("storm: {e}"));
+    let storm = |offset: usize| -> Vec<u8> {
+        format!(
+            "[{}]",
+            (0..10)
+                .map(|g| {
+                    let start = offset + g * 1000;
+                    String::from_utf8_lossy(&group_over(start, 1000, usize::MAX)).into_owned()
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+        .into_bytes()
+    };
+    let auto = || {
+        Scheduler::new(SchedulerOptions {
+            investigate: Investigate::Auto,
+            max_concurrent: 3,
+            min_severity: None,
+        })
+    };
+    let mut storms = 0;
     let mut console = c.benchmark_group("intake_console");
     console.throughput(Throughput::Elements(10_000));
     console.sample_size(10);
+    // A console following the inbox while 10,000 new incidents arrive: one poll reads them.
     console.bench_function("scheduler_poll_10000_new_incidents", |b| {
+        b.iter_batched(
+            || {
+                let mut scheduler = auto();
+                scheduler.poll(store.as_ref()).unwrap_or_default();
+                storms += 1;
+                rig.runtime
+                    .block_on(intake.ingest(&storm(storms * 10_000), None, 64 << 20))
+                    .unwrap_or_else(|e| panic!("storm: {e}"));
+                scheduler
+            },
+            |mut scheduler| {
+                let update = scheduler.poll(store.as_ref()).unwrap_or_default();
+                assert_eq!(update.opened.len(), 10_000);
+                assert_eq!(scheduler.due().len(), 3);
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    // A console starting on that store: the oldest waiting and the newest, not a replay.
+    console.bench_function("scheduler_start_on_the_stored_storms", |b| {
         b.iter(|| {
-            let mut scheduler = Scheduler::new(SchedulerOptions {
-                investigate: Investigate::Auto,
-                max_concurrent: 3,
-                min_severity: None,
-            });
+            let mut scheduler = auto();
             let update = scheduler.poll(store.as_ref()).unwrap_or_default();
-            assert_eq!(update.opened.len(), 10_000);
+            assert_eq!(update.opened.len(), 2 * opsassist::intake::scheduler::HELD);
             assert_eq!(scheduler.due().len(), 3);
         })
     });
