@@ -254,18 +254,6 @@ pub trait Store: Send + Sync {
         false
     }
 
-    /// True when other receivers may write to this store too (team mode): the intake writer
-    /// then follows their records, not only claims.
-    fn is_shared(&self) -> bool {
-        false
-    }
-
-    /// [`Store::read_from`] without the records this process appended itself (a shared
-    /// store's receivers follow each other with it). The default is every record.
-    fn read_others_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
-        self.read_from(cursor)
-    }
-
     /// Every incident, rebuilt from the records.
     fn incidents(&self) -> Result<Incidents, StoreError> {
         let (records, _) = self.read_from(0)?;

@@ -74,7 +74,6 @@ impl PgStore {
             health: health::Health::start(runtime.handle(), pool, tls.clone()),
             runtime: Some(runtime),
             aliases: Arc::new(Default::default()),
-            own: Arc::new(Default::default()),
             listener: listen::Listener::new(config, connector),
             tls,
             fold: Default::default(),

@@ -33,20 +33,15 @@ pub fn kind(change: &Change) -> &'static str {
 /// Incident ids that lost a dedup race, and the id that won.
 pub type Aliases = Mutex<HashMap<String, String>>;
 
-/// Seq ranges (inclusive) this process appended, for [`read_from`] with `skip`.
-pub type Own = Mutex<Vec<(i64, i64)>>;
-
 /// The cursor after `seq`.
 pub fn cursor(seq: i64) -> Cursor {
     u64::try_from(seq).unwrap_or(0)
 }
 
-/// Every record after `cursor` (without this process's own when `skip` is given), and the
-/// cursor after the last one.
+/// Every record after `cursor`, and the cursor after the last one.
 pub async fn read_from(
     client: &Client,
     from: Cursor,
-    skip: Option<&Own>,
 ) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
     let after = i64::try_from(from).unwrap_or(i64::MAX);
     let rows = client
@@ -62,12 +57,6 @@ pub async fn read_from(
         let seq: i64 = row.get(0);
         let value: serde_json::Value = row.get(1);
         next = cursor(seq);
-        if let Some(own) = skip {
-            let own = own.lock().unwrap_or_else(|p| p.into_inner());
-            if own.iter().any(|(a, b)| (*a..=*b).contains(&seq)) {
-                continue;
-            }
-        }
         match serde_json::from_value::<InboxRecord>(value) {
             Ok(record) => records.push(record),
             Err(e) => tracing::warn!("inbox: skipping an unreadable record (seq {seq}): {e}"),

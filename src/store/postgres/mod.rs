@@ -65,7 +65,6 @@ pub struct PgStore {
     display: String,
     runtime: Option<tokio::runtime::Runtime>,
     aliases: Arc<inbox::Aliases>,
-    own: Arc<inbox::Own>,
     listener: listen::Listener,
     health: health::Health,
     tls: tls::Tls,
@@ -149,24 +148,7 @@ impl Store for PgStore {
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
         self.run(|pool| async move {
             let client = pool.get().await.map_err(db)?;
-            inbox::read_from(&client, cursor, None).await
-        })
-    }
-
-    fn is_shared(&self) -> bool {
-        true
-    }
-
-    fn read_others_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
-        let own = self.own.clone();
-        // Ranges at or below the cursor are behind every future read.
-        let below = i64::try_from(cursor).unwrap_or(i64::MAX);
-        own.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|(_, last)| *last > below);
-        self.run(|pool| async move {
-            let client = pool.get().await.map_err(db)?;
-            inbox::read_from(&client, cursor, Some(&own)).await
+            inbox::read_from(&client, cursor).await
         })
     }
 

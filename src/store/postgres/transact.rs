@@ -21,17 +21,11 @@ impl PgStore {
         }
         let records = records.to_vec();
         let aliases = self.aliases.clone();
-        let own = self.own.clone();
         self.run(|pool| async move {
             let mut locked = Locked::begin(&pool).await?;
             let span = write(&mut locked, &aliases, &records).await?;
             Ok(match span {
-                Some((first, last)) => {
-                    own.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((first, last));
-                    inbox::cursor(first - 1)..inbox::cursor(last)
-                }
+                Some((first, last)) => inbox::cursor(first - 1)..inbox::cursor(last),
                 None => 0..0,
             })
         })
@@ -52,16 +46,10 @@ impl PgStore {
         // A panic in `decide` drops `locked`: the connection closes and the lock is freed.
         let out = decide(records);
         let aliases = self.aliases.clone();
-        let own = self.own.clone();
         self.run(|_| async move {
             let span = write(&mut locked, &aliases, &out).await?;
             Ok(match span {
-                Some((first, last)) => {
-                    own.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((first, last));
-                    inbox::cursor(last)
-                }
+                Some((_, last)) => inbox::cursor(last),
                 None => next,
             })
         })

@@ -3,15 +3,10 @@
 //! `seq` order is commit order and a reader following `seq > cursor` never skips a record
 //! committed late. This file reads, inserts and claims; `mod.rs` wraps them in transactions.
 
-use std::sync::Mutex;
-
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db;
 use crate::store::{Change, Cursor, InboxRecord, StoreError};
-
-/// Seq ranges (inclusive) this process appended, for [`read_from`] with `skip`.
-pub type Own = Mutex<Vec<(i64, i64)>>;
 
 /// The `kind` column of a record (the same names as the PostgreSQL store's).
 pub fn kind(change: &Change) -> &'static str {
@@ -27,28 +22,20 @@ pub fn cursor(seq: i64) -> Cursor {
     u64::try_from(seq).unwrap_or(0)
 }
 
-/// Every record after `from` (without this process's own when `skip` is given), and the
-/// cursor after the last one.
+/// Every record after `from`, and the cursor after the last one.
 pub fn read_from(
     conn: &Connection,
     from: Cursor,
-    skip: Option<&Own>,
 ) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
     let mut stmt = conn
         .prepare_cached("SELECT seq, record FROM inbox WHERE seq > ?1 ORDER BY seq")
         .map_err(db)?;
     let mut rows = stmt.query(params![seq_of(from)]).map_err(db)?;
-    let own = skip.map(|o| o.lock().unwrap_or_else(|p| p.into_inner()).clone());
     let mut next = from;
     let mut records = Vec::new();
     while let Some(row) = rows.next().map_err(db)? {
         let seq: i64 = row.get(0).map_err(db)?;
         next = cursor(seq);
-        if let Some(own) = &own
-            && own.iter().any(|(a, b)| (*a..=*b).contains(&seq))
-        {
-            continue;
-        }
         let text = row.get_ref(1).map_err(db)?.as_str().map_err(db)?;
         match serde_json::from_str::<InboxRecord>(text) {
             Ok(record) => records.push(record),

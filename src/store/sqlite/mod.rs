@@ -3,8 +3,9 @@
 //! `run`) open the same file at once: WAL mode, `synchronous = FULL` (a commit is on disk
 //! before the call returns, so a `200` means committed), a busy timeout, and every write in
 //! `BEGIN IMMEDIATE` (the database's one write lock, taken up front), so claims and the
-//! read-decide-append of [`Store::transact`] are atomic across processes with no
-//! single-receiver lock. It is shared like the PostgreSQL store ([`Store::is_shared`]).
+//! lookup-decide-append of [`Store::decide`] are atomic across processes with no
+//! single-receiver lock. Each incident is also a row of `incidents` (see `incidents.rs`),
+//! written in the same transaction as its records.
 //!
 //! Each handle keeps one writer connection and one reader connection (WAL readers never wait
 //! for the writer); followers learn of commits by polling `PRAGMA data_version` on a third,
@@ -46,7 +47,6 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     watcher: Mutex<(Connection, i64)>,
-    own: inbox::Own,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,7 +91,6 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             watcher: Mutex::new((watcher, version)),
-            own: Mutex::new(Vec::new()),
         })
     }
 
@@ -139,12 +138,6 @@ impl SqliteStore {
             std::thread::sleep(left.min(Duration::from_millis(50)));
         }
     }
-
-    fn remember_own(&self, span: Option<(i64, i64)>) {
-        if let Some(span) = span {
-            lock(&self.own).push(span);
-        }
-    }
 }
 
 /// One connection to `path` with the store's settings.
@@ -183,7 +176,6 @@ impl Store for SqliteStore {
             return Ok(0..0);
         }
         let span = self.write(|tx| inbox::insert(tx, records))?;
-        self.remember_own(span);
         Ok(match span {
             Some((first, last)) => inbox::cursor(first - 1)..inbox::cursor(last),
             None => 0..0,
@@ -191,18 +183,7 @@ impl Store for SqliteStore {
     }
 
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
-        inbox::read_from(&lock(&self.reader), cursor, None)
-    }
-
-    fn is_shared(&self) -> bool {
-        true
-    }
-
-    fn read_others_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
-        // Ranges at or below the cursor are behind every future read.
-        let below = i64::try_from(cursor).unwrap_or(i64::MAX);
-        lock(&self.own).retain(|(_, last)| *last > below);
-        inbox::read_from(&lock(&self.reader), cursor, Some(&self.own))
+        inbox::read_from(&lock(&self.reader), cursor)
     }
 
     /// Atomic across processes: the read, `decide` and the append happen inside one
@@ -213,21 +194,19 @@ impl Store for SqliteStore {
         decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
         let (span, next) = self.write(|tx| {
-            let (records, next) = inbox::read_from(tx, cursor, None)?;
+            let (records, next) = inbox::read_from(tx, cursor)?;
             let out = decide(records);
             Ok((inbox::insert(tx, &out)?, next))
         })?;
-        self.remember_own(span);
         Ok(span.map_or(next, |(_, last)| inbox::cursor(last)))
     }
 
     /// In one `BEGIN IMMEDIATE` transaction: the lookups use the incidents table's indexes.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
-        let span = self.write(|tx| {
+        self.write(|tx| {
             let out = decide(&mut incidents::TxLookup(tx))?;
             inbox::insert(tx, &out)
         })?;
-        self.remember_own(span);
         Ok(())
     }
 
@@ -277,7 +256,6 @@ impl Store for SqliteStore {
             }
             inbox::insert(tx, std::slice::from_ref(&record))
         })?;
-        self.remember_own(span);
         Ok(span.is_some())
     }
 }

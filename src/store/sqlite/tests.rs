@@ -1,5 +1,5 @@
 //! SqliteStore: round trip and cursors, claims from two handles, one-winner leases and
-//! transacts from many threads, read_others_from, data_version change notice, corrections,
+//! transacts from many threads, data_version change notice, corrections,
 //! a rolled-back transaction (a panic in `decide`), and the file's mode.
 
 use std::sync::Arc;
@@ -165,27 +165,6 @@ fn a_panic_inside_transact_rolls_back() {
         .append(&[opened("a")])
         .expect("the store still writes");
     assert_eq!(store.read_from(0).expect("read").0.len(), 1);
-}
-
-#[test]
-fn read_others_skips_this_handles_own_records() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let one = store(&dir);
-    let two = SqliteStore::at(one.path()).expect("second");
-    one.append(&[opened("mine")]).expect("append");
-    two.append(&[opened("theirs")]).expect("append");
-    let next = one
-        .transact(0, &mut |_| vec![repeat("mine")])
-        .expect("transact");
-    let (others, cursor) = one.read_others_from(0).expect("read");
-    assert_eq!(cursor, next);
-    assert_eq!(
-        others
-            .iter()
-            .map(|r| r.incident.as_str())
-            .collect::<Vec<_>>(),
-        vec!["theirs"]
-    );
 }
 
 #[test]
