@@ -6,7 +6,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db;
-use crate::store::{Change, Cursor, InboxRecord, StoreError};
+use crate::store::{Change, Cursor, InboxRecord, Incidents, StoreError};
 
 /// The `kind` column of a record (the same names as the PostgreSQL store's).
 pub fn kind(change: &Change) -> &'static str {
@@ -51,6 +51,16 @@ pub fn insert(
     conn: &Connection,
     records: &[InboxRecord],
 ) -> Result<Option<(i64, i64)>, StoreError> {
+    insert_known(conn, records, Incidents::default())
+}
+
+/// [`insert`], where `known` holds incidents as this transaction already read them (their
+/// rows are not read again).
+pub fn insert_known(
+    conn: &Connection,
+    records: &[InboxRecord],
+    known: Incidents,
+) -> Result<Option<(i64, i64)>, StoreError> {
     let mut stmt = conn
         .prepare_cached("INSERT INTO inbox (at, incident, kind, record) VALUES (?1, ?2, ?3, ?4)")
         .map_err(db)?;
@@ -68,7 +78,7 @@ pub fn insert(
         span = Some((span.map_or(seq, |(first, _)| first), seq));
     }
     if let Some((first, _)) = span {
-        super::incidents::apply(conn, records, first)?;
+        super::incidents::apply(conn, records, first, known)?;
     }
     Ok(span)
 }

@@ -135,17 +135,31 @@ fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-/// [`Lookup`] inside a write transaction.
-pub struct TxLookup<'a>(pub &'a Connection);
+/// [`Lookup`] inside a write transaction; it remembers what it read, so writing the
+/// decided records does not read those rows again.
+pub struct TxLookup<'a> {
+    conn: &'a Connection,
+    pub read: Incidents,
+}
+
+impl<'a> TxLookup<'a> {
+    pub fn new(conn: &'a Connection) -> TxLookup<'a> {
+        TxLookup {
+            conn,
+            read: Incidents::default(),
+        }
+    }
+}
 
 impl Lookup for TxLookup<'_> {
     fn by_keys(&mut self, keys: &[DedupKey]) -> Result<Vec<Incident>, StoreError> {
         let mut seen = HashSet::new();
         let mut found = Vec::new();
         for key in keys {
-            if let Some(incident) = by_key(self.0, key)?
+            if let Some(incident) = by_key(self.conn, key)?
                 && seen.insert(incident.id.clone())
             {
+                self.read.insert(incident.clone());
                 found.push(incident);
             }
         }
@@ -153,10 +167,10 @@ impl Lookup for TxLookup<'_> {
     }
 
     fn unattended(&mut self, since: Option<DateTime<Utc>>) -> Result<usize, StoreError> {
-        let mut n = pending(self.0)?;
+        let mut n = pending(self.conn)?;
         if let Some(since) = since {
             let lingering: i64 = self
-                .0
+                .conn
                 .prepare_cached(
                     "SELECT count(*) FROM incidents WHERE ended_untaken = 1 AND opened_ms >= ?1",
                 )
@@ -170,16 +184,22 @@ impl Lookup for TxLookup<'_> {
 }
 
 /// Bring the rows of the incidents `records` touch up to date; `first_seq` is the inbox
-/// seq of `records[0]` (the rest follow one by one). The caller is inside the transaction
-/// that inserted them.
-pub fn apply(conn: &Connection, records: &[InboxRecord], first_seq: i64) -> Result<(), StoreError> {
-    let mut overlay = Incidents::default();
+/// seq of `records[0]` (the rest follow one by one); `known` holds rows this transaction
+/// already read. The caller is inside the transaction that inserted them.
+pub fn apply(
+    conn: &Connection,
+    records: &[InboxRecord],
+    first_seq: i64,
+    known: Incidents,
+) -> Result<(), StoreError> {
+    let mut overlay = known;
     let mut loaded = HashSet::new();
     for record in records {
         // A batch's first record of an incident that opens it needs no read: ids are new.
         let opens = matches!(record.change, Change::Opened { .. });
         if loaded.insert(record.incident.as_str())
             && !opens
+            && overlay.get(&record.incident).is_none()
             && let Some(incident) = get(conn, &record.incident)?
         {
             overlay.insert(incident);
@@ -337,19 +357,19 @@ pub fn backfill(conn: &Connection) -> Result<(), StoreError> {
         // Seqs of skipped records leave gaps; a batch is only consecutive seqs.
         if batch.is_empty() || first + i64::try_from(batch.len()).unwrap_or(0) != seq {
             if !batch.is_empty() {
-                apply(conn, &batch, first)?;
+                apply(conn, &batch, first, Incidents::default())?;
                 batch.clear();
             }
             first = seq;
         }
         batch.push(record);
         if batch.len() >= 10_000 {
-            apply(conn, &batch, first)?;
+            apply(conn, &batch, first, Incidents::default())?;
             batch.clear();
         }
     }
     if !batch.is_empty() {
-        apply(conn, &batch, first)?;
+        apply(conn, &batch, first, Incidents::default())?;
     }
     Ok(())
 }

@@ -204,8 +204,9 @@ impl Store for SqliteStore {
     /// In one `BEGIN IMMEDIATE` transaction: the lookups use the incidents table's indexes.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
         self.write(|tx| {
-            let out = decide(&mut incidents::TxLookup(tx))?;
-            inbox::insert(tx, &out)
+            let mut lookup = incidents::TxLookup::new(tx);
+            let out = decide(&mut lookup)?;
+            inbox::insert_known(tx, &out, lookup.read)
         })?;
         Ok(())
     }
