@@ -127,7 +127,8 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Rebuild the incidents from `store` and start the writer.
+    /// Read the inbox depth from `store` and start the writer (no incident is read: the
+    /// writer looks each batch's up by key).
     pub fn open(store: Arc<dyn Store>, options: IntakeOptions) -> Result<Intake, IntakeError> {
         let ledger = Ledger::with_window(options.inbox_window);
         let mut pending = 0;
