@@ -3,9 +3,9 @@
 //! to the [`Store`] with group commit, and answers only once it is on disk.
 //!
 //! One writer thread (`writer`) decides the receiver's alerts: it takes every queued request,
-//! catches up on what other processes appended (pastes go through [`paste::Paste`], the same
-//! rule in `ledger`), decides each alert, appends all resulting records with one sync inside a
-//! store transaction, then replies.
+//! and inside one store transaction reads the incidents their keys name (whoever wrote them;
+//! pastes go through [`paste::Paste`], the same rule in `ledger`), decides each alert,
+//! appends all resulting records with one sync, then replies.
 //! The queue is bounded (`queue_capacity` alerts) and so is the inbox (`inbox_capacity`
 //! incidents not taken up: pending ones, and recent ones that ended at the source untouched);
 //! past either, requests are refused so senders retry later.
