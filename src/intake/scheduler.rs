@@ -404,9 +404,7 @@ mod tests {
 
     #[tokio::test]
     async fn on_an_indexed_store_it_holds_a_bounded_set_and_asks_for_the_rest() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
-        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let (_dir, store, intake) = inbox(IntakeOptions::default());
         let max = 64 << 20;
         intake
             .ingest(&payload(0..100, "critical", "firing"), None, max)
@@ -468,9 +466,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_waiting_incident_auto_starts_in_turn_even_those_never_held() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
-        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let (_dir, store, intake) = inbox(IntakeOptions::default());
         let opened = intake
             .ingest(&payload(0..10, "critical", "firing"), None, 1 << 20)
             .await
@@ -494,6 +490,14 @@ mod tests {
         assert_eq!(started, want, "each once, the middle ones too");
     }
 
+    /// A fresh store in a temp dir (kept while the first value lives) and its intake.
+    fn inbox(options: IntakeOptions) -> (tempfile::TempDir, Arc<SqliteStore>, Intake) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
+        let intake = Intake::open(store.clone(), options).expect("open");
+        (dir, store, intake)
+    }
+
     fn auto(max: usize, min: Option<Rank>) -> Scheduler {
         Scheduler::new(SchedulerOptions {
             investigate: Investigate::Auto,
@@ -504,13 +508,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_storm_of_10000_starts_three_then_one_per_free_slot() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
-        let options = IntakeOptions {
+        let (_dir, store, intake) = inbox(IntakeOptions {
             inbox_capacity: 20_000,
             ..IntakeOptions::default()
-        };
-        let intake = Intake::open(store.clone(), options).expect("open");
+        });
         let max = 64 << 20;
         intake
             .ingest(&payload(0..10_000, "critical", "firing"), None, max)
@@ -548,9 +549,7 @@ mod tests {
 
     #[tokio::test]
     async fn recovered_sessions_hold_investigation_slots() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
-        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let (_dir, store, intake) = inbox(IntakeOptions::default());
         let max = 1 << 20;
         let first = intake
             .ingest(&payload(0..1, "critical", "firing"), None, max)
@@ -591,9 +590,7 @@ mod tests {
 
     #[tokio::test]
     async fn manual_starts_nothing_and_flapping_is_not_restarted() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(SqliteStore::at(&dir.path().join("store.db")).expect("store"));
-        let intake = Intake::open(store.clone(), IntakeOptions::default()).expect("open");
+        let (_dir, store, intake) = inbox(IntakeOptions::default());
         let max = 1 << 20;
         intake
             .ingest(&payload(0..1, "critical", "firing"), None, max)
