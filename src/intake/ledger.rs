@@ -107,8 +107,11 @@ impl Ledger {
     ) -> Result<Batch<'a>, StoreError> {
         let keys: Vec<DedupKey> = alerts.into_iter().map(dedup::key_of).collect();
         let since = self.window.and_then(|w| now.checked_sub_signed(w));
-        let unattended = lookup.unattended(since)?;
-        let pending = lookup.unattended(None)?;
+        let pending = lookup.pending()?;
+        let unattended = match since {
+            Some(since) => pending + lookup.lingering(since)?,
+            None => pending,
+        };
         let mut incidents = Incidents::default();
         for incident in lookup.by_keys(&keys)? {
             incidents.insert(incident);

@@ -133,7 +133,7 @@ impl Intake {
         let ledger = Ledger::with_window(options.inbox_window);
         let mut pending = 0;
         store.decide(&mut |lookup| {
-            pending = lookup.unattended(None)?;
+            pending = lookup.pending()?;
             Ok(Vec::new())
         })?;
         let metrics = Arc::new(Metrics::default());

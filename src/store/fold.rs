@@ -42,20 +42,19 @@ impl Lookup for Fold {
         Ok(found)
     }
 
-    fn unattended(&mut self, since: Option<DateTime<Utc>>) -> Result<usize, StoreError> {
-        let mut n = self.incidents.pending();
-        if let Some(since) = since {
-            // Newest first: stop at the first incident opened before the window.
-            n += self
-                .incidents
-                .iter_newest()
-                .take_while(|i| i.opened_at >= since)
-                .filter(|i| {
-                    matches!(i.state, IncidentState::ResolvedAtSource { .. })
-                        && i.claimed_by.is_none()
-                })
-                .count();
-        }
-        Ok(n)
+    fn pending(&mut self) -> Result<usize, StoreError> {
+        Ok(self.incidents.pending())
+    }
+
+    fn lingering(&mut self, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        // Newest first: stop at the first incident opened before the window.
+        Ok(self
+            .incidents
+            .iter_newest()
+            .take_while(|i| i.opened_at >= since)
+            .filter(|i| {
+                matches!(i.state, IncidentState::ResolvedAtSource { .. }) && i.claimed_by.is_none()
+            })
+            .count())
     }
 }

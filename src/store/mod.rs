@@ -158,9 +158,12 @@ pub trait Lookup {
     /// The incidents that hold these dedup keys (those that exist).
     fn by_keys(&mut self, keys: &[DedupKey]) -> Result<Vec<Incident>, StoreError>;
 
-    /// Incidents nobody has taken up: those open and unclaimed, and, with `since`, those
-    /// opened since then that ended at the source unclaimed.
-    fn unattended(&mut self, since: Option<DateTime<Utc>>) -> Result<usize, StoreError>;
+    /// Incidents open at the source and not taken up: the inbox depth.
+    fn pending(&mut self) -> Result<usize, StoreError>;
+
+    /// Incidents opened at or after `since` that ended at the source without being taken up
+    /// (they still count against the inbox capacity).
+    fn lingering(&mut self, since: DateTime<Utc>) -> Result<usize, StoreError>;
 }
 
 /// What [`Store::decide`] runs inside its transaction: the records to append, or an error

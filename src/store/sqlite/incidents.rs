@@ -166,20 +166,20 @@ impl Lookup for TxLookup<'_> {
         Ok(found)
     }
 
-    fn unattended(&mut self, since: Option<DateTime<Utc>>) -> Result<usize, StoreError> {
-        let mut n = pending(self.conn)?;
-        if let Some(since) = since {
-            let lingering: i64 = self
-                .conn
-                .prepare_cached(
-                    "SELECT count(*) FROM incidents WHERE ended_untaken = 1 AND opened_ms >= ?1",
-                )
-                .map_err(db)?
-                .query_row(params![ms(since)], |r| r.get(0))
-                .map_err(db)?;
-            n += usize::try_from(lingering).unwrap_or(0);
-        }
-        Ok(n)
+    fn pending(&mut self) -> Result<usize, StoreError> {
+        pending(self.conn)
+    }
+
+    fn lingering(&mut self, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM incidents WHERE ended_untaken = 1 AND opened_ms >= ?1",
+            )
+            .map_err(db)?
+            .query_row(params![ms(since)], |r| r.get(0))
+            .map_err(db)?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }
 
@@ -206,15 +206,12 @@ pub fn apply(
         }
     }
     let before = overlay.pending();
-    // Incidents touched, with the seq of their first record here, and whether their row is
-    // new (an insert) or there already (an update).
-    let mut touched: HashMap<&str, (i64, bool)> = HashMap::new();
+    // Incidents touched, with the seq of their first record here (a new row's `n`).
+    let mut touched: HashMap<&str, i64> = HashMap::new();
     for (i, record) in records.iter().enumerate() {
         let seq = first_seq + i64::try_from(i).unwrap_or(0);
         let existed = overlay.get(&record.incident).is_some();
-        touched
-            .entry(record.incident.as_str())
-            .or_insert((seq, !existed));
+        touched.entry(record.incident.as_str()).or_insert(seq);
         if let Change::Started { session } = &record.change
             && existed
         {
@@ -228,16 +225,11 @@ pub fn apply(
         overlay.apply(record);
     }
     // In record order: of two incidents opened for one key, the later one holds it.
-    let mut touched: Vec<(&str, (i64, bool))> = touched.into_iter().collect();
-    touched.sort_by_key(|(_, (n, _))| *n);
-    for (id, (n, new)) in &touched {
-        let Some(incident) = overlay.get(id) else {
-            continue;
-        };
-        if *new {
-            insert(conn, incident, *n)?;
-        } else {
-            update(conn, incident)?;
+    let mut touched: Vec<(&str, i64)> = touched.into_iter().collect();
+    touched.sort_by_key(|(_, n)| *n);
+    for (id, n) in touched {
+        if let Some(incident) = overlay.get(id) {
+            write_row(conn, incident, n)?;
         }
     }
     let delta = i64::try_from(overlay.pending()).unwrap_or(0) - i64::try_from(before).unwrap_or(0);
@@ -256,9 +248,11 @@ fn body(incident: &Incident) -> Result<String, StoreError> {
     serde_json::to_string(incident).map_err(|e| StoreError::Encode(e.to_string()))
 }
 
-/// A new row. Its key may still be held by an older incident (an older inbox's records can
-/// open a second incident for a key): that one keeps its row but is no longer found by it.
-fn insert(conn: &Connection, incident: &Incident, n: i64) -> Result<(), StoreError> {
+/// Write `incident`'s row: a new one at `n`, or the existing one as it now stands (a
+/// snapshot can move it to another key). Its key may still be held by an older incident (an
+/// older inbox's records can open a second incident for a key): that one keeps its row but
+/// is no longer found by it.
+fn write_row(conn: &Connection, incident: &Incident, n: i64) -> Result<(), StoreError> {
     let body = body(incident)?;
     let mut stmt = conn
         .prepare_cached(
@@ -266,7 +260,7 @@ fn insert(conn: &Connection, incident: &Incident, n: i64) -> Result<(), StoreErr
                  (id, n, source, fingerprint, keyed, opened_ms, pending, ended_untaken, body)
              VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET
-                 source = excluded.source, fingerprint = excluded.fingerprint,
+                 source = excluded.source, fingerprint = excluded.fingerprint, keyed = 1,
                  opened_ms = excluded.opened_ms, pending = excluded.pending,
                  ended_untaken = excluded.ended_untaken, body = excluded.body",
         )
@@ -288,37 +282,6 @@ fn insert(conn: &Connection, incident: &Incident, n: i64) -> Result<(), StoreErr
         {
             unkey(conn, incident)?;
             stmt.execute(values).map(drop).map_err(db)
-        }
-        Err(e) => Err(db(e)),
-    }
-}
-
-/// An existing row, as it now stands (a snapshot can move it to another key).
-fn update(conn: &Connection, incident: &Incident) -> Result<(), StoreError> {
-    let body = body(incident)?;
-    let run = |conn: &Connection| {
-        conn.prepare_cached(
-            "UPDATE incidents SET source = ?2, fingerprint = ?3, keyed = 1, opened_ms = ?4,
-                 pending = ?5, ended_untaken = ?6, body = ?7
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            incident.id,
-            incident.key.source.name(),
-            incident.key.fingerprint,
-            ms(incident.opened_at),
-            incident.is_pending(),
-            ended_untaken(incident),
-            body
-        ])
-    };
-    match run(conn) {
-        Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            unkey(conn, incident)?;
-            run(conn).map(drop).map_err(db)
         }
         Err(e) => Err(db(e)),
     }

@@ -387,7 +387,7 @@ fn the_incidents_table_matches_a_replay_of_the_inbox() {
     let mut pending = None;
     store
         .decide(&mut |lookup| {
-            pending = Some(lookup.unattended(None)?);
+            pending = Some(lookup.pending()?);
             let key = DedupKey {
                 source: Source::Alertmanager,
                 fingerprint: "fp-a".into(),
