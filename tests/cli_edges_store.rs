@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 use opsassist::alert::{Alert, Source, Status};
 use opsassist::paths::Paths;
@@ -41,7 +42,7 @@ fn open_incidents(d: &Dirs, fingerprints: &[&str]) {
                     source: Source::Generic,
                     fingerprint: (*fp).to_string(),
                 },
-                alert: Box::new(Alert {
+                alert: Arc::new(Alert {
                     source: Source::Generic,
                     title: format!("Disk full {fp}"),
                     severity: None,
@@ -335,7 +336,7 @@ fn incidents_list_names_docker_incidents_docker_and_dates_other_days() {
                         source: Source::Generic,
                         fingerprint: format!("docker:{long_id}:exited"),
                     },
-                    alert: Box::new(alert),
+                    alert: Arc::new(alert),
                 },
             },
             InboxRecord {

@@ -4,6 +4,7 @@
 //! value, and visibly escaped in tables.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use opsassist::alert::{Alert, Source, Status};
 use opsassist::paths::Paths;
@@ -41,7 +42,7 @@ fn plant_incident(root: &Path) {
                     source: Source::Alertmanager,
                     fingerprint: "c1".into(),
                 },
-                alert: Box::new(alert),
+                alert: Arc::new(alert),
             },
         }])
         .unwrap_or_else(|e| panic!("append: {e}"));

@@ -6,6 +6,7 @@
 //! data dir to a (throwaway) team database with the counts checked. (`intake_kill9` runs the kill -9 of `serve` under load
 //! on this store too: it is the default.)
 
+use std::sync::Arc;
 #[path = "support/postgres.rs"]
 mod postgres;
 #[path = "support/receiver.rs"]
@@ -46,7 +47,7 @@ fn opened(id: &str, fingerprint: &str) -> InboxRecord {
                 source: Source::Generic,
                 fingerprint: fingerprint.into(),
             },
-            alert: Box::new(alert(fingerprint)),
+            alert: Arc::new(alert(fingerprint)),
         },
     }
 }

@@ -5,6 +5,7 @@
 //! files verifier accepts, and a tampered row is detected; `store migrate` copies a files
 //! data dir and verifies it.
 
+use std::sync::Arc;
 #[path = "support/postgres.rs"]
 mod postgres;
 #[path = "support/receiver.rs"]
@@ -34,7 +35,7 @@ fn open_incidents(url: &str, ids: &[String]) {
                     source: Source::Generic,
                     fingerprint: format!("fp-{id}"),
                 },
-                alert: Box::new(Alert {
+                alert: Arc::new(Alert {
                     source: Source::Generic,
                     title: format!("{id} is down"),
                     severity: None,

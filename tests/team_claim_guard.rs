@@ -153,7 +153,7 @@ async fn no_model_turn_while_another_operator_holds_the_inbox_incident() {
                     source: alert.source,
                     fingerprint: "guard-1".into(),
                 },
-                alert: Box::new(alert.clone()),
+                alert: Arc::new(alert.clone()),
             },
         },
         opsassist::store::InboxRecord {

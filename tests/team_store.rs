@@ -76,7 +76,7 @@ impl Replica {
                         incident: format!("inc-{}-{round}", self.name),
                         change: Change::Opened {
                             key: key.clone(),
-                            alert: Box::new(alert(fingerprint)),
+                            alert: Arc::new(alert(fingerprint)),
                         },
                     },
                 };
@@ -278,7 +278,7 @@ fn opened(incident: &str, fingerprint: &str) -> InboxRecord {
                 source: Source::Alertmanager,
                 fingerprint: fingerprint.into(),
             },
-            alert: Box::new(alert(fingerprint)),
+            alert: Arc::new(alert(fingerprint)),
         },
     )
 }
@@ -296,7 +296,7 @@ fn a_batch_is_reconciled_in_order_against_the_database() {
         record(
             id,
             Change::Reopened {
-                alert: Box::new(alert("k1")),
+                alert: Arc::new(alert("k1")),
             },
         )
     };

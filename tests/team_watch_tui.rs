@@ -7,6 +7,7 @@
 //! that was running when alice's console died is marked interrupted in bob's console after
 //! the take-over, and never re-run.
 
+use std::sync::Arc;
 mod crash_harness;
 mod support;
 
@@ -54,7 +55,7 @@ fn receive_as(url: &str, title: &str, fingerprint: &str) {
                 source: Source::Generic,
                 fingerprint: fingerprint.into(),
             },
-            alert: Box::new(alert),
+            alert: Arc::new(alert),
         },
     };
     store.append(&[record]).expect("append");

@@ -328,7 +328,7 @@ mod tests {
                     source,
                     fingerprint: format!("fp-{incident}"),
                 },
-                alert: Box::new(alert(source, title, "db-1")),
+                alert: std::sync::Arc::new(alert(source, title, "db-1")),
             },
         )
     }
@@ -359,7 +359,11 @@ mod tests {
                 "inc-a",
                 day(12, 0, 0),
                 Change::Reopened {
-                    alert: Box::new(alert(Source::Opsgenie, "Disk full on db-1", "db-1")),
+                    alert: std::sync::Arc::new(alert(
+                        Source::Opsgenie,
+                        "Disk full on db-1",
+                        "db-1",
+                    )),
                 },
             ),
             record(

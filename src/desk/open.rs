@@ -127,7 +127,7 @@ impl Desk {
         }
         let handle = session::start_for(
             self.core.clone(),
-            incident.alert.clone(),
+            (*incident.alert).clone(),
             Some(&incident.id),
             events,
         )

@@ -795,7 +795,7 @@ fn waiting_rows(incidents: &Incidents, ids: &[String]) -> Vec<WaitingIncident> {
         .filter_map(|id| incidents.get(id))
         .map(|i| WaitingIncident {
             id: i.id.clone(),
-            alert: Box::new(i.alert.clone()),
+            alert: Box::new((*i.alert).clone()),
         })
         .collect()
 }

@@ -190,7 +190,7 @@ fn known_failures_are_seeded_from_open_incidents_of_this_daemon_only() {
             incident: id.into(),
             change: Change::Opened {
                 key: key_of(&alert),
-                alert: Box::new(alert),
+                alert: std::sync::Arc::new(alert),
             },
         });
     }

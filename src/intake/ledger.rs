@@ -18,6 +18,7 @@
 //!   incidents.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -229,7 +230,7 @@ impl Batch<'_> {
                         self.ledger.ids.make(),
                         Change::Opened {
                             key,
-                            alert: Box::new(alert),
+                            alert: Arc::new(alert),
                         },
                     )),
                     OutcomeKind::Opened,
@@ -248,7 +249,7 @@ impl Batch<'_> {
                     Some((
                         id,
                         Change::Reopened {
-                            alert: Box::new(alert),
+                            alert: Arc::new(alert),
                         },
                     )),
                     OutcomeKind::Reopened,

@@ -153,7 +153,7 @@ async fn the_receiver_dedups_against_incidents_another_process_opened() {
             incident: "inc-other-1".into(),
             change: crate::store::Change::Opened {
                 key,
-                alert: Box::new(alert),
+                alert: Arc::new(alert),
             },
         }])
         .expect("append");

@@ -2,6 +2,7 @@
 //! last-seen time, resolve-at-source, reopen history (flapping) and claiming session.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,11 +27,12 @@ pub enum IncidentState {
 
 /// One incident as the inbox describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "super::flat::FlatIncident")]
 pub struct Incident {
     pub id: String,
     pub key: DedupKey,
     /// The latest firing alert (the first one, or the one that reopened it).
-    pub alert: Alert,
+    pub alert: Arc<Alert>,
     pub opened_at: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     /// Notifications received for it (the first one included).
@@ -41,7 +43,7 @@ pub struct Incident {
     pub reopened: u32,
     /// Reopen times inside the flapping window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    recent_reopens: Vec<DateTime<Utc>>,
+    pub(super) recent_reopens: Vec<DateTime<Utc>>,
     /// When the source said it ended, if it is resolved at the source and the source gave a
     /// time (a late firing that started no later than this does not reopen it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,7 +96,7 @@ impl Incidents {
                     Incident {
                         id: record.incident.clone(),
                         key: key.clone(),
-                        alert: (**alert).clone(),
+                        alert: Arc::clone(alert),
                         opened_at: record.at,
                         last_seen: record.at,
                         count: 1,
@@ -147,7 +149,7 @@ impl Incidents {
                     Change::Reopened { alert } => {
                         incident.count += 1;
                         incident.last_seen = record.at;
-                        incident.alert = (**alert).clone();
+                        incident.alert = Arc::clone(alert);
                         incident.state = IncidentState::Open;
                         incident.ended_by_source = None;
                         incident.reopened += 1;

@@ -19,6 +19,7 @@
 //! the database instead of the file in team mode (`session::corrections`).
 
 pub mod board;
+mod flat;
 pub mod fold;
 mod incident;
 pub mod legacy_inbox;
@@ -26,6 +27,8 @@ pub mod open;
 mod operator;
 pub mod postgres;
 pub mod sqlite;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -117,10 +120,10 @@ impl InboxRecord {
 
 /// What an [`InboxRecord`] changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "flat::FlatChange")]
 pub enum Change {
     /// A new incident, from the first alert with this key.
-    Opened { key: DedupKey, alert: Box<Alert> },
+    Opened { key: DedupKey, alert: Arc<Alert> },
     /// The same alert again while the incident is open: count and last-seen move.
     Repeated,
     /// The source says the alert ended. `ended` is when, if the payload said so
@@ -131,7 +134,7 @@ pub enum Change {
         ended: Option<DateTime<Utc>>,
     },
     /// The alert fired again after it was resolved at source: the same incident reopens.
-    Reopened { alert: Box<Alert> },
+    Reopened { alert: Arc<Alert> },
     /// A console took the incident up (auto-start or the operator); `by` names the claimant.
     Claimed { by: String },
     /// The claimant started this model session for it.

@@ -2,6 +2,7 @@
 //! across handles; old record forms that must still read.
 
 use chrono::Utc;
+use std::sync::Arc;
 
 use super::*;
 use crate::alert::{Alert, Source, Status};
@@ -31,7 +32,7 @@ fn opened(id: &str) -> InboxRecord {
                 source: Source::Alertmanager,
                 fingerprint: format!("fp-{id}"),
             },
-            alert: Box::new(alert(id)),
+            alert: Arc::new(alert(id)),
         },
     }
 }
@@ -77,7 +78,7 @@ fn an_incident_is_claimed_once_until_it_reopens() {
         at: Utc::now(),
         incident: "a".into(),
         change: Change::Reopened {
-            alert: Box::new(alert("a")),
+            alert: Arc::new(alert("a")),
         },
     }])
     .expect("reopen");
@@ -136,4 +137,78 @@ fn a_store_db_that_cannot_be_opened_is_an_error_not_another_store() {
         vec![std::ffi::OsString::from(sqlite::FILE)],
         "nothing else written"
     );
+}
+
+/// Every record kind and both incident states read back as written (they are read through
+/// the flat forms in `flat.rs`, written by the derived serializers).
+#[test]
+fn every_record_kind_and_incident_state_reads_back_as_written() {
+    let at = Utc::now();
+    let mut incidents = Incidents::default();
+    let open = opened("a");
+    incidents.apply(&open);
+    let resolve = InboxRecord {
+        at,
+        incident: "a".into(),
+        change: Change::ResolvedAtSource { ended: Some(at) },
+    };
+    incidents.apply(&resolve);
+    let resolved = incidents.get("a").cloned().expect("a");
+    let changes = vec![
+        open.change.clone(),
+        Change::Repeated,
+        Change::ResolvedAtSource { ended: None },
+        resolve.change.clone(),
+        Change::Reopened {
+            alert: Arc::new(alert("again")),
+        },
+        Change::Claimed { by: "ana".into() },
+        Change::Started {
+            session: "s-1".into(),
+        },
+        Change::Snapshot {
+            incident: Box::new(resolved.clone()),
+            recent_reopens: vec![at],
+        },
+    ];
+    for change in changes {
+        let record = InboxRecord {
+            at,
+            incident: "a".into(),
+            change,
+        };
+        let json = serde_json::to_string(&record).expect("encode");
+        let back: InboxRecord = serde_json::from_str(&json).expect(&json);
+        assert_eq!(back, record, "{json}");
+    }
+    let open_incident = {
+        let mut fresh = Incidents::default();
+        fresh.apply(&opened("b"));
+        fresh.get("b").cloned().expect("b")
+    };
+    for incident in [open_incident, resolved] {
+        let json = serde_json::to_string(&incident).expect("encode");
+        let back: Incident = serde_json::from_str(&json).expect(&json);
+        assert_eq!(back, incident, "{json}");
+    }
+}
+
+/// A record whose fields come in another order (`kind` last) reads the same; one that lacks
+/// its kind's field is an error naming it, not a default.
+#[test]
+fn a_record_reads_whatever_its_field_order_and_names_a_missing_field() {
+    let json =
+        r#"{"incident":"a","change":{"by":"ana","kind":"claimed"},"at":"2026-01-01T00:00:00Z"}"#;
+    let record: InboxRecord = serde_json::from_str(json).expect("reordered");
+    assert_eq!(record.change, Change::Claimed { by: "ana".into() });
+    let err = serde_json::from_str::<InboxRecord>(
+        r#"{"at":"2026-01-01T00:00:00Z","incident":"a","change":{"kind":"started"}}"#,
+    )
+    .expect_err("a started record without a session");
+    assert!(err.to_string().contains("without `session`"), "{err}");
+    let err = serde_json::from_str::<InboxRecord>(
+        r#"{"at":"2026-01-01T00:00:00Z","incident":"a","change":{"kind":"paused"}}"#,
+    )
+    .expect_err("an unknown kind");
+    assert!(err.to_string().contains("paused"), "{err}");
 }

@@ -6,7 +6,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db;
-use crate::store::{Change, Cursor, InboxRecord, Incidents, StoreError};
+use super::incidents::Known;
+use crate::store::{Change, Cursor, InboxRecord, StoreError};
 
 /// The `kind` column of a record (the same names as the PostgreSQL store's).
 pub fn kind(change: &Change) -> &'static str {
@@ -51,7 +52,7 @@ pub fn insert(
     conn: &Connection,
     records: &[InboxRecord],
 ) -> Result<Option<(i64, i64)>, StoreError> {
-    insert_known(conn, records, Incidents::default())
+    insert_known(conn, records, Known::default())
 }
 
 /// [`insert`], where `known` holds incidents as this transaction already read them (their
@@ -59,7 +60,7 @@ pub fn insert(
 pub fn insert_known(
     conn: &Connection,
     records: &[InboxRecord],
-    known: Incidents,
+    known: Known,
 ) -> Result<Option<(i64, i64)>, StoreError> {
     let mut stmt = conn
         .prepare_cached("INSERT INTO inbox (at, incident, kind, record) VALUES (?1, ?2, ?3, ?4)")

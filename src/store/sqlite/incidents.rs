@@ -41,8 +41,65 @@ CREATE TABLE counters (
 INSERT INTO counters (name, value) VALUES ('pending', 0);
 "#;
 
-fn decode(id: &str, body: &str) -> Result<Incident, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::Db(format!("incident {id}: {e}")))
+/// Every read: the row, and the inbox record holding its alert when the body leaves it out
+/// (rows written before `alert_seq` keep the alert in the body).
+const READ: &str = "SELECT i.n, i.id, i.body, i.alert_seq, r.record
+      FROM incidents i LEFT JOIN inbox r ON r.seq = i.alert_seq";
+
+/// A row as read: the incident and the seq of the record holding its alert (None: in the
+/// body).
+struct Row {
+    n: i64,
+    incident: Incident,
+    alert_seq: Option<i64>,
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> Result<Row, StoreError> {
+    let n: i64 = row.get(0).map_err(db)?;
+    let id = row.get_ref(1).map_err(db)?.as_str().map_err(db)?;
+    let body = row.get_ref(2).map_err(db)?.as_str().map_err(db)?;
+    let alert_seq: Option<i64> = row.get(3).map_err(db)?;
+    let record = row.get_ref(4).map_err(db)?.as_str_or_null().map_err(db)?;
+    let incident = crate::store::flat::incident_from_row(body, record)
+        .map_err(|e| StoreError::Db(format!("incident {id}: {e}")))?;
+    Ok(Row {
+        n,
+        incident,
+        alert_seq,
+    })
+}
+
+/// The rows `WHERE …` picks, in the order it gives.
+fn select(
+    conn: &Connection,
+    filter: &str,
+    values: impl rusqlite::Params,
+) -> Result<Vec<Row>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("{READ} {filter}"))
+        .map_err(db)?;
+    let mut rows = stmt.query(values).map_err(db)?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next().map_err(db)? {
+        found.push(read_row(row)?);
+    }
+    Ok(found)
+}
+
+fn select_one(
+    conn: &Connection,
+    filter: &str,
+    values: impl rusqlite::Params,
+) -> Result<Option<Row>, StoreError> {
+    Ok(select(conn, filter, values)?.into_iter().next())
+}
+
+fn collect(rows: Vec<Row>) -> Incidents {
+    let mut incidents = Incidents::default();
+    for row in rows {
+        incidents.insert(row.incident);
+    }
+    incidents
 }
 
 /// Ended at the source and never taken up (counts against the inbox while recent).
@@ -53,28 +110,16 @@ fn ended_untaken(incident: &Incident) -> bool {
 
 /// The incident with this id.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<Incident>, StoreError> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM incidents WHERE id = ?1")
-        .map_err(db)?
-        .query_row(params![id], |r| r.get(0))
-        .optional()
-        .map_err(db)?;
-    body.map(|b| decode(id, &b)).transpose()
+    Ok(select_one(conn, "WHERE i.id = ?1", params![id])?.map(|r| r.incident))
 }
 
 /// The incident that holds `key`.
-pub fn by_key(conn: &Connection, key: &DedupKey) -> Result<Option<Incident>, StoreError> {
-    let row: Option<(String, String)> = conn
-        .prepare_cached(
-            "SELECT id, body FROM incidents WHERE source = ?1 AND fingerprint = ?2 AND keyed = 1",
-        )
-        .map_err(db)?
-        .query_row(params![key.source.name(), key.fingerprint], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
-        .map_err(db)?;
-    row.map(|(id, b)| decode(&id, &b)).transpose()
+fn by_key(conn: &Connection, key: &DedupKey) -> Result<Option<Row>, StoreError> {
+    select_one(
+        conn,
+        "WHERE i.source = ?1 AND i.fingerprint = ?2 AND i.keyed = 1",
+        params![key.source.name(), key.fingerprint],
+    )
 }
 
 /// The incident `session` was started for.
@@ -93,32 +138,16 @@ pub fn of_session(conn: &Connection, session: &str) -> Result<Option<Incident>, 
 
 /// Every incident, in the order they first opened.
 pub fn all(conn: &Connection) -> Result<Incidents, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, body FROM incidents ORDER BY n")
-        .map_err(db)?;
-    let mut rows = stmt.query([]).map_err(db)?;
-    let mut incidents = Incidents::default();
-    while let Some(row) = rows.next().map_err(db)? {
-        let id: String = row.get(0).map_err(db)?;
-        let body = row.get_ref(1).map_err(db)?.as_str().map_err(db)?;
-        incidents.insert(decode(&id, body)?);
-    }
-    Ok(incidents)
+    Ok(collect(select(conn, "ORDER BY i.n", [])?))
 }
 
 /// Every incident from `source` that holds its key, in first-opened order.
 pub fn of_source(conn: &Connection, source: crate::alert::Source) -> Result<Incidents, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, body FROM incidents WHERE source = ?1 AND keyed = 1 ORDER BY n")
-        .map_err(db)?;
-    let mut rows = stmt.query(params![source.name()]).map_err(db)?;
-    let mut incidents = Incidents::default();
-    while let Some(row) = rows.next().map_err(db)? {
-        let id: String = row.get(0).map_err(db)?;
-        let body = row.get_ref(1).map_err(db)?.as_str().map_err(db)?;
-        incidents.insert(decode(&id, body)?);
-    }
-    Ok(incidents)
+    Ok(collect(select(
+        conn,
+        "WHERE i.source = ?1 AND i.keyed = 1 ORDER BY i.n",
+        params![source.name()],
+    )?))
 }
 
 /// Open and not taken up: the inbox depth.
@@ -135,18 +164,33 @@ fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// Rows a write transaction already read: the incidents, and where each one's alert is.
+#[derive(Default)]
+pub struct Known {
+    incidents: Incidents,
+    alert_seqs: HashMap<String, Option<i64>>,
+}
+
+impl Known {
+    fn add(&mut self, row: Row) {
+        self.alert_seqs
+            .insert(row.incident.id.clone(), row.alert_seq);
+        self.incidents.insert(row.incident);
+    }
+}
+
 /// [`Lookup`] inside a write transaction; it remembers what it read, so writing the
 /// decided records does not read those rows again.
 pub struct TxLookup<'a> {
     conn: &'a Connection,
-    pub read: Incidents,
+    pub read: Known,
 }
 
 impl<'a> TxLookup<'a> {
     pub fn new(conn: &'a Connection) -> TxLookup<'a> {
         TxLookup {
             conn,
-            read: Incidents::default(),
+            read: Known::default(),
         }
     }
 }
@@ -156,11 +200,11 @@ impl Lookup for TxLookup<'_> {
         let mut seen = HashSet::new();
         let mut found = Vec::new();
         for key in keys {
-            if let Some(incident) = by_key(self.conn, key)?
-                && seen.insert(incident.id.clone())
+            if let Some(row) = by_key(self.conn, key)?
+                && seen.insert(row.incident.id.clone())
             {
-                self.read.insert(incident.clone());
-                found.push(incident);
+                found.push(row.incident.clone());
+                self.read.add(row);
             }
         }
         Ok(found)
@@ -190,9 +234,12 @@ pub fn apply(
     conn: &Connection,
     records: &[InboxRecord],
     first_seq: i64,
-    known: Incidents,
+    known: Known,
 ) -> Result<(), StoreError> {
-    let mut overlay = known;
+    let Known {
+        incidents: mut overlay,
+        mut alert_seqs,
+    } = known;
     let mut loaded = HashSet::new();
     for record in records {
         // A batch's first record of an incident that opens it needs no read: ids are new.
@@ -200,9 +247,10 @@ pub fn apply(
         if loaded.insert(record.incident.as_str())
             && !opens
             && overlay.get(&record.incident).is_none()
-            && let Some(incident) = get(conn, &record.incident)?
+            && let Some(row) = select_one(conn, "WHERE i.id = ?1", params![record.incident])?
         {
-            overlay.insert(incident);
+            alert_seqs.insert(record.incident.clone(), row.alert_seq);
+            overlay.insert(row.incident);
         }
     }
     let before = overlay.pending();
@@ -222,14 +270,26 @@ pub fn apply(
             .execute(params![session, record.incident])
             .map_err(db)?;
         }
+        let carries_alert = matches!(
+            record.change,
+            Change::Opened { .. } | Change::Reopened { .. } | Change::Snapshot { .. }
+        );
         overlay.apply(record);
+        // The incident's alert is now this record's (if the record applied).
+        if carries_alert
+            && overlay
+                .get(&record.incident)
+                .is_some_and(|i| record_alert_is(record, i))
+        {
+            alert_seqs.insert(record.incident.clone(), Some(seq));
+        }
     }
     // In record order: of two incidents opened for one key, the later one holds it.
     let mut touched: Vec<(&str, i64)> = touched.into_iter().collect();
     touched.sort_by_key(|(_, n)| *n);
     for (id, n) in touched {
         if let Some(incident) = overlay.get(id) {
-            write_row(conn, incident, n)?;
+            write_row(conn, incident, n, alert_seqs.get(id).copied().flatten())?;
         }
     }
     let delta = i64::try_from(overlay.pending()).unwrap_or(0) - i64::try_from(before).unwrap_or(0);
@@ -244,25 +304,45 @@ pub fn apply(
     Ok(())
 }
 
-fn body(incident: &Incident) -> Result<String, StoreError> {
-    serde_json::to_string(incident).map_err(|e| StoreError::Encode(e.to_string()))
+/// True when `incident`'s alert is the very one `record` carries (the record applied: a
+/// second `Opened` for an existing id, for one, does not).
+fn record_alert_is(record: &InboxRecord, incident: &Incident) -> bool {
+    match &record.change {
+        Change::Opened { alert, .. } | Change::Reopened { alert } => {
+            std::sync::Arc::ptr_eq(alert, &incident.alert)
+        }
+        Change::Snapshot { incident: s, .. } => std::sync::Arc::ptr_eq(&s.alert, &incident.alert),
+        _ => false,
+    }
 }
 
 /// Write `incident`'s row: a new one at `n`, or the existing one as it now stands (a
-/// snapshot can move it to another key). Its key may still be held by an older incident (an
-/// older inbox's records can open a second incident for a key): that one keeps its row but
-/// is no longer found by it.
-fn write_row(conn: &Connection, incident: &Incident, n: i64) -> Result<(), StoreError> {
-    let body = body(incident)?;
+/// snapshot can move it to another key). With `alert_seq`, the inbox record of that seq
+/// holds its alert and the body leaves it out; without, the body keeps it. Its key may still
+/// be held by an older incident (an older inbox's records can open a second incident for a
+/// key): that one keeps its row but is no longer found by it.
+fn write_row(
+    conn: &Connection,
+    incident: &Incident,
+    n: i64,
+    alert_seq: Option<i64>,
+) -> Result<(), StoreError> {
+    let body = match alert_seq {
+        Some(_) => serde_json::to_string(&crate::store::flat::RowBody::from(incident)),
+        None => serde_json::to_string(incident),
+    }
+    .map_err(|e| StoreError::Encode(e.to_string()))?;
     let mut stmt = conn
         .prepare_cached(
             "INSERT INTO incidents
-                 (id, n, source, fingerprint, keyed, opened_ms, pending, ended_untaken, body)
-             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
+                 (id, n, source, fingerprint, keyed, opened_ms, pending, ended_untaken, body,
+                  alert_seq)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET
                  source = excluded.source, fingerprint = excluded.fingerprint, keyed = 1,
                  opened_ms = excluded.opened_ms, pending = excluded.pending,
-                 ended_untaken = excluded.ended_untaken, body = excluded.body",
+                 ended_untaken = excluded.ended_untaken, body = excluded.body,
+                 alert_seq = excluded.alert_seq",
         )
         .map_err(db)?;
     let values = params![
@@ -273,7 +353,8 @@ fn write_row(conn: &Connection, incident: &Incident, n: i64) -> Result<(), Store
         ms(incident.opened_at),
         incident.is_pending(),
         ended_untaken(incident),
-        body
+        body,
+        alert_seq
     ];
     match stmt.execute(values) {
         Ok(_) => Ok(()),
@@ -320,52 +401,37 @@ pub fn backfill(conn: &Connection) -> Result<(), StoreError> {
         // Seqs of skipped records leave gaps; a batch is only consecutive seqs.
         if batch.is_empty() || first + i64::try_from(batch.len()).unwrap_or(0) != seq {
             if !batch.is_empty() {
-                apply(conn, &batch, first, Incidents::default())?;
+                apply(conn, &batch, first, Known::default())?;
                 batch.clear();
             }
             first = seq;
         }
         batch.push(record);
         if batch.len() >= 10_000 {
-            apply(conn, &batch, first, Incidents::default())?;
+            apply(conn, &batch, first, Known::default())?;
             batch.clear();
         }
     }
     if !batch.is_empty() {
-        apply(conn, &batch, first, Incidents::default())?;
+        apply(conn, &batch, first, Known::default())?;
     }
     Ok(())
 }
 
-fn rows(
-    conn: &Connection,
-    sql: &str,
-    limit: usize,
-    into: &mut Vec<(i64, Incident)>,
-) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(db)?;
-    let mut rows = stmt
-        .query(params![i64::try_from(limit).unwrap_or(i64::MAX)])
-        .map_err(db)?;
-    while let Some(row) = rows.next().map_err(db)? {
-        let n: i64 = row.get(0).map_err(db)?;
-        let id: String = row.get(1).map_err(db)?;
-        let body = row.get_ref(2).map_err(db)?.as_str().map_err(db)?;
-        into.push((n, decode(&id, body)?));
-    }
-    Ok(())
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// At most `limit` waiting incidents, oldest first.
 pub fn waiting(conn: &Connection, limit: usize) -> Result<Vec<Incident>, StoreError> {
-    let mut found = Vec::new();
-    rows(
+    Ok(select(
         conn,
-        "SELECT n, id, body FROM incidents WHERE pending = 1 ORDER BY n LIMIT ?1",
-        limit,
-        &mut found,
-    )?;
-    Ok(found.into_iter().map(|(_, i)| i).collect())
+        "WHERE i.pending = 1 ORDER BY i.n LIMIT ?1",
+        params![self::limit(limit)],
+    )?
+    .into_iter()
+    .map(|r| r.incident)
+    .collect())
 }
 
 /// The oldest `limit` waiting and the newest `limit` incidents, in first-opened order, and
@@ -375,25 +441,22 @@ pub fn recent(conn: &mut Connection, limit: usize) -> Result<(Incidents, i64), S
     let head: i64 = tx
         .query_row("SELECT coalesce(max(seq), 0) FROM inbox", [], |r| r.get(0))
         .map_err(db)?;
-    let mut found = Vec::new();
-    rows(
+    let mut found = select(
         &tx,
-        "SELECT n, id, body FROM incidents WHERE pending = 1 ORDER BY n LIMIT ?1",
-        limit,
-        &mut found,
+        "WHERE i.pending = 1 ORDER BY i.n LIMIT ?1",
+        params![self::limit(limit)],
     )?;
-    rows(
+    found.extend(select(
         &tx,
-        "SELECT n, id, body FROM incidents ORDER BY n DESC LIMIT ?1",
-        limit,
-        &mut found,
-    )?;
+        "ORDER BY i.n DESC LIMIT ?1",
+        params![self::limit(limit)],
+    )?);
     tx.commit().map_err(db)?;
-    found.sort_by_key(|(n, _)| *n);
+    found.sort_by_key(|r| r.n);
     let mut incidents = Incidents::default();
-    for (_, incident) in found {
-        if incidents.get(&incident.id).is_none() {
-            incidents.insert(incident);
+    for row in found {
+        if incidents.get(&row.incident.id).is_none() {
+            incidents.insert(row.incident);
         }
     }
     Ok((incidents, head))

@@ -47,6 +47,13 @@ CREATE TABLE imports (
 "#,
     ),
     (3, "incidents by key", super::incidents::SQL),
+    (
+        4,
+        "each alert stored once",
+        // The record holding the incident's alert; NULL: the body holds it (rows written
+        // by version 3).
+        "ALTER TABLE incidents ADD COLUMN alert_seq INTEGER;",
+    ),
 ];
 
 /// Apply every migration newer than the file's; returns how many ran.
@@ -61,13 +68,15 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
     for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
         tx.execute_batch(sql)
             .map_err(|e| StoreError::Db(format!("migration {version} ({name}): {e}")))?;
-        if *version == 3 {
-            super::incidents::backfill(&tx)
-                .map_err(|e| StoreError::Db(format!("migration {version} ({name}): {e}")))?;
-        }
         tx.execute_batch(&format!("PRAGMA user_version = {version}"))
             .map_err(db)?;
         applied += 1;
+    }
+    // A store from before the incidents table: fill it from the inbox, once every column
+    // the rows use exists.
+    if current < 3 && applied > 0 {
+        super::incidents::backfill(&tx)
+            .map_err(|e| StoreError::Db(format!("migration 3 (incidents by key): {e}")))?;
     }
     tx.commit().map_err(db)?;
     Ok(applied)

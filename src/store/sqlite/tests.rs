@@ -37,7 +37,7 @@ fn opened(id: &str) -> InboxRecord {
                 source: Source::Alertmanager,
                 fingerprint: format!("fp-{id}"),
             },
-            alert: Box::new(alert(id)),
+            alert: Arc::new(alert(id)),
         },
     }
 }
@@ -92,7 +92,7 @@ fn an_incident_is_claimed_once_until_it_reopens() {
         at: Utc::now(),
         incident: "a".into(),
         change: Change::Reopened {
-            alert: Box::new(alert("a")),
+            alert: Arc::new(alert("a")),
         },
     }])
     .expect("reopen");
@@ -334,7 +334,7 @@ fn mixed_history() -> Vec<Vec<InboxRecord>> {
             record(
                 "a",
                 Change::Reopened {
-                    alert: Box::new(alert("a")),
+                    alert: Arc::new(alert("a")),
                 },
             ),
             record("b", Change::ResolvedAtSource { ended: None }),
@@ -486,4 +486,55 @@ fn a_second_incident_for_a_key_takes_the_key_and_the_first_keeps_its_row() {
     assert_eq!(holder, replayed.by_key(&key).map(|i| i.id.clone()));
     assert_eq!(holder.as_deref(), Some("d"));
     assert_eq!(store.incidents().expect("all").len(), 4);
+}
+
+/// A row's body leaves its alert in the inbox record that brought it; a row written by
+/// schema 3 (the whole incident in the body) still reads, and stays whole when a repeat
+/// rewrites it.
+#[test]
+fn a_row_keeps_its_alert_once_and_a_schema_3_row_stays_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    store.append(&[opened("a"), opened("b")]).expect("append");
+    let a = store.incident("a").expect("get").expect("a");
+    let conn = rusqlite::Connection::open(dir.path().join("store.db")).expect("conn");
+    let (body, seq): (String, Option<i64>) = conn
+        .query_row(
+            "SELECT body, alert_seq FROM incidents WHERE id = 'b'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("b's row");
+    assert!(!body.contains("\"alert\""), "{body}");
+    assert_eq!(seq, Some(2), "b's alert is in its opening record");
+    conn.execute(
+        "UPDATE incidents SET body = ?1, alert_seq = NULL WHERE id = 'a'",
+        rusqlite::params![serde_json::to_string(&a).expect("json")],
+    )
+    .expect("a row as schema 3 wrote it");
+    assert_eq!(store.incident("a").expect("get").as_ref(), Some(&a));
+    store.append(&[repeat("a"), repeat("b")]).expect("repeats");
+    let again = store.incident("a").expect("get").expect("a after a repeat");
+    assert_eq!((again.count, &again.alert), (2, &a.alert));
+    let b = store.incident("b").expect("get").expect("b after a repeat");
+    assert_eq!((b.count, b.alert.title.as_str()), (2, "b"));
+    // A reopen moves the alert to the reopening record.
+    let reopen = |id: &str, title: &str| InboxRecord {
+        at: Utc::now(),
+        incident: id.into(),
+        change: Change::Reopened {
+            alert: Arc::new(alert(title)),
+        },
+    };
+    let resolve = InboxRecord {
+        at: Utc::now(),
+        incident: "a".into(),
+        change: Change::ResolvedAtSource { ended: None },
+    };
+    store
+        .append(&[resolve, reopen("a", "a again")])
+        .expect("resolve and reopen");
+    let reopened = store.incident("a").expect("get").expect("a reopened");
+    assert_eq!(reopened.alert.title, "a again");
+    assert_eq!(store.incidents().expect("all").len(), 2);
 }
