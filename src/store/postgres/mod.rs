@@ -17,7 +17,9 @@ mod events;
 mod grants;
 pub mod health;
 mod inbox;
+mod incident_rows;
 mod listen;
+mod lookup;
 pub mod migrations;
 mod reconcile;
 pub mod tls;
@@ -33,7 +35,8 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
-use super::{Cursor, Decide, InboxRecord, Store, StoreError};
+use super::{Cursor, Decide, InboxRecord, Incident, Incidents, Store, StoreError};
+use crate::alert::Source;
 
 pub use copy::Counts;
 pub use inbox::{CHANNEL, kind};
@@ -68,8 +71,6 @@ pub struct PgStore {
     listener: listen::Listener,
     health: health::Health,
     tls: tls::Tls,
-    /// The incidents read so far, for [`Store::decide`].
-    fold: std::sync::Mutex<super::fold::Fold>,
 }
 
 impl PgStore {
@@ -161,44 +162,65 @@ impl Store for PgStore {
         self.transact_locked(cursor, decide)
     }
 
-    /// Decided against [`Fold`](crate::store::fold::Fold), the incidents this store has
-    /// read so far, caught up inside the locked transaction.
+    /// Looked up on the locked connection: see `lookup`.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
-        let mut fold = self.fold.lock().unwrap_or_else(|p| p.into_inner());
-        let fold = &mut *fold;
-        let mut failed = None;
-        let written = self.transact_locked(fold.cursor, &mut |others| {
-            fold.apply(&others);
-            match decide(fold) {
-                Ok(out) => {
-                    fold.apply(&out);
-                    out
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    Vec::new()
-                }
-            }
-        });
-        match (written, failed) {
-            (Ok(cursor), None) => {
-                fold.cursor = cursor;
-                Ok(())
-            }
-            (Ok(_), Some(e)) | (Err(e), _) => {
-                fold.forget();
-                Err(e)
-            }
-        }
+        self.decide_locked(decide)
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        let id = id.to_string();
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::get(&client, &id).await
+        })
+    }
+
+    fn incident_of_session(&self, session: &str) -> Result<Option<Incident>, StoreError> {
+        let session = session.to_string();
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::of_session(&client, &session).await
+        })
+    }
+
+    fn followed_from(&self, limit: usize) -> Result<(Incidents, Cursor), StoreError> {
+        self.run(|pool| async move {
+            let mut client = pool.get().await.map_err(db)?;
+            let (incidents, head) = incident_rows::recent(&mut client, limit).await?;
+            Ok((incidents, inbox::cursor(head)))
+        })
+    }
+
+    fn waiting(&self, limit: usize) -> Result<(Vec<Incident>, usize), StoreError> {
+        self.run(|pool| async move {
+            let mut client = pool.get().await.map_err(db)?;
+            incident_rows::waiting(&mut client, limit).await
+        })
+    }
+
+    fn indexed(&self) -> bool {
+        true
+    }
+
+    fn of_source(&self, source: Source) -> Result<Incidents, StoreError> {
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::of_source(&client, source).await
+        })
+    }
+
+    /// From the incident rows, no replay of the inbox.
+    fn incidents(&self) -> Result<Incidents, StoreError> {
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::all(&client).await
+        })
     }
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {
         let (incident, by) = (incident.to_string(), by.to_string());
         let aliases = self.aliases.clone();
-        self.run(|pool| async move {
-            let mut client = pool.get().await.map_err(db)?;
-            inbox::take_up(&mut client, &aliases, &incident, &by).await
-        })
+        self.run(|pool| async move { inbox::take_up(&pool, &aliases, &incident, &by).await })
     }
 }
 
