@@ -109,6 +109,6 @@ pub async fn take_up(
     };
     let mut known = Known::default();
     known.incidents.insert(row);
-    write(&mut locked, aliases, &[record], known).await?;
+    write(&mut locked, aliases, vec![record], known).await?;
     Ok(true)
 }

@@ -110,7 +110,7 @@ impl PgStore {
         };
         let aliases = self.aliases.clone();
         self.run(|_| async move {
-            write(&mut locked, &aliases, &out, known).await.map(drop)
+            write(&mut locked, &aliases, out, known).await.map(drop)
         })
     }
 }

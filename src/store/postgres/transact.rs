@@ -24,7 +24,7 @@ impl PgStore {
         let aliases = self.aliases.clone();
         self.run(|pool| async move {
             let mut locked = Locked::begin(&pool).await?;
-            let span = write(&mut locked, &aliases, &records, Known::default()).await?;
+            let span = write(&mut locked, &aliases, records, Known::default()).await?;
             Ok(match span {
                 Some((first, last)) => inbox::cursor(first - 1)..inbox::cursor(last),
                 None => 0..0,
@@ -48,7 +48,7 @@ impl PgStore {
         let out = decide(records);
         let aliases = self.aliases.clone();
         self.run(|_| async move {
-            let span = write(&mut locked, &aliases, &out, Known::default()).await?;
+            let span = write(&mut locked, &aliases, out, Known::default()).await?;
             Ok(match span {
                 Some((_, last)) => inbox::cursor(last),
                 None => next,

@@ -168,10 +168,9 @@ impl Drop for Locked {
 pub async fn write(
     locked: &mut Locked,
     aliases: &Aliases,
-    records: &[InboxRecord],
+    mut records: Vec<InboxRecord>,
     known: Known,
 ) -> Result<Option<(i64, i64)>, StoreError> {
-    let mut records = records.to_vec();
     {
         let aliases = aliases.lock().unwrap_or_else(|p| p.into_inner());
         for record in &mut records {
