@@ -495,11 +495,19 @@ fn assert_rows_match_replay(store: &PgStore, url: &str) {
             .unwrap_or_else(|e| panic!("get: {e}"));
         assert_eq!(one.as_ref(), Some(incident));
     }
-    let (waiting, total) = store.waiting(100).unwrap_or_else(|e| panic!("waiting: {e}"));
+    let (waiting, total) = store
+        .waiting(100)
+        .unwrap_or_else(|e| panic!("waiting: {e}"));
     assert_eq!(total, replayed.pending());
     assert_eq!(
         ids_of(&waiting),
-        ids_of(&replayed.iter().filter(|i| i.is_pending()).cloned().collect::<Vec<_>>())
+        ids_of(
+            &replayed
+                .iter()
+                .filter(|i| i.is_pending())
+                .cloned()
+                .collect::<Vec<_>>()
+        )
     );
     let db = url.rsplit('/').next().unwrap_or("");
     let counted = postgres::cluster().psql(db, "SELECT count(*) FROM incidents WHERE pending");
@@ -530,7 +538,11 @@ fn the_incident_rows_match_a_replay_of_the_inbox() {
     );
     // a reopened (its claim cleared) waits; b resolved, c claimed do not.
     assert_eq!(rows.pending(), 1);
-    let of = |s: &str| store.incident_of_session(s).unwrap_or_else(|e| panic!("{e}"));
+    let of = |s: &str| {
+        store
+            .incident_of_session(s)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
     assert_eq!(of("s-b").map(|i| i.id), Some("b".to_string()));
     assert_eq!(of("s-none"), None);
     assert_eq!(

@@ -15,9 +15,7 @@ use tokio_postgres::types::{Json, ToSql, Type};
 
 use super::db;
 use crate::alert::Source;
-use crate::store::{
-    Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, StoreError,
-};
+use crate::store::{Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, StoreError};
 
 /// Migration 6: the key table becomes the incident table (rebuilt from the inbox by
 /// [`backfill`] in the same transaction).
@@ -188,7 +186,10 @@ pub async fn waiting(
         .map_err(db)?;
     let total = pending(tx.client()).await?;
     tx.commit().await.map_err(db)?;
-    let list = rows.iter().map(|r| decode(r, 0)).collect::<Result<_, _>>()?;
+    let list = rows
+        .iter()
+        .map(|r| decode(r, 0))
+        .collect::<Result<_, _>>()?;
     Ok((list, total))
 }
 
@@ -252,7 +253,10 @@ pub async fn load(
     records: &[InboxRecord],
     known: Known,
 ) -> Result<Overlay, StoreError> {
-    let Known { mut incidents, keys } = known;
+    let Known {
+        mut incidents,
+        keys,
+    } = known;
     let mut ids: Vec<&str> = Vec::new();
     let mut missing_keys: Vec<&DedupKey> = Vec::new();
     let mut opened_here: HashSet<&str> = HashSet::new();
@@ -264,10 +268,8 @@ pub async fn load(
                     missing_keys.push(key);
                 }
             }
-            Change::Snapshot { incident, .. } => {
-                if !keys.contains(&incident.key) {
-                    missing_keys.push(&incident.key);
-                }
+            Change::Snapshot { incident, .. } if !keys.contains(&incident.key) => {
+                missing_keys.push(&incident.key);
             }
             _ => {}
         }
@@ -386,9 +388,8 @@ ON CONFLICT (id) DO UPDATE SET
 
 /// [`UPSERT`] sent in the same pipeline as the inbox insert: the batch's first seq is not
 /// known yet, and is the inbox sequence's value in this session less the batch's length.
-static UPSERT_AFTER_INSERT: LazyLock<String> = LazyLock::new(|| {
-    UPSERT.replace("$11 + o", "currval('inbox_seq_seq') - $11 + 1 + o")
-});
+static UPSERT_AFTER_INSERT: LazyLock<String> =
+    LazyLock::new(|| UPSERT.replace("$11 + o", "currval('inbox_seq_seq') - $11 + 1 + o"));
 
 /// Write `rows`: `base` is the seq of the batch's first record, or (`after_insert`) the
 /// length of the batch just inserted in this transaction.

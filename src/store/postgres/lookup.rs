@@ -7,9 +7,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use super::PgStore;
 use super::incident_rows::{self, Known};
 use super::write::{Locked, write};
-use super::PgStore;
 use crate::store::{Decide, DedupKey, Incident, Incidents, Lookup, StoreError};
 
 /// A [`Lookup`] inside the locked transaction.
@@ -91,7 +91,8 @@ impl PgStore {
     /// one transaction. An error from `decide` (or a panic) drops the connection, which
     /// rolls back and frees the lock.
     pub(super) fn decide_locked(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
-        let (locked, pending) = self.run(|pool| async move { Locked::begin_counting(&pool).await })?;
+        let (locked, pending) =
+            self.run(|pool| async move { Locked::begin_counting(&pool).await })?;
         let mut lookup = TxLookup {
             store: self,
             locked: Some(locked),
@@ -109,8 +110,6 @@ impl PgStore {
             keys: lookup.keys,
         };
         let aliases = self.aliases.clone();
-        self.run(|_| async move {
-            write(&mut locked, &aliases, out, known).await.map(drop)
-        })
+        self.run(|_| async move { write(&mut locked, &aliases, out, known).await.map(drop) })
     }
 }

@@ -130,9 +130,9 @@ pub async fn run(client: &mut Client) -> Result<u32, StoreError> {
             StoreError::Db(format!("migration {version} ({name}): {}", describe(&e)))
         })?;
         if *version == INCIDENT_ROWS {
-            incident_rows::backfill(tx.client()).await.map_err(|e| {
-                StoreError::Db(format!("migration {version} ({name}): {e}"))
-            })?;
+            incident_rows::backfill(tx.client())
+                .await
+                .map_err(|e| StoreError::Db(format!("migration {version} ({name}): {e}")))?;
         }
         tx.execute(
             "INSERT INTO opsassist_migrations (version, name) VALUES ($1, $2)",

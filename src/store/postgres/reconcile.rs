@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use super::incident_rows::Overlay;
 use super::inbox::Aliases;
+use super::incident_rows::Overlay;
 use crate::store::{Change, InboxRecord, IncidentState};
 
 /// Make every record agree with the incidents (see the module doc) and apply it to
