@@ -2,8 +2,9 @@
 //! under the inbox's advisory lock: a transact reads every record after the cursor, runs the
 //! caller's decision on this thread and appends what it returns before the lock is released,
 //! so two replicas (or a replica and a paste) can never both decide that the same alert opens
-//! an incident. The lock is held for two or three round trips (one more when alerts open
-//! incidents) plus the decision, in memory.
+//! an incident. The lock is held for two round trips plus the decision, in memory (one more
+//! when the records name incidents the transaction has not read). [`Store::decide`](crate::store::Store::decide)'s
+//! lookups are in `lookup.rs`.
 
 use super::incident_rows::Known;
 use super::write::{Locked, write};
