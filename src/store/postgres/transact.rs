@@ -3,8 +3,8 @@
 //! caller's decision on this thread and appends what it returns before the lock is released,
 //! so two replicas (or a replica and a paste) can never both decide that the same alert opens
 //! an incident. The lock is held for two round trips plus the decision, in memory (one more
-//! when the records name incidents the transaction has not read). [`Store::decide`](crate::store::Store::decide)'s
-//! lookups are in `lookup.rs`.
+//! when the records name incidents the transaction has not read). The lookups of
+//! [`Store::decide`](crate::store::Store::decide) are in `lookup.rs`.
 
 use super::incident_rows::Known;
 use super::write::{Locked, write};
