@@ -79,16 +79,46 @@ impl PgStore {
         &self.display
     }
 
-    /// Run `f` on the store's runtime and wait for it (from any thread).
+    /// Run `f` on the store's runtime and wait for it (from any thread). A thread outside
+    /// any runtime (the intake writer) runs it itself, with no hop to a worker and back.
     pub(crate) fn run<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(Pool) -> Fut,
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
+        if tokio::runtime::Handle::try_current().is_err() {
+            let runtime = self
+                .runtime
+                .as_ref()
+                .ok_or_else(|| StoreError::Db("the store is closed".into()))?;
+            return runtime.block_on(self.checked(f(self.pool.clone())));
+        }
         self.spawn(f)?
             .recv()
             .map_err(|_| StoreError::Db("the database task stopped".into()))?
+    }
+
+    /// `fut`, and on a failure a probe of the database: if it went away, the error says so
+    /// plainly and the console hears it now. A refused password is an answer: the database
+    /// is there.
+    fn checked<T, Fut>(&self, fut: Fut) -> impl Future<Output = Result<T, StoreError>> + use<T, Fut>
+    where
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let (health, pool, tls) = (self.health.clone(), self.pool.clone(), self.tls.clone());
+        async move {
+            let mut result = fut.await;
+            if result.is_err()
+                && !matches!(result, Err(StoreError::Auth(_)))
+                && let Some(why) = health.check(&pool, &tls).await
+            {
+                result = Err(StoreError::Db(format!(
+                    "the database is unreachable: {why}"
+                )));
+            }
+            result
+        }
     }
 
     /// Start `f` on the store's runtime; the receiver yields its result.
@@ -106,22 +136,9 @@ impl PgStore {
             .as_ref()
             .ok_or_else(|| StoreError::Db("the store is closed".into()))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let fut = f(self.pool.clone());
-        let (health, pool, tls) = (self.health.clone(), self.pool.clone(), self.tls.clone());
+        let fut = self.checked(f(self.pool.clone()));
         runtime.spawn(async move {
-            let mut result = fut.await;
-            // A failure may be the database going away: probe at once, so the console hears
-            // it now and the error says so plainly.
-            // A refused password is an answer: the database is there.
-            if result.is_err()
-                && !matches!(result, Err(StoreError::Auth(_)))
-                && let Some(why) = health.check(&pool, &tls).await
-            {
-                result = Err(StoreError::Db(format!(
-                    "the database is unreachable: {why}"
-                )));
-            }
-            let _ = tx.send(result);
+            let _ = tx.send(fut.await);
         });
         Ok(rx)
     }
