@@ -14,10 +14,8 @@
 //! (`incident_rows`) in the same transaction.
 
 use deadpool_postgres::{Object, Pool};
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::{Json, ToSql, Type};
 use tokio_postgres::{Client, SimpleQueryMessage};
-
-use tokio_postgres::types::Json;
 
 use super::db;
 use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
