@@ -97,7 +97,7 @@ fn grant_all(cluster: &postgres::Cluster, db: &str, role: &str) {
         &format!(
             "GRANT SELECT, INSERT ON inbox, audit, corrections TO {role};
              GRANT SELECT, INSERT, UPDATE ON incidents, session_events TO {role};
-             GRANT SELECT, UPDATE ON audit_head TO {role};
+             GRANT SELECT, UPDATE ON audit_head, counters TO {role};
              GRANT SELECT, INSERT, UPDATE, DELETE ON claims TO {role};
              GRANT USAGE ON SEQUENCE inbox_seq_seq, corrections_n_seq TO {role};"
         ),

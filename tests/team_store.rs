@@ -436,3 +436,229 @@ async fn watch_docker_opens_incidents_in_the_team_database() {
     );
     assert!(!watcher_dir.path().join("data/inbox").exists());
 }
+
+/// Opens, repeats, resolves (with and without the source's end time), reopens, claims, a
+/// session and a record of an unknown incident, in several appends.
+fn mixed_history() -> Vec<Vec<InboxRecord>> {
+    let ended = Utc::now() - chrono::Duration::minutes(5);
+    vec![
+        vec![
+            opened("a", "fp-a"),
+            opened("b", "fp-b"),
+            record("a", Change::Repeated),
+        ],
+        vec![
+            record("a", Change::ResolvedAtSource { ended: Some(ended) }),
+            record("b", Change::Claimed { by: "op".into() }),
+            record(
+                "b",
+                Change::Started {
+                    session: "s-b".into(),
+                },
+            ),
+        ],
+        vec![
+            record(
+                "a",
+                Change::Reopened {
+                    alert: Arc::new(alert("fp-a")),
+                },
+            ),
+            record("b", Change::ResolvedAtSource { ended: None }),
+            opened("c", "fp-c"),
+            record("ghost", Change::Repeated),
+        ],
+        vec![record("c", Change::Claimed { by: "op".into() })],
+    ]
+}
+
+fn replay(store: &PgStore) -> Incidents {
+    let (records, _) = store.read_from(0).unwrap_or_else(|e| panic!("read: {e}"));
+    let mut replayed = Incidents::default();
+    for record in &records {
+        replayed.apply(record);
+    }
+    replayed
+}
+
+/// Every row equals the incident a replay of the inbox makes (in first-opened order), and
+/// the pending counter equals both the replay's and the rows' own count.
+fn assert_rows_match_replay(store: &PgStore, url: &str) {
+    let replayed = replay(store);
+    let rows = store.incidents().unwrap_or_else(|e| panic!("rows: {e}"));
+    let ids = |i: &Incidents| i.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&rows), ids(&replayed));
+    for incident in replayed.iter() {
+        assert_eq!(rows.get(&incident.id), Some(incident), "{}", incident.id);
+        let one = store
+            .incident(&incident.id)
+            .unwrap_or_else(|e| panic!("get: {e}"));
+        assert_eq!(one.as_ref(), Some(incident));
+    }
+    let (waiting, total) = store
+        .waiting(100)
+        .unwrap_or_else(|e| panic!("waiting: {e}"));
+    assert_eq!(total, replayed.pending());
+    assert_eq!(
+        ids_of(&waiting),
+        ids_of(
+            &replayed
+                .iter()
+                .filter(|i| i.is_pending())
+                .cloned()
+                .collect::<Vec<_>>()
+        )
+    );
+    let db = url.rsplit('/').next().unwrap_or("");
+    let counted = postgres::cluster().psql(db, "SELECT count(*) FROM incidents WHERE pending");
+    assert_eq!(counted, replayed.pending().to_string());
+}
+
+fn ids_of(incidents: &[opsassist::store::Incident]) -> Vec<String> {
+    incidents.iter().map(|i| i.id.clone()).collect()
+}
+
+/// The incident rows are what a replay of the inbox makes, whichever way the records came in:
+/// plain appends (reconciled), `claim`, and `decide` (whose lookups read the rows it then
+/// writes); and the queries a console uses read them.
+#[test]
+fn the_incident_rows_match_a_replay_of_the_inbox() {
+    let url = postgres::database("rows_replay");
+    let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    for batch in mixed_history() {
+        store
+            .append(&batch)
+            .unwrap_or_else(|e| panic!("append: {e}"));
+    }
+    assert_rows_match_replay(&store, &url);
+    let rows = store.incidents().unwrap_or_else(|e| panic!("rows: {e}"));
+    assert_eq!(
+        rows.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
+    // a reopened (its claim cleared) waits; b resolved, c claimed do not.
+    assert_eq!(rows.pending(), 1);
+    let of = |s: &str| {
+        store
+            .incident_of_session(s)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(of("s-b").map(|i| i.id), Some("b".to_string()));
+    assert_eq!(of("s-none"), None);
+    assert_eq!(
+        store
+            .of_source(Source::Alertmanager)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .len(),
+        3
+    );
+    assert!(
+        store
+            .of_source(Source::Docker)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+    // A claim reads and writes the row: a is taken once.
+    assert!(store.claim("a", "s1").unwrap_or_else(|e| panic!("{e}")));
+    assert!(!store.claim("a", "s2").unwrap_or_else(|e| panic!("{e}")));
+    assert!(!store.claim("nope", "s3").unwrap_or_else(|e| panic!("{e}")));
+    assert_rows_match_replay(&store, &url);
+    // A decision reads by key (each incident once) and writes what it decided.
+    let key = |fp: &str| DedupKey {
+        source: Source::Alertmanager,
+        fingerprint: fp.into(),
+    };
+    let mut seen = None;
+    store
+        .decide(&mut |lookup| {
+            let pending = lookup.pending()?;
+            let found = lookup.by_keys(&[key("fp-a"), key("fp-a"), key("fp-new")])?;
+            seen = Some((pending, ids_of(&found)));
+            let a = &found[0];
+            Ok(vec![
+                record(&a.id, Change::Repeated),
+                record(&a.id, Change::ResolvedAtSource { ended: None }),
+                opened("d", "fp-new"),
+                record("d", Change::Repeated),
+                record(
+                    "b",
+                    Change::Reopened {
+                        alert: Arc::new(alert("fp-b")),
+                    },
+                ),
+            ])
+        })
+        .unwrap_or_else(|e| panic!("decide: {e}"));
+    assert_eq!(seen, Some((0, vec!["a".to_string()])));
+    assert_rows_match_replay(&store, &url);
+    let d = store.incident("d").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.map(|d| d.count), Some(2));
+    // A follower's start: the waiting ones (b, d) and the newest, in first-opened order.
+    let (followed, cursor) = store
+        .followed_from(1)
+        .unwrap_or_else(|e| panic!("followed: {e}"));
+    assert_eq!(
+        followed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["b", "d"]
+    );
+    let (_, head) = store.read_from(0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cursor, head);
+}
+
+/// A database an earlier release wrote (schema 5: the key table only, the records in the
+/// inbox) gets its incident rows from the inbox when a store opens it, and they go on from
+/// there: the key is found, counts move, the waiting counter is right.
+#[test]
+fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
+    use opsassist::store::postgres::migrations::MIGRATIONS;
+    let url = postgres::database("rows_backfill");
+    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let cluster = postgres::cluster();
+    let mut sql = String::from(
+        "CREATE TABLE opsassist_migrations (
+            version INT PRIMARY KEY, name TEXT NOT NULL,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now());",
+    );
+    for (version, name, migration) in MIGRATIONS.iter().filter(|(v, _, _)| *v <= 5) {
+        sql.push_str(migration);
+        sql.push_str(&format!(
+            "INSERT INTO opsassist_migrations (version, name) VALUES ({version}, '{name}');"
+        ));
+    }
+    // The records and the key rows as that release's appends left them.
+    let mut seq = 0;
+    for record in mixed_history().into_iter().flatten() {
+        seq += 1;
+        let json = serde_json::to_string(&record).unwrap_or_else(|e| panic!("{e}"));
+        let kind = opsassist::store::postgres::kind(&record.change);
+        sql.push_str(&format!(
+            "INSERT INTO inbox (seq, at, incident, kind, record)
+             VALUES ({seq}, '{}', '{}', '{kind}', $json${json}$json$);",
+            record.at.to_rfc3339(),
+            record.incident
+        ));
+        if let Change::Opened { key, .. } = &record.change {
+            sql.push_str(&format!(
+                "INSERT INTO incidents (id, source, fingerprint, firing, opened_at)
+                 VALUES ('{}', '{}', '{}', TRUE, '{}');",
+                record.incident,
+                key.source.name(),
+                key.fingerprint,
+                record.at.to_rfc3339()
+            ));
+        }
+    }
+    sql.push_str(&format!("SELECT setval('inbox_seq_seq', {seq});"));
+    cluster.psql(&db, &sql);
+    let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect migrates: {e}"));
+    assert_eq!(store.incidents().unwrap_or_else(|e| panic!("{e}")).len(), 3);
+    assert_rows_match_replay(&store, &url);
+    // They go on from there: a's key is found (a new open of it is a repeat), and counted.
+    store
+        .append(&[opened("a2", "fp-a"), record("c", Change::Repeated)])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let a = store.incident("a").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.map(|a| a.count), Some(5));
+    assert_eq!(store.incident("a2").unwrap_or_else(|e| panic!("{e}")), None);
+    assert_rows_match_replay(&store, &url);
+}

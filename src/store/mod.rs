@@ -10,17 +10,15 @@
 //! The inbox is an append-only sequence of [`InboxRecord`]s. Every incident, its alert, its
 //! repeat count, resolve-at-source and claim by a session is one record, so any process can
 //! follow new ones from a cursor. Writers decide against the committed incidents through
-//! [`Store::decide`]'s [`Lookup`] (by dedup key); the SQLite store keeps each incident as a
-//! row beside the records, so lookups, the waiting list and a follower's start
-//! ([`Store::followed_from`]) are indexed queries; the PostgreSQL store still answers them
-//! from the records, with [`fold::Fold`].
+//! [`Store::decide`]'s [`Lookup`] (by dedup key); both stores keep each incident as a row
+//! beside the records, written in the same transaction, so lookups, the waiting list and a
+//! follower's start ([`Store::followed_from`]) are indexed queries.
 //! Session event logs and the audit chain keep their file formats in their own modules; in
 //! team mode their writers also commit to the database (see [`PgStore`]). Corrections go to
 //! the database instead of the file in team mode (`session::corrections`).
 
 pub mod board;
 mod flat;
-pub mod fold;
 mod incident;
 pub mod legacy_inbox;
 pub mod open;

@@ -76,7 +76,6 @@ impl PgStore {
             aliases: Arc::new(Default::default()),
             listener: listen::Listener::new(config, connector),
             tls,
-            fold: Default::default(),
         };
         let tls = store.tls.clone();
         store.run(|pool| async move {

@@ -13,6 +13,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("incidents", &["SELECT", "INSERT", "UPDATE"]),
     ("session_events", &["SELECT", "INSERT", "UPDATE"]),
     ("audit_head", &["SELECT", "UPDATE"]),
+    ("counters", &["SELECT", "UPDATE"]),
     ("claims", &["SELECT", "INSERT", "UPDATE", "DELETE"]),
 ];
 

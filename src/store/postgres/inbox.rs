@@ -1,5 +1,5 @@
 //! The inbox in PostgreSQL: records in `inbox` (ordered by `seq`, the cursor), incidents in
-//! `incidents` with the dedup key as a unique constraint. Appends are serialized by a
+//! `incidents` (see `incident_rows`) with the dedup key under a unique index. Appends are serialized by a
 //! transaction-level advisory lock, so `seq` order is commit order and a reader following
 //! `seq > cursor` never skips a record committed late. Every append notifies
 //! [`CHANNEL`] in the same transaction. This file reads the records and claims incidents;
@@ -8,9 +8,12 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use deadpool_postgres::Pool;
 use tokio_postgres::Client;
 
 use super::db;
+use super::incident_rows::{self, Known};
+use super::write::{Locked, write};
 use crate::store::{Change, Cursor, InboxRecord, StoreError};
 
 /// The NOTIFY channel every append signals.
@@ -77,9 +80,9 @@ pub fn decode(seq: i64, json: &str) -> Option<InboxRecord> {
 }
 
 /// Record that `by` took `incident` up unless someone did since it last (re)opened: the
-/// check and the insert happen in one transaction under the inbox lock.
+/// check (its row: not claimed) and the insert happen in one transaction under the inbox lock.
 pub async fn take_up(
-    client: &mut Client,
+    pool: &Pool,
     aliases: &Aliases,
     incident: &str,
     by: &str,
@@ -90,23 +93,13 @@ pub async fn take_up(
         .get(incident)
         .cloned()
         .unwrap_or_else(|| incident.to_string());
-    let tx = client.transaction().await.map_err(db)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INBOX_LOCK])
-        .await
-        .map_err(db)?;
-    let last = tx
-        .query_opt(
-            "SELECT kind FROM inbox WHERE incident = $1
-               AND kind IN ('opened', 'reopened', 'claimed')
-             ORDER BY seq DESC LIMIT 1",
-            &[&incident],
-        )
-        .await
-        .map_err(db)?;
-    if !matches!(
-        last.map(|r| r.get::<_, String>(0)).as_deref(),
-        Some("opened" | "reopened")
-    ) {
+    let mut locked = Locked::begin(pool).await?;
+    let Some(row) = incident_rows::get(locked.client()?, &incident).await? else {
+        locked.insert_and_commit(&[], &Default::default()).await?;
+        return Ok(false);
+    };
+    if row.claimed_by.is_some() {
+        locked.insert_and_commit(&[], &Default::default()).await?;
         return Ok(false);
     }
     let record = InboxRecord {
@@ -114,19 +107,8 @@ pub async fn take_up(
         incident,
         change: Change::Claimed { by: by.to_string() },
     };
-    let json = serde_json::to_value(&record).map_err(|e| StoreError::Encode(e.to_string()))?;
-    let row = tx
-        .query_one(
-            "INSERT INTO inbox (at, incident, kind, record)
-             VALUES ($1, $2, 'claimed', $3) RETURNING seq",
-            &[&record.at, &record.incident, &json],
-        )
-        .await
-        .map_err(db)?;
-    let seq: i64 = row.get(0);
-    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq.to_string()])
-        .await
-        .map_err(db)?;
-    tx.commit().await.map_err(db)?;
+    let mut known = Known::default();
+    known.incidents.insert(row);
+    write(&mut locked, aliases, vec![record], known).await?;
     Ok(true)
 }

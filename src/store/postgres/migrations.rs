@@ -4,7 +4,7 @@
 
 use tokio_postgres::Client;
 
-use super::db;
+use super::{db, incident_rows};
 use crate::store::StoreError;
 
 /// Advisory lock key held while migrating.
@@ -90,7 +90,16 @@ CREATE INDEX inbox_started_session ON inbox ((record->'change'->>'session'))
 UPDATE incidents SET source = 'docker' WHERE source = 'generic' AND fingerprint LIKE 'docker:%';
 "#,
     ),
+    (
+        INCIDENT_ROWS,
+        "one row per incident, rebuilt from the inbox",
+        incident_rows::MIGRATION,
+    ),
 ];
+
+/// The migration that makes `incidents` a row per incident: [`incident_rows::backfill`]
+/// fills it from the inbox in the same transaction.
+const INCIDENT_ROWS: i32 = 6;
 
 /// Apply every migration newer than the database's.
 pub async fn run(client: &mut Client) -> Result<u32, StoreError> {
@@ -120,6 +129,11 @@ pub async fn run(client: &mut Client) -> Result<u32, StoreError> {
         tx.batch_execute(sql).await.map_err(|e| {
             StoreError::Db(format!("migration {version} ({name}): {}", describe(&e)))
         })?;
+        if *version == INCIDENT_ROWS {
+            incident_rows::backfill(tx.client())
+                .await
+                .map_err(|e| StoreError::Db(format!("migration {version} ({name}): {e}")))?;
+        }
         tx.execute(
             "INSERT INTO opsassist_migrations (version, name) VALUES ($1, $2)",
             &[version, name],

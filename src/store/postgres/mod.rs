@@ -17,7 +17,9 @@ mod events;
 mod grants;
 pub mod health;
 mod inbox;
+mod incident_rows;
 mod listen;
+mod lookup;
 pub mod migrations;
 mod reconcile;
 pub mod tls;
@@ -33,7 +35,8 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
-use super::{Cursor, Decide, InboxRecord, Store, StoreError};
+use super::{Cursor, Decide, InboxRecord, Incident, Incidents, Store, StoreError};
+use crate::alert::Source;
 
 pub use copy::Counts;
 pub use inbox::{CHANNEL, kind};
@@ -68,8 +71,6 @@ pub struct PgStore {
     listener: listen::Listener,
     health: health::Health,
     tls: tls::Tls,
-    /// The incidents read so far, for [`Store::decide`].
-    fold: std::sync::Mutex<super::fold::Fold>,
 }
 
 impl PgStore {
@@ -78,16 +79,46 @@ impl PgStore {
         &self.display
     }
 
-    /// Run `f` on the store's runtime and wait for it (from any thread).
+    /// Run `f` on the store's runtime and wait for it (from any thread). A thread outside
+    /// any runtime (the intake writer) runs it itself, with no hop to a worker and back.
     pub(crate) fn run<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(Pool) -> Fut,
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
+        if tokio::runtime::Handle::try_current().is_err() {
+            let runtime = self
+                .runtime
+                .as_ref()
+                .ok_or_else(|| StoreError::Db("the store is closed".into()))?;
+            return runtime.block_on(self.checked(f(self.pool.clone())));
+        }
         self.spawn(f)?
             .recv()
             .map_err(|_| StoreError::Db("the database task stopped".into()))?
+    }
+
+    /// `fut`, and on a failure a probe of the database: if it went away, the error says so
+    /// plainly and the console hears it now. A refused password is an answer: the database
+    /// is there.
+    fn checked<T, Fut>(&self, fut: Fut) -> impl Future<Output = Result<T, StoreError>> + use<T, Fut>
+    where
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let (health, pool, tls) = (self.health.clone(), self.pool.clone(), self.tls.clone());
+        async move {
+            let mut result = fut.await;
+            if result.is_err()
+                && !matches!(result, Err(StoreError::Auth(_)))
+                && let Some(why) = health.check(&pool, &tls).await
+            {
+                result = Err(StoreError::Db(format!(
+                    "the database is unreachable: {why}"
+                )));
+            }
+            result
+        }
     }
 
     /// Start `f` on the store's runtime; the receiver yields its result.
@@ -105,22 +136,9 @@ impl PgStore {
             .as_ref()
             .ok_or_else(|| StoreError::Db("the store is closed".into()))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let fut = f(self.pool.clone());
-        let (health, pool, tls) = (self.health.clone(), self.pool.clone(), self.tls.clone());
+        let fut = self.checked(f(self.pool.clone()));
         runtime.spawn(async move {
-            let mut result = fut.await;
-            // A failure may be the database going away: probe at once, so the console hears
-            // it now and the error says so plainly.
-            // A refused password is an answer: the database is there.
-            if result.is_err()
-                && !matches!(result, Err(StoreError::Auth(_)))
-                && let Some(why) = health.check(&pool, &tls).await
-            {
-                result = Err(StoreError::Db(format!(
-                    "the database is unreachable: {why}"
-                )));
-            }
-            let _ = tx.send(result);
+            let _ = tx.send(fut.await);
         });
         Ok(rx)
     }
@@ -161,44 +179,65 @@ impl Store for PgStore {
         self.transact_locked(cursor, decide)
     }
 
-    /// Decided against [`Fold`](crate::store::fold::Fold), the incidents this store has
-    /// read so far, caught up inside the locked transaction.
+    /// Looked up on the locked connection: see `lookup`.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
-        let mut fold = self.fold.lock().unwrap_or_else(|p| p.into_inner());
-        let fold = &mut *fold;
-        let mut failed = None;
-        let written = self.transact_locked(fold.cursor, &mut |others| {
-            fold.apply(&others);
-            match decide(fold) {
-                Ok(out) => {
-                    fold.apply(&out);
-                    out
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    Vec::new()
-                }
-            }
-        });
-        match (written, failed) {
-            (Ok(cursor), None) => {
-                fold.cursor = cursor;
-                Ok(())
-            }
-            (Ok(_), Some(e)) | (Err(e), _) => {
-                fold.forget();
-                Err(e)
-            }
-        }
+        self.decide_locked(decide)
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        let id = id.to_string();
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::get(&client, &id).await
+        })
+    }
+
+    fn incident_of_session(&self, session: &str) -> Result<Option<Incident>, StoreError> {
+        let session = session.to_string();
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::of_session(&client, &session).await
+        })
+    }
+
+    fn followed_from(&self, limit: usize) -> Result<(Incidents, Cursor), StoreError> {
+        self.run(|pool| async move {
+            let mut client = pool.get().await.map_err(db)?;
+            let (incidents, head) = incident_rows::recent(&mut client, limit).await?;
+            Ok((incidents, inbox::cursor(head)))
+        })
+    }
+
+    fn waiting(&self, limit: usize) -> Result<(Vec<Incident>, usize), StoreError> {
+        self.run(|pool| async move {
+            let mut client = pool.get().await.map_err(db)?;
+            incident_rows::waiting(&mut client, limit).await
+        })
+    }
+
+    fn indexed(&self) -> bool {
+        true
+    }
+
+    fn of_source(&self, source: Source) -> Result<Incidents, StoreError> {
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::of_source(&client, source).await
+        })
+    }
+
+    /// From the incident rows, no replay of the inbox.
+    fn incidents(&self) -> Result<Incidents, StoreError> {
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(db)?;
+            incident_rows::all(&client).await
+        })
     }
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {
         let (incident, by) = (incident.to_string(), by.to_string());
         let aliases = self.aliases.clone();
-        self.run(|pool| async move {
-            let mut client = pool.get().await.map_err(db)?;
-            inbox::take_up(&mut client, &aliases, &incident, &by).await
-        })
+        self.run(|pool| async move { inbox::take_up(&pool, &aliases, &incident, &by).await })
     }
 }
 

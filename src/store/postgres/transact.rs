@@ -2,9 +2,11 @@
 //! under the inbox's advisory lock: a transact reads every record after the cursor, runs the
 //! caller's decision on this thread and appends what it returns before the lock is released,
 //! so two replicas (or a replica and a paste) can never both decide that the same alert opens
-//! an incident. The lock is held for two or three round trips (one more when alerts open
-//! incidents) plus the decision, in memory.
+//! an incident. The lock is held for two round trips plus the decision, in memory (one more
+//! when the records name incidents the transaction has not read). The lookups of
+//! [`Store::decide`](crate::store::Store::decide) are in `lookup.rs`.
 
+use super::incident_rows::Known;
 use super::write::{Locked, write};
 use super::{PgStore, inbox};
 use crate::store::{Cursor, InboxRecord, StoreError};
@@ -23,7 +25,7 @@ impl PgStore {
         let aliases = self.aliases.clone();
         self.run(|pool| async move {
             let mut locked = Locked::begin(&pool).await?;
-            let span = write(&mut locked, &aliases, &records).await?;
+            let span = write(&mut locked, &aliases, records, Known::default()).await?;
             Ok(match span {
                 Some((first, last)) => inbox::cursor(first - 1)..inbox::cursor(last),
                 None => 0..0,
@@ -47,7 +49,7 @@ impl PgStore {
         let out = decide(records);
         let aliases = self.aliases.clone();
         self.run(|_| async move {
-            let span = write(&mut locked, &aliases, &out).await?;
+            let span = write(&mut locked, &aliases, out, Known::default()).await?;
             Ok(match span {
                 Some((_, last)) => inbox::cursor(last),
                 None => next,

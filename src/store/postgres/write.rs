@@ -6,19 +6,20 @@
 //! A transact takes the lock and reads in one round trip ([`Locked::begin_reading`]); the
 //! insert and the COMMIT go out pipelined ([`Locked::insert_and_commit`]).
 //!
-//! [`write`] also makes each record agree with the incidents as the database has them (the
-//! unique dedup key has the last word): an `Opened` whose key exists becomes a repeat or a
-//! reopen of the existing incident (the losing id is remembered in `aliases`), a reopen of a
-//! firing incident or a resolve of a resolved one becomes a repeat. Inside
-//! [`PgStore::transact`](super::PgStore) the decision was already made under the lock, so this
-//! changes nothing there; it guards plain appends.
+//! [`write`] reads the incident rows the batch touches (none when the decision already read
+//! them by key), makes each record agree with them (`reconcile`: the unique dedup key has the
+//! last word, so a plain append cannot open a second incident for a key; inside
+//! [`Store::decide`](crate::store::Store::decide) the decision was already made under the
+//! lock, so this changes nothing there) and writes the records and the rows they change
+//! (`incident_rows`) in the same transaction.
 
 use deadpool_postgres::{Object, Pool};
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::{Json, ToSql, Type};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::db;
 use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
+use super::incident_rows::{self, Known, Rows};
 use super::reconcile::reconcile;
 use crate::store::{Cursor, InboxRecord, StoreError};
 
@@ -42,6 +43,30 @@ impl Locked {
             .await
             .map_err(db)?;
         Ok(locked)
+    }
+
+    /// [`Locked::begin`], and read the waiting counter, in the same round trip.
+    pub async fn begin_counting(pool: &Pool) -> Result<(Locked, usize), StoreError> {
+        let conn = pool.get().await.map_err(db)?;
+        let locked = Locked { conn: Some(conn) };
+        let messages = locked
+            .client()?
+            .simple_query(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({INBOX_LOCK}), 0;
+                 SELECT value FROM counters WHERE name = 'pending'"
+            ))
+            .await
+            .map_err(db)?;
+        let pending = messages
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) if row.len() == 1 => row.get(0),
+                _ => None,
+            })
+            .next_back()
+            .and_then(|v| v.parse::<usize>().ok())
+            .ok_or_else(|| StoreError::Db("the waiting counter is missing".into()))?;
+        Ok((locked, pending))
     }
 
     /// The connection (inside the transaction).
@@ -93,20 +118,31 @@ impl Locked {
         Ok((locked, records, next))
     }
 
-    /// Insert `records` (already reconciled) and commit, pipelined in one round trip: the
-    /// COMMIT is sent right behind the insert; if the insert failed the transaction is
-    /// aborted and the COMMIT only ends it (the error is returned).
+    /// Insert `records` (already reconciled), write the incident rows they change and
+    /// commit, pipelined in one round trip: each statement is sent right behind the one
+    /// before; if one failed the transaction is aborted and the COMMIT only ends it (the
+    /// error is returned).
     pub async fn insert_and_commit(
         &mut self,
         records: &[InboxRecord],
+        rows: &Rows<'_>,
     ) -> Result<Option<(i64, i64)>, StoreError> {
         let client = self.client()?;
         let (inserted, committed) = if records.is_empty() {
             (Ok(None), client.batch_execute("COMMIT").await)
         } else {
-            let (inserted, committed) =
-                tokio::join!(insert(client, records), client.batch_execute("COMMIT"));
-            (inserted.map(Some), committed)
+            let len = i64::try_from(records.len()).unwrap_or(i64::MAX);
+            let (inserted, upserted, counted, committed) = tokio::join!(
+                insert(client, records),
+                incident_rows::upsert(client, rows, len, true),
+                incident_rows::count_pending(client, rows.pending_delta),
+                client.batch_execute("COMMIT")
+            );
+            // The first failure is the cause; the ones after it only say "aborted".
+            let span = inserted?;
+            upserted?;
+            counted?;
+            (Ok(Some(span)), committed)
         };
         let span = inserted?;
         committed.map_err(db)?;
@@ -124,14 +160,15 @@ impl Drop for Locked {
     }
 }
 
-/// Store `records` in order inside `locked`'s transaction, notify [`CHANNEL`] and commit;
-/// returns the first and last `seq` written (None for no records).
+/// Store `records` in order inside `locked`'s transaction with the incident rows they
+/// change, notify [`CHANNEL`] and commit; `known` holds the rows (and keys) this transaction
+/// already read. Returns the first and last `seq` written (None for no records).
 pub async fn write(
     locked: &mut Locked,
     aliases: &Aliases,
-    records: &[InboxRecord],
+    mut records: Vec<InboxRecord>,
+    known: Known,
 ) -> Result<Option<(i64, i64)>, StoreError> {
-    let mut records = records.to_vec();
     {
         let aliases = aliases.lock().unwrap_or_else(|p| p.into_inner());
         for record in &mut records {
@@ -140,10 +177,13 @@ pub async fn write(
             }
         }
     }
-    if !records.is_empty() {
-        reconcile(locked.client()?, aliases, &mut records).await?;
+    if records.is_empty() {
+        return locked.insert_and_commit(&[], &Rows::default()).await;
     }
-    locked.insert_and_commit(&records).await
+    let mut overlay = incident_rows::load(locked.client()?, &records, known).await?;
+    reconcile(&mut overlay, aliases, &mut records);
+    let rows = overlay.rows(&records);
+    locked.insert_and_commit(&records, &rows).await
 }
 
 /// The multi-row insert of the records themselves, and the notification, in one statement.
@@ -156,7 +196,7 @@ async fn insert(client: &Client, records: &[InboxRecord]) -> Result<(i64, i64), 
         at.push(record.at);
         incident.push(record.incident.as_str());
         kinds.push(kind(&record.change));
-        json.push(serde_json::to_value(record).map_err(|e| StoreError::Encode(e.to_string()))?);
+        json.push(Json(record));
     }
     let row = client
         .query_typed_one(

@@ -1,0 +1,522 @@
+//! The `incidents` table as rows: every incident as its inbox records made it (`body`, the
+//! [`Incident`] as JSONB), written in the same transaction as the records by the same rule
+//! the followers use ([`Incidents::apply`]). The dedup key is under a unique index (one live
+//! holder per key, `keyed`), the waiting ones under a partial index and the `pending`
+//! counter, the recently ended-untouched ones under another; a session's incident is found
+//! through the inbox's index of `started` records. Writers look incidents up by key here and
+//! nothing keeps every incident in memory.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+use tokio_postgres::types::{Json, ToSql, Type};
+
+use super::db;
+use crate::alert::Source;
+use crate::store::{Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, StoreError};
+
+/// Migration 6: the key table becomes the incident table (rebuilt from the inbox by
+/// [`backfill`] in the same transaction).
+pub const MIGRATION: &str = r#"
+DELETE FROM incidents;
+ALTER TABLE incidents DROP CONSTRAINT incidents_dedup;
+ALTER TABLE incidents
+    ADD COLUMN n             BIGINT NOT NULL,
+    ADD COLUMN keyed         BOOLEAN NOT NULL DEFAULT TRUE,
+    ADD COLUMN pending       BOOLEAN NOT NULL,
+    ADD COLUMN ended_untaken BOOLEAN NOT NULL,
+    ADD COLUMN body          JSONB NOT NULL;
+CREATE UNIQUE INDEX incidents_key ON incidents (source, fingerprint) WHERE keyed;
+CREATE INDEX incidents_order ON incidents (n);
+CREATE INDEX incidents_waiting ON incidents (n) WHERE pending;
+CREATE INDEX incidents_lingering ON incidents (opened_at) WHERE ended_untaken;
+CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('pending', 0);
+"#;
+
+fn decode(row: &tokio_postgres::Row, at: usize) -> Result<Incident, StoreError> {
+    row.try_get::<_, Json<Incident>>(at)
+        .map(|j| j.0)
+        .map_err(|e| StoreError::Db(format!("an incident row: {e}")))
+}
+
+fn decode_all(rows: &[tokio_postgres::Row]) -> Result<Incidents, StoreError> {
+    let mut incidents = Incidents::default();
+    for row in rows {
+        incidents.insert(decode(row, 0)?);
+    }
+    Ok(incidents)
+}
+
+/// Ended at the source and never taken up (counts against the inbox while recent).
+fn ended_untaken(incident: &Incident) -> bool {
+    matches!(incident.state, IncidentState::ResolvedAtSource { .. })
+        && incident.claimed_by.is_none()
+}
+
+/// The incident with this id.
+pub async fn get(client: &Client, id: &str) -> Result<Option<Incident>, StoreError> {
+    let row = client
+        .query_typed_opt(
+            "SELECT body FROM incidents WHERE id = $1",
+            &[(&id, Type::TEXT)],
+        )
+        .await
+        .map_err(db)?;
+    row.map(|r| decode(&r, 0)).transpose()
+}
+
+fn key_arrays<'a>(keys: impl Iterator<Item = &'a DedupKey>) -> (Vec<&'a str>, Vec<&'a str>) {
+    let mut seen = HashSet::new();
+    keys.filter(|k| seen.insert(*k))
+        .map(|k| (k.source.name(), k.fingerprint.as_str()))
+        .unzip()
+}
+
+/// The incidents that hold these keys, in one query.
+pub async fn by_keys(client: &Client, keys: &[DedupKey]) -> Result<Vec<Incident>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (sources, prints) = key_arrays(keys.iter());
+    let rows = client
+        .query_typed(
+            "SELECT body FROM incidents
+              WHERE keyed AND (source, fingerprint) IN
+                    (SELECT * FROM unnest($1::text[], $2::text[]))",
+            &[
+                (&sources as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
+                (&prints, Type::TEXT_ARRAY),
+            ],
+        )
+        .await
+        .map_err(db)?;
+    rows.iter().map(|r| decode(r, 0)).collect()
+}
+
+/// The incident `session` was started for (the inbox's index of `started` records).
+pub async fn of_session(client: &Client, session: &str) -> Result<Option<Incident>, StoreError> {
+    let row = client
+        .query_typed_opt(
+            "SELECT body FROM incidents WHERE id =
+                (SELECT incident FROM inbox
+                  WHERE kind = 'started' AND record->'change'->>'session' = $1
+                  ORDER BY seq DESC LIMIT 1)",
+            &[(&session, Type::TEXT)],
+        )
+        .await
+        .map_err(db)?;
+    row.map(|r| decode(&r, 0)).transpose()
+}
+
+/// Every incident, in the order they first opened.
+pub async fn all(client: &Client) -> Result<Incidents, StoreError> {
+    let rows = client
+        .query_typed("SELECT body FROM incidents ORDER BY n", &[])
+        .await
+        .map_err(db)?;
+    decode_all(&rows)
+}
+
+/// Every incident from `source` that holds its key, in first-opened order.
+pub async fn of_source(client: &Client, source: Source) -> Result<Incidents, StoreError> {
+    let rows = client
+        .query_typed(
+            "SELECT body FROM incidents WHERE source = $1 AND keyed ORDER BY n",
+            &[(&source.name(), Type::TEXT)],
+        )
+        .await
+        .map_err(db)?;
+    decode_all(&rows)
+}
+
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+fn limit_of(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// Open and not taken up: the inbox depth.
+pub async fn pending(client: &Client) -> Result<usize, StoreError> {
+    let row = client
+        .query_typed_one("SELECT value FROM counters WHERE name = 'pending'", &[])
+        .await
+        .map_err(db)?;
+    Ok(count(row.get(0)))
+}
+
+/// Opened at or after `since`, ended at the source and never taken up.
+pub async fn lingering(client: &Client, since: DateTime<Utc>) -> Result<usize, StoreError> {
+    let row = client
+        .query_typed_one(
+            "SELECT count(*) FROM incidents WHERE ended_untaken AND opened_at >= $1",
+            &[(&since, Type::TIMESTAMPTZ)],
+        )
+        .await
+        .map_err(db)?;
+    Ok(count(row.get(0)))
+}
+
+/// At most `limit` waiting incidents (oldest first) and how many wait in all, as of one
+/// snapshot.
+pub async fn waiting(
+    client: &mut Client,
+    limit: usize,
+) -> Result<(Vec<Incident>, usize), StoreError> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(db)?;
+    let rows = tx
+        .query_typed(
+            "SELECT body FROM incidents WHERE pending ORDER BY n LIMIT $1",
+            &[(&limit_of(limit), Type::INT8)],
+        )
+        .await
+        .map_err(db)?;
+    let total = pending(tx.client()).await?;
+    tx.commit().await.map_err(db)?;
+    let list = rows
+        .iter()
+        .map(|r| decode(r, 0))
+        .collect::<Result<_, _>>()?;
+    Ok((list, total))
+}
+
+/// The oldest `limit` waiting and the newest `limit` incidents, in first-opened order, and
+/// the inbox seq they are current at (one snapshot).
+pub async fn recent(client: &mut Client, limit: usize) -> Result<(Incidents, i64), StoreError> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(db)?;
+    let head: i64 = tx
+        .query_typed_one("SELECT coalesce(max(seq), 0) FROM inbox", &[])
+        .await
+        .map_err(db)?
+        .get(0);
+    let rows = tx
+        .query_typed(
+            "SELECT n, body FROM (
+                (SELECT n, body FROM incidents WHERE pending ORDER BY n LIMIT $1)
+                UNION ALL
+                (SELECT n, body FROM incidents ORDER BY n DESC LIMIT $1)) AS r
+             ORDER BY n",
+            &[(&limit_of(limit), Type::INT8)],
+        )
+        .await
+        .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    let mut incidents = Incidents::default();
+    for row in &rows {
+        let incident = decode(row, 1)?;
+        if incidents.get(&incident.id).is_none() {
+            incidents.insert(incident);
+        }
+    }
+    Ok((incidents, head))
+}
+
+/// What a transaction already read before its records are written: those rows, and the keys
+/// it asked for (a key asked for and not found has no holder).
+#[derive(Default)]
+pub struct Known {
+    pub incidents: Incidents,
+    pub keys: HashSet<DedupKey>,
+}
+
+/// The rows a batch of records touches, as they stand before it, in memory.
+pub struct Overlay {
+    pub incidents: Incidents,
+    /// Ids whose row holds its key in the database now.
+    keyed: HashSet<String>,
+    pending_before: usize,
+}
+
+/// Read the rows `records` touch that `known` does not hold (one query, none when it holds
+/// them all): each record's incident and the holder of each key a record opens.
+pub async fn load(
+    client: &Client,
+    records: &[InboxRecord],
+    known: Known,
+) -> Result<Overlay, StoreError> {
+    let Known {
+        mut incidents,
+        keys,
+    } = known;
+    let mut ids: Vec<&str> = Vec::new();
+    let mut missing_keys: Vec<&DedupKey> = Vec::new();
+    let mut opened_here: HashSet<&str> = HashSet::new();
+    for record in records {
+        match &record.change {
+            Change::Opened { key, .. } => {
+                opened_here.insert(record.incident.as_str());
+                if !keys.contains(key) {
+                    missing_keys.push(key);
+                }
+            }
+            Change::Snapshot { incident, .. } if !keys.contains(&incident.key) => {
+                missing_keys.push(&incident.key);
+            }
+            _ => {}
+        }
+        // An id a batch opens first is new (ids are never reused).
+        if !opened_here.contains(record.incident.as_str())
+            && incidents.get(&record.incident).is_none()
+        {
+            ids.push(record.incident.as_str());
+        }
+    }
+    let mut found: Vec<(Incident, bool)> = incidents.iter().map(|i| (i.clone(), true)).collect();
+    if !ids.is_empty() || !missing_keys.is_empty() {
+        ids.sort_unstable();
+        ids.dedup();
+        let (sources, prints) = key_arrays(missing_keys.into_iter());
+        let rows = client
+            .query_typed(
+                "SELECT body, keyed FROM incidents WHERE id = ANY($1::text[])
+                 UNION ALL
+                 SELECT body, keyed FROM incidents
+                  WHERE keyed AND (source, fingerprint) IN
+                        (SELECT * FROM unnest($2::text[], $3::text[]))",
+                &[
+                    (&ids as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
+                    (&sources, Type::TEXT_ARRAY),
+                    (&prints, Type::TEXT_ARRAY),
+                ],
+            )
+            .await
+            .map_err(db)?;
+        for row in &rows {
+            found.push((decode(row, 0)?, row.get(1)));
+        }
+    }
+    // The rows that do not hold their key first: a holder read after one replaces it in
+    // the key index.
+    found.sort_by_key(|(_, keyed)| *keyed);
+    let mut keyed = HashSet::new();
+    incidents = Incidents::default();
+    for (incident, holds) in found {
+        if holds {
+            keyed.insert(incident.id.clone());
+        }
+        incidents.insert(incident);
+    }
+    Ok(Overlay {
+        pending_before: incidents.pending(),
+        incidents,
+        keyed,
+    })
+}
+
+/// The rows to write for a batch applied to an [`Overlay`], and the change of the waiting
+/// count.
+#[derive(Default)]
+pub struct Rows<'a> {
+    incidents: Vec<(&'a Incident, bool)>,
+    /// For each row, the index of its first record in the batch.
+    first: Vec<i64>,
+    pub pending_delta: i64,
+}
+
+impl Overlay {
+    /// The rows of `records` (already applied to the overlay) as they now stand, in the
+    /// order their incidents first appear; rows that lose their key come first.
+    pub fn rows<'a>(&'a self, records: &[InboxRecord]) -> Rows<'a> {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, record) in records.iter().enumerate() {
+            first.entry(record.incident.as_str()).or_insert(i);
+        }
+        // Rows that held their key and no longer do (a snapshot moved the key, or an older
+        // inbox opened a second incident for it), though no record of theirs is here.
+        for id in &self.keyed {
+            first.entry(id.as_str()).or_insert(0);
+        }
+        let mut rows: Vec<(&Incident, bool, usize)> = first
+            .into_iter()
+            .filter_map(|(id, at)| {
+                let incident = self.incidents.get(id)?;
+                let holds = self
+                    .incidents
+                    .by_key(&incident.key)
+                    .is_some_and(|h| h.id == incident.id);
+                let touched = records.get(at).is_some_and(|r| r.incident == id);
+                (touched || holds != self.keyed.contains(id)).then_some((incident, holds, at))
+            })
+            .collect();
+        rows.sort_by_key(|(_, holds, at)| (*holds, *at));
+        let pending = i64::try_from(self.incidents.pending()).unwrap_or(i64::MAX);
+        let before = i64::try_from(self.pending_before).unwrap_or(i64::MAX);
+        Rows {
+            first: rows
+                .iter()
+                .map(|(_, _, at)| i64::try_from(*at).unwrap_or(0))
+                .collect(),
+            incidents: rows.iter().map(|(i, holds, _)| (*i, *holds)).collect(),
+            pending_delta: pending - before,
+        }
+    }
+}
+
+/// Upsert `rows` given the seq of the batch's first record (`n` of a new row is the seq of
+/// its first record). `$11` is that seq; an existing row keeps its `n`.
+const UPSERT: &str = "
+INSERT INTO incidents
+    (id, n, source, fingerprint, keyed, firing, opened_at, pending, ended_untaken, body)
+SELECT i, $11 + o, s, f, k, fi, op, p, e, b
+  FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::bool[], $6::bool[],
+              $7::timestamptz[], $8::bool[], $9::bool[], $10::jsonb[])
+       WITH ORDINALITY AS u(i, o, s, f, k, fi, op, p, e, b, ord)
+ ORDER BY ord
+ON CONFLICT (id) DO UPDATE SET
+    source = excluded.source, fingerprint = excluded.fingerprint, keyed = excluded.keyed,
+    firing = excluded.firing, opened_at = excluded.opened_at, pending = excluded.pending,
+    ended_untaken = excluded.ended_untaken, body = excluded.body";
+
+/// [`UPSERT`] sent in the same pipeline as the inbox insert: the batch's first seq is not
+/// known yet, and is the inbox sequence's value in this session less the batch's length.
+static UPSERT_AFTER_INSERT: LazyLock<String> =
+    LazyLock::new(|| UPSERT.replace("$11 + o", "currval('inbox_seq_seq') - $11 + 1 + o"));
+
+/// Write `rows`: `base` is the seq of the batch's first record, or (`after_insert`) the
+/// length of the batch just inserted in this transaction.
+pub async fn upsert(
+    client: &Client,
+    rows: &Rows<'_>,
+    base: i64,
+    after_insert: bool,
+) -> Result<(), StoreError> {
+    if rows.incidents.is_empty() {
+        return Ok(());
+    }
+    let len = rows.incidents.len();
+    let (mut ids, mut sources, mut prints) = (
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+    );
+    let (mut keyed, mut firing, mut opened, mut pending, mut ended, mut bodies) = (
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+    );
+    for (incident, holds) in &rows.incidents {
+        ids.push(incident.id.as_str());
+        sources.push(incident.key.source.name());
+        prints.push(incident.key.fingerprint.as_str());
+        keyed.push(*holds);
+        firing.push(incident.state == IncidentState::Open);
+        opened.push(incident.opened_at);
+        pending.push(incident.is_pending());
+        ended.push(ended_untaken(incident));
+        bodies.push(Json(*incident));
+    }
+    let sql: &str = if after_insert {
+        &UPSERT_AFTER_INSERT
+    } else {
+        UPSERT
+    };
+    client
+        .query_typed(
+            sql,
+            &[
+                (&ids as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
+                (&rows.first, Type::INT8_ARRAY),
+                (&sources, Type::TEXT_ARRAY),
+                (&prints, Type::TEXT_ARRAY),
+                (&keyed, Type::BOOL_ARRAY),
+                (&firing, Type::BOOL_ARRAY),
+                (&opened, Type::TIMESTAMPTZ_ARRAY),
+                (&pending, Type::BOOL_ARRAY),
+                (&ended, Type::BOOL_ARRAY),
+                (&bodies, Type::JSONB_ARRAY),
+                (&base, Type::INT8),
+            ],
+        )
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Move the waiting counter by `delta`.
+pub async fn count_pending(client: &Client, delta: i64) -> Result<(), StoreError> {
+    if delta != 0 {
+        client
+            .query_typed(
+                "UPDATE counters SET value = greatest(0, value + $1) WHERE name = 'pending'",
+                &[(&delta, Type::INT8)],
+            )
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Records per backfill batch.
+const BACKFILL_BATCH: i64 = 10_000;
+
+/// Fill the table from the inbox (migration 6 on a database an earlier release wrote): the
+/// records as they stand (they were reconciled when written), batch by batch.
+pub async fn backfill(client: &Client) -> Result<(), StoreError> {
+    let mut after = 0i64;
+    loop {
+        let rows = client
+            .query_typed(
+                "SELECT seq, record::text FROM inbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[(&after, Type::INT8), (&BACKFILL_BATCH, Type::INT8)],
+            )
+            .await
+            .map_err(db)?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.get(0);
+        // A batch is consecutive seqs (a new row's `n` is its first record's seq).
+        let mut batch: Vec<InboxRecord> = Vec::new();
+        let mut first = 0i64;
+        for row in &rows {
+            let seq: i64 = row.get(0);
+            let Some(record) = super::inbox::decode(seq, row.get(1)) else {
+                continue;
+            };
+            if !batch.is_empty() && first + i64::try_from(batch.len()).unwrap_or(0) != seq {
+                apply(client, &batch, first).await?;
+                batch.clear();
+            }
+            if batch.is_empty() {
+                first = seq;
+            }
+            batch.push(record);
+        }
+        if !batch.is_empty() {
+            apply(client, &batch, first).await?;
+        }
+    }
+}
+
+/// Bring the rows of `records` (already in the inbox from seq `first` on) up to date.
+async fn apply(client: &Client, records: &[InboxRecord], first: i64) -> Result<(), StoreError> {
+    let mut overlay = load(client, records, Known::default()).await?;
+    for record in records {
+        overlay.incidents.apply(record);
+    }
+    let rows = overlay.rows(records);
+    upsert(client, &rows, first, false).await?;
+    count_pending(client, rows.pending_delta).await
+}

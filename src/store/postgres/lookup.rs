@@ -1,0 +1,115 @@
+//! [`PgStore`]'s [`Store::decide`](crate::store::Store::decide): the decision's
+//! [`Lookup`] runs its queries on the locked connection (the waiting counter comes with the
+//! lock, the incidents of a whole batch's keys in one query), and the rows it read are not
+//! read again when the decided records are written.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::PgStore;
+use super::incident_rows::{self, Known};
+use super::write::{Locked, write};
+use crate::store::{Decide, DedupKey, Incident, Incidents, Lookup, StoreError};
+
+/// A [`Lookup`] inside the locked transaction.
+struct TxLookup<'a> {
+    store: &'a PgStore,
+    /// None only while a query runs (or after the runtime failed one).
+    locked: Option<Locked>,
+    pending: usize,
+    read: Incidents,
+    keys: HashSet<DedupKey>,
+}
+
+impl TxLookup<'_> {
+    /// Run `query` on the locked connection, on the store's runtime.
+    fn on_locked<T, F, Fut>(&mut self, query: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Locked) -> Fut,
+        Fut: std::future::Future<Output = (Locked, Result<T, StoreError>)> + Send + 'static,
+    {
+        let locked = self
+            .locked
+            .take()
+            .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))?;
+        let fut = query(locked);
+        let (locked, result) = self.store.run(|_| async move { Ok(fut.await) })?;
+        self.locked = Some(locked);
+        result
+    }
+}
+
+impl Lookup for TxLookup<'_> {
+    fn by_keys(&mut self, keys: &[DedupKey]) -> Result<Vec<Incident>, StoreError> {
+        let asked: Vec<DedupKey> = keys
+            .iter()
+            .filter(|k| !self.keys.contains(*k))
+            .cloned()
+            .collect();
+        if !asked.is_empty() {
+            let found = self.on_locked(|locked| async move {
+                let found = match locked.client() {
+                    Ok(client) => incident_rows::by_keys(client, &asked).await,
+                    Err(e) => Err(e),
+                };
+                (locked, found.map(|f| (f, asked)))
+            })?;
+            let (found, asked) = found;
+            self.keys.extend(asked);
+            for incident in found {
+                self.read.insert(incident);
+            }
+        }
+        let mut seen = HashSet::new();
+        Ok(keys
+            .iter()
+            .filter_map(|k| self.read.by_key(k))
+            .filter(|i| seen.insert(i.id.clone()))
+            .cloned()
+            .collect())
+    }
+
+    fn pending(&mut self) -> Result<usize, StoreError> {
+        Ok(self.pending)
+    }
+
+    fn lingering(&mut self, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.on_locked(move |locked| async move {
+            let n = match locked.client() {
+                Ok(client) => incident_rows::lingering(client, since).await,
+                Err(e) => Err(e),
+            };
+            (locked, n)
+        })
+    }
+}
+
+impl PgStore {
+    /// [`Store::decide`](crate::store::Store::decide): lock, look up, decide, write, in
+    /// one transaction. An error from `decide` (or a panic) drops the connection, which
+    /// rolls back and frees the lock.
+    pub(super) fn decide_locked(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
+        let (locked, pending) =
+            self.run(|pool| async move { Locked::begin_counting(&pool).await })?;
+        let mut lookup = TxLookup {
+            store: self,
+            locked: Some(locked),
+            pending,
+            read: Incidents::default(),
+            keys: HashSet::new(),
+        };
+        let out = decide(&mut lookup)?;
+        let mut locked = lookup
+            .locked
+            .take()
+            .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))?;
+        let known = Known {
+            incidents: lookup.read,
+            keys: lookup.keys,
+        };
+        let aliases = self.aliases.clone();
+        self.run(|_| async move { write(&mut locked, &aliases, out, known).await.map(drop) })
+    }
+}
