@@ -2,7 +2,8 @@
 //! transaction as the records (never behind them). The dedup key sits under a unique index
 //! (one live holder per key), the waiting ones under a partial index and a counter, and each
 //! session's incident in `incident_sessions`, so a writer decides an alert by one indexed
-//! lookup and nothing keeps every incident in memory.
+//! lookup and nothing keeps every incident in memory. A row's body leaves the alert out:
+//! `alert_seq` names the inbox record that brought it (rows of schema 3 keep it in the body).
 
 use std::collections::{HashMap, HashSet};
 
@@ -69,20 +70,30 @@ fn read_row(row: &rusqlite::Row<'_>) -> Result<Row, StoreError> {
     })
 }
 
-/// The rows `WHERE …` picks, in the order it gives.
+/// Each row `WHERE …` picks, in the order it gives, handed to `each` as it is read.
+fn select_each(
+    conn: &Connection,
+    filter: &str,
+    values: impl rusqlite::Params,
+    mut each: impl FnMut(Row),
+) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("{READ} {filter}"))
+        .map_err(db)?;
+    let mut rows = stmt.query(values).map_err(db)?;
+    while let Some(row) = rows.next().map_err(db)? {
+        each(read_row(row)?);
+    }
+    Ok(())
+}
+
 fn select(
     conn: &Connection,
     filter: &str,
     values: impl rusqlite::Params,
 ) -> Result<Vec<Row>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(&format!("{READ} {filter}"))
-        .map_err(db)?;
-    let mut rows = stmt.query(values).map_err(db)?;
     let mut found = Vec::new();
-    while let Some(row) = rows.next().map_err(db)? {
-        found.push(read_row(row)?);
-    }
+    select_each(conn, filter, values, |row| found.push(row))?;
     Ok(found)
 }
 
@@ -94,12 +105,15 @@ fn select_one(
     Ok(select(conn, filter, values)?.into_iter().next())
 }
 
-fn collect(rows: Vec<Row>) -> Incidents {
+/// The incidents of the rows `WHERE …` picks.
+fn incidents_where(
+    conn: &Connection,
+    filter: &str,
+    values: impl rusqlite::Params,
+) -> Result<Incidents, StoreError> {
     let mut incidents = Incidents::default();
-    for row in rows {
-        incidents.insert(row.incident);
-    }
-    incidents
+    select_each(conn, filter, values, |row| incidents.insert(row.incident))?;
+    Ok(incidents)
 }
 
 /// Ended at the source and never taken up (counts against the inbox while recent).
@@ -138,16 +152,16 @@ pub fn of_session(conn: &Connection, session: &str) -> Result<Option<Incident>, 
 
 /// Every incident, in the order they first opened.
 pub fn all(conn: &Connection) -> Result<Incidents, StoreError> {
-    Ok(collect(select(conn, "ORDER BY i.n", [])?))
+    incidents_where(conn, "ORDER BY i.n", [])
 }
 
 /// Every incident from `source` that holds its key, in first-opened order.
 pub fn of_source(conn: &Connection, source: crate::alert::Source) -> Result<Incidents, StoreError> {
-    Ok(collect(select(
+    incidents_where(
         conn,
         "WHERE i.source = ?1 AND i.keyed = 1 ORDER BY i.n",
         params![source.name()],
-    )?))
+    )
 }
 
 /// Open and not taken up: the inbox depth.
