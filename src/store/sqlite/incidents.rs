@@ -44,8 +44,8 @@ INSERT INTO counters (name, value) VALUES ('pending', 0);
 
 /// Every read: the row, and the inbox record holding its alert when the body leaves it out
 /// (rows written before `alert_seq` keep the alert in the body).
-const READ: &str = "SELECT i.n, i.id, i.body, i.alert_seq, r.record
-      FROM incidents i LEFT JOIN inbox r ON r.seq = i.alert_seq";
+const READ: &str = "SELECT i.n, i.id, i.body, i.alert_seq,
+      (SELECT r.record FROM inbox r WHERE r.seq = i.alert_seq) FROM incidents i";
 
 /// A row as read: the incident and the seq of the record holding its alert (None: in the
 /// body).
@@ -127,13 +127,11 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<Incident>, StoreError> 
     Ok(select_one(conn, "WHERE i.id = ?1", params![id])?.map(|r| r.incident))
 }
 
+const BY_KEY: &str = "WHERE i.source = ?1 AND i.fingerprint = ?2 AND i.keyed = 1";
+
 /// The incident that holds `key`.
 fn by_key(conn: &Connection, key: &DedupKey) -> Result<Option<Row>, StoreError> {
-    select_one(
-        conn,
-        "WHERE i.source = ?1 AND i.fingerprint = ?2 AND i.keyed = 1",
-        params![key.source.name(), key.fingerprint],
-    )
+    select_one(conn, BY_KEY, params![key.source.name(), key.fingerprint])
 }
 
 /// The incident `session` was started for.
@@ -474,4 +472,14 @@ pub fn recent(conn: &mut Connection, limit: usize) -> Result<(Incidents, i64), S
         }
     }
     Ok((incidents, head))
+}
+
+/// How often SQLite re-prepared the writer's statement that finds an incident by key (a
+/// statement whose plan depends on the values bound is recompiled for every new key).
+#[cfg(test)]
+pub fn by_key_reprepared(conn: &Connection) -> Result<i32, StoreError> {
+    let stmt = conn
+        .prepare_cached(&format!("{READ} {BY_KEY}"))
+        .map_err(db)?;
+    Ok(stmt.get_status(rusqlite::StatementStatus::RePrepare))
 }
