@@ -3,10 +3,10 @@
 //! `max_concurrent_investigations` at once and only at or above `min_severity`. Flapping
 //! incidents are not restarted. A storm of alerts only grows the queue.
 //!
-//! On an indexed store (SQLite) it holds a bounded set of incidents: it starts from the
-//! oldest waiting and the newest ([`HELD`] of each), forgets the rest as it goes, and asks
-//! the store again for an incident a record names that it no longer holds; the waiting
-//! count comes from the store.
+//! On an indexed store (SQLite, PostgreSQL) it holds a bounded set of incidents: it starts
+//! from the oldest waiting and the newest ([`HELD`] of each), forgets the rest as it goes,
+//! and asks the store again for an incident a record names that it no longer holds (unless
+//! the record only repeats it); the waiting count comes from the store.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -237,7 +237,10 @@ impl Scheduler {
                 record.change,
                 Change::Opened { .. } | Change::Snapshot { .. }
             );
-            let fetch = new && !opens && self.indexed;
+            // A repeat of an incident it does not hold changes nothing it shows: not read back
+            // (in a storm of repeats that would decode most incidents' alerts again).
+            let repeat = matches!(record.change, Change::Repeated);
+            let fetch = new && !opens && !repeat && self.indexed;
             if fetch && let Some(found) = store.incident(&record.incident)? {
                 self.incidents.insert(found);
                 fetched.insert(record.incident.clone());
@@ -443,6 +446,21 @@ mod tests {
                 .find(store.as_ref(), &r[0].incident)
                 .map(|i| i.count),
             Some(2)
+        );
+        // f60 was never held either: its repeat is counted, not read back.
+        let r = intake
+            .ingest(&payload(60..61, "critical", "firing"), None, max)
+            .await
+            .expect("repeat");
+        let update = scheduler.poll(store.as_ref()).expect("poll");
+        assert_eq!(update.repeats, 1);
+        assert!(scheduler.incidents().get(&r[0].incident).is_none());
+        assert_eq!(
+            scheduler
+                .find(store.as_ref(), &r[0].incident)
+                .map(|i| i.count),
+            Some(2),
+            "the store has it"
         );
         // Taking up the held waiting ones brings the next oldest back into the waiting list.
         let held_waiting: Vec<String> = scheduler
