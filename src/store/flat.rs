@@ -104,14 +104,13 @@ impl TryFrom<FlatIncident> for Incident {
     type Error = String;
 
     fn try_from(f: FlatIncident) -> Result<Incident, String> {
-        f.with_alert(None)
+        FlatIncident::with_alert(f, None)
     }
 }
 
 impl FlatIncident {
     /// The incident, its alert from the body or else `alert`.
-    fn with_alert(self, alert: Option<Arc<Alert>>) -> Result<Incident, String> {
-        let f = self;
+    fn with_alert(f: FlatIncident, alert: Option<Arc<Alert>>) -> Result<Incident, String> {
         let alert = f
             .alert
             .or(alert)
@@ -201,5 +200,5 @@ pub(in crate::store) fn incident_from_row(
         (None, Some(record)) => Some(alert_of(record)?),
         _ => None,
     };
-    flat.with_alert(alert)
+    FlatIncident::with_alert(flat, alert)
 }
