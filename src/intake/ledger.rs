@@ -25,9 +25,7 @@ use chrono::{DateTime, Utc};
 use super::dedup::{self, Decision};
 use super::{Outcome, OutcomeKind};
 use crate::alert::{Alert, Status};
-use crate::store::{
-    Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, Lookup, StoreError,
-};
+use crate::store::{Change, DedupKey, InboxRecord, Incident, Incidents, Lookup, StoreError};
 
 /// Resolves of never-opened alerts remembered at most (the oldest are forgotten first).
 const MAX_ENDED_UNKNOWN: usize = 10_000;
@@ -148,8 +146,7 @@ impl Batch<'_> {
     fn counts(&self, incident: &Incident) -> bool {
         incident.is_pending()
             || (self.since.is_some_and(|since| incident.opened_at >= since)
-                && matches!(incident.state, IncidentState::ResolvedAtSource { .. })
-                && incident.claimed_by.is_none())
+                && incident.ended_untaken())
     }
 
     /// Incidents nobody has taken up that count against the inbox capacity: the pending ones,

@@ -65,6 +65,12 @@ impl Incident {
         self.state == IncidentState::Open && self.claimed_by.is_none()
     }
 
+    /// Ended at the source and never taken up (while recent, it still counts against the
+    /// inbox's capacity).
+    pub fn ended_untaken(&self) -> bool {
+        matches!(self.state, IncidentState::ResolvedAtSource { .. }) && self.claimed_by.is_none()
+    }
+
     /// Reopen times inside the flapping window (a legacy inbox's snapshot records carry them).
     pub fn recent_reopens(&self) -> &[DateTime<Utc>] {
         &self.recent_reopens

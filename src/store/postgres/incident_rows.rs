@@ -53,12 +53,6 @@ fn decode_all(rows: &[tokio_postgres::Row]) -> Result<Incidents, StoreError> {
     Ok(incidents)
 }
 
-/// Ended at the source and never taken up (counts against the inbox while recent).
-fn ended_untaken(incident: &Incident) -> bool {
-    matches!(incident.state, IncidentState::ResolvedAtSource { .. })
-        && incident.claimed_by.is_none()
-}
-
 /// The incident with this id.
 pub async fn get(client: &Client, id: &str) -> Result<Option<Incident>, StoreError> {
     let row = client
@@ -424,7 +418,7 @@ pub async fn upsert(
         firing.push(incident.state == IncidentState::Open);
         opened.push(incident.opened_at);
         pending.push(incident.is_pending());
-        ended.push(ended_untaken(incident));
+        ended.push(incident.ended_untaken());
         bodies.push(Json(*incident));
     }
     let sql: &str = if after_insert {

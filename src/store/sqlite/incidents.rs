@@ -11,9 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db;
-use crate::store::{
-    Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, Lookup, StoreError,
-};
+use crate::store::{Change, DedupKey, InboxRecord, Incident, Incidents, Lookup, StoreError};
 
 /// Schema of version 3 (see `schema.rs`); [`backfill`] then fills it from the inbox.
 pub const SQL: &str = r#"
@@ -114,12 +112,6 @@ fn incidents_where(
     let mut incidents = Incidents::default();
     select_each(conn, filter, values, |row| incidents.insert(row.incident))?;
     Ok(incidents)
-}
-
-/// Ended at the source and never taken up (counts against the inbox while recent).
-fn ended_untaken(incident: &Incident) -> bool {
-    matches!(incident.state, IncidentState::ResolvedAtSource { .. })
-        && incident.claimed_by.is_none()
 }
 
 /// The incident with this id.
@@ -364,7 +356,7 @@ fn write_row(
         incident.key.fingerprint,
         ms(incident.opened_at),
         incident.is_pending(),
-        ended_untaken(incident),
+        incident.ended_untaken(),
         body,
         alert_seq
     ];
