@@ -49,7 +49,8 @@ pub async fn read_from(
     let after = i64::try_from(from).unwrap_or(i64::MAX);
     let rows = client
         .query_typed(
-            "SELECT seq, record FROM inbox WHERE seq > $1 ORDER BY seq",
+            // As text, read in one pass (not a JSON tree first, then the record).
+            "SELECT seq, record::text FROM inbox WHERE seq > $1 ORDER BY seq",
             &[(&after, tokio_postgres::types::Type::INT8)],
         )
         .await
@@ -57,12 +58,11 @@ pub async fn read_from(
     let mut next = from;
     let mut records = Vec::with_capacity(rows.len());
     for row in rows {
-        let seq: i64 = row.get(0);
-        let value: serde_json::Value = row.get(1);
+        let seq: i64 = row.try_get(0).map_err(db)?;
+        let text: &str = row.try_get(1).map_err(db)?;
         next = cursor(seq);
-        match serde_json::from_value::<InboxRecord>(value) {
-            Ok(record) => records.push(record),
-            Err(e) => tracing::warn!("inbox: skipping an unreadable record (seq {seq}): {e}"),
+        if let Some(record) = decode(seq, text) {
+            records.push(record);
         }
     }
     Ok((records, next))
