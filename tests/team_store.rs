@@ -662,3 +662,75 @@ fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
     assert_eq!(store.incident("a2").unwrap_or_else(|e| panic!("{e}")), None);
     assert_rows_match_replay(&store, &url);
 }
+
+/// A row's body leaves its alert in the inbox record that brought it (`alert_seq`); a row as
+/// schema 6 wrote it (the whole incident in the body) still reads, and stays whole when a
+/// repeat rewrites it; a reopen moves the alert to the reopening record.
+#[test]
+fn a_row_keeps_its_alert_once_and_a_schema_6_row_stays_whole() {
+    let url = postgres::database("rows_alert_once");
+    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let cluster = postgres::cluster();
+    let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    store
+        .append(&[opened("a", "fp-a"), opened("b", "fp-b")])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let row = |id: &str| {
+        cluster.psql(
+            &db,
+            &format!(
+                "SELECT body::text LIKE '%\"alert\"%', coalesce(alert_seq::text, 'null'),
+                        (SELECT max(seq) FROM inbox WHERE incident = '{id}')
+                   FROM incidents WHERE id = '{id}'"
+            ),
+        )
+    };
+    assert_eq!(
+        row("b"),
+        "f|2|2",
+        "b's alert is in its opening record, once"
+    );
+    let a = store
+        .incident("a")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("a"));
+    let whole = serde_json::to_string(&a).unwrap_or_else(|e| panic!("{e}"));
+    cluster.psql(
+        &db,
+        &format!("UPDATE incidents SET body = $j${whole}$j$, alert_seq = NULL WHERE id = 'a'"),
+    );
+    let again = |id: &str| {
+        store
+            .incident(id)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    assert_eq!(again("a"), a, "a row as schema 6 wrote it reads");
+    store
+        .append(&[record("a", Change::Repeated), record("b", Change::Repeated)])
+        .unwrap_or_else(|e| panic!("repeats: {e}"));
+    assert_eq!((again("a").count, again("a").alert), (2, a.alert.clone()));
+    assert_eq!(row("a"), "t|null|3", "still whole after a repeat");
+    assert_eq!(again("b").count, 2);
+    assert_eq!(again("b").alert.title, "Disk full (fp-b)");
+    let mut moved = alert("fp-a");
+    moved.title = "Disk full again".into();
+    store
+        .append(&[
+            record("a", Change::ResolvedAtSource { ended: None }),
+            record(
+                "a",
+                Change::Reopened {
+                    alert: Arc::new(moved),
+                },
+            ),
+        ])
+        .unwrap_or_else(|e| panic!("reopen: {e}"));
+    assert_eq!(again("a").alert.title, "Disk full again");
+    assert_eq!(
+        row("a"),
+        "f|6|6",
+        "the reopening record holds the alert now"
+    );
+    assert_rows_match_replay(&store, &url);
+}

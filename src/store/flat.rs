@@ -142,7 +142,7 @@ impl FlatIncident {
 
 /// An incident row's body: the incident without its alert, which stays in the inbox record
 /// that brought it (opened, reopened, or a legacy snapshot), so each alert is stored once.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub(in crate::store) struct RowBody<'a> {
     id: &'a str,
     key: &'a DedupKey,
@@ -186,6 +186,18 @@ fn alert_of(record: &str) -> Result<Arc<Alert>, String> {
         Change::Opened { alert, .. } | Change::Reopened { alert } => Ok(alert),
         Change::Snapshot { incident, .. } => Ok(incident.alert),
         _ => Err("its alert's record holds no alert".into()),
+    }
+}
+
+/// True when `incident`'s alert is the very one `record` carries (the record applied: a
+/// second `Opened` for an existing id, for one, does not).
+pub(in crate::store) fn record_alert_is(record: &super::InboxRecord, incident: &Incident) -> bool {
+    match &record.change {
+        Change::Opened { alert, .. } | Change::Reopened { alert } => {
+            Arc::ptr_eq(alert, &incident.alert)
+        }
+        Change::Snapshot { incident: s, .. } => Arc::ptr_eq(&s.alert, &incident.alert),
+        _ => false,
     }
 }
 

@@ -94,11 +94,11 @@ pub async fn take_up(
         .cloned()
         .unwrap_or_else(|| incident.to_string());
     let mut locked = Locked::begin(pool).await?;
-    let Some(row) = incident_rows::get(locked.client()?, &incident).await? else {
+    let Some(row) = incident_rows::get_row(locked.client()?, &incident).await? else {
         locked.insert_and_commit(&[], &Default::default()).await?;
         return Ok(false);
     };
-    if row.claimed_by.is_some() {
+    if row.0.claimed_by.is_some() {
         locked.insert_and_commit(&[], &Default::default()).await?;
         return Ok(false);
     }
@@ -108,7 +108,7 @@ pub async fn take_up(
         change: Change::Claimed { by: by.to_string() },
     };
     let mut known = Known::default();
-    known.incidents.insert(row);
+    known.insert(row);
     write(&mut locked, aliases, vec![record], known).await?;
     Ok(true)
 }

@@ -1,10 +1,11 @@
 //! The `incidents` table as rows: every incident as its inbox records made it (`body`, the
-//! [`Incident`] as JSONB), written in the same transaction as the records by the same rule
-//! the followers use ([`Incidents::apply`]). The dedup key is under a unique index (one live
-//! holder per key, `keyed`), the waiting ones under a partial index and the `pending`
-//! counter, the recently ended-untouched ones under another; a session's incident is found
-//! through the inbox's index of `started` records. Writers look incidents up by key here and
-//! nothing keeps every incident in memory.
+//! [`Incident`] as JSON without its alert, which stays in the inbox record `alert_seq`
+//! names), written in the same transaction as the records by the same rule the followers
+//! use ([`Incidents::apply`]). The dedup key is under a unique index (one live holder per
+//! key, `keyed`), the waiting ones under a partial index and the `pending` counter, the
+//! recently ended-untouched ones under another; a session's incident is found through the
+//! inbox's index of `started` records. Writers look incidents up by key here and nothing
+//! keeps every incident in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -15,6 +16,7 @@ use tokio_postgres::types::{Json, ToSql, Type};
 
 use super::db;
 use crate::alert::Source;
+use crate::store::flat::RowBody;
 use crate::store::{Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, StoreError};
 
 /// Migration 6: the key table becomes the incident table (rebuilt from the inbox by
@@ -39,25 +41,55 @@ CREATE TABLE counters (
 INSERT INTO counters (name, value) VALUES ('pending', 0);
 "#;
 
-fn decode(row: &tokio_postgres::Row, at: usize) -> Result<Incident, StoreError> {
-    row.try_get::<_, Json<Incident>>(at)
-        .map(|j| j.0)
-        .map_err(|e| StoreError::Db(format!("an incident row: {e}")))
+/// Migration 7: a row's body leaves its alert out and `alert_seq` names the inbox record
+/// holding it (NULL: the body keeps it, as rows written before did); bodies and records are
+/// `json`, stored as sent (they are only ever read whole), not parsed into `jsonb`.
+pub const MIGRATION_ALERT_SEQ: &str = r#"
+ALTER TABLE incidents ADD COLUMN alert_seq BIGINT;
+ALTER TABLE incidents ALTER COLUMN body TYPE json;
+ALTER TABLE inbox ALTER COLUMN record TYPE json;
+"#;
+
+/// The columns a row is read from, in [`decode`]'s order, from `incidents` as `i`: the
+/// body, the record holding its alert (rows with `alert_seq`) and `alert_seq`.
+const ROW: &str = "i.body::text,
+    (SELECT r.record::text FROM inbox r WHERE r.seq = i.alert_seq), i.alert_seq";
+
+/// An incident and its row's `alert_seq`, from the three [`ROW`] columns starting at `at`.
+fn decode(row: &tokio_postgres::Row, at: usize) -> Result<(Incident, Option<i64>), StoreError> {
+    let bad = |e: String| StoreError::Db(format!("an incident row: {e}"));
+    let body: &str = row.try_get(at).map_err(|e| bad(e.to_string()))?;
+    let record: Option<&str> = row.try_get(at + 1).map_err(|e| bad(e.to_string()))?;
+    let alert_seq: Option<i64> = row.try_get(at + 2).map_err(|e| bad(e.to_string()))?;
+    let incident = crate::store::flat::incident_from_row(body, record).map_err(bad)?;
+    Ok((incident, alert_seq))
+}
+
+fn decode_incident(row: &tokio_postgres::Row, at: usize) -> Result<Incident, StoreError> {
+    decode(row, at).map(|(incident, _)| incident)
 }
 
 fn decode_all(rows: &[tokio_postgres::Row]) -> Result<Incidents, StoreError> {
     let mut incidents = Incidents::default();
     for row in rows {
-        incidents.insert(decode(row, 0)?);
+        incidents.insert(decode_incident(row, 0)?);
     }
     Ok(incidents)
 }
 
 /// The incident with this id.
 pub async fn get(client: &Client, id: &str) -> Result<Option<Incident>, StoreError> {
+    Ok(get_row(client, id).await?.map(|(incident, _)| incident))
+}
+
+/// [`get`] with the row's `alert_seq`.
+pub async fn get_row(
+    client: &Client,
+    id: &str,
+) -> Result<Option<(Incident, Option<i64>)>, StoreError> {
     let row = client
         .query_typed_opt(
-            "SELECT body FROM incidents WHERE id = $1",
+            &format!("SELECT {ROW} FROM incidents i WHERE i.id = $1"),
             &[(&id, Type::TEXT)],
         )
         .await
@@ -72,17 +104,22 @@ fn key_arrays<'a>(keys: impl Iterator<Item = &'a DedupKey>) -> (Vec<&'a str>, Ve
         .unzip()
 }
 
-/// The incidents that hold these keys, in one query.
-pub async fn by_keys(client: &Client, keys: &[DedupKey]) -> Result<Vec<Incident>, StoreError> {
+/// The incidents that hold these keys, with their rows' `alert_seq`, in one query.
+pub async fn by_keys(
+    client: &Client,
+    keys: &[DedupKey],
+) -> Result<Vec<(Incident, Option<i64>)>, StoreError> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
     let (sources, prints) = key_arrays(keys.iter());
     let rows = client
         .query_typed(
-            "SELECT body FROM incidents
-              WHERE keyed AND (source, fingerprint) IN
-                    (SELECT * FROM unnest($1::text[], $2::text[]))",
+            &format!(
+                "SELECT {ROW} FROM incidents i
+                  WHERE i.keyed AND (i.source, i.fingerprint) IN
+                        (SELECT * FROM unnest($1::text[], $2::text[]))"
+            ),
             &[
                 (&sources as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
                 (&prints, Type::TEXT_ARRAY),
@@ -97,21 +134,23 @@ pub async fn by_keys(client: &Client, keys: &[DedupKey]) -> Result<Vec<Incident>
 pub async fn of_session(client: &Client, session: &str) -> Result<Option<Incident>, StoreError> {
     let row = client
         .query_typed_opt(
-            "SELECT body FROM incidents WHERE id =
-                (SELECT incident FROM inbox
-                  WHERE kind = 'started' AND record->'change'->>'session' = $1
-                  ORDER BY seq DESC LIMIT 1)",
+            &format!(
+                "SELECT {ROW} FROM incidents i WHERE i.id =
+                    (SELECT incident FROM inbox
+                      WHERE kind = 'started' AND record->'change'->>'session' = $1
+                      ORDER BY seq DESC LIMIT 1)"
+            ),
             &[(&session, Type::TEXT)],
         )
         .await
         .map_err(db)?;
-    row.map(|r| decode(&r, 0)).transpose()
+    row.map(|r| decode_incident(&r, 0)).transpose()
 }
 
 /// Every incident, in the order they first opened.
 pub async fn all(client: &Client) -> Result<Incidents, StoreError> {
     let rows = client
-        .query_typed("SELECT body FROM incidents ORDER BY n", &[])
+        .query_typed(&format!("SELECT {ROW} FROM incidents i ORDER BY i.n"), &[])
         .await
         .map_err(db)?;
     decode_all(&rows)
@@ -121,7 +160,7 @@ pub async fn all(client: &Client) -> Result<Incidents, StoreError> {
 pub async fn of_source(client: &Client, source: Source) -> Result<Incidents, StoreError> {
     let rows = client
         .query_typed(
-            "SELECT body FROM incidents WHERE source = $1 AND keyed ORDER BY n",
+            &format!("SELECT {ROW} FROM incidents i WHERE i.source = $1 AND i.keyed ORDER BY i.n"),
             &[(&source.name(), Type::TEXT)],
         )
         .await
@@ -173,7 +212,7 @@ pub async fn waiting(
         .map_err(db)?;
     let rows = tx
         .query_typed(
-            "SELECT body FROM incidents WHERE pending ORDER BY n LIMIT $1",
+            &format!("SELECT {ROW} FROM incidents i WHERE i.pending ORDER BY i.n LIMIT $1"),
             &[(&limit_of(limit), Type::INT8)],
         )
         .await
@@ -182,7 +221,7 @@ pub async fn waiting(
     tx.commit().await.map_err(db)?;
     let list = rows
         .iter()
-        .map(|r| decode(r, 0))
+        .map(|r| decode_incident(r, 0))
         .collect::<Result<_, _>>()?;
     Ok((list, total))
 }
@@ -204,11 +243,13 @@ pub async fn recent(client: &mut Client, limit: usize) -> Result<(Incidents, i64
         .get(0);
     let rows = tx
         .query_typed(
-            "SELECT n, body FROM (
-                (SELECT n, body FROM incidents WHERE pending ORDER BY n LIMIT $1)
-                UNION ALL
-                (SELECT n, body FROM incidents ORDER BY n DESC LIMIT $1)) AS r
-             ORDER BY n",
+            &format!(
+                "SELECT i.n, {ROW} FROM (
+                    (SELECT n, body, alert_seq FROM incidents WHERE pending ORDER BY n LIMIT $1)
+                    UNION ALL
+                    (SELECT n, body, alert_seq FROM incidents ORDER BY n DESC LIMIT $1)) AS i
+                 ORDER BY i.n"
+            ),
             &[(&limit_of(limit), Type::INT8)],
         )
         .await
@@ -216,7 +257,7 @@ pub async fn recent(client: &mut Client, limit: usize) -> Result<(Incidents, i64
     tx.commit().await.map_err(db)?;
     let mut incidents = Incidents::default();
     for row in &rows {
-        let incident = decode(row, 1)?;
+        let incident = decode_incident(row, 1)?;
         if incidents.get(&incident.id).is_none() {
             incidents.insert(incident);
         }
@@ -230,6 +271,28 @@ pub async fn recent(client: &mut Client, limit: usize) -> Result<(Incidents, i64
 pub struct Known {
     pub incidents: Incidents,
     pub keys: HashSet<DedupKey>,
+    /// The `alert_seq` of the rows read that have one.
+    pub alert_seqs: HashMap<String, i64>,
+}
+
+impl Known {
+    /// Hold a row read with its `alert_seq`.
+    pub fn insert(&mut self, (incident, alert_seq): (Incident, Option<i64>)) {
+        match alert_seq {
+            Some(seq) => self.alert_seqs.insert(incident.id.clone(), seq),
+            None => self.alert_seqs.remove(&incident.id),
+        };
+        self.incidents.insert(incident);
+    }
+}
+
+/// Where the record holding a row's alert is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AlertAt {
+    /// Already in the inbox, at this seq.
+    Seq(i64),
+    /// In the batch being written, at this index.
+    Batch(i64),
 }
 
 /// The rows a batch of records touches, as they stand before it, in memory.
@@ -237,7 +300,23 @@ pub struct Overlay {
     pub incidents: Incidents,
     /// Ids whose row holds its key in the database now.
     keyed: HashSet<String>,
+    /// Where each incident's alert is kept (absent: in its row's body).
+    alerts: HashMap<String, AlertAt>,
     pending_before: usize,
+}
+
+impl Overlay {
+    /// Apply `record`, the batch's `index`th, to the incidents; an alert it brings that the
+    /// incident now has is kept in it.
+    pub fn apply(&mut self, index: usize, record: &InboxRecord) {
+        self.incidents.apply(record);
+        if let Some(incident) = self.incidents.get(&record.incident)
+            && crate::store::flat::record_alert_is(record, incident)
+        {
+            let at = AlertAt::Batch(i64::try_from(index).unwrap_or(i64::MAX));
+            self.alerts.insert(record.incident.clone(), at);
+        }
+    }
 }
 
 /// Read the rows `records` touch that `known` does not hold (one query, none when it holds
@@ -250,7 +329,12 @@ pub async fn load(
     let Known {
         mut incidents,
         keys,
+        alert_seqs,
     } = known;
+    let mut alerts: HashMap<String, AlertAt> = alert_seqs
+        .into_iter()
+        .map(|(id, seq)| (id, AlertAt::Seq(seq)))
+        .collect();
     let mut ids: Vec<&str> = Vec::new();
     let mut missing_keys: Vec<&DedupKey> = Vec::new();
     let mut opened_here: HashSet<&str> = HashSet::new();
@@ -281,11 +365,13 @@ pub async fn load(
         let (sources, prints) = key_arrays(missing_keys.into_iter());
         let rows = client
             .query_typed(
-                "SELECT body, keyed FROM incidents WHERE id = ANY($1::text[])
-                 UNION ALL
-                 SELECT body, keyed FROM incidents
-                  WHERE keyed AND (source, fingerprint) IN
-                        (SELECT * FROM unnest($2::text[], $3::text[]))",
+                &format!(
+                    "SELECT i.keyed, {ROW} FROM incidents i WHERE i.id = ANY($1::text[])
+                     UNION ALL
+                     SELECT i.keyed, {ROW} FROM incidents i
+                      WHERE i.keyed AND (i.source, i.fingerprint) IN
+                            (SELECT * FROM unnest($2::text[], $3::text[]))"
+                ),
                 &[
                     (&ids as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
                     (&sources, Type::TEXT_ARRAY),
@@ -295,7 +381,12 @@ pub async fn load(
             .await
             .map_err(db)?;
         for row in &rows {
-            found.push((decode(row, 0)?, row.get(1)));
+            let (incident, alert_seq) = decode(row, 1)?;
+            match alert_seq {
+                Some(seq) => alerts.insert(incident.id.clone(), AlertAt::Seq(seq)),
+                None => alerts.remove(&incident.id),
+            };
+            found.push((incident, row.try_get(0).map_err(db)?));
         }
     }
     // The rows that do not hold their key first: a holder read after one replaces it in
@@ -313,6 +404,7 @@ pub async fn load(
         pending_before: incidents.pending(),
         incidents,
         keyed,
+        alerts,
     })
 }
 
@@ -323,6 +415,8 @@ pub struct Rows<'a> {
     incidents: Vec<(&'a Incident, bool)>,
     /// For each row, the index of its first record in the batch.
     first: Vec<i64>,
+    /// For each row, where its alert is kept (None: in its body).
+    alerts: Vec<Option<AlertAt>>,
     pub pending_delta: i64,
 }
 
@@ -359,31 +453,60 @@ impl Overlay {
                 .iter()
                 .map(|(_, _, at)| i64::try_from(*at).unwrap_or(0))
                 .collect(),
+            alerts: rows
+                .iter()
+                .map(|(i, _, _)| self.alerts.get(&i.id).copied())
+                .collect(),
             incidents: rows.iter().map(|(i, holds, _)| (*i, *holds)).collect(),
             pending_delta: pending - before,
         }
     }
 }
 
-/// Upsert `rows` given the seq of the batch's first record (`n` of a new row is the seq of
-/// its first record). `$11` is that seq; an existing row keeps its `n`.
+/// Upsert `rows` given the seq of the batch's first record, `{base}` (`n` of a new row is
+/// the seq of its first record; an existing row keeps its `n`). `alert_seq` is the seq of a
+/// batch record (`$12`, its index) or of an older one (`$13`), NULL when the body keeps
+/// the alert.
 const UPSERT: &str = "
 INSERT INTO incidents
-    (id, n, source, fingerprint, keyed, firing, opened_at, pending, ended_untaken, body)
-SELECT i, $11 + o, s, f, k, fi, op, p, e, b
+    (id, n, source, fingerprint, keyed, firing, opened_at, pending, ended_untaken, body,
+     alert_seq)
+SELECT i, {base} + o, s, f, k, fi, op, p, e, b, coalesce({base} + ab, aseq)
   FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::bool[], $6::bool[],
-              $7::timestamptz[], $8::bool[], $9::bool[], $10::jsonb[])
-       WITH ORDINALITY AS u(i, o, s, f, k, fi, op, p, e, b, ord)
+              $7::timestamptz[], $8::bool[], $9::bool[], $10::json[], $12::int8[],
+              $13::int8[])
+       WITH ORDINALITY AS u(i, o, s, f, k, fi, op, p, e, b, ab, aseq, ord)
  ORDER BY ord
 ON CONFLICT (id) DO UPDATE SET
     source = excluded.source, fingerprint = excluded.fingerprint, keyed = excluded.keyed,
     firing = excluded.firing, opened_at = excluded.opened_at, pending = excluded.pending,
-    ended_untaken = excluded.ended_untaken, body = excluded.body";
+    ended_untaken = excluded.ended_untaken, body = excluded.body,
+    alert_seq = excluded.alert_seq";
+
+/// [`UPSERT`] with the batch's first seq given: `$11`.
+static UPSERT_AT: LazyLock<String> = LazyLock::new(|| UPSERT.replace("{base}", "$11"));
 
 /// [`UPSERT`] sent in the same pipeline as the inbox insert: the batch's first seq is not
-/// known yet, and is the inbox sequence's value in this session less the batch's length.
+/// known yet, and is the inbox sequence's value in this session less the batch's length
+/// (`$11`).
 static UPSERT_AFTER_INSERT: LazyLock<String> =
-    LazyLock::new(|| UPSERT.replace("$11 + o", "currval('inbox_seq_seq') - $11 + 1 + o"));
+    LazyLock::new(|| UPSERT.replace("{base}", "(currval('inbox_seq_seq') - $11 + 1)"));
+
+/// A row's body: the incident without its alert when a record keeps it, else whole.
+#[derive(Debug)]
+enum Body<'a> {
+    Lean(RowBody<'a>),
+    Whole(&'a Incident),
+}
+
+impl serde::Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Lean(body) => body.serialize(serializer),
+            Body::Whole(incident) => incident.serialize(serializer),
+        }
+    }
+}
 
 /// Write `rows`: `base` is the seq of the batch's first record, or (`after_insert`) the
 /// length of the batch just inserted in this transaction.
@@ -410,7 +533,16 @@ pub async fn upsert(
         Vec::with_capacity(len),
         Vec::with_capacity(len),
     );
-    for (incident, holds) in &rows.incidents {
+    let (mut alert_batch, mut alert_seq) = (Vec::with_capacity(len), Vec::with_capacity(len));
+    for ((incident, holds), alert) in rows.incidents.iter().zip(&rows.alerts) {
+        alert_batch.push(match alert {
+            Some(AlertAt::Batch(at)) => Some(*at),
+            _ => None,
+        });
+        alert_seq.push(match alert {
+            Some(AlertAt::Seq(seq)) => Some(*seq),
+            _ => None,
+        });
         ids.push(incident.id.as_str());
         sources.push(incident.key.source.name());
         prints.push(incident.key.fingerprint.as_str());
@@ -419,12 +551,15 @@ pub async fn upsert(
         opened.push(incident.opened_at);
         pending.push(incident.is_pending());
         ended.push(incident.ended_untaken());
-        bodies.push(Json(*incident));
+        bodies.push(Json(match alert {
+            Some(_) => Body::Lean(RowBody::from(*incident)),
+            None => Body::Whole(incident),
+        }));
     }
     let sql: &str = if after_insert {
         &UPSERT_AFTER_INSERT
     } else {
-        UPSERT
+        &UPSERT_AT
     };
     client
         .query_typed(
@@ -439,8 +574,10 @@ pub async fn upsert(
                 (&opened, Type::TIMESTAMPTZ_ARRAY),
                 (&pending, Type::BOOL_ARRAY),
                 (&ended, Type::BOOL_ARRAY),
-                (&bodies, Type::JSONB_ARRAY),
+                (&bodies, Type::JSON_ARRAY),
                 (&base, Type::INT8),
+                (&alert_batch, Type::INT8_ARRAY),
+                (&alert_seq, Type::INT8_ARRAY),
             ],
         )
         .await
@@ -507,8 +644,8 @@ pub async fn backfill(client: &Client) -> Result<(), StoreError> {
 /// Bring the rows of `records` (already in the inbox from seq `first` on) up to date.
 async fn apply(client: &Client, records: &[InboxRecord], first: i64) -> Result<(), StoreError> {
     let mut overlay = load(client, records, Known::default()).await?;
-    for record in records {
-        overlay.incidents.apply(record);
+    for (index, record) in records.iter().enumerate() {
+        overlay.apply(index, record);
     }
     let rows = overlay.rows(records);
     upsert(client, &rows, first, false).await?;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::PgStore;
 use super::incident_rows::{self, Known};
 use super::write::{Locked, write};
-use crate::store::{Decide, DedupKey, Incident, Incidents, Lookup, StoreError};
+use crate::store::{Decide, DedupKey, Incident, Lookup, StoreError};
 
 /// A [`Lookup`] inside the locked transaction.
 struct TxLookup<'a> {
@@ -18,8 +18,8 @@ struct TxLookup<'a> {
     /// None only while a query runs (or after the runtime failed one).
     locked: Option<Locked>,
     pending: usize,
-    read: Incidents,
-    keys: HashSet<DedupKey>,
+    /// The rows read and the keys asked for.
+    read: Known,
 }
 
 impl TxLookup<'_> {
@@ -45,7 +45,7 @@ impl Lookup for TxLookup<'_> {
     fn by_keys(&mut self, keys: &[DedupKey]) -> Result<Vec<Incident>, StoreError> {
         let asked: Vec<DedupKey> = keys
             .iter()
-            .filter(|k| !self.keys.contains(*k))
+            .filter(|k| !self.read.keys.contains(*k))
             .cloned()
             .collect();
         if !asked.is_empty() {
@@ -57,15 +57,15 @@ impl Lookup for TxLookup<'_> {
                 (locked, found.map(|f| (f, asked)))
             })?;
             let (found, asked) = found;
-            self.keys.extend(asked);
-            for incident in found {
-                self.read.insert(incident);
+            self.read.keys.extend(asked);
+            for row in found {
+                self.read.insert(row);
             }
         }
         let mut seen = HashSet::new();
         Ok(keys
             .iter()
-            .filter_map(|k| self.read.by_key(k))
+            .filter_map(|k| self.read.incidents.by_key(k))
             .filter(|i| seen.insert(i.id.clone()))
             .cloned()
             .collect())
@@ -97,18 +97,14 @@ impl PgStore {
             store: self,
             locked: Some(locked),
             pending,
-            read: Incidents::default(),
-            keys: HashSet::new(),
+            read: Known::default(),
         };
         let out = decide(&mut lookup)?;
         let mut locked = lookup
             .locked
             .take()
             .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))?;
-        let known = Known {
-            incidents: lookup.read,
-            keys: lookup.keys,
-        };
+        let known = lookup.read;
         let aliases = self.aliases.clone();
         self.run(|_| async move { write(&mut locked, &aliases, out, known).await.map(drop) })
     }

@@ -95,10 +95,16 @@ UPDATE incidents SET source = 'docker' WHERE source = 'generic' AND fingerprint 
         "one row per incident, rebuilt from the inbox",
         incident_rows::MIGRATION,
     ),
+    (
+        7,
+        "each alert stored once, bodies and records as json",
+        incident_rows::MIGRATION_ALERT_SEQ,
+    ),
 ];
 
 /// The migration that makes `incidents` a row per incident: [`incident_rows::backfill`]
-/// fills it from the inbox in the same transaction.
+/// fills it from the inbox in the same transaction, once the later migrations made the
+/// table what the rows are written into today.
 const INCIDENT_ROWS: i32 = 6;
 
 /// Apply every migration newer than the database's.
@@ -129,11 +135,6 @@ pub async fn run(client: &mut Client) -> Result<u32, StoreError> {
         tx.batch_execute(sql).await.map_err(|e| {
             StoreError::Db(format!("migration {version} ({name}): {}", describe(&e)))
         })?;
-        if *version == INCIDENT_ROWS {
-            incident_rows::backfill(tx.client())
-                .await
-                .map_err(|e| StoreError::Db(format!("migration {version} ({name}): {e}")))?;
-        }
         tx.execute(
             "INSERT INTO opsassist_migrations (version, name) VALUES ($1, $2)",
             &[version, name],
@@ -141,6 +142,13 @@ pub async fn run(client: &mut Client) -> Result<u32, StoreError> {
         .await
         .map_err(db)?;
         applied += 1;
+    }
+    if current < INCIDENT_ROWS {
+        incident_rows::backfill(tx.client()).await.map_err(|e| {
+            StoreError::Db(format!(
+                "migration {INCIDENT_ROWS} (filling the incident rows from the inbox): {e}"
+            ))
+        })?;
     }
     tx.commit().await.map_err(db)?;
     Ok(applied)

@@ -17,7 +17,7 @@ use crate::store::{Change, InboxRecord, IncidentState};
 pub fn reconcile(overlay: &mut Overlay, aliases: &Aliases, records: &mut [InboxRecord]) {
     // Ids that lost to a key already held, in this batch: their later records follow.
     let mut redirect: HashMap<String, String> = HashMap::new();
-    for record in records.iter_mut() {
+    for (index, record) in records.iter_mut().enumerate() {
         if let Some(id) = redirect.get(&record.incident) {
             record.incident = id.clone();
         }
@@ -57,6 +57,6 @@ pub fn reconcile(overlay: &mut Overlay, aliases: &Aliases, records: &mut [InboxR
         if let Some(change) = change {
             record.change = change;
         }
-        overlay.incidents.apply(record);
+        overlay.apply(index, record);
     }
 }

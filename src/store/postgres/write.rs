@@ -203,7 +203,7 @@ async fn insert(client: &Client, records: &[InboxRecord]) -> Result<(i64, i64), 
             "WITH ins AS (
                 INSERT INTO inbox (at, incident, kind, record)
                 SELECT a, i, k, r
-                  FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::jsonb[])
+                  FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::json[])
                        WITH ORDINALITY AS u(a, i, k, r, o)
                  ORDER BY o
                 RETURNING seq)
@@ -213,7 +213,7 @@ async fn insert(client: &Client, records: &[InboxRecord]) -> Result<(i64, i64), 
                 (&at as &(dyn ToSql + Sync), Type::TIMESTAMPTZ_ARRAY),
                 (&incident, Type::TEXT_ARRAY),
                 (&kinds, Type::TEXT_ARRAY),
-                (&json, Type::JSONB_ARRAY),
+                (&json, Type::JSON_ARRAY),
                 (&CHANNEL, Type::TEXT),
             ],
         )

@@ -283,7 +283,7 @@ pub fn apply(
         if carries_alert
             && overlay
                 .get(&record.incident)
-                .is_some_and(|i| record_alert_is(record, i))
+                .is_some_and(|i| crate::store::flat::record_alert_is(record, i))
         {
             alert_seqs.insert(record.incident.clone(), Some(seq));
         }
@@ -306,18 +306,6 @@ pub fn apply(
         .map_err(db)?;
     }
     Ok(())
-}
-
-/// True when `incident`'s alert is the very one `record` carries (the record applied: a
-/// second `Opened` for an existing id, for one, does not).
-fn record_alert_is(record: &InboxRecord, incident: &Incident) -> bool {
-    match &record.change {
-        Change::Opened { alert, .. } | Change::Reopened { alert } => {
-            std::sync::Arc::ptr_eq(alert, &incident.alert)
-        }
-        Change::Snapshot { incident: s, .. } => std::sync::Arc::ptr_eq(&s.alert, &incident.alert),
-        _ => false,
-    }
 }
 
 /// Write `incident`'s row: a new one at `n`, or the existing one as it now stands (a
