@@ -24,6 +24,7 @@ pub mod legacy_inbox;
 pub mod open;
 mod operator;
 pub mod postgres;
+mod recent;
 pub mod sqlite;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db;
 use super::incidents::Known;
+use crate::store::recent::RecentWrites;
 use crate::store::{Change, Cursor, InboxRecord, StoreError};
 
 /// The `kind` column of a record (the same names as the PostgreSQL store's).
@@ -28,22 +29,56 @@ pub fn read_from(
     conn: &Connection,
     from: Cursor,
 ) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+    read_from_held(conn, from, None)
+}
+
+/// [`read_from`], taking the records `recent` holds (this process committed them) as they
+/// were written: their text is neither read nor parsed.
+pub fn read_from_held(
+    conn: &Connection,
+    from: Cursor,
+    recent: Option<&RecentWrites>,
+) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+    let lowest = recent.and_then(RecentWrites::lowest).unwrap_or(i64::MAX);
     let mut stmt = conn
-        .prepare_cached("SELECT seq, record FROM inbox WHERE seq > ?1 ORDER BY seq")
+        .prepare_cached(
+            "SELECT seq, CASE WHEN seq >= ?2 THEN NULL ELSE record END
+               FROM inbox WHERE seq > ?1 ORDER BY seq",
+        )
         .map_err(db)?;
-    let mut rows = stmt.query(params![seq_of(from)]).map_err(db)?;
+    let mut rows = stmt.query(params![seq_of(from), lowest]).map_err(db)?;
     let mut next = from;
     let mut records = Vec::new();
     while let Some(row) = rows.next().map_err(db)? {
         let seq: i64 = row.get(0).map_err(db)?;
         next = cursor(seq);
-        let text = row.get_ref(1).map_err(db)?.as_str().map_err(db)?;
-        match serde_json::from_str::<InboxRecord>(text) {
-            Ok(record) => records.push(record),
-            Err(e) => tracing::warn!("inbox: skipping an unreadable record (seq {seq}): {e}"),
-        }
+        let record = match row.get_ref(1).map_err(db)?.as_str_or_null().map_err(db)? {
+            Some(text) => decode(seq, text),
+            // Written by another process (or no longer held): read it.
+            None => match recent.and_then(|r| r.get(seq)) {
+                Some(record) => Some(record),
+                None => conn
+                    .prepare_cached("SELECT record FROM inbox WHERE seq = ?1")
+                    .map_err(db)?
+                    .query_row(params![seq], |r| r.get::<_, String>(0))
+                    .optional()
+                    .map_err(db)?
+                    .and_then(|text| decode(seq, &text)),
+            },
+        };
+        records.extend(record);
     }
     Ok((records, next))
+}
+
+fn decode(seq: i64, text: &str) -> Option<InboxRecord> {
+    match serde_json::from_str::<InboxRecord>(text) {
+        Ok(record) => Some(record),
+        Err(e) => {
+            tracing::warn!("inbox: skipping an unreadable record (seq {seq}): {e}");
+            None
+        }
+    }
 }
 
 /// Insert `records` in order (the caller is inside a write transaction); the first and last

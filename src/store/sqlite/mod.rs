@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use super::recent::RecentWrites;
 use super::{Cursor, Decide, InboxRecord, Incident, Incidents, Store, StoreError};
 use crate::paths::Paths;
 
@@ -47,6 +48,8 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     watcher: Mutex<(Connection, i64)>,
+    /// What this process committed lately, for its own followers.
+    recent: RecentWrites,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,6 +94,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             watcher: Mutex::new((watcher, version)),
+            recent: RecentWrites::default(),
         })
     }
 
@@ -112,6 +116,27 @@ impl SqliteStore {
         let out = f(&tx)?;
         tx.commit().map_err(db)?;
         Ok(out)
+    }
+
+    /// [`SqliteStore::write`] of inbox records: `f` returns the span it inserted and the
+    /// records, which are held for this process's followers once committed (still under the
+    /// writer's lock, so they are held in commit order).
+    fn write_records<T>(
+        &self,
+        f: impl FnOnce(
+            &rusqlite::Transaction<'_>,
+        ) -> Result<(T, Option<(i64, i64)>, Vec<InboxRecord>), StoreError>,
+    ) -> Result<(T, Option<(i64, i64)>), StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let (out, span, records) = f(&tx)?;
+        tx.commit().map_err(db)?;
+        if let Some((first, _)) = span {
+            self.recent.push(first, &records);
+        }
+        Ok((out, span))
     }
 
     /// True when another connection committed since the last call (a cheap check:
@@ -175,7 +200,10 @@ impl Store for SqliteStore {
         if records.is_empty() {
             return Ok(0..0);
         }
-        let span = self.write(|tx| inbox::insert(tx, records))?;
+        let ((), span) = self.write_records(|tx| {
+            let span = inbox::insert(tx, records)?;
+            Ok(((), span, records.to_vec()))
+        })?;
         Ok(match span {
             Some((first, last)) => inbox::cursor(first - 1)..inbox::cursor(last),
             None => 0..0,
@@ -183,7 +211,7 @@ impl Store for SqliteStore {
     }
 
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
-        inbox::read_from(&lock(&self.reader), cursor)
+        inbox::read_from_held(&lock(&self.reader), cursor, Some(&self.recent))
     }
 
     /// Atomic across processes: the read, `decide` and the append happen inside one
@@ -193,20 +221,21 @@ impl Store for SqliteStore {
         cursor: Cursor,
         decide: &mut dyn FnMut(Vec<InboxRecord>) -> Vec<InboxRecord>,
     ) -> Result<Cursor, StoreError> {
-        let (span, next) = self.write(|tx| {
+        let (next, span) = self.write_records(|tx| {
             let (records, next) = inbox::read_from(tx, cursor)?;
             let out = decide(records);
-            Ok((inbox::insert(tx, &out)?, next))
+            Ok((next, inbox::insert(tx, &out)?, out))
         })?;
         Ok(span.map_or(next, |(_, last)| inbox::cursor(last)))
     }
 
     /// In one `BEGIN IMMEDIATE` transaction: the lookups use the incidents table's indexes.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
-        self.write(|tx| {
+        self.write_records(|tx| {
             let mut lookup = incidents::TxLookup::new(tx);
             let out = decide(&mut lookup)?;
-            inbox::insert_known(tx, &out, lookup.read)
+            let span = inbox::insert_known(tx, &out, lookup.read)?;
+            Ok(((), span, out))
         })?;
         Ok(())
     }
@@ -251,11 +280,12 @@ impl Store for SqliteStore {
             incident: incident.to_string(),
             change: super::Change::Claimed { by: by.to_string() },
         };
-        let span = self.write(|tx| {
+        let ((), span) = self.write_records(|tx| {
             if !inbox::claimable(tx, incident)? {
-                return Ok(None);
+                return Ok(((), None, Vec::new()));
             }
-            inbox::insert(tx, std::slice::from_ref(&record))
+            let span = inbox::insert(tx, std::slice::from_ref(&record))?;
+            Ok(((), span, vec![record]))
         })?;
         Ok(span.is_some())
     }

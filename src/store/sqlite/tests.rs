@@ -568,3 +568,52 @@ fn looking_up_many_keys_compiles_the_statement_once() {
         0
     );
 }
+
+/// A follower in the writing process takes the records it committed as written (their text
+/// is not read back: a record spoiled on disk afterwards still comes through whole), and
+/// reads those another process wrote in between, in seq order.
+#[test]
+fn a_follower_takes_its_own_process_records_as_written_and_reads_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mine = store(&dir);
+    let other = SqliteStore::at(&dir.path().join("store.db")).expect("second process");
+    mine.append(&[opened("a"), opened("b")]).expect("mine");
+    other.append(&[opened("c")]).expect("other");
+    assert!(mine.claim("a", "op").expect("claim"));
+    mine.append(&[repeat("b")]).expect("mine again");
+    let conn = rusqlite::Connection::open(dir.path().join("store.db")).expect("conn");
+    conn.execute("UPDATE inbox SET record = 'spoiled' WHERE seq = 1", [])
+        .expect("spoil a's opening");
+    let order = |records: &[InboxRecord]| {
+        records
+            .iter()
+            .map(|r| format!("{}:{}", r.incident, crate::store::postgres::kind(&r.change)))
+            .collect::<Vec<_>>()
+    };
+    let (records, next) = mine.read_from(0).expect("mine reads");
+    assert_eq!(
+        order(&records),
+        [
+            "a:opened",
+            "b:opened",
+            "c:opened",
+            "a:claimed",
+            "b:repeated"
+        ]
+    );
+    assert_eq!(next, 5);
+    assert_eq!(records[0], opened_like(&records[0]));
+    // The other process holds only its own: the spoiled record is skipped there.
+    let (theirs, _) = other.read_from(0).expect("other reads");
+    assert_eq!(
+        order(&theirs),
+        ["b:opened", "c:opened", "a:claimed", "b:repeated"]
+    );
+    let (from_three, _) = mine.read_from(3).expect("from a cursor");
+    assert_eq!(order(&from_three), ["a:claimed", "b:repeated"]);
+}
+
+/// `record` re-encoded and read back: what a follower reading the text would have got.
+fn opened_like(record: &InboxRecord) -> InboxRecord {
+    serde_json::from_str(&serde_json::to_string(record).expect("encode")).expect("decode")
+}

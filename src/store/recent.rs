@@ -1,0 +1,94 @@
+//! The records this process committed lately, by seq, so a follower in the same process (the
+//! desk's scheduler following what the receiver just wrote) takes them as they were written
+//! instead of reading back and parsing every alert. Bounded; a record not held is read from
+//! the database as before, so a follower that lags or records another process wrote are
+//! read in full.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use super::InboxRecord;
+
+/// Records held at most.
+pub const HELD: usize = 4096;
+
+/// Committed records by seq, ascending (commits are serialized, so pushes come in order).
+#[derive(Default)]
+pub struct RecentWrites {
+    held: Mutex<VecDeque<(i64, InboxRecord)>>,
+}
+
+impl RecentWrites {
+    /// `records` were committed at seqs `first`, `first + 1`, ….
+    pub fn push(&self, first: i64, records: &[InboxRecord]) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        // Out of order (cannot happen while commits are serialized): start over rather than
+        // hold a list a binary search would get wrong.
+        if held.back().is_some_and(|(last, _)| *last >= first) {
+            held.clear();
+        }
+        let skip = records.len().saturating_sub(HELD);
+        for (i, record) in records.iter().enumerate().skip(skip) {
+            let seq = first.saturating_add(i64::try_from(i).unwrap_or(i64::MAX));
+            held.push_back((seq, record.clone()));
+        }
+        while held.len() > HELD {
+            held.pop_front();
+        }
+    }
+
+    /// The lowest seq held, if any: records from it on may be taken from here.
+    pub fn lowest(&self) -> Option<i64> {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        held.front().map(|(seq, _)| *seq)
+    }
+
+    /// The record committed at `seq`, if held.
+    pub fn get(&self, seq: i64) -> Option<InboxRecord> {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let at = held.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
+        held.get(at).map(|(_, record)| record.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Change;
+
+    fn record(id: &str) -> InboxRecord {
+        InboxRecord {
+            at: chrono::Utc::now(),
+            incident: id.into(),
+            change: Change::Repeated,
+        }
+    }
+
+    #[test]
+    fn it_finds_each_record_by_its_seq_and_holds_a_bounded_tail() {
+        let recent = RecentWrites::default();
+        assert_eq!(recent.lowest(), None);
+        recent.push(5, &[record("a"), record("b")]);
+        // Another process wrote seq 7.
+        recent.push(8, &[record("c")]);
+        assert_eq!(recent.get(5).map(|r| r.incident), Some("a".into()));
+        assert_eq!(recent.get(6).map(|r| r.incident), Some("b".into()));
+        assert_eq!(recent.get(7), None);
+        assert_eq!(recent.get(8).map(|r| r.incident), Some("c".into()));
+        assert_eq!(recent.get(4), None);
+        assert_eq!(recent.lowest(), Some(5));
+        let many: Vec<InboxRecord> = (0..HELD + 10).map(|i| record(&i.to_string())).collect();
+        recent.push(100, &many);
+        assert_eq!(recent.lowest(), Some(110), "only the last {HELD} are held");
+        let last = i64::try_from(100 + HELD + 9).expect("seq");
+        assert_eq!(
+            recent.get(last).map(|r| r.incident),
+            Some((HELD + 9).to_string())
+        );
+        assert_eq!(recent.get(8), None);
+        // A push out of order starts over.
+        recent.push(50, &[record("x")]);
+        assert_eq!(recent.lowest(), Some(50));
+        assert_eq!(recent.get(last), None);
+    }
+}
