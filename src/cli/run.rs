@@ -89,8 +89,11 @@ pub fn run(paths: &Paths, args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(warning) = warning {
         eprintln!("warning: {}", neutralize_line(&warning));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a headless run is one session waiting on the model and on its commands
+    // (decisions come from their own reader thread), and every worker thread cost its stack
+    // and its own mimalloc heap: ~0.7 MB of a 5-step run's peak (BENCHMARKS.md, "Headless
+    // memory"). `serve` and `tui` keep their worker pools.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

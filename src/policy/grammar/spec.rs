@@ -80,8 +80,14 @@ impl OptDef {
 
 /// Parse a spec string. Grammar tables are static program text, so a malformed entry is a
 /// programming error; it is skipped in release builds and caught by the table tests.
+///
+/// The vectors are cut to their length: the tables hold a few thousand of them for the life of
+/// the process, and a collected `Vec` keeps room for 4 names (96 bytes) where most options have
+/// one (BENCHMARKS.md, "Headless memory").
 pub(crate) fn parse(spec: &str) -> Vec<OptDef> {
-    spec.split_whitespace().filter_map(entry).collect()
+    let mut defs: Vec<OptDef> = spec.split_whitespace().filter_map(entry).collect();
+    defs.shrink_to_fit();
+    defs
 }
 
 fn entry(raw: &str) -> Option<OptDef> {
@@ -113,11 +119,12 @@ fn entry(raw: &str) -> Option<OptDef> {
     };
     let mut short_chars = short.chars();
     let short = short_chars.next();
-    let long: Vec<String> = long
+    let mut long: Vec<String> = long
         .split('|')
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect();
+    long.shrink_to_fit();
     let valid = short_chars.next().is_none() && (short.is_some() || !long.is_empty());
     debug_assert!(valid, "malformed grammar entry `{raw}`");
     valid.then_some(OptDef {

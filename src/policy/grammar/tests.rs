@@ -164,3 +164,15 @@ fn numeric_options_take_their_digits() {
     let a = args("-20 file");
     assert!(g.parse(&a).bad().is_some());
 }
+
+#[test]
+fn a_parsed_grammar_keeps_no_spare_room() {
+    // The grammar tables live as long as the process: a collected `Vec` with room for four
+    // long names where one is used cost ~70 bytes per option, a few thousand times over.
+    let g = Grammar::gnu("b/ignore-leading-blanks k/key: /debug /sort|order: c");
+    assert_eq!(g.defs.len(), 5);
+    assert_eq!(g.defs.capacity(), g.defs.len());
+    for d in &g.defs {
+        assert_eq!(d.long.capacity(), d.long.len(), "{d:?}");
+    }
+}

@@ -12,6 +12,8 @@ mod text;
 mod proptests;
 #[cfg(test)]
 mod rule_props;
+#[cfg(test)]
+mod shared_tests;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -70,29 +72,38 @@ pub(crate) const fn styled(mut e: Entry, style: Style) -> Entry {
     e
 }
 
-struct Table {
-    grammar: Grammar,
-    reader: bool,
+/// Every table's grammar, parsed once per entry (the names of one entry share it), and each
+/// name's entry: the tables stay in memory for the life of the process, and parsing the same
+/// spec again for every name it lists was a quarter of them (BENCHMARKS.md, "Headless memory").
+struct Tables {
+    grammars: Vec<Grammar>,
+    /// Index into `grammars`, and whether the tool is a plain reader.
+    by_name: HashMap<&'static str, (usize, bool)>,
 }
 
-static TABLES: LazyLock<HashMap<&'static str, Table>> = LazyLock::new(|| {
-    let mut map = HashMap::new();
-    for e in all_entries() {
-        for name in e.names.split(',').map(str::trim) {
-            let mut grammar = Grammar::new(e.style, e.spec);
-            if e.stop {
-                grammar = grammar.stop_at_operand();
-            }
-            map.insert(
-                name,
-                Table {
-                    grammar,
-                    reader: e.reader,
-                },
-            );
-        }
+impl Tables {
+    fn get(&self, name: &str) -> Option<(&Grammar, bool)> {
+        self.by_name
+            .get(name)
+            .map(|&(at, reader)| (&self.grammars[at], reader))
     }
-    map
+}
+
+static TABLES: LazyLock<Tables> = LazyLock::new(|| {
+    let mut grammars = Vec::new();
+    let mut by_name = HashMap::new();
+    for e in all_entries() {
+        let mut grammar = Grammar::new(e.style, e.spec);
+        if e.stop {
+            grammar = grammar.stop_at_operand();
+        }
+        for name in e.names.split(',').map(str::trim) {
+            by_name.insert(name, (grammars.len(), e.reader));
+        }
+        grammars.push(grammar);
+    }
+    grammars.shrink_to_fit();
+    Tables { grammars, by_name }
 });
 
 /// Every entry of every family.
@@ -107,12 +118,15 @@ pub(crate) fn all_entries() -> impl Iterator<Item = &'static Entry> {
 
 /// The grammar of a plain reader, or `None` when `name` is not one.
 pub(crate) fn reader_grammar(name: &str) -> Option<&'static Grammar> {
-    TABLES.get(name).filter(|t| t.reader).map(|t| &t.grammar)
+    TABLES
+        .get(name)
+        .filter(|&(_, reader)| reader)
+        .map(|(grammar, _)| grammar)
 }
 
 /// The grammar registered under `key`, or `None` when no table has it.
 pub(crate) fn table_grammar(key: &str) -> Option<&'static Grammar> {
-    TABLES.get(key).map(|t| &t.grammar)
+    TABLES.get(key).map(|(grammar, _)| grammar)
 }
 
 /// The grammar registered under `key` (a program, or `tool sub`). A missing key is a
@@ -120,8 +134,11 @@ pub(crate) fn table_grammar(key: &str) -> Option<&'static Grammar> {
 /// option is unknown and nothing is read-only.
 pub(crate) fn grammar(key: &str) -> &'static Grammar {
     static EMPTY: LazyLock<Grammar> = LazyLock::new(|| Grammar::gnu(""));
-    debug_assert!(TABLES.contains_key(key), "no grammar table for `{key}`");
-    TABLES.get(key).map_or(&*EMPTY, |t| &t.grammar)
+    debug_assert!(
+        TABLES.by_name.contains_key(key),
+        "no grammar table for `{key}`"
+    );
+    TABLES.get(key).map_or(&*EMPTY, |(grammar, _)| grammar)
 }
 
 /// iproute2's `matches()`: `word` is a non-empty prefix of `full`.

@@ -8,8 +8,9 @@
 //! written in the same transaction as its records.
 //!
 //! Each handle keeps one writer connection and one reader connection (WAL readers never wait
-//! for the writer); followers learn of commits by polling `PRAGMA data_version` on a third,
-//! which changes only when another connection committed (one cheap call, no file re-read).
+//! for the writer); followers learn of commits by polling `PRAGMA data_version` on the reader,
+//! which changes only when another connection committed (one cheap call, no file re-read; the
+//! reader never writes, so every commit it sees is another connection's, our writer's too).
 
 mod board;
 mod corrections;
@@ -47,7 +48,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
-    watcher: Mutex<(Connection, i64)>,
+    /// The reader's `PRAGMA data_version` when [`SqliteStore::changed`] last looked.
+    seen: Mutex<i64>,
     /// What this process committed lately, for its own followers.
     recent: RecentWrites,
 }
@@ -87,13 +89,12 @@ impl SqliteStore {
         let mut writer = connect(path)?;
         schema::migrate(&mut writer)?;
         let reader = connect(path)?;
-        let watcher = connect(path)?;
-        let version = data_version(&watcher)?;
+        let seen = data_version(&reader)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
-            watcher: Mutex::new((watcher, version)),
+            seen: Mutex::new(seen),
             recent: RecentWrites::default(),
         })
     }
@@ -142,10 +143,10 @@ impl SqliteStore {
     /// True when another connection committed since the last call (a cheap check:
     /// `PRAGMA data_version`, no read of the data).
     pub fn changed(&self) -> Result<bool, StoreError> {
-        let mut watcher = lock(&self.watcher);
-        let now = data_version(&watcher.0)?;
-        let changed = now != watcher.1;
-        watcher.1 = now;
+        let mut seen = lock(&self.seen);
+        let now = data_version(&lock(&self.reader))?;
+        let changed = now != *seen;
+        *seen = now;
         Ok(changed)
     }
 

@@ -617,3 +617,30 @@ fn a_follower_takes_its_own_process_records_as_written_and_reads_the_rest() {
 fn opened_like(record: &InboxRecord) -> InboxRecord {
     serde_json::from_str(&serde_json::to_string(record).expect("encode")).expect("decode")
 }
+
+/// The connections this process holds to `path` (open descriptors of the file itself).
+fn connections_to(path: &std::path::Path) -> usize {
+    let path = path.canonicalize().expect("canonical path");
+    std::fs::read_dir("/proc/self/fd")
+        .expect("fd dir")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| *target == path)
+        .count()
+}
+
+#[test]
+fn a_handle_holds_a_writer_and_a_reader_and_watches_through_the_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    // Each connection costs ~160 KB of SQLite's page cache, lookaside and schema
+    // (BENCHMARKS.md, "Headless memory"): followers poll the reader, not a third one.
+    assert_eq!(connections_to(store.path()), 2);
+    // The handle's own writer is another connection to the reader: its commits are news,
+    // and reads (even in a transaction, as `followed_from` does) are not.
+    assert!(!store.changed().expect("version"));
+    store.append(&[opened("a")]).expect("append");
+    assert!(store.changed().expect("version"));
+    store.followed_from(10).expect("followed_from");
+    store.read_from(0).expect("read");
+    assert!(!store.changed().expect("version"), "a read is not a change");
+}
