@@ -21,7 +21,7 @@ pub mod schema;
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -50,8 +50,8 @@ pub struct SqliteStore {
     reader: Mutex<Connection>,
     /// The reader's `PRAGMA data_version` when [`SqliteStore::changed`] last looked.
     seen: Mutex<i64>,
-    /// What this process committed lately, for its own followers.
-    recent: RecentWrites,
+    /// What this process committed lately to this file, for its own followers.
+    recent: Arc<RecentWrites>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -95,7 +95,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             seen: Mutex::new(seen),
-            recent: RecentWrites::default(),
+            recent: RecentWrites::of_file(path),
         })
     }
 
