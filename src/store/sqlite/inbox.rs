@@ -54,7 +54,8 @@ pub fn read_from_held(
         next = cursor(seq);
         let record = match row.get_ref(1).map_err(db)?.as_str_or_null().map_err(db)? {
             Some(text) => decode(seq, text),
-            // Written by another process (or no longer held): read it.
+            // Its text was left out: held here, else (another process wrote it, or it is no
+            // longer held) read it.
             None => match recent.and_then(|r| r.get(seq)) {
                 Some(record) => Some(record),
                 None => conn
