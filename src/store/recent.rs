@@ -15,7 +15,7 @@ use super::InboxRecord;
 /// would otherwise parse into copies of its own).
 pub const HELD: usize = 16_384;
 
-/// Committed records by seq, ascending (commits are serialized, so pushes come in order).
+/// Committed records by seq, ascending (each handle pushes under its writer's lock).
 #[derive(Default)]
 pub struct RecentWrites {
     held: Mutex<VecDeque<(i64, InboxRecord)>>,
@@ -51,8 +51,9 @@ impl RecentWrites {
     /// `records` were committed at seqs `first`, `first + 1`, ….
     pub fn push(&self, first: i64, records: &[InboxRecord]) {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        // Out of order (cannot happen while commits are serialized): start over rather than
-        // hold a list a binary search would get wrong.
+        // Out of order (two handles on the file commit under their own locks, and one may
+        // push after a later commit of the other): start over rather than hold a list a
+        // binary search would get wrong; what is dropped is read from the file.
         if held.back().is_some_and(|(last, _)| *last >= first) {
             held.clear();
         }

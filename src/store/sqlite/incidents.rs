@@ -274,16 +274,11 @@ pub fn apply(
             .execute(params![session, record.incident])
             .map_err(db)?;
         }
-        let carries_alert = matches!(
-            record.change,
-            Change::Opened { .. } | Change::Reopened { .. } | Change::Snapshot { .. }
-        );
         overlay.apply(record);
-        // The incident's alert is now this record's (if the record applied).
-        if carries_alert
-            && overlay
-                .get(&record.incident)
-                .is_some_and(|i| crate::store::flat::record_alert_is(record, i))
+        // The incident's alert is now this record's (if the record brought one and applied).
+        if overlay
+            .get(&record.incident)
+            .is_some_and(|i| crate::store::flat::record_alert_is(record, i))
         {
             alert_seqs.insert(record.incident.clone(), Some(seq));
         }

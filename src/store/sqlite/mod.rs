@@ -121,7 +121,7 @@ impl SqliteStore {
 
     /// [`SqliteStore::write`] of inbox records: `f` returns the span it inserted and the
     /// records, which are held for this process's followers once committed (still under the
-    /// writer's lock, so they are held in commit order).
+    /// writer's lock, so this handle's commits are held in order).
     fn write_records<T>(
         &self,
         f: impl FnOnce(
