@@ -2,7 +2,8 @@
 //! desk's scheduler following what the receiver just wrote) takes them as they were written
 //! instead of reading back and parsing every alert. Bounded; a record not held is read from
 //! the database as before, so a follower that lags or records another process wrote are
-//! read in full.
+//! read in full. Trimming to the bound is the follower's job, so the last reference to an
+//! old record's alert (a whole tree to free) is not dropped on the writer's thread.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
@@ -14,6 +15,9 @@ use super::InboxRecord;
 /// commits about 6,000 records between two polls (in memory these are alerts the follower
 /// would otherwise parse into copies of its own).
 pub const HELD: usize = 16_384;
+
+/// A writer trims only past this many, when no follower in the process reads.
+const WRITER_TRIMS_PAST: usize = 2 * HELD;
 
 /// Committed records by seq, ascending (each handle pushes under its writer's lock).
 #[derive(Default)]
@@ -49,7 +53,7 @@ impl RecentWrites {
     }
 
     /// `records` were committed at seqs `first`, `first + 1`, ….
-    pub fn push(&self, first: i64, records: &[InboxRecord]) {
+    pub fn push(&self, first: i64, records: Vec<InboxRecord>) {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         // Out of order (two handles on the file commit under their own locks, and one may
         // push after a later commit of the other): start over rather than hold a list a
@@ -58,19 +62,27 @@ impl RecentWrites {
             held.clear();
         }
         let skip = records.len().saturating_sub(HELD);
-        for (i, record) in records.iter().enumerate().skip(skip) {
+        for (i, record) in records.into_iter().enumerate().skip(skip) {
             let seq = first.saturating_add(i64::try_from(i).unwrap_or(i64::MAX));
-            held.push_back((seq, record.clone()));
+            held.push_back((seq, record));
         }
-        while held.len() > HELD {
+        // Followers trim to HELD as they read; this bounds memory when none does.
+        while held.len() > WRITER_TRIMS_PAST {
             held.pop_front();
         }
     }
 
-    /// The lowest seq held, if any: records from it on may be taken from here.
+    /// The lowest seq held, if any: records from it on may be taken from here. A follower
+    /// calls this before it reads, and trims the holder to the last [`HELD`] records (freed
+    /// on its own thread, after the lock is let go).
     pub fn lowest(&self) -> Option<i64> {
-        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        held.front().map(|(seq, _)| *seq)
+        let (lowest, _trimmed) = {
+            let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+            let extra = held.len().saturating_sub(HELD);
+            let trimmed: Vec<(i64, InboxRecord)> = held.drain(..extra).collect();
+            (held.front().map(|(seq, _)| *seq), trimmed)
+        };
+        lowest
     }
 
     /// The record committed at `seq`, if held.
@@ -98,9 +110,9 @@ mod tests {
     fn it_finds_each_record_by_its_seq_and_holds_a_bounded_tail() {
         let recent = RecentWrites::default();
         assert_eq!(recent.lowest(), None);
-        recent.push(5, &[record("a"), record("b")]);
+        recent.push(5, vec![record("a"), record("b")]);
         // Another process wrote seq 7.
-        recent.push(8, &[record("c")]);
+        recent.push(8, vec![record("c")]);
         assert_eq!(recent.get(5).map(|r| r.incident), Some("a".into()));
         assert_eq!(recent.get(6).map(|r| r.incident), Some("b".into()));
         assert_eq!(recent.get(7), None);
@@ -108,7 +120,7 @@ mod tests {
         assert_eq!(recent.get(4), None);
         assert_eq!(recent.lowest(), Some(5));
         let many: Vec<InboxRecord> = (0..HELD + 10).map(|i| record(&i.to_string())).collect();
-        recent.push(100, &many);
+        recent.push(100, many);
         assert_eq!(recent.lowest(), Some(110), "only the last {HELD} are held");
         let last = i64::try_from(100 + HELD + 9).expect("seq");
         assert_eq!(
@@ -117,8 +129,39 @@ mod tests {
         );
         assert_eq!(recent.get(8), None);
         // A push out of order starts over.
-        recent.push(50, &[record("x")]);
+        recent.push(50, vec![record("x")]);
         assert_eq!(recent.lowest(), Some(50));
         assert_eq!(recent.get(last), None);
+    }
+
+    fn held(recent: &RecentWrites) -> usize {
+        recent.held.lock().map(|h| h.len()).unwrap_or(0)
+    }
+
+    #[test]
+    fn the_follower_trims_to_the_bound_and_a_writer_alone_holds_at_most_twice_it() {
+        let recent = RecentWrites::default();
+        let batch = |n: usize| (0..n).map(|i| record(&i.to_string())).collect::<Vec<_>>();
+        recent.push(1, batch(HELD));
+        recent.push(1 + i64::try_from(HELD).expect("seq"), batch(HELD / 2));
+        assert_eq!(
+            held(&recent),
+            HELD + HELD / 2,
+            "the writer leaves trimming to followers"
+        );
+        let lowest = recent.lowest();
+        assert_eq!(held(&recent), HELD);
+        assert_eq!(lowest, Some(1 + i64::try_from(HELD / 2).expect("seq")));
+        assert!(
+            recent.get(1).is_none(),
+            "trimmed records are read from the file"
+        );
+        let mut next = 1 + i64::try_from(HELD + HELD / 2).expect("seq");
+        for _ in 0..5 {
+            recent.push(next, batch(HELD));
+            next += i64::try_from(HELD).expect("seq");
+        }
+        assert_eq!(held(&recent), WRITER_TRIMS_PAST, "bounded with no follower");
+        assert!(recent.get(next - 1).is_some());
     }
 }

@@ -135,7 +135,7 @@ impl SqliteStore {
         let (out, span, records) = f(&tx)?;
         tx.commit().map_err(db)?;
         if let Some((first, _)) = span {
-            self.recent.push(first, &records);
+            self.recent.push(first, records);
         }
         Ok((out, span))
     }
