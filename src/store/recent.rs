@@ -11,9 +11,10 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use super::InboxRecord;
 
-/// Records held at most: the desk polls every 250 ms, and a receiver taking 25k alerts/s
-/// commits about 6,000 records between two polls (in memory these are alerts the follower
-/// would otherwise parse into copies of its own).
+/// Records a follower finds held when it reads (the writer adds up to a poll's worth more
+/// before the next read trims them): the desk polls every 250 ms, and a receiver taking 25k
+/// alerts/s commits about 6,000 records between two polls (in memory these are alerts the
+/// follower would otherwise parse into copies of its own).
 pub const HELD: usize = 16_384;
 
 /// A writer trims only past this many, when no follower in the process reads.
