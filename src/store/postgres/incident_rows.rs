@@ -493,19 +493,11 @@ static UPSERT_AFTER_INSERT: LazyLock<String> =
     LazyLock::new(|| UPSERT.replace("{base}", "(currval('inbox_seq_seq') - $11 + 1)"));
 
 /// A row's body: the incident without its alert when a record keeps it, else whole.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
 enum Body<'a> {
     Lean(RowBody<'a>),
     Whole(&'a Incident),
-}
-
-impl serde::Serialize for Body<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Body::Lean(body) => body.serialize(serializer),
-            Body::Whole(incident) => incident.serialize(serializer),
-        }
-    }
 }
 
 /// Write `rows`: `base` is the seq of the batch's first record, or (`after_insert`) the

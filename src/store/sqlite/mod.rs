@@ -110,13 +110,8 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = lock(&self.writer);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(db)?;
-        Ok(out)
+        self.write_records(|tx| Ok((f(tx)?, None, Vec::new())))
+            .map(|(out, _)| out)
     }
 
     /// [`SqliteStore::write`] of inbox records: `f` returns the span it inserted and the
