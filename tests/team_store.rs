@@ -818,3 +818,88 @@ fn the_dedup_lookup_probes_the_key_index_before_the_table_is_analyzed() {
     assert!(!plan.contains("Seq Scan on incidents"), "{plan}");
     assert!(!plan.contains("JIT:"), "{plan}");
 }
+
+/// What the receiver's writer foresees (its batch's keys, the window's start) is read with
+/// the lock in one round trip, and the decision gets the same answers as when it asks: the
+/// rows holding the keys (a repeated key once, a missing one none), the waiting and
+/// lingering counts; a key or a `since` it did not foresee is still looked up; and the
+/// records it returns are written against what was read, a foreseen key with no holder
+/// opening its incident.
+#[test]
+fn a_foreseen_decision_is_answered_as_one_that_asks() {
+    use opsassist::store::{Foreseen, Lookup};
+    let url = postgres::database("foreseen");
+    let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    store
+        .append(&[
+            opened("inc-a", "k1"),
+            opened("inc-b", "k2"),
+            opened("inc-c", "k3"),
+            record("inc-c", Change::ResolvedAtSource { ended: None }),
+        ])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let key = |fingerprint: &str| DedupKey {
+        source: Source::Alertmanager,
+        fingerprint: fingerprint.into(),
+    };
+    let hour_ago = Utc::now() - chrono::Duration::hours(1);
+    let later = Utc::now() + chrono::Duration::hours(1);
+    // Every answer a decision gets, in the order it asks.
+    let ask = |lookup: &mut dyn Lookup| -> Result<Vec<String>, opsassist::store::StoreError> {
+        let ids = |found: Vec<opsassist::store::Incident>| {
+            let mut ids: Vec<String> = found.into_iter().map(|i| i.id).collect();
+            ids.sort();
+            ids.join(",")
+        };
+        Ok(vec![
+            format!("pending {}", lookup.pending()?),
+            format!("lingering {}", lookup.lingering(hour_ago)?),
+            ids(lookup.by_keys(&[key("k1"), key("k3"), key("k9"), key("k1")])?),
+            ids(lookup.by_keys(&[key("k2")])?),
+            format!("lingering later {}", lookup.lingering(later)?),
+        ])
+    };
+    let mut asked = Vec::new();
+    store
+        .decide(&mut |lookup| {
+            asked = ask(lookup)?;
+            Ok(Vec::new())
+        })
+        .unwrap_or_else(|e| panic!("decide: {e}"));
+    assert_eq!(
+        asked,
+        [
+            "pending 2",
+            "lingering 1",
+            "inc-a,inc-c",
+            "inc-b",
+            "lingering later 0"
+        ]
+    );
+    let foreseen = Foreseen {
+        keys: vec![key("k1"), key("k3"), key("k9"), key("k1")],
+        lingering_since: Some(hour_ago),
+    };
+    let mut foreseen_answers = Vec::new();
+    store
+        .decide_foreseen(&foreseen, &mut |lookup| {
+            foreseen_answers = ask(lookup)?;
+            Ok(vec![opened("inc-e", "k9")])
+        })
+        .unwrap_or_else(|e| panic!("decide: {e}"));
+    assert_eq!(foreseen_answers, asked);
+    let opened_e = store
+        .incident("inc-e")
+        .unwrap_or_else(|e| panic!("incident: {e}"))
+        .unwrap_or_else(|| panic!("inc-e was not opened"));
+    assert_eq!(opened_e.key, key("k9"));
+    let mut after = Vec::new();
+    store
+        .decide_foreseen(&foreseen, &mut |lookup| {
+            after = ask(lookup)?;
+            Ok(Vec::new())
+        })
+        .unwrap_or_else(|e| panic!("decide: {e}"));
+    assert_eq!(after[0], "pending 3");
+    assert_eq!(after[2], "inc-a,inc-c,inc-e");
+}

@@ -25,7 +25,9 @@ use chrono::{DateTime, Utc};
 use super::dedup::{self, Decision};
 use super::{Outcome, OutcomeKind};
 use crate::alert::{Alert, Status};
-use crate::store::{Change, DedupKey, InboxRecord, Incident, Incidents, Lookup, StoreError};
+use crate::store::{
+    Change, DedupKey, Foreseen, InboxRecord, Incident, Incidents, Lookup, StoreError,
+};
 
 /// Resolves of never-opened alerts remembered at most (the oldest are forgotten first).
 const MAX_ENDED_UNKNOWN: usize = 10_000;
@@ -96,6 +98,23 @@ impl Ledger {
         ledger
     }
 
+    /// What [`Ledger::begin`] will ask the lookup for `alerts` at `now`.
+    pub(crate) fn foresee<'b>(
+        &self,
+        alerts: impl IntoIterator<Item = &'b Alert>,
+        now: DateTime<Utc>,
+    ) -> Foreseen {
+        Foreseen {
+            keys: alerts.into_iter().map(dedup::key_of).collect(),
+            lingering_since: self.since(now),
+        }
+    }
+
+    /// Where the window of incidents that still count against the capacity starts.
+    fn since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.window.and_then(|w| now.checked_sub_signed(w))
+    }
+
     /// Start deciding inside a transaction: read the incidents that hold the keys of
     /// `alerts` and the inbox counts.
     pub(crate) fn begin<'a, 'b>(
@@ -105,7 +124,7 @@ impl Ledger {
         now: DateTime<Utc>,
     ) -> Result<Batch<'a>, StoreError> {
         let keys: Vec<DedupKey> = alerts.into_iter().map(dedup::key_of).collect();
-        let since = self.window.and_then(|w| now.checked_sub_signed(w));
+        let since = self.since(now);
         let pending = lookup.pending()?;
         let unattended = match since {
             Some(since) => pending + lookup.lingering(since)?,

@@ -53,9 +53,12 @@ impl Writer {
         let mut counts: Counts = [0; 5];
         let mut jobs = Some(jobs);
         let mut jobs_back: Option<Vec<Job>> = None;
+        let foreseen = self
+            .ledger
+            .foresee(jobs.iter().flatten().flat_map(|job| job.alerts.iter()), now);
         let ledger = &mut self.ledger;
         let mut pending = None;
-        let written = store.decide(&mut |lookup| {
+        let written = store.decide_foreseen(&foreseen, &mut |lookup| {
             let Some(jobs) = jobs.take() else {
                 return Ok(Vec::new());
             };

@@ -168,6 +168,17 @@ pub trait Lookup {
     fn lingering(&mut self, since: DateTime<Utc>) -> Result<usize, StoreError>;
 }
 
+/// What a decision will ask its [`Lookup`] first, known before its transaction begins. A
+/// store on a server reads it in the same round trip that takes the lock; the answers are
+/// the ones the [`Lookup`] would give, only sooner.
+#[derive(Debug, Default, Clone)]
+pub struct Foreseen {
+    /// The dedup keys of the batch ([`Lookup::by_keys`]).
+    pub keys: Vec<DedupKey>,
+    /// The `since` of [`Lookup::lingering`], when the decision asks it.
+    pub lingering_since: Option<DateTime<Utc>>,
+}
+
 /// What [`Store::decide`] runs inside its transaction: the records to append, or an error
 /// that rolls it back.
 pub type Decide<'a> = dyn FnMut(&mut dyn Lookup) -> Result<Vec<InboxRecord>, StoreError> + 'a;
@@ -201,6 +212,17 @@ pub trait Store: Send + Sync {
     /// paste decide which incident an alert belongs to this way. An error from `decide`
     /// rolls back and is returned.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError>;
+
+    /// [`Store::decide`], told what `decide` will ask first. An embedded store has nothing to
+    /// gain and decides as usual.
+    fn decide_foreseen(
+        &self,
+        foreseen: &Foreseen,
+        decide: &mut Decide<'_>,
+    ) -> Result<(), StoreError> {
+        let _ = foreseen;
+        self.decide(decide)
+    }
 
     /// The incident with this id, as committed.
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {

@@ -35,7 +35,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
-use super::{Cursor, Decide, InboxRecord, Incident, Incidents, Store, StoreError};
+use super::{Cursor, Decide, Foreseen, InboxRecord, Incident, Incidents, Store, StoreError};
 use crate::alert::Source;
 
 pub use copy::Counts;
@@ -182,6 +182,14 @@ impl Store for PgStore {
     /// Looked up on the locked connection: see `lookup`.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
         self.decide_locked(decide)
+    }
+
+    fn decide_foreseen(
+        &self,
+        foreseen: &Foreseen,
+        decide: &mut Decide<'_>,
+    ) -> Result<(), StoreError> {
+        self.decide_foreseen_locked(foreseen, decide)
     }
 
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {

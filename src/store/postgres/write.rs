@@ -13,6 +13,7 @@
 //! lock, so this changes nothing there) and writes the records and the rows they change
 //! (`incident_rows`) in the same transaction.
 
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool};
 use tokio_postgres::types::{Json, ToSql, Type};
 use tokio_postgres::{Client, SimpleQueryMessage};
@@ -21,7 +22,7 @@ use super::db;
 use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
 use super::incident_rows::{self, Known, Rows};
 use super::reconcile::reconcile;
-use crate::store::{Cursor, InboxRecord, StoreError};
+use crate::store::{Cursor, DedupKey, InboxRecord, Incident, StoreError};
 
 /// A pooled connection inside `BEGIN` with the inbox lock held. [`Locked::insert_and_commit`] ends it;
 /// dropped without a commit (an error, a panic in between), the connection is closed rather
@@ -67,6 +68,40 @@ impl Locked {
             .and_then(|v| v.parse::<usize>().ok())
             .ok_or_else(|| StoreError::Db("the waiting counter is missing".into()))?;
         Ok((locked, pending))
+    }
+
+    /// [`Locked::begin`], then the waiting counter, the rows holding `keys` and, with
+    /// `since`, the lingering count: all sent at once, one round trip. The server runs them
+    /// in order, so each read's snapshot is taken once the lock is held.
+    pub async fn begin_foreseen(
+        pool: &Pool,
+        keys: &[DedupKey],
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(Locked, Foresaw), StoreError> {
+        let conn = pool.get().await.map_err(db)?;
+        let locked = Locked { conn: Some(conn) };
+        let client = locked.client()?;
+        let lingering = async {
+            match since {
+                Some(since) => incident_rows::lingering(client, since).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({INBOX_LOCK})");
+        let (lock, pending, found, lingering) = tokio::join!(
+            client.batch_execute(&begin),
+            incident_rows::pending(client),
+            incident_rows::by_keys(client, keys),
+            lingering
+        );
+        // The first failure is the cause; the ones after it only say "aborted".
+        lock.map_err(db)?;
+        let foresaw = Foresaw {
+            pending: pending?,
+            found: found?,
+            lingering: lingering?.zip(since).map(|(n, since)| (since, n)),
+        };
+        Ok((locked, foresaw))
     }
 
     /// The connection (inside the transaction).
@@ -150,6 +185,14 @@ impl Locked {
         self.conn.take();
         Ok(span)
     }
+}
+
+/// What [`Locked::begin_foreseen`] read with the lock.
+pub struct Foresaw {
+    pub pending: usize,
+    pub found: Vec<(Incident, Option<i64>)>,
+    /// The lingering count, and the `since` it was counted from.
+    pub lingering: Option<(DateTime<Utc>, usize)>,
 }
 
 impl Drop for Locked {
