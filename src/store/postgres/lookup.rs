@@ -1,7 +1,9 @@
 //! [`PgStore`]'s [`Store::decide`](crate::store::Store::decide): the decision's
 //! [`Lookup`] runs its queries on the locked connection (the waiting counter comes with the
 //! lock, the incidents of a whole batch's keys in one query), and the rows it read are not
-//! read again when the decided records are written.
+//! read again when the decided records are written. With
+//! [`Store::decide_foreseen`](crate::store::Store::decide_foreseen) (the receiver) the keys
+//! and the lingering count are read in the lock's round trip too.
 
 use std::collections::HashSet;
 
@@ -120,26 +122,22 @@ impl PgStore {
     ) -> Result<(), StoreError> {
         let keys = foreseen.keys.clone();
         let since = foreseen.lingering_since;
-        let (locked, foresaw) = self
-            .run(|pool| async move {
-                let (locked, foresaw) = Locked::begin_foreseen(&pool, &keys, since).await?;
-                Ok((locked, foresaw, keys))
-            })
-            .map(|(locked, foresaw, keys)| {
-                let mut read = Known::default();
-                read.keys.extend(keys);
-                for row in foresaw.found {
-                    read.insert(row);
-                }
-                (locked, (foresaw.pending, read, foresaw.lingering))
-            })?;
-        let (pending, read, lingering) = foresaw;
+        let (locked, foresaw, keys) = self.run(|pool| async move {
+            let (locked, foresaw) = Locked::begin_foreseen(&pool, &keys, since).await?;
+            Ok((locked, foresaw, keys))
+        })?;
+        // Every foreseen key was asked: one with no row has no holder.
+        let mut read = Known::default();
+        read.keys.extend(keys);
+        for row in foresaw.found {
+            read.insert(row);
+        }
         let lookup = TxLookup {
             store: self,
             locked: Some(locked),
-            pending,
+            pending: foresaw.pending,
             read,
-            lingering,
+            lingering: foresaw.lingering,
         };
         self.decide_in(lookup, decide)
     }

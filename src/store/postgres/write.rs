@@ -3,8 +3,9 @@
 //! until it commits), and [`write`] stores a whole batch of records in a fixed number of
 //! statements (one multi-row insert per table through `unnest`, whatever the batch size).
 //!
-//! A transact takes the lock and reads in one round trip ([`Locked::begin_reading`]); the
-//! insert and the COMMIT go out pipelined ([`Locked::insert_and_commit`]).
+//! A transact takes the lock and reads in one round trip ([`Locked::begin_reading`]), and so
+//! does the receiver's decision ([`Locked::begin_foreseen`]); the insert and the COMMIT go
+//! out pipelined ([`Locked::insert_and_commit`]).
 //!
 //! [`write`] reads the incident rows the batch touches (none when the decision already read
 //! them by key), makes each record agree with them (`reconcile`: the unique dedup key has the
