@@ -96,26 +96,12 @@ impl Lookup for TxLookup<'_> {
 }
 
 impl PgStore {
-    /// [`Store::decide`](crate::store::Store::decide): lock, look up, decide, write, in
-    /// one transaction. An error from `decide` (or a panic) drops the connection, which
-    /// rolls back and frees the lock.
-    pub(super) fn decide_locked(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
-        let (locked, pending) =
-            self.run(|pool| async move { Locked::begin_counting(&pool).await })?;
-        let lookup = TxLookup {
-            store: self,
-            locked: Some(locked),
-            pending,
-            read: Known::default(),
-            lingering: None,
-        };
-        self.decide_in(lookup, decide)
-    }
-
-    /// [`Store::decide_foreseen`](crate::store::Store::decide_foreseen): as
-    /// [`PgStore::decide_locked`], with the foreseen reads sent behind the lock in its
-    /// round trip (one instead of three for the receiver's batch).
-    pub(super) fn decide_foreseen_locked(
+    /// [`Store::decide`](crate::store::Store::decide) and
+    /// [`Store::decide_foreseen`](crate::store::Store::decide_foreseen): lock, look up,
+    /// decide, write, in one transaction. What was foreseen is read in the lock's round trip
+    /// (one instead of three for the receiver's batch); the rest when `decide` asks. An error
+    /// from `decide` (or a panic) drops the connection, which rolls back and frees the lock.
+    pub(super) fn decide_locked(
         &self,
         foreseen: &Foreseen,
         decide: &mut Decide<'_>,
@@ -132,22 +118,13 @@ impl PgStore {
         for row in foresaw.found {
             read.insert(row);
         }
-        let lookup = TxLookup {
+        let mut lookup = TxLookup {
             store: self,
             locked: Some(locked),
             pending: foresaw.pending,
             read,
             lingering: foresaw.lingering,
         };
-        self.decide_in(lookup, decide)
-    }
-
-    /// Run `decide` on `lookup`'s locked transaction and write what it returns.
-    fn decide_in(
-        &self,
-        mut lookup: TxLookup<'_>,
-        decide: &mut Decide<'_>,
-    ) -> Result<(), StoreError> {
         let out = decide(&mut lookup)?;
         let mut locked = lookup
             .locked

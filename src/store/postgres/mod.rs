@@ -181,7 +181,7 @@ impl Store for PgStore {
 
     /// Looked up on the locked connection: see `lookup`.
     fn decide(&self, decide: &mut Decide<'_>) -> Result<(), StoreError> {
-        self.decide_locked(decide)
+        self.decide_locked(&Foreseen::default(), decide)
     }
 
     fn decide_foreseen(
@@ -189,7 +189,7 @@ impl Store for PgStore {
         foreseen: &Foreseen,
         decide: &mut Decide<'_>,
     ) -> Result<(), StoreError> {
-        self.decide_foreseen_locked(foreseen, decide)
+        self.decide_locked(foreseen, decide)
     }
 
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {

@@ -47,30 +47,6 @@ impl Locked {
         Ok(locked)
     }
 
-    /// [`Locked::begin`], and read the waiting counter, in the same round trip.
-    pub async fn begin_counting(pool: &Pool) -> Result<(Locked, usize), StoreError> {
-        let conn = pool.get().await.map_err(db)?;
-        let locked = Locked { conn: Some(conn) };
-        let messages = locked
-            .client()?
-            .simple_query(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({INBOX_LOCK}), 0;
-                 SELECT value FROM counters WHERE name = 'pending'"
-            ))
-            .await
-            .map_err(db)?;
-        let pending = messages
-            .iter()
-            .filter_map(|m| match m {
-                SimpleQueryMessage::Row(row) if row.len() == 1 => row.get(0),
-                _ => None,
-            })
-            .next_back()
-            .and_then(|v| v.parse::<usize>().ok())
-            .ok_or_else(|| StoreError::Db("the waiting counter is missing".into()))?;
-        Ok((locked, pending))
-    }
-
     /// [`Locked::begin`], then the waiting counter, the rows holding `keys` and, with
     /// `since`, the lingering count: all sent at once, one round trip. The server runs them
     /// in order, so each read's snapshot is taken once the lock is held.
