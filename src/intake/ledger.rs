@@ -98,7 +98,7 @@ impl Ledger {
         ledger
     }
 
-    /// What [`Ledger::begin`] will ask the lookup for `alerts` at `now`.
+    /// What [`Ledger::begin`] will ask the lookup for `alerts` at `now` (it asks this).
     pub(crate) fn foresee<'b>(
         &self,
         alerts: impl IntoIterator<Item = &'b Alert>,
@@ -115,23 +115,21 @@ impl Ledger {
         self.window.and_then(|w| now.checked_sub_signed(w))
     }
 
-    /// Start deciding inside a transaction: read the incidents that hold the keys of
-    /// `alerts` and the inbox counts.
-    pub(crate) fn begin<'a, 'b>(
+    /// Start deciding inside a transaction: read the incidents that hold the keys
+    /// [`Ledger::foresee`] found and the inbox counts.
+    pub(crate) fn begin<'a>(
         &'a mut self,
         lookup: &mut dyn Lookup,
-        alerts: impl IntoIterator<Item = &'b Alert>,
-        now: DateTime<Utc>,
+        foreseen: &Foreseen,
     ) -> Result<Batch<'a>, StoreError> {
-        let keys: Vec<DedupKey> = alerts.into_iter().map(dedup::key_of).collect();
-        let since = self.since(now);
+        let since = foreseen.lingering_since;
         let pending = lookup.pending()?;
         let unattended = match since {
             Some(since) => pending + lookup.lingering(since)?,
             None => pending,
         };
         let mut incidents = Incidents::default();
-        for incident in lookup.by_keys(&keys)? {
+        for incident in lookup.by_keys(&foreseen.keys)? {
             incidents.insert(incident);
         }
         Ok(Batch {

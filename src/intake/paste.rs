@@ -38,14 +38,15 @@ impl Paste {
         let mut ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
         let now = Utc::now();
         let mut counts = [0; 5];
+        let foreseen = ledger.foresee(&alerts, now);
         let mut alerts = Some(alerts);
         let mut outcomes = Vec::new();
         let mut seen = None;
         let ledger = &mut *ledger;
         self.store
-            .decide(&mut |lookup| {
+            .decide_foreseen(&foreseen, &mut |lookup| {
                 let alerts = alerts.take().unwrap_or_default();
-                let mut batch = ledger.begin(lookup, &alerts, now)?;
+                let mut batch = ledger.begin(lookup, &foreseen)?;
                 let mut records = Vec::new();
                 outcomes = batch.decide(alerts, now, Some(claimant), &mut records, &mut counts);
                 seen = Some(batch.into_incidents());

@@ -62,8 +62,7 @@ impl Writer {
             let Some(jobs) = jobs.take() else {
                 return Ok(Vec::new());
             };
-            let alerts = jobs.iter().flat_map(|job| job.alerts.iter());
-            let mut batch = match ledger.begin(lookup, alerts, now) {
+            let mut batch = match ledger.begin(lookup, &foreseen) {
                 Ok(batch) => batch,
                 Err(e) => {
                     // Put them back: they are answered with the error below.
