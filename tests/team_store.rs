@@ -607,7 +607,8 @@ fn the_incident_rows_match_a_replay_of_the_inbox() {
 
 /// A database an earlier release wrote (schema 5: the key table only, the records in the
 /// inbox) gets its incident rows from the inbox when a store opens it, and they go on from
-/// there: the key is found, counts move, the waiting counter is right.
+/// there: the key is found, counts move, the waiting counter is right; the inbox's index by
+/// incident goes.
 #[test]
 fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
     use opsassist::store::postgres::migrations::MIGRATIONS;
@@ -650,9 +651,22 @@ fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
     }
     sql.push_str(&format!("SELECT setval('inbox_seq_seq', {seq});"));
     cluster.psql(&db, &sql);
+    let inbox_indexes = || {
+        cluster.psql(
+            &db,
+            "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes
+              WHERE tablename = 'inbox'",
+        )
+    };
+    assert_eq!(
+        inbox_indexes(),
+        "inbox_incident,inbox_pkey,inbox_started_session"
+    );
     let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect migrates: {e}"));
     assert_eq!(store.incidents().unwrap_or_else(|e| panic!("{e}")).len(), 3);
     assert_rows_match_replay(&store, &url);
+    // Nothing reads the inbox by incident (claims ask the row): no B-tree insert for it.
+    assert_eq!(inbox_indexes(), "inbox_pkey,inbox_started_session");
     // They go on from there: a's key is found (a new open of it is a repeat), and counted.
     store
         .append(&[opened("a2", "fp-a"), record("c", Change::Repeated)])

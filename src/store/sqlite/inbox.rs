@@ -120,31 +120,9 @@ pub fn insert_known(
     Ok(span)
 }
 
-/// True when `incident` may be taken up: it (re)opened since the last claim. The caller is
-/// inside a write transaction, so the answer holds until it commits.
+/// True when `incident` may be taken up: nobody took it up since it last (re)opened, as its
+/// row in `incidents` says (the PostgreSQL store asks its row too). The caller is inside a
+/// write transaction, so the answer holds until it commits.
 pub fn claimable(conn: &Connection, incident: &str) -> Result<bool, StoreError> {
-    let last = conn
-        .prepare_cached(
-            "SELECT kind, record FROM inbox WHERE incident = ?1
-               AND kind IN ('opened', 'reopened', 'claimed', 'snapshot')
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .map_err(db)?
-        .query_row(params![incident], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
-        .optional()
-        .map_err(db)?;
-    Ok(match last {
-        Some((kind, _)) if kind == "opened" || kind == "reopened" => true,
-        // A files inbox's compaction record (copied by `store migrate`): claimed or not as
-        // it stood.
-        Some((kind, json)) if kind == "snapshot" => {
-            match serde_json::from_str::<InboxRecord>(&json).map(|r| r.change) {
-                Ok(Change::Snapshot { incident, .. }) => incident.claimed_by.is_none(),
-                _ => false,
-            }
-        }
-        _ => false,
-    })
+    Ok(super::incidents::get(conn, incident)?.is_some_and(|row| row.claimed_by.is_none()))
 }

@@ -106,6 +106,82 @@ fn an_incident_is_claimed_once_until_it_reopens() {
 }
 
 #[test]
+fn a_claim_asks_the_incidents_row_after_repeats_and_legacy_snapshots() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    let snapshot = |id: &str, claimed_by: Option<&str>| {
+        let mut incidents = crate::store::Incidents::default();
+        incidents.apply(&opened(id));
+        let mut incident = incidents.get(id).cloned().expect("folded");
+        incident.claimed_by = claimed_by.map(str::to_string);
+        record(
+            id,
+            Change::Snapshot {
+                incident: Box::new(incident),
+                recent_reopens: Vec::new(),
+            },
+        )
+    };
+    // A files inbox's compaction records, as `store migrate` copies them.
+    store
+        .append(&[snapshot("taken", Some("console-1")), snapshot("free", None)])
+        .expect("append");
+    assert!(!Store::claim(&store, "taken", "s1").expect("claim"), "held");
+    assert!(Store::claim(&store, "free", "s1").expect("claim"));
+    // Repeats after a claim do not free it; a reopen does.
+    store
+        .append(&[repeat("free"), repeat("free")])
+        .expect("repeats");
+    assert!(!Store::claim(&store, "free", "s2").expect("claim"));
+    store
+        .append(&[record(
+            "free",
+            Change::Reopened {
+                alert: Arc::new(alert("free")),
+            },
+        )])
+        .expect("reopen");
+    store.append(&[repeat("free")]).expect("repeat");
+    assert!(Store::claim(&store, "free", "s2").expect("claim after reopen"));
+}
+
+#[test]
+fn the_inbox_has_no_index_beside_its_seq_on_a_new_or_an_upgraded_file() {
+    // Every index on the inbox is one more B-tree insert per record; one by incident put a
+    // repeat's entry on a random leaf page, one more page in every commit's WAL, and nothing
+    // reads the inbox but by seq.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let indexes = |path: &std::path::Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).expect("conn");
+        let mut stmt = conn
+            .prepare("SELECT name FROM pragma_index_list('inbox')")
+            .expect("prepare");
+        stmt.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("names")
+    };
+    let new = dir.path().join("new.db");
+    drop(SqliteStore::at(&new).expect("create"));
+    assert_eq!(indexes(&new), Vec::<String>::new());
+    // A file of schema 4, as the release before wrote it.
+    let old = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&old).expect("conn");
+        for (version, _, sql) in super::schema::MIGRATIONS.iter().filter(|(v, _, _)| *v <= 4) {
+            conn.execute_batch(sql).expect("migration");
+            conn.execute_batch(&format!("PRAGMA user_version = {version}"))
+                .expect("version");
+        }
+    }
+    assert_eq!(indexes(&old), vec!["inbox_incident".to_string()]);
+    let store = SqliteStore::at(&old).expect("upgrade");
+    assert_eq!(indexes(&old), Vec::<String>::new());
+    store.append(&[opened("a")]).expect("append");
+    assert!(Store::claim(&store, "a", "s1").expect("claim"));
+}
+
+#[test]
 fn transacts_from_many_handles_never_decide_on_a_stale_view() {
     // Eight writers, each with its own handle (as eight processes), each opening the same
     // incident unless it already sees it: exactly one Opened, the others repeat.
