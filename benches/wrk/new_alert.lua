@@ -1,6 +1,7 @@
 -- wrk script: one POST per request, each carrying GROUP (default 1) new alerts (a
 -- fingerprint/label no request used before: RUN, thread id, a per-thread counter and the
--- alert's place in the group).
+-- alert's place in the group); with KEYS=N each thread cycles through N requests' worth of
+-- keys instead, so after its first pass every alert is a repeat.
 -- FORMAT=opsassist, GROUP=1: opsassist's generic JSON to /v1/alerts with the bearer token in
 -- TOKEN; FORMAT=opsassist, GROUP>1: an Alertmanager webhook (version 4, GROUP firing alerts)
 -- to /v1/alerts/alertmanager; FORMAT=alertmanager: an array of GROUP alerts to
@@ -20,6 +21,7 @@ function init(args)
   token = os.getenv("TOKEN") or ""
   run = os.getenv("RUN") or "0"
   group = tonumber(os.getenv("GROUP") or "1") or 1
+  keys = tonumber(os.getenv("KEYS") or "0") or 0
 end
 
 local function am_alert(key)
@@ -39,6 +41,10 @@ end
 function request()
   n = n + 1
   local base = string.format("%s-%d-%d", run, id, n)
+  if keys > 0 then
+    -- The same KEYS requests over and over, in every round: repeats of open incidents.
+    base = string.format("k-%d-%d", id, n % keys)
+  end
   if format == "alertmanager" then
     local alerts = {}
     for j = 1, group do

@@ -12,6 +12,10 @@
 #                    one-alert array to Alertmanager's /api/v2/alerts; N > 1: an Alertmanager
 #                    webhook (version 4) of N new alerts to /v1/alerts/alertmanager, and an
 #                    N-alert array to /api/v2/alerts. alerts/s = requests/s x GROUP.
+#   KEYS [0]         0: every alert is new. N: each wrk thread sends the same N requests over
+#                    and over (N x GROUP alerts, the same in every round), so after its first
+#                    pass every alert repeats an open incident (as Alertmanager re-sends its
+#                    groups every group_interval). Closed loop only.
 #   RATE             unset: closed loop (wrk, CONNECTIONS connections). A number: open loop at
 #                    RATE requests/s (RATE x GROUP alerts/s) offered to each receiver by
 #                    benches/open_loop.rs, latency from each request's scheduled send time;
@@ -220,7 +224,7 @@ start_am() {
 # closed NAME URL FORMAT ROUND PID: one wrk run; prints a row, sets rate (alerts/s) and p99 (ms).
 closed() {
   local name=$1 url=$2 format=$3 round=$4 pid=$5
-  FORMAT=$format TOKEN=$token RUN="r$round" GROUP=$group in_child wrk -t"$threads" -c"$conns" \
+  FORMAT=$format TOKEN=$token RUN="r$round" GROUP=$group KEYS=${KEYS:-0} in_child wrk -t"$threads" -c"$conns" \
     -d"$duration" --latency -s "$here/new_alert.lua" "$url"
   local out; out=$(cat "$root/child.out")
   rate=$(awk -v g="$group" '/^Requests\/sec/ {print $2 * g}' <<<"$out")
@@ -256,7 +260,9 @@ if [ -n "$offered" ]; then
 else
   load="wrk -t$threads -c$conns -d$duration (closed loop)"
 fi
-echo "load: $load, $group new alert(s) per request; store: $store_name; $(nproc) cores; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+kinds="new alert(s)"
+[ "${KEYS:-0}" -gt 0 ] && kinds="alert(s) (${KEYS} requests' worth of keys per wrk thread, repeated)"
+echo "load: $load, $group $kinds per request; store: $store_name; $(nproc) cores; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 start_serve || exit 3
 
 seeded=0
