@@ -1,7 +1,7 @@
 //! The PostgreSQL store against a real throwaway cluster: two writers' read-decide-append
 //! never both open the same incident; corrections written through one store teach another;
-//! `sessions list` of a second data dir shows what a receiver took into the same database,
-//! and what `watch docker` found.
+//! a repeat rewrites its row with no index entry; `sessions list` of a second data dir shows
+//! what a receiver took into the same database, and what `watch docker` found.
 
 #[path = "support/dockerd.rs"]
 mod dockerd;
@@ -675,6 +675,48 @@ fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
     assert_eq!(a.map(|a| a.count), Some(5));
     assert_eq!(store.incident("a2").unwrap_or_else(|e| panic!("{e}")), None);
     assert_rows_match_replay(&store, &url);
+}
+
+/// A repeat rewrites its incident's row with no indexed column changed: with room left on
+/// each page of `incidents` (its fillfactor) the new version stays on the page as a heap-only
+/// tuple and none of the table's five indexes gets an entry. At the default fillfactor the
+/// rows a batch opened fill their pages and nearly every repeat is a full update.
+#[test]
+fn repeats_rewrite_incident_rows_without_an_index_entry() {
+    let url = postgres::database("rows_hot");
+    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let cluster = postgres::cluster();
+    let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let ids: Vec<String> = (0..300).map(|i| format!("inc-{i}")).collect();
+    let opens: Vec<InboxRecord> = ids
+        .iter()
+        .map(|id| opened(id, &format!("fp-{id}")))
+        .collect();
+    store
+        .append(&opens)
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let repeats: Vec<InboxRecord> = ids.iter().map(|id| record(id, Change::Repeated)).collect();
+    store
+        .append(&repeats)
+        .unwrap_or_else(|e| panic!("repeats: {e}"));
+    // Its connections end and report their statistics.
+    drop(store);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let (updated, hot) = loop {
+        let stats = cluster.psql(
+            &db,
+            "SELECT n_tup_upd || ' ' || n_tup_hot_upd FROM pg_stat_user_tables
+              WHERE relname = 'incidents'",
+        );
+        let mut n = stats.split(' ').map(|n| n.parse::<u64>().unwrap_or(0));
+        let (updated, hot) = (n.next().unwrap_or(0), n.next().unwrap_or(0));
+        if updated >= 300 || std::time::Instant::now() > deadline {
+            break (updated, hot);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(updated, 300, "one update per repeat");
+    assert!(hot >= 290, "{hot} of {updated} updates were heap-only");
 }
 
 /// A row's body leaves its alert in the inbox record that brought it (`alert_seq`); a row as
