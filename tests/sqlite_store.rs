@@ -176,6 +176,58 @@ async fn two_serves_on_one_data_dir_open_each_incident_once() {
     assert!(by_key.values().all(|c| *c == 2), "{by_key:?}");
 }
 
+/// Another program on `store.db` (the system's SQLite through Python, as an operator's
+/// `sqlite3 store.db` or a backup tool would be): opens it, counts the incidents, closes it.
+fn count_from_another_program(path: &std::path::Path) -> String {
+    let out = Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             print(c.execute('SELECT count(*) FROM incidents').fetchone()[0])\n\
+             c.close()",
+        ])
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// One process with two handles on the store (as `serve` has: the receiver's and the
+/// desk's) while another program opens, reads and closes it: what the first process commits
+/// afterwards is in the file for everyone. Opening the second handle used to open and close
+/// a plain descriptor on `store.db`, which drops every POSIX lock the process holds on the
+/// file; the other program, closing, then took itself for the last user, checkpointed and
+/// deleted the WAL, and the first process's later commits went into the deleted file:
+/// answered 200, and lost.
+#[test]
+fn commits_after_another_program_closed_the_store_are_kept() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let path = dir.path().join("store.db");
+    let first = SqliteStore::at(&path).unwrap_or_else(|e| panic!("open: {e}"));
+    first
+        .append(&[opened("inc-a", "fp-a")])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    let second = SqliteStore::at(&path).unwrap_or_else(|e| panic!("second handle: {e}"));
+    assert_eq!(count_from_another_program(&path), "1");
+    assert!(
+        dir.path().join("store.db-wal").exists(),
+        "the WAL of a store in use was deleted when another program closed it"
+    );
+    first
+        .append(&[opened("inc-b", "fp-b")])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    second
+        .append(&[opened("inc-c", "fp-c")])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    assert_eq!(count_from_another_program(&path), "3");
+}
+
 /// The child half of `a_writer_killed_mid_transaction_leaves_nothing_of_it`: opens the
 /// store, commits one record, then starts a transaction whose batch is large, says so on
 /// stdout and is killed while it writes.

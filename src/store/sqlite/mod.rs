@@ -78,14 +78,20 @@ impl SqliteStore {
                 source,
             })?;
         }
-        // Create it private first: SQLite gives its -wal and -shm files the same mode.
-        std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
+        // Create it private first: SQLite gives its -wal and -shm files the same mode. Only
+        // when it is missing: closing any descriptor of a file drops every POSIX lock this
+        // process holds on it, SQLite's included, and another program closing the database
+        // would then take itself for its last user and delete the WAL under our connections.
+        match std::fs::OpenOptions::new()
+            .create_new(true)
             .write(true)
             .mode(0o600)
             .open(path)
-            .map_err(io)?;
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
         let mut writer = connect(path)?;
         schema::migrate(&mut writer)?;
         let reader = connect(path)?;
