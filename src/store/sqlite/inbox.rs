@@ -1,7 +1,7 @@
 //! The inbox in SQLite: one row per record in `inbox`, `seq` (the rowid) is the cursor. Every
 //! write runs inside `BEGIN IMMEDIATE`, which holds the database's single write lock, so
 //! `seq` order is commit order and a reader following `seq > cursor` never skips a record
-//! committed late. This file reads, inserts and claims; `mod.rs` wraps them in transactions.
+//! committed late. This file reads and inserts; `mod.rs` wraps them in transactions.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -118,11 +118,4 @@ pub fn insert_known(
         super::incidents::apply(conn, records, first, known)?;
     }
     Ok(span)
-}
-
-/// True when `incident` may be taken up: nobody took it up since it last (re)opened, as its
-/// row in `incidents` says (the PostgreSQL store asks its row too). The caller is inside a
-/// write transaction, so the answer holds until it commits.
-pub fn claimable(conn: &Connection, incident: &str) -> Result<bool, StoreError> {
-    Ok(super::incidents::get(conn, incident)?.is_some_and(|row| row.claimed_by.is_none()))
 }

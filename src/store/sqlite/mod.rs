@@ -283,7 +283,10 @@ impl Store for SqliteStore {
             change: super::Change::Claimed { by: by.to_string() },
         };
         let ((), span) = self.write_records(|tx| {
-            if !inbox::claimable(tx, incident)? {
+            // Claimable while nobody took it up since it last (re)opened, as its row says
+            // (the PostgreSQL store asks its row too); the write lock holds the answer.
+            let claimable = incidents::get(tx, incident)?.is_some_and(|i| i.claimed_by.is_none());
+            if !claimable {
                 return Ok(((), None, Vec::new()));
             }
             let span = inbox::insert(tx, std::slice::from_ref(&record))?;
