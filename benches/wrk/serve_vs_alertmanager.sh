@@ -126,6 +126,9 @@ free_port() {
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# CPU seconds a process has used (user + system, all its threads): fields 14 and 15 of
+# /proc/PID/stat, counted after the command name (which may hold spaces).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13) / hz}' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 mb() { echo "$1/1024" | bc -l; }
 now() { date +%s.%N; }
@@ -205,6 +208,17 @@ start_serve() {
   serve_url=$(sed -n 's/.*receiving alerts on \(http:\/\/[^/]*\).*/\1/p' "$out" | head -1)
 }
 
+# CPU seconds the PostgreSQL cluster has used: the postmaster and its children (the
+# backends serve keeps open, the WAL writer, the checkpointer).
+pg_cpu_s() {
+  local pm total=0 p
+  pm=$(head -1 "$pg_dir/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+  for p in "$pm" $(pgrep -P "$pm"); do
+    total=$(echo "$total + $(cpu_s "$p" 2>/dev/null || echo 0)" | bc -l)
+  done
+  echo "$total"
+}
+
 stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=""; }
 
 start_am() {
@@ -224,6 +238,8 @@ start_am() {
 # closed NAME URL FORMAT ROUND PID: one wrk run; prints a row, sets rate (alerts/s) and p99 (ms).
 closed() {
   local name=$1 url=$2 format=$3 round=$4 pid=$5
+  local cpu0 db0=0; cpu0=$(cpu_s "$pid")
+  [ -z "$pg_dir" ] || [ "$pid" != "$serve_pid" ] || db0=$(pg_cpu_s)
   FORMAT=$format TOKEN=$token RUN="r$round" GROUP=$group KEYS=${KEYS:-0} in_child wrk -t"$threads" -c"$conns" \
     -d"$duration" --latency -s "$here/new_alert.lua" "$url"
   local out; out=$(cat "$root/child.out")
@@ -231,8 +247,16 @@ closed() {
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   local bad; bad=$(awk '/Non-2xx/ {print $5}' <<<"$out"); bad=${bad:-0}
   local errors; errors=$(awk '/Socket errors/ {print $0}' <<<"$out")
-  printf '%-28s round %s  %10.0f alerts/s  p99 %8.2f ms  RSS %7.1f MB  non-2xx %s %s\n' \
-    "$name" "$round" "$rate" "$p99" "$(mb "$(rss_kb "$pid")")" "$bad" "$errors"
+  # The receiver's CPU per alert: less noisy than the rate when the two compete for cores.
+  local alerts; alerts=$(awk -v g="$group" '/requests in/ {print $1 * g}' <<<"$out")
+  local cpu; cpu=$(echo "$(cpu_s "$pid") - $cpu0" | bc -l)
+  printf '%-28s round %s  %10.0f alerts/s  p99 %8.2f ms  RSS %7.1f MB  CPU %6.2f us/alert  non-2xx %s %s\n' \
+    "$name" "$round" "$rate" "$p99" "$(mb "$(rss_kb "$pid")")" \
+    "$(echo "$cpu * 1000000 / ($alerts + (${alerts:-0} == 0))" | bc -l)" "$bad" "$errors"
+  if [ -n "$pg_dir" ] && [ "$pid" = "$serve_pid" ]; then
+    printf '%-28s          PostgreSQL server CPU %6.2f us/alert\n' "" \
+      "$(echo "($(pg_cpu_s) - $db0) * 1000000 / ($alerts + (${alerts:-0} == 0))" | bc -l)"
+  fi
 }
 
 # kv KEY: a value from the generator's key=value line.
