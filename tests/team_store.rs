@@ -959,3 +959,72 @@ fn a_foreseen_decision_is_answered_as_one_that_asks() {
     assert_eq!(after[0], "pending 3");
     assert_eq!(after[2], "inc-a,inc-c,inc-e");
 }
+
+/// A follower takes the records its own process committed as they were written, through any
+/// handle on the database (a daemon's receiver and desk connect separately): their text is
+/// neither sent nor parsed. Records another process wrote in between are read, in seq order,
+/// and a fresh process reads everything from the database.
+#[test]
+fn a_follower_takes_its_own_process_records_as_written_and_reads_the_rest() {
+    let url = postgres::database("recent");
+    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let cluster = postgres::cluster();
+    let connect = || PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+    let (mine, desk) = (connect(), connect());
+    let (a, b) = (opened("a", "fp-a"), opened("b", "fp-b"));
+    mine.append(&[a.clone(), b])
+        .unwrap_or_else(|e| panic!("mine: {e}"));
+    let theirs = opened("c", "fp-c");
+    let json = serde_json::to_string(&theirs).unwrap_or_else(|e| panic!("json: {e}"));
+    cluster.psql(
+        &db,
+        &format!(
+            "INSERT INTO inbox (at, incident, kind, record) VALUES (now(), 'c', 'opened', '{}')",
+            json.replace('\'', "''")
+        ),
+    );
+    assert!(
+        mine.claim("a", "op")
+            .unwrap_or_else(|e| panic!("claim: {e}"))
+    );
+    mine.append(&[record("b", Change::Repeated)])
+        .unwrap_or_else(|e| panic!("mine again: {e}"));
+    cluster.psql(
+        &db,
+        "UPDATE inbox SET record = '\"spoiled\"' WHERE incident = 'a' AND kind = 'opened'",
+    );
+    let order = |records: &[InboxRecord]| {
+        records
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r.incident,
+                    opsassist::store::postgres::kind(&r.change)
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let all = [
+        "a:opened",
+        "b:opened",
+        "c:opened",
+        "a:claimed",
+        "b:repeated",
+    ];
+    for handle in [&mine, &desk] {
+        let (records, next) = handle.read_from(0).unwrap_or_else(|e| panic!("read: {e}"));
+        assert_eq!(order(&records), all);
+        assert_eq!(next, 5);
+        assert_eq!(records[0], a, "taken as written, not read back spoiled");
+        assert_eq!(records[2], theirs, "read from the database");
+    }
+    let (from_three, _) = desk.read_from(3).unwrap_or_else(|e| panic!("read: {e}"));
+    assert_eq!(order(&from_three), ["a:claimed", "b:repeated"]);
+    // Another process holds nothing: the spoiled record is skipped.
+    drop((mine, desk));
+    let (records, _) = connect()
+        .read_from(0)
+        .unwrap_or_else(|e| panic!("read: {e}"));
+    assert_eq!(order(&records), all[1..]);
+}

@@ -1,6 +1,6 @@
 //! The records this process committed lately, by seq, so a follower in the same process (the
 //! desk's scheduler following what the receiver just wrote) takes them as they were written
-//! instead of reading back and parsing every alert. Bounded; a record not held is read from
+//! instead of reading back and parsing every alert (SQLite and PostgreSQL alike). Bounded; a record not held is read from
 //! the database as before, so a follower that lags or records another process wrote are
 //! read in full. Trimming to the bound is the follower's job, so the last reference to an
 //! old record's alert (a whole tree to free) is not dropped on the writer's thread.
@@ -26,13 +26,11 @@ pub struct RecentWrites {
     held: Mutex<VecDeque<(i64, InboxRecord)>>,
 }
 
-/// The holder of each database file open in this process, by device and inode (a file
-/// replaced at the same path is another database).
-static BY_FILE: LazyLock<Mutex<HashMap<FileId, Weak<RecentWrites>>>> =
+/// The holder of each database open in this process: a file by device and inode (a file
+/// replaced at the same path is another database), a PostgreSQL database by where it is and
+/// who reads it as.
+static BY_DATABASE: LazyLock<Mutex<HashMap<String, Weak<RecentWrites>>>> =
     LazyLock::new(Default::default);
-
-/// A file's device and inode.
-type FileId = (u64, u64);
 
 impl RecentWrites {
     /// The one holder for the database file at `path` in this process, shared by every
@@ -42,14 +40,23 @@ impl RecentWrites {
         let Ok(meta) = std::fs::metadata(path) else {
             return Arc::default();
         };
-        let key = (meta.dev(), meta.ino());
-        let mut files = BY_FILE.lock().unwrap_or_else(|p| p.into_inner());
-        files.retain(|_, held| held.strong_count() > 0);
-        if let Some(held) = files.get(&key).and_then(Weak::upgrade) {
+        Self::shared(format!("file {}:{}", meta.dev(), meta.ino()))
+    }
+
+    /// The one holder for the PostgreSQL database `identity` names (host, port, database,
+    /// user and options: every handle that would read the same records) in this process.
+    pub fn of_database(identity: &str) -> Arc<RecentWrites> {
+        Self::shared(format!("postgres {identity}"))
+    }
+
+    fn shared(key: String) -> Arc<RecentWrites> {
+        let mut all = BY_DATABASE.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|_, held| held.strong_count() > 0);
+        if let Some(held) = all.get(&key).and_then(Weak::upgrade) {
             return held;
         }
         let held = Arc::new(RecentWrites::default());
-        files.insert(key, Arc::downgrade(&held));
+        all.insert(key, Arc::downgrade(&held));
         held
     }
 

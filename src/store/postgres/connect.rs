@@ -10,6 +10,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 
 use super::{POOL_SIZE, PgStore, db, health, listen, migrations, tls};
 use crate::store::StoreError;
+use crate::store::recent::RecentWrites;
 
 impl PgStore {
     /// Connect to `url` (the password from `password`, when given, overrides the URL's) and
@@ -74,6 +75,7 @@ impl PgStore {
             health: health::Health::start(runtime.handle(), pool, tls.clone()),
             runtime: Some(runtime),
             aliases: Arc::new(Default::default()),
+            recent: RecentWrites::of_database(&identity_of(&config)),
             listener: listen::Listener::new(config, connector),
             tls,
         };
@@ -155,6 +157,17 @@ async fn schema_is_current(client: &tokio_postgres::Client) -> bool {
         Ok(row) => row.try_get::<_, i32>(0).is_ok_and(|v| v >= latest),
         Err(_) => false,
     }
+}
+
+/// Where the database is, who reads it and with what session options: two handles with the
+/// same identity read the same records.
+fn identity_of(config: &tokio_postgres::Config) -> String {
+    format!(
+        "{} user={:?} options={:?}",
+        display_of(config),
+        config.get_user(),
+        config.get_options()
+    )
 }
 
 fn display_of(config: &tokio_postgres::Config) -> String {

@@ -14,6 +14,7 @@ use tokio_postgres::Client;
 use super::db;
 use super::incident_rows::{self, Known};
 use super::write::{Locked, write};
+use crate::store::recent::RecentWrites;
 use crate::store::{Change, Cursor, InboxRecord, StoreError};
 
 /// The NOTIFY channel every append signals.
@@ -41,31 +42,69 @@ pub fn cursor(seq: i64) -> Cursor {
     u64::try_from(seq).unwrap_or(0)
 }
 
-/// Every record after `cursor`, and the cursor after the last one.
+/// Every record after `cursor`, and the cursor after the last one. The records `recent`
+/// holds (this process committed them) are taken as they were written: their text is
+/// neither sent nor parsed; those it no longer holds are read in one more query.
 pub async fn read_from(
     client: &Client,
     from: Cursor,
+    recent: Option<&RecentWrites>,
 ) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
     let after = i64::try_from(from).unwrap_or(i64::MAX);
+    let lowest = recent.and_then(RecentWrites::lowest).unwrap_or(i64::MAX);
     let rows = client
         .query_typed(
             // As text, read in one pass (not a JSON tree first, then the record).
-            "SELECT seq, record::text FROM inbox WHERE seq > $1 ORDER BY seq",
-            &[(&after, tokio_postgres::types::Type::INT8)],
+            "SELECT seq, CASE WHEN seq >= $2 THEN NULL ELSE record::text END
+               FROM inbox WHERE seq > $1 ORDER BY seq",
+            &[
+                (&after, tokio_postgres::types::Type::INT8),
+                (&lowest, tokio_postgres::types::Type::INT8),
+            ],
         )
         .await
         .map_err(db)?;
     let mut next = from;
-    let mut records = Vec::with_capacity(rows.len());
+    let mut read: Vec<(i64, Option<InboxRecord>)> = Vec::with_capacity(rows.len());
+    let mut missing = Vec::new();
     for row in rows {
         let seq: i64 = row.try_get(0).map_err(db)?;
-        let text: &str = row.try_get(1).map_err(db)?;
+        let text: Option<&str> = row.try_get(1).map_err(db)?;
         next = cursor(seq);
-        if let Some(record) = decode(seq, text) {
-            records.push(record);
+        let record = match text {
+            Some(text) => decode(seq, text),
+            None => {
+                let held = recent.and_then(|r| r.get(seq));
+                if held.is_none() {
+                    missing.push(seq);
+                }
+                held
+            }
+        };
+        read.push((seq, record));
+    }
+    if !missing.is_empty() {
+        // Left out as held, and trimmed (or dropped by another handle's push) since.
+        let rows = client
+            .query_typed(
+                "SELECT seq, record::text FROM inbox WHERE seq = ANY($1)",
+                &[(&missing, tokio_postgres::types::Type::INT8_ARRAY)],
+            )
+            .await
+            .map_err(db)?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let seq: i64 = row.try_get(0).map_err(db)?;
+            let text: &str = row.try_get(1).map_err(db)?;
+            found.insert(seq, decode(seq, text));
+        }
+        for (seq, record) in &mut read {
+            if record.is_none() {
+                *record = found.remove(seq).flatten();
+            }
         }
     }
-    Ok((records, next))
+    Ok((read.into_iter().filter_map(|(_, r)| r).collect(), next))
 }
 
 /// The record stored as JSON text at `seq`; None (with a warning) when it cannot be read.
@@ -84,6 +123,7 @@ pub fn decode(seq: i64, json: &str) -> Option<InboxRecord> {
 pub async fn take_up(
     pool: &Pool,
     aliases: &Aliases,
+    recent: &RecentWrites,
     incident: &str,
     by: &str,
 ) -> Result<bool, StoreError> {
@@ -109,6 +149,6 @@ pub async fn take_up(
     };
     let mut known = Known::default();
     known.insert(row);
-    write(&mut locked, aliases, vec![record], known).await?;
+    write(&mut locked, aliases, recent, vec![record], known).await?;
     Ok(true)
 }

@@ -131,7 +131,11 @@ impl PgStore {
             .take()
             .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))?;
         let known = lookup.read;
-        let aliases = self.aliases.clone();
-        self.run(|_| async move { write(&mut locked, &aliases, out, known).await.map(drop) })
+        let (aliases, recent) = (self.aliases.clone(), self.recent.clone());
+        self.run(|_| async move {
+            write(&mut locked, &aliases, &recent, out, known)
+                .await
+                .map(drop)
+        })
     }
 }

@@ -35,6 +35,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
+use super::recent::RecentWrites;
 use super::{Cursor, Decide, Foreseen, InboxRecord, Incident, Incidents, Store, StoreError};
 use crate::alert::Source;
 
@@ -68,6 +69,8 @@ pub struct PgStore {
     display: String,
     runtime: Option<tokio::runtime::Runtime>,
     aliases: Arc<inbox::Aliases>,
+    /// The records this process committed lately, for its followers (see `recent`).
+    recent: Arc<RecentWrites>,
     listener: listen::Listener,
     health: health::Health,
     tls: tls::Tls,
@@ -164,9 +167,10 @@ impl Store for PgStore {
     }
 
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
+        let recent = self.recent.clone();
         self.run(|pool| async move {
             let client = pool.get().await.map_err(db)?;
-            inbox::read_from(&client, cursor).await
+            inbox::read_from(&client, cursor, Some(&recent)).await
         })
     }
 
@@ -244,8 +248,10 @@ impl Store for PgStore {
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {
         let (incident, by) = (incident.to_string(), by.to_string());
-        let aliases = self.aliases.clone();
-        self.run(|pool| async move { inbox::take_up(&pool, &aliases, &incident, &by).await })
+        let (aliases, recent) = (self.aliases.clone(), self.recent.clone());
+        self.run(
+            |pool| async move { inbox::take_up(&pool, &aliases, &recent, &incident, &by).await },
+        )
     }
 }
 

@@ -23,6 +23,7 @@ use super::db;
 use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
 use super::incident_rows::{self, Known, Rows};
 use super::reconcile::reconcile;
+use crate::store::recent::RecentWrites;
 use crate::store::{Cursor, DedupKey, InboxRecord, Incident, StoreError};
 
 /// A pooled connection inside `BEGIN` with the inbox lock held. [`Locked::insert_and_commit`] ends it;
@@ -182,10 +183,12 @@ impl Drop for Locked {
 
 /// Store `records` in order inside `locked`'s transaction with the incident rows they
 /// change, notify [`CHANNEL`] and commit; `known` holds the rows (and keys) this transaction
-/// already read. Returns the first and last `seq` written (None for no records).
+/// already read. Once committed, `recent` holds the records for this process's followers.
+/// Returns the first and last `seq` written (None for no records).
 pub async fn write(
     locked: &mut Locked,
     aliases: &Aliases,
+    recent: &RecentWrites,
     mut records: Vec<InboxRecord>,
     known: Known,
 ) -> Result<Option<(i64, i64)>, StoreError> {
@@ -203,7 +206,16 @@ pub async fn write(
     let mut overlay = incident_rows::load(locked.client()?, &records, known).await?;
     reconcile(&mut overlay, aliases, &mut records);
     let rows = overlay.rows(&records);
-    locked.insert_and_commit(&records, &rows).await
+    let span = locked.insert_and_commit(&records, &rows).await?;
+    drop(rows);
+    // Held only when the batch's seqs run one by one (they do under the inbox lock, unless a
+    // sequence cache hands out blocks); otherwise followers read them.
+    if let Some((first, last)) = span
+        && usize::try_from(last - first + 1).is_ok_and(|n| n == records.len())
+    {
+        recent.push(first, records);
+    }
+    Ok(span)
 }
 
 /// The multi-row insert of the records themselves, and the notification, in one statement.
