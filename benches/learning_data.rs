@@ -73,7 +73,7 @@ fn alert(item: &Item) -> Alert {
         url: None,
         labels: item.labels.clone(),
         fingerprint: None,
-        raw: serde_json::Value::Null,
+        raw: opsassist::alert::RawJson::null(),
     }
 }
 

@@ -52,7 +52,7 @@ fn started(i: usize) -> Event {
             url: None,
             labels: BTreeMap::new(),
             fingerprint: None,
-            raw: serde_json::Value::Null,
+            raw: opsassist::alert::RawJson::null(),
         }),
         provider: "openai".into(),
         model: "bench".into(),

@@ -53,7 +53,7 @@ fn open_incidents(d: &Dirs, fingerprints: &[&str]) {
                     url: None,
                     labels: Default::default(),
                     fingerprint: Some((*fp).to_string()),
-                    raw: serde_json::Value::Null,
+                    raw: opsassist::alert::RawJson::null(),
                 }),
             },
         })
@@ -324,7 +324,7 @@ fn incidents_list_names_docker_incidents_docker_and_dates_other_days() {
         url: None,
         labels: Default::default(),
         fingerprint: Some(format!("docker:{long_id}:exited")),
-        raw: serde_json::Value::Null,
+        raw: opsassist::alert::RawJson::null(),
     };
     store
         .append(&[

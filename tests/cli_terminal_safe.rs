@@ -31,7 +31,7 @@ fn plant_incident(root: &Path) {
         url: None,
         labels: Default::default(),
         fingerprint: Some("c1".into()),
-        raw: serde_json::Value::Null,
+        raw: opsassist::alert::RawJson::null(),
     };
     store
         .append(&[InboxRecord {

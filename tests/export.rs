@@ -200,7 +200,7 @@ fn write_incident(root: &Path) -> Paths {
             .into_iter()
             .collect(),
         fingerprint: None,
-        raw,
+        raw: raw.into(),
     };
     w.ev(Event::SessionStarted {
         alert: Box::new(alert),

@@ -46,7 +46,7 @@ fn open_incidents(url: &str, ids: &[String]) {
                     url: None,
                     labels: Default::default(),
                     fingerprint: Some(format!("fp-{id}")),
-                    raw: serde_json::Value::Null,
+                    raw: opsassist::alert::RawJson::null(),
                 }),
             },
         })

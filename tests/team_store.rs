@@ -29,7 +29,7 @@ fn alert(fingerprint: &str) -> Alert {
         url: None,
         labels: Default::default(),
         fingerprint: Some(fingerprint.into()),
-        raw: serde_json::Value::Null,
+        raw: opsassist::alert::RawJson::null(),
     }
 }
 

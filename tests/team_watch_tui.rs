@@ -45,7 +45,7 @@ fn receive_as(url: &str, title: &str, fingerprint: &str) {
         url: None,
         labels: Default::default(),
         fingerprint: Some(fingerprint.into()),
-        raw: serde_json::Value::Null,
+        raw: opsassist::alert::RawJson::null(),
     };
     let record = InboxRecord {
         at: chrono::Utc::now(),

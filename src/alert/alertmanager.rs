@@ -9,7 +9,7 @@ use super::fields::{
     add_labels, get, host_value, kind, optional_object, rfc3339, scalar_text, severity_word,
     why_no_text_in,
 };
-use super::{Alert, AlertError, Source, Status, grafana};
+use super::{Alert, AlertError, RawJson, Source, Status, grafana};
 
 /// Group keys that describe every alert of a group only when it holds one alert.
 const SINGLE_ALERT_GROUP_KEYS: &[&str] = &["title", "message", "state"];
@@ -67,11 +67,32 @@ pub(super) fn parse_group(
                 format: source,
                 message: format!("an alert must be an object, got {}", kind(item)),
             })?;
-            let mut raw = context.clone();
-            raw.insert("alerts".into(), Value::Array(vec![item.clone()]));
-            from_element(elem, Some(group), source, Value::Object(raw), &elem_at)
+            // Written as text straight from the group: no element is copied as a tree.
+            let raw = RawJson::from_serialize(&Narrowed {
+                context: &context,
+                item,
+            });
+            from_element(elem, Some(group), source, raw, &elem_at)
         })
         .collect()
+}
+
+/// A group's `context` with `alerts` narrowed to `item`, written as one object.
+struct Narrowed<'a> {
+    context: &'a Map<String, Value>,
+    item: &'a Value,
+}
+
+impl serde::Serialize for Narrowed<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.context.len() + 1))?;
+        for (key, value) in self.context {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("alerts", &[self.item])?;
+        map.end()
+    }
 }
 
 fn group_context(group: &Map<String, Value>, count: usize) -> Map<String, Value> {
@@ -93,7 +114,7 @@ fn group_context(group: &Map<String, Value>, count: usize) -> Map<String, Value>
 pub(super) fn parse_single(
     elem: &Map<String, Value>,
     source: Source,
-    raw: Value,
+    raw: RawJson,
     at: &str,
 ) -> Result<Alert, AlertError> {
     from_element(elem, None, source, raw, at)
@@ -103,7 +124,7 @@ fn from_element(
     elem: &Map<String, Value>,
     group: Option<&Map<String, Value>>,
     source: Source,
-    raw: Value,
+    raw: RawJson,
     at: &str,
 ) -> Result<Alert, AlertError> {
     let group_status = group.and_then(|g| g.get("status")).and_then(scalar_text);
@@ -209,7 +230,7 @@ impl CommonFields {
     }
 
     /// The normalized alert.
-    pub(super) fn into_alert(self, source: Source, status: Status, raw: Value) -> Alert {
+    pub(super) fn into_alert(self, source: Source, status: Status, raw: RawJson) -> Alert {
         Alert {
             source,
             title: self.title,

@@ -4,12 +4,16 @@ use serde_json::{Map, Value};
 
 use super::alertmanager::CommonFields;
 use super::fields::{add_labels, rfc3339, scalar_text};
-use super::{Alert, AlertError, Source, Status};
+use super::{Alert, AlertError, RawJson, Source, Status};
 
 /// One `gettableAlert`. `status.state`: `active` and `unprocessed` (received, not yet
 /// grouped/routed, so still live) are firing; `suppressed` (silenced or inhibited) is suppressed.
 /// The API has no resolved state: resolved alerts drop out of the list.
-pub(super) fn parse(elem: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
+pub(super) fn parse(
+    elem: &Map<String, Value>,
+    raw: RawJson,
+    at: &str,
+) -> Result<Alert, AlertError> {
     let mut common = CommonFields::from_element(elem, Source::AlertmanagerApi, at)?;
     let status_obj = elem.get("status").and_then(Value::as_object);
     let state = status_obj

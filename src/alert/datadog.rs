@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::fields::{
     add_flat_labels, epoch_rfc3339, host_value, scalar_text, severity_word, why_no_text_in,
 };
-use super::{Alert, AlertError, Source, Status};
+use super::{Alert, AlertError, RawJson, Source, Status};
 
 /// Keys only Datadog payloads carry; one of them (besides a title) identifies the format.
 pub(super) const MARKER_KEYS: &[&str] = &[
@@ -35,7 +35,7 @@ const TITLE_PREFIXES: &[&str] = &[
 ];
 
 /// One monitor notification.
-pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
+pub(super) fn parse(obj: &Map<String, Value>, raw: RawJson, at: &str) -> Result<Alert, AlertError> {
     let get = |k: &str| obj.get(k).and_then(scalar_text);
     let full_title =
         get("title")

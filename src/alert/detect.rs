@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use super::fields::{kind, truncate_chars};
 use super::{
-    Alert, AlertError, ParseOptions, Source, alertmanager, alertmanager_api, datadog, generic,
-    grafana, opsgenie, pagerduty, zabbix,
+    Alert, AlertError, ParseOptions, RawJson, Source, alertmanager, alertmanager_api, datadog,
+    generic, grafana, opsgenie, pagerduty, zabbix,
 };
 use crate::text::neutralize_line;
 
@@ -53,18 +53,20 @@ fn one(value: Value, opts: &ParseOptions, at: &str) -> Result<Vec<Alert>, AlertE
             alertmanager::parse_group(obj, source, &at)
         }
         Source::Alertmanager | Source::Grafana => {
-            let raw = value.clone();
-            alertmanager::parse_single(obj, source, raw, &at).map(|a| vec![a])
+            alertmanager::parse_single(obj, source, RawJson::from_value(&value), &at)
+                .map(|a| vec![a])
         }
         Source::AlertmanagerApi => {
-            alertmanager_api::parse(obj, value.clone(), &at).map(|a| vec![a])
+            alertmanager_api::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a])
         }
-        Source::Pagerduty => pagerduty::parse(obj, value.clone(), &at).map(|a| vec![a]),
-        Source::Opsgenie => opsgenie::parse(obj, value.clone(), &at).map(|a| vec![a]),
-        Source::Datadog => datadog::parse(obj, value.clone(), &at).map(|a| vec![a]),
-        Source::Zabbix => zabbix::parse(obj, value.clone(), &at).map(|a| vec![a]),
+        Source::Pagerduty => {
+            pagerduty::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a])
+        }
+        Source::Opsgenie => opsgenie::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a]),
+        Source::Datadog => datadog::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a]),
+        Source::Zabbix => zabbix::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a]),
         Source::Generic | Source::Docker => {
-            generic::parse(obj, value.clone(), &at).map(|a| vec![a])
+            generic::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a])
         }
     }
 }

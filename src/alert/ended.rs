@@ -16,7 +16,7 @@ impl Alert {
         if self.status != Status::Resolved {
             return None;
         }
-        let raw = &self.raw;
+        let raw = &self.raw.value();
         let text = match self.source {
             Source::Alertmanager | Source::Grafana | Source::AlertmanagerApi => {
                 // A group narrowed to this alert, or the alert element itself.

@@ -9,7 +9,7 @@ use super::fields::{
     add_flat_labels, add_labels, host_value, kind, optional_object, optional_text, rfc3339,
     severity_word, why_no_text_in,
 };
-use super::{Alert, AlertError, Source, Status};
+use super::{Alert, AlertError, RawJson, Source, Status};
 
 /// Keys the generic format reads; any other top-level key becomes a label.
 const KNOWN: &[&str] = &[
@@ -27,7 +27,7 @@ const KNOWN: &[&str] = &[
 
 /// A generic alert; only `title` (a non-blank string) is required. `status` may be
 /// `firing`/`resolved`/`suppressed` (also `ok` → resolved); anything else or none is firing.
-pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
+pub(super) fn parse(obj: &Map<String, Value>, raw: RawJson, at: &str) -> Result<Alert, AlertError> {
     let invalid = |message: String| AlertError::Invalid {
         at: at.to_string(),
         format: Source::Generic,

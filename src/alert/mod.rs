@@ -16,6 +16,7 @@ mod limits;
 mod opsgenie;
 mod output;
 mod pagerduty;
+mod raw;
 pub mod signature;
 mod zabbix;
 
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::AlertError;
 pub use output::to_terminal_safe_json;
+pub use raw::RawJson;
 
 /// Which monitoring tool produced an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +143,8 @@ pub struct Alert {
     pub fingerprint: Option<String>,
     /// The payload element this alert came from, untouched (control characters included).
     /// For an Alertmanager/Grafana group: the group with `alerts` narrowed to this one alert.
-    pub raw: serde_json::Value,
+    /// Kept as its JSON text ([`RawJson::value`] parses it).
+    pub raw: RawJson,
 }
 
 impl Alert {

@@ -7,11 +7,11 @@ use serde_json::{Map, Value};
 use super::fields::{
     add_labels, epoch_rfc3339, get, host_value, kind, scalar_text, stringify, text, why_no_text,
 };
-use super::{Alert, AlertError, Source, Status};
+use super::{Alert, AlertError, RawJson, Source, Status};
 
 /// One alert action. `Close`/`Delete` are resolved, `Snooze` suppressed, every other action
 /// (`Create`, `Acknowledge`, `AddNote`…) firing. Priority may be `"P2"` or an integer `2`.
-pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
+pub(super) fn parse(obj: &Map<String, Value>, raw: RawJson, at: &str) -> Result<Alert, AlertError> {
     let alert = obj.get("alert").unwrap_or(&Value::Null);
     if !alert.is_null() && !alert.is_object() {
         return Err(AlertError::Invalid {

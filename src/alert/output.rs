@@ -6,7 +6,8 @@ use super::Alert;
 /// serde_json already escapes C0 controls (ESC becomes `\u001b`); this also escapes DEL,
 /// C1 controls (8-bit CSI) and bidi overrides. The result is still valid, equivalent JSON.
 pub fn to_terminal_safe_json(alerts: &[Alert]) -> Result<String, serde_json::Error> {
-    crate::text::json_pretty(alerts)
+    // Through a tree, so each alert's `raw` (kept as text) is indented with the rest.
+    crate::text::json_pretty(&serde_json::to_value(alerts)?)
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@ use serde_json::{Map, Value};
 use super::fields::{
     get, hostname_in, kind, optional_object, rfc3339, scalar_text, severity_word, text, why_no_text,
 };
-use super::{Alert, AlertError, Source, Status};
+use super::{Alert, AlertError, RawJson, Source, Status};
 
 /// One incident event. PagerDuty has no host or description field: the host is the first
 /// hostname-looking token of the title (else the service name) and the description is the title.
-pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
+pub(super) fn parse(obj: &Map<String, Value>, raw: RawJson, at: &str) -> Result<Alert, AlertError> {
     let invalid = |message: String| AlertError::Invalid {
         at: at.to_string(),
         format: Source::Pagerduty,

@@ -90,8 +90,11 @@ fn big_groups_do_not_copy_big_context_into_every_alert() {
     );
     let out = parse(payload.as_bytes(), &ParseOptions::default()).unwrap_or_default();
     assert_eq!(out.len(), 50);
-    assert!(out.iter().all(|a| a.raw.get("commonAnnotations").is_none()));
-    assert!(out.iter().all(|a| a.raw.get("version").is_some()));
+    assert!(
+        out.iter()
+            .all(|a| a.raw.value().get("commonAnnotations").is_none())
+    );
+    assert!(out.iter().all(|a| a.raw.value().get("version").is_some()));
 }
 
 #[test]

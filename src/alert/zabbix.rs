@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::fields::{add_flat_labels, host_value, scalar_text, severity_word, why_no_text_in};
-use super::{Alert, AlertError, Source, Status};
+use super::{Alert, AlertError, RawJson, Source, Status};
 
 /// Keys of the macro layout that, with a title key, identify it.
 pub(super) const MACRO_KEYS: &[&str] = &[
@@ -29,7 +29,7 @@ pub(super) fn is_minimal(obj: &Map<String, Value>) -> bool {
 
 /// Either layout. Zabbix dates carry no zone, so `starts_at` is always None; every field
 /// (including `event_date`/`event_time`) is kept in `labels`.
-pub(super) fn parse(obj: &Map<String, Value>, raw: Value, at: &str) -> Result<Alert, AlertError> {
+pub(super) fn parse(obj: &Map<String, Value>, raw: RawJson, at: &str) -> Result<Alert, AlertError> {
     let get = |k: &str| obj.get(k).and_then(scalar_text);
     let minimal = !obj.contains_key("event_name")
         && !obj.contains_key("trigger_name")

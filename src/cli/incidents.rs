@@ -307,7 +307,7 @@ mod tests {
             url: None,
             labels: Default::default(),
             fingerprint: None,
-            raw: serde_json::Value::Null,
+            raw: opsassist::alert::RawJson::null(),
         }
     }
 

@@ -87,7 +87,7 @@ pub fn resolved_alert(id: &str, name: &str, kind: FailureKind, why: &str) -> Ale
         url: None,
         labels,
         fingerprint: Some(format!("docker:{id}:{}", kind.name())),
-        raw: serde_json::Value::Null,
+        raw: crate::alert::RawJson::null(),
     }
 }
 
@@ -229,7 +229,9 @@ impl Evidence {
             url: None,
             labels,
             fingerprint: Some(format!("docker:{}:{}", self.id, kind.name())),
-            raw: serde_json::to_value(self).unwrap_or(serde_json::Value::Null),
+            raw: serde_json::to_value(self)
+                .unwrap_or(serde_json::Value::Null)
+                .into(),
         }
     }
 

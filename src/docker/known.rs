@@ -61,7 +61,8 @@ impl Known {
             let Some((id, kind)) = parse_fingerprint(&incident.key.fingerprint) else {
                 continue;
             };
-            let field = |name: &str| incident.alert.raw.get(name).and_then(|v| v.as_str());
+            let raw = incident.alert.raw.value();
+            let field = |name: &str| raw.get(name).and_then(|v| v.as_str());
             let entry = self.by_id.entry(id.to_string()).or_default();
             entry.name = incident
                 .alert

@@ -197,7 +197,7 @@ impl Timeline {
                     t.provider = r(provider);
                     t.model = r(model);
                     t.mode = format!("{mode:?}").to_lowercase();
-                    let raw = serde_json::to_string_pretty(&alert.raw).unwrap_or_default();
+                    let raw = serde_json::to_string_pretty(&alert.raw.value()).unwrap_or_default();
                     t.alert = AlertView {
                         source: alert.source.name().to_string(),
                         title: r(&alert.title),

@@ -72,15 +72,15 @@ pub fn decide(incidents: &Incidents, alert: &Alert) -> Decision {
 /// When the source says this firing began: PagerDuty's `event.occurred_at` (its
 /// `created_at` is the incident's, older than any reopen), else the alert's `starts_at`.
 pub fn fired_at(alert: &Alert) -> Option<DateTime<Utc>> {
-    let text = match alert.source {
-        crate::alert::Source::Pagerduty => alert
-            .raw
-            .get("event")
-            .and_then(|event| event.get("occurred_at"))
-            .and_then(Value::as_str)
-            .or(alert.starts_at.as_deref()),
-        _ => alert.starts_at.as_deref(),
-    }?;
+    let raw = match alert.source {
+        crate::alert::Source::Pagerduty => alert.raw.value(),
+        _ => Value::Null,
+    };
+    let text = raw
+        .get("event")
+        .and_then(|event| event.get("occurred_at"))
+        .and_then(Value::as_str)
+        .or(alert.starts_at.as_deref())?;
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))

@@ -78,7 +78,8 @@ impl Drop for Reservation {
 
 /// `event.id` and `event.occurred_at` of a PagerDuty V3 payload element.
 fn identity(alert: &Alert) -> Option<(String, DateTime<Utc>)> {
-    let event = alert.raw.get("event")?;
+    let raw = alert.raw.value();
+    let event = raw.get("event")?;
     let id = event.get("id").and_then(Value::as_str)?.trim();
     if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
         return None;

@@ -533,7 +533,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             fingerprint: None,
-            raw: serde_json::Value::Null,
+            raw: crate::alert::RawJson::null(),
         }
     }
 

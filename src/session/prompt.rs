@@ -187,7 +187,7 @@ mod tests {
             url: None,
             labels: [("team".to_string(), "{{title}}".to_string())].into(),
             fingerprint: None,
-            raw: serde_json::Value::Null,
+            raw: crate::alert::RawJson::null(),
         }
     }
 

@@ -260,7 +260,7 @@ mod tests {
             url: None,
             labels: Default::default(),
             fingerprint: None,
-            raw: serde_json::Value::Null,
+            raw: crate::alert::RawJson::null(),
         }
     }
 

@@ -19,7 +19,7 @@ fn alert(title: &str) -> Alert {
         url: None,
         labels: Default::default(),
         fingerprint: Some("fp1".into()),
-        raw: serde_json::Value::Null,
+        raw: crate::alert::RawJson::null(),
     }
 }
 

@@ -129,8 +129,9 @@ pub fn view(alert: &Alert) -> TextView {
     for (key, value) in &alert.labels {
         v.push(Tone::Key, format!("  {key:<width$}  {value}"));
     }
+    let raw = alert.raw.value();
     let mut notes = Vec::new();
-    annotations(&alert.raw, 0, &mut notes);
+    annotations(&raw, 0, &mut notes);
     v.push(Tone::Plain, "");
     v.push(Tone::Heading, format!("Annotations ({})", notes.len()));
     for (key, value) in &notes {
@@ -147,7 +148,7 @@ pub fn view(alert: &Alert) -> TextView {
     if let Some(url) = &alert.url {
         found.push(("url".to_string(), url.clone()));
     }
-    links(&alert.raw, 0, &mut found);
+    links(&raw, 0, &mut found);
     found.dedup_by(|a, b| a.1 == b.1);
     v.push(Tone::Plain, "");
     v.push(Tone::Heading, format!("Links ({})", found.len()));
@@ -156,7 +157,7 @@ pub fn view(alert: &Alert) -> TextView {
     }
     v.push(Tone::Plain, "");
     v.push(Tone::Heading, "Raw payload");
-    match serde_json::to_string_pretty(&alert.raw) {
+    match serde_json::to_string_pretty(&raw) {
         Ok(text) => v.push_block(Tone::Dim, "  ", &text),
         Err(e) => v.push(Tone::Warn, format!("  cannot print the payload: {e}")),
     }

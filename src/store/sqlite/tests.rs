@@ -24,7 +24,7 @@ fn alert(title: &str) -> Alert {
         url: None,
         labels: Default::default(),
         fingerprint: Some(format!("fp-{title}")),
-        raw: serde_json::Value::Null,
+        raw: crate::alert::RawJson::null(),
     }
 }
 

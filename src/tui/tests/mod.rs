@@ -73,7 +73,7 @@ pub(super) fn alert() -> Alert {
         url: None,
         labels: BTreeMap::new(),
         fingerprint: None,
-        raw: serde_json::Value::Null,
+        raw: crate::alert::RawJson::null(),
     }
 }
 

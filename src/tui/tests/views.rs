@@ -23,7 +23,7 @@ fn rich_alert() -> crate::alert::Alert {
         ("team".to_string(), "sre".to_string()),
     ]);
     alert.fingerprint = Some("3f2a9c".into());
-    alert.raw = serde_json::json!({
+    alert.raw = crate::alert::RawJson::from(serde_json::json!({
         "labels": {"alertname": "HighCPU", "instance": "web-prod-03:9100", "team": "sre"},
         "annotations": {
             "summary": "CPU above 90%",
@@ -31,7 +31,7 @@ fn rich_alert() -> crate::alert::Alert {
         },
         "generatorURL": "http://prometheus:9090/graph?g0.expr=cpu",
         "dashboardURL": "http://grafana/d/cpu"
-    });
+    }));
     alert
 }
 
