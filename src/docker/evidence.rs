@@ -229,9 +229,7 @@ impl Evidence {
             url: None,
             labels,
             fingerprint: Some(format!("docker:{}:{}", self.id, kind.name())),
-            raw: serde_json::to_value(self)
-                .unwrap_or(serde_json::Value::Null)
-                .into(),
+            raw: crate::alert::RawJson::from_serialize(self),
         }
     }
 

@@ -1,9 +1,9 @@
 //! The records this process committed lately, by seq, so a follower in the same process (the
 //! desk's scheduler following what the receiver just wrote) takes them as they were written
-//! instead of reading back and parsing every alert (SQLite and PostgreSQL alike). Bounded; a record not held is read from
-//! the database as before, so a follower that lags or records another process wrote are
-//! read in full. Trimming to the bound is the follower's job, so the last reference to an
-//! old record's alert (a whole tree to free) is not dropped on the writer's thread.
+//! instead of reading back and parsing every alert, in SQLite and PostgreSQL alike. Bounded;
+//! a record not held is read from the database as before, so a follower that lags or records
+//! another process wrote are read in full. Trimming to the bound is the follower's job, so
+//! the last reference to an old record's alert is not dropped on the writer's thread.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
