@@ -74,8 +74,10 @@ impl PgStore {
             display: display.clone(),
             health: health::Health::start(runtime.handle(), pool, tls.clone()),
             runtime: Some(runtime),
-            aliases: Arc::new(Default::default()),
-            recent: RecentWrites::of_database(&identity_of(&config)),
+            appends: Arc::new(super::write::Appends {
+                aliases: Default::default(),
+                recent: RecentWrites::of_database(&identity_of(&config)),
+            }),
             listener: listen::Listener::new(config, connector),
             tls,
         };

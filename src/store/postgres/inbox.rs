@@ -13,7 +13,7 @@ use tokio_postgres::Client;
 
 use super::db;
 use super::incident_rows::{self, Known};
-use super::write::{Locked, write};
+use super::write::{Appends, Locked, write};
 use crate::store::recent::RecentWrites;
 use crate::store::{Change, Cursor, InboxRecord, StoreError};
 
@@ -122,12 +122,12 @@ pub fn decode(seq: i64, json: &str) -> Option<InboxRecord> {
 /// check (its row: not claimed) and the insert happen in one transaction under the inbox lock.
 pub async fn take_up(
     pool: &Pool,
-    aliases: &Aliases,
-    recent: &RecentWrites,
+    appends: &Appends,
     incident: &str,
     by: &str,
 ) -> Result<bool, StoreError> {
-    let incident = aliases
+    let incident = appends
+        .aliases
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(incident)
@@ -149,6 +149,6 @@ pub async fn take_up(
     };
     let mut known = Known::default();
     known.insert(row);
-    write(&mut locked, aliases, recent, vec![record], known).await?;
+    write(&mut locked, appends, vec![record], known).await?;
     Ok(true)
 }

@@ -131,11 +131,7 @@ impl PgStore {
             .take()
             .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))?;
         let known = lookup.read;
-        let (aliases, recent) = (self.aliases.clone(), self.recent.clone());
-        self.run(|_| async move {
-            write(&mut locked, &aliases, &recent, out, known)
-                .await
-                .map(drop)
-        })
+        let appends = self.appends.clone();
+        self.run(|_| async move { write(&mut locked, &appends, out, known).await.map(drop) })
     }
 }

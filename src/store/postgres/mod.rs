@@ -35,7 +35,6 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use super::board::{Board, Claim, ClaimOutcome};
-use super::recent::RecentWrites;
 use super::{Cursor, Decide, Foreseen, InboxRecord, Incident, Incidents, Store, StoreError};
 use crate::alert::Source;
 
@@ -68,9 +67,8 @@ pub struct PgStore {
     /// Where the database is, without credentials (for messages).
     display: String,
     runtime: Option<tokio::runtime::Runtime>,
-    aliases: Arc<inbox::Aliases>,
-    /// The records this process committed lately, for its followers (see `recent`).
-    recent: Arc<RecentWrites>,
+    /// Dedup-race aliases and the records committed lately, shared by every append.
+    appends: Arc<write::Appends>,
     listener: listen::Listener,
     health: health::Health,
     tls: tls::Tls,
@@ -167,7 +165,7 @@ impl Store for PgStore {
     }
 
     fn read_from(&self, cursor: Cursor) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
-        let recent = self.recent.clone();
+        let recent = self.appends.recent.clone();
         self.run(|pool| async move {
             let client = pool.get().await.map_err(db)?;
             inbox::read_from(&client, cursor, Some(&recent)).await
@@ -248,10 +246,8 @@ impl Store for PgStore {
 
     fn claim(&self, incident: &str, by: &str) -> Result<bool, StoreError> {
         let (incident, by) = (incident.to_string(), by.to_string());
-        let (aliases, recent) = (self.aliases.clone(), self.recent.clone());
-        self.run(
-            |pool| async move { inbox::take_up(&pool, &aliases, &recent, &incident, &by).await },
-        )
+        let appends = self.appends.clone();
+        self.run(|pool| async move { inbox::take_up(&pool, &appends, &incident, &by).await })
     }
 }
 

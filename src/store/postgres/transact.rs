@@ -22,10 +22,10 @@ impl PgStore {
             return Ok(0..0);
         }
         let records = records.to_vec();
-        let (aliases, recent) = (self.aliases.clone(), self.recent.clone());
+        let appends = self.appends.clone();
         self.run(|pool| async move {
             let mut locked = Locked::begin(&pool).await?;
-            let span = write(&mut locked, &aliases, &recent, records, Known::default()).await?;
+            let span = write(&mut locked, &appends, records, Known::default()).await?;
             Ok(match span {
                 Some((first, last)) => inbox::cursor(first - 1)..inbox::cursor(last),
                 None => 0..0,
@@ -47,9 +47,9 @@ impl PgStore {
             self.run(|pool| async move { Locked::begin_reading(&pool, cursor).await })?;
         // A panic in `decide` drops `locked`: the connection closes and the lock is freed.
         let out = decide(records);
-        let (aliases, recent) = (self.aliases.clone(), self.recent.clone());
+        let appends = self.appends.clone();
         self.run(|_| async move {
-            let span = write(&mut locked, &aliases, &recent, out, Known::default()).await?;
+            let span = write(&mut locked, &appends, out, Known::default()).await?;
             Ok(match span {
                 Some((_, last)) => inbox::cursor(last),
                 None => next,

@@ -20,6 +20,8 @@ use tokio_postgres::types::{Json, ToSql, Type};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::db;
+use std::sync::Arc;
+
 use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
 use super::incident_rows::{self, Known, Rows};
 use super::reconcile::reconcile;
@@ -181,17 +183,24 @@ impl Drop for Locked {
     }
 }
 
+/// What every append of this process shares: the incident ids that lost a dedup race (with
+/// the ids that won), and the records held for its followers once committed.
+pub struct Appends {
+    pub aliases: Aliases,
+    pub recent: Arc<RecentWrites>,
+}
+
 /// Store `records` in order inside `locked`'s transaction with the incident rows they
 /// change, notify [`CHANNEL`] and commit; `known` holds the rows (and keys) this transaction
-/// already read. Once committed, `recent` holds the records for this process's followers.
-/// Returns the first and last `seq` written (None for no records).
+/// already read. Once committed, `appends.recent` holds the records for this process's
+/// followers. Returns the first and last `seq` written (None for no records).
 pub async fn write(
     locked: &mut Locked,
-    aliases: &Aliases,
-    recent: &RecentWrites,
+    appends: &Appends,
     mut records: Vec<InboxRecord>,
     known: Known,
 ) -> Result<Option<(i64, i64)>, StoreError> {
+    let Appends { aliases, recent } = appends;
     {
         let aliases = aliases.lock().unwrap_or_else(|p| p.into_inner());
         for record in &mut records {
