@@ -40,11 +40,6 @@ impl RawJson {
     pub fn value(&self) -> Value {
         serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
     }
-
-    /// True for `null`.
-    pub fn is_null(&self) -> bool {
-        self.0.get() == "null"
-    }
 }
 
 impl Default for RawJson {
@@ -106,23 +101,15 @@ impl<'de> Visitor<'de> for RawOrTree {
         Value::deserialize(d).map(|v| RawJson::from_value(&v))
     }
 
+    /// `serde_json`'s answer: the token, then the text.
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawJson, A::Error> {
-        let Some(first) = map.next_key::<String>()? else {
-            return Ok(RawJson::from_value(&Value::Object(Default::default())));
-        };
-        if first == RAW_VALUE_TOKEN {
-            let text: String = map.next_value()?;
-            return RawValue::from_string(text)
-                .map(RawJson)
-                .map_err(de::Error::custom);
+        if map.next_key::<String>()?.as_deref() != Some(RAW_VALUE_TOKEN) {
+            return Err(de::Error::custom("expected a JSON value's text"));
         }
-        // A map from a deserializer that does not hand out text.
-        let mut object = serde_json::Map::new();
-        object.insert(first, map.next_value()?);
-        while let Some((key, value)) = map.next_entry::<String, Value>()? {
-            object.insert(key, value);
-        }
-        Ok(RawJson::from_value(&Value::Object(object)))
+        let text: String = map.next_value()?;
+        RawValue::from_string(text)
+            .map(RawJson)
+            .map_err(de::Error::custom)
     }
 }
 
@@ -152,7 +139,7 @@ mod tests {
                 .expect("spaced");
         assert_eq!(spaced.raw, raw, "equal by value, not text");
         assert_ne!(RawJson::null(), raw);
-        assert!(RawJson::default().is_null());
+        assert_eq!(RawJson::default().text(), "null");
     }
 
     /// From text, the value's own text is kept (no tree built and written out again); from
