@@ -205,6 +205,20 @@ async fn every_sender_with_its_headers_and_every_refusal() {
     ] {
         assert!(metrics.contains(line), "missing {line} in\n{metrics}");
     }
+    // The writer's transactions: one per stored request (each was answered before the next
+    // was sent), and their time.
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
+    };
+    let writes = value("opsassist_intake_writes_total");
+    assert_eq!(
+        writes, 7.0,
+        "writes for 7 stored requests, one after another"
+    );
+    assert!(value("opsassist_intake_write_seconds_total") > 0.0);
     let (code, _, _) = status(client.get(served.url("/healthz"))).await;
     assert_eq!(code, 200, "still serving");
     assert_eq!(session_count(root), 0);

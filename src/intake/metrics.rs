@@ -88,6 +88,10 @@ pub struct Metrics {
     pub inbox_depth: AtomicU64,
     /// Alerts waiting for the disk.
     pub queue_depth: AtomicU64,
+    /// Store transactions the writer ran (each holds every request queued when it began).
+    pub writes: AtomicU64,
+    /// Microseconds the writer spent in them, read and decide through commit.
+    pub write_micros: AtomicU64,
 }
 
 impl Metrics {
@@ -106,7 +110,7 @@ impl Metrics {
     /// Prometheus text exposition format 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
-        let counters: [(&str, &str, &AtomicU64); 10] = [
+        let counters: [(&str, &str, &AtomicU64); 11] = [
             ("requests", "HTTP requests to /v1/alerts", &self.requests),
             (
                 "alerts_received",
@@ -140,6 +144,11 @@ impl Metrics {
                 &self.ignored,
             ),
             (
+                "writes",
+                "store transactions of the writer, each for every request queued when it began",
+                &self.writes,
+            ),
+            (
                 "connections_evicted",
                 "idle or half-sent connections closed to make room",
                 &self.connections_evicted,
@@ -159,6 +168,16 @@ impl Metrics {
                 value.load(Ordering::Relaxed)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP opsassist_intake_write_seconds_total time the writer spent in store transactions"
+        );
+        let _ = writeln!(out, "# TYPE opsassist_intake_write_seconds_total counter");
+        let _ = writeln!(
+            out,
+            "opsassist_intake_write_seconds_total {:.6}",
+            self.write_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(
             out,
             "# HELP opsassist_intake_rejected_total requests refused, by reason"

@@ -58,6 +58,7 @@ impl Writer {
             .foresee(jobs.iter().flatten().flat_map(|job| job.alerts.iter()), now);
         let ledger = &mut self.ledger;
         let mut pending = None;
+        let began = std::time::Instant::now();
         let written = store.decide_foreseen(&foreseen, &mut |lookup| {
             let Some(jobs) = jobs.take() else {
                 return Ok(Vec::new());
@@ -87,6 +88,10 @@ impl Writer {
             pending = Some(batch.pending());
             Ok(records)
         });
+        let m = &self.metrics;
+        m.writes.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX);
+        m.write_micros.fetch_add(micros, Ordering::Relaxed);
         // The store failed before deciding anything: every job gets the error.
         for job in jobs.take().into_iter().chain(jobs_back.take()).flatten() {
             let n = job.alerts.len();
