@@ -677,6 +677,67 @@ fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
     assert_rows_match_replay(&store, &url);
 }
 
+/// A database the previous release wrote (schema 9: records and bodies as `json`) is moved to
+/// `text` when a store opens it: every record and row reads as before, a session's incident
+/// is still found through the index of started sessions, and appends go on.
+#[test]
+fn a_database_with_json_records_is_moved_to_text_and_reads_the_same() {
+    let url = postgres::database("json_to_text");
+    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let cluster = postgres::cluster();
+    {
+        let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
+        for batch in mixed_history() {
+            store
+                .append(&batch)
+                .unwrap_or_else(|e| panic!("append: {e}"));
+        }
+    }
+    // Back to what release 9 left: json columns, its index of started sessions, no version 10.
+    cluster.psql(
+        &db,
+        "DROP INDEX inbox_started_session;
+         ALTER TABLE inbox ALTER COLUMN record TYPE json USING record::json;
+         ALTER TABLE incidents ALTER COLUMN body TYPE json USING body::json;
+         CREATE INDEX inbox_started_session ON inbox ((record->'change'->>'session'))
+             WHERE kind = 'started';
+         DELETE FROM opsassist_migrations WHERE version = 10;",
+    );
+    let types = || {
+        cluster.psql(
+            &db,
+            "SELECT string_agg(table_name || '.' || column_name || ' ' || data_type, ',' ORDER BY table_name)
+               FROM information_schema.columns
+              WHERE (table_name, column_name) IN (('inbox', 'record'), ('incidents', 'body'))",
+        )
+    };
+    assert_eq!(types(), "inbox.record json,incidents.body json");
+    let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect migrates: {e}"));
+    assert_eq!(types(), "inbox.record text,incidents.body text");
+    assert_rows_match_replay(&store, &url);
+    let found = store
+        .incident_of_session("s-b")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found.map(|i| i.id), Some("b".to_string()));
+    // The session lookup's expression is the index's: the index is searched by it, not only
+    // scanned for its `started` records.
+    let plan = cluster.psql(
+        &db,
+        "SET enable_seqscan = off;
+         EXPLAIN SELECT incident FROM inbox
+          WHERE kind = 'started' AND (record::json)->'change'->>'session' = 's-b'",
+    );
+    assert!(
+        plan.contains("inbox_started_session") && plan.contains("Index Cond"),
+        "{plan}"
+    );
+    store
+        .append(&[record("c", Change::Repeated), opened("d", "fp-d")])
+        .unwrap_or_else(|e| panic!("append: {e}"));
+    assert_rows_match_replay(&store, &url);
+    assert_eq!(store.incidents().unwrap_or_else(|e| panic!("{e}")).len(), 4);
+}
+
 /// A repeat rewrites its incident's row with no indexed column changed: with room left on
 /// each page of `incidents` (its fillfactor) the new version stays on the page as a heap-only
 /// tuple and none of the table's five indexes gets an entry. At the default fillfactor the

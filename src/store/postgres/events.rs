@@ -128,7 +128,7 @@ impl ClaimLookup for PgStore {
             let row = client
                 .query_opt(
                     "SELECT incident FROM inbox
-                     WHERE kind = 'started' AND record->'change'->>'session' = $1
+                     WHERE kind = 'started' AND (record::json)->'change'->>'session' = $1
                      ORDER BY seq DESC LIMIT 1",
                     &[&session],
                 )

@@ -11,10 +11,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use deadpool_postgres::ClientWrapper;
 use tokio_postgres::Client;
-use tokio_postgres::types::{Json, ToSql, Type};
+use tokio_postgres::types::{ToSql, Type};
 
 use super::db;
+use super::json_text::JsonText;
+use super::prepared::{self, Param};
 use crate::alert::Source;
 use crate::store::flat::RowBody;
 use crate::store::{Change, DedupKey, InboxRecord, Incident, IncidentState, Incidents, StoreError};
@@ -120,25 +123,25 @@ fn holding_keys(first: usize) -> String {
     )
 }
 
+/// [`by_keys`]' query.
+static BY_KEYS: LazyLock<String> = LazyLock::new(|| format!("SELECT {ROW} {}", holding_keys(1)));
+
 /// The incidents that hold these keys, with their rows' `alert_seq`, in one query.
 pub async fn by_keys(
-    client: &Client,
+    client: &ClientWrapper,
     keys: &[DedupKey],
 ) -> Result<Vec<(Incident, Option<i64>)>, StoreError> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
     let (sources, prints) = key_arrays(keys.iter());
-    let rows = client
-        .query_typed(
-            &format!("SELECT {ROW} {}", holding_keys(1)),
-            &[
-                (&sources as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
-                (&prints, Type::TEXT_ARRAY),
-            ],
-        )
-        .await
-        .map_err(db)?;
+    let (statement, values) = prepared::statement(
+        client,
+        &BY_KEYS,
+        &[(&sources, Type::TEXT_ARRAY), (&prints, Type::TEXT_ARRAY)],
+    )
+    .await?;
+    let rows = client.query(&statement, &values).await.map_err(db)?;
     rows.iter().map(|r| decode(r, 0)).collect()
 }
 
@@ -149,7 +152,7 @@ pub async fn of_session(client: &Client, session: &str) -> Result<Option<Inciden
             &format!(
                 "SELECT {ROW} FROM incidents i WHERE i.id =
                     (SELECT incident FROM inbox
-                      WHERE kind = 'started' AND record->'change'->>'session' = $1
+                      WHERE kind = 'started' AND (record::json)->'change'->>'session' = $1
                       ORDER BY seq DESC LIMIT 1)"
             ),
             &[(&session, Type::TEXT)],
@@ -484,7 +487,7 @@ INSERT INTO incidents
      alert_seq)
 SELECT i, {base} + o, s, f, k, fi, op, p, e, b, coalesce({base} + ab, aseq)
   FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::bool[], $6::bool[],
-              $7::timestamptz[], $8::bool[], $9::bool[], $10::json[], $12::int8[],
+              $7::timestamptz[], $8::bool[], $9::bool[], $10::text[], $12::int8[],
               $13::int8[])
        WITH ORDINALITY AS u(i, o, s, f, k, fi, op, p, e, b, ab, aseq, ord)
  ORDER BY ord
@@ -511,91 +514,127 @@ enum Body<'a> {
     Whole(&'a Incident),
 }
 
-/// Write `rows`: `base` is the seq of the batch's first record, or (`after_insert`) the
-/// length of the batch just inserted in this transaction.
+/// [`UPSERT`]'s parameters for `rows`: `base` is the seq of the batch's first record, or
+/// (`after_insert`) the length of the batch just inserted in this transaction.
+pub struct Upsert<'a> {
+    rows: &'a Rows<'a>,
+    ids: Vec<&'a str>,
+    sources: Vec<&'static str>,
+    prints: Vec<&'a str>,
+    keyed: Vec<bool>,
+    firing: Vec<bool>,
+    opened: Vec<DateTime<Utc>>,
+    pending: Vec<bool>,
+    ended: Vec<bool>,
+    bodies: Vec<JsonText<Body<'a>>>,
+    base: i64,
+    alert_batch: Vec<Option<i64>>,
+    alert_seq: Vec<Option<i64>>,
+    after_insert: bool,
+}
+
+impl<'a> Upsert<'a> {
+    pub fn new(rows: &'a Rows<'a>, base: i64, after_insert: bool) -> Upsert<'a> {
+        let len = rows.incidents.len();
+        let mut upsert = Upsert {
+            rows,
+            ids: Vec::with_capacity(len),
+            sources: Vec::with_capacity(len),
+            prints: Vec::with_capacity(len),
+            keyed: Vec::with_capacity(len),
+            firing: Vec::with_capacity(len),
+            opened: Vec::with_capacity(len),
+            pending: Vec::with_capacity(len),
+            ended: Vec::with_capacity(len),
+            bodies: Vec::with_capacity(len),
+            base,
+            alert_batch: Vec::with_capacity(len),
+            alert_seq: Vec::with_capacity(len),
+            after_insert,
+        };
+        for ((incident, holds), alert) in rows.incidents.iter().zip(&rows.alerts) {
+            upsert.alert_batch.push(match alert {
+                Some(AlertAt::Batch(at)) => Some(*at),
+                _ => None,
+            });
+            upsert.alert_seq.push(match alert {
+                Some(AlertAt::Seq(seq)) => Some(*seq),
+                _ => None,
+            });
+            upsert.ids.push(incident.id.as_str());
+            upsert.sources.push(incident.key.source.name());
+            upsert.prints.push(incident.key.fingerprint.as_str());
+            upsert.keyed.push(*holds);
+            upsert.firing.push(incident.state == IncidentState::Open);
+            upsert.opened.push(incident.opened_at);
+            upsert.pending.push(incident.is_pending());
+            upsert.ended.push(incident.ended_untaken());
+            upsert.bodies.push(JsonText(match alert {
+                Some(_) => Body::Lean(RowBody::from(*incident)),
+                None => Body::Whole(incident),
+            }));
+        }
+        upsert
+    }
+
+    /// No row to write.
+    pub fn is_empty(&self) -> bool {
+        self.rows.incidents.is_empty()
+    }
+
+    pub fn sql(&self) -> &'static str {
+        if self.after_insert {
+            &UPSERT_AFTER_INSERT
+        } else {
+            &UPSERT_AT
+        }
+    }
+
+    pub fn params(&self) -> [Param<'_>; 13] {
+        [
+            (&self.ids, Type::TEXT_ARRAY),
+            (&self.rows.first, Type::INT8_ARRAY),
+            (&self.sources, Type::TEXT_ARRAY),
+            (&self.prints, Type::TEXT_ARRAY),
+            (&self.keyed, Type::BOOL_ARRAY),
+            (&self.firing, Type::BOOL_ARRAY),
+            (&self.opened, Type::TIMESTAMPTZ_ARRAY),
+            (&self.pending, Type::BOOL_ARRAY),
+            (&self.ended, Type::BOOL_ARRAY),
+            (&self.bodies, Type::TEXT_ARRAY),
+            (&self.base, Type::INT8),
+            (&self.alert_batch, Type::INT8_ARRAY),
+            (&self.alert_seq, Type::INT8_ARRAY),
+        ]
+    }
+}
+
+/// Write `rows` (see [`Upsert`]) as a one-shot statement (the backfill's).
 pub async fn upsert(
     client: &Client,
     rows: &Rows<'_>,
     base: i64,
     after_insert: bool,
 ) -> Result<(), StoreError> {
-    if rows.incidents.is_empty() {
-        return Ok(());
+    let upsert = Upsert::new(rows, base, after_insert);
+    if !upsert.is_empty() {
+        client
+            .query_typed(upsert.sql(), &upsert.params())
+            .await
+            .map_err(db)?;
     }
-    let len = rows.incidents.len();
-    let (mut ids, mut sources, mut prints) = (
-        Vec::with_capacity(len),
-        Vec::with_capacity(len),
-        Vec::with_capacity(len),
-    );
-    let (mut keyed, mut firing, mut opened, mut pending, mut ended, mut bodies) = (
-        Vec::with_capacity(len),
-        Vec::with_capacity(len),
-        Vec::with_capacity(len),
-        Vec::with_capacity(len),
-        Vec::with_capacity(len),
-        Vec::with_capacity(len),
-    );
-    let (mut alert_batch, mut alert_seq) = (Vec::with_capacity(len), Vec::with_capacity(len));
-    for ((incident, holds), alert) in rows.incidents.iter().zip(&rows.alerts) {
-        alert_batch.push(match alert {
-            Some(AlertAt::Batch(at)) => Some(*at),
-            _ => None,
-        });
-        alert_seq.push(match alert {
-            Some(AlertAt::Seq(seq)) => Some(*seq),
-            _ => None,
-        });
-        ids.push(incident.id.as_str());
-        sources.push(incident.key.source.name());
-        prints.push(incident.key.fingerprint.as_str());
-        keyed.push(*holds);
-        firing.push(incident.state == IncidentState::Open);
-        opened.push(incident.opened_at);
-        pending.push(incident.is_pending());
-        ended.push(incident.ended_untaken());
-        bodies.push(Json(match alert {
-            Some(_) => Body::Lean(RowBody::from(*incident)),
-            None => Body::Whole(incident),
-        }));
-    }
-    let sql: &str = if after_insert {
-        &UPSERT_AFTER_INSERT
-    } else {
-        &UPSERT_AT
-    };
-    client
-        .query_typed(
-            sql,
-            &[
-                (&ids as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
-                (&rows.first, Type::INT8_ARRAY),
-                (&sources, Type::TEXT_ARRAY),
-                (&prints, Type::TEXT_ARRAY),
-                (&keyed, Type::BOOL_ARRAY),
-                (&firing, Type::BOOL_ARRAY),
-                (&opened, Type::TIMESTAMPTZ_ARRAY),
-                (&pending, Type::BOOL_ARRAY),
-                (&ended, Type::BOOL_ARRAY),
-                (&bodies, Type::JSON_ARRAY),
-                (&base, Type::INT8),
-                (&alert_batch, Type::INT8_ARRAY),
-                (&alert_seq, Type::INT8_ARRAY),
-            ],
-        )
-        .await
-        .map_err(db)?;
     Ok(())
 }
 
-/// Move the waiting counter by `delta`.
+/// Moves the waiting counter by `$1`.
+pub const COUNT_PENDING: &str =
+    "UPDATE counters SET value = greatest(0, value + $1) WHERE name = 'pending'";
+
+/// Move the waiting counter by `delta` (a one-shot statement: the backfill's).
 pub async fn count_pending(client: &Client, delta: i64) -> Result<(), StoreError> {
     if delta != 0 {
         client
-            .query_typed(
-                "UPDATE counters SET value = greatest(0, value + $1) WHERE name = 'pending'",
-                &[(&delta, Type::INT8)],
-            )
+            .query_typed(COUNT_PENDING, &[(&delta, Type::INT8)])
             .await
             .map_err(db)?;
     }

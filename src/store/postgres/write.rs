@@ -15,11 +15,13 @@
 //! (`incident_rows`) in the same transaction.
 
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Object, Pool};
-use tokio_postgres::types::{Json, ToSql, Type};
-use tokio_postgres::{Client, SimpleQueryMessage};
+use deadpool_postgres::{ClientWrapper, Object, Pool};
+use tokio_postgres::SimpleQueryMessage;
+use tokio_postgres::types::Type;
 
 use super::db;
+use super::json_text::JsonText;
+use super::prepared::{self, Param};
 use std::sync::Arc;
 
 use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
@@ -85,10 +87,9 @@ impl Locked {
     }
 
     /// The connection (inside the transaction).
-    pub fn client(&self) -> Result<&Client, StoreError> {
+    pub fn client(&self) -> Result<&ClientWrapper, StoreError> {
         self.conn
             .as_deref()
-            .map(|wrapper| &**wrapper)
             .ok_or_else(|| StoreError::Db("the inbox transaction is already over".into()))
     }
 
@@ -147,17 +148,41 @@ impl Locked {
             (Ok(None), client.batch_execute("COMMIT").await)
         } else {
             let len = i64::try_from(records.len()).unwrap_or(i64::MAX);
+            // Prepared first (a round trip on a connection's first batch only): a statement
+            // still being prepared when COMMIT goes out would run after it, outside the
+            // transaction.
+            let insert = Insert::new(records);
+            let upsert = incident_rows::Upsert::new(rows, len, true);
+            let delta = rows.pending_delta;
+            let (insert_params, upsert_params) = (insert.params(), upsert.params());
+            let count_params: [Param<'_>; 1] = [(&delta, Type::INT8)];
+            let (insert_st, upsert_st, count_st) = tokio::try_join!(
+                prepared::statement(client, INSERT, &insert_params),
+                prepared::statement(client, upsert.sql(), &upsert_params),
+                prepared::statement(client, incident_rows::COUNT_PENDING, &count_params),
+            )?;
+            // Each future sends its statement when first polled, in this order.
             let (inserted, upserted, counted, committed) = tokio::join!(
-                insert(client, records),
-                incident_rows::upsert(client, rows, len, true),
-                incident_rows::count_pending(client, rows.pending_delta),
+                client.query_one(&insert_st.0, &insert_st.1),
+                async {
+                    match upsert.is_empty() {
+                        true => Ok(0),
+                        false => client.execute(&upsert_st.0, &upsert_st.1).await,
+                    }
+                },
+                async {
+                    match delta {
+                        0 => Ok(0),
+                        _ => client.execute(&count_st.0, &count_st.1).await,
+                    }
+                },
                 client.batch_execute("COMMIT")
             );
             // The first failure is the cause; the ones after it only say "aborted".
-            let span = inserted?;
-            upserted?;
-            counted?;
-            (Ok(Some(span)), committed)
+            let row = inserted.map_err(db)?;
+            upserted.map_err(db)?;
+            counted.map_err(db)?;
+            (Ok(Some((row.get(0), row.get(1)))), committed)
         };
         let span = inserted?;
         committed.map_err(db)?;
@@ -228,37 +253,48 @@ pub async fn write(
 }
 
 /// The multi-row insert of the records themselves, and the notification, in one statement.
-async fn insert(client: &Client, records: &[InboxRecord]) -> Result<(i64, i64), StoreError> {
-    let mut at = Vec::with_capacity(records.len());
-    let mut incident = Vec::with_capacity(records.len());
-    let mut kinds = Vec::with_capacity(records.len());
-    let mut json = Vec::with_capacity(records.len());
-    for record in records {
-        at.push(record.at);
-        incident.push(record.incident.as_str());
-        kinds.push(kind(&record.change));
-        json.push(Json(record));
+const INSERT: &str = "WITH ins AS (
+        INSERT INTO inbox (at, incident, kind, record)
+        SELECT a, i, k, r
+          FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[])
+               WITH ORDINALITY AS u(a, i, k, r, o)
+         ORDER BY o
+        RETURNING seq)
+     SELECT lo, hi, pg_notify($5, hi::text)::text
+       FROM (SELECT min(seq) AS lo, max(seq) AS hi FROM ins) AS m";
+
+/// [`INSERT`]'s parameters: one array per column.
+struct Insert<'a> {
+    at: Vec<DateTime<Utc>>,
+    incident: Vec<&'a str>,
+    kinds: Vec<&'static str>,
+    json: Vec<JsonText<&'a InboxRecord>>,
+}
+
+impl<'a> Insert<'a> {
+    fn new(records: &'a [InboxRecord]) -> Insert<'a> {
+        let mut insert = Insert {
+            at: Vec::with_capacity(records.len()),
+            incident: Vec::with_capacity(records.len()),
+            kinds: Vec::with_capacity(records.len()),
+            json: Vec::with_capacity(records.len()),
+        };
+        for record in records {
+            insert.at.push(record.at);
+            insert.incident.push(record.incident.as_str());
+            insert.kinds.push(kind(&record.change));
+            insert.json.push(JsonText(record));
+        }
+        insert
     }
-    let row = client
-        .query_typed_one(
-            "WITH ins AS (
-                INSERT INTO inbox (at, incident, kind, record)
-                SELECT a, i, k, r
-                  FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::json[])
-                       WITH ORDINALITY AS u(a, i, k, r, o)
-                 ORDER BY o
-                RETURNING seq)
-             SELECT lo, hi, pg_notify($5, hi::text)::text
-               FROM (SELECT min(seq) AS lo, max(seq) AS hi FROM ins) AS m",
-            &[
-                (&at as &(dyn ToSql + Sync), Type::TIMESTAMPTZ_ARRAY),
-                (&incident, Type::TEXT_ARRAY),
-                (&kinds, Type::TEXT_ARRAY),
-                (&json, Type::JSON_ARRAY),
-                (&CHANNEL, Type::TEXT),
-            ],
-        )
-        .await
-        .map_err(db)?;
-    Ok((row.get(0), row.get(1)))
+
+    fn params(&self) -> [Param<'_>; 5] {
+        [
+            (&self.at, Type::TIMESTAMPTZ_ARRAY),
+            (&self.incident, Type::TEXT_ARRAY),
+            (&self.kinds, Type::TEXT_ARRAY),
+            (&self.json, Type::TEXT_ARRAY),
+            (&CHANNEL, Type::TEXT),
+        ]
+    }
 }
