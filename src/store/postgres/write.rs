@@ -5,7 +5,7 @@
 //!
 //! A transact takes the lock and reads in one round trip ([`Locked::begin_reading`]), and so
 //! does the receiver's decision ([`Locked::begin_foreseen`]); the insert and the COMMIT go
-//! out pipelined ([`Locked::insert_and_commit`]).
+//! out pipelined ([`Locked::insert_and_commit`]), as statements prepared once per connection.
 //!
 //! [`write`] reads the incident rows the batch touches (none when the decision already read
 //! them by key), makes each record agree with them (`reconcile`: the unique dedup key has the
@@ -182,7 +182,8 @@ impl Locked {
             let row = inserted.map_err(db)?;
             upserted.map_err(db)?;
             counted.map_err(db)?;
-            (Ok(Some((row.get(0), row.get(1)))), committed)
+            let span = (row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?);
+            (Ok(Some(span)), committed)
         };
         let span = inserted?;
         committed.map_err(db)?;
