@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ingest bench (issue 27): `opsassist serve` (durable: a 2xx only after the batch's commit)
 # against Debian's prometheus-alertmanager (in memory), on loopback, under the same load, ROUNDS
-# rounds alternating, DURATION each. Prints alerts/s, p99, RSS after each run and the ratios;
+# rounds alternating, DURATION each. Prints alerts/s, p99, RSS after each run and the ratios
+# (and for serve how busy its writer was, from its /metrics);
 # then restarts serve on the store the runs filled and prints its start-up time and RSS.
 #
 #   benches/wrk/serve_vs_alertmanager.sh [OPSASSIST_BIN]    (default target/release/opsassist)
@@ -235,11 +236,21 @@ start_am() {
   am_url="http://127.0.0.1:$am_port"
 }
 
+# writer_counts: serve's requests, writer transactions and seconds in them (its /metrics).
+writer_counts() {
+  curl -s --max-time 5 "$serve_url/metrics" | awk '
+    $1 == "opsassist_intake_requests_total" {r = $2}
+    $1 == "opsassist_intake_writes_total" {w = $2}
+    $1 == "opsassist_intake_write_seconds_total" {s = $2}
+    END {print r + 0, w + 0, s + 0}'
+}
+
 # closed NAME URL FORMAT ROUND PID: one wrk run; prints a row, sets rate (alerts/s) and p99 (ms).
 closed() {
   local name=$1 url=$2 format=$3 round=$4 pid=$5
-  local cpu0 db0=0; cpu0=$(cpu_s "$pid")
+  local cpu0 db0=0 w0="" t0; cpu0=$(cpu_s "$pid")
   [ -z "$pg_dir" ] || [ "$pid" != "$serve_pid" ] || db0=$(pg_cpu_s)
+  if [ "$pid" = "$serve_pid" ]; then w0=$(writer_counts); t0=$(now); fi
   FORMAT=$format TOKEN=$token RUN="r$round" GROUP=$group KEYS=${KEYS:-0} in_child wrk -t"$threads" -c"$conns" \
     -d"$duration" --latency -s "$here/new_alert.lua" "$url"
   local out; out=$(cat "$root/child.out")
@@ -256,6 +267,14 @@ closed() {
   if [ -n "$pg_dir" ] && [ "$pid" = "$serve_pid" ]; then
     printf '%-28s          PostgreSQL server CPU %6.2f us/alert\n' "" \
       "$(echo "($(pg_cpu_s) - $db0) * 1000000 / ($alerts + (${alerts:-0} == 0))" | bc -l)"
+  fi
+  # How busy serve's writer was: near 100%, the store transaction (not the machine) bounds it.
+  if [ -n "$w0" ]; then
+    local w1 t1; w1=$(writer_counts); t1=$(now)
+    awk -v a="$w0" -v b="$w1" -v dt="$(echo "$t1 - $t0" | bc -l)" -v pad="" 'BEGIN {
+      split(a, x, " "); split(b, y, " "); n = y[2] - x[2]; s = y[3] - x[3]
+      if (n > 0) printf "%-28s          writer busy %3.0f%%, %.1f requests per transaction, %.2f ms each\n",
+        pad, 100 * s / dt, (y[1] - x[1]) / n, 1000 * s / n }'
   fi
 }
 
