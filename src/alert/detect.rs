@@ -47,28 +47,21 @@ fn one(value: Value, opts: &ParseOptions, at: &str) -> Result<Vec<Alert>, AlertE
             });
         }
     };
-    let at = at.to_string();
-    match source {
-        Source::Alertmanager | Source::Grafana if obj.contains_key("alerts") => {
-            alertmanager::parse_group(obj, source, &at)
-        }
-        Source::Alertmanager | Source::Grafana => {
-            alertmanager::parse_single(obj, source, RawJson::from_value(&value), &at)
-                .map(|a| vec![a])
-        }
-        Source::AlertmanagerApi => {
-            alertmanager_api::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a])
-        }
-        Source::Pagerduty => {
-            pagerduty::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a])
-        }
-        Source::Opsgenie => opsgenie::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a]),
-        Source::Datadog => datadog::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a]),
-        Source::Zabbix => zabbix::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a]),
-        Source::Generic | Source::Docker => {
-            generic::parse(obj, RawJson::from_value(&value), &at).map(|a| vec![a])
-        }
+    if matches!(source, Source::Alertmanager | Source::Grafana) && obj.contains_key("alerts") {
+        return alertmanager::parse_group(obj, source, at);
     }
+    // One alert: the payload element itself is its raw payload.
+    let raw = RawJson::from_value(&value);
+    let alert = match source {
+        Source::Alertmanager | Source::Grafana => alertmanager::parse_single(obj, source, raw, at),
+        Source::AlertmanagerApi => alertmanager_api::parse(obj, raw, at),
+        Source::Pagerduty => pagerduty::parse(obj, raw, at),
+        Source::Opsgenie => opsgenie::parse(obj, raw, at),
+        Source::Datadog => datadog::parse(obj, raw, at),
+        Source::Zabbix => zabbix::parse(obj, raw, at),
+        Source::Generic | Source::Docker => generic::parse(obj, raw, at),
+    }?;
+    Ok(vec![alert])
 }
 
 /// The format of one JSON object, from the keys each format always carries.
