@@ -48,10 +48,10 @@ pub fn cursor(seq: i64) -> Cursor {
 pub async fn read_from(
     client: &Client,
     from: Cursor,
-    recent: Option<&RecentWrites>,
+    recent: &RecentWrites,
 ) -> Result<(Vec<InboxRecord>, Cursor), StoreError> {
     let after = i64::try_from(from).unwrap_or(i64::MAX);
-    let lowest = recent.and_then(RecentWrites::lowest).unwrap_or(i64::MAX);
+    let lowest = recent.lowest().unwrap_or(i64::MAX);
     let rows = client
         .query_typed(
             // As text, read in one pass (not a JSON tree first, then the record).
@@ -74,7 +74,7 @@ pub async fn read_from(
         let record = match text {
             Some(text) => decode(seq, text),
             None => {
-                let held = recent.and_then(|r| r.get(seq));
+                let held = recent.get(seq);
                 if held.is_none() {
                     missing.push(seq);
                 }

@@ -170,7 +170,7 @@ impl Store for PgStore {
         let recent = self.appends.recent.clone();
         self.run(|pool| async move {
             let client = pool.get().await.map_err(db)?;
-            inbox::read_from(&client, cursor, Some(&recent)).await
+            inbox::read_from(&client, cursor, &recent).await
         })
     }
 

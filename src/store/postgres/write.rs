@@ -14,18 +14,18 @@
 //! lock, so this changes nothing there) and writes the records and the rows they change
 //! (`incident_rows`) in the same transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{ClientWrapper, Object, Pool};
 use tokio_postgres::SimpleQueryMessage;
 use tokio_postgres::types::Type;
 
 use super::db;
-use super::json_text::JsonText;
-use super::prepared::{self, Param};
-use std::sync::Arc;
-
 use super::inbox::{Aliases, CHANNEL, INBOX_LOCK, cursor, decode, kind};
 use super::incident_rows::{self, Known, Rows};
+use super::json_text::JsonText;
+use super::prepared::{self, Param};
 use super::reconcile::reconcile;
 use crate::store::recent::RecentWrites;
 use crate::store::{Cursor, DedupKey, InboxRecord, Incident, StoreError};
