@@ -108,7 +108,7 @@ fn grant_all(cluster: &postgres::Cluster, db: &str, role: &str) {
 fn the_team_database_is_unreachable_refused_short_of_grants_or_fine() {
     let cluster = postgres::cluster();
     let owner_url = postgres::database("doctor");
-    let db = owner_url.rsplit('/').next().expect("db name").to_string();
+    let db = postgres::db_of(&owner_url);
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
 

@@ -231,17 +231,13 @@ fn a_lapsed_lease_is_taken_over_and_claims_release_and_hand_over() {
     assert!(out.status.success(), "{}", text(&out));
     // Every step is in the one audit chain, with the operator who did it.
     let rows = postgres::cluster().psql(
-        &db_name(&url),
+        &postgres::db_of(&url),
         "SELECT string_agg(operator || ':' || (line::json->'entry'->>'action'), ',' ORDER BY seq) FROM audit",
     );
     assert_eq!(
         rows,
         "alice:claim,bob:take_over,bob:hand_over,carol:release,dave:claim"
     );
-}
-
-fn db_name(url: &str) -> String {
-    url.rsplit('/').next().unwrap_or_default().to_string()
 }
 
 #[test]
@@ -290,7 +286,7 @@ fn audit_chain_in_the_database_verifies_exports_and_detects_a_tampered_row() {
     assert!(report.broken.is_none(), "{:?}", report.broken);
     // Someone with write access rewrites who did it.
     postgres::cluster().psql(
-        &db_name(&url),
+        &postgres::db_of(&url),
         "UPDATE audit SET line = replace(line, '\"operator\":\"bob\"', '\"operator\":\"eve\"') WHERE seq = (SELECT min(seq) FROM audit WHERE operator = 'bob')",
     );
     let out = run_as(root.path(), "alice", &["audit", "verify"]);

@@ -27,10 +27,6 @@ fn connect(url: &str) -> PgStore {
     PgStore::connect(url, None).unwrap_or_else(|e| panic!("{url}: {e}"))
 }
 
-fn db_of(url: &str) -> String {
-    url.rsplit('/').next().unwrap_or_default().to_string()
-}
-
 fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !done() {
@@ -145,7 +141,7 @@ async fn a_command_approved_while_the_database_is_down_does_not_run() {
         }
     }
     let rows = cluster.psql(
-        &db_of(url),
+        &postgres::db_of(url),
         &format!(
             "SELECT count(*) FROM session_events WHERE session = '{}'",
             handle.id

@@ -29,7 +29,7 @@ fn url() -> &'static str {
 }
 
 fn db() -> String {
-    url().rsplit('/').next().unwrap_or_default().to_string()
+    postgres::db_of(url())
 }
 
 fn committed(session: &str, seq: u64) -> bool {

@@ -342,7 +342,7 @@ fn a_batch_is_reconciled_in_order_against_the_database() {
     .collect();
     assert_eq!(got, want);
     let firing = postgres::cluster().psql(
-        url.rsplit('/').next().unwrap_or(""),
+        &postgres::db_of(&url),
         "SELECT string_agg(id || '=' || firing, ',' ORDER BY id) FROM incidents",
     );
     assert_eq!(firing, "inc-a=true,inc-c=true");
@@ -509,8 +509,10 @@ fn assert_rows_match_replay(store: &PgStore, url: &str) {
                 .collect::<Vec<_>>()
         )
     );
-    let db = url.rsplit('/').next().unwrap_or("");
-    let counted = postgres::cluster().psql(db, "SELECT count(*) FROM incidents WHERE pending");
+    let counted = postgres::cluster().psql(
+        &postgres::db_of(url),
+        "SELECT count(*) FROM incidents WHERE pending",
+    );
     assert_eq!(counted, replayed.pending().to_string());
 }
 
@@ -613,7 +615,7 @@ fn the_incident_rows_match_a_replay_of_the_inbox() {
 fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
     use opsassist::store::postgres::migrations::MIGRATIONS;
     let url = postgres::database("rows_backfill");
-    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let db = postgres::db_of(&url);
     let cluster = postgres::cluster();
     let mut sql = String::from(
         "CREATE TABLE opsassist_migrations (
@@ -683,7 +685,7 @@ fn a_database_written_before_the_incident_rows_is_filled_from_its_inbox() {
 #[test]
 fn a_database_with_json_records_is_moved_to_text_and_reads_the_same() {
     let url = postgres::database("json_to_text");
-    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let db = postgres::db_of(&url);
     let cluster = postgres::cluster();
     {
         let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
@@ -745,7 +747,7 @@ fn a_database_with_json_records_is_moved_to_text_and_reads_the_same() {
 #[test]
 fn repeats_rewrite_incident_rows_without_an_index_entry() {
     let url = postgres::database("rows_hot");
-    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let db = postgres::db_of(&url);
     let cluster = postgres::cluster();
     let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
     let ids: Vec<String> = (0..300).map(|i| format!("inc-{i}")).collect();
@@ -786,7 +788,7 @@ fn repeats_rewrite_incident_rows_without_an_index_entry() {
 #[test]
 fn a_row_keeps_its_alert_once_and_a_schema_6_row_stays_whole() {
     let url = postgres::database("rows_alert_once");
-    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let db = postgres::db_of(&url);
     let cluster = postgres::cluster();
     let store = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
     store
@@ -862,7 +864,7 @@ fn a_row_keeps_its_alert_once_and_a_schema_6_row_stays_whole() {
 #[test]
 fn the_dedup_lookup_probes_the_key_index_before_the_table_is_analyzed() {
     let url = postgres::database("keyplan");
-    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let db = postgres::db_of(&url);
     let cluster = postgres::cluster();
     let seed = PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
     cluster.psql(
@@ -1028,7 +1030,7 @@ fn a_foreseen_decision_is_answered_as_one_that_asks() {
 #[test]
 fn a_follower_takes_its_own_process_records_as_written_and_reads_the_rest() {
     let url = postgres::database("recent");
-    let db = url.rsplit('/').next().unwrap_or("").to_string();
+    let db = postgres::db_of(&url);
     let cluster = postgres::cluster();
     let connect = || PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
     let (mine, desk) = (connect(), connect());

@@ -16,10 +16,6 @@ fn connect(url: &str) -> PgStore {
     PgStore::connect(url, None).unwrap_or_else(|e| panic!("{url}: {e}"))
 }
 
-fn db_of(url: &str) -> String {
-    url.rsplit('/').next().unwrap_or_default().to_string()
-}
-
 /// One TLS cluster for the TLS tests of this binary.
 fn tls() -> &'static Cluster {
     static TLS: OnceLock<Cluster> = OnceLock::new();
@@ -48,11 +44,11 @@ fn store_connections(cluster: &Cluster, db: &str) -> String {
 fn require_encrypts_the_connection_and_disable_does_not() {
     let cluster = tls();
     let url = cluster.database("require");
-    let db = db_of(&url);
+    let db = postgres::db_of(&url);
     let store = connect(&format!("{url}?sslmode=require"));
     assert_eq!(store_connections(cluster, &db), "1|true");
     drop(store);
-    let plain_db = db_of(&cluster.database("disable"));
+    let plain_db = postgres::db_of(&cluster.database("disable"));
     let _plain = connect(&format!("{}?sslmode=disable", cluster.url(&plain_db)));
     assert_eq!(store_connections(cluster, &plain_db), "1|false");
 }
@@ -62,7 +58,7 @@ fn verify_full_with_the_right_ca_connects_by_ip_and_by_name() {
     let cluster = tls();
     let ca = cluster.tls().ca.display().to_string();
     let url = cluster.database("verify");
-    let db = db_of(&url);
+    let db = postgres::db_of(&url);
     let store = connect(&format!("{url}?sslmode=verify-full&sslrootcert={ca}"));
     assert_eq!(store_connections(cluster, &db), "1|true");
     drop(store);
@@ -96,7 +92,7 @@ fn verify_full_with_a_wrong_ca_fails_in_plain_words() {
 fn verify_full_with_a_wrong_host_name_fails_and_verify_ca_does_not_check_it() {
     let cluster = tls();
     let ca = cluster.tls().ca.display().to_string();
-    let db = db_of(&cluster.database("wronghost"));
+    let db = postgres::db_of(&cluster.database("wronghost"));
     let wrong = |mode: &str| {
         format!(
             "postgres://postgres@db.wrong.example:{}/{db}?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={ca}",

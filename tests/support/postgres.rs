@@ -289,6 +289,12 @@ pub fn database(prefix: &str) -> String {
     cluster().database(prefix)
 }
 
+/// The database name a URL of [`database`] (or [`Cluster::database`]) ends with, for
+/// [`Cluster::psql`].
+pub fn db_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap_or_default().to_string()
+}
+
 /// A private cluster for one test (not the shared one): it may be stopped and started
 /// again ([`Cluster::stop`], [`Cluster::start_again`]); dropping it ends it.
 pub fn own_cluster() -> Cluster {
