@@ -7,6 +7,8 @@
 //! on this store too: it is the default.)
 
 use std::sync::Arc;
+#[path = "support/follow_own.rs"]
+mod follow_own;
 #[path = "support/postgres.rs"]
 mod postgres;
 #[path = "support/receiver.rs"]
@@ -497,4 +499,33 @@ fn an_upgraded_data_dir_finds_its_files_incidents_in_the_new_store() {
         1
     );
     assert_eq!(incidents(root).len(), 1, "not imported twice");
+}
+
+/// The scenario of support/follow_own.rs on SQLite: "another process" is a connection of
+/// its own to the file.
+#[test]
+fn a_follower_takes_its_own_process_records_as_written_and_reads_the_rest() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let path = dir.path().join("store.db");
+    let open = || SqliteStore::at(&path).unwrap_or_else(|e| panic!("open: {e}"));
+    // The file exists (schema and all) before the other connection opens it.
+    drop(open());
+    let conn = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("conn: {e}"));
+    follow_own::a_follower_takes_its_own_records_and_reads_the_rest(
+        open,
+        follow_own::Behind {
+            write: &|record| {
+                let json = serde_json::to_string(record).unwrap_or_else(|e| panic!("json: {e}"));
+                conn.execute(
+                    "INSERT INTO inbox (at, incident, kind, record) VALUES (?1, ?2, 'opened', ?3)",
+                    rusqlite::params![record.at.to_rfc3339(), record.incident, json],
+                )
+                .unwrap_or_else(|e| panic!("another process writes: {e}"));
+            },
+            spoil_first: &|| {
+                conn.execute("UPDATE inbox SET record = 'spoiled' WHERE seq = 1", [])
+                    .unwrap_or_else(|e| panic!("spoil a's opening: {e}"));
+            },
+        },
+    );
 }

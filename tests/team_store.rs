@@ -5,6 +5,8 @@
 
 #[path = "support/dockerd.rs"]
 mod dockerd;
+#[path = "support/follow_own.rs"]
+mod follow_own;
 #[path = "support/postgres.rs"]
 mod postgres;
 #[path = "support/receiver.rs"]
@@ -1023,71 +1025,30 @@ fn a_foreseen_decision_is_answered_as_one_that_asks() {
     assert_eq!(after[2], "inc-a,inc-c,inc-e");
 }
 
-/// A follower takes the records its own process committed as they were written, through any
-/// handle on the database (a daemon's receiver and desk connect separately): their text is
-/// neither sent nor parsed. Records another process wrote in between are read, in seq order,
-/// and a fresh process reads everything from the database.
+/// The scenario of support/follow_own.rs on PostgreSQL: "another process" is psql.
 #[test]
 fn a_follower_takes_its_own_process_records_as_written_and_reads_the_rest() {
     let url = postgres::database("recent");
     let db = postgres::db_of(&url);
     let cluster = postgres::cluster();
-    let connect = || PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}"));
-    let (mine, desk) = (connect(), connect());
-    let (a, b) = (opened("a", "fp-a"), opened("b", "fp-b"));
-    mine.append(&[a.clone(), b])
-        .unwrap_or_else(|e| panic!("mine: {e}"));
-    let theirs = opened("c", "fp-c");
-    let json = serde_json::to_string(&theirs).unwrap_or_else(|e| panic!("json: {e}"));
-    cluster.psql(
-        &db,
-        &format!(
-            "INSERT INTO inbox (at, incident, kind, record) VALUES (now(), 'c', 'opened', '{}')",
-            json.replace('\'', "''")
-        ),
+    follow_own::a_follower_takes_its_own_records_and_reads_the_rest(
+        || PgStore::connect(&url, None).unwrap_or_else(|e| panic!("connect: {e}")),
+        follow_own::Behind {
+            write: &|record| {
+                let json = serde_json::to_string(record).unwrap_or_else(|e| panic!("json: {e}"));
+                cluster.psql(
+                    &db,
+                    &format!(
+                        "INSERT INTO inbox (at, incident, kind, record)
+                         VALUES (now(), '{}', 'opened', '{}')",
+                        record.incident,
+                        json.replace('\'', "''")
+                    ),
+                );
+            },
+            spoil_first: &|| {
+                cluster.psql(&db, "UPDATE inbox SET record = 'spoiled' WHERE seq = 1");
+            },
+        },
     );
-    assert!(
-        mine.claim("a", "op")
-            .unwrap_or_else(|e| panic!("claim: {e}"))
-    );
-    mine.append(&[record("b", Change::Repeated)])
-        .unwrap_or_else(|e| panic!("mine again: {e}"));
-    cluster.psql(
-        &db,
-        "UPDATE inbox SET record = '\"spoiled\"' WHERE incident = 'a' AND kind = 'opened'",
-    );
-    let order = |records: &[InboxRecord]| {
-        records
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}:{}",
-                    r.incident,
-                    opsassist::store::postgres::kind(&r.change)
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    let all = [
-        "a:opened",
-        "b:opened",
-        "c:opened",
-        "a:claimed",
-        "b:repeated",
-    ];
-    for handle in [&mine, &desk] {
-        let (records, next) = handle.read_from(0).unwrap_or_else(|e| panic!("read: {e}"));
-        assert_eq!(order(&records), all);
-        assert_eq!(next, 5);
-        assert_eq!(records[0], a, "taken as written, not read back spoiled");
-        assert_eq!(records[2], theirs, "read from the database");
-    }
-    let (from_three, _) = desk.read_from(3).unwrap_or_else(|e| panic!("read: {e}"));
-    assert_eq!(order(&from_three), ["a:claimed", "b:repeated"]);
-    // Another process holds nothing: the spoiled record is skipped.
-    drop((mine, desk));
-    let (records, _) = connect()
-        .read_from(0)
-        .unwrap_or_else(|e| panic!("read: {e}"));
-    assert_eq!(order(&records), all[1..]);
 }

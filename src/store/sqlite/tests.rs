@@ -645,64 +645,6 @@ fn looking_up_many_keys_compiles_the_statement_once() {
     );
 }
 
-/// A follower in the writing process takes the records it committed as written (their text
-/// is not read back: a record spoiled on disk afterwards still comes through whole), through
-/// any handle on the file (a daemon's receiver and desk open it separately), and reads those
-/// another process wrote in between, in seq order.
-#[test]
-fn a_follower_takes_its_own_process_records_as_written_and_reads_the_rest() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mine = store(&dir);
-    let desk = SqliteStore::at(&dir.path().join("store.db")).expect("a second handle");
-    mine.append(&[opened("a"), opened("b")]).expect("mine");
-    let conn = rusqlite::Connection::open(dir.path().join("store.db")).expect("conn");
-    let theirs = opened("c");
-    conn.execute(
-        "INSERT INTO inbox (at, incident, kind, record) VALUES (?1, 'c', 'opened', ?2)",
-        rusqlite::params![
-            theirs.at.to_rfc3339(),
-            serde_json::to_string(&theirs).expect("json")
-        ],
-    )
-    .expect("another process writes");
-    assert!(mine.claim("a", "op").expect("claim"));
-    mine.append(&[repeat("b")]).expect("mine again");
-    conn.execute("UPDATE inbox SET record = 'spoiled' WHERE seq = 1", [])
-        .expect("spoil a's opening");
-    let order = |records: &[InboxRecord]| {
-        records
-            .iter()
-            .map(|r| format!("{}:{}", r.incident, crate::store::postgres::kind(&r.change)))
-            .collect::<Vec<_>>()
-    };
-    let all = [
-        "a:opened",
-        "b:opened",
-        "c:opened",
-        "a:claimed",
-        "b:repeated",
-    ];
-    for handle in [&mine, &desk] {
-        let (records, next) = handle.read_from(0).expect("read");
-        assert_eq!(order(&records), all);
-        assert_eq!(next, 5);
-        assert_eq!(records[0], opened_like(&records[0]));
-        assert_eq!(records[2], theirs);
-    }
-    let (from_three, _) = desk.read_from(3).expect("from a cursor");
-    assert_eq!(order(&from_three), ["a:claimed", "b:repeated"]);
-    // What is no longer held is read from the file: the spoiled record is skipped.
-    drop((mine, desk));
-    let fresh = store(&dir);
-    let (records, _) = fresh.read_from(0).expect("read");
-    assert_eq!(order(&records), all[1..]);
-}
-
-/// `record` re-encoded and read back: what a follower reading the text would have got.
-fn opened_like(record: &InboxRecord) -> InboxRecord {
-    serde_json::from_str(&serde_json::to_string(record).expect("encode")).expect("decode")
-}
-
 /// The connections this process holds to `path` (open descriptors of the file itself).
 fn connections_to(path: &std::path::Path) -> usize {
     let path = path.canonicalize().expect("canonical path");
