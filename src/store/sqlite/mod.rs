@@ -11,8 +11,11 @@
 //! for the writer); followers learn of commits by polling `PRAGMA data_version` on the reader,
 //! which changes only when another connection committed (one cheap call, no file re-read; the
 //! reader never writes, so every commit it sees is another connection's, our writer's too).
+//! The writer's WAL is checkpointed by a thread of its own once it grows (`checkpoint.rs`),
+//! not inside the commit that crosses SQLite's threshold.
 
 mod board;
+mod checkpoint;
 mod corrections;
 mod import;
 mod inbox;
@@ -52,6 +55,8 @@ pub struct SqliteStore {
     seen: Mutex<i64>,
     /// What this process committed lately to this file, for its own followers.
     recent: Arc<RecentWrites>,
+    /// Checkpoints of the writer's WAL so far (see `checkpoint.rs`).
+    checkpoints: Arc<checkpoint::Counts>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -94,6 +99,8 @@ impl SqliteStore {
         }
         let mut writer = connect(path)?;
         schema::migrate(&mut writer)?;
+        let checkpoints = Arc::new(checkpoint::Counts::default());
+        checkpoint::install(&mut writer, path, Arc::clone(&checkpoints)).map_err(db)?;
         let reader = connect(path)?;
         let seen = data_version(&reader)?;
         Ok(SqliteStore {
@@ -102,7 +109,18 @@ impl SqliteStore {
             reader: Mutex::new(reader),
             seen: Mutex::new(seen),
             recent: RecentWrites::of_file(path),
+            checkpoints,
         })
+    }
+
+    /// Checkpoints of this handle's WAL so far: by the background thread, and by the writer
+    /// catching one up.
+    pub fn checkpoints(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.checkpoints.background.load(Relaxed),
+            self.checkpoints.caught_up.load(Relaxed),
+        )
     }
 
     /// The database file.

@@ -1,6 +1,7 @@
 //! SqliteStore: round trip and cursors, claims from two handles, one-winner leases and
 //! transacts from many threads, data_version change notice, corrections,
-//! a rolled-back transaction (a panic in `decide`), and the file's mode.
+//! a rolled-back transaction (a panic in `decide`), the file's mode, and checkpoints off the
+//! writer with a bounded WAL.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -670,4 +671,64 @@ fn a_handle_holds_a_writer_and_a_reader_and_watches_through_the_reader() {
     store.followed_from(10).expect("followed_from");
     store.read_from(0).expect("read");
     assert!(!store.changed().expect("version"), "a read is not a change");
+}
+
+/// The WAL file's size.
+fn wal_bytes(store: &SqliteStore) -> u64 {
+    let mut wal = store.path().as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+}
+
+#[test]
+fn a_busy_writer_leaves_checkpoints_to_a_thread_and_its_wal_stays_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(&dir);
+    // A short-lived handle that never fills the WAL has no checkpoint thread (nor its
+    // connection): a headless `run` stays as small as before.
+    store.append(&[opened("first")]).expect("append");
+    assert_eq!(store.checkpoints(), (0, 0));
+    assert_eq!(connections_to(store.path()), 2);
+    let big = "x".repeat(2_000);
+    let mut written = 1;
+    for batch in 0..400 {
+        let records: Vec<InboxRecord> = (0..40)
+            .map(|i| {
+                let id = format!("b{batch}-{i}");
+                let mut a = alert(&id);
+                a.description = Some(big.clone());
+                InboxRecord {
+                    at: Utc::now(),
+                    incident: id.clone(),
+                    change: Change::Opened {
+                        key: DedupKey {
+                            source: Source::Alertmanager,
+                            fingerprint: format!("fp-{id}"),
+                        },
+                        alert: Arc::new(a),
+                    },
+                }
+            })
+            .collect();
+        written += records.len();
+        store.append(&records).expect("append");
+    }
+    // About 40 MB went through the WAL: the thread checkpointed it (the writer's commits
+    // did not), and the writer caught a pass up often enough that the WAL started over.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.checkpoints().0 == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (background, caught_up) = store.checkpoints();
+    assert!(background > 0, "no background checkpoint");
+    let page = 4_096 + 24;
+    let most = u64::try_from(4_000 + 1_000).expect("frames") * page;
+    assert!(
+        wal_bytes(&store) <= most,
+        "WAL of {} bytes (caught up {caught_up} times)",
+        wal_bytes(&store)
+    );
+    assert_eq!(store.read_from(0).expect("read").0.len(), written);
+    let again = SqliteStore::at(store.path()).expect("reopen");
+    assert_eq!(again.incidents().expect("incidents").len(), written);
 }
