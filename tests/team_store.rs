@@ -501,6 +501,10 @@ fn assert_rows_match_replay(store: &PgStore, url: &str) {
         .waiting(100)
         .unwrap_or_else(|e| panic!("waiting: {e}"));
     assert_eq!(total, replayed.pending());
+    // The count alone (what a follower asks after each poll) is the same count.
+    let (none, alone) = store.waiting(0).unwrap_or_else(|e| panic!("waiting: {e}"));
+    assert!(none.is_empty());
+    assert_eq!(alone, total);
     assert_eq!(
         ids_of(&waiting),
         ids_of(

@@ -218,6 +218,10 @@ pub async fn waiting(
     client: &mut Client,
     limit: usize,
 ) -> Result<(Vec<Incident>, usize), StoreError> {
+    // Only the count (a follower asks it after every poll): one statement, no transaction.
+    if limit == 0 {
+        return Ok((Vec::new(), pending(client).await?));
+    }
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)

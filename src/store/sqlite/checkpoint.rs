@@ -46,8 +46,9 @@ pub fn install(
     writer.wal_hook(Some(
         move |wal: &mut rusqlite::hooks::Wal, frames: i32| -> rusqlite::Result<()> {
             if frames >= CATCH_UP {
-                // Wait for a background pass (it copied most frames), then copy the rest with
-                // no commit in between: the next transaction starts the WAL over.
+                // Wait for a background pass (it copied most frames), then copy the rest
+                // before this writer commits again: its next transaction starts the WAL over
+                // (unless another process committed meanwhile).
                 let _running = running.lock().unwrap_or_else(|p| p.into_inner());
                 match wal.checkpoint_v2(CheckpointMode::PASSIVE) {
                     Ok(_) => {
@@ -67,7 +68,9 @@ pub fn install(
                     // The thread could not open its connection: checkpoint here, as SQLite
                     // would have.
                     Err(TrySendError::Disconnected(())) => {
-                        let _ = wal.checkpoint_v2(CheckpointMode::PASSIVE);
+                        if let Err(e) = wal.checkpoint_v2(CheckpointMode::PASSIVE) {
+                            failed(&e);
+                        }
                     }
                 }
             }

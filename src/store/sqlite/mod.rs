@@ -275,10 +275,12 @@ impl Store for SqliteStore {
 
     fn waiting(&self, limit: usize) -> Result<(Vec<Incident>, usize), StoreError> {
         let reader = lock(&self.reader);
-        Ok((
-            incidents::waiting(&reader, limit)?,
-            incidents::pending(&reader)?,
-        ))
+        // Only the count (a follower asks it after every poll): no list query.
+        let list = match limit {
+            0 => Vec::new(),
+            _ => incidents::waiting(&reader, limit)?,
+        };
+        Ok((list, incidents::pending(&reader)?))
     }
 
     fn indexed(&self) -> bool {
