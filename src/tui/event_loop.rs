@@ -406,6 +406,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     draw(&mut guard, &mut app)?;
+    let mut last_draw = std::time::Instant::now();
     loop {
         let mut draw_now = false;
         // A key held to tell typing from a paste burst (`paste_burst.rs`) acts at this time.
@@ -414,8 +415,17 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
             term = input.next() => match term {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     let commands = app.key_arrived(key, std::time::Instant::now());
-                    // The keys of a paste come back to back: draw once they stop.
-                    draw_now = app.key_deadline().is_none();
+                    // The keys of a paste come back to back: draw once they stop, and at
+                    // most once a frame while they come (a paste the terminal does not
+                    // bracket is keys too, and a frame of the editor costs in proportion to
+                    // its text: a draw per key made a 20 KB paste take 15 s).
+                    if app.key_deadline().is_none() {
+                        if last_draw.elapsed() >= FRAME {
+                            draw_now = true;
+                        } else {
+                            dirty = true;
+                        }
+                    }
                     runner.execute_all(&mut app, commands)
                 }
                 Some(Ok(TermEvent::Mouse(mouse))) => {
@@ -497,6 +507,7 @@ pub async fn run(core: Arc<Core>, options: TuiOptions) -> Result<(), TuiError> {
         }
         if draw_now {
             draw(&mut guard, &mut app)?;
+            last_draw = std::time::Instant::now();
             // Redraw while a newly shown call's guard runs, so its hint counts down and goes.
             dirty = app.guard_left(std::time::Instant::now()) > 0
                 || super::widgets::spinner::animating(&app);
