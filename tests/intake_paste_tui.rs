@@ -1,6 +1,6 @@
 //! Pasting goes through the intake module (issue 14, "Many incidents"): in tmux, pasting the
 //! same alert twice leaves one incident with count 2 and one model session; the second paste
-//! says which incident it counted on.
+//! says which incident it counted on; a paste the terminal does not bracket arrives whole.
 
 #[path = "support/receiver.rs"]
 mod receiver;
