@@ -722,7 +722,7 @@ fn a_busy_writer_leaves_checkpoints_to_a_thread_and_its_wal_stays_bounded() {
     let (background, caught_up) = store.checkpoints();
     assert!(background > 0, "no background checkpoint");
     let page = 4_096 + 24;
-    let most = u64::try_from(4_000 + 1_000).expect("frames") * page;
+    let most = u64::try_from(super::checkpoint::CATCH_UP + 1_000).expect("frames") * page;
     assert!(
         wal_bytes(&store) <= most,
         "WAL of {} bytes (caught up {caught_up} times)",
