@@ -1,8 +1,8 @@
 //! Checkpoints of the writer connection's WAL on their own thread and connection. SQLite's
 //! automatic checkpoint runs inside the commit that crosses its threshold, so a receiver's
 //! writer spent about a sixth of its time copying pages into the database file and syncing it
-//! while requests waited. Here the commit only nudges a background thread once the WAL holds
-//! [`NUDGE`] frames; the thread (started on the first nudge, so a short `run` never has it)
+//! while requests waited. Here the commit only nudges a background thread each time the WAL
+//! has [`NUDGE`] more frames; the thread (started on the first nudge, so a short `run` never has it)
 //! runs passive checkpoints, which never block a writer or a reader. A passive checkpoint
 //! cannot finish while commits keep landing, and the WAL only starts over once one has, so
 //! past [`CATCH_UP`] frames the writer waits for a running checkpoint and finishes the last
@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use rusqlite::wal::CheckpointMode;
 
-/// WAL frames (pages) after a commit at which the background thread is asked to checkpoint:
-/// SQLite's own automatic threshold.
+/// WAL frames (pages) added since the background thread was last asked to checkpoint at
+/// which it is asked again: SQLite's own automatic threshold.
 pub const NUDGE: i32 = 1_000;
 
 /// WAL frames after a commit at which the writer catches the checkpoint up itself (16 MB of
@@ -42,6 +42,9 @@ pub fn install(
 ) -> Result<(), rusqlite::Error> {
     let running = Arc::new(Mutex::new(()));
     let mut nudge: Option<SyncSender<()>> = None;
+    // The WAL's frames when the thread was last asked: it is asked again once as many more
+    // came, not after every commit (each pass ends in a sync of the database file).
+    let mut asked_at = 0;
     let path = path.to_path_buf();
     writer.wal_hook(Some(
         move |wal: &mut rusqlite::hooks::Wal, frames: i32| -> rusqlite::Result<()> {
@@ -58,7 +61,12 @@ pub fn install(
                 }
                 return Ok(());
             }
-            if frames >= NUDGE {
+            if frames < asked_at {
+                // The WAL started over.
+                asked_at = 0;
+            }
+            if frames >= asked_at + NUDGE {
+                asked_at = frames;
                 let sender = nudge.get_or_insert_with(|| {
                     start(path.clone(), Arc::clone(&running), Arc::clone(&counts))
                 });
