@@ -16,24 +16,10 @@ use std::sync::{Arc, Barrier, Mutex};
 
 use chrono::Utc;
 
-use opsassist::alert::{Alert, Source, Status};
+use opsassist::alert::Source;
 use opsassist::store::{Change, Cursor, DedupKey, InboxRecord, Incidents, PgStore, Store};
 
-fn alert(fingerprint: &str) -> Alert {
-    Alert {
-        source: Source::Alertmanager,
-        title: format!("Disk full ({fingerprint})"),
-        severity: Some("critical".into()),
-        status: Status::Firing,
-        host: Some("db-4".into()),
-        description: None,
-        starts_at: None,
-        url: None,
-        labels: Default::default(),
-        fingerprint: Some(fingerprint.into()),
-        raw: opsassist::alert::RawJson::null(),
-    }
-}
+use follow_own::alert;
 
 /// One receiver replica's dedup state, as the intake writer keeps it.
 struct Replica {

@@ -76,9 +76,9 @@ fn record(incident: &str, change: Change) -> InboxRecord {
     }
 }
 
-fn opened(id: &str) -> InboxRecord {
-    let fingerprint = format!("fp-{id}");
-    let alert = Alert {
+/// An Alertmanager alert with this fingerprint (the PostgreSQL tests build theirs here too).
+pub fn alert(fingerprint: &str) -> Alert {
+    Alert {
         source: Source::Alertmanager,
         title: format!("Disk full ({fingerprint})"),
         severity: Some("critical".into()),
@@ -88,9 +88,14 @@ fn opened(id: &str) -> InboxRecord {
         starts_at: None,
         url: None,
         labels: Default::default(),
-        fingerprint: Some(fingerprint.clone()),
+        fingerprint: Some(fingerprint.into()),
         raw: RawJson::null(),
-    };
+    }
+}
+
+fn opened(id: &str) -> InboxRecord {
+    let fingerprint = format!("fp-{id}");
+    let alert = alert(&fingerprint);
     record(
         id,
         Change::Opened {
