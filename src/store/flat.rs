@@ -146,15 +146,23 @@ impl FlatIncident {
 pub(in crate::store) struct RowBody<'a> {
     id: &'a str,
     key: &'a DedupKey,
+    #[serde(serialize_with = "super::time_text::serialize")]
     opened_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::time_text::serialize")]
     last_seen: DateTime<Utc>,
     count: u64,
     #[serde(flatten)]
     state: IncidentState,
     reopened: u32,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[serde(
+        skip_serializing_if = "<[_]>::is_empty",
+        serialize_with = "super::time_text::serialize_all"
+    )]
     recent_reopens: &'a [DateTime<Utc>],
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::time_text::serialize_option"
+    )]
     ended_by_source: Option<DateTime<Utc>>,
     claimed_by: Option<&'a str>,
     sessions: &'a [String],

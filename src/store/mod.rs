@@ -26,6 +26,7 @@ mod operator;
 pub mod postgres;
 mod recent;
 pub mod sqlite;
+pub(crate) mod time_text;
 
 use std::sync::Arc;
 
@@ -100,6 +101,7 @@ impl std::hash::Hash for DedupKey {
 /// One durable inbox entry: what happened to which incident, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxRecord {
+    #[serde(serialize_with = "time_text::serialize")]
     pub at: DateTime<Utc>,
     /// Incident id (`inc-…`).
     pub incident: String,
@@ -129,7 +131,11 @@ pub enum Change {
     /// ([`Alert::ended_at`]), never later than the record; without it the record's own time
     /// (when the notice arrived) stands for it.
     ResolvedAtSource {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "time_text::serialize_option"
+        )]
         ended: Option<DateTime<Utc>>,
     },
     /// The alert fired again after it was resolved at source: the same incident reopens.
