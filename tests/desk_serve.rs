@@ -651,3 +651,65 @@ async fn serve_watch_docker_receives_a_webhook_and_a_docker_failure_in_one_proce
     }
     drop(daemon);
 }
+
+/// A storm of new alerts is one "opened" notice that names them, not one per alert (the
+/// desk's summary; a few at a time are still sent one by one: the test above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_new_alerts_is_one_opened_notice_not_one_each() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    let hooks = hooks::HttpHooks::start().await;
+    setup(root, &hooks.base);
+    let served = receiver::Served::start(root);
+    let alerts: Vec<Value> = (0..12)
+        .map(|n| {
+            json!({
+                "status": "firing",
+                "labels": {"alertname": "DiskFull", "instance": format!("db-{n}:9100"), "severity": "critical"},
+                "annotations": {"summary": format!("disk full on db-{n}")},
+                "startsAt": "2026-12-07T00:00:00Z",
+                "fingerprint": format!("storm-{n}"),
+            })
+        })
+        .collect();
+    let body = json!({
+        "version": "4", "status": "firing", "receiver": "opsassist",
+        "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+        "externalURL": "http://am", "alerts": alerts,
+    });
+    let response = reqwest::Client::new()
+        .post(served.url("/v1/alerts/alertmanager"))
+        .bearer_auth(receiver::TOKEN)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("post: {e}"));
+    assert!(response.status().is_success(), "{}", response.status());
+    let opened = || -> Vec<Value> {
+        hooks
+            .bodies("generic")
+            .into_iter()
+            .filter(|b| b["trigger"] == "opened")
+            .collect()
+    };
+    wait_for("an opened notice", || !opened().is_empty()).await;
+    // Several more polls of the inbox: nothing else is sent for these twelve.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent = opened();
+    assert_eq!(sent.len(), 1, "one notice for the storm: {sent:#?}");
+    let notice = &sent[0];
+    assert_eq!(notice["title"], "12 new incidents", "{notice:#?}");
+    assert_eq!(notice["severity"], "critical", "{notice:#?}");
+    let what = notice["what_happened"].as_str().unwrap_or_default();
+    let ids: Vec<String> = receiver::incidents(root)
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(ids.len(), 12);
+    for id in &ids {
+        assert!(what.contains(id.as_str()), "{id} is named: {what}");
+    }
+    assert!(what.contains("disk full on db-3"), "{what}");
+    drop(served);
+}

@@ -11,6 +11,7 @@
 pub mod claims;
 mod corrections;
 mod open;
+pub mod opened_notices;
 pub mod room;
 pub mod socket;
 pub mod team;
@@ -116,18 +117,5 @@ pub fn notify_opened(core: &Core, incident: &crate::store::Incident) {
     if !notifier.enabled() {
         return;
     }
-    let alert = &incident.alert;
-    notifier.notify(crate::notify::Notice {
-        trigger: crate::notify::Trigger::Opened,
-        incident: incident.id.clone(),
-        severity: alert.severity.clone().unwrap_or_default(),
-        title: alert.title.clone(),
-        what_happened: alert
-            .description
-            .clone()
-            .unwrap_or_else(|| alert.title.clone()),
-        ran: Vec::new(),
-        verification: None,
-        diagnosis: None,
-    });
+    notifier.notify(opened_notices::one(incident));
 }

@@ -111,6 +111,16 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
             woke: false,
         }
     });
+    let notifier = options
+        .notify_received
+        .then(|| {
+            crate::notify::Notifier::new(
+                desk.core.config.notify.clone(),
+                desk.core.redactor.clone(),
+                Some(desk.core.paths.data_dir.join("notify.jsonl")),
+            )
+        })
+        .filter(crate::notify::Notifier::enabled);
     let room = Room {
         desk,
         options,
@@ -126,6 +136,8 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
         notices: notices_rx,
         gone_tx,
         idle: std::collections::VecDeque::new(),
+        notifier,
+        opened_notices: Default::default(),
     };
     tokio::spawn(room.run(ops_rx, sub_rx, events_rx, gone_rx));
     Ok(RoomLink {
@@ -166,6 +178,11 @@ struct Room {
     gone_tx: mpsc::UnboundedSender<()>,
     /// Sessions in the order they finished (the oldest are let go first).
     idle: std::collections::VecDeque<String>,
+    /// Sends "opened" for what this process received ([`RoomOptions::notify_received`] and a
+    /// channel configured), one for all the incidents.
+    notifier: Option<crate::notify::Notifier>,
+    /// Incidents received whose "opened" waits for a storm's summary.
+    opened_notices: super::opened_notices::OpenedNotices,
 }
 
 /// The room's view of the team board.
@@ -328,19 +345,24 @@ impl Room {
         };
         let incidents = scheduler.incidents();
         if !self.first {
-            if self.options.notify_received {
+            if let Some(notifier) = &self.notifier {
                 // Pastes and runs (claimed in the same transaction) and the Docker watcher
                 // send their own "opened".
-                for id in &update.opened {
-                    if let Some(incident) = incidents.get(id)
-                        && incident.claimed_by.is_none()
-                        && !incident
-                            .alert
-                            .labels
-                            .contains_key(crate::docker::evidence::DAEMON_LABEL)
-                    {
-                        super::notify_opened(&self.desk.core, incident);
-                    }
+                let received: Vec<&crate::store::Incident> = update
+                    .opened
+                    .iter()
+                    .filter_map(|id| incidents.get(id))
+                    .filter(|incident| {
+                        incident.claimed_by.is_none()
+                            && !incident
+                                .alert
+                                .labels
+                                .contains_key(crate::docker::evidence::DAEMON_LABEL)
+                    })
+                    .collect();
+                let now = std::time::Instant::now();
+                for notice in self.opened_notices.poll(received.into_iter(), now) {
+                    notifier.notify(notice);
                 }
             }
             // Tell the sessions the room runs what their alert's source said.
