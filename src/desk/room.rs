@@ -111,8 +111,13 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
             woke: false,
         }
     });
-    let notifier = options
-        .notify_received
+    let opened_wanted = desk
+        .core
+        .config
+        .notify
+        .triggers
+        .contains(&crate::notify::Trigger::Opened);
+    let notifier = (options.notify_received && opened_wanted)
         .then(|| {
             crate::notify::Notifier::new(
                 desk.core.config.notify.clone(),
@@ -178,8 +183,8 @@ struct Room {
     gone_tx: mpsc::UnboundedSender<()>,
     /// Sessions in the order they finished (the oldest are let go first).
     idle: std::collections::VecDeque<String>,
-    /// Sends "opened" for what this process received ([`RoomOptions::notify_received`] and a
-    /// channel configured), one for all the incidents.
+    /// Sends "opened" for what this process received ([`RoomOptions::notify_received`], a
+    /// channel configured and the trigger on), one for all the incidents.
     notifier: Option<crate::notify::Notifier>,
     /// Incidents received whose "opened" waits for a storm's summary.
     opened_notices: super::opened_notices::OpenedNotices,
