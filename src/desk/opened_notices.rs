@@ -25,7 +25,8 @@ pub struct OpenedNotices {
     /// New incidents the next summary covers.
     total: usize,
     first: Option<String>,
-    /// Severity of every incident in the next summary, if they all share one.
+    /// None before the first incident; then the severity they all share (empty when the
+    /// alerts said none), or None once two differ.
     severity: Option<Option<String>>,
     last_summary: Option<Instant>,
 }
@@ -65,10 +66,10 @@ impl OpenedNotices {
         if self.first.is_none() {
             self.first = Some(incident.id.clone());
         }
-        let severity = &incident.alert.severity;
+        let severity = incident.alert.severity.as_deref().unwrap_or_default();
         self.severity = match self.severity.take() {
-            None => Some(severity.clone()),
-            Some(Some(shared)) if severity.as_ref() == Some(&shared) => Some(Some(shared)),
+            None => Some(Some(severity.to_string())),
+            Some(Some(shared)) if shared == severity => Some(Some(shared)),
             Some(_) => Some(None),
         };
         self.total += 1;
@@ -233,6 +234,21 @@ mod tests {
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].incident, "inc-0");
         assert_eq!(sent[0].title, "disk full 0");
+    }
+
+    #[test]
+    fn a_storm_without_severities_is_not_called_mixed() {
+        let mut all = incidents(ONE_BY_ONE + 1, |_| "");
+        for incident in &mut all {
+            Arc::make_mut(&mut incident.alert).severity = None;
+        }
+        let sent = OpenedNotices::default().poll(all.iter(), Instant::now());
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].severity, "", "as a single incident's notice has it");
+        let mut mixed = incidents(ONE_BY_ONE + 1, |_| "critical");
+        Arc::make_mut(&mut mixed[2].alert).severity = None;
+        let sent = OpenedNotices::default().poll(mixed.iter(), Instant::now());
+        assert_eq!(sent[0].severity, "mixed");
     }
 
     #[test]
