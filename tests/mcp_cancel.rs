@@ -122,4 +122,41 @@ async fn cancelling_a_call_sends_notifications_cancelled_and_the_server_stays_up
     assert!(outcome.capped_output.contains("still here"));
     let text = std::fs::read_to_string(&log).expect("log");
     assert_eq!(text.matches("\"initialize\"").count(), 1, "{text}");
+    // Let go of the pool: the server's whole group stops, the node process still stuck
+    // reading the FIFO and the shell that started it included.
+    assert!(!serving(&root).is_empty(), "the server runs");
+    drop(pool);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !serving(&root).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "left running after the pool was dropped: {:?}",
+            serving(&root)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Living processes whose command line names `dir` (zombies do not count).
+fn serving(dir: &std::path::Path) -> Vec<String> {
+    let needle = dir.display().to_string();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    procs
+        .flatten()
+        .filter(|p| p.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|p| {
+            std::fs::read_to_string(p.path().join("stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = &stat[stat.rfind(')')? + 1..];
+                    rest.split_whitespace().next().map(|s| s != "Z")
+                })
+                .unwrap_or(false)
+        })
+        .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle))
+        .collect()
 }

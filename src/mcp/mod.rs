@@ -9,6 +9,7 @@ pub mod naming;
 pub mod pool;
 pub mod render;
 pub mod report;
+mod server_group;
 
 pub use call::{McpCall, resolve, resolve_edit, run};
 pub use config::McpServerConfig;

@@ -65,7 +65,13 @@ struct Server {
 
 enum State {
     Idle,
-    Running(RunningService<RoleClient, Handler>),
+    /// The connection, and for a stdio server the process group it runs in (stopped when
+    /// this state is let go).
+    Running(
+        RunningService<RoleClient, Handler>,
+        #[expect(dead_code, reason = "held for its Drop, which stops the group")]
+        Option<super::server_group::ServerGroup>,
+    ),
     Failed {
         error: String,
         retry_at: Instant,
@@ -77,7 +83,7 @@ impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             State::Idle => f.write_str("Idle"),
-            State::Running(_) => f.write_str("Running"),
+            State::Running(..) => f.write_str("Running"),
             State::Failed { error, .. } => write!(f, "Failed({error})"),
         }
     }
@@ -336,10 +342,10 @@ impl Server {
         let mut state = self.state.lock().await;
         let mut failures = 0;
         match &*state {
-            State::Running(service) if !service.peer().is_transport_closed() => {
+            State::Running(service, _) if !service.peer().is_transport_closed() => {
                 return Ok(service.peer().clone());
             }
-            State::Running(_) => {
+            State::Running(..) => {
                 tracing::warn!(server = %self.config.name, "MCP server exited; restarting it");
             }
             State::Failed {
@@ -362,9 +368,9 @@ impl Server {
             State::Idle => {}
         }
         match self.start().await {
-            Ok(service) => {
+            Ok((service, group)) => {
                 let peer = service.peer().clone();
-                *state = State::Running(service);
+                *state = State::Running(service, group);
                 self.dirty.store(true, Ordering::SeqCst);
                 *lock(&self.last_error) = None;
                 Ok(peer)
@@ -382,7 +388,16 @@ impl Server {
         }
     }
 
-    async fn start(&self) -> Result<RunningService<RoleClient, Handler>, String> {
+    /// Start the server: its connection, and for a stdio server its process group.
+    async fn start(
+        &self,
+    ) -> Result<
+        (
+            RunningService<RoleClient, Handler>,
+            Option<super::server_group::ServerGroup>,
+        ),
+        String,
+    > {
         let handler = Handler {
             dirty: Arc::clone(&self.dirty),
         };
@@ -413,7 +428,7 @@ impl Server {
                         limit.as_secs()
                     )),
                     Ok(Err(e)) => Err(format!("initialize failed: {e}")),
-                    Ok(Ok(service)) => Ok(service),
+                    Ok(Ok(service)) => Ok((service, None)),
                 }
             }
             None => {
@@ -433,10 +448,16 @@ impl Server {
                 if let Some(cwd) = &self.config.cwd {
                     cmd.current_dir(cwd);
                 }
+                // Its own group: what it starts goes with it ([`ServerGroup`]), and a Ctrl-C
+                // in opsassist's terminal is opsassist's to handle.
+                cmd.process_group(0);
                 let (transport, stderr) = rmcp::transport::TokioChildProcess::builder(cmd)
                     .stderr(Stdio::piped())
                     .spawn()
                     .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+                let group = transport
+                    .id()
+                    .and_then(super::server_group::ServerGroup::led_by);
                 let tail = Arc::new(Mutex::new(Vec::<u8>::new()));
                 if let Some(mut stderr) = stderr {
                     let tail = Arc::clone(&tail);
@@ -473,7 +494,7 @@ impl Server {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         Err(format!("initialize failed: {e}{}", said(&tail)))
                     }
-                    Ok(Ok(service)) => Ok(service),
+                    Ok(Ok(service)) => Ok((service, group)),
                 }
             }
         }
