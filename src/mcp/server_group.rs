@@ -1,5 +1,5 @@
 //! The process group a stdio MCP server runs in, stopped when opsassist lets the server go
-//! (a restart, the end of `run`, `serve` or the console). rmcp kills only the process it
+//! (a restart, or the pool dropped as opsassist shuts down). rmcp kills only the process it
 //! spawned, and only from a task that a runtime shutting down never runs: a wrapper's
 //! children (`sh -c "… | node server.js"`) and a server stuck in a call outlived opsassist.
 
