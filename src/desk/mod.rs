@@ -109,13 +109,7 @@ impl Desk {
 
 /// The "opened" notice for `incident`, keyed by its inbox id.
 pub fn notify_opened(core: &Core, incident: &crate::store::Incident) {
-    let notifier = crate::notify::Notifier::new(
-        core.config.notify.clone(),
-        core.redactor.clone(),
-        Some(core.paths.data_dir.join("notify.jsonl")),
-    );
-    if !notifier.enabled() {
-        return;
+    if let Some(notifier) = core.notifier() {
+        notifier.notify(opened_notices::one(incident));
     }
-    notifier.notify(opened_notices::one(incident));
 }

@@ -118,14 +118,8 @@ pub fn start(desk: Arc<Desk>, options: RoomOptions) -> Result<RoomLink, DeskErro
         .triggers
         .contains(&crate::notify::Trigger::Opened);
     let notifier = (options.notify_received && opened_wanted)
-        .then(|| {
-            crate::notify::Notifier::new(
-                desk.core.config.notify.clone(),
-                desk.core.redactor.clone(),
-                Some(desk.core.paths.data_dir.join("notify.jsonl")),
-            )
-        })
-        .filter(crate::notify::Notifier::enabled);
+        .then(|| desk.core.notifier())
+        .flatten();
     let room = Room {
         desk,
         options,

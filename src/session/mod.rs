@@ -106,6 +106,19 @@ pub struct Core {
     pub user_template: String,
 }
 
+impl Core {
+    /// A notifier for `[notify]`, recording deliveries in `DATA_DIR/notify.jsonl`; None when
+    /// no channel is configured.
+    pub fn notifier(&self) -> Option<crate::notify::Notifier> {
+        let notifier = crate::notify::Notifier::new(
+            self.config.notify.clone(),
+            self.redactor.clone(),
+            Some(self.paths.data_dir.join("notify.jsonl")),
+        );
+        notifier.enabled().then_some(notifier)
+    }
+}
+
 /// A running session: send it [`Op`]s; its events arrive on the channel given at start.
 #[derive(Debug, Clone)]
 pub struct SessionHandle {

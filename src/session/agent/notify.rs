@@ -31,12 +31,7 @@ pub(crate) struct SessionNotifier {
 impl SessionNotifier {
     /// None when `[notify]` has no channel.
     pub(crate) fn new(core: &Core, session_id: &str) -> Option<SessionNotifier> {
-        let notifier = Notifier::new(
-            core.config.notify.clone(),
-            core.redactor.clone(),
-            Some(core.paths.data_dir.join("notify.jsonl")),
-        );
-        notifier.enabled().then(|| SessionNotifier {
+        core.notifier().map(|notifier| SessionNotifier {
             notifier,
             incident: session_id.to_string(),
             title: String::new(),
